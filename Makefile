@@ -1,0 +1,174 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# xwamp build.  Everything goes into build/ (out of tree); V=1 shows the commands.
+#
+# Layering is enforced by the include paths (../shared/docs/STYLE.md):
+#   bpf/      sees vmlinux/, include/, bpf/
+#   control/  sees include/, control/          -> build/libxwctl.a (needs only libcrypto)
+#   loader/   sees include/, control/, loader/lib, build/bpf (skeletons)
+#   tests/    sees what the layer under test sees, plus tests/unit
+#
+# Targets:
+#   all (default)  xwampd, xwping, BPF objects and skeletons, test binaries
+#   check          install missing packages, build, run every test (README)
+#   demo           install missing packages, build, run a measurement between two namespaces
+#   bench          benchmarks (figures as ratios against a baseline from the same run)
+#   deps           install the missing Debian packages (apt-get)
+#   vmlinux        regenerate vmlinux/vmlinux.h from the running kernel's BTF
+#   format         clang-format every source file in place
+
+.DEFAULT_GOAL := all
+
+BUILD   ?= build
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+# Dependencies are probed once per build directory; tests/deps.sh names the
+# Debian package for whatever is missing and fails early.
+DEPS_STAMP := $(BUILD)/.deps-ok
+$(DEPS_STAMP): tests/deps.sh
+	$(Q)mkdir -p $(BUILD)
+	$(Q)tests/deps.sh check
+	$(Q)touch $@
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wno-unused-parameter -Wformat=2 -Werror
+CFLAGS  ?= -O2 -g
+XCFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -fno-strict-aliasing
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf libxdp 2>/dev/null)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
+
+INC_CONTROL := -Iinclude -Icontrol
+INC_LOADER  := -Iinclude -Icontrol -Iloader/lib -I$(BUILD)/bpf $(LIBBPF_CFLAGS)
+INC_TESTS   := -Iinclude -Icontrol -Itests/unit
+INC_BPF     := -Ivmlinux -Iinclude -Ibpf
+
+CONTROL_SRCS := $(wildcard control/*.c)
+LDRLIB_SRCS  := $(wildcard loader/lib/*.c)
+XWAMPD_SRCS  := $(wildcard loader/xwampd/*.c)
+XWPING_SRCS  := $(wildcard loader/xwping/*.c)
+BPF_SRCS     := $(wildcard bpf/*.bpf.c)
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+BPFTEST_SRCS := $(wildcard tests/bpf/test_*.c)
+
+CONTROL_OBJS := $(CONTROL_SRCS:%.c=$(BUILD)/%.o)
+LDRLIB_OBJS  := $(LDRLIB_SRCS:%.c=$(BUILD)/%.o)
+XWAMPD_OBJS  := $(XWAMPD_SRCS:%.c=$(BUILD)/%.o)
+XWPING_OBJS  := $(XWPING_SRCS:%.c=$(BUILD)/%.o)
+BPF_OBJS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BPFTEST_BINS := $(BPFTEST_SRCS:tests/bpf/%.c=$(BUILD)/tests/%)
+
+LIBXWCTL := $(BUILD)/libxwctl.a
+LIBXWLDR := $(BUILD)/libxwldr.a
+
+BINS := $(BUILD)/xwampd $(BUILD)/xwping
+
+.PHONY: all check demo bench deps vmlinux format clean tests
+all: $(BINS) $(BPF_OBJS) $(SKELS) tests
+tests: $(UNIT_BINS) $(BPFTEST_BINS)
+
+# --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		$(INC_BPF) -MMD -MP -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# --- userspace ---------------------------------------------------------------
+$(BUILD)/control/%.o: control/%.c $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_CONTROL) -c $< -o $@
+
+$(LIBXWCTL): $(CONTROL_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# loader objects may include BPF skeletons: build those first.
+$(BUILD)/loader/%.o: loader/%.c $(SKELS) $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -c $< -o $@
+
+$(LIBXWLDR): $(LDRLIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+LOADER_LIBS := $(LIBXWLDR) $(LIBXWCTL)
+LDLIBS_ALL  := $(LIBBPF_LIBS) $(CRYPTO_LIBS) -lm -lpthread
+
+$(BUILD)/xwampd: $(XWAMPD_OBJS) $(LOADER_LIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(XWAMPD_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/xwping: $(XWPING_OBJS) $(LOADER_LIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(XWPING_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
+
+# --- tests ---------------------------------------------------------------------
+# Unit tests see control/ only and link without libbpf: that proves the layering.
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/tests/t.o $(LIBXWCTL)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_TESTS) -o $@ $< $(BUILD)/tests/t.o $(LIBXWCTL) $(CRYPTO_LIBS) -lm
+
+$(BUILD)/tests/t.o: tests/unit/t.c $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_TESTS) -c $< -o $@
+
+# BPF tests load the real programs through their skeletons (BPF_PROG_TEST_RUN).
+$(BUILD)/tests/test_%: tests/bpf/test_%.c $(BUILD)/tests/t.o $(SKELS) $(LOADER_LIBS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -Itests/unit -o $@ $< $(BUILD)/tests/t.o \
+		$(LOADER_LIBS) $(LDLIBS_ALL)
+
+# --- top-level commands ------------------------------------------------------
+deps:
+	$(Q)tests/deps.sh install
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/bench.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h' | grep -v '^vmlinux/')
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)

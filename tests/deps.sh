@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# deps.sh check    say which Debian package is missing for the build, exit 1 if any
+# deps.sh install  apt-get install whatever the build and the tests need and is missing
+set -u
+
+# command-or-probe -> Debian package
+need_build=(
+	"pkgconf:pkg-config"
+	"clang:clang"
+	"llvm-strip:llvm"
+	"bpftool:bpftool"
+	"pc:libbpf:libbpf-dev"
+	"pc:libxdp:libxdp-dev"
+	"pc:libcrypto:libssl-dev"
+	"make:make"
+	"cc:gcc"
+)
+need_test=(
+	"ip:iproute2"
+	"ethtool:ethtool"
+	"tshark:tshark"
+	"tcpdump:tcpdump"
+	"python3:python3"
+	"xdp-loader:xdp-tools"
+)
+
+missing() {
+	local item pkg probe
+	for item in "$@"; do
+		pkg=${item##*:}
+		probe=${item%:*}
+		case $probe in
+		pc:*) pkg-config --exists "${probe#pc:}" 2>/dev/null || echo "$pkg" ;;
+		*) command -v "$probe" >/dev/null 2>&1 || echo "$pkg" ;;
+		esac
+	done
+}
+
+case ${1:-check} in
+check)
+	m=$(missing "${need_build[@]}" | sort -u | tr '\n' ' ')
+	if [ -n "$m" ]; then
+		echo "xwamp: missing build dependencies; install the Debian packages: $m" >&2
+		echo "xwamp: (or run 'make deps' as root)" >&2
+		exit 1
+	fi
+	;;
+install)
+	m=$(missing "${need_build[@]}" "${need_test[@]}" | sort -u | tr '\n' ' ')
+	[ -z "$m" ] && exit 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "xwamp: need root to install: $m" >&2
+		exit 1
+	fi
+	echo "xwamp: installing $m"
+	apt-get update -qq || exit 1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $m >/dev/null || exit 1
+	;;
+*)
+	echo "usage: $0 check|install" >&2
+	exit 2
+	;;
+esac
