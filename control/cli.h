@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The TWAMP Control-Client as a sans-I/O state machine (RFC 5357 3,
+ * RFC 4656 3, RFC 5618, RFC 5938, RFC 6038).
+ *
+ * No I/O, no clock, no threads: the caller (xwping) feeds the bytes read
+ * from the control connection (any fragmentation), sends the bytes the SM
+ * queues, and reads events.  Commands are queued with cli_request(),
+ * cli_start(), cli_stop() (and the _n variants) at any time after
+ * cli_new(); the SM sends them one at a time, in order, each after the
+ * previous one was answered (and after Server-Start), so the caller never
+ * has to track the protocol's turn-taking.
+ *
+ *	c = cli_new(&cfg);
+ *	idx = cli_request(c, &params);         // queued
+ *	loop:
+ *	   send cli_out_peek() bytes, cli_out_consume()
+ *	   k = recv(); k > 0 ? cli_feed(c, buf, k) : cli_eof(c);
+ *	   while (cli_event(c, &ev)) switch (ev.type) { ... }
+ *
+ * Test keys and SIDs are read with cli_sess(c, idx) once CLI_EV_ACCEPT
+ * for idx has been seen.
+ */
+#ifndef XW_CLI_H
+#define XW_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xwamp/proto.h"
+#include "crypto.h"
+#include "twsess.h"
+
+#define CLI_SECRET_MAX 512
+/* Sessions per connection the client keeps track of. */
+#define CLI_MAX_SESS   256
+
+enum cli_state {
+	CLI_WAIT_GREETING,
+	CLI_WAIT_SERVER_START, /* Set-Up-Response sent */
+	CLI_READY,	       /* Server-Start Accept 0: commands flow */
+	CLI_CLOSED,	       /* flush cli_out_peek() bytes, then close the socket */
+	CLI_NSTATES,
+};
+
+enum cli_close {
+	CLI_CLOSE_NONE = 0,
+	CLI_CLOSE_PEER,	     /* server closed between messages */
+	CLI_CLOSE_TRUNCATED, /* server closed in the middle of a message */
+	CLI_CLOSE_MODES0,    /* greeting with Modes 0: server refuses (RFC 4656 3.1) */
+	CLI_CLOSE_NO_MODE,   /* no allowed mode offered: Set-Up-Response Mode 0 sent */
+	CLI_CLOSE_REFUSED,   /* Server-Start Accept != 0 */
+	CLI_CLOSE_HMAC,	     /* HMAC of a server message did not verify */
+	CLI_CLOSE_PROTO,     /* malformed or unexpected server message */
+	CLI_CLOSE_LOCAL,     /* cli_close() by the caller */
+	CLI_CLOSE_INTERNAL,  /* crypto or allocation failure */
+};
+
+enum cli_ev_type {
+	CLI_EV_NONE = 0,
+	CLI_EV_GREETING,     /* modes = the server's Modes field */
+	CLI_EV_SERVER_START, /* accept, mode = chosen Mode, start_time = server's Start-Time */
+	CLI_EV_ACCEPT,	     /* accept, sess = index; cli_sess(c, sess) has port, SID, keys */
+	CLI_EV_STARTED,	     /* accept; Start-Ack, or one Start-N-Ack for count sessions */
+	CLI_EV_STOPPED,	     /* Stop-Sessions sent (TWAMP has no answer), or one Stop-N-Ack */
+	CLI_EV_CLOSED,	     /* reason; the last event */
+};
+
+struct cli_event {
+	enum cli_ev_type type;
+	uint8_t accept;
+	uint32_t modes;	     /* GREETING: offered; SERVER_START: chosen */
+	uint64_t start_time; /* SERVER_START */
+	int sess;	     /* ACCEPT: session index */
+	unsigned int count;  /* STARTED/STOPPED: number of sessions concerned */
+	enum cli_close reason;
+};
+
+/* One requested session, as the client knows it. */
+struct cli_sess {
+	struct twsess_params params; /* as requested */
+	int answered;		     /* Accept-Session received */
+	uint8_t accept;		     /* its Accept */
+	uint16_t port;		     /* reflector port (may differ from requested, RFC 5357 3.5) */
+	uint8_t sid[XW_SID_LEN];
+	uint16_t reflected_octets; /* RFC 6038 4.3 */
+	uint16_t server_octets;
+	int has_keys; /* authenticated / encrypted (not mixed, RFC 5618) */
+	struct xw_session_keys keys;
+	int started; /* Start-Ack / Start-N-Ack with Accept 0 */
+	int stopped;
+};
+
+struct cli_cfg {
+	/*
+	 * Allowed security modes (XW_MODE_OPEN/AUTH/ENCRYPTED/MIXED).  The SM
+	 * chooses the strongest one the server offers: encrypted >
+	 * authenticated > mixed > open.  prefer (0: none) is tried first.
+	 */
+	uint32_t modes;
+	uint32_t prefer;
+	/*
+	 * Feature bits to use when the server offers them: XW_MODE_INDIV_SESS
+	 * (RFC 5938), XW_MODE_REFLECT_OCT, XW_MODE_SYMMETRIC (RFC 6038).
+	 */
+	uint32_t features;
+	/* KeyID, zero padded (RFC 4656 3.1); unused in open mode. */
+	uint8_t keyid[XW_KEYID_LEN];
+	/* Shared secret (copied, wiped on free). */
+	const uint8_t *secret;
+	size_t secret_len;
+	const char *peer; /* for log lines; copied */
+};
+
+/* Returns NULL on bad config (e.g. no mode allowed, secret too long) or no memory. */
+struct cli *cli_new(const struct cli_cfg *cfg);
+void cli_free(struct cli *c); /* wipes keys; NULL is fine */
+
+/* Received bytes, any fragmentation.  0, or -EPIPE once closed. */
+int cli_feed(struct cli *c, const void *buf, size_t len);
+/* The server closed (recv() == 0) or the socket failed.  Always -EPIPE. */
+int cli_eof(struct cli *c);
+/* Closes from the caller's side; nothing more is sent. */
+void cli_close(struct cli *c);
+
+const uint8_t *cli_out_peek(const struct cli *c, size_t *len);
+void cli_out_consume(struct cli *c, size_t n);
+size_t cli_out_pending(const struct cli *c);
+
+/* Pops the next event into *ev: 1, or 0 when there is none. */
+int cli_event(struct cli *c, struct cli_event *ev);
+
+/*
+ * Queues a Request-TW-Session.  Returns the session index (>= 0), or
+ * -ENOSPC (CLI_MAX_SESS), -EPIPE when closed.  Sender/receiver addresses
+ * may be zero (RFC 5357 3.5).  octets_to_reflect / pad_to_reflect are sent
+ * only when Reflect Octets is in use.
+ */
+int cli_request(struct cli *c, const struct twsess_params *p);
+/*
+ * Queues Start-Sessions, or, when individual session control is in use,
+ * Start-N-Sessions for every accepted session not started yet (RFC 5938 2:
+ * commands 2 and 3 MUST NOT be used then).  -EPIPE when closed.
+ */
+int cli_start(struct cli *c);
+/* Start-N-Sessions for the given session indices (RFC 5938 3.2).  -EOPNOTSUPP without bit 16. */
+int cli_start_n(struct cli *c, const int *idx, unsigned int n);
+/*
+ * Queues Stop-Sessions with Accept accept and Number of Sessions = the
+ * started, unstopped sessions (RFC 5357 3.8), or Stop-N-Sessions for all
+ * of them under individual session control.
+ */
+int cli_stop(struct cli *c, uint8_t accept);
+/* Stop-N-Sessions for the given indices (RFC 5938 3.4).  -EOPNOTSUPP without bit 16. */
+int cli_stop_n(struct cli *c, const int *idx, unsigned int n);
+
+enum cli_state cli_state(const struct cli *c);
+int cli_closed(const struct cli *c);
+enum cli_close cli_close_reason(const struct cli *c);
+/* The Mode sent in Set-Up-Response (0 before the greeting or when none fits). */
+uint32_t cli_mode(const struct cli *c);
+/* Commands queued or waiting for an answer; 0 when the client is idle. */
+unsigned int cli_busy(const struct cli *c);
+unsigned int cli_nsess(const struct cli *c);
+const struct cli_sess *cli_sess(const struct cli *c, int idx);
+const char *cli_state_name(enum cli_state st);
+const char *cli_close_name(enum cli_close why);
+
+#endif /* XW_CLI_H */

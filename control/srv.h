@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The TWAMP-Control server as a sans-I/O state machine (RFC 5357 3,
+ * RFC 4656 3, RFC 5618 mixed mode, RFC 5938 individual session control,
+ * RFC 6038 reflect octets / symmetrical size).
+ *
+ * One struct srv per control connection.  It does no I/O, reads no clock
+ * and starts no thread: the caller (xwampd) feeds it the bytes received on
+ * the TCP connection in any fragmentation, takes the bytes it must send,
+ * and passes the current time with every call.  Decisions that need the
+ * outside world (which secret belongs to a KeyID, opening a reflector
+ * socket, arming/disarming reflectors) go through struct srv_ops callbacks,
+ * which are called synchronously from inside srv_feed()/srv_timeout().
+ *
+ * Typical use by the daemon:
+ *
+ *	s = srv_new(&cfg, &ops, ctx, now);      // Server Greeting is queued
+ *	loop:
+ *	   while ((p = srv_out_peek(s, &n)) && n) { k = send(...); srv_out_consume(s, k); }
+ *	   if (srv_closed(s) && !srv_out_pending(s)) { close(fd); srv_free(s); done }
+ *	   wait for readable / writable / srv_deadline_ns(s)
+ *	   k = recv(...);  k > 0 ? srv_feed(s, buf, k, now) : srv_eof(s, now);
+ *	   on deadline: srv_timeout(s, now);
+ *
+ * Time: now_ns is the wall clock as Unix nanoseconds (xw_clock_now_ns());
+ * it goes into SIDs (RFC 4656 3.5) and all deadlines are in the same clock.
+ */
+#ifndef XW_SRV_H
+#define XW_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xwamp/proto.h"
+#include "crypto.h"
+#include "twsess.h"
+
+/* Largest shared secret (passphrase, or RFC 7717 prf output) key_lookup may return. */
+#define SRV_SECRET_MAX 512
+
+enum srv_state {
+	SRV_WAIT_SETUP, /* Server Greeting sent, waiting for Set-Up-Response */
+	SRV_READY,	/* Server-Start sent with Accept 0; waiting for commands */
+	SRV_TESTING,	/* sessions started (Start-Sessions / Start-N): SERVWAIT suspended */
+	SRV_CLOSED,	/* done: flush srv_out_peek() bytes, then close the socket */
+	SRV_NSTATES,
+};
+
+/* Why the connection was closed (srv_close_reason(), ops->closed). */
+enum srv_close {
+	SRV_CLOSE_NONE = 0,
+	SRV_CLOSE_PEER,		/* client closed the connection between messages */
+	SRV_CLOSE_TRUNCATED,	/* client closed in the middle of a message */
+	SRV_CLOSE_CLIENT_MODE0, /* Set-Up-Response with Mode 0: client gave up (RFC 4656 3.1) */
+	SRV_CLOSE_MODE,		/* mode not offered / not exactly one security bit */
+	SRV_CLOSE_AUTH,		/* unknown KeyID or wrong secret: Server-Start Accept != 0 sent */
+	SRV_CLOSE_HMAC,		/* HMAC of a command did not verify (RFC 4656 3.2) */
+	SRV_CLOSE_PROTO,	/* malformed or unexpected command, bad Stop count, ... */
+	SRV_CLOSE_TIMEOUT,	/* SERVWAIT expired (RFC 5357 3.1) */
+	SRV_CLOSE_LOCAL,	/* srv_close() or srv_free() by the caller */
+	SRV_CLOSE_INTERNAL,	/* allocation or crypto failure */
+};
+
+/* Why the state machine let go of a session (ops->sess_end). */
+enum srv_end {
+	SRV_END_STOP,	 /* Stop-Sessions / Stop-N-Sessions: keep reflecting for Timeout,
+			  * then free (RFC 5357 3.8: reflect packets arriving within Timeout) */
+	SRV_END_CLOSE,	 /* connection closed (or srv_free) before the session was stopped */
+	SRV_END_REFWAIT, /* the caller reported REFWAIT expiry with srv_sess_expired() */
+};
+
+/* One accepted test session.  Owned by the state machine; valid until ops->sess_end returns. */
+struct srv_sess {
+	uint8_t sid[XW_SID_LEN]; /* made by the SM: sid_addr + NTP(now) + random (RFC 4656 3.5) */
+	struct twsess_params params; /* the decoded Request-TW-Session */
+	uint32_t mode;		     /* the connection's Mode (security bit + feature bits) */
+	/*
+	 * Test keys (RFC 4656 4.1.2 via RFC 5357 4.1.2): valid when has_keys,
+	 * i.e. in authenticated and encrypted mode (not open, not mixed: RFC
+	 * 5618 4 makes mixed-mode test packets unauthenticated).
+	 */
+	int has_keys;
+	struct xw_session_keys keys;
+	uint16_t port;		/* reflector port (set by sess_request) */
+	uint16_t server_octets; /* RFC 6038 4.3: set by sess_request, default 0 */
+	int started;
+	void *user; /* for the caller; the SM never touches it */
+};
+
+struct srv_ops {
+	/*
+	 * KeyID (80 octets, RFC 4656 3.1) -> shared secret.  Copy at most
+	 * SRV_SECRET_MAX octets to secret and set *len; return 0.  Return an
+	 * Accept code instead when there is none: XW_ACCEPT_FAILURE for an
+	 * unknown KeyID, XW_ACCEPT_NO_IKE_SA when the KeyID holds RFC 7717
+	 * SPIs with no IKE SA; a negative errno gives Accept 2 (internal).
+	 * The SM wipes the secret after use.  Required for auth/enc/mixed.
+	 */
+	int (*key_lookup)(void *arg, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
+			  size_t *len);
+	/*
+	 * A Request-TW-Session passed the SM's checks (Conf-*, slots, packets
+	 * zero, IPVN 4/6, session limit, RFC 6038 lengths).  Open the
+	 * reflector: set s->port to the port it receives on (the requested
+	 * s->params.receiver_port, or another one, RFC 5357 3.5) and
+	 * optionally s->server_octets and s->user; return XW_ACCEPT_OK.  Or
+	 * refuse with an Accept code (3 not supported, 4/5 resource limits);
+	 * s is then discarded without sess_end.  A negative errno gives 2.
+	 */
+	int (*sess_request)(void *arg, struct srv_sess *s, uint64_t now_ns);
+	/*
+	 * Arm the reflector of s (Start-Sessions: every accepted, not yet
+	 * started session; Start-N-Sessions: the sessions named).  Return
+	 * XW_ACCEPT_OK or an Accept code (Start-N-Ack can carry per-session
+	 * codes, RFC 5938 3.3; for Start-Sessions any failure fails the
+	 * command).  Optional: NULL means always OK.
+	 */
+	int (*sess_start)(void *arg, struct srv_sess *s, uint64_t now_ns);
+	/*
+	 * The SM is done with s (see enum srv_end).  With SRV_END_STOP the
+	 * caller disarms after the session's Timeout (params.timeout) and
+	 * handles REFWAIT; with the others, disarm now.  s and s->keys are
+	 * wiped and freed after the callback returns; copy what you keep.
+	 * Called exactly once for every session sess_request accepted.
+	 */
+	void (*sess_end)(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now_ns);
+	/* The connection is closed (once), after any last message was queued.  Optional. */
+	void (*closed)(void *arg, enum srv_close why);
+};
+
+struct srv_cfg {
+	/* Modes offered in the greeting: security bits and feature bits (XW_MODE_*). */
+	uint32_t modes;
+	/* PBKDF2 Count for the greeting: a power of two >= 1024 (RFC 4656 3.1). */
+	uint32_t count;
+	/* Start-Time of Server-Start: when the server started (NTP, RFC 4656 3.1). */
+	uint64_t start_time;
+	/* Sessions per connection; more get Accept-Session Accept 4. 0: unlimited. */
+	uint32_t max_sessions;
+	/* SERVWAIT in ns (RFC 5357 3.1, default 900 s); 0 disables it. */
+	uint64_t servwait_ns;
+	/* The server's IPv4 address (network order octets) for SIDs (RFC 4656 3.5). */
+	uint8_t sid_addr[4];
+	/* For log lines, e.g. "192.0.2.1:40000"; copied. */
+	const char *peer;
+};
+
+/*
+ * Creates the state machine and queues the Server Greeting (random
+ * Challenge and Salt).  cfg is validated: modes must contain a security
+ * bit, count a power of two >= 1024; ops->key_lookup is needed if
+ * authenticated, encrypted or mixed mode is offered, sess_request and
+ * sess_end always.  Returns NULL (with a pr_err) on bad config or no memory.
+ */
+struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *arg,
+		    uint64_t now_ns);
+/*
+ * Ends every session still held (sess_end SRV_END_CLOSE), wipes all keys
+ * and frees.  If not closed yet, ops->closed(SRV_CLOSE_LOCAL) is called.
+ * NULL is fine.
+ */
+void srv_free(struct srv *s);
+
+/*
+ * Feeds len received bytes (any fragmentation).  Complete messages are
+ * processed at once, calling ops and queuing replies.  Returns 0 while the
+ * connection goes on, -EPIPE once it is closed (then or before: further
+ * input is ignored).  The caller flushes the queued output, then closes.
+ */
+int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns);
+/* The peer closed its side (recv() == 0) or the socket failed: closes; always -EPIPE. */
+int srv_eof(struct srv *s, uint64_t now_ns);
+/* Closes from the caller's side (e.g. shutdown): ends sessions, no message is sent. */
+void srv_close(struct srv *s, uint64_t now_ns);
+
+/* Bytes waiting to be sent: pointer and length (NULL/0 when none). */
+const uint8_t *srv_out_peek(const struct srv *s, size_t *len);
+/* n bytes of srv_out_peek() were sent. */
+void srv_out_consume(struct srv *s, size_t n);
+size_t srv_out_pending(const struct srv *s);
+
+/*
+ * When srv_timeout() must be called: SERVWAIT after the last received
+ * byte while no session is active (RFC 5357 3.1: suspended from
+ * Start-Sessions to Stop-Sessions; RFC 5938 3.6: while ANY session is
+ * started).  UINT64_MAX when there is no deadline.
+ */
+uint64_t srv_deadline_ns(const struct srv *s);
+/* Closes with SRV_CLOSE_TIMEOUT when now_ns >= the deadline; else nothing.  0 or -EPIPE. */
+int srv_timeout(struct srv *s, uint64_t now_ns);
+/*
+ * The caller's REFWAIT (RFC 5357 4.2) expired for the started session sid:
+ * the SM ends it (sess_end SRV_END_REFWAIT) and, when no session is active
+ * any more, resumes SERVWAIT (RFC 5357 3.1).  -ENOENT for an unknown SID.
+ */
+int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_ns);
+
+enum srv_state srv_state(const struct srv *s);
+int srv_closed(const struct srv *s);
+enum srv_close srv_close_reason(const struct srv *s);
+/* The Mode the client chose (0 before Set-Up-Response). */
+uint32_t srv_mode(const struct srv *s);
+/* Sessions currently held (accepted and not ended) and started among them. */
+unsigned int srv_nsessions(const struct srv *s);
+unsigned int srv_nactive(const struct srv *s);
+/* Session by SID, NULL when not held. */
+struct srv_sess *srv_sess_find(struct srv *s, const uint8_t sid[XW_SID_LEN]);
+const char *srv_state_name(enum srv_state st);
+const char *srv_close_name(enum srv_close why);
+
+#endif /* XW_SRV_H */
