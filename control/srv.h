@@ -94,10 +94,12 @@ struct srv_ops {
 	 * Accept code instead when there is none: XW_ACCEPT_FAILURE for an
 	 * unknown KeyID, XW_ACCEPT_NO_IKE_SA when the KeyID holds RFC 7717
 	 * SPIs with no IKE SA; a negative errno gives Accept 2 (internal).
-	 * The SM wipes the secret after use.  Required for auth/enc/mixed.
+	 * mode is the client's Mode: with XW_MODE_IKEV2_DERIV (RFC 7717) the
+	 * KeyID carries SPIs rather than a name.  The SM wipes the secret
+	 * after use.  Required for auth/enc/mixed.
 	 */
-	int (*key_lookup)(void *arg, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-			  size_t *len);
+	int (*key_lookup)(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
+			  uint8_t *secret, size_t *len);
 	/*
 	 * A Request-TW-Session passed the SM's checks (Conf-*, slots, packets
 	 * zero, IPVN 4/6, session limit, RFC 6038 lengths).  Open the
