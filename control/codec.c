@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TWAMP-Control message codec: structs <-> plaintext bytes.  Contract in
+ * codec.h.  Each message has its RFC diagram above its functions, and its
+ * field offsets as constants checked against the diagram with
+ * _Static_assert, so that an offset typo fails the build, not the wire.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "codec.h"
+#include "log.h"
+#include "xwamp/wire.h"
+
+/* Accept values this implementation knows (RFC 4656 3.3, RFC 7717 5.3). */
+#define ACCEPT_MAX_KNOWN XW_ACCEPT_NO_IKE_SA
+
+uint8_t codec_accept_from_wire(uint8_t v)
+{
+	/* RFC 4656 3.3: "MUST interpret all values ... other than these as 1" */
+	return v > ACCEPT_MAX_KNOWN ? XW_ACCEPT_FAILURE : v;
+}
+
+static int check_len(const char *what, size_t len, size_t want)
+{
+	if (len != want) {
+		pr_debug("codec: %s: length %zu, want %zu", what, len, want);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+static int check_cap(const char *what, size_t cap, size_t want)
+{
+	if (cap < want) {
+		pr_debug("codec: %s: buffer %zu < %zu octets", what, cap, want);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int check_cmd(const char *what, const uint8_t *buf, uint8_t want)
+{
+	if (buf[0] != want) {
+		pr_debug("codec: %s: command number %u, want %u", what, buf[0], want);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * ---- Server Greeting (RFC 4656 3.1) -------------------------------------
+ *
+ *      0                   1                   2                   3
+ *      0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                                                               |
+ *     |                      Unused (12 octets)                       |
+ *     |                                                               |
+ *     |+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-++-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                            Modes                              |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                     Challenge (16 octets)                     |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                        Salt (16 octets)                       |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                        Count (4 octets)                       |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                        MBZ (12 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define GREET_MODES	12
+#define GREET_CHALLENGE 16
+#define GREET_SALT	32
+#define GREET_COUNT	48
+#define GREET_MBZ	52
+_Static_assert(GREET_MBZ + 12 == XW_GREETING_LEN, "greeting layout");
+_Static_assert(GREET_CHALLENGE + 16 == GREET_SALT && GREET_SALT + 16 == GREET_COUNT,
+	       "greeting layout");
+
+int codec_greeting_encode(const struct codec_greeting *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("greeting", cap, XW_GREETING_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_GREETING_LEN);
+	put_be32(buf + GREET_MODES, m->modes);
+	memcpy(buf + GREET_CHALLENGE, m->challenge, 16);
+	memcpy(buf + GREET_SALT, m->salt, 16);
+	put_be32(buf + GREET_COUNT, m->count);
+	return XW_GREETING_LEN;
+}
+
+int codec_greeting_decode(struct codec_greeting *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("greeting", len, XW_GREETING_LEN);
+
+	if (err)
+		return err;
+	m->modes = get_be32(buf + GREET_MODES);
+	memcpy(m->challenge, buf + GREET_CHALLENGE, 16);
+	memcpy(m->salt, buf + GREET_SALT, 16);
+	m->count = get_be32(buf + GREET_COUNT);
+	/* RFC 4656 3.1: "Count MUST be a power of 2.  Count MUST be at least 1024." */
+	if (m->count < 1024 || (m->count & (m->count - 1))) {
+		pr_warn("codec: greeting: Count %u is not a power of 2 >= 1024", m->count);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * ---- Set-Up-Response (RFC 4656 3.1) -------------------------------------
+ *
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                             Mode                              |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     .                       KeyID (80 octets)                       .
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     .                       Token (64 octets)                       .
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     .                     Client-IV (16 octets)                     .
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define SUR_MODE  0
+#define SUR_KEYID 4
+#define SUR_TOKEN (SUR_KEYID + XW_KEYID_LEN)
+#define SUR_IV	  (SUR_TOKEN + XW_TOKEN_LEN)
+_Static_assert(SUR_IV == CODEC_SETUP_RESPONSE_IV_OFF, "set-up-response layout");
+_Static_assert(SUR_IV + XW_BLOCK_LEN == XW_SETUP_RESPONSE_LEN, "set-up-response layout");
+
+int codec_setup_response_encode(const struct codec_setup_response *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("set-up-response", cap, XW_SETUP_RESPONSE_LEN);
+
+	if (err)
+		return err;
+	put_be32(buf + SUR_MODE, m->mode);
+	memcpy(buf + SUR_KEYID, m->keyid, XW_KEYID_LEN);
+	memcpy(buf + SUR_TOKEN, m->token, XW_TOKEN_LEN);
+	memcpy(buf + SUR_IV, m->client_iv, XW_BLOCK_LEN);
+	return XW_SETUP_RESPONSE_LEN;
+}
+
+int codec_setup_response_decode(struct codec_setup_response *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("set-up-response", len, XW_SETUP_RESPONSE_LEN);
+	uint32_t sec;
+
+	if (err)
+		return err;
+	m->mode = get_be32(buf + SUR_MODE);
+	memcpy(m->keyid, buf + SUR_KEYID, XW_KEYID_LEN);
+	memcpy(m->token, buf + SUR_TOKEN, XW_TOKEN_LEN);
+	memcpy(m->client_iv, buf + SUR_IV, XW_BLOCK_LEN);
+	/* RFC 4656 3.1 / RFC 5618 3.1: one or zero security mode bits */
+	sec = m->mode & XW_MODE_SECURITY_MASK;
+	if (sec & (sec - 1)) {
+		pr_warn("codec: set-up-response: Mode 0x%x selects more than one security mode",
+			m->mode);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * ---- Server-Start (RFC 4656 3.1) ----------------------------------------
+ *
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                         MBZ (15 octets)                       |
+ *     |                                               +-+-+-+-+-+-+-+-+
+ *     |                                               |   Accept      |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                     Server-IV (16 octets)                     |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                     Start-Time (Timestamp)                    |
+ *     |                                                               |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                         MBZ (8 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define SS_ACCEPT     15
+#define SS_IV	      16
+#define SS_START_TIME 32
+#define SS_MBZ2	      40
+_Static_assert(SS_IV == CODEC_SERVER_START_IV_OFF, "server-start layout");
+_Static_assert(SS_START_TIME == CODEC_SERVER_START_ENC_OFF, "server-start layout");
+_Static_assert(SS_MBZ2 + 8 == XW_SERVER_START_LEN, "server-start layout");
+
+int codec_server_start_encode(const struct codec_server_start *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("server-start", cap, XW_SERVER_START_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_SERVER_START_LEN);
+	buf[SS_ACCEPT] = m->accept;
+	memcpy(buf + SS_IV, m->server_iv, XW_BLOCK_LEN);
+	put_be64(buf + SS_START_TIME, m->start_time);
+	return XW_SERVER_START_LEN;
+}
+
+int codec_server_start_decode(struct codec_server_start *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("server-start", len, XW_SERVER_START_LEN);
+
+	if (err)
+		return err;
+	m->accept = codec_accept_from_wire(buf[SS_ACCEPT]);
+	memcpy(m->server_iv, buf + SS_IV, XW_BLOCK_LEN);
+	m->start_time = get_be64(buf + SS_START_TIME);
+	return 0;
+}
+
+/*
+ * ---- Request-TW-Session (RFC 5357 3.5; RFC 6038 4.2) ---------------------
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |      5        |  MBZ  | IPVN  |  Conf-Sender  | Conf-Receiver |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                  Number of Schedule Slots                     |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                      Number of Packets                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |          Sender Port          |         Receiver Port         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        Sender Address                         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |           Sender Address (cont.) or MBZ (12 octets)           |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        Receiver Address                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |           Receiver Address (cont.) or MBZ (12 octets)         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        SID (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                         Padding Length                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                           Start Time                          |
+ *   |                                                               |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       Timeout, (8 octets)                     |
+ *   |                                                               |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       Type-P Descriptor                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |     Octets to be reflected    |  Length of padding to reflect |  RFC 6038,
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  else MBZ
+ *   |                       MBZ (4 octets)                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define RTS_IPVN	      1 /* low nibble; high nibble MBZ */
+#define RTS_CONF_SENDER	      2
+#define RTS_CONF_RECEIVER     3
+#define RTS_NUM_SLOTS	      4
+#define RTS_NUM_PACKETS	      8
+#define RTS_SENDER_PORT	      12
+#define RTS_RECEIVER_PORT     14
+#define RTS_SENDER_ADDR	      16
+#define RTS_RECEIVER_ADDR     32
+#define RTS_SID		      48
+#define RTS_PADDING_LEN	      64
+#define RTS_START_TIME	      68
+#define RTS_TIMEOUT	      76
+#define RTS_TYPE_P	      84
+#define RTS_OCTETS_TO_REFLECT 88
+#define RTS_REFLECT_PAD_LEN   90
+#define RTS_MBZ		      92
+#define RTS_HMAC	      96
+_Static_assert(RTS_HMAC == CODEC_REQUEST_TW_SESSION_HMAC_OFF, "request-tw-session layout");
+_Static_assert(RTS_SID + XW_SID_LEN == RTS_PADDING_LEN, "request-tw-session layout");
+_Static_assert(RTS_TYPE_P + 4 == RTS_OCTETS_TO_REFLECT && RTS_MBZ + 4 == RTS_HMAC,
+	       "request-tw-session layout");
+
+static size_t addr_len(uint8_t ipvn)
+{
+	return ipvn == 6 ? 16 : 4;
+}
+
+int codec_request_tw_session_encode(const struct codec_request_tw_session *m, uint32_t mode,
+				    uint8_t *buf, size_t cap)
+{
+	int err = check_cap("request-tw-session", cap, XW_REQUEST_TW_SESSION_LEN);
+
+	if (err)
+		return err;
+	if (m->ipvn != 4 && m->ipvn != 6) {
+		pr_debug("codec: request-tw-session: cannot encode IP version %u", m->ipvn);
+		return -EINVAL;
+	}
+	memset(buf, 0, XW_REQUEST_TW_SESSION_LEN);
+	buf[0] = XW_CMD_REQUEST_TW_SESSION;
+	buf[RTS_IPVN] = m->ipvn & 0x0f;
+	buf[RTS_CONF_SENDER] = m->conf_sender;
+	buf[RTS_CONF_RECEIVER] = m->conf_receiver;
+	put_be32(buf + RTS_NUM_SLOTS, m->num_slots);
+	put_be32(buf + RTS_NUM_PACKETS, m->num_packets);
+	put_be16(buf + RTS_SENDER_PORT, m->sender_port);
+	put_be16(buf + RTS_RECEIVER_PORT, m->receiver_port);
+	/* RFC 4656 3.5: with IPv4 the 12 octets after the address are MBZ */
+	memcpy(buf + RTS_SENDER_ADDR, m->sender_addr, addr_len(m->ipvn));
+	memcpy(buf + RTS_RECEIVER_ADDR, m->receiver_addr, addr_len(m->ipvn));
+	memcpy(buf + RTS_SID, m->sid, XW_SID_LEN);
+	put_be32(buf + RTS_PADDING_LEN, m->padding_len);
+	put_be64(buf + RTS_START_TIME, m->start_time);
+	put_be64(buf + RTS_TIMEOUT, m->timeout);
+	put_be32(buf + RTS_TYPE_P, m->type_p);
+	if (mode & XW_MODE_REFLECT_OCT) {
+		put_be16(buf + RTS_OCTETS_TO_REFLECT, m->octets_to_reflect);
+		put_be16(buf + RTS_REFLECT_PAD_LEN, m->reflect_pad_len);
+	}
+	return XW_REQUEST_TW_SESSION_LEN;
+}
+
+int codec_request_tw_session_decode(struct codec_request_tw_session *m, uint32_t mode,
+				    const uint8_t *buf, size_t len)
+{
+	int err = check_len("request-tw-session", len, XW_REQUEST_TW_SESSION_LEN);
+
+	if (err)
+		return err;
+	err = check_cmd("request-tw-session", buf, XW_CMD_REQUEST_TW_SESSION);
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	m->ipvn = buf[RTS_IPVN] & 0x0f; /* the high nibble is MBZ: ignored */
+	m->conf_sender = buf[RTS_CONF_SENDER];
+	m->conf_receiver = buf[RTS_CONF_RECEIVER];
+	m->num_slots = get_be32(buf + RTS_NUM_SLOTS);
+	m->num_packets = get_be32(buf + RTS_NUM_PACKETS);
+	m->sender_port = get_be16(buf + RTS_SENDER_PORT);
+	m->receiver_port = get_be16(buf + RTS_RECEIVER_PORT);
+	memcpy(m->sender_addr, buf + RTS_SENDER_ADDR, addr_len(m->ipvn));
+	memcpy(m->receiver_addr, buf + RTS_RECEIVER_ADDR, addr_len(m->ipvn));
+	memcpy(m->sid, buf + RTS_SID, XW_SID_LEN);
+	m->padding_len = get_be32(buf + RTS_PADDING_LEN);
+	m->start_time = get_be64(buf + RTS_START_TIME);
+	m->timeout = get_be64(buf + RTS_TIMEOUT);
+	m->type_p = get_be32(buf + RTS_TYPE_P);
+	if (mode & XW_MODE_REFLECT_OCT) {
+		m->octets_to_reflect = get_be16(buf + RTS_OCTETS_TO_REFLECT);
+		m->reflect_pad_len = get_be16(buf + RTS_REFLECT_PAD_LEN);
+	}
+
+	if (m->ipvn != 4 && m->ipvn != 6) {
+		/* RFC 4656 3.5: "Currently meaningful IPVN values are 4 and 6." */
+		pr_debug("codec: request-tw-session: IP version %u is neither 4 nor 6", m->ipvn);
+		return -EOPNOTSUPP;
+	}
+	if (m->conf_sender || m->conf_receiver) {
+		/* RFC 5357 3.5: "MUST interpret any non-zero value as an improperly
+		 * formatted command, and MUST respond with the Accept field set to 3" */
+		pr_debug("codec: request-tw-session: Conf-Sender %u / Conf-Receiver %u, must be 0",
+			 m->conf_sender, m->conf_receiver);
+		return -EOPNOTSUPP;
+	}
+	if (m->type_p & ~CODEC_TYPE_P_DSCP_MASK) {
+		/* RFC 5357 3.5: "The only capability of this field is to set the DSCP" */
+		pr_debug("codec: request-tw-session: Type-P 0x%08x is not a DSCP", m->type_p);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/*
+ * ---- Accept-Session (RFC 4656 3.5; RFC 6038 4.3) --------------------------
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |    Accept     |      MBZ      |            Port               |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-|
+ *   |                        SID (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |       Reflected octets        |         Server octets         |  RFC 6038,
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+  else MBZ
+ *   |                       MBZ (8 octets)                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define AS_ACCEPT	 0
+#define AS_PORT		 2
+#define AS_SID		 4
+#define AS_REFLECTED	 20
+#define AS_SERVER_OCTETS 22
+#define AS_MBZ		 24
+#define AS_HMAC		 32
+_Static_assert(AS_SID + XW_SID_LEN == AS_REFLECTED, "accept-session layout");
+_Static_assert(AS_MBZ + 8 == AS_HMAC && AS_HMAC == CODEC_ACCEPT_SESSION_HMAC_OFF,
+	       "accept-session layout");
+
+int codec_accept_session_encode(const struct codec_accept_session *m, uint32_t mode, uint8_t *buf,
+				size_t cap)
+{
+	int err = check_cap("accept-session", cap, XW_ACCEPT_SESSION_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_ACCEPT_SESSION_LEN);
+	buf[AS_ACCEPT] = m->accept;
+	put_be16(buf + AS_PORT, m->port);
+	memcpy(buf + AS_SID, m->sid, XW_SID_LEN);
+	if (mode & XW_MODE_REFLECT_OCT) {
+		put_be16(buf + AS_REFLECTED, m->reflected_octets);
+		put_be16(buf + AS_SERVER_OCTETS, m->server_octets);
+	}
+	return XW_ACCEPT_SESSION_LEN;
+}
+
+int codec_accept_session_decode(struct codec_accept_session *m, uint32_t mode, const uint8_t *buf,
+				size_t len)
+{
+	int err = check_len("accept-session", len, XW_ACCEPT_SESSION_LEN);
+
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	m->accept = codec_accept_from_wire(buf[AS_ACCEPT]);
+	m->port = get_be16(buf + AS_PORT);
+	memcpy(m->sid, buf + AS_SID, XW_SID_LEN);
+	if (mode & XW_MODE_REFLECT_OCT) {
+		m->reflected_octets = get_be16(buf + AS_REFLECTED);
+		m->server_octets = get_be16(buf + AS_SERVER_OCTETS);
+	}
+	return 0;
+}
+
+/*
+ * ---- Start-Sessions (RFC 4656 3.7) ---------------------------------------
+ *
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |      2        |                                               |
+ *     +-+-+-+-+-+-+-+-+                                               |
+ *     |                        MBZ (15 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                       HMAC (16 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+_Static_assert(CODEC_START_SESSIONS_HMAC_OFF == 16, "start-sessions layout");
+
+int codec_start_sessions_encode(uint8_t *buf, size_t cap)
+{
+	int err = check_cap("start-sessions", cap, XW_START_SESSIONS_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_START_SESSIONS_LEN);
+	buf[0] = XW_CMD_START_SESSIONS;
+	return XW_START_SESSIONS_LEN;
+}
+
+int codec_start_sessions_decode(const uint8_t *buf, size_t len)
+{
+	int err = check_len("start-sessions", len, XW_START_SESSIONS_LEN);
+
+	if (err)
+		return err;
+	return check_cmd("start-sessions", buf, XW_CMD_START_SESSIONS);
+}
+
+/*
+ * ---- Start-Ack (RFC 4656 3.7) --------------------------------------------
+ *
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |     Accept    |                                               |
+ *     +-+-+-+-+-+-+-+-+                                               |
+ *     |                        MBZ (15 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                       HMAC (16 octets)                        |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define SA_ACCEPT 0
+_Static_assert(CODEC_START_ACK_HMAC_OFF == 16, "start-ack layout");
+
+int codec_start_ack_encode(const struct codec_start_ack *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("start-ack", cap, XW_START_ACK_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_START_ACK_LEN);
+	buf[SA_ACCEPT] = m->accept;
+	return XW_START_ACK_LEN;
+}
+
+int codec_start_ack_decode(struct codec_start_ack *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("start-ack", len, XW_START_ACK_LEN);
+
+	if (err)
+		return err;
+	m->accept = codec_accept_from_wire(buf[SA_ACCEPT]);
+	return 0;
+}
+
+/*
+ * ---- Stop-Sessions, TWAMP form (RFC 5357 3.8) ----------------------------
+ *
+ *   "The message MUST NOT contain any session description records or skip
+ *   ranges": a fixed 32 octets.
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |      3        |    Accept     |              MBZ              |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                      Number of Sessions                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        MBZ (8 octets)                         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define STOP_ACCEPT 1
+#define STOP_NUM    4
+#define STOP_MBZ    8
+_Static_assert(STOP_MBZ + 8 == CODEC_STOP_SESSIONS_HMAC_OFF, "stop-sessions layout");
+
+int codec_stop_sessions_encode(const struct codec_stop_sessions *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("stop-sessions", cap, XW_STOP_SESSIONS_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, XW_STOP_SESSIONS_LEN);
+	buf[0] = XW_CMD_STOP_SESSIONS;
+	buf[STOP_ACCEPT] = m->accept;
+	put_be32(buf + STOP_NUM, m->num_sessions);
+	return XW_STOP_SESSIONS_LEN;
+}
+
+int codec_stop_sessions_decode(struct codec_stop_sessions *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("stop-sessions", len, XW_STOP_SESSIONS_LEN);
+
+	if (err)
+		return err;
+	err = check_cmd("stop-sessions", buf, XW_CMD_STOP_SESSIONS);
+	if (err)
+		return err;
+	m->accept = codec_accept_from_wire(buf[STOP_ACCEPT]);
+	m->num_sessions = get_be32(buf + STOP_NUM);
+	return 0;
+}
+
+/*
+ * ---- Start-N-Sessions / Stop-N-Sessions (RFC 5938 3.2, 3.4) ---------------
+ *
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   |    7 or 9     |                                               |
+ *   +-+-+-+-+-+-+-+-+                                               +
+ *   |                        MBZ (11 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                     Number of Sessions                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   |                    First SID (16 octets)                      |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   .                 remaining SIDs (16 octets each)               .
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *
+ * ---- Start-N-Ack / Stop-N-Ack (RFC 5938 3.3, 3.5) -------------------------
+ *
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   |   8 or 10     |     Accept    |            MBZ                |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        MBZ (8 octets)                         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                      Number of Sessions                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *   |                    First SID, remaining SIDs, HMAC            |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+B
+ *
+ * "Number of Sessions ... MUST be one or greater.  The number of SID
+ * fields that follow MUST be equal to the value".
+ */
+#define N_ACCEPT 1 /* Acks only; MBZ in the commands */
+#define N_NUM	 12
+#define N_SIDS	 16
+_Static_assert(N_SIDS == CODEC_N_HDR_LEN && N_NUM + 4 == N_SIDS, "start-n layout");
+_Static_assert(CODEC_N_LEN(1) == 48, "start-n layout");
+
+static int n_count_ok(const char *what, uint32_t n)
+{
+	if (n == 0) {
+		pr_debug("codec: %s: Number of Sessions is 0, must be >= 1", what);
+		return -EBADMSG;
+	}
+	if (n > CODEC_N_SESSIONS_MAX) {
+		pr_warn("codec: %s: Number of Sessions %u exceeds our limit %u", what, n,
+			CODEC_N_SESSIONS_MAX);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+static int n_encode(const char *what, uint8_t cmd, int ack, const struct codec_n_sessions *m,
+		    uint8_t *buf, size_t cap)
+{
+	size_t len;
+	int err;
+
+	err = n_count_ok(what, m->num_sessions);
+	if (err)
+		return err == -EBADMSG ? -EINVAL : err;
+	len = CODEC_N_LEN(m->num_sessions);
+	err = check_cap(what, cap, len);
+	if (err)
+		return err;
+	memset(buf, 0, len);
+	buf[0] = cmd;
+	if (ack)
+		buf[N_ACCEPT] = m->accept;
+	put_be32(buf + N_NUM, m->num_sessions);
+	memcpy(buf + N_SIDS, m->sids, (size_t)m->num_sessions * XW_SID_LEN);
+	return (int)len;
+}
+
+static int n_decode(const char *what, uint8_t cmd, int ack, struct codec_n_sessions *m,
+		    const uint8_t *buf, size_t len)
+{
+	uint32_t n;
+	int err;
+
+	if (len < CODEC_N_LEN(1)) {
+		pr_debug("codec: %s: length %zu < minimum %zu", what, len, CODEC_N_LEN(1));
+		return -EMSGSIZE;
+	}
+	err = check_cmd(what, buf, cmd);
+	if (err)
+		return err;
+	n = get_be32(buf + N_NUM);
+	err = n_count_ok(what, n);
+	if (err)
+		return err;
+	err = check_len(what, len, CODEC_N_LEN(n));
+	if (err)
+		return err;
+	m->accept = ack ? codec_accept_from_wire(buf[N_ACCEPT]) : 0;
+	m->num_sessions = n;
+	m->sids = buf + N_SIDS;
+	return 0;
+}
+
+int codec_start_n_sessions_encode(const struct codec_n_sessions *m, uint8_t *buf, size_t cap)
+{
+	return n_encode("start-n-sessions", XW_CMD_START_N_SESSIONS, 0, m, buf, cap);
+}
+
+int codec_start_n_sessions_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len)
+{
+	return n_decode("start-n-sessions", XW_CMD_START_N_SESSIONS, 0, m, buf, len);
+}
+
+int codec_start_n_ack_encode(const struct codec_n_sessions *m, uint8_t *buf, size_t cap)
+{
+	return n_encode("start-n-ack", XW_CMD_START_N_ACK, 1, m, buf, cap);
+}
+
+int codec_start_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len)
+{
+	return n_decode("start-n-ack", XW_CMD_START_N_ACK, 1, m, buf, len);
+}
+
+int codec_stop_n_sessions_encode(const struct codec_n_sessions *m, uint8_t *buf, size_t cap)
+{
+	return n_encode("stop-n-sessions", XW_CMD_STOP_N_SESSIONS, 0, m, buf, cap);
+}
+
+int codec_stop_n_sessions_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len)
+{
+	return n_decode("stop-n-sessions", XW_CMD_STOP_N_SESSIONS, 0, m, buf, len);
+}
+
+int codec_stop_n_ack_encode(const struct codec_n_sessions *m, uint8_t *buf, size_t cap)
+{
+	return n_encode("stop-n-ack", XW_CMD_STOP_N_ACK, 1, m, buf, cap);
+}
+
+int codec_stop_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len)
+{
+	return n_decode("stop-n-ack", XW_CMD_STOP_N_ACK, 1, m, buf, len);
+}
+
+/* ---- Message lengths ------------------------------------------------------ */
+
+/*
+ * OWAMP Request-Session (RFC 4656 3.5): 112 octets ending in an HMAC, then
+ * Number of Schedule Slots 16-octet slots and one more HMAC.  TWAMP forbids
+ * the command, but a server must still find where it ends to answer it.
+ */
+#define OW_REQ_SLOT_LEN	 16
+#define OW_REQ_SLOTS_MAX 65536 /* resource limit, as CODEC_N_SESSIONS_MAX */
+
+int codec_peek_cmd(const uint8_t *buf, size_t avail)
+{
+	return avail ? buf[0] : -EAGAIN;
+}
+
+static int n_len(const uint8_t *buf, size_t avail)
+{
+	uint32_t n;
+	int err;
+
+	if (avail < CODEC_N_HDR_LEN)
+		return 0;
+	n = get_be32(buf + N_NUM);
+	err = n_count_ok("start/stop-n", n);
+	if (err)
+		return err;
+	return (int)CODEC_N_LEN(n);
+}
+
+int codec_msg_len(enum codec_msg type, const uint8_t *buf, size_t avail)
+{
+	uint32_t slots;
+
+	switch (type) {
+	case CODEC_MSG_GREETING:
+		return XW_GREETING_LEN;
+	case CODEC_MSG_SETUP_RESPONSE:
+		return XW_SETUP_RESPONSE_LEN;
+	case CODEC_MSG_SERVER_START:
+		return XW_SERVER_START_LEN;
+	case CODEC_MSG_REQUEST_TW_SESSION:
+		return XW_REQUEST_TW_SESSION_LEN;
+	case CODEC_MSG_ACCEPT_SESSION:
+		return XW_ACCEPT_SESSION_LEN;
+	case CODEC_MSG_START_SESSIONS:
+		return XW_START_SESSIONS_LEN;
+	case CODEC_MSG_START_ACK:
+		return XW_START_ACK_LEN;
+	case CODEC_MSG_STOP_SESSIONS:
+		return XW_STOP_SESSIONS_LEN;
+	case CODEC_MSG_START_N_SESSIONS:
+	case CODEC_MSG_START_N_ACK:
+	case CODEC_MSG_STOP_N_SESSIONS:
+	case CODEC_MSG_STOP_N_ACK:
+		return n_len(buf, avail);
+	case CODEC_MSG_CLIENT_COMMAND:
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	if (!avail)
+		return 0;
+	switch (buf[0]) {
+	case XW_CMD_FORBIDDEN:
+		if (avail < RTS_NUM_SLOTS + 4)
+			return 0;
+		slots = get_be32(buf + RTS_NUM_SLOTS);
+		if (slots > OW_REQ_SLOTS_MAX) {
+			pr_warn("codec: request-session: %u schedule slots exceed our limit",
+				slots);
+			return -EMSGSIZE;
+		}
+		return (int)(XW_REQUEST_TW_SESSION_LEN + slots * OW_REQ_SLOT_LEN + XW_HMAC_LEN);
+	case XW_CMD_START_SESSIONS:
+		return XW_START_SESSIONS_LEN;
+	case XW_CMD_STOP_SESSIONS:
+		return XW_STOP_SESSIONS_LEN;
+	case XW_CMD_REQUEST_TW_SESSION:
+		return XW_REQUEST_TW_SESSION_LEN;
+	case XW_CMD_START_N_SESSIONS:
+	case XW_CMD_STOP_N_SESSIONS:
+		return n_len(buf, avail);
+	default:
+		pr_debug("codec: unknown client command number %u: its length is unknown", buf[0]);
+		return -EBADMSG;
+	}
+}
