@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Statistics of one TWAMP-Test session, as seen by the Session-Sender.
+ *
+ * The client records one entry per sent packet (sender sequence number, T1)
+ * and one per reply that arrives (reflector sequence number, T2, T3, T4,
+ * Error Estimates, TTLs), in arrival order.  Duplicated, reordered and lost
+ * replies are all expected.  xw_stats_compute() then derives, for the whole
+ * session:
+ *
+ *   - counts: sent, received (unique), lost, duplicates, reordered
+ *     (RFC 4737 3.3, NextExp over the arrival order), reordering extent
+ *     (RFC 4737 4.2), n-reordering (RFC 4737 5), and the split of loss and
+ *     reordering into forward and backward path from the reflector sequence
+ *     numbers (RFC 5357 4.2.1: the reflector numbers the packets it
+ *     reflects in the order it receives them);
+ *   - round-trip delay (T4 - T1) - (T3 - T2) (RFC 5357 4.2.1: the
+ *     reflector's processing time is removed), forward delay T2 - T1,
+ *     backward delay T4 - T3, reflector processing time T3 - T2;
+ *   - delay variation: IPDV (RFC 3393, RFC 5481 4.1, consecutive sender
+ *     sequence numbers) and PDV (RFC 5481 4.2, delay minus session minimum)
+ *     for each of round trip, forward and backward.
+ *
+ * Times are nanoseconds (already converted from NTP with xw_ntp_to_ns()).
+ * Distribution values are doubles in nanoseconds.
+ *
+ * Validity: counts are always valid.  A struct xw_dist with n == 0 has no
+ * samples and every other field is NaN (so that a printer that forgets to
+ * check shows "nan", never a plausible 0).  Ratios are NaN when their
+ * denominator is 0.  When nothing was received, every delay distribution
+ * has n == 0.
+ */
+#ifndef XW_STATS_H
+#define XW_STATS_H
+
+#include <stddef.h>
+
+#include "xwamp/types.h"
+
+/* "no index" in the arrival links below */
+#define XW_STATS_NONE	     0xffffffffU
+/* IP TTL / hop limit of a reply that the socket did not report */
+#define XW_STATS_TTL_UNKNOWN (-1)
+/* extra percentiles a caller may request (beyond p90/p95/p99) */
+#define XW_STATS_MAX_PCT     8
+/* n-reordering (RFC 4737 5) is counted for n = 1 .. this */
+#define XW_STATS_NREORD_MAX  8
+
+/* What the sender learns from one reply (RFC 5357 4.2.1 reflector packet). */
+struct xw_stats_reply {
+	__u32 refl_seq;	     /* reflector's Sequence Number */
+	__u64 t2_ns;	     /* Receive Timestamp: reflector received the test packet */
+	__u64 t3_ns;	     /* Timestamp: reflector sent the reply */
+	__u64 t4_ns;	     /* sender received the reply */
+	__u16 sender_errest; /* raw Error Estimate of the sender clock (T1/T4) */
+	__u16 refl_errest;   /* raw Error Estimate of the reflector clock (T2/T3) */
+	__u8 sender_ttl;     /* Sender TTL field: TTL of the test packet at the reflector */
+	__s16 ip_ttl;	     /* TTL/hop limit of the reply at the sender, or XW_STATS_TTL_UNKNOWN */
+};
+
+/* One sent packet. */
+struct xw_stats_pkt {
+	__u32 seq;	/* sender Sequence Number */
+	__u64 t1_ns;	/* Timestamp of the test packet */
+	__u32 first;	/* index of its first arrival, XW_STATS_NONE when lost */
+	__u32 nreplies; /* arrivals for this packet (> 1: duplicates) */
+};
+
+/* Per-arrival flags, decided when the reply is added (all are on-line metrics). */
+#define XW_ARR_DUP   0x1 /* not the first copy of this sender sequence number */
+#define XW_ARR_REORD 0x2 /* RFC 4737 3.3 reordered at the sender (round trip) */
+
+/* One arrival (reply) in arrival order. */
+struct xw_stats_arrival {
+	__u32 pkt;   /* index of the sent packet (xw_stats_pkt_at()) */
+	__u32 next;  /* next arrival of the same sent packet, XW_STATS_NONE */
+	__u32 flags; /* XW_ARR_* */
+	/*
+	 * RFC 4737 4.2 reordering extent (in arrivals, duplicates excluded),
+	 * 0 when the arrival is not reordered or is a duplicate.
+	 */
+	__u32 extent;
+	/*
+	 * Largest n for which this arrival is n-reordered (RFC 4737 5.3
+	 * Definition 1, duplicates included as that section says), 0 if not
+	 * 1-reordered.  Not capped: the histogram in the result is.
+	 */
+	__u32 nreord;
+	struct xw_stats_reply r;
+};
+
+/* Summary of one set of samples, in nanoseconds. */
+struct xw_dist {
+	__u64 n; /* samples; when 0 every field below is NaN */
+	double min, max, mean;
+	/*
+	 * Population standard deviation (divide by n): the spread of this
+	 * session's samples, not an estimate for a larger population.
+	 */
+	double stddev;
+	/*
+	 * Percentiles by linear interpolation between closest ranks over the
+	 * sorted samples x[0..n-1] (Hyndman-Fan type 7, numpy's default):
+	 * h = (n - 1) * p / 100, value = x[floor h] + (h - floor h) *
+	 * (x[floor h + 1] - x[floor h]).  So p0 = min, p100 = max, median =
+	 * p50 (the mean of the two middle samples when n is even).
+	 */
+	double median, p90, p95, p99;
+	double pct[XW_STATS_MAX_PCT]; /* the caller's extra percentiles, opts order */
+};
+
+struct xw_stats_opts {
+	unsigned int npct;	      /* <= XW_STATS_MAX_PCT */
+	double pct[XW_STATS_MAX_PCT]; /* in [0, 100] */
+};
+
+/* Delay and its variation for one direction (or the round trip). */
+struct xw_stats_delay {
+	struct xw_dist delay;
+	/*
+	 * IPDV (RFC 5481 4.1): D(i+1) - D(i) for consecutive sender sequence
+	 * numbers (sent packets i, i+1) where both arrived (first copies).
+	 * Signed; ipdv_abs is the same series as absolute values.
+	 */
+	struct xw_dist ipdv;
+	struct xw_dist ipdv_abs;
+	/* PDV (RFC 5481 4.2): D(i) - min D over the session; p99 ~ jitter buffer */
+	struct xw_dist pdv;
+};
+
+struct xw_stats_result {
+	/* --- counts, always valid --- */
+	__u64 sent;	  /* sent packets recorded */
+	__u64 arrivals;	  /* replies matched to a sent packet, duplicates included */
+	__u64 received;	  /* sent packets with at least one reply */
+	__u64 lost;	  /* sent - received */
+	__u64 duplicates; /* arrivals - received */
+	__u64 stray;	  /* replies whose sender seq was never sent (not in any other count) */
+	/* RFC 4737 3.3 over the arrival order at the sender, first copies only (4.1.3) */
+	__u64 reordered;
+	/* largest RFC 4737 4.2 extent; 0 when reordered == 0 */
+	__u64 max_extent;
+	/* [n-1]: arrivals that are n-reordered (RFC 4737 5.3), n = 1..NREORD_MAX */
+	__u64 nreordered[XW_STATS_NREORD_MAX];
+	/*
+	 * Path split from the reflector sequence numbers (RFC 5357 4.2.1): the
+	 * reflector numbers packets in its receive order, so NextExp over sender
+	 * seqs sorted by reflector seq judges the forward path, and NextExp over
+	 * reflector seqs in sender arrival order judges the backward path.
+	 * Loss split: the reflector reflected (max refl_seq - min refl_seq + 1)
+	 * packets as far as we can see; replies missing from that range were
+	 * lost on the way back, the rest on the way out.  Packets lost backward
+	 * after the last reply we saw count as forward loss (cannot be told).
+	 * Assumes the reflector numbers only this session's packets (it does,
+	 * per RFC 5357) and no 32-bit wrap.  All 0 when nothing was received.
+	 */
+	__u64 fwd_reordered, bwd_reordered;
+	__u64 fwd_lost, bwd_lost;
+	double loss_ratio;	/* lost / sent; NaN when sent == 0 */
+	double reordered_ratio; /* reordered / received (RFC 4737 4.1.3); NaN when received == 0 */
+
+	/* --- delays over first copies; n == 0 when nothing was received --- */
+	struct xw_stats_delay rtt; /* (T4 - T1) - (T3 - T2) */
+	struct xw_stats_delay fwd; /* T2 - T1: needs synchronized clocks */
+	struct xw_stats_delay bwd; /* T4 - T3: needs synchronized clocks */
+	struct xw_dist proc;	   /* T3 - T2, reflector processing */
+
+	/*
+	 * One-way values depend on both clocks.  unsync: at least one sample
+	 * had an Error Estimate (sender's or reflector's) without the S bit;
+	 * the one-way numbers are still computed but must be marked.
+	 * n_unsync: how many first-copy arrivals had that.
+	 */
+	int unsync;
+	__u64 n_unsync;
+	/*
+	 * Error bound of a one-way sample: sender + reflector Error Estimate
+	 * (RFC 4656 4.1.2, decoded with xw_errest_to_ns()).  Max and min over
+	 * first-copy arrivals, ns; NaN when nothing was received.
+	 */
+	double errest_max_ns, errest_min_ns;
+};
+
+/* Opaque recorder of one session. */
+struct xw_stats_session;
+
+/* NULL on allocation failure. */
+struct xw_stats_session *xw_stats_new(void);
+void xw_stats_free(struct xw_stats_session *s);
+
+/*
+ * Record a sent packet.  Sender sequence numbers must strictly increase
+ * (RFC 5357 4.1.2: 0, 1, 2, ...; gaps are allowed).  Returns 0, -EINVAL
+ * when seq does not increase, -ENOMEM.
+ */
+int xw_stats_add_sent(struct xw_stats_session *s, __u32 seq, __u64 t1_ns);
+
+/*
+ * Record a reply for sender sequence number seq, in arrival order.
+ * Returns 0; -ENOENT when no sent packet has that seq (counted as stray,
+ * otherwise ignored); -ENOMEM.
+ */
+int xw_stats_add_reply(struct xw_stats_session *s, __u32 seq, const struct xw_stats_reply *r);
+
+/* Read-only access to the records (for per-packet output). */
+size_t xw_stats_npkts(const struct xw_stats_session *s);
+const struct xw_stats_pkt *xw_stats_pkt_at(const struct xw_stats_session *s, size_t i);
+size_t xw_stats_narrivals(const struct xw_stats_session *s);
+const struct xw_stats_arrival *xw_stats_arrival_at(const struct xw_stats_session *s, size_t i);
+__u64 xw_stats_nstray(const struct xw_stats_session *s);
+
+/* Per-arrival values (ns, signed: one-way values can be negative when unsynchronized). */
+__s64 xw_stats_arr_rtt(const struct xw_stats_session *s, const struct xw_stats_arrival *a);
+__s64 xw_stats_arr_fwd(const struct xw_stats_session *s, const struct xw_stats_arrival *a);
+__s64 xw_stats_arr_bwd(const struct xw_stats_session *s, const struct xw_stats_arrival *a);
+/* 1 when both Error Estimates of the arrival have the S bit */
+int xw_stats_arr_synced(const struct xw_stats_arrival *a);
+
+/*
+ * Compute everything for the session.  opts may be NULL (no extra
+ * percentiles).  Returns 0, -EINVAL (bad opts), -ENOMEM; res is fully
+ * written (NaN/0 as documented) on success.
+ */
+int xw_stats_compute(const struct xw_stats_session *s, const struct xw_stats_opts *opts,
+		     struct xw_stats_result *res);
+
+/*
+ * Summarise n samples (any order; v is not modified, a copy is sorted).
+ * Returns 0, -EINVAL, -ENOMEM.  n == 0 gives d->n = 0 and NaNs.
+ */
+int xw_dist_compute(const double *v, size_t n, const struct xw_stats_opts *opts, struct xw_dist *d);
+
+/* Percentile p in [0, 100] of sorted[0..n-1] (n > 0), interpolated as above. */
+double xw_percentile_sorted(const double *sorted, size_t n, double p);
+
+#endif /* XW_STATS_H */
