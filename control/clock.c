@@ -38,25 +38,33 @@ __u64 xw_timespec_to_ntp(const struct timespec *ts)
 	return ns ? xw_ns_to_ntp(ns) : 0;
 }
 
+/*
+ * The kernel's word on synchronization: TIME_ERROR means the clock is not
+ * (or no longer) disciplined, STA_UNSYNC is what ntpd/chrony clear once they
+ * lock to a source.  Both must agree before S may be set (RFC 4656 4.1.2).
+ */
+static int timex_synced(int state, const struct timex *tx)
+{
+	return state >= 0 && tx && state != TIME_ERROR && !(tx->status & STA_UNSYNC);
+}
+
 __u64 xw_clock_err_ns_from_timex(int state, const struct timex *tx, long res_ns)
 {
 	__u64 res = res_ns > 0 ? (__u64)res_ns : 1;
 	__u64 err;
 
-	if (state < 0 || !tx)
-		return XW_CLOCK_UNSYNC_MIN_NS + res;
-	if (state != TIME_ERROR && !(tx->status & STA_UNSYNC)) {
+	if (timex_synced(state, tx)) {
 		/* Synchronized: the discipline's own estimate (us). */
 		err = tx->esterror > 0 ? (__u64)tx->esterror * 1000 : 0;
 		return err + res;
 	}
 	/*
-	 * Not synchronized: esterror means nothing then.  maxerror is the
+	 * Not synchronized (or adjtimex failed): esterror means nothing then.  maxerror is the
 	 * kernel's bound (set to 16 s by whoever declared the clock unsynced,
 	 * growing 500 ppm per second); never claim less than 1 s, because a
 	 * free-running clock that nobody ever set can be off by any amount.
 	 */
-	err = tx->maxerror > 0 ? (__u64)tx->maxerror * 1000 : 0;
+	err = tx && tx->maxerror > 0 ? (__u64)tx->maxerror * 1000 : 0;
 	if (err < XW_CLOCK_UNSYNC_MIN_NS)
 		err = XW_CLOCK_UNSYNC_MIN_NS;
 	return err + res;
@@ -64,9 +72,8 @@ __u64 xw_clock_err_ns_from_timex(int state, const struct timex *tx, long res_ns)
 
 __u16 xw_clock_errest_from_timex(int state, const struct timex *tx, long res_ns)
 {
-	int synced = state >= 0 && tx && state != TIME_ERROR && !(tx->status & STA_UNSYNC);
-
-	return xw_errest_encode(xw_clock_err_ns_from_timex(state, tx, res_ns), synced);
+	return xw_errest_encode(xw_clock_err_ns_from_timex(state, tx, res_ns),
+				timex_synced(state, tx));
 }
 
 static void clock_refresh(struct xw_clock *c, __u64 now_ns)
