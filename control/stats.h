@@ -83,7 +83,8 @@ struct xw_stats_arrival {
 	/*
 	 * Largest n for which this arrival is n-reordered (RFC 4737 5.3
 	 * Definition 1, duplicates included as that section says), 0 if not
-	 * 1-reordered.  Not capped: the histogram in the result is.
+	 * 1-reordered.  Capped at XW_STATS_NREORD_MAX so that recording stays
+	 * O(1) per arrival.
 	 */
 	__u32 nreord;
 	struct xw_stats_reply r;
@@ -147,12 +148,13 @@ struct xw_stats_result {
 	 * reflector numbers packets in its receive order, so NextExp over sender
 	 * seqs sorted by reflector seq judges the forward path, and NextExp over
 	 * reflector seqs in sender arrival order judges the backward path.
-	 * Loss split: the reflector reflected (max refl_seq - min refl_seq + 1)
-	 * packets as far as we can see; replies missing from that range were
-	 * lost on the way back, the rest on the way out.  Packets lost backward
-	 * after the last reply we saw count as forward loss (cannot be told).
-	 * Assumes the reflector numbers only this session's packets (it does,
-	 * per RFC 5357) and no 32-bit wrap.  All 0 when nothing was received.
+	 * Loss split: reflector seqs start at zero (RFC 5357 4.2.1), so the
+	 * reflector reflected at least (max refl_seq + 1) copies; those whose
+	 * refl_seq never arrived were lost on the way back (bwd_lost, at most
+	 * lost), the rest of the loss was on the way out (fwd_lost).  Packets
+	 * lost backward after the last reply we saw count as forward loss (it
+	 * cannot be told).  No 32-bit wrap assumed.  fwd_lost = lost and the
+	 * others 0 when nothing was received.
 	 */
 	__u64 fwd_reordered, bwd_reordered;
 	__u64 fwd_lost, bwd_lost;
