@@ -347,6 +347,11 @@ int xw_tcp_listen(const struct xw_addr *a, int backlog)
 	rc = setopt_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
 	if (!rc && a->sa.sa_family == AF_INET6)
 		rc = setopt_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	/* inherited by accepted sockets: xw_tcp_rcv_dscp() reads the client's DSCP */
+	if (!rc && a->sa.sa_family == AF_INET6)
+		setopt_int(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+	else if (!rc)
+		setopt_int(fd, IPPROTO_IP, IP_RECVTOS, 1);
 	if (!rc && bind(fd, &a->sa, a->len))
 		rc = -errno;
 	if (!rc && listen(fd, backlog))
@@ -369,6 +374,46 @@ int xw_tcp_accept(int lfd, struct xw_addr *peer)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	xw_addr_unmap(peer);
 	return fd;
+}
+
+int xw_tcp_rcv_dscp(int fd, int family)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int)) * 8];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	socklen_t len = sizeof(u.buf);
+	int v;
+
+	memset(&mh, 0, sizeof(mh));
+	if (family == AF_INET6) {
+		if (getsockopt(fd, IPPROTO_IPV6, IPV6_2292PKTOPTIONS, u.buf, &len))
+			return -errno;
+	} else if (getsockopt(fd, IPPROTO_IP, IP_PKTOPTIONS, u.buf, &len)) {
+		return -errno;
+	}
+	mh.msg_control = u.buf;
+	mh.msg_controllen = len;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_len < CMSG_LEN(1))
+			continue;
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+			/* IP_TOS comes as one octet or an int, depending on the path */
+			if (c->cmsg_len >= CMSG_LEN(sizeof(int)))
+				memcpy(&v, CMSG_DATA(c), sizeof(v));
+			else
+				v = *(unsigned char *)CMSG_DATA(c);
+			return (v >> 2) & 0x3f;
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			return (v >> 2) & 0x3f;
+		}
+	}
+	return -ENODATA;
 }
 
 int xw_tcp_connect(const struct xw_addr *a, const struct xw_addr *local, bool *in_progress)

@@ -107,6 +107,15 @@ int xw_tcp_listen(const struct xw_addr *a, int backlog);
 int xw_tcp_accept(int lfd, struct xw_addr *peer);
 
 /*
+ * The DSCP the client used on an accepted connection (as the kernel saw it
+ * on the handshake), for RFC 5357 3.1: "The Server SHOULD use the DSCP of
+ * the Control-Client's TCP SYN in ALL subsequent packets on that
+ * connection".  Works on sockets accepted from xw_tcp_listen(), which asks
+ * the kernel to keep it.  Returns 0..63 or -errno (-ENODATA: not known).
+ */
+int xw_tcp_rcv_dscp(int fd, int family);
+
+/*
  * Start a nonblocking connect to a, optionally from local (NULL: any).
  * Returns the fd; the connection may still be in progress (*in_progress set
  * to true): wait for EPOLLOUT, then call xw_tcp_connect_result().
