@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xwping's option table for the shared parser (loader/lib/opts.h).  Each
+ * row names an option, where it goes in struct xwping_cfg (cfg.h) and its
+ * help line; the parser and the usage text both come from it.  Cross-option
+ * rules live in validate(), run once after parsing.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "xwamp/proto.h"
+#include "cfg.h"
+#include "opts.h" /* loader/lib: the shared table parser */
+
+const struct xwping_cfg xwping_defaults = {
+	.family = AF_UNSPEC,
+	.modes = XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED,
+	.count = 100,
+	.interval = 0.1, /* the reference's default: exponential, mean 0.1 s */
+	.schedule = XW_SCHED_POISSON,
+	.padding = XWPING_PAD_AUTO,
+	.dscp = 0,
+	.reflect_octets = -1,
+	.sessions = 1,
+	.wait = 2.0, /* the reference's session timeout */
+	.ctl_timeout = 30.0,
+	.start_delay = 0.0,
+};
+
+/* Custom parsers: the shared table parser has no doubles or "was given" flags. */
+static int parse_double(const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!arg || !*arg)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || *end || !isfinite(v) || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_interval(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+
+	cfg->interval_given = true;
+	return parse_double(arg, 0, 3600, &cfg->interval);
+}
+
+static int parse_wait(void *c, const char *arg)
+{
+	return parse_double(arg, 0, 3600, &((struct xwping_cfg *)c)->wait);
+}
+
+static int parse_timeout(void *c, const char *arg)
+{
+	return parse_double(arg, 0.001, 3600, &((struct xwping_cfg *)c)->ctl_timeout);
+}
+
+static int parse_start_delay(void *c, const char *arg)
+{
+	return parse_double(arg, 0, 3600, &((struct xwping_cfg *)c)->start_delay);
+}
+
+static int parse_reflect(void *c, const char *arg)
+{
+	unsigned long v;
+
+	if (xw_parse_uint(arg, 0, 65535, &v))
+		return -EINVAL;
+	((struct xwping_cfg *)c)->reflect_octets = (int)v;
+	return 0;
+}
+
+static int parse_dscp(void *c, const char *arg)
+{
+	unsigned long v;
+
+	if (xw_parse_uint(arg, 0, 63, &v))
+		return -EINVAL;
+	((struct xwping_cfg *)c)->dscp = (int)v;
+	return 0;
+}
+
+static int parse_modes(void *c, const char *arg);
+static int parse_family4(void *c, const char *arg);
+static int parse_family6(void *c, const char *arg);
+static int parse_schedule(void *c, const char *arg);
+static int parse_padding(void *c, const char *arg);
+static int parse_ports(void *c, const char *arg);
+static int parse_seed(void *c, const char *arg);
+
+#define CFG struct xwping_cfg
+
+static const struct xw_opt opt_table[] = {
+	XW_OPT_CB("mode", 'A', parse_modes, "MODES",
+		  "allowed modes: open,auth,enc,mixed or letters OAEM; default: the strongest "
+		  "offered (enc > auth > mixed > open), open only without -u"),
+	XW_OPT_F("keyid", 'u', XW_OPT_STR, CFG, keyid, "KEYID",
+		 "KeyID (user name) for auth, enc and mixed modes"),
+	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
+		 "key file: lines \"KEYID hexsecret\" (the reference's pfs format)"),
+	XW_OPT_CB("ipv4", '4', parse_family4, NULL, "IPv4 only"),
+	XW_OPT_CB("ipv6", '6', parse_family6, NULL, "IPv6 only"),
+	XW_OPT_U("count", 'c', CFG, count, "N", 1, 10000000,
+		 "test packets per session (default 100)"),
+	XW_OPT_CB("interval", 'i', parse_interval, "S",
+		  "seconds between packets: fixed (implies --schedule periodic), or the mean "
+		  "with --schedule poisson (default 0.1)"),
+	XW_OPT_CB("schedule", 0, parse_schedule, "KIND",
+		  "poisson (exponential gaps, RFC 4656 3.6/5; default) or periodic"),
+	XW_OPT_CB("seed", 0, parse_seed, "N", "seed of the Poisson schedule (default: random)"),
+	XW_OPT_CB("padding", 's', parse_padding, "BYTES",
+		  "Packet Padding (RFC 5357 4.1.2); default: same size both ways (27 open/mixed, "
+		  "64 auth/enc)"),
+	XW_OPT_CB("dscp", 0, parse_dscp, "N",
+		  "DSCP 0..63 of test packets, asked for in the Type-P Descriptor"),
+	XW_OPT_F("symmetric", 0, XW_OPT_FLAG, CFG, symmetric, NULL,
+		 "RFC 6038 Symmetrical Size, when the server offers it"),
+	XW_OPT_CB("reflect-octets", 0, parse_reflect, "N",
+		  "RFC 6038 Reflect Octets: N octets of padding reflected, when offered"),
+	XW_OPT_U("sessions", 0, CFG, sessions, "N", 1, 64,
+		 "test sessions, each on its own UDP port (default 1)"),
+	XW_OPT_F("start-n", 0, XW_OPT_FLAG, CFG, start_n, NULL,
+		 "use RFC 5938 Start-N-Sessions when the server offers it"),
+	XW_OPT_CB("wait", 0, parse_wait, "S",
+		  "wait for late replies after the last packet; also the session Timeout "
+		  "(default 2)"),
+	XW_OPT_CB("timeout", 0, parse_timeout, "S",
+		  "wait at most this long for each server answer (default 30)"),
+	XW_OPT_CB("start-delay", 0, parse_start_delay, "S",
+		  "delay from Start-Ack to the first packet (default 0)"),
+	XW_OPT_CB("ports", 'P', parse_ports, "LO-HI",
+		  "local UDP test ports (default: the kernel picks)"),
+	XW_OPT_F("json", 0, XW_OPT_FLAG, CFG, json, NULL, "results as JSON"),
+	XW_OPT_F("per-packet", 'R', XW_OPT_FLAG, CFG, per_packet, NULL,
+		 "also one record per packet"),
+	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "more log (twice: debug)"),
+	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "errors only on stderr"),
+	XW_OPT_LAST,
+};
+
+const char *xwping_mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case XW_MODE_OPEN:
+		return "open";
+	case XW_MODE_AUTH:
+		return "auth";
+	case XW_MODE_ENCRYPTED:
+		return "enc";
+	case XW_MODE_MIXED:
+		return "mixed";
+	}
+	return "?";
+}
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} mode_names[] = {
+	{"open", XW_MODE_OPEN},	    {"unauthenticated", XW_MODE_OPEN},
+	{"auth", XW_MODE_AUTH},	    {"authenticated", XW_MODE_AUTH},
+	{"enc", XW_MODE_ENCRYPTED}, {"encrypted", XW_MODE_ENCRYPTED},
+	{"mixed", XW_MODE_MIXED},
+};
+
+/* "enc,auth" or the reference's letters "AEMO" (any order). */
+static int parse_modes(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	unsigned int m = 0;
+	char buf[128], *tok, *save = NULL;
+	size_t i;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		bool found = false;
+
+		for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+			if (!strcasecmp(tok, mode_names[i].name)) {
+				m |= mode_names[i].bit;
+				found = true;
+			}
+		}
+		if (found)
+			continue;
+		/* letters, as the reference's -A takes them */
+		for (i = 0; tok[i]; i++) {
+			switch (tok[i]) {
+			case 'O':
+			case 'o':
+				m |= XW_MODE_OPEN;
+				break;
+			case 'A':
+			case 'a':
+				m |= XW_MODE_AUTH;
+				break;
+			case 'E':
+			case 'e':
+				m |= XW_MODE_ENCRYPTED;
+				break;
+			case 'M':
+			case 'm':
+				m |= XW_MODE_MIXED;
+				break;
+			default:
+				return -EINVAL;
+			}
+		}
+	}
+	if (!m)
+		return -EINVAL;
+	cfg->modes = m;
+	cfg->modes_given = true;
+	return 0;
+}
+
+static int parse_family4(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	cfg->family = AF_INET;
+	return 0;
+}
+
+static int parse_family6(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	cfg->family = AF_INET6;
+	return 0;
+}
+
+static int parse_schedule(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	if (!strcasecmp(arg, "poisson") || !strcasecmp(arg, "exponential"))
+		cfg->schedule = XW_SCHED_POISSON;
+	else if (!strcasecmp(arg, "periodic") || !strcasecmp(arg, "fixed"))
+		cfg->schedule = XW_SCHED_PERIODIC;
+	else
+		return -EINVAL;
+	cfg->schedule_given = true;
+	return 0;
+}
+
+static int parse_ulong(const char *arg, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*arg || *arg == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(arg, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_padding(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	unsigned long long v;
+
+	/* a UDP payload is at most 65507 octets over IPv4 */
+	if (parse_ulong(arg, 65000, &v))
+		return -EINVAL;
+	cfg->padding = (int)v;
+	return 0;
+}
+
+static int parse_seed(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	unsigned long long v;
+
+	if (parse_ulong(arg, ~0ULL, &v))
+		return -EINVAL;
+	cfg->seed = v;
+	return 0;
+}
+
+static int parse_ports(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+	unsigned long long lo, hi;
+	char buf[32], *dash;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = 0;
+	if (parse_ulong(buf, 65535, &lo) || parse_ulong(dash + 1, 65535, &hi) || !lo || lo > hi)
+		return -EINVAL;
+	cfg->port_lo = (uint16_t)lo;
+	cfg->port_hi = (uint16_t)hi;
+	cfg->port_range = arg;
+	return 0;
+}
+
+void xwping_usage(FILE *f)
+{
+	fprintf(f,
+		"xwping: TWAMP (RFC 5357) Control-Client and Session-Sender.  Measures\n"
+		"round-trip and one-way delays, delay variation, loss, duplicates and\n"
+		"reordering against a TWAMP server (port %d unless given; IPv6 as "
+		"[addr]:port).\n\n",
+		XW_PORT_TWAMP);
+	xw_opts_usage(f, "xwping", "HOST[:PORT]", opt_table);
+	fprintf(f, "\nExit status: 0 when the measurement completed; 1 when the server refused\n"
+		   "(its Accept code is printed) or the connection failed; 2 on bad usage.\n");
+}
+
+/* Cross-option rules, once, after every option is in. */
+static int validate(struct xwping_cfg *cfg)
+{
+	const unsigned int keyed = XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
+
+	if (!cfg->schedule_given)
+		cfg->schedule = cfg->interval_given ? XW_SCHED_PERIODIC : XW_SCHED_POISSON;
+	if (cfg->schedule == XW_SCHED_POISSON && cfg->interval <= 0) {
+		fprintf(stderr, "xwping: a Poisson schedule needs a mean interval > 0\n");
+		return -EINVAL;
+	}
+	if (!!cfg->keyid != !!cfg->keyfile) {
+		fprintf(stderr, "xwping: -u KEYID and -k FILE go together\n");
+		return -EINVAL;
+	}
+	if (cfg->keyid && strlen(cfg->keyid) > XW_KEYID_LEN) {
+		fprintf(stderr, "xwping: KeyID longer than %d octets (RFC 4656 3.1)\n",
+			XW_KEYID_LEN);
+		return -EINVAL;
+	}
+	if (!cfg->keyid) {
+		if (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN)) {
+			fprintf(stderr, "xwping: mode %s needs -u KEYID and -k FILE\n",
+				(cfg->modes & XW_MODE_ENCRYPTED) ? "enc"
+				: (cfg->modes & XW_MODE_AUTH)	 ? "auth"
+								 : "mixed");
+			return -EINVAL;
+		}
+		/* like the reference: without a key, fall back to open */
+		cfg->modes &= ~keyed;
+	}
+	if (cfg->reflect_octets >= 0 && cfg->padding != XWPING_PAD_AUTO &&
+	    cfg->padding < cfg->reflect_octets) {
+		/* RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect */
+		fprintf(stderr, "xwping: --reflect-octets %d needs at least that much padding\n",
+			cfg->reflect_octets);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int xwping_opts_parse(int argc, char **argv, struct xwping_cfg *cfg)
+{
+	int i, first, rc;
+
+	/* --help here rather than in the shared parser, for the synopsis and the text above */
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			xwping_usage(stdout);
+			return 1;
+		}
+	}
+	*cfg = xwping_defaults;
+	rc = xw_opts_parse(opt_table, argc, argv, cfg, &first);
+	if (rc == XW_OPTS_HELP)
+		return 1;
+	if (rc)
+		return -EINVAL;
+	if (first != argc - 1) {
+		fprintf(stderr, "xwping: %s (try --help)\n",
+			first >= argc ? "which server? give HOST[:PORT]" : "only one server");
+		return -EINVAL;
+	}
+	cfg->server = argv[first];
+	return validate(cfg);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xwping's command line: one table of options that fills one typed config
+ * struct, starting from const defaults, validated once (STYLE.md 8).  After
+ * xwping_opts_parse() succeeds the config is only ever passed as const.
+ */
+#ifndef XWPING_CFG_H
+#define XWPING_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sched.h"
+
+/* -1 for padding: "as many octets as make both directions the same size" */
+#define XWPING_PAD_AUTO (-1)
+
+struct xwping_cfg {
+	const char *server;  /* host[:port] (positional) */
+	int family;	     /* AF_UNSPEC, or AF_INET / AF_INET6 for -4 / -6 */
+	unsigned int modes;  /* allowed security modes, XW_MODE_* bits (-A) */
+	bool modes_given;    /* -A was on the command line */
+	const char *keyid;   /* -u: KeyID (at most 80 octets, RFC 4656 3.1) */
+	const char *keyfile; /* -k: "KEYID hexsecret" lines (control/keyfile.h) */
+	unsigned int count;  /* -c: packets per session */
+	double interval;     /* -i: periodic gap, or the Poisson mean (s) */
+	bool interval_given; /* -i was given: the schedule defaults to periodic */
+	enum xw_sched_kind schedule;
+	bool schedule_given;
+	int padding;		/* -s: Packet Padding octets, or XWPING_PAD_AUTO */
+	int dscp;		/* --dscp: 0..63, Type-P Descriptor and IP_TOS */
+	bool symmetric;		/* --symmetric: RFC 6038 symmetrical size */
+	int reflect_octets;	/* --reflect-octets: RFC 6038 padding to reflect, -1 off */
+	unsigned int sessions;	/* --sessions: test sessions on this connection */
+	bool start_n;		/* --start-n: RFC 5938 Start-N-Sessions when offered */
+	double wait;		/* --wait: seconds to wait for the last replies */
+	double ctl_timeout;	/* --timeout: seconds to wait for a server answer */
+	double start_delay;	/* --start-delay: seconds from Start-Ack to packet 0 */
+	const char *port_range; /* -P LO-HI: local test ports; NULL: the kernel picks */
+	uint16_t port_lo, port_hi;
+	uint64_t seed;	 /* --seed: Poisson stream (0: random) */
+	bool json;	 /* --json */
+	bool per_packet; /* -R / --per-packet */
+	int verbose;	 /* -v (repeatable) */
+	bool quiet;	 /* -q */
+};
+
+extern const struct xwping_cfg xwping_defaults;
+
+/*
+ * Fill *cfg from argv (starting from xwping_defaults) and validate.
+ * Returns 0 to go on, 1 when the program should exit successfully (--help,
+ * --version: already printed), or -EINVAL with an error already printed.
+ */
+int xwping_opts_parse(int argc, char **argv, struct xwping_cfg *cfg);
+void xwping_usage(FILE *f);
+
+/* "open", "auth", "enc", "mixed" for one security mode bit; "?" otherwise. */
+const char *xwping_mode_name(unsigned int mode);
+
+#endif /* XWPING_CFG_H */
