@@ -56,9 +56,10 @@ enum srv_close {
 	SRV_CLOSE_AUTH,		/* unknown KeyID or wrong secret: Server-Start Accept != 0 sent */
 	SRV_CLOSE_HMAC,		/* HMAC of a command did not verify (RFC 4656 3.2) */
 	SRV_CLOSE_PROTO,	/* malformed or unexpected command, bad Stop count, ... */
-	SRV_CLOSE_TIMEOUT,	/* SERVWAIT expired (RFC 5357 3.1) */
-	SRV_CLOSE_LOCAL,	/* srv_close() or srv_free() by the caller */
-	SRV_CLOSE_INTERNAL,	/* allocation or crypto failure */
+	SRV_CLOSE_REFUSED,  /* Start-Sessions refused (Start-Ack != 0): nothing half-started runs */
+	SRV_CLOSE_TIMEOUT,  /* SERVWAIT expired (RFC 5357 3.1) */
+	SRV_CLOSE_LOCAL,    /* srv_close() or srv_free() by the caller */
+	SRV_CLOSE_INTERNAL, /* allocation or crypto failure */
 };
 
 /* Why the state machine let go of a session (ops->sess_end). */

@@ -19,7 +19,8 @@ struct twsess_params {
 	/*
 	 * Conf-Sender / Conf-Receiver, Number of Schedule Slots, Number of
 	 * Packets: all MUST be 0 in TWAMP (RFC 5357 3.5).  A client leaves them
-	 * zero; the server rejects a request where they are not (Accept 3).
+	 * zero; the server refuses Conf-* != 0 with Accept 3 (as the RFC says)
+	 * and ignores non-zero slots/packets (the RFC gives no reaction).
 	 */
 	uint8_t conf_sender;
 	uint8_t conf_receiver;

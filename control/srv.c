@@ -1,0 +1,1118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TWAMP-Control server state machine (srv.h).
+ *
+ * Input is framed with chan_next_len() (the length of the next message,
+ * decrypting a copy of its first block in the secure modes), opened with
+ * chan_open() (decrypt + HMAC check), then handed to the handler that the
+ * table srv_table[state][message] names.  A NULL entry means "this command
+ * is not allowed now": the connection is closed (RFC 4656 3.4: while
+ * conducting active measurements, the only command available is
+ * Stop-Sessions).  Replies are encoded by codec, sealed by chan and queued
+ * in tx for the caller to send.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+#include "codec.h"
+#include "crypto.h"
+#include "log.h"
+#include "srv.h"
+#include "xwamp/ntp.h"
+#include "xwamp/wire.h"
+
+/* The messages a server receives: the table's second index. */
+enum srv_msg {
+	SRV_MSG_SETUP,
+	SRV_MSG_REQUEST_TW,
+	SRV_MSG_START,
+	SRV_MSG_STOP,
+	SRV_MSG_START_N,
+	SRV_MSG_STOP_N,
+	/*
+	 * A command number TWAMP does not expect here but whose length is
+	 * known (the OWAMP Request-Session, 1), so we can answer it with
+	 * Accept-Session Accept 3 (RFC 5357 3.5) and stay in step.
+	 */
+	SRV_MSG_FOREIGN,
+	SRV_NMSGS,
+};
+
+/* Largest message we buffer: a Start-N/Stop-N with CODEC_N_SESSIONS_MAX SIDs. */
+#define SRV_RX_MAX CODEC_N_MAX_LEN
+
+/* Modes bits this implementation knows (RFC 4656, 5618, 5938, 6038, 7717). */
+#define SRV_KNOWN_MODES 0xffu
+
+struct srv {
+	struct srv_cfg cfg;
+	struct srv_ops ops;
+	void *arg;
+	char peer[64];
+	enum srv_state state;
+	enum srv_close why;
+	uint32_t mode; /* the client's Mode, feature bits included */
+	uint8_t challenge[16];
+	uint8_t salt[16];
+	struct xw_session_keys keys; /* control session keys, for the test keys */
+	int have_keys;
+	struct chan chan;
+	int chan_up;
+
+	uint8_t rx[SRV_RX_MAX];
+	size_t rx_len;
+	size_t rx_need; /* length of the message being received; 0: not known yet */
+
+	uint8_t *tx;
+	size_t tx_off, tx_len, tx_cap;
+
+	struct srv_sess **sess; /* accepted sessions, in request order */
+	unsigned int nsess, sess_cap;
+	unsigned int nactive;
+
+	uint64_t idle_since; /* SERVWAIT counts from here */
+};
+
+typedef void (*srv_handler)(struct srv *s, uint8_t *msg, size_t len, uint64_t now);
+
+/* ---- small helpers ------------------------------------------------------- */
+
+const char *srv_state_name(enum srv_state st)
+{
+	static const char *const names[] = {
+		[SRV_WAIT_SETUP] = "wait-setup",
+		[SRV_READY] = "ready",
+		[SRV_TESTING] = "testing",
+		[SRV_CLOSED] = "closed",
+	};
+
+	if ((unsigned int)st < SRV_NSTATES && names[st])
+		return names[st];
+	return "?";
+}
+
+const char *srv_close_name(enum srv_close why)
+{
+	static const char *const names[] = {
+		[SRV_CLOSE_NONE] = "open",
+		[SRV_CLOSE_PEER] = "client closed",
+		[SRV_CLOSE_TRUNCATED] = "client closed mid-message",
+		[SRV_CLOSE_CLIENT_MODE0] = "client chose Mode 0",
+		[SRV_CLOSE_MODE] = "mode not offered",
+		[SRV_CLOSE_AUTH] = "authentication failed",
+		[SRV_CLOSE_HMAC] = "HMAC mismatch",
+		[SRV_CLOSE_PROTO] = "protocol error",
+		[SRV_CLOSE_REFUSED] = "command refused",
+		[SRV_CLOSE_TIMEOUT] = "SERVWAIT expired",
+		[SRV_CLOSE_LOCAL] = "closed locally",
+		[SRV_CLOSE_INTERNAL] = "internal error",
+	};
+
+	if ((unsigned int)why < sizeof(names) / sizeof(names[0]) && names[why])
+		return names[why];
+	return "?";
+}
+
+/* KeyID for log lines: printable ASCII up to the first NUL, others as '?'. */
+static void keyid_str(const uint8_t keyid[XW_KEYID_LEN], char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < XW_KEYID_LEN && i + 1 < cap && keyid[i]; i++)
+		out[i] = (keyid[i] >= 0x20 && keyid[i] < 0x7f) ? (char)keyid[i] : '?';
+	out[i] = '\0';
+}
+
+static int out_append(struct srv *s, const uint8_t *p, size_t n)
+{
+	if (s->tx_off && s->tx_off == s->tx_len)
+		s->tx_off = s->tx_len = 0;
+	if (s->tx_len + n > s->tx_cap) {
+		size_t cap = s->tx_cap ? s->tx_cap : 256;
+		uint8_t *t;
+
+		while (cap < s->tx_len + n)
+			cap *= 2;
+		t = realloc(s->tx, cap);
+		if (!t)
+			return -ENOMEM;
+		s->tx = t;
+		s->tx_cap = cap;
+	}
+	memcpy(s->tx + s->tx_len, p, n);
+	s->tx_len += n;
+	return 0;
+}
+
+static void sess_free(struct srv_sess *ss)
+{
+	xw_wipe(ss, sizeof(*ss));
+	free(ss);
+}
+
+static void sess_remove(struct srv *s, unsigned int i)
+{
+	if (s->sess[i]->started)
+		s->nactive--;
+	sess_free(s->sess[i]);
+	memmove(&s->sess[i], &s->sess[i + 1], (s->nsess - i - 1) * sizeof(s->sess[0]));
+	s->nsess--;
+}
+
+static int sess_index(const struct srv *s, const uint8_t sid[XW_SID_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < s->nsess; i++)
+		if (!memcmp(s->sess[i]->sid, sid, XW_SID_LEN))
+			return (int)i;
+	return -1;
+}
+
+/* Hands session i back to the caller and forgets it. */
+static void sess_end(struct srv *s, unsigned int i, enum srv_end why, uint64_t now)
+{
+	s->ops.sess_end(s->arg, s->sess[i], why, now);
+	sess_remove(s, i);
+}
+
+/*
+ * The connection ends: every session still held goes back to the caller,
+ * secrets are wiped.  Whatever was queued before stays queued (a refusing
+ * Server-Start, a last Accept-Session) so the caller can still flush it.
+ */
+static void shut(struct srv *s, enum srv_close why, uint64_t now)
+{
+	if (s->state == SRV_CLOSED)
+		return;
+	s->state = SRV_CLOSED;
+	s->why = why;
+	while (s->nsess)
+		sess_end(s, s->nsess - 1, SRV_END_CLOSE, now);
+	if (s->chan_up) {
+		chan_fini(&s->chan);
+		s->chan_up = 0;
+	}
+	xw_wipe(&s->keys, sizeof(s->keys));
+	s->have_keys = 0;
+	xw_wipe(s->rx, s->rx_len);
+	s->rx_len = s->rx_need = 0;
+	if (why == SRV_CLOSE_PEER || why == SRV_CLOSE_LOCAL || why == SRV_CLOSE_CLIENT_MODE0)
+		pr_info("control %s: closed (%s)", s->peer, srv_close_name(why));
+	else
+		pr_warn("control %s: closing the connection (%s)", s->peer, srv_close_name(why));
+	if (s->ops.closed)
+		s->ops.closed(s->arg, why);
+}
+
+/* Seals (HMAC + encryption in the secure modes) and queues one message. */
+static int send_msg(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	int err = chan_seal(&s->chan, msg, len);
+
+	if (!err)
+		err = out_append(s, msg, len);
+	xw_wipe(msg, len);
+	if (err) {
+		pr_err("control %s: cannot queue a %zu-octet reply: %d", s->peer, len, err);
+		shut(s, SRV_CLOSE_INTERNAL, now);
+	}
+	return err;
+}
+
+static int send_accept_session(struct srv *s, const struct codec_accept_session *a, uint64_t now)
+{
+	uint8_t buf[XW_ACCEPT_SESSION_LEN];
+	int n = codec_accept_session_encode(a, s->mode, buf, sizeof(buf));
+
+	if (n < 0) {
+		pr_err("control %s: cannot encode Accept-Session: %d", s->peer, n);
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		return n;
+	}
+	return send_msg(s, buf, (size_t)n, now);
+}
+
+static int refuse_session(struct srv *s, uint8_t accept, uint64_t now)
+{
+	struct codec_accept_session a = {.accept = accept};
+
+	/* RFC 5357 3.5: on refusal Port MUST be zero; SID is unused (zero) */
+	return send_accept_session(s, &a, now);
+}
+
+/* ---- connection setup (RFC 4656 3.1) -------------------------------------- */
+
+/* Server-Start refusing the connection (no encryption: "Authenticated and
+ * encrypted mode cannot be entered unless the control connection can be
+ * initialized", RFC 4656 3.1; Start-Time all zeros). */
+static void server_start_refuse(struct srv *s, uint8_t accept, enum srv_close why, uint64_t now)
+{
+	struct codec_server_start ss = {.accept = accept};
+	uint8_t buf[XW_SERVER_START_LEN];
+
+	if (codec_server_start_encode(&ss, buf, sizeof(buf)) == XW_SERVER_START_LEN)
+		out_append(s, buf, sizeof(buf));
+	shut(s, why, now);
+}
+
+static int lookup_kek(struct srv *s, const struct codec_setup_response *r,
+		      uint8_t kek[XW_AES_KEY_LEN])
+{
+	uint8_t secret[SRV_SECRET_MAX];
+	size_t slen = 0;
+	int rc, err;
+
+	rc = s->ops.key_lookup(s->arg, s->mode, r->keyid, secret, &slen);
+	if (rc > 0) {
+		xw_wipe(secret, sizeof(secret));
+		return rc; /* Accept code */
+	}
+	if (rc < 0 || slen > sizeof(secret)) {
+		xw_wipe(secret, sizeof(secret));
+		pr_err("control %s: key lookup failed: %d", s->peer, rc < 0 ? rc : -EOVERFLOW);
+		return XW_ACCEPT_INTERNAL;
+	}
+	err = xw_pbkdf2_sha1(secret, slen, s->salt, sizeof(s->salt), s->cfg.count, kek,
+			     XW_AES_KEY_LEN);
+	xw_wipe(secret, sizeof(secret));
+	if (err) {
+		pr_err("control %s: PBKDF2 failed: %d", s->peer, err);
+		return XW_ACCEPT_INTERNAL;
+	}
+	return XW_ACCEPT_OK;
+}
+
+static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_setup_response r;
+	struct codec_server_start ss = {.accept = XW_ACCEPT_OK};
+	uint8_t buf[XW_SERVER_START_LEN];
+	uint8_t kek[XW_AES_KEY_LEN];
+	char kid[XW_KEYID_LEN + 1];
+	uint32_t sec, unoffered;
+	int rc;
+
+	rc = codec_setup_response_decode(&r, msg, len);
+	if (rc) {
+		/* more than one security bit (RFC 4656 3.1: one or zero MUST be set) */
+		pr_warn("control %s: Set-Up-Response with an invalid Mode: %d", s->peer, rc);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		goto out;
+	}
+	/* RFC 4656 3.1: the server ignores the bits it does not know */
+	s->mode = r.mode & SRV_KNOWN_MODES;
+	sec = s->mode & XW_MODE_SECURITY_MASK;
+	if (!sec) {
+		/* "the client indicates that it will not continue": close, no answer */
+		shut(s, SRV_CLOSE_CLIENT_MODE0, now);
+		goto out;
+	}
+	unoffered = s->mode & ~s->cfg.modes;
+	if (unoffered) {
+		pr_warn("control %s: client chose Mode 0x%x, which has bits 0x%x we did not offer "
+			"(offered 0x%x)",
+			s->peer, s->mode, unoffered, s->cfg.modes);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		goto out;
+	}
+
+	if (sec != XW_MODE_OPEN) {
+		keyid_str(r.keyid, kid, sizeof(kid));
+		rc = lookup_kek(s, &r, kek);
+		if (rc != XW_ACCEPT_OK) {
+			pr_warn("control %s: KeyID \"%s\": %s, refusing with Accept %d", s->peer,
+				kid,
+				rc == XW_ACCEPT_INTERNAL ? "key lookup error" : "no shared secret",
+				rc);
+			server_start_refuse(s, (uint8_t)rc, SRV_CLOSE_AUTH, now);
+			goto out;
+		}
+		rc = xw_token_decrypt(kek, s->challenge, r.token, &s->keys);
+		xw_wipe(kek, sizeof(kek));
+		if (rc == -EACCES) {
+			pr_warn("control %s: KeyID \"%s\": the Token does not hold our Challenge "
+				"(wrong shared secret?), refusing with Accept 1",
+				s->peer, kid);
+			server_start_refuse(s, XW_ACCEPT_FAILURE, SRV_CLOSE_AUTH, now);
+			goto out;
+		}
+		if (rc) {
+			pr_err("control %s: cannot decrypt the Token: %d", s->peer, rc);
+			server_start_refuse(s, XW_ACCEPT_INTERNAL, SRV_CLOSE_INTERNAL, now);
+			goto out;
+		}
+		s->have_keys = 1;
+		rc = xw_random(ss.server_iv, sizeof(ss.server_iv));
+		if (rc) {
+			pr_err("control %s: no random Server-IV: %d", s->peer, rc);
+			server_start_refuse(s, XW_ACCEPT_INTERNAL, SRV_CLOSE_INTERNAL, now);
+			goto out;
+		}
+	}
+	rc = chan_init(&s->chan, CHAN_ROLE_SERVER, s->mode, s->have_keys ? &s->keys : NULL,
+		       r.client_iv, ss.server_iv);
+	if (rc) {
+		pr_err("control %s: cannot set up the channel: %d", s->peer, rc);
+		server_start_refuse(s, XW_ACCEPT_INTERNAL, SRV_CLOSE_INTERNAL, now);
+		goto out;
+	}
+	s->chan_up = 1;
+	ss.start_time = s->cfg.start_time;
+	rc = codec_server_start_encode(&ss, buf, sizeof(buf));
+	if (rc == XW_SERVER_START_LEN)
+		rc = chan_seal_server_start(&s->chan, buf);
+	if (!rc)
+		rc = out_append(s, buf, sizeof(buf));
+	xw_wipe(buf, sizeof(buf));
+	if (rc) {
+		pr_err("control %s: cannot send Server-Start: %d", s->peer, rc);
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		goto out;
+	}
+	s->state = SRV_READY;
+	pr_info("control %s: Mode 0x%x accepted", s->peer, s->mode);
+out:
+	xw_wipe(&r, sizeof(r));
+	xw_wipe(&ss, sizeof(ss));
+}
+
+/* ---- sessions (RFC 5357 3.5) --------------------------------------------- */
+
+/* RFC 4656 3.5: IPv4 address of the server, an 8-octet timestamp, 4 random octets. */
+static int make_sid(struct srv *s, uint8_t sid[XW_SID_LEN], uint64_t now)
+{
+	int tries, err;
+
+	for (tries = 0; tries < 8; tries++) {
+		memcpy(sid, s->cfg.sid_addr, 4);
+		put_be64(sid + 4, xw_ns_to_ntp(now));
+		err = xw_random(sid + 12, 4);
+		if (err)
+			return err;
+		if (sess_index(s, sid) < 0)
+			return 0;
+	}
+	return -EEXIST;
+}
+
+static void params_from_req(struct twsess_params *p, const struct codec_request_tw_session *q)
+{
+	memset(p, 0, sizeof(*p));
+	p->ipvn = q->ipvn;
+	p->conf_sender = q->conf_sender;
+	p->conf_receiver = q->conf_receiver;
+	p->num_slots = q->num_slots;
+	p->num_packets = q->num_packets;
+	p->sender_port = q->sender_port;
+	p->receiver_port = q->receiver_port;
+	memcpy(p->sender_addr, q->sender_addr, 16);
+	memcpy(p->receiver_addr, q->receiver_addr, 16);
+	p->padding_len = q->padding_len;
+	p->start_time = q->start_time;
+	p->timeout = q->timeout;
+	p->type_p = q->type_p;
+	p->octets_to_reflect = q->octets_to_reflect;
+	p->pad_to_reflect = q->reflect_pad_len;
+}
+
+static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_request_tw_session q;
+	struct codec_accept_session a = {0};
+	struct srv_sess *ss, **arr;
+	int rc;
+
+	rc = codec_request_tw_session_decode(&q, s->mode, msg, len);
+	if (rc) {
+		/* RFC 5357 3.5: Conf-Sender/Receiver != 0 etc.: Accept 3, connection goes on */
+		pr_warn("control %s: Request-TW-Session not supported (%s), Accept 3", s->peer,
+			rc == -EOPNOTSUPP ? "options TWAMP does not allow" : "malformed");
+		refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
+		return;
+	}
+	if (q.num_slots || q.num_packets)
+		pr_debug("control %s: Request-TW-Session with %u slots, %u packets (MUST be 0), "
+			 "ignored",
+			 s->peer, q.num_slots, q.num_packets);
+	if ((s->mode & XW_MODE_REFLECT_OCT) && q.padding_len < q.reflect_pad_len) {
+		/* RFC 6038 4.2/4.3: the padding cannot hold the octets to reflect */
+		pr_warn("control %s: Request-TW-Session: Padding Length %u < Length of padding to "
+			"reflect %u, Accept 3",
+			s->peer, q.padding_len, q.reflect_pad_len);
+		refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
+		return;
+	}
+	if (s->cfg.max_sessions && s->nsess >= s->cfg.max_sessions) {
+		pr_warn("control %s: Request-TW-Session: already %u sessions on this connection "
+			"(limit), Accept 4",
+			s->peer, s->nsess);
+		refuse_session(s, XW_ACCEPT_PERM_LIMIT, now);
+		return;
+	}
+	if (s->nsess == s->sess_cap) {
+		unsigned int cap = s->sess_cap ? 2 * s->sess_cap : 4;
+
+		arr = realloc(s->sess, cap * sizeof(*arr));
+		if (!arr) {
+			pr_err("control %s: no memory for a session, Accept 5", s->peer);
+			refuse_session(s, XW_ACCEPT_TEMP_LIMIT, now);
+			return;
+		}
+		s->sess = arr;
+		s->sess_cap = cap;
+	}
+	ss = calloc(1, sizeof(*ss));
+	if (!ss) {
+		pr_err("control %s: no memory for a session, Accept 5", s->peer);
+		refuse_session(s, XW_ACCEPT_TEMP_LIMIT, now);
+		return;
+	}
+	params_from_req(&ss->params, &q);
+	ss->mode = s->mode;
+	rc = make_sid(s, ss->sid, now);
+	/* RFC 5357 4.1.2 -> RFC 4656 4.1.2: test keys in authenticated and encrypted
+	 * modes only; RFC 5618 4: mixed mode tests are unauthenticated */
+	if (!rc && (s->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
+		rc = xw_test_keys_derive(&s->keys, ss->sid, &ss->keys);
+		ss->has_keys = !rc;
+	}
+	if (rc) {
+		pr_err("control %s: cannot make a SID or test keys: %d, Accept 2", s->peer, rc);
+		sess_free(ss);
+		refuse_session(s, XW_ACCEPT_INTERNAL, now);
+		return;
+	}
+	rc = s->ops.sess_request(s->arg, ss, now);
+	if (rc < 0) {
+		pr_err("control %s: session setup failed: %d, Accept 2", s->peer, rc);
+		rc = XW_ACCEPT_INTERNAL;
+	} else if (rc == XW_ACCEPT_OK && !ss->port) {
+		pr_err("control %s: session accepted without a reflector port, Accept 2", s->peer);
+		rc = XW_ACCEPT_INTERNAL;
+	}
+	if (rc != XW_ACCEPT_OK) {
+		pr_warn("control %s: Request-TW-Session for port %u refused, Accept %d", s->peer,
+			q.receiver_port, rc);
+		sess_free(ss);
+		refuse_session(s, (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc), now);
+		return;
+	}
+	s->sess[s->nsess++] = ss;
+	a.accept = XW_ACCEPT_OK;
+	a.port = ss->port;
+	memcpy(a.sid, ss->sid, XW_SID_LEN);
+	if (s->mode & XW_MODE_REFLECT_OCT) {
+		/* RFC 6038 4.3 */
+		a.reflected_octets = q.octets_to_reflect;
+		a.server_octets = ss->server_octets;
+	}
+	pr_debug("control %s: session %u accepted, reflector port %u", s->peer, s->nsess, a.port);
+	send_accept_session(s, &a, now);
+}
+
+/* RFC 5938 3: requests while other sessions run are the point of the feature. */
+static void on_request_testing(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	if (!(s->mode & XW_MODE_INDIV_SESS)) {
+		pr_warn("control %s: Request-TW-Session during active measurements "
+			"(RFC 4656 3.4 allows only Stop-Sessions)",
+			s->peer);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	on_request(s, msg, len, now);
+}
+
+/* A command TWAMP does not expect: RFC 5357 3.5 says Accept-Session with Accept 3. */
+static void on_foreign(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	pr_warn("control %s: unexpected command %u in Mode 0x%x, Accept-Session Accept 3", s->peer,
+		msg[0], s->mode);
+	refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
+}
+
+/* ---- start / stop (RFC 4656 3.7, RFC 5357 3.7/3.8) ----------------------- */
+
+static void send_start_ack(struct srv *s, uint8_t accept, uint64_t now)
+{
+	struct codec_start_ack a = {.accept = accept};
+	uint8_t buf[XW_START_ACK_LEN];
+
+	if (codec_start_ack_encode(&a, buf, sizeof(buf)) != XW_START_ACK_LEN) {
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		return;
+	}
+	send_msg(s, buf, sizeof(buf), now);
+}
+
+static int start_one(struct srv *s, struct srv_sess *ss, uint64_t now)
+{
+	int rc = XW_ACCEPT_OK;
+
+	if (ss->started)
+		return XW_ACCEPT_OK;
+	if (s->ops.sess_start)
+		rc = s->ops.sess_start(s->arg, ss, now);
+	if (rc < 0)
+		rc = XW_ACCEPT_INTERNAL;
+	if (rc == XW_ACCEPT_OK) {
+		ss->started = 1;
+		s->nactive++;
+	}
+	return rc;
+}
+
+static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	unsigned int i;
+	int rc;
+
+	if (s->mode & XW_MODE_INDIV_SESS) {
+		/* RFC 5938 3.1: commands 2 and 3 MUST NOT be used in this mode */
+		pr_warn("control %s: Start-Sessions under individual session control, Start-Ack 3",
+			s->peer);
+		send_start_ack(s, XW_ACCEPT_NOT_SUPPORTED, now);
+		return;
+	}
+	rc = codec_start_sessions_decode(msg, len);
+	if (rc) {
+		pr_warn("control %s: malformed Start-Sessions: %d", s->peer, rc);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	for (i = 0; i < s->nsess; i++) {
+		rc = start_one(s, s->sess[i], now);
+		if (rc != XW_ACCEPT_OK) {
+			/* RFC 4656 3.7: the server MAY close after a rejection; nothing
+			 * half-started may go on measuring, so it does */
+			pr_warn("control %s: session %u cannot start, Start-Ack %d", s->peer, i + 1,
+				rc);
+			send_start_ack(s, (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc), now);
+			shut(s, SRV_CLOSE_REFUSED, now);
+			return;
+		}
+	}
+	send_start_ack(s, XW_ACCEPT_OK, now);
+	if (s->nactive && s->state != SRV_CLOSED)
+		s->state = SRV_TESTING; /* RFC 5357 3.1: SERVWAIT suspended */
+	pr_debug("control %s: %u sessions started", s->peer, s->nactive);
+}
+
+static void back_to_ready(struct srv *s, uint64_t now)
+{
+	if (s->state == SRV_TESTING && !s->nactive) {
+		s->state = SRV_READY;
+		s->idle_since = now; /* RFC 5357 3.1: SERVWAIT resumes */
+	}
+}
+
+static void on_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_stop_sessions st;
+	unsigned int i;
+	int rc;
+
+	if (s->mode & XW_MODE_INDIV_SESS) {
+		pr_warn("control %s: Stop-Sessions under individual session control "
+			"(RFC 5938 3.1 forbids it)",
+			s->peer);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	rc = codec_stop_sessions_decode(&st, msg, len);
+	if (rc) {
+		pr_warn("control %s: malformed Stop-Sessions: %d", s->peer, rc);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	/*
+	 * RFC 5357 3.8: Number of Sessions counts the sessions in progress; if
+	 * it does not match, the connection SHOULD be closed.  Before
+	 * Start-Sessions "accepted" and "in progress" differ, so both counts
+	 * are taken.
+	 */
+	if (st.num_sessions != s->nactive && st.num_sessions != s->nsess) {
+		pr_warn("control %s: Stop-Sessions for %u sessions, but %u are in progress",
+			s->peer, st.num_sessions, s->nactive);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	if (st.accept != XW_ACCEPT_OK)
+		pr_info("control %s: client stops with Accept %u: results are invalid", s->peer,
+			st.accept);
+	for (i = s->nsess; i-- > 0;)
+		if (s->sess[i]->started)
+			sess_end(s, i, SRV_END_STOP, now);
+	back_to_ready(s, now);
+	/* TWAMP Stop-Sessions has no answer (RFC 5357 3.8) */
+}
+
+/*
+ * Start-N-Ack / Stop-N-Ack: one message per distinct Accept value, each
+ * listing the SIDs that got it (RFC 5938 3.3, 3.5).
+ */
+static void send_n_acks(struct srv *s, int start, const uint8_t *sids, const uint8_t *acc,
+			uint32_t n, uint64_t now)
+{
+	uint8_t *done = calloc(n, 1), *grp = malloc((size_t)n * XW_SID_LEN);
+	uint8_t *buf = malloc(CODEC_N_LEN(n));
+	uint32_t i, j, k;
+	int len;
+
+	if (!done || !grp || !buf) {
+		pr_err("control %s: no memory for an N-Ack", s->peer);
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		goto out;
+	}
+	for (i = 0; i < n && s->state != SRV_CLOSED; i++) {
+		struct codec_n_sessions m = {.accept = acc[i], .sids = grp};
+
+		if (done[i])
+			continue;
+		for (j = i, k = 0; j < n; j++) {
+			if (done[j] || acc[j] != acc[i])
+				continue;
+			memcpy(grp + (size_t)k * XW_SID_LEN, sids + (size_t)j * XW_SID_LEN,
+			       XW_SID_LEN);
+			done[j] = 1;
+			k++;
+		}
+		m.num_sessions = k;
+		len = start ? codec_start_n_ack_encode(&m, buf, CODEC_N_LEN(n))
+			    : codec_stop_n_ack_encode(&m, buf, CODEC_N_LEN(n));
+		if (len < 0) {
+			pr_err("control %s: cannot encode an N-Ack: %d", s->peer, len);
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			goto out;
+		}
+		send_msg(s, buf, (size_t)len, now);
+	}
+out:
+	free(done);
+	free(grp);
+	free(buf);
+}
+
+static void on_start_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_n_sessions m;
+	uint8_t *acc;
+	uint32_t i;
+	int idx, rc;
+
+	if (!(s->mode & XW_MODE_INDIV_SESS)) {
+		on_foreign(s, msg, len, now);
+		return;
+	}
+	rc = codec_start_n_sessions_decode(&m, msg, len);
+	if (rc) {
+		pr_warn("control %s: malformed Start-N-Sessions: %d", s->peer, rc);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	acc = malloc(m.num_sessions);
+	if (!acc) {
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		return;
+	}
+	for (i = 0; i < m.num_sessions; i++) {
+		idx = sess_index(s, m.sids + (size_t)i * XW_SID_LEN);
+		if (idx < 0) {
+			pr_warn("control %s: Start-N-Sessions names an unknown SID, Accept 1",
+				s->peer);
+			acc[i] = XW_ACCEPT_FAILURE;
+			continue;
+		}
+		rc = start_one(s, s->sess[idx], now);
+		acc[i] = (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc);
+	}
+	/* RFC 5938 3.6: SERVWAIT suspended while ANY session is in progress */
+	if (s->nactive)
+		s->state = SRV_TESTING;
+	send_n_acks(s, 1, m.sids, acc, m.num_sessions, now);
+	free(acc);
+}
+
+static void on_stop_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_n_sessions m;
+	uint8_t *acc;
+	uint32_t i;
+	int idx, rc;
+
+	if (!(s->mode & XW_MODE_INDIV_SESS)) {
+		on_foreign(s, msg, len, now);
+		return;
+	}
+	rc = codec_stop_n_sessions_decode(&m, msg, len);
+	if (rc) {
+		pr_warn("control %s: malformed Stop-N-Sessions: %d", s->peer, rc);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	acc = malloc(m.num_sessions);
+	if (!acc) {
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		return;
+	}
+	for (i = 0; i < m.num_sessions; i++) {
+		idx = sess_index(s, m.sids + (size_t)i * XW_SID_LEN);
+		if (idx < 0) {
+			pr_warn("control %s: Stop-N-Sessions names an unknown SID, Accept 1",
+				s->peer);
+			acc[i] = XW_ACCEPT_FAILURE;
+			continue;
+		}
+		sess_end(s, (unsigned int)idx, SRV_END_STOP, now);
+		acc[i] = XW_ACCEPT_OK;
+	}
+	back_to_ready(s, now);
+	send_n_acks(s, 0, m.sids, acc, m.num_sessions, now);
+	free(acc);
+}
+
+/* ---- the table ------------------------------------------------------------- */
+
+static const srv_handler srv_table[SRV_NSTATES][SRV_NMSGS] = {
+	[SRV_WAIT_SETUP] =
+		{
+			[SRV_MSG_SETUP] = on_setup,
+		},
+	[SRV_READY] =
+		{
+			[SRV_MSG_REQUEST_TW] = on_request,
+			[SRV_MSG_START] = on_start,
+			[SRV_MSG_STOP] = on_stop,
+			[SRV_MSG_START_N] = on_start_n,
+			[SRV_MSG_STOP_N] = on_stop_n,
+			[SRV_MSG_FOREIGN] = on_foreign,
+		},
+	/* RFC 4656 3.4: only Stop-Sessions while measuring; RFC 5938 adds the N commands */
+	[SRV_TESTING] =
+		{
+			[SRV_MSG_REQUEST_TW] = on_request_testing,
+			[SRV_MSG_STOP] = on_stop,
+			[SRV_MSG_START_N] = on_start_n,
+			[SRV_MSG_STOP_N] = on_stop_n,
+			[SRV_MSG_FOREIGN] = on_foreign,
+		},
+};
+
+static const char *msg_name(enum srv_msg m)
+{
+	static const char *const names[] = {
+		[SRV_MSG_SETUP] = "Set-Up-Response",	[SRV_MSG_REQUEST_TW] = "Request-TW-Session",
+		[SRV_MSG_START] = "Start-Sessions",	[SRV_MSG_STOP] = "Stop-Sessions",
+		[SRV_MSG_START_N] = "Start-N-Sessions", [SRV_MSG_STOP_N] = "Stop-N-Sessions",
+		[SRV_MSG_FOREIGN] = "foreign command",
+	};
+
+	return (unsigned int)m < SRV_NMSGS ? names[m] : "?";
+}
+
+static enum srv_msg msg_of_cmd(uint8_t cmd)
+{
+	switch (cmd) {
+	case XW_CMD_REQUEST_TW_SESSION:
+		return SRV_MSG_REQUEST_TW;
+	case XW_CMD_START_SESSIONS:
+		return SRV_MSG_START;
+	case XW_CMD_STOP_SESSIONS:
+		return SRV_MSG_STOP;
+	case XW_CMD_START_N_SESSIONS:
+		return SRV_MSG_START_N;
+	case XW_CMD_STOP_N_SESSIONS:
+		return SRV_MSG_STOP_N;
+	default:
+		return SRV_MSG_FOREIGN;
+	}
+}
+
+static void dispatch(struct srv *s, uint64_t now)
+{
+	enum srv_msg m = SRV_MSG_SETUP;
+	srv_handler h;
+	int rc;
+
+	if (s->state != SRV_WAIT_SETUP) {
+		rc = chan_open(&s->chan, s->rx, s->rx_len);
+		if (rc == -EACCES) {
+			/* RFC 4656 3.2: data with a bad HMAC must not be used */
+			pr_warn("control %s: HMAC of a %zu-octet command does not verify", s->peer,
+				s->rx_len);
+			shut(s, SRV_CLOSE_HMAC, now);
+			return;
+		}
+		if (rc) {
+			pr_err("control %s: cannot open a command: %d", s->peer, rc);
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			return;
+		}
+		m = msg_of_cmd(s->rx[0]);
+	}
+	h = srv_table[s->state][m];
+	if (!h) {
+		pr_warn("control %s: %s not allowed in state %s", s->peer, msg_name(m),
+			srv_state_name(s->state));
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	pr_debug("control %s: %s in state %s", s->peer, msg_name(m), srv_state_name(s->state));
+	h(s, s->rx, s->rx_len, now);
+}
+
+/* The next message cannot be framed (unknown command number, too long). */
+static void unframeable(struct srv *s, int err, uint64_t now)
+{
+	if (s->state == SRV_WAIT_SETUP) {
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	if (!chan_is_secure(&s->chan))
+		pr_warn("control %s: command %u cannot be framed (%d): Accept-Session 3, closing",
+			s->peer, s->rx[0], err);
+	else
+		pr_warn("control %s: a command cannot be framed (%d): Accept-Session 3, closing",
+			s->peer, err);
+	/* RFC 5357 3.5: unexpected Command Number -> Accept 3; with its length
+	 * unknown we cannot find the next message, so the connection ends */
+	refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
+	shut(s, SRV_CLOSE_PROTO, now);
+}
+
+/* ---- public entry points ---------------------------------------------------- */
+
+static int is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *arg,
+		    uint64_t now_ns)
+{
+	struct codec_greeting g = {0};
+	uint8_t buf[XW_GREETING_LEN];
+	struct srv *s;
+	int rc;
+
+	if (!(cfg->modes & XW_MODE_SECURITY_MASK)) {
+		pr_err("srv: no security mode offered (modes 0x%x)", cfg->modes);
+		return NULL;
+	}
+	if (!is_pow2(cfg->count) || cfg->count < XW_PBKDF2_MIN_COUNT) {
+		pr_err("srv: PBKDF2 Count %u is not a power of 2 >= 1024 (RFC 4656 3.1)",
+		       cfg->count);
+		return NULL;
+	}
+	if (!ops->sess_request || !ops->sess_end ||
+	    ((cfg->modes & (XW_MODE_SECURITY_MASK & ~XW_MODE_OPEN)) && !ops->key_lookup)) {
+		pr_err("srv: missing callbacks");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	s->cfg.modes &= SRV_KNOWN_MODES;
+	s->ops = *ops;
+	s->arg = arg;
+	snprintf(s->peer, sizeof(s->peer), "%s", cfg->peer ? cfg->peer : "?");
+	s->cfg.peer = s->peer;
+	s->state = SRV_WAIT_SETUP;
+	s->idle_since = now_ns;
+
+	rc = xw_random(s->challenge, sizeof(s->challenge));
+	if (!rc)
+		rc = xw_random(s->salt, sizeof(s->salt));
+	if (rc) {
+		pr_err("srv: no random Challenge/Salt: %d", rc);
+		goto fail;
+	}
+	g.modes = s->cfg.modes;
+	memcpy(g.challenge, s->challenge, 16);
+	memcpy(g.salt, s->salt, 16);
+	g.count = cfg->count;
+	rc = codec_greeting_encode(&g, buf, sizeof(buf));
+	if (rc != XW_GREETING_LEN) {
+		pr_err("srv: cannot encode the greeting: %d", rc);
+		goto fail;
+	}
+	if (out_append(s, buf, sizeof(buf)))
+		goto fail;
+	return s;
+fail:
+	xw_wipe(s, sizeof(*s));
+	free(s);
+	return NULL;
+}
+
+void srv_free(struct srv *s)
+{
+	if (!s)
+		return;
+	if (s->state != SRV_CLOSED)
+		shut(s, SRV_CLOSE_LOCAL, s->idle_since);
+	if (s->chan_up)
+		chan_fini(&s->chan);
+	free(s->sess);
+	if (s->tx) {
+		xw_wipe(s->tx, s->tx_cap);
+		free(s->tx);
+	}
+	xw_wipe(s, sizeof(*s));
+	free(s);
+}
+
+int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
+{
+	const uint8_t *p = buf;
+	size_t take;
+	int n;
+
+	if (s->state == SRV_CLOSED)
+		return -EPIPE;
+	if (len)
+		s->idle_since = now_ns;
+	for (;;) {
+		if (s->state == SRV_CLOSED)
+			return -EPIPE;
+		if (!s->rx_need) {
+			if (s->state == SRV_WAIT_SETUP)
+				n = codec_msg_len(CODEC_MSG_SETUP_RESPONSE, s->rx, s->rx_len);
+			else
+				n = chan_next_len(&s->chan, CODEC_MSG_CLIENT_COMMAND, s->rx,
+						  s->rx_len);
+			if (n < 0 || (size_t)n > SRV_RX_MAX ||
+			    (n == 0 && s->rx_len >= XW_BLOCK_LEN)) {
+				unframeable(s, n < 0 ? n : -EMSGSIZE, now_ns);
+				return -EPIPE;
+			}
+			s->rx_need = (size_t)n;
+		}
+		if (!len)
+			return 0;
+		/* with the length unknown, take no more than the first block */
+		take = (s->rx_need ? s->rx_need : XW_BLOCK_LEN) - s->rx_len;
+		if (take > len)
+			take = len;
+		memcpy(s->rx + s->rx_len, p, take);
+		s->rx_len += take;
+		p += take;
+		len -= take;
+		if (s->rx_need && s->rx_len == s->rx_need) {
+			dispatch(s, now_ns);
+			xw_wipe(s->rx, s->rx_len);
+			s->rx_len = s->rx_need = 0;
+		}
+	}
+}
+
+int srv_eof(struct srv *s, uint64_t now_ns)
+{
+	if (s->state == SRV_CLOSED)
+		return -EPIPE;
+	if (s->rx_len)
+		pr_warn("control %s: connection ended %zu octets into a message", s->peer,
+			s->rx_len);
+	shut(s, s->rx_len ? SRV_CLOSE_TRUNCATED : SRV_CLOSE_PEER, now_ns);
+	return -EPIPE;
+}
+
+void srv_close(struct srv *s, uint64_t now_ns)
+{
+	shut(s, SRV_CLOSE_LOCAL, now_ns);
+}
+
+const uint8_t *srv_out_peek(const struct srv *s, size_t *len)
+{
+	*len = s->tx_len - s->tx_off;
+	return *len ? s->tx + s->tx_off : NULL;
+}
+
+void srv_out_consume(struct srv *s, size_t n)
+{
+	if (n > s->tx_len - s->tx_off)
+		n = s->tx_len - s->tx_off;
+	s->tx_off += n;
+	if (s->tx_off == s->tx_len)
+		s->tx_off = s->tx_len = 0;
+}
+
+size_t srv_out_pending(const struct srv *s)
+{
+	return s->tx_len - s->tx_off;
+}
+
+uint64_t srv_deadline_ns(const struct srv *s)
+{
+	/* RFC 5357 3.1, RFC 5938 3.6: no SERVWAIT while any session is in progress */
+	if (s->state == SRV_CLOSED || !s->cfg.servwait_ns || s->nactive)
+		return UINT64_MAX;
+	return s->idle_since + s->cfg.servwait_ns;
+}
+
+int srv_timeout(struct srv *s, uint64_t now_ns)
+{
+	if (s->state == SRV_CLOSED)
+		return -EPIPE;
+	if (now_ns < srv_deadline_ns(s))
+		return 0;
+	pr_warn("control %s: nothing received for %llu s (SERVWAIT)", s->peer,
+		(unsigned long long)(s->cfg.servwait_ns / 1000000000ULL));
+	shut(s, SRV_CLOSE_TIMEOUT, now_ns);
+	return -EPIPE;
+}
+
+int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_ns)
+{
+	int i = sess_index(s, sid);
+
+	if (i < 0)
+		return -ENOENT;
+	pr_info("control %s: session %d: REFWAIT expired", s->peer, i + 1);
+	sess_end(s, (unsigned int)i, SRV_END_REFWAIT, now_ns);
+	/* RFC 5357 3.1: REFWAIT expiry on all sessions resumes SERVWAIT */
+	back_to_ready(s, now_ns);
+	return 0;
+}
+
+enum srv_state srv_state(const struct srv *s)
+{
+	return s->state;
+}
+
+int srv_closed(const struct srv *s)
+{
+	return s->state == SRV_CLOSED;
+}
+
+enum srv_close srv_close_reason(const struct srv *s)
+{
+	return s->why;
+}
+
+uint32_t srv_mode(const struct srv *s)
+{
+	return s->mode;
+}
+
+unsigned int srv_nsessions(const struct srv *s)
+{
+	return s->nsess;
+}
+
+unsigned int srv_nactive(const struct srv *s)
+{
+	return s->nactive;
+}
+
+struct srv_sess *srv_sess_find(struct srv *s, const uint8_t sid[XW_SID_LEN])
+{
+	int i = sess_index(s, sid);
+
+	return i < 0 ? NULL : s->sess[i];
+}
