@@ -1,0 +1,1044 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TWAMP Control-Client state machine (cli.h).
+ *
+ * The client always knows which message comes next: the greeting, then
+ * Server-Start, then the answer to the one command it has outstanding
+ * (commands are sent one at a time from a queue).  That message type frames
+ * the input (chan_next_len) and selects the handler from
+ * cli_table[state][message].  Bytes that arrive when nothing is expected are
+ * a protocol error: in TWAMP the server never speaks first after
+ * Server-Start (RFC 5357 3.8: only the Control-Client sends Stop-Sessions).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chan.h"
+#include "cli.h"
+#include "codec.h"
+#include "crypto.h"
+#include "log.h"
+
+/* The messages a client receives: the table's second index. */
+enum cli_msg {
+	CLI_MSG_NONE, /* nothing expected */
+	CLI_MSG_GREETING,
+	CLI_MSG_SERVER_START,
+	CLI_MSG_ACCEPT_SESSION,
+	CLI_MSG_START_ACK,
+	CLI_MSG_START_N_ACK,
+	CLI_MSG_STOP_N_ACK,
+	CLI_NMSGS,
+};
+
+enum cli_cmd_kind {
+	CMD_REQUEST,
+	CMD_START,
+	CMD_START_N,
+	CMD_STOP,
+	CMD_STOP_N,
+};
+
+struct cli_cmd {
+	enum cli_cmd_kind kind;
+	int sess;	   /* CMD_REQUEST */
+	uint8_t accept;	   /* CMD_STOP */
+	int *idx;	   /* CMD_START_N / CMD_STOP_N: the caller's list (copied) */
+	unsigned int nidx; /* 0 with idx NULL: "every eligible session" */
+};
+
+/*
+ * A malicious greeting could ask for 2^31 PBKDF2 iterations and keep us busy
+ * for an hour; RFC 4656 3.1 only sets a minimum.  2^20 is ~1 s of work.
+ */
+#define CLI_COUNT_MAX (1u << 20)
+
+#define CLI_RX_MAX CODEC_N_MAX_LEN
+
+struct cli {
+	struct cli_cfg cfg;
+	uint8_t secret[CLI_SECRET_MAX];
+	char peer[64];
+	enum cli_state state;
+	enum cli_close why;
+	uint32_t modes_offered;
+	uint32_t mode;
+	struct xw_session_keys keys;
+	int have_keys;
+	uint8_t client_iv[XW_BLOCK_LEN];
+	struct chan chan;
+	int chan_up;
+
+	uint8_t rx[CLI_RX_MAX];
+	size_t rx_len, rx_need;
+
+	uint8_t *tx;
+	size_t tx_off, tx_len, tx_cap;
+
+	struct cli_event *ev;
+	unsigned int ev_head, ev_len, ev_cap;
+
+	struct cli_cmd *q; /* command queue */
+	unsigned int q_head, q_len, q_cap;
+
+	/* the command sent and not yet fully answered */
+	enum cli_msg expect;
+	int out_sess;		 /* CMD_REQUEST: its session */
+	int *out_idx;		 /* N commands: sessions not acknowledged yet */
+	unsigned int out_nidx;	 /* how many of out_idx are still pending */
+	unsigned int out_nstart; /* Start-Sessions: how many it covers */
+
+	struct cli_sess sess[CLI_MAX_SESS];
+	unsigned int nsess;
+};
+
+typedef void (*cli_handler)(struct cli *c, uint8_t *msg, size_t len);
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+const char *cli_state_name(enum cli_state st)
+{
+	static const char *const names[] = {
+		[CLI_WAIT_GREETING] = "wait-greeting",
+		[CLI_WAIT_SERVER_START] = "wait-server-start",
+		[CLI_READY] = "ready",
+		[CLI_CLOSED] = "closed",
+	};
+
+	if ((unsigned int)st < CLI_NSTATES && names[st])
+		return names[st];
+	return "?";
+}
+
+const char *cli_close_name(enum cli_close why)
+{
+	static const char *const names[] = {
+		[CLI_CLOSE_NONE] = "open",
+		[CLI_CLOSE_PEER] = "server closed",
+		[CLI_CLOSE_TRUNCATED] = "server closed mid-message",
+		[CLI_CLOSE_MODES0] = "server offers no mode",
+		[CLI_CLOSE_NO_MODE] = "no common mode",
+		[CLI_CLOSE_REFUSED] = "refused by the server",
+		[CLI_CLOSE_HMAC] = "HMAC mismatch",
+		[CLI_CLOSE_PROTO] = "protocol error",
+		[CLI_CLOSE_LOCAL] = "closed locally",
+		[CLI_CLOSE_INTERNAL] = "internal error",
+	};
+
+	if ((unsigned int)why < sizeof(names) / sizeof(names[0]) && names[why])
+		return names[why];
+	return "?";
+}
+
+static int out_append(struct cli *c, const uint8_t *p, size_t n)
+{
+	if (c->tx_off && c->tx_off == c->tx_len)
+		c->tx_off = c->tx_len = 0;
+	if (c->tx_len + n > c->tx_cap) {
+		size_t cap = c->tx_cap ? c->tx_cap : 256;
+		uint8_t *t;
+
+		while (cap < c->tx_len + n)
+			cap *= 2;
+		t = realloc(c->tx, cap);
+		if (!t)
+			return -ENOMEM;
+		c->tx = t;
+		c->tx_cap = cap;
+	}
+	memcpy(c->tx + c->tx_len, p, n);
+	c->tx_len += n;
+	return 0;
+}
+
+static void push_event(struct cli *c, const struct cli_event *ev)
+{
+	if (c->ev_head && c->ev_head == c->ev_len)
+		c->ev_head = c->ev_len = 0;
+	if (c->ev_len == c->ev_cap) {
+		unsigned int cap = c->ev_cap ? 2 * c->ev_cap : 16;
+		struct cli_event *t = realloc(c->ev, cap * sizeof(*t));
+
+		if (!t) {
+			pr_err("cli %s: no memory for an event: dropped", c->peer);
+			return;
+		}
+		c->ev = t;
+		c->ev_cap = cap;
+	}
+	c->ev[c->ev_len++] = *ev;
+}
+
+static void clear_outstanding(struct cli *c)
+{
+	free(c->out_idx);
+	c->out_idx = NULL;
+	c->out_nidx = 0;
+	c->out_sess = -1;
+	c->out_nstart = 0;
+	c->expect = CLI_MSG_NONE;
+}
+
+static void shut(struct cli *c, enum cli_close why)
+{
+	struct cli_event ev = {.type = CLI_EV_CLOSED, .sess = -1, .reason = why};
+
+	if (c->state == CLI_CLOSED)
+		return;
+	c->state = CLI_CLOSED;
+	c->why = why;
+	clear_outstanding(c);
+	if (c->chan_up) {
+		chan_fini(&c->chan);
+		c->chan_up = 0;
+	}
+	xw_wipe(&c->keys, sizeof(c->keys));
+	xw_wipe(c->rx, c->rx_len);
+	c->rx_len = c->rx_need = 0;
+	if (why == CLI_CLOSE_LOCAL || why == CLI_CLOSE_PEER)
+		pr_info("cli %s: closed (%s)", c->peer, cli_close_name(why));
+	else
+		pr_warn("cli %s: closing the control connection (%s)", c->peer,
+			cli_close_name(why));
+	push_event(c, &ev);
+}
+
+static int send_msg(struct cli *c, uint8_t *msg, size_t len)
+{
+	int err = chan_seal(&c->chan, msg, len);
+
+	if (!err)
+		err = out_append(c, msg, len);
+	xw_wipe(msg, len);
+	if (err) {
+		pr_err("cli %s: cannot queue a %zu-octet command: %d", c->peer, len, err);
+		shut(c, CLI_CLOSE_INTERNAL);
+	}
+	return err;
+}
+
+static int sess_by_sid(const struct cli *c, const uint8_t *sid)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nsess; i++)
+		if (c->sess[i].answered && c->sess[i].accept == XW_ACCEPT_OK &&
+		    !memcmp(c->sess[i].sid, sid, XW_SID_LEN))
+			return (int)i;
+	return -1;
+}
+
+/* ---- sending commands ----------------------------------------------------- */
+
+static void pump(struct cli *c);
+
+static void req_from_params(struct codec_request_tw_session *q, const struct twsess_params *p)
+{
+	memset(q, 0, sizeof(*q));
+	q->ipvn = p->ipvn;
+	q->conf_sender = p->conf_sender;
+	q->conf_receiver = p->conf_receiver;
+	q->num_slots = p->num_slots;
+	q->num_packets = p->num_packets;
+	q->sender_port = p->sender_port;
+	q->receiver_port = p->receiver_port;
+	memcpy(q->sender_addr, p->sender_addr, 16);
+	memcpy(q->receiver_addr, p->receiver_addr, 16);
+	q->padding_len = p->padding_len;
+	q->start_time = p->start_time;
+	q->timeout = p->timeout;
+	q->type_p = p->type_p;
+	q->octets_to_reflect = p->octets_to_reflect;
+	q->reflect_pad_len = p->pad_to_reflect;
+}
+
+static void send_request(struct cli *c, int idx)
+{
+	struct codec_request_tw_session q;
+	uint8_t buf[XW_REQUEST_TW_SESSION_LEN];
+	int n;
+
+	req_from_params(&q, &c->sess[idx].params);
+	n = codec_request_tw_session_encode(&q, c->mode, buf, sizeof(buf));
+	if (n < 0) {
+		/* the caller asked for something we must not send: refuse locally */
+		pr_warn("cli %s: session %d: cannot encode Request-TW-Session (%d)", c->peer, idx,
+			n);
+		c->sess[idx].answered = 1;
+		c->sess[idx].accept = XW_ACCEPT_NOT_SUPPORTED;
+		push_event(c, &(struct cli_event){.type = CLI_EV_ACCEPT,
+						  .accept = XW_ACCEPT_NOT_SUPPORTED,
+						  .sess = idx});
+		return;
+	}
+	if (send_msg(c, buf, (size_t)n))
+		return;
+	c->expect = CLI_MSG_ACCEPT_SESSION;
+	c->out_sess = idx;
+}
+
+/* Sessions a Start/Stop applies to: accepted and not yet started/stopped. */
+static int eligible(const struct cli_sess *s, int start)
+{
+	if (!s->answered || s->accept != XW_ACCEPT_OK || s->stopped)
+		return 0;
+	return start ? !s->started : s->started;
+}
+
+static void send_n(struct cli *c, const struct cli_cmd *cmd, int start)
+{
+	struct codec_n_sessions m = {0};
+	uint8_t *sids = NULL, *buf = NULL;
+	unsigned int i, n = 0, total = cmd->idx ? cmd->nidx : c->nsess;
+	int *list = calloc(total ? total : 1, sizeof(int));
+	int len;
+
+	if (!list)
+		goto nomem;
+	for (i = 0; i < total; i++) {
+		int k = cmd->idx ? cmd->idx[i] : (int)i;
+
+		if (k >= 0 && (unsigned int)k < c->nsess && eligible(&c->sess[k], start))
+			list[n++] = k;
+	}
+	if (!n || n > CODEC_N_SESSIONS_MAX) {
+		/* RFC 5938 3.2/3.4: Number of Sessions MUST be one or greater */
+		if (n)
+			pr_warn("cli %s: %u sessions in one %s-N: too many", c->peer, n,
+				start ? "Start" : "Stop");
+		free(list);
+		push_event(c, &(struct cli_event){.type = start ? CLI_EV_STARTED : CLI_EV_STOPPED,
+						  .accept = n ? XW_ACCEPT_FAILURE : XW_ACCEPT_OK,
+						  .sess = -1});
+		return;
+	}
+	sids = malloc((size_t)n * XW_SID_LEN);
+	buf = malloc(CODEC_N_LEN(n));
+	if (!sids || !buf)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		memcpy(sids + (size_t)i * XW_SID_LEN, c->sess[list[i]].sid, XW_SID_LEN);
+	m.num_sessions = n;
+	m.sids = sids;
+	len = start ? codec_start_n_sessions_encode(&m, buf, CODEC_N_LEN(n))
+		    : codec_stop_n_sessions_encode(&m, buf, CODEC_N_LEN(n));
+	if (len < 0) {
+		pr_err("cli %s: cannot encode %s-N-Sessions: %d", c->peer, start ? "Start" : "Stop",
+		       len);
+		goto fail;
+	}
+	if (send_msg(c, buf, (size_t)len))
+		goto out;
+	c->expect = start ? CLI_MSG_START_N_ACK : CLI_MSG_STOP_N_ACK;
+	c->out_idx = list;
+	c->out_nidx = n;
+	list = NULL;
+	goto out;
+nomem:
+	pr_err("cli %s: no memory for an N command", c->peer);
+fail:
+	shut(c, CLI_CLOSE_INTERNAL);
+out:
+	free(list);
+	free(sids);
+	free(buf);
+}
+
+static void send_start(struct cli *c)
+{
+	uint8_t buf[XW_START_SESSIONS_LEN];
+	unsigned int i;
+	int n;
+
+	n = codec_start_sessions_encode(buf, sizeof(buf));
+	if (n != XW_START_SESSIONS_LEN) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	if (send_msg(c, buf, sizeof(buf)))
+		return;
+	c->expect = CLI_MSG_START_ACK;
+	c->out_nstart = 0;
+	for (i = 0; i < c->nsess; i++)
+		c->out_nstart += eligible(&c->sess[i], 1);
+}
+
+static void send_stop(struct cli *c, uint8_t accept)
+{
+	struct codec_stop_sessions st = {.accept = accept};
+	uint8_t buf[XW_STOP_SESSIONS_LEN];
+	unsigned int i;
+	int n;
+
+	/* RFC 5357 3.8: Number of Sessions = the sessions in progress */
+	for (i = 0; i < c->nsess; i++)
+		st.num_sessions += eligible(&c->sess[i], 0);
+	n = codec_stop_sessions_encode(&st, buf, sizeof(buf));
+	if (n != XW_STOP_SESSIONS_LEN) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	if (send_msg(c, buf, sizeof(buf)))
+		return;
+	for (i = 0; i < c->nsess; i++)
+		if (eligible(&c->sess[i], 0))
+			c->sess[i].stopped = 1;
+	/* TWAMP Stop-Sessions has no answer: done once queued */
+	push_event(c, &(struct cli_event){.type = CLI_EV_STOPPED,
+					  .accept = accept,
+					  .count = st.num_sessions,
+					  .sess = -1});
+}
+
+/* Sends queued commands while none is waiting for its answer. */
+static void pump(struct cli *c)
+{
+	while (c->state == CLI_READY && c->expect == CLI_MSG_NONE && c->q_len) {
+		struct cli_cmd cmd = c->q[c->q_head];
+		int indiv = !!(c->mode & XW_MODE_INDIV_SESS);
+
+		c->q_head++;
+		c->q_len--;
+		if (!c->q_len)
+			c->q_head = 0;
+		switch (cmd.kind) {
+		case CMD_REQUEST:
+			send_request(c, cmd.sess);
+			break;
+		case CMD_START:
+			/* RFC 5938 3.1: with individual session control, only Start-N */
+			if (indiv)
+				send_n(c, &cmd, 1);
+			else
+				send_start(c);
+			break;
+		case CMD_START_N:
+		case CMD_STOP_N:
+			if (!indiv) {
+				/* queued before Server-Start; the server did not take bit 16 */
+				pr_warn("cli %s: %s-N-Sessions without individual session control",
+					c->peer, cmd.kind == CMD_START_N ? "Start" : "Stop");
+				push_event(c, &(struct cli_event){.type = cmd.kind == CMD_START_N
+										  ? CLI_EV_STARTED
+										  : CLI_EV_STOPPED,
+								  .accept = XW_ACCEPT_NOT_SUPPORTED,
+								  .sess = -1});
+				break;
+			}
+			send_n(c, &cmd, cmd.kind == CMD_START_N);
+			break;
+		case CMD_STOP:
+			if (indiv)
+				send_n(c, &cmd, 0);
+			else
+				send_stop(c, cmd.accept);
+			break;
+		}
+		free(cmd.idx);
+	}
+}
+
+static int enqueue(struct cli *c, const struct cli_cmd *cmd)
+{
+	if (c->state == CLI_CLOSED)
+		return -EPIPE;
+	if (c->q_head + c->q_len == c->q_cap) {
+		if (c->q_head) {
+			memmove(c->q, c->q + c->q_head, c->q_len * sizeof(*c->q));
+			c->q_head = 0;
+		} else {
+			unsigned int cap = c->q_cap ? 2 * c->q_cap : 8;
+			struct cli_cmd *t = realloc(c->q, cap * sizeof(*t));
+
+			if (!t)
+				return -ENOMEM;
+			c->q = t;
+			c->q_cap = cap;
+		}
+	}
+	c->q[c->q_head + c->q_len++] = *cmd;
+	pump(c);
+	return 0;
+}
+
+/* ---- connection setup (RFC 4656 3.1) ------------------------------------ */
+
+/* Strongest first, as the reference client does: E > A > M > O. */
+static uint32_t choose_mode(const struct cli *c, uint32_t offered)
+{
+	static const uint32_t order[] = {XW_MODE_ENCRYPTED, XW_MODE_AUTH, XW_MODE_MIXED,
+					 XW_MODE_OPEN};
+	uint32_t usable = offered & c->cfg.modes & XW_MODE_SECURITY_MASK;
+	unsigned int i;
+
+	if (c->cfg.prefer & usable)
+		for (i = 0; i < 4; i++)
+			if (c->cfg.prefer & usable & order[i])
+				return order[i];
+	for (i = 0; i < 4; i++)
+		if (usable & order[i])
+			return order[i];
+	return 0;
+}
+
+static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct codec_greeting g;
+	struct codec_setup_response r = {0};
+	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN];
+	uint32_t sec;
+	int rc;
+
+	rc = codec_greeting_decode(&g, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed Server Greeting: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	c->modes_offered = g.modes;
+	push_event(c, &(struct cli_event){.type = CLI_EV_GREETING, .modes = g.modes, .sess = -1});
+	if (!(g.modes & XW_MODE_SECURITY_MASK)) {
+		/* RFC 4656 3.1: Modes 0: the server does not wish to talk; we SHOULD close */
+		pr_warn("cli %s: the server offers no mode (Modes 0x%x)", c->peer, g.modes);
+		shut(c, CLI_CLOSE_MODES0);
+		return;
+	}
+	sec = choose_mode(c, g.modes);
+	if (!sec) {
+		/* RFC 4656 3.1: Mode 0 tells the server we will not continue */
+		pr_warn("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common mode",
+			c->peer, g.modes, c->cfg.modes);
+		if (codec_setup_response_encode(&r, buf, sizeof(buf)) == XW_SETUP_RESPONSE_LEN)
+			out_append(c, buf, sizeof(buf));
+		shut(c, CLI_CLOSE_NO_MODE);
+		return;
+	}
+	if (sec != XW_MODE_OPEN && g.count > CLI_COUNT_MAX) {
+		pr_warn("cli %s: the server asks for %u PBKDF2 iterations (we allow %u)", c->peer,
+			g.count, CLI_COUNT_MAX);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	c->mode = sec | (c->cfg.features & g.modes &
+			 (XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC));
+	r.mode = c->mode;
+	if (sec != XW_MODE_OPEN) {
+		memcpy(r.keyid, c->cfg.keyid, XW_KEYID_LEN);
+		rc = xw_random(&c->keys, sizeof(c->keys));
+		if (!rc)
+			rc = xw_random(c->client_iv, sizeof(c->client_iv));
+		if (!rc)
+			rc = xw_pbkdf2_sha1(c->secret, c->cfg.secret_len, g.salt, sizeof(g.salt),
+					    g.count, kek, sizeof(kek));
+		if (!rc)
+			rc = xw_token_encrypt(kek, g.challenge, &c->keys, r.token);
+		xw_wipe(kek, sizeof(kek));
+		if (rc) {
+			pr_err("cli %s: cannot make the Token: %d", c->peer, rc);
+			shut(c, CLI_CLOSE_INTERNAL);
+			goto out;
+		}
+		c->have_keys = 1;
+		memcpy(r.client_iv, c->client_iv, XW_BLOCK_LEN);
+	}
+	rc = codec_setup_response_encode(&r, buf, sizeof(buf));
+	if (rc == XW_SETUP_RESPONSE_LEN)
+		rc = out_append(c, buf, sizeof(buf));
+	else if (rc >= 0)
+		rc = -EINVAL;
+	if (rc) {
+		pr_err("cli %s: cannot send Set-Up-Response: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_INTERNAL);
+		goto out;
+	}
+	c->state = CLI_WAIT_SERVER_START;
+out:
+	xw_wipe(&r, sizeof(r));
+	xw_wipe(buf, sizeof(buf));
+}
+
+static void on_server_start(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct codec_server_start ss;
+	int rc;
+
+	rc = codec_server_start_decode(&ss, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed Server-Start: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	if (ss.accept != XW_ACCEPT_OK) {
+		/* RFC 4656 3.1: the client SHOULD close after a negative Server-Start */
+		pr_warn("cli %s: the server refuses the connection (Accept %u%s)", c->peer,
+			ss.accept,
+			ss.accept == XW_ACCEPT_FAILURE ? ": wrong KeyID or shared secret?" : "");
+		push_event(c, &(struct cli_event){.type = CLI_EV_SERVER_START,
+						  .accept = ss.accept,
+						  .modes = c->mode,
+						  .sess = -1});
+		shut(c, CLI_CLOSE_REFUSED);
+		return;
+	}
+	rc = chan_init(&c->chan, CHAN_ROLE_CLIENT, c->mode, c->have_keys ? &c->keys : NULL,
+		       c->client_iv, ss.server_iv);
+	if (!rc) {
+		c->chan_up = 1;
+		rc = chan_open_server_start(&c->chan, msg);
+	}
+	if (!rc)
+		rc = codec_server_start_decode(&ss, msg, len);
+	if (rc) {
+		pr_err("cli %s: cannot set up the channel: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	c->state = CLI_READY;
+	push_event(c, &(struct cli_event){.type = CLI_EV_SERVER_START,
+					  .accept = XW_ACCEPT_OK,
+					  .modes = c->mode,
+					  .start_time = ss.start_time,
+					  .sess = -1});
+	pr_info("cli %s: control connection up, Mode 0x%x", c->peer, c->mode);
+}
+
+/* ---- answers to commands ------------------------------------------------- */
+
+static void on_accept(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct codec_accept_session a;
+	struct cli_sess *s = &c->sess[c->out_sess];
+	int idx = c->out_sess, rc;
+
+	rc = codec_accept_session_decode(&a, c->mode, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed Accept-Session: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	clear_outstanding(c);
+	s->answered = 1;
+	s->accept = a.accept;
+	if (a.accept == XW_ACCEPT_OK) {
+		s->port = a.port;
+		memcpy(s->sid, a.sid, XW_SID_LEN);
+		s->reflected_octets = a.reflected_octets;
+		s->server_octets = a.server_octets;
+		if ((c->mode & XW_MODE_REFLECT_OCT) &&
+		    a.reflected_octets != s->params.octets_to_reflect)
+			pr_warn("cli %s: session %d: the server reflected octets 0x%04x, we sent "
+				"0x%04x (RFC 6038 4.3)",
+				c->peer, idx, a.reflected_octets, s->params.octets_to_reflect);
+		if (s->port != s->params.receiver_port)
+			pr_info("cli %s: session %d: the server proposes port %u instead of %u",
+				c->peer, idx, s->port, s->params.receiver_port);
+		/* RFC 4656 4.1.2: per-session test keys; none in open and mixed mode */
+		if (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED)) {
+			rc = xw_test_keys_derive(&c->keys, s->sid, &s->keys);
+			if (rc) {
+				pr_err("cli %s: cannot derive test keys: %d", c->peer, rc);
+				shut(c, CLI_CLOSE_INTERNAL);
+				return;
+			}
+			s->has_keys = 1;
+		}
+	} else {
+		pr_warn("cli %s: session %d refused, Accept %u", c->peer, idx, a.accept);
+	}
+	push_event(c, &(struct cli_event){.type = CLI_EV_ACCEPT, .accept = a.accept, .sess = idx});
+}
+
+static void on_start_ack(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct codec_start_ack a;
+	unsigned int i, n = c->out_nstart;
+	int rc;
+
+	rc = codec_start_ack_decode(&a, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed Start-Ack: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	clear_outstanding(c);
+	if (a.accept == XW_ACCEPT_OK)
+		for (i = 0; i < c->nsess; i++)
+			if (eligible(&c->sess[i], 1))
+				c->sess[i].started = 1;
+	push_event(c, &(struct cli_event){.type = CLI_EV_STARTED,
+					  .accept = a.accept,
+					  .count = a.accept == XW_ACCEPT_OK ? n : 0,
+					  .sess = -1});
+	if (a.accept != XW_ACCEPT_OK) {
+		/* RFC 4656 3.7: the client SHOULD close after a rejection */
+		pr_warn("cli %s: Start-Sessions refused, Accept %u", c->peer, a.accept);
+		shut(c, CLI_CLOSE_REFUSED);
+	}
+}
+
+/* Start-N-Ack / Stop-N-Ack: each names some of the SIDs still waiting (RFC 5938 3.3, 3.5). */
+static void on_n_ack(struct cli *c, uint8_t *msg, size_t len)
+{
+	int start = c->expect == CLI_MSG_START_N_ACK;
+	struct codec_n_sessions m;
+	uint32_t i;
+	unsigned int j;
+	int rc, k;
+
+	rc = start ? codec_start_n_ack_decode(&m, msg, len) : codec_stop_n_ack_decode(&m, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed %s-N-Ack: %d", c->peer, start ? "Start" : "Stop", rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	for (i = 0; i < m.num_sessions; i++) {
+		k = sess_by_sid(c, m.sids + (size_t)i * XW_SID_LEN);
+		for (j = 0; k >= 0 && j < c->out_nidx; j++)
+			if (c->out_idx[j] == k)
+				break;
+		if (k < 0 || j == c->out_nidx) {
+			pr_warn("cli %s: %s-N-Ack names a SID we are not waiting for", c->peer,
+				start ? "Start" : "Stop");
+			shut(c, CLI_CLOSE_PROTO);
+			return;
+		}
+		c->out_idx[j] = c->out_idx[--c->out_nidx];
+		if (m.accept == XW_ACCEPT_OK) {
+			if (start)
+				c->sess[k].started = 1;
+			else
+				c->sess[k].stopped = 1;
+		} else {
+			pr_warn("cli %s: session %d: %s refused, Accept %u", c->peer, k,
+				start ? "start" : "stop", m.accept);
+		}
+	}
+	push_event(c, &(struct cli_event){.type = start ? CLI_EV_STARTED : CLI_EV_STOPPED,
+					  .accept = m.accept,
+					  .count = m.num_sessions,
+					  .sess = -1});
+	if (!c->out_nidx)
+		clear_outstanding(c);
+}
+
+/* ---- the table --------------------------------------------------------- */
+
+static const cli_handler cli_table[CLI_NSTATES][CLI_NMSGS] = {
+	[CLI_WAIT_GREETING] =
+		{
+			[CLI_MSG_GREETING] = on_greeting,
+		},
+	[CLI_WAIT_SERVER_START] =
+		{
+			[CLI_MSG_SERVER_START] = on_server_start,
+		},
+	[CLI_READY] =
+		{
+			[CLI_MSG_ACCEPT_SESSION] = on_accept,
+			[CLI_MSG_START_ACK] = on_start_ack,
+			[CLI_MSG_START_N_ACK] = on_n_ack,
+			[CLI_MSG_STOP_N_ACK] = on_n_ack,
+		},
+};
+
+static const enum codec_msg codec_of[CLI_NMSGS] = {
+	[CLI_MSG_GREETING] = CODEC_MSG_GREETING,
+	[CLI_MSG_SERVER_START] = CODEC_MSG_SERVER_START,
+	[CLI_MSG_ACCEPT_SESSION] = CODEC_MSG_ACCEPT_SESSION,
+	[CLI_MSG_START_ACK] = CODEC_MSG_START_ACK,
+	[CLI_MSG_START_N_ACK] = CODEC_MSG_START_N_ACK,
+	[CLI_MSG_STOP_N_ACK] = CODEC_MSG_STOP_N_ACK,
+};
+
+static enum cli_msg expected(const struct cli *c)
+{
+	switch (c->state) {
+	case CLI_WAIT_GREETING:
+		return CLI_MSG_GREETING;
+	case CLI_WAIT_SERVER_START:
+		return CLI_MSG_SERVER_START;
+	case CLI_READY:
+		return c->expect;
+	default:
+		return CLI_MSG_NONE;
+	}
+}
+
+static void dispatch(struct cli *c)
+{
+	enum cli_msg m = expected(c);
+	cli_handler h = cli_table[c->state][m];
+	int rc;
+
+	if (c->state == CLI_READY) {
+		rc = chan_open(&c->chan, c->rx, c->rx_len);
+		if (rc == -EACCES) {
+			pr_warn("cli %s: HMAC of a %zu-octet server message does not verify",
+				c->peer, c->rx_len);
+			shut(c, CLI_CLOSE_HMAC);
+			return;
+		}
+		if (rc) {
+			shut(c, CLI_CLOSE_INTERNAL);
+			return;
+		}
+	}
+	if (!h) {
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	h(c, c->rx, c->rx_len);
+}
+
+/* ---- public entry points -------------------------------------------------- */
+
+struct cli *cli_new(const struct cli_cfg *cfg)
+{
+	struct cli *c;
+
+	if (!(cfg->modes & XW_MODE_SECURITY_MASK)) {
+		pr_err("cli: no security mode allowed (0x%x)", cfg->modes);
+		return NULL;
+	}
+	if (cfg->secret_len > CLI_SECRET_MAX || (cfg->secret_len && !cfg->secret)) {
+		pr_err("cli: shared secret longer than %d octets", CLI_SECRET_MAX);
+		return NULL;
+	}
+	if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) && !cfg->secret_len)
+		pr_warn("cli: authenticated modes allowed with an empty shared secret");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	if (cfg->secret_len)
+		memcpy(c->secret, cfg->secret, cfg->secret_len);
+	c->cfg.secret = c->secret;
+	snprintf(c->peer, sizeof(c->peer), "%s", cfg->peer ? cfg->peer : "?");
+	c->cfg.peer = c->peer;
+	c->state = CLI_WAIT_GREETING;
+	c->out_sess = -1;
+	return c;
+}
+
+void cli_free(struct cli *c)
+{
+	unsigned int i;
+
+	if (!c)
+		return;
+	clear_outstanding(c);
+	if (c->chan_up)
+		chan_fini(&c->chan);
+	for (i = c->q_head; i < c->q_head + c->q_len; i++)
+		free(c->q[i].idx);
+	free(c->q);
+	free(c->ev);
+	if (c->tx) {
+		xw_wipe(c->tx, c->tx_cap);
+		free(c->tx);
+	}
+	xw_wipe(c, sizeof(*c));
+	free(c);
+}
+
+int cli_feed(struct cli *c, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t take;
+	int n;
+
+	for (;;) {
+		enum cli_msg m;
+
+		if (c->state == CLI_CLOSED)
+			return -EPIPE;
+		if (!len)
+			return 0;
+		m = expected(c);
+		if (m == CLI_MSG_NONE) {
+			pr_warn("cli %s: the server sent %zu octets nobody asked for", c->peer,
+				len);
+			shut(c, CLI_CLOSE_PROTO);
+			return -EPIPE;
+		}
+		if (!c->rx_need) {
+			if (c->chan_up)
+				n = chan_next_len(&c->chan, codec_of[m], c->rx, c->rx_len);
+			else
+				n = codec_msg_len(codec_of[m], c->rx, c->rx_len);
+			if (n < 0 || (size_t)n > CLI_RX_MAX ||
+			    (n == 0 && c->rx_len >= XW_BLOCK_LEN)) {
+				pr_warn("cli %s: cannot frame the server's message: %d", c->peer,
+					n);
+				shut(c, CLI_CLOSE_PROTO);
+				return -EPIPE;
+			}
+			c->rx_need = (size_t)n;
+		}
+		take = (c->rx_need ? c->rx_need : XW_BLOCK_LEN) - c->rx_len;
+		if (take > len)
+			take = len;
+		memcpy(c->rx + c->rx_len, p, take);
+		c->rx_len += take;
+		p += take;
+		len -= take;
+		if (c->rx_need && c->rx_len == c->rx_need) {
+			dispatch(c);
+			xw_wipe(c->rx, c->rx_len);
+			c->rx_len = c->rx_need = 0;
+			pump(c);
+		}
+	}
+}
+
+int cli_eof(struct cli *c)
+{
+	if (c->state == CLI_CLOSED)
+		return -EPIPE;
+	if (c->rx_len)
+		pr_warn("cli %s: the server closed %zu octets into a message", c->peer, c->rx_len);
+	shut(c, c->rx_len ? CLI_CLOSE_TRUNCATED : CLI_CLOSE_PEER);
+	return -EPIPE;
+}
+
+void cli_close(struct cli *c)
+{
+	shut(c, CLI_CLOSE_LOCAL);
+}
+
+const uint8_t *cli_out_peek(const struct cli *c, size_t *len)
+{
+	*len = c->tx_len - c->tx_off;
+	return *len ? c->tx + c->tx_off : NULL;
+}
+
+void cli_out_consume(struct cli *c, size_t n)
+{
+	if (n > c->tx_len - c->tx_off)
+		n = c->tx_len - c->tx_off;
+	c->tx_off += n;
+	if (c->tx_off == c->tx_len)
+		c->tx_off = c->tx_len = 0;
+}
+
+size_t cli_out_pending(const struct cli *c)
+{
+	return c->tx_len - c->tx_off;
+}
+
+int cli_event(struct cli *c, struct cli_event *ev)
+{
+	if (c->ev_head == c->ev_len)
+		return 0;
+	*ev = c->ev[c->ev_head++];
+	if (c->ev_head == c->ev_len)
+		c->ev_head = c->ev_len = 0;
+	return 1;
+}
+
+int cli_request(struct cli *c, const struct twsess_params *p)
+{
+	struct cli_cmd cmd = {.kind = CMD_REQUEST};
+	int idx, rc;
+
+	if (c->state == CLI_CLOSED)
+		return -EPIPE;
+	if (c->nsess >= CLI_MAX_SESS)
+		return -ENOSPC;
+	idx = (int)c->nsess;
+	memset(&c->sess[idx], 0, sizeof(c->sess[idx]));
+	c->sess[idx].params = *p;
+	c->nsess++;
+	cmd.sess = idx;
+	rc = enqueue(c, &cmd);
+	if (rc) {
+		c->nsess--;
+		return rc;
+	}
+	return idx;
+}
+
+int cli_start(struct cli *c)
+{
+	struct cli_cmd cmd = {.kind = CMD_START};
+
+	return enqueue(c, &cmd);
+}
+
+static int enqueue_n(struct cli *c, enum cli_cmd_kind kind, const int *idx, unsigned int n)
+{
+	struct cli_cmd cmd = {.kind = kind, .nidx = n};
+	int rc;
+
+	if (c->state == CLI_CLOSED)
+		return -EPIPE;
+	/* before Server-Start the mode is not known yet */
+	if (c->state == CLI_READY && !(c->mode & XW_MODE_INDIV_SESS))
+		return -EOPNOTSUPP;
+	if (!n || n > CODEC_N_SESSIONS_MAX)
+		return -EINVAL;
+	cmd.idx = malloc(n * sizeof(int));
+	if (!cmd.idx)
+		return -ENOMEM;
+	memcpy(cmd.idx, idx, n * sizeof(int));
+	rc = enqueue(c, &cmd);
+	if (rc)
+		free(cmd.idx);
+	return rc;
+}
+
+int cli_start_n(struct cli *c, const int *idx, unsigned int n)
+{
+	return enqueue_n(c, CMD_START_N, idx, n);
+}
+
+int cli_stop(struct cli *c, uint8_t accept)
+{
+	struct cli_cmd cmd = {.kind = CMD_STOP, .accept = accept};
+
+	return enqueue(c, &cmd);
+}
+
+int cli_stop_n(struct cli *c, const int *idx, unsigned int n)
+{
+	return enqueue_n(c, CMD_STOP_N, idx, n);
+}
+
+enum cli_state cli_state(const struct cli *c)
+{
+	return c->state;
+}
+
+int cli_closed(const struct cli *c)
+{
+	return c->state == CLI_CLOSED;
+}
+
+enum cli_close cli_close_reason(const struct cli *c)
+{
+	return c->why;
+}
+
+uint32_t cli_mode(const struct cli *c)
+{
+	return c->mode;
+}
+
+unsigned int cli_busy(const struct cli *c)
+{
+	return c->q_len + (c->expect != CLI_MSG_NONE);
+}
+
+unsigned int cli_nsess(const struct cli *c)
+{
+	return c->nsess;
+}
+
+const struct cli_sess *cli_sess(const struct cli *c, int idx)
+{
+	if (idx < 0 || (unsigned int)idx >= c->nsess)
+		return NULL;
+	return &c->sess[idx];
+}
