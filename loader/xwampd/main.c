@@ -1,17 +1,433 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* xwampd: placeholder until the control server lands. */
+/*
+ * xwampd: the TWAMP server (RFC 5357): TWAMP-Control server and userspace
+ * Session-Reflector in one process and one epoll loop (no fork per session,
+ * no SIGALRM).  The XDP reflector (bpf/, skeleton included below) plugs in
+ * later; today every session is reflected by a UDP socket (refl.c).
+ *
+ * Run (always in the foreground, logs to stderr):
+ *
+ *   build/xwampd                                   # [::]:862 and 0.0.0.0:862, open mode
+ *   build/xwampd --listen 127.0.0.1:8620 -v        # loopback smoke test
+ *   build/xwampd --listen 127.0.0.1:8620 --keyfile keys.pfs --modes open,auth,enc,mixed \
+ *                --port-range 9000-9999 --servwait 60 --refwait 60 --pidfile /run/xwampd.pid
+ *
+ * Smoke test by hand (the Server Greeting is 64 octets: Modes at offset 12,
+ * Count at 48):
+ *
+ *   build/xwampd --listen 127.0.0.1:8620 -v &
+ *   python3 -c 'import socket; s=socket.create_connection(("127.0.0.1",8620)); \
+ *               print(s.recv(64).hex())'
+ *   kill -USR1 %1     # status: connections and per-session counters
+ *   kill %1           # SIGTERM: every session stopped, every connection closed
+ *
+ * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines.  Each
+ * refused or failed connection, each session and each dropped test packet
+ * (rate-limited) gets a log line naming the peer.  Options: --help.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include "keys.h"
+#include "log.h"
+#include "opts.h"
 #include "xwamp/bpf_shared.h"
+#include "xwamp/ntp.h"
+#include "xwampd.h"
 #include "xwamp.skel.h"
 
-int main(void)
+#define XWD_DEFAULT_SETUP_TIMEOUT_S	 30
+#define XWD_DEFAULT_MAX_CONNS		 256
+#define XWD_DEFAULT_MAX_CONNS_PER_CLIENT 16
+#define XWD_DEFAULT_MAX_SESSIONS	 16
+/* RFC 4656 3.1: Count >= 1024, a power of 2, "SHOULD be increased as more
+ * computing power becomes common"; perfSONAR uses 2048. */
+#define XWD_DEFAULT_COUNT		 2048
+
+/* --- options --------------------------------------------------------------- */
+
+static int opt_listen(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+
+	if (cfg->nlisten >= XWD_MAX_LISTEN)
+		return -E2BIG;
+	return xw_addr_parse(arg, XW_PORT_TWAMP, false, &cfg->listen[cfg->nlisten++]);
+}
+
+static const struct {
+	const char *name;
+	uint32_t bits;
+} mode_names[] = {
+	{"open", XW_MODE_OPEN},
+	{"auth", XW_MODE_AUTH},
+	{"authenticated", XW_MODE_AUTH},
+	{"enc", XW_MODE_ENCRYPTED},
+	{"encrypted", XW_MODE_ENCRYPTED},
+	{"mixed", XW_MODE_MIXED},
+	{"individual", XW_MODE_INDIV_SESS},	 /* RFC 5938 */
+	{"reflect-octets", XW_MODE_REFLECT_OCT}, /* RFC 6038 */
+	{"symmetric", XW_MODE_SYMMETRIC},	 /* RFC 6038 */
+	{"all",
+	 XW_MODE_SECURITY_MASK | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC},
+};
+
+/* "open,auth,enc,mixed,individual,reflect-octets,symmetric" or a number. */
+static int opt_modes(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+	char buf[256], *tok, *save = NULL;
+	unsigned long v;
+	uint32_t m = 0;
+	size_t i;
+
+	if (!xw_parse_uint(arg, 1, 127, &v)) {
+		m = (uint32_t)v;
+		goto done;
+	}
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+			if (!strcmp(tok, mode_names[i].name))
+				break;
+		if (i == sizeof(mode_names) / sizeof(mode_names[0])) {
+			fprintf(stderr,
+				"unknown mode '%s' (open, auth, enc, mixed, individual, "
+				"reflect-octets, symmetric, all)\n",
+				tok);
+			return -EINVAL;
+		}
+		m |= mode_names[i].bits;
+	}
+done:
+	if (!(m & XW_MODE_SECURITY_MASK)) {
+		fprintf(stderr, "--modes needs at least one of open, auth, enc, mixed\n");
+		return -EINVAL;
+	}
+	cfg->modes = m;
+	cfg->modes_set = true;
+	return 0;
+}
+
+static int opt_port_range(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+	unsigned long lo, hi;
+	char buf[32], *dash;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -EINVAL;
+	*dash = '\0';
+	if (xw_parse_uint(buf, 1, 65535, &lo) || xw_parse_uint(dash + 1, 1, 65535, &hi) || lo > hi)
+		return -EINVAL;
+	cfg->port_lo = (uint16_t)lo;
+	cfg->port_hi = (uint16_t)hi;
+	return 0;
+}
+
+#define CFG struct xwd_cfg
+static const struct xw_opt xwd_opts[] = {
+	XW_OPT_CB("listen", 'l', opt_listen, "ADDR[:PORT]",
+		  "TWAMP-Control address, repeatable (default [::]:862 and 0.0.0.0:862)"),
+	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
+		 "KeyID -> passphrase file for auth/enc/mixed modes"),
+	XW_OPT_CB(
+		"modes", 'm', opt_modes, "LIST",
+		"modes to offer: open,auth,enc,mixed,individual,reflect-octets,symmetric,all or a "
+		"number (default: all with --keyfile, else open,individual,reflect-octets,"
+		"symmetric)"),
+	XW_OPT_CB("port-range", 'P', opt_port_range, "LO-HI",
+		  "reflector UDP ports (default: the requested port, else any)"),
+	XW_OPT_U("servwait", 0, CFG, servwait, "S", 0, 86400,
+		 "close idle control connections after S s (RFC 5357 3.1; default 900; 0 off)"),
+	XW_OPT_U("refwait", 0, CFG, refwait, "S", 0, 86400,
+		 "stop a started session with no test packet for S s (RFC 5357 4.2; default 900)"),
+	XW_OPT_U("setup-timeout", 0, CFG, setup_timeout, "S", 1, 3600,
+		 "close connections without Set-Up-Response after S s (default 30)"),
+	XW_OPT_U("max-conns", 0, CFG, max_conns, "N", 0, 1000000,
+		 "control connections in total (default 256; 0 unlimited)"),
+	XW_OPT_U("max-conns-per-client", 0, CFG, max_conns_per_client, "N", 0, 1000000,
+		 "control connections per client address (default 16; 0 unlimited)"),
+	XW_OPT_U("max-sessions", 0, CFG, max_sessions, "N", 0, 1000000,
+		 "test sessions per control connection (default 16; 0 unlimited)"),
+	XW_OPT_U("count", 0, CFG, count, "N", 1024, 1u << 30,
+		 "PBKDF2 Count in the Server Greeting, power of 2 >= 1024 (default 2048)"),
+	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "debug messages"),
+	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "warnings and errors only"),
+	XW_OPT_F("foreground", 'f', XW_OPT_FLAG, CFG, foreground, NULL,
+		 "accepted for compatibility: xwampd always runs in the foreground"),
+	XW_OPT_F("pidfile", 'p', XW_OPT_STR, CFG, pidfile, "FILE", "write the process id to FILE"),
+	XW_OPT_LAST,
+};
+#undef CFG
+
+static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
+{
+	int rc, first;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->servwait = XW_SERVWAIT_DEFAULT_S;
+	cfg->refwait = XW_REFWAIT_DEFAULT_S;
+	cfg->setup_timeout = XWD_DEFAULT_SETUP_TIMEOUT_S;
+	cfg->max_conns = XWD_DEFAULT_MAX_CONNS;
+	cfg->max_conns_per_client = XWD_DEFAULT_MAX_CONNS_PER_CLIENT;
+	cfg->max_sessions = XWD_DEFAULT_MAX_SESSIONS;
+	cfg->count = XWD_DEFAULT_COUNT;
+
+	rc = xw_opts_parse(xwd_opts, argc, argv, cfg, &first);
+	if (rc)
+		return rc;
+	if (first < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", argv[0],
+			argv[first]);
+		return -EINVAL;
+	}
+	if (cfg->count & (cfg->count - 1)) {
+		fprintf(stderr, "%s: --count %u is not a power of 2 (RFC 4656 3.1)\n", argv[0],
+			cfg->count);
+		return -EINVAL;
+	}
+	if (!cfg->modes_set) {
+		cfg->modes =
+			XW_MODE_OPEN | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
+		if (cfg->keyfile)
+			cfg->modes |= XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
+	}
+	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile) {
+		fprintf(stderr, "%s: authenticated, encrypted and mixed modes need --keyfile\n",
+			argv[0]);
+		return -EINVAL;
+	}
+	if (!cfg->nlisten) {
+		xw_addr_any(&cfg->listen[0], AF_INET6, XW_PORT_TWAMP);
+		xw_addr_any(&cfg->listen[1], AF_INET, XW_PORT_TWAMP);
+		cfg->nlisten = 2;
+	}
+	return 0;
+}
+
+/* --- signals, pid file ----------------------------------------------------- */
+
+static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd *d = io->arg;
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			pr_info("signal %u: shutting down", si.ssi_signo);
+			d->shutting_down = true;
+			xw_loop_stop(l);
+			break;
+		case SIGUSR1:
+			xwd_conn_status(d);
+			xwd_refl_status(d);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int signals_setup(struct xwd *d)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	return xw_loop_add(&d->loop, &d->sig_io, d->sigfd, EPOLLIN, sig_event, d);
+}
+
+static int pidfile_write(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		int rc = -errno;
+
+		close(fd);
+		return rc ? rc : -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* --- listeners ------------------------------------------------------------- */
+
+static int listeners_open(struct xwd *d)
+{
+	const struct xwd_cfg *cfg = d->cfg;
+	char a[XW_ADDRSTRLEN];
+	unsigned int i;
+	int fd, rc;
+
+	for (i = 0; i < cfg->nlisten; i++) {
+		struct xwd_listener *ls = &d->lst[d->nlst];
+
+		xw_addr_fmt(&cfg->listen[i], true, a, sizeof(a));
+		fd = xw_tcp_listen(&cfg->listen[i], 128);
+		if (fd < 0) {
+			/* the default [::] on a host without IPv6 is not an error */
+			if (fd == -EAFNOSUPPORT && cfg->nlisten > 1) {
+				pr_warn("listen %s: %s: skipped", a, strerror(-fd));
+				continue;
+			}
+			pr_err("listen %s: %s", a, strerror(-fd));
+			return fd;
+		}
+		ls->d = d;
+		ls->fd = fd;
+		xw_sock_local(fd, &ls->addr);
+		xw_timer_init(&ls->resume, xwd_listener_resume, ls);
+		rc = xw_loop_add(&d->loop, &ls->io, fd, EPOLLIN, xwd_listener_event, ls);
+		if (rc) {
+			close(fd);
+			return rc;
+		}
+		d->nlst++;
+		pr_info("listening for TWAMP-Control on %s",
+			xw_addr_fmt(&ls->addr, true, a, sizeof(a)));
+	}
+	return d->nlst ? 0 : -EADDRNOTAVAIL;
+}
+
+static void listeners_close(struct xwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->nlst; i++) {
+		xw_timer_cancel(&d->loop, &d->lst[i].resume);
+		xw_loop_del(&d->loop, &d->lst[i].io);
+		close(d->lst[i].fd);
+	}
+	d->nlst = 0;
+}
+
+/* The XDP program is not attached yet; say whether its skeleton is usable. */
+static void bpf_probe(void)
 {
 	struct xwamp *skel = xwamp__open();
 
-	if (!skel)
-		return 1;
+	if (!skel) {
+		pr_debug("XDP skeleton does not open: userspace reflector only");
+		return;
+	}
 	xwamp__destroy(skel);
-	fprintf(stderr, "xwampd: not implemented yet\n");
-	return 1;
+	pr_debug("XDP skeleton present (not attached yet): userspace reflector");
+}
+
+/* --- main ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	struct xwd_cfg cfg;
+	struct xwd d;
+	char modes[64];
+	int rc, err = 0;
+
+	xw_log_set_ident("xwampd");
+	rc = cfg_parse(&cfg, argc, argv);
+	if (rc == XW_OPTS_HELP)
+		return 0;
+	if (rc)
+		return 2;
+	if (cfg.quiet)
+		xw_log_set_level(XW_LOG_WARN);
+	else if (cfg.verbose)
+		xw_log_set_level(XW_LOG_DEBUG);
+
+	memset(&d, 0, sizeof(d));
+	d.cfg = &cfg;
+	d.sigfd = -1;
+	rc = xw_loop_init(&d.loop);
+	if (rc) {
+		pr_err("epoll: %s", strerror(-rc));
+		return 1;
+	}
+	xw_clock_init(&d.clock);
+	d.start_ntp = xw_clock_now_ntp();
+	bpf_probe();
+
+	if (cfg.keyfile) {
+		d.keys = xwd_keys_load(cfg.keyfile, &err);
+		if (!d.keys) {
+			rc = err;
+			goto out;
+		}
+	}
+	rc = signals_setup(&d);
+	if (rc) {
+		pr_err("signals: %s", strerror(-rc));
+		goto out;
+	}
+	rc = listeners_open(&d);
+	if (rc)
+		goto out;
+	if (cfg.pidfile) {
+		rc = pidfile_write(cfg.pidfile);
+		if (rc) {
+			pr_err("pid file %s: %s", cfg.pidfile, strerror(-rc));
+			goto out;
+		}
+	}
+	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
+		 cfg.modes & XW_MODE_AUTH ? " auth" : "",
+		 cfg.modes & XW_MODE_ENCRYPTED ? " enc" : "",
+		 cfg.modes & XW_MODE_MIXED ? " mixed" : "",
+		 cfg.modes & XW_MODE_INDIV_SESS ? " individual" : "",
+		 cfg.modes & XW_MODE_REFLECT_OCT ? " reflect-octets" : "",
+		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "");
+	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, setup timeout %u s, "
+		"max %u connections (%u per client), %u sessions per connection",
+		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.setup_timeout, cfg.max_conns,
+		cfg.max_conns_per_client, cfg.max_sessions);
+
+	rc = xw_loop_run(&d.loop);
+	if (rc)
+		pr_err("epoll_wait: %s", strerror(-rc));
+
+	/* shutdown: no new connections, every session stopped, every connection closed */
+	d.shutting_down = true;
+	listeners_close(&d);
+	xwd_conn_close_all(&d);
+	xwd_refl_free_all(&d);
+	if (cfg.pidfile)
+		unlink(cfg.pidfile);
+	pr_info("stopped");
+out:
+	listeners_close(&d);
+	xwd_keys_free(d.keys);
+	if (d.sigfd >= 0) {
+		xw_loop_del(&d.loop, &d.sig_io);
+		close(d.sigfd);
+	}
+	xw_loop_fini(&d.loop);
+	return rc ? 1 : 0;
 }

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * TWAMP-Control connections: accept, limits, one control/srv.h state machine
+ * per connection, its output flushed to the socket, its deadlines turned
+ * into loop timers, its callbacks turned into reflector sessions (refl.c).
+ *
+ * Refusing a connection over a limit: a Server Greeting with Modes 0, then
+ * close.  RFC 4656 3.1 (used by RFC 5357 3.1): "If the Modes value is zero,
+ * the server does not wish to communicate with the client and MAY close the
+ * connection immediately"; the client SHOULD then close too.  This tells
+ * the client why, unlike a bare close (which looks like a crash), and costs
+ * one 64-octet write and no state, unlike a Server-Start with Accept 5,
+ * which would require holding the slot until the client's Set-Up-Response
+ * arrives: exactly what a flood or a slowloris must not get.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "xwamp/wire.h"
+#include "xwampd.h"
+
+#define CONN_LINGER_S 5 /* time to flush a last message before closing anyway */
+#define CONN_RX_CHUNK 4096
+
+struct xwd_conn {
+	struct xwd *d;
+	struct xwd_conn *next, *prev;
+	uint64_t id;
+	int fd;
+	struct xw_io io;
+	uint32_t events;
+	struct xw_addr peer, local;
+	char name[XW_ADDRSTRLEN + 24]; /* "#3 192.0.2.1:40000" */
+	struct srv *sm;
+	struct xw_timer timer;
+	uint64_t setup_deadline; /* monotonic ns, while waiting for Set-Up-Response */
+	uint64_t linger_deadline;
+	bool lingering;
+};
+
+bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what)
+{
+	uint64_t now = xw_now_ns();
+
+	if (now - rl->window_ns >= XW_NS_PER_SEC) {
+		if (rl->suppressed)
+			pr_warn("%s: %u similar messages suppressed", what, rl->suppressed);
+		rl->window_ns = now;
+		rl->n = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->n < 10) {
+		rl->n++;
+		return true;
+	}
+	rl->suppressed++;
+	return false;
+}
+
+/* --- the state machine's callbacks ----------------------------------------- */
+
+static int cb_key_lookup(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
+			 uint8_t *secret, size_t *len)
+{
+	struct xwd_conn *c = arg;
+
+	return xwd_keys_lookup(c->d->keys, c->name, mode, keyid, secret, len);
+}
+
+static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
+{
+	struct xwd_conn *c = arg;
+
+	if (c->d->shutting_down)
+		return XW_ACCEPT_TEMP_LIMIT;
+	return xwd_refl_open(c->d, c, s, &c->local, &c->peer, c->name);
+}
+
+static int cb_sess_start(void *arg, struct srv_sess *s, uint64_t now_ns)
+{
+	if (!s->user)
+		return XW_ACCEPT_INTERNAL;
+	return xwd_refl_start(s->user);
+}
+
+static void cb_sess_end(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now_ns)
+{
+	if (s->user)
+		xwd_refl_end(s->user, why);
+	s->user = NULL;
+}
+
+static void cb_closed(void *arg, enum srv_close why)
+{
+	struct xwd_conn *c = arg;
+
+	/* the state machine logged the reason already */
+	pr_debug("control %s: state machine closed (%s)", c->name, srv_close_name(why));
+}
+
+static const struct srv_ops conn_ops = {
+	.key_lookup = cb_key_lookup,
+	.sess_request = cb_sess_request,
+	.sess_start = cb_sess_start,
+	.sess_end = cb_sess_end,
+	.closed = cb_closed,
+};
+
+/* --- connection life ------------------------------------------------------- */
+
+static void conn_free(struct xwd_conn *c)
+{
+	struct xwd *d = c->d;
+
+	xw_timer_cancel(&d->loop, &c->timer);
+	xw_loop_del(&d->loop, &c->io);
+	/* ends every session it still holds (refl.c frees them) */
+	srv_free(c->sm);
+	close(c->fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		d->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	d->nconns--;
+	pr_debug("control %s: freed (%u connections left)", c->name, d->nconns);
+	free(c);
+}
+
+/* Send what the state machine queued.  0, or -errno when the socket failed. */
+static int conn_flush(struct xwd_conn *c)
+{
+	const uint8_t *p;
+	size_t n;
+
+	while ((p = srv_out_peek(c->sm, &n)) && n) {
+		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (k < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		srv_out_consume(c->sm, (size_t)k);
+	}
+	return 0;
+}
+
+/*
+ * After anything happened to the state machine: flush, then close or set
+ * the events and the one timer (the earliest of setup timeout, SERVWAIT,
+ * linger).  Frees c when the connection is over; returns false then.
+ */
+static bool conn_update(struct xwd_conn *c)
+{
+	struct xwd *d = c->d;
+	uint64_t now_mono = xw_now_ns(), now_wall, dl, deadline = UINT64_MAX;
+	uint32_t ev;
+	int rc;
+
+	rc = conn_flush(c);
+	if (rc) {
+		pr_info("control %s: send: %s", c->name, strerror(-rc));
+		srv_eof(c->sm, xw_clock_now_ns());
+		conn_free(c);
+		return false;
+	}
+	if (srv_closed(c->sm)) {
+		if (!srv_out_pending(c->sm)) {
+			conn_free(c);
+			return false;
+		}
+		/* a last message (e.g. Server-Start with Accept 1) is still queued */
+		if (!c->lingering) {
+			c->lingering = true;
+			c->linger_deadline = now_mono + xwd_s_to_ns(CONN_LINGER_S);
+		}
+		deadline = c->linger_deadline;
+		ev = EPOLLOUT;
+	} else {
+		ev = EPOLLIN | (srv_out_pending(c->sm) ? EPOLLOUT : 0);
+		if (srv_state(c->sm) == SRV_WAIT_SETUP)
+			deadline = c->setup_deadline;
+		dl = srv_deadline_ns(c->sm);
+		if (dl != UINT64_MAX) {
+			/* the machine's deadlines are wall clock; the loop's are monotonic */
+			now_wall = xw_clock_now_ns();
+			dl = dl > now_wall ? now_mono + (dl - now_wall) : now_mono;
+			if (dl < deadline)
+				deadline = dl;
+		}
+	}
+	if (ev != c->events && !xw_loop_mod(&d->loop, &c->io, ev))
+		c->events = ev;
+	if (deadline == UINT64_MAX)
+		xw_timer_cancel(&d->loop, &c->timer);
+	else if (!xw_timer_armed(&c->timer) || c->timer.deadline != deadline)
+		xw_timer_arm_at(&d->loop, &c->timer, deadline);
+	return true;
+}
+
+static void conn_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_conn *c = io->arg;
+	uint8_t buf[CONN_RX_CHUNK];
+	int i;
+
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !srv_closed(c->sm)) {
+		/* a bounded amount per wakeup, so one busy client cannot starve others */
+		for (i = 0; i < 4 && !srv_closed(c->sm); i++) {
+			ssize_t k = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			if (k > 0) {
+				srv_feed(c->sm, buf, (size_t)k, xw_clock_now_ns());
+				if ((size_t)k < sizeof(buf))
+					break;
+				continue;
+			}
+			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				pr_info("control %s: recv: %s", c->name, strerror(errno));
+			srv_eof(c->sm, xw_clock_now_ns());
+			break;
+		}
+	} else if ((events & (EPOLLHUP | EPOLLERR)) && srv_closed(c->sm)) {
+		/* could not flush the last message: give up on it */
+		conn_free(c);
+		return;
+	}
+	conn_update(c);
+}
+
+static void conn_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd_conn *c = t->arg;
+	uint64_t now = xw_now_ns();
+
+	if (c->lingering) {
+		if (now >= c->linger_deadline) {
+			pr_info("control %s: peer does not read: closing", c->name);
+			conn_free(c);
+			return;
+		}
+	} else if (srv_state(c->sm) == SRV_WAIT_SETUP && now >= c->setup_deadline) {
+		/* a client that stalls before Server-Start must not hold a slot */
+		pr_warn("control %s: no complete Set-Up-Response within %u s: closing", c->name,
+			c->d->cfg->setup_timeout);
+		srv_close(c->sm, xw_clock_now_ns());
+	} else {
+		srv_timeout(c->sm, xw_clock_now_ns());
+	}
+	conn_update(c);
+}
+
+int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN])
+{
+	int rc = srv_sess_expired(c->sm, sid, xw_clock_now_ns());
+
+	/* a machine with no active session resumes SERVWAIT: re-arm the timer */
+	conn_update(c);
+	return rc;
+}
+
+/* --- accepting ------------------------------------------------------------- */
+
+/* The refusal: Server Greeting with Modes 0 (see the top of this file). */
+static void conn_refuse(struct xwd *d, int fd, const struct xw_addr *peer, const char *why)
+{
+	uint8_t g[XW_GREETING_LEN];
+	char a[XW_ADDRSTRLEN];
+	ssize_t k;
+
+	memset(g, 0, sizeof(g));
+	put_be32(g + 12, 0);	/* Modes: none */
+	put_be32(g + 48, 1024); /* Count: any valid value */
+	k = send(fd, g, sizeof(g), MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)k;
+	close(fd);
+	if (xwd_ratelimit_ok(&d->rl_accept, "refused connections"))
+		pr_warn("control %s: refused: %s (greeting with Modes 0)",
+			xw_addr_fmt(peer, true, a, sizeof(a)), why);
+}
+
+static unsigned int conns_from(struct xwd *d, const struct xw_addr *peer)
+{
+	struct xwd_conn *c;
+	unsigned int n = 0;
+
+	for (c = d->conns; c; c = c->next)
+		if (xw_addr_same_host(&c->peer, peer))
+			n++;
+	return n;
+}
+
+static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer)
+{
+	const struct xwd_cfg *cfg = d->cfg;
+	char a[XW_ADDRSTRLEN];
+	struct srv_cfg sc;
+	struct xwd_conn *c;
+	int rc;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		conn_refuse(d, fd, peer, "out of memory");
+		return;
+	}
+	c->d = d;
+	c->fd = fd;
+	c->peer = *peer;
+	c->id = ++d->next_conn_id;
+	xw_timer_init(&c->timer, conn_timer, c);
+	if (xw_sock_local(fd, &c->local))
+		xw_addr_any(&c->local, xw_addr_family(peer), 0);
+	/* RFC 5357 3.1: answer with the DSCP the client chose for its SYN */
+	rc = xw_tcp_rcv_dscp(fd, xw_addr_family(&c->local));
+	if (rc > 0)
+		xw_sock_set_dscp(fd, xw_addr_family(&c->local), rc);
+	snprintf(c->name, sizeof(c->name), "#%llu %s", (unsigned long long)c->id,
+		 xw_addr_fmt(peer, true, a, sizeof(a)));
+
+	memset(&sc, 0, sizeof(sc));
+	sc.modes = cfg->modes;
+	sc.count = cfg->count;
+	sc.start_time = d->start_ntp;
+	sc.max_sessions = cfg->max_sessions;
+	sc.servwait_ns = xwd_s_to_ns(cfg->servwait);
+	/* RFC 4656 3.5: the SID starts with the receiver's IPv4 address (zero for IPv6) */
+	if (xw_addr_family(&c->local) == AF_INET)
+		memcpy(sc.sid_addr, &c->local.in.sin_addr, 4);
+	sc.peer = c->name;
+	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
+	if (!c->sm) {
+		free(c);
+		conn_refuse(d, fd, peer, "cannot create the control state machine");
+		return;
+	}
+	c->events = EPOLLIN | EPOLLOUT;
+	rc = xw_loop_add(&d->loop, &c->io, fd, c->events, conn_event, c);
+	if (rc) {
+		pr_err("control %s: epoll: %s", c->name, strerror(-rc));
+		srv_free(c->sm);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->setup_deadline = xw_now_ns() + xwd_s_to_ns(cfg->setup_timeout);
+	c->next = d->conns;
+	if (d->conns)
+		d->conns->prev = c;
+	d->conns = c;
+	d->nconns++;
+	pr_info("control %s: connected to %s (%u connections)", c->name,
+		xw_addr_fmt(&c->local, true, a, sizeof(a)), d->nconns);
+	conn_update(c);
+}
+
+void xwd_listener_resume(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd_listener *ls = t->arg;
+
+	xw_loop_mod(l, &ls->io, EPOLLIN);
+}
+
+void xwd_listener_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_listener *ls = io->arg;
+	struct xwd *d = ls->d;
+	const struct xwd_cfg *cfg = d->cfg;
+	struct xw_addr peer;
+	int i, fd;
+
+	for (i = 0; i < 64; i++) {
+		fd = xw_tcp_accept(ls->fd, &peer);
+		if (fd == -EAGAIN || fd == -ECONNABORTED || fd == -EINTR)
+			break;
+		if (fd < 0) {
+			char a[XW_ADDRSTRLEN];
+
+			/* out of descriptors or memory: pause this listener for a second */
+			if (xwd_ratelimit_ok(&d->rl_accept, "accept errors"))
+				pr_err("listen %s: accept: %s: pausing for 1 s",
+				       xw_addr_fmt(&ls->addr, true, a, sizeof(a)), strerror(-fd));
+			xw_loop_mod(l, &ls->io, 0);
+			xw_timer_arm(l, &ls->resume, XW_NS_PER_SEC);
+			break;
+		}
+		if (d->shutting_down)
+			conn_refuse(d, fd, &peer, "shutting down");
+		else if (cfg->max_conns && d->nconns >= cfg->max_conns)
+			conn_refuse(d, fd, &peer, "too many control connections");
+		else if (cfg->max_conns_per_client &&
+			 conns_from(d, &peer) >= cfg->max_conns_per_client)
+			conn_refuse(d, fd, &peer, "too many control connections from this client");
+		else
+			conn_new(d, fd, &peer);
+	}
+}
+
+void xwd_conn_close_all(struct xwd *d)
+{
+	uint64_t now = xw_clock_now_ns();
+
+	while (d->conns) {
+		struct xwd_conn *c = d->conns;
+
+		if (!srv_closed(c->sm))
+			srv_close(c->sm, now);
+		/* best effort: whatever was already queued */
+		conn_flush(c);
+		conn_free(c);
+	}
+}
+
+void xwd_conn_status(struct xwd *d)
+{
+	struct xwd_conn *c;
+
+	pr_info("status: %u control connections, %u reflector sessions", d->nconns, d->nrefls);
+	for (c = d->conns; c; c = c->next)
+		pr_info("control %s: %s, mode %u, %u sessions (%u started)", c->name,
+			srv_state_name(srv_state(c->sm)), srv_mode(c->sm), srv_nsessions(c->sm),
+			srv_nactive(c->sm));
+}

@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The userspace Session-Reflector (RFC 5357 4.2): one UDP socket per
+ * accepted test session, bound to the address and port given in the
+ * Accept-Session, read in recvmmsg batches with kernel receive timestamps
+ * and TTLs, answered with sendmmsg batches.
+ *
+ * Life of a session:
+ *   xwd_refl_open()   Request-TW-Session accepted: socket bound, packets dropped
+ *                     ("not-started") until...
+ *   xwd_refl_start()  Start-Sessions / Start-N-Sessions: reflect; REFWAIT runs
+ *   xwd_refl_end()    STOP: keep reflecting for the session's Timeout (RFC 5357
+ *                     3.8, 4.2), then free; CLOSE / REFWAIT: free now.
+ * Every session logs its counters when it ends (and on SIGUSR1).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "xwamp/ntp.h"
+#include "xwamp/wire.h"
+#include "xwampd.h"
+
+/* Why a datagram got no answer.  The first ones mirror enum xw_tp_drop. */
+enum refl_drop {
+	RD_TRUNC = XW_TP_DROP_TRUNC, /* shorter than the header */
+	RD_LEN = XW_TP_DROP_LEN,     /* not the negotiated length */
+	RD_HMAC = XW_TP_DROP_HMAC,   /* forged, wrong key or wrong session */
+	RD_MULT0 = XW_TP_DROP_MULT0, /* Error Estimate Multiplier 0 */
+	RD_OTHER = XW_TP_DROP_OTHER,
+	RD_OVERSIZE = XW_TP_DROP_MAX, /* longer than the receive buffer (MSG_TRUNC) */
+	RD_NOT_STARTED,		      /* before Start-Sessions (RFC 4656 3.7) */
+	RD_LATE,		      /* after Stop + Timeout (RFC 5357 4.2: ignore) */
+	RD_SOURCE,		      /* not from the Session-Sender's address and port */
+	RD_NO_TS,		      /* the kernel gave no receive timestamp */
+	RD_SEND,		      /* the answer could not be sent */
+	RD_MAX,
+};
+
+static const char *const rd_names[RD_MAX] = {
+	[RD_OVERSIZE] = "oversize",   [RD_NOT_STARTED] = "not-started", [RD_LATE] = "late",
+	[RD_SOURCE] = "wrong-source", [RD_NO_TS] = "no-timestamp",	[RD_SEND] = "send-failed",
+};
+
+static const char *rd_name(enum refl_drop r)
+{
+	if ((int)r < (int)XW_TP_DROP_MAX)
+		return xw_tp_drop_name((enum xw_tp_drop)r);
+	return rd_names[r];
+}
+
+enum refl_state {
+	REFL_ACCEPTED, /* socket open, waiting for Start */
+	REFL_ARMED,    /* reflecting */
+	REFL_DRAIN,    /* stopped: reflecting until the Timeout ends */
+};
+
+struct xwd_refl {
+	struct xwd *d;
+	struct xwd_conn *conn; /* NULL once the state machine let go (sess_end) */
+	struct xwd_refl *next, *prev;
+	uint8_t sid[XW_SID_LEN];
+	char name[96]; /* "sid 7f000001eeaf0325 local -> peer" for logs */
+	enum refl_state state;
+	int fd;
+	struct xw_io io;
+	struct xw_addr local, peer;
+	int dscp;
+	struct xw_tp_cfg tp;
+	struct xw_tp_crypto crypto;
+	size_t expect_len, reply_len;
+	uint64_t timeout_ns;  /* Request-TW-Session Timeout, clamped */
+	uint64_t last_rx_ns;  /* monotonic: last packet of this session (REFWAIT) */
+	uint64_t drain_until; /* monotonic: end of the Timeout after Stop */
+	struct xw_timer timer;
+	uint32_t seq; /* reflector's own sequence number (RFC 5357 4.2.1) */
+	struct xw_rxbatch rx;
+	uint8_t *txbuf; /* rx.cap replies of reply_len octets */
+	struct xw_tx_msg *tx;
+	struct xwd_ratelimit rl;
+	/* counters */
+	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
+};
+
+/* --- helpers --------------------------------------------------------------- */
+
+/* NTP-format interval (RFC 4656 3.5 Timeout) -> ns, saturating. */
+static uint64_t ntp_interval_ns(uint64_t t)
+{
+	uint64_t sec = t >> 32, frac = t & 0xffffffffULL;
+
+	if (sec > 1000000000ULL)
+		return UINT64_MAX / 2;
+	return sec * XW_NS_PER_SEC + ((frac * XW_NS_PER_SEC) >> 32);
+}
+
+static void refl_status_line(const struct xwd_refl *r, const char *why)
+{
+	char drops[512];
+	size_t off = 0;
+	uint64_t total = 0;
+	int i;
+
+	drops[0] = '\0';
+	for (i = 0; i < RD_MAX; i++) {
+		if (!r->n_drop[i])
+			continue;
+		total += r->n_drop[i];
+		off += (size_t)snprintf(drops + off, off < sizeof(drops) ? sizeof(drops) - off : 0,
+					" %s=%llu", rd_name((enum refl_drop)i),
+					(unsigned long long)r->n_drop[i]);
+		if (off >= sizeof(drops))
+			break;
+	}
+	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s", r->name, why,
+		(unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
+		(unsigned long long)total, total ? ":" : "", drops);
+}
+
+static void refl_drop(struct xwd_refl *r, enum refl_drop why, const struct xw_addr *src)
+{
+	char a[XW_ADDRSTRLEN];
+
+	r->n_drop[why]++;
+	if (xwd_ratelimit_ok(&r->rl, r->name))
+		pr_warn("session %s: dropped a packet from %s: %s", r->name,
+			xw_addr_fmt(src, true, a, sizeof(a)), rd_name(why));
+}
+
+static void refl_free(struct xwd_refl *r, const char *why)
+{
+	struct xwd *d = r->d;
+
+	refl_status_line(r, why);
+	xw_timer_cancel(&d->loop, &r->timer);
+	xw_loop_del(&d->loop, &r->io);
+	if (r->fd >= 0)
+		close(r->fd);
+	xw_tp_crypto_free(&r->crypto);
+	xw_rxbatch_free(&r->rx);
+	free(r->txbuf);
+	free(r->tx);
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		d->refls = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	d->nrefls--;
+	memset(r, 0, sizeof(*r));
+	free(r);
+}
+
+/* --- the packet path ------------------------------------------------------- */
+
+static void refl_batch(struct xwd_refl *r)
+{
+	struct xwd *d = r->d;
+	unsigned int i, ntx = 0;
+	int n, sent;
+
+	n = xw_recv_batch(r->fd, &r->rx);
+	if (n == -EAGAIN)
+		return;
+	if (n < 0) {
+		if (xwd_ratelimit_ok(&r->rl, r->name))
+			pr_warn("session %s: recvmmsg: %s", r->name, strerror(-n));
+		return;
+	}
+	for (i = 0; i < (unsigned int)n; i++) {
+		struct xw_rx_msg *m = &r->rx.msg[i];
+		struct xw_tp_refl out;
+		uint64_t now_ns;
+		int len;
+
+		r->n_rx++;
+		/* only the Session-Sender gets answers: no reflection towards third parties */
+		if (!xw_addr_equal(&m->src, &r->peer)) {
+			refl_drop(r, RD_SOURCE, &m->src);
+			continue;
+		}
+		if (r->state == REFL_ACCEPTED) {
+			refl_drop(r, RD_NOT_STARTED, &m->src);
+			continue;
+		}
+		if (m->truncated) {
+			refl_drop(r, RD_OVERSIZE, &m->src);
+			continue;
+		}
+		if (!m->ts_valid) {
+			/* never a clock read after recv(): no timestamp, no answer */
+			refl_drop(r, RD_NO_TS, &m->src);
+			continue;
+		}
+		r->last_rx_ns = xw_now_ns();
+		if (r->state == REFL_DRAIN && r->last_rx_ns > r->drain_until) {
+			refl_drop(r, RD_LATE, &m->src);
+			continue;
+		}
+		now_ns = xw_clock_now_ns();
+		out.seq = r->seq;
+		out.rx_ts = xw_timespec_to_ntp(&m->ts);
+		out.errest = xw_clock_errest(&d->clock, now_ns);
+		out.sender_ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
+		/* transmit time as late as possible: right before the reply is built */
+		out.tx_ts = xw_clock_now_ntp();
+		len = xw_tp_reflect(&r->tp, &r->crypto, m->buf, m->len, r->expect_len, &out,
+				    r->txbuf + (size_t)ntx * r->reply_len, r->reply_len, NULL);
+		if (len < 0) {
+			refl_drop(r, (enum refl_drop)xw_tp_drop_reason(len), &m->src);
+			continue;
+		}
+		r->seq++;
+		r->tx[ntx].buf = r->txbuf + (size_t)ntx * r->reply_len;
+		r->tx[ntx].len = (size_t)len;
+		r->tx[ntx].dst = &m->src;
+		ntx++;
+	}
+	if (!ntx)
+		return;
+	sent = xw_send_batch(r->fd, r->tx, ntx);
+	if (sent < 0)
+		sent = 0;
+	r->n_reflected += (uint64_t)sent;
+	if ((unsigned int)sent < ntx) {
+		r->n_drop[RD_SEND] += ntx - (unsigned int)sent;
+		if (xwd_ratelimit_ok(&r->rl, r->name))
+			pr_warn("session %s: %u replies not sent (socket buffer full?)", r->name,
+				ntx - (unsigned int)sent);
+	}
+}
+
+static void refl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_refl *r = io->arg;
+	int i;
+
+	/* a few batches per wakeup, then give the other sessions their turn */
+	for (i = 0; i < 4; i++) {
+		uint64_t before = r->n_rx;
+
+		refl_batch(r);
+		if (r->n_rx - before < r->rx.cap)
+			break;
+	}
+}
+
+/* REFWAIT while armed, end of the Timeout while draining. */
+static void refl_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd_refl *r = t->arg;
+	const struct xwd_cfg *cfg = r->d->cfg;
+	uint64_t now = xw_now_ns();
+
+	if (r->state == REFL_DRAIN) {
+		refl_free(r, "stopped");
+		return;
+	}
+	if (r->state != REFL_ARMED || !cfg->refwait)
+		return;
+	if (now - r->last_rx_ns < xwd_s_to_ns(cfg->refwait)) {
+		xw_timer_arm_at(l, t, r->last_rx_ns + xwd_s_to_ns(cfg->refwait));
+		return;
+	}
+	pr_info("session %s: no test packet for REFWAIT %u s: stopping it (RFC 5357 4.2)", r->name,
+		cfg->refwait);
+	/* the state machine calls sess_end(REFWAIT), which frees r */
+	if (r->conn && !xwd_conn_refwait(r->conn, r->sid))
+		return;
+	refl_free(r, "REFWAIT expired");
+}
+
+/* --- the control side ------------------------------------------------------ */
+
+static bool raw_is_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/*
+ * Address of one end from the request: all zero means "the address of the
+ * control connection" (RFC 5357 3.5).
+ */
+static int request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
+			const struct xw_addr *ctl, uint16_t port)
+{
+	int fam = ipvn == 6 ? AF_INET6 : AF_INET;
+
+	if (raw_is_zero(raw, 16)) {
+		if (xw_addr_family(ctl) != fam)
+			return -EAFNOSUPPORT;
+		*out = *ctl;
+		xw_addr_set_port(out, port);
+		return 0;
+	}
+	return xw_addr_from_raw(out, fam, raw, port);
+}
+
+static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t want)
+{
+	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
+	int fd = -EADDRINUSE;
+
+	o.dscp = r->dscp;
+	/* RFC 5357 3.5: the requested port if we can, else another one */
+	if (want && (!cfg->port_lo || (want >= cfg->port_lo && want <= cfg->port_hi))) {
+		xw_addr_set_port(&r->local, want);
+		fd = xw_udp_open(&r->local, &o);
+	}
+	if (fd < 0 && fd != -EADDRNOTAVAIL && fd != -EAFNOSUPPORT) {
+		if (cfg->port_lo) {
+			fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, &o);
+		} else {
+			xw_addr_set_port(&r->local, 0);
+			fd = xw_udp_open(&r->local, &o);
+		}
+	}
+	if (fd < 0)
+		return fd;
+	r->fd = fd;
+	return xw_sock_local(fd, &r->local);
+}
+
+int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
+		  const struct xw_addr *ctl_local, const struct xw_addr *ctl_peer,
+		  const char *conn_name)
+{
+	const struct twsess_params *p = &s->params;
+	char la[XW_ADDRSTRLEN], pa[XW_ADDRSTRLEN];
+	struct xwd_refl *r;
+	unsigned int cap;
+	int rc, tpm, dscp;
+
+	tpm = xw_tp_mode_of(s->mode);
+	dscp = twsess_typep_dscp(p->type_p);
+	if (tpm < 0 || dscp < 0) {
+		pr_warn("control %s: Request-TW-Session with %s: Accept 3", conn_name,
+			tpm < 0 ? "no security mode" : "a Type-P that is not a DSCP");
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->d = d;
+	r->conn = c;
+	r->fd = -1;
+	r->dscp = dscp;
+	memcpy(r->sid, s->sid, XW_SID_LEN);
+	xw_timer_init(&r->timer, refl_timer, r);
+	if (request_addr(&r->local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+	    request_addr(&r->peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
+		pr_warn("control %s: Request-TW-Session IPv%u with zero addresses on an IPv%u "
+			"connection: Accept 3",
+			conn_name, p->ipvn, xw_addr_family(ctl_local) == AF_INET6 ? 6 : 4);
+		free(r);
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	r->tp.mode = (enum xw_tp_mode)tpm;
+	r->tp.padding_len = p->padding_len;
+	r->tp.reflect_len = (s->mode & XW_MODE_REFLECT_OCT) ? p->pad_to_reflect : 0;
+	r->tp.symmetric = !!(s->mode & XW_MODE_SYMMETRIC);
+	r->expect_len = xw_tp_sender_len(&r->tp);
+	r->reply_len = xw_tp_reflector_len(&r->tp, r->expect_len);
+	if (r->expect_len > XW_TP_MAX_LEN || r->reply_len > XW_TP_MAX_LEN) {
+		pr_warn("control %s: Request-TW-Session with padding %u: packets too big: Accept 3",
+			conn_name, p->padding_len);
+		free(r);
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	r->timeout_ns = ntp_interval_ns(p->timeout);
+	/* a peer-chosen Timeout must not keep a socket open longer than REFWAIT would */
+	if (r->timeout_ns > xwd_s_to_ns(d->cfg->refwait ? d->cfg->refwait : 900))
+		r->timeout_ns = xwd_s_to_ns(d->cfg->refwait ? d->cfg->refwait : 900);
+
+	rc = refl_bind(r, d->cfg, p->receiver_port);
+	if (rc < 0) {
+		int acc = rc == -EADDRINUSE				? XW_ACCEPT_TEMP_LIMIT
+			  : rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT ? XW_ACCEPT_NOT_SUPPORTED
+									: XW_ACCEPT_INTERNAL;
+
+		pr_warn("control %s: cannot open a reflector on %s: %s: Accept %d", conn_name,
+			xw_addr_fmt(&r->local, false, la, sizeof(la)), strerror(-rc), acc);
+		if (r->fd >= 0)
+			close(r->fd);
+		free(r);
+		return acc;
+	}
+	if (s->has_keys) {
+		rc = xw_tp_crypto_init(&r->crypto, &s->keys);
+		if (rc)
+			goto fail;
+	}
+	/* batch of up to 64 datagrams, but no more than ~1 MiB of buffers */
+	cap = (unsigned int)((1u << 20) / (r->expect_len + 1 + r->reply_len));
+	if (cap > XW_BATCH_MAX)
+		cap = XW_BATCH_MAX;
+	if (!cap)
+		cap = 1;
+	/* one octet more than the session's length, so longer datagrams show MSG_TRUNC */
+	rc = xw_rxbatch_init(&r->rx, cap, r->expect_len + 1);
+	if (rc)
+		goto fail;
+	r->txbuf = malloc((size_t)cap * r->reply_len);
+	r->tx = calloc(cap, sizeof(*r->tx));
+	if (!r->txbuf || !r->tx) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = xw_loop_add(&d->loop, &r->io, r->fd, EPOLLIN, refl_event, r);
+	if (rc)
+		goto fail;
+	snprintf(r->name, sizeof(r->name), "%02x%02x%02x%02x%02x%02x%02x%02x %s<-%s", r->sid[0],
+		 r->sid[1], r->sid[2], r->sid[3], r->sid[8], r->sid[9], r->sid[10], r->sid[11],
+		 xw_addr_fmt(&r->local, true, la, sizeof(la)),
+		 xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
+	r->next = d->refls;
+	if (d->refls)
+		d->refls->prev = r;
+	d->refls = r;
+	d->nrefls++;
+	s->port = xw_addr_port(&r->local);
+	s->user = r;
+	pr_info("control %s: session %s accepted (%s, %zu-octet packets, DSCP %d)", conn_name,
+		r->name,
+		tpm == XW_TP_OPEN   ? "open"
+		: tpm == XW_TP_AUTH ? "auth"
+				    : "encrypted",
+		r->expect_len, r->dscp);
+	return XW_ACCEPT_OK;
+fail:
+	pr_err("control %s: reflector setup failed: %s: Accept 2", conn_name, strerror(-rc));
+	xw_tp_crypto_free(&r->crypto);
+	xw_rxbatch_free(&r->rx);
+	free(r->txbuf);
+	free(r->tx);
+	close(r->fd);
+	free(r);
+	return XW_ACCEPT_INTERNAL;
+}
+
+int xwd_refl_start(struct xwd_refl *r)
+{
+	r->state = REFL_ARMED;
+	r->last_rx_ns = xw_now_ns();
+	if (r->d->cfg->refwait)
+		xw_timer_arm(&r->d->loop, &r->timer, xwd_s_to_ns(r->d->cfg->refwait));
+	pr_debug("session %s: started", r->name);
+	return XW_ACCEPT_OK;
+}
+
+void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
+{
+	r->conn = NULL;
+	if (why == SRV_END_STOP && r->state == REFL_ARMED && r->timeout_ns) {
+		/* RFC 5357 3.8/4.2: answer packets still in flight for Timeout, then stop */
+		r->state = REFL_DRAIN;
+		r->drain_until = xw_now_ns() + r->timeout_ns;
+		xw_timer_arm_at(&r->d->loop, &r->timer, r->drain_until);
+		return;
+	}
+	refl_free(r, why == SRV_END_STOP      ? "stopped"
+		     : why == SRV_END_REFWAIT ? "REFWAIT expired"
+					      : "control connection closed");
+}
+
+void xwd_refl_free_all(struct xwd *d)
+{
+	while (d->refls)
+		refl_free(d->refls, "shutdown");
+}
+
+void xwd_refl_status(struct xwd *d)
+{
+	static const char *const names[] = {"accepted", "running", "draining"};
+	struct xwd_refl *r;
+
+	for (r = d->refls; r; r = r->next)
+		refl_status_line(r, names[r->state]);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xwampd internals shared by main.c (options, signals, loop), conn.c
+ * (TWAMP-Control connections driving the control/srv.h state machine) and
+ * refl.c (the userspace Session-Reflector, one UDP socket per session).
+ */
+#ifndef XWAMPD_H
+#define XWAMPD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "loop.h"
+#include "net.h"
+#include "srv.h"
+#include "testpkt.h"
+
+#define XWD_MAX_LISTEN 16
+
+/* The command line, validated once, then read-only (STYLE.md 8). */
+struct xwd_cfg {
+	struct xw_addr listen[XWD_MAX_LISTEN];
+	unsigned int nlisten;
+	const char *keyfile;
+	uint32_t modes;		    /* offered in the Server Greeting */
+	bool modes_set;		    /* --modes given (else the default depends on --keyfile) */
+	uint16_t port_lo, port_hi;  /* reflector ports; 0/0: requested port, else any */
+	unsigned int servwait;	    /* s, RFC 5357 3.1; 0 disables */
+	unsigned int refwait;	    /* s, RFC 5357 4.2; 0 disables */
+	unsigned int setup_timeout; /* s, from accept to Server-Start */
+	unsigned int max_conns;	    /* control connections in total */
+	unsigned int max_conns_per_client;
+	unsigned int max_sessions; /* per control connection */
+	unsigned int count;	   /* PBKDF2 Count in the greeting (RFC 4656 3.1) */
+	int verbose;
+	bool quiet;
+	bool foreground;
+	const char *pidfile;
+};
+
+/* A small log rate limiter: at most burst lines per second, then a summary. */
+struct xwd_ratelimit {
+	uint64_t window_ns;
+	unsigned int n;
+	unsigned int suppressed;
+};
+/* true when a line may be logged now; prints the "suppressed" count when a window rolls over */
+bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
+
+struct xwd_conn;
+struct xwd_refl;
+struct xwd_keys;
+
+struct xwd_listener {
+	struct xwd *d;
+	struct xw_io io;
+	struct xw_addr addr;
+	int fd;
+	struct xw_timer resume; /* re-enables accepting after EMFILE & co. */
+};
+
+/* The daemon: one per process. */
+struct xwd {
+	const struct xwd_cfg *cfg;
+	struct xw_loop loop;
+	struct xw_clock clock;
+	uint64_t start_ntp; /* Server-Start Start-Time (RFC 4656 3.1) */
+	struct xwd_listener lst[XWD_MAX_LISTEN];
+	unsigned int nlst;
+	struct xw_io sig_io;
+	int sigfd;
+	struct xwd_conn *conns; /* doubly linked */
+	unsigned int nconns;
+	struct xwd_refl *refls; /* every reflector session, incl. draining ones */
+	unsigned int nrefls;
+	uint64_t next_conn_id;
+	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
+	/* key file (NULL: none) */
+	struct xwd_keys *keys;
+	bool shutting_down;
+};
+
+/* conn.c */
+void xwd_listener_event(struct xw_loop *l, struct xw_io *io, uint32_t events);
+void xwd_listener_resume(struct xw_loop *l, struct xw_timer *t);
+void xwd_conn_close_all(struct xwd *d);
+void xwd_conn_status(struct xwd *d);
+
+/* refl.c: the reflector side of one session. */
+int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
+		  const struct xw_addr *ctl_local, const struct xw_addr *ctl_peer,
+		  const char *conn_name);
+int xwd_refl_start(struct xwd_refl *r);
+void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
+void xwd_refl_free_all(struct xwd *d);
+void xwd_refl_status(struct xwd *d);
+/*
+ * conn.c, called by refl.c when REFWAIT expired on a started session: tells
+ * the state machine, which ends the session (xwd_refl_end() frees it).
+ * Returns 0, or -ENOENT when the machine does not hold the session (the
+ * caller frees it then).
+ */
+int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN]);
+
+static inline uint64_t xwd_s_to_ns(unsigned int s)
+{
+	return (uint64_t)s * XW_NS_PER_SEC;
+}
+
+#endif /* XWAMPD_H */
