@@ -142,7 +142,7 @@ int chan_open_server_start(struct chan *c, uint8_t buf[XW_SERVER_START_LEN])
 
 static int check_msg_len(const struct chan *c, const char *what, size_t len)
 {
-	if (len < XW_BLOCK_LEN + XW_HMAC_LEN || len % XW_BLOCK_LEN) {
+	if (len < XW_HMAC_LEN || len % XW_BLOCK_LEN) {
 		pr_err("chan %s: %s of %zu octets: not whole blocks ending in an HMAC",
 		       role_name(c), what, len);
 		return -EINVAL;
@@ -208,7 +208,7 @@ int chan_open(struct chan *c, uint8_t *buf, size_t len)
 		goto bad;
 	}
 	if (!ok) {
-		pr_warn("chan %s: HMAC mismatch on a %zu-octet control message (command %u?)",
+		pr_warn("chan %s: HMAC mismatch on a %zu-octet control message (first octet %u)",
 			role_name(c), len, buf[0]);
 		err = -EACCES;
 		goto bad;

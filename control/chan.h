@@ -90,7 +90,8 @@ int chan_open_server_start(struct chan *c, uint8_t buf[XW_SERVER_START_LEN]);
 
 /*
  * Outgoing message, in place: plaintext in, wire bytes out.  @len is a
- * multiple of 16, >= 16; the last 16 octets are the HMAC field.  Secure
+ * multiple of 16, >= 16; the last 16 octets are the HMAC field (16 alone is
+ * an HMAC covering nothing new, as OWAMP Fetch-Ack parts can be).  Secure
  * modes: HMAC over (anything pending in this direction) + buf[0..len-16),
  * written into the field, then the whole buffer is CBC-encrypted.  Open
  * mode: the HMAC field is zeroed (MBZ).  0 or negative errno.
