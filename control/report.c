@@ -73,7 +73,7 @@ int xw_report_text(FILE *f, const struct xw_report_meta *meta, const struct xw_s
 		   const struct xw_stats_opts *opts)
 {
 	static const struct xw_report_meta none;
-	unsigned int k;
+	unsigned int k, last;
 
 	if (!meta)
 		meta = &none;
@@ -99,9 +99,11 @@ int xw_report_text(FILE *f, const struct xw_report_meta *meta, const struct xw_s
 			", backward %" PRIu64 ", n-reordered",
 			r->reordered_ratio * 100.0, (uint64_t)r->max_extent,
 			(uint64_t)r->fwd_reordered, (uint64_t)r->bwd_reordered);
-		for (k = 0; k < XW_STATS_NREORD_MAX; k++)
-			fprintf(f, "%s%u:%" PRIu64, k ? " " : " ", k + 1,
-				(uint64_t)r->nreordered[k]);
+		/* up to the largest n that occurred: the interesting part (RFC 4737 5.4) */
+		for (last = XW_STATS_NREORD_MAX; last > 1 && !r->nreordered[last - 1]; last--)
+			;
+		for (k = 0; k < last; k++)
+			fprintf(f, " %u:%" PRIu64, k + 1, (uint64_t)r->nreordered[k]);
 		fputc('\n', f);
 	}
 

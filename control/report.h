@@ -13,7 +13,8 @@
  *
  *   "session": {"proto","mode","sender","reflector"}   (strings, from meta)
  *   "packets": {"sent","received","lost","loss_pct","duplicates","stray",
- *               "reordered","reordered_pct","max_reorder_extent",
+ *               "reordered","reordered_pct",
+ *               "max_reorder_extent" (null when nothing was reordered),
  *               "n_reordered": [n=1, n=2, ...],
  *               "fwd_lost","bwd_lost","fwd_reordered","bwd_reordered"}
  *   "rtt_ms", "fwd_ms", "bwd_ms", "reflector_ms",

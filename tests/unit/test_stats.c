@@ -925,8 +925,8 @@ TEST(report_text_and_json_numbers)
 	CHECK(strstr(capture_buf, "\nreflector     min/median/mean/max/p99 = "
 				  "0.050/0.050/0.050/0.050/0.050 ms") != NULL);
 	CHECK(strstr(capture_buf, "\nloss          forward 1, backward 0\n") != NULL);
-	CHECK(strstr(capture_buf, "\nreordering    11.11%, max extent 1, forward 0, backward 1") !=
-	      NULL);
+	CHECK(strstr(capture_buf, "\nreordering    11.11%, max extent 1, forward 0, backward 1, "
+				  "n-reordered 1:1\n") != NULL);
 	CHECK(strstr(capture_buf, "\nIPDV rtt ") != NULL);
 	CHECK(strstr(capture_buf, "\nPDV bwd ") != NULL);
 	CHECK(strstr(capture_buf, "unsync") == NULL);
