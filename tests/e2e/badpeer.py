@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Misbehaving TWAMP-Control clients for the end-to-end tests.
+
+Each action connects to the server, misbehaves in one way and checks the
+server's reaction; exit status 0 when the reaction was the right one, 1 with a
+message on stdout otherwise.
+
+  badpeer.py garbage HOST [SRC]        random bytes instead of Set-Up-Response
+  badpeer.py stall HOST SECONDS [SRC]  half a Set-Up-Response, then silence
+  badpeer.py flood HOST N LIMIT [SRC]  N connections held open at once
+  badpeer.py badmode HOST [SRC]        a Mode the server did not offer
+"""
+import os
+import socket
+import struct
+import sys
+import time
+
+PORT = 862
+
+
+def connect(host, src=None, timeout=5.0):
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    if src:
+        s.bind((src, 0))
+    s.connect((host, PORT))
+    return s
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+def closed_by_peer(s, within):
+    """True when the server closes (EOF or reset) within `within` seconds."""
+    s.settimeout(within)
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                return True
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+def greeting(s):
+    g = recv_exact(s, 64)
+    if len(g) != 64:
+        raise SystemExit("FAIL: no 64-octet Server Greeting (got %d octets)" % len(g))
+    return struct.unpack("!I", g[12:16])[0]
+
+
+def act_garbage(host, src=None):
+    s = connect(host, src)
+    greeting(s)
+    s.sendall(os.urandom(164))
+    # random Mode: either not offered (server closes) or a security mode with a
+    # token that cannot decrypt (Server-Start with Accept != 0, then close).
+    data = b""
+    s.settimeout(5)
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            data += d
+    except (ConnectionResetError, socket.timeout):
+        pass
+    if len(data) >= 48 and data[15] == 0:
+        print("FAIL: server accepted a random Set-Up-Response")
+        return 1
+    if not closed_by_peer(s, 1):
+        print("FAIL: server kept the connection open after garbage")
+        return 1
+    return 0
+
+
+def act_stall(host, seconds, src=None):
+    seconds = float(seconds)
+    s = connect(host, src)
+    greeting(s)
+    s.sendall(struct.pack("!I", 1) + b"\0" * 16)  # 20 of 164 octets
+    t0 = time.monotonic()
+    if not closed_by_peer(s, seconds + 5):
+        print("FAIL: server did not close a stalled connection within %.0f s" % (seconds + 5))
+        return 1
+    dt = time.monotonic() - t0
+    if dt < seconds * 0.5:
+        print("FAIL: server closed after %.2f s, before its timeout of %.0f s" % (dt, seconds))
+        return 1
+    print("# stalled connection closed after %.2f s" % dt)
+    return 0
+
+
+def act_flood(host, n, limit, src=None):
+    n, limit = int(n), int(limit)
+    socks, greeted = [], 0
+    for _ in range(n):
+        try:
+            s = connect(host, src, timeout=2)
+        except OSError:
+            continue
+        socks.append(s)
+    time.sleep(0.5)
+    for s in socks:
+        s.settimeout(1)
+        try:
+            g = recv_exact(s, 64)
+        except (socket.timeout, ConnectionResetError):
+            g = b""
+        if len(g) == 64:
+            greeted += 1
+    for s in socks:
+        s.close()
+    print("# %d connections, %d greeted, limit %d" % (len(socks), greeted, limit))
+    if greeted != limit:
+        print("FAIL: %d connections got a greeting, the limit is %d" % (greeted, limit))
+        return 1
+    return 0
+
+
+def act_badmode(host, src=None):
+    s = connect(host, src)
+    modes = greeting(s)
+    bad = 0
+    for bit in (1, 2, 4, 8):
+        if not modes & bit:
+            bad = bit
+            break
+    if not bad:
+        print("# server offers every mode; nothing to test")
+        return 0
+    s.sendall(struct.pack("!I", bad) + b"\0" * 160)
+    data = b""
+    try:
+        data = recv_exact(s, 48)
+    except (ConnectionResetError, socket.timeout):
+        pass
+    if len(data) >= 48 and data[15] == 0:
+        print("FAIL: server accepted mode %d it did not offer" % bad)
+        return 1
+    if not closed_by_peer(s, 5):
+        print("FAIL: server kept the connection open")
+        return 1
+    return 0
+
+
+def main(argv):
+    acts = {"garbage": act_garbage, "stall": act_stall, "flood": act_flood, "badmode": act_badmode}
+    if len(argv) < 3 or argv[1] not in acts:
+        print(__doc__)
+        return 2
+    return acts[argv[1]](*argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Wire check: Wireshark's TWAMP dissectors decode xwamp's own open-mode
+# control and test packets, in the order RFC 5357 prescribes, with no
+# malformed field and no expert warning.  The same filter is clean on the
+# reference implementation's capture (checked first, so the test cannot pass
+# because of a filter that never matches).
+. "$(dirname "$0")/lib.sh"
+
+COUNT=10
+REF=${XW_CAPTURES:-$XW_ROOT/../shared/captures}/perfsonar-twamp-open.pcap
+BAD='_ws.malformed || _ws.expert.severity >= "Warning"'
+
+# info PCAP: one line per TWAMP frame, Wireshark's summary of it
+info() {
+	tshark -r "$1" -Y 'twamp.control || twamp.test' -T fields -e _ws.col.Info 2>/dev/null
+}
+
+# control_sequence PCAP: the control messages in order, test packets folded
+control_sequence() {
+	info "$1" | grep -v '^Measurement packet' | tr '\n' '|'
+}
+
+WANT='Server Greeting|Setup Response|Server Start, (OK)|Request Session|Accept Session, (OK)|Start Sessions|Start Sessions ACK, (OK)|Stop Session|'
+
+filter_is_clean_on_reference() {
+	[ -f "$REF" ] || { xw_log "no reference capture at $REF"; return 1; }
+	expect "reference has the control sequence" [ "$(control_sequence "$REF")" = "$WANT" ] || return 1
+	expect "reference has no malformed frame" [ -z "$(tshark -r "$REF" -Y "$BAD" 2>/dev/null)" ]
+}
+
+open_mode_decodes_cleanly() {
+	local pcap=$XW_TMP/xw.pcap n bad ttl seqs dump
+	in_s tcpdump -U -q -i xws0 -w "$pcap" 'tcp port 862 or udp' >/dev/null 2>&1 &
+	dump=$!
+	XW_PIDS="$XW_PIDS $dump"
+	sleep 0.5
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	in_c "$XWPING" -A open -c $COUNT -i 0.01 $XW_S4 >"$XW_TMP/ping.out" 2>&1 || {
+		xw_log "xwping failed"
+		sed 's/^/#   /' "$XW_TMP/ping.out"
+		return 1
+	}
+	sleep 0.5
+	kill $dump 2>/dev/null
+	wait $dump 2>/dev/null
+	xw_log "control messages: $(control_sequence "$pcap")"
+	expect "control sequence as in RFC 5357" [ "$(control_sequence "$pcap")" = "$WANT" ] || return 1
+	n=$(info "$pcap" | grep -c '^Measurement packet')
+	expect "$((2 * COUNT)) test packets decoded (got $n)" [ "$n" = $((2 * COUNT)) ] || return 1
+	bad=$(tshark -r "$pcap" -Y "$BAD" 2>/dev/null)
+	expect "no malformed or warning frames: $bad" [ -z "$bad" ] || return 1
+	# reflector packets (from the server) carry Sender TTL 255: xwping sends
+	# with TTL 255 (RFC 5357 4.1.2) and veth routes nothing.
+	ttl=$(tshark -r "$pcap" -Y "twamp.test && ip.src == $XW_S4" -T fields \
+		-e twamp.test.sender_ttl 2>/dev/null | sort -u | tr '\n' ' ')
+	expect "Sender TTL 255 in every reply (got '$ttl')" [ "$ttl" = "255 " ] || return 1
+	seqs=$(tshark -r "$pcap" -Y "twamp.test && ip.src == $XW_S4" -T fields \
+		-e twamp.test.seq_number 2>/dev/null | tr '\n' ' ')
+	expect "reflector sequence numbers 0..$((COUNT - 1)) (got '$seqs')" \
+		[ "$seqs" = "$(seq -s ' ' 0 $((COUNT - 1))) " ]
+}
+
+TESTS=(filter_is_clean_on_reference open_mode_decodes_cleanly)
+xw_run "$@"
