@@ -74,6 +74,43 @@ struct fx {
 	size_t nc2s, ns2c;
 };
 
+/* ---- log capture: the warnings say what went wrong; tests check that they do */
+
+static char loglines[64][256];
+static int nlog;
+
+static void sink(enum xw_log_level level, const char *line, void *arg)
+{
+	if (getenv("XW_TEST_VERBOSE"))
+		fprintf(stderr, "log: %s\n", line);
+	if (level > XW_LOG_WARN)
+		return;
+	snprintf(loglines[nlog % 64], sizeof(loglines[0]), "%s", line);
+	nlog++;
+}
+
+__attribute__((constructor)) static void log_setup(void)
+{
+	xw_log_set_sink(sink, NULL);
+	xw_log_set_level(XW_LOG_DEBUG);
+}
+
+static void log_reset(void)
+{
+	nlog = 0;
+}
+
+/* 1 when a warning or error since log_reset() contains needle. */
+static int logged(const char *needle)
+{
+	int i;
+
+	for (i = 0; i < nlog && i < 64; i++)
+		if (strstr(loglines[i], needle))
+			return 1;
+	return 0;
+}
+
 /* ---- server callbacks ------------------------------------------------------- */
 
 static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
@@ -161,6 +198,7 @@ static void fx_cfg(struct fx *f, uint32_t srv_modes, uint32_t cli_modes, const c
 		   const char *secret)
 {
 	memset(f, 0, sizeof(*f));
+	log_reset();
 	f->now = T0;
 	f->scfg.modes = srv_modes;
 	f->scfg.count = 1024;
@@ -171,7 +209,7 @@ static void fx_cfg(struct fx *f, uint32_t srv_modes, uint32_t cli_modes, const c
 	f->ccfg.modes = cli_modes & XW_MODE_SECURITY_MASK;
 	f->ccfg.features = cli_modes & ~XW_MODE_SECURITY_MASK;
 	if (keyid)
-		strncpy((char *)f->ccfg.keyid, keyid, XW_KEYID_LEN);
+		memcpy(f->ccfg.keyid, keyid, strnlen(keyid, XW_KEYID_LEN));
 	f->ccfg.secret = (const uint8_t *)secret;
 	f->ccfg.secret_len = secret ? strlen(secret) : 0;
 	f->ccfg.peer = "test-server";
@@ -529,6 +567,802 @@ TEST(mode_choice_strongest_first)
 	f->ccfg.prefer = XW_MODE_OPEN;
 	CHECK_EQ(setup(f, 4096), 0);
 	CHECK_EQ(cli_mode(f->cli), XW_MODE_OPEN);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- driving the server with hand-made bytes (open mode) ------------------ */
+
+/* Takes everything the server queued; returns its length. */
+static size_t srv_take(struct fx *f, uint8_t *buf, size_t cap)
+{
+	const uint8_t *p;
+	size_t n;
+
+	p = srv_out_peek(f->srv, &n);
+	if (!p)
+		return 0;
+	if (n > cap)
+		n = cap;
+	memcpy(buf, p, n);
+	srv_out_consume(f->srv, n);
+	return n;
+}
+
+/* A server past setup in @mode (open + features), driven by raw bytes.  0 on success. */
+static int raw_setup(struct fx *f, uint32_t mode, const char *keyid, uint8_t *ss_accept)
+{
+	struct codec_setup_response r = {.mode = mode};
+	uint8_t buf[XW_SETUP_RESPONSE_LEN], out[128];
+
+	f->srv = srv_new(&f->scfg, &OPS, f, f->now);
+	if (!f->srv || srv_take(f, out, sizeof(out)) != XW_GREETING_LEN)
+		return -1;
+	if (keyid)
+		memcpy(r.keyid, keyid, strnlen(keyid, XW_KEYID_LEN));
+	if (codec_setup_response_encode(&r, buf, sizeof(buf)) != XW_SETUP_RESPONSE_LEN)
+		return -1;
+	srv_feed(f->srv, buf, sizeof(buf), f->now);
+	if (srv_take(f, out, sizeof(out)) != XW_SERVER_START_LEN)
+		return -1;
+	*ss_accept = out[15];
+	return 0;
+}
+
+/* An open-mode Request-TW-Session for port; returns the Accept-Session's Accept, SID in sid. */
+static int raw_request(struct fx *f, uint32_t mode, uint16_t port, uint8_t sid[XW_SID_LEN])
+{
+	struct codec_request_tw_session q;
+	struct codec_accept_session a;
+	struct twsess_params p;
+	uint8_t buf[XW_REQUEST_TW_SESSION_LEN], out[64];
+
+	params(&p, port);
+	req_from(&q, &p);
+	if (codec_request_tw_session_encode(&q, mode, buf, sizeof(buf)) != sizeof(buf))
+		return -1;
+	srv_feed(f->srv, buf, sizeof(buf), f->now);
+	if (srv_take(f, out, sizeof(out)) != XW_ACCEPT_SESSION_LEN)
+		return -1;
+	if (codec_accept_session_decode(&a, mode, out, XW_ACCEPT_SESSION_LEN))
+		return -1;
+	if (sid)
+		memcpy(sid, a.sid, XW_SID_LEN);
+	return a.accept;
+}
+
+/* ---- RFC 5938 individual session control ----------------------------------- */
+
+TEST(indiv_start_n_stop_n)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int i, e, two[2] = {0, 2}, one = 1, zero = 0;
+
+	CHECK(f);
+	fx_cfg(f, 0x1f, XW_MODE_AUTH | XW_MODE_INDIV_SESS, "alice", PASS);
+	CHECK_EQ(setup(f, 1), 0);
+	CHECK_EQ(cli_mode(f->cli), XW_MODE_AUTH | XW_MODE_INDIV_SESS);
+	CHECK_EQ(srv_mode(f->srv), XW_MODE_AUTH | XW_MODE_INDIV_SESS);
+	for (i = 0; i < 3; i++) {
+		params(&p, (uint16_t)(7000 + 10 * i));
+		CHECK_EQ(cli_request(f->cli, &p), i);
+	}
+	pump(f, 1);
+	CHECK_EQ(count_ev(f, CLI_EV_ACCEPT), 3);
+
+	/* start sessions 0 and 2 only */
+	CHECK_EQ(cli_start_n(f->cli, two, 2), 0);
+	pump(f, 1);
+	e = find_ev(f, CLI_EV_STARTED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_OK);
+	CHECK_EQ(f->ev[e].count, 2);
+	CHECK_EQ(f->rec[0].started, 1);
+	CHECK_EQ(f->rec[1].started, 0);
+	CHECK_EQ(f->rec[2].started, 1);
+	CHECK_EQ(srv_nactive(f->srv), 2);
+	CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+	CHECK(srv_deadline_ns(f->srv) == UINT64_MAX);
+
+	/* RFC 5938: a new session may be requested while others run */
+	params(&p, 7100);
+	CHECK_EQ(cli_request(f->cli, &p), 3);
+	pump(f, 1);
+	CHECK_EQ(cli_sess(f->cli, 3)->accept, XW_ACCEPT_OK);
+	CHECK_MEM(cli_sess(f->cli, 3)->sid, f->rec[3].sid, XW_SID_LEN);
+
+	CHECK_EQ(cli_start_n(f->cli, &one, 1), 0);
+	pump(f, 1);
+	CHECK_EQ(srv_nactive(f->srv), 3);
+	CHECK_EQ(f->rec[1].started, 1);
+
+	/* stop session 0 only: the others go on, SERVWAIT stays suspended */
+	CHECK_EQ(cli_stop_n(f->cli, &zero, 1), 0);
+	pump(f, 1);
+	e = find_ev(f, CLI_EV_STOPPED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 1);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_OK);
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK_EQ(f->rec[0].why, SRV_END_STOP);
+	CHECK_EQ(f->rec[1].ended, 0);
+	CHECK_EQ(srv_nactive(f->srv), 2);
+	CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+	CHECK(cli_sess(f->cli, 0)->stopped);
+
+	/* cli_stop under bit 16 is Stop-N for every session in progress */
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	pump(f, 1);
+	e = find_ev(f, CLI_EV_STOPPED, 1);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 2);
+	CHECK_EQ(srv_nactive(f->srv), 0);
+	CHECK_EQ(srv_state(f->srv), SRV_READY);
+	CHECK_EQ(srv_nsessions(f->srv), 1); /* session 3 was never started */
+	CHECK_EQ(f->rec[3].ended, 0);
+	CHECK(srv_deadline_ns(f->srv) == f->now + SERVWAIT);
+
+	/* only N commands went over the wire (RFC 5938 3.1: no 2 or 3) */
+	CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN + 4 * XW_REQUEST_TW_SESSION_LEN + CODEC_N_LEN(2) +
+				  CODEC_N_LEN(1) + CODEC_N_LEN(1) + CODEC_N_LEN(2));
+	CHECK_EQ(f->ns2c, XW_GREETING_LEN + XW_SERVER_START_LEN + 4 * XW_ACCEPT_SESSION_LEN +
+				  CODEC_N_LEN(2) + CODEC_N_LEN(1) + CODEC_N_LEN(1) +
+				  CODEC_N_LEN(2));
+	CHECK(!srv_closed(f->srv) && !cli_closed(f->cli));
+	fx_free(f);
+	CHECK_EQ(f->rec[3].ended, 1);
+	CHECK_EQ(f->rec[3].why, SRV_END_CLOSE);
+	free(f);
+}
+
+/* The client wants bit 16, the server does not offer it: classic Start/Stop. */
+TEST(indiv_not_offered)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int zero = 0, e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_ENCRYPTED | XW_MODE_INDIV_SESS, "alice", PASS);
+	CHECK_EQ(setup(f, 4096), 0);
+	CHECK_EQ(cli_mode(f->cli), XW_MODE_ENCRYPTED);
+	params(&p, 7000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	pump(f, 4096);
+	CHECK_EQ(cli_start_n(f->cli, &zero, 1), -EOPNOTSUPP);
+	CHECK_EQ(cli_start(f->cli), 0);
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_STARTED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 1);
+	CHECK_EQ(f->nc2s,
+		 XW_SETUP_RESPONSE_LEN + XW_REQUEST_TW_SESSION_LEN + XW_START_SESSIONS_LEN);
+	fx_free(f);
+	free(f);
+}
+
+/* Start-N-Ack groups SIDs by Accept value (RFC 5938 3.3): one Ack per value. */
+TEST(start_n_ack_groups_by_accept)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t sid[XW_SID_LEN], bogus[XW_SID_LEN], sids[3 * XW_SID_LEN], ss;
+	uint8_t buf[CODEC_N_LEN(3)], out[512];
+	struct codec_n_sessions m = {.num_sessions = 3, .sids = sids}, a;
+	size_t n;
+	int len;
+
+	CHECK(f);
+	fx_cfg(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, NULL, &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_OK);
+	CHECK_EQ(raw_request(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, 5000, sid), XW_ACCEPT_OK);
+	memset(bogus, 0xab, sizeof(bogus));
+	memcpy(sids, sid, XW_SID_LEN);
+	memcpy(sids + XW_SID_LEN, bogus, XW_SID_LEN);
+	memcpy(sids + 2 * XW_SID_LEN, sid, XW_SID_LEN);
+	len = codec_start_n_sessions_encode(&m, buf, sizeof(buf));
+	CHECK_EQ(len, CODEC_N_LEN(3));
+	srv_feed(f->srv, buf, (size_t)len, f->now);
+	n = srv_take(f, out, sizeof(out));
+	CHECK_EQ(n, CODEC_N_LEN(2) + CODEC_N_LEN(1));
+	CHECK_EQ(codec_start_n_ack_decode(&a, out, CODEC_N_LEN(2)), 0);
+	CHECK_EQ(a.accept, XW_ACCEPT_OK);
+	CHECK_EQ(a.num_sessions, 2);
+	CHECK_MEM(a.sids, sid, XW_SID_LEN);
+	CHECK_MEM(a.sids + XW_SID_LEN, sid, XW_SID_LEN);
+	CHECK_EQ(codec_start_n_ack_decode(&a, out + CODEC_N_LEN(2), CODEC_N_LEN(1)), 0);
+	CHECK_EQ(a.accept, XW_ACCEPT_FAILURE);
+	CHECK_EQ(a.num_sessions, 1);
+	CHECK_MEM(a.sids, bogus, XW_SID_LEN);
+	CHECK_EQ(srv_nactive(f->srv), 1);
+	CHECK(logged("unknown SID"));
+	fx_free(f);
+	free(f);
+}
+
+/* ---- RFC 6038 reflect octets / symmetrical size ------------------------------ */
+
+TEST(rfc6038_reflect_octets)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	const struct cli_sess *cs;
+	uint32_t mode = XW_MODE_ENCRYPTED | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
+
+	CHECK(f);
+	fx_cfg(f, 0x7f, mode, "alice", PASS);
+	CHECK_EQ(setup(f, 3), 0);
+	CHECK_EQ(cli_mode(f->cli), mode);
+	CHECK_EQ(srv_mode(f->srv), mode);
+
+	params(&p, 6000);
+	p.padding_len = 60;
+	p.octets_to_reflect = 0xbeef;
+	p.pad_to_reflect = 4;
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	/* padding too short for the octets to reflect: Accept 3 (RFC 6038 4.3) */
+	p.padding_len = 2;
+	CHECK_EQ(cli_request(f->cli, &p), 1);
+	p.padding_len = 60;
+	p.octets_to_reflect = 0x1234;
+	CHECK_EQ(cli_request(f->cli, &p), 2);
+	pump(f, 3);
+
+	cs = cli_sess(f->cli, 0);
+	CHECK_EQ(cs->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cs->reflected_octets, 0xbeef);
+	CHECK_EQ(cs->server_octets, 0x5a5a);
+	CHECK_EQ(f->rec[0].p.octets_to_reflect, 0xbeef);
+	CHECK_EQ(f->rec[0].p.pad_to_reflect, 4);
+	cs = cli_sess(f->cli, 1);
+	CHECK_EQ(cs->accept, XW_ACCEPT_NOT_SUPPORTED);
+	CHECK_EQ(cs->port, 0);
+	CHECK(logged("Length of padding to reflect"));
+	/* the connection went on */
+	cs = cli_sess(f->cli, 2);
+	CHECK_EQ(cs->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cs->reflected_octets, 0x1234);
+	CHECK_EQ(f->requests, 2);
+	CHECK(!srv_closed(f->srv));
+	fx_free(f);
+
+	/* server without bits 5/6: the fields are not sent (MBZ) */
+	fx_cfg(f, 0x0f, mode, "alice", PASS);
+	CHECK_EQ(setup(f, 4096), 0);
+	CHECK_EQ(cli_mode(f->cli), XW_MODE_ENCRYPTED);
+	params(&p, 6000);
+	p.padding_len = 60;
+	p.octets_to_reflect = 0xbeef;
+	p.pad_to_reflect = 4;
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	pump(f, 4096);
+	CHECK_EQ(cli_sess(f->cli, 0)->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cli_sess(f->cli, 0)->reflected_octets, 0);
+	CHECK_EQ(f->rec[0].p.octets_to_reflect, 0);
+	CHECK_EQ(f->rec[0].p.pad_to_reflect, 0);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- refusals at setup ------------------------------------------------------ */
+
+TEST(wrong_passphrase)
+{
+	static const uint32_t modes[] = {XW_MODE_AUTH, XW_MODE_ENCRYPTED, XW_MODE_MIXED};
+	static const uint8_t zero8[8];
+	struct fx *f = calloc(1, sizeof(*f));
+	unsigned int i;
+	int e;
+
+	CHECK(f);
+	for (i = 0; i < 3; i++) {
+		fx_cfg(f, 0x0f, modes[i], "alice", "correct horse battery staple");
+		CHECK_EQ(fx_start(f), 0);
+		pump(f, 1);
+		e = find_ev(f, CLI_EV_SERVER_START, 0);
+		CHECK(e >= 0);
+		CHECK_EQ(f->ev[e].accept, XW_ACCEPT_FAILURE);
+		CHECK(cli_closed(f->cli));
+		CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
+		CHECK(srv_closed(f->srv));
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_AUTH);
+		CHECK_EQ(f->closed_calls, 1);
+		CHECK_EQ(f->key_calls, 1);
+		CHECK(logged("does not hold our Challenge"));
+		/* Server-Start with Accept 1 and Start-Time zero, in clear */
+		CHECK_EQ(f->ns2c, XW_GREETING_LEN + XW_SERVER_START_LEN);
+		CHECK_EQ(f->s2c[XW_GREETING_LEN + 15], XW_ACCEPT_FAILURE);
+		CHECK_MEM(f->s2c + XW_GREETING_LEN + 32, zero8, 8);
+		CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN);
+		CHECK_EQ(count_ev(f, CLI_EV_CLOSED), 1);
+		fx_free(f);
+	}
+	free(f);
+}
+
+TEST(unknown_keyid)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t ss;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_ENCRYPTED, "bob", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_FAILURE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_AUTH);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
+	CHECK(logged("KeyID \"bob\""));
+	fx_free(f);
+
+	/* RFC 7717 hook: the callback's Accept 6 reaches the wire */
+	fx_cfg(f, 0x8f, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, "spi:0102030405060708", &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_NO_IKE_SA);
+	CHECK_EQ(f->key_mode, XW_MODE_AUTH | XW_MODE_IKEV2_DERIV);
+	CHECK(srv_closed(f->srv));
+	fx_free(f);
+	free(f);
+}
+
+TEST(mode_not_offered)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct cli_event ev;
+	uint8_t g[XW_GREETING_LEN] = {0}, ss;
+	const uint8_t *p;
+	size_t n;
+
+	CHECK(f);
+	/* the client allows only secure modes, the server only open: Mode 0 and close */
+	fx_cfg(f, XW_MODE_OPEN, XW_MODE_AUTH | XW_MODE_ENCRYPTED, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	pump(f, 1);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_NO_MODE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_CLIENT_MODE0);
+	CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN);
+	CHECK_EQ(get_be32(f->c2s), 0);
+	CHECK_EQ(f->ns2c, XW_GREETING_LEN);
+	CHECK_EQ(f->key_calls, 0);
+	CHECK(logged("no common mode"));
+	fx_free(f);
+
+	/* a client choosing a mode the server did not offer: Server-Start Accept 3 */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_ENCRYPTED, "alice", &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_NOT_SUPPORTED);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_MODE);
+	CHECK(logged("did not offer"));
+	fx_free(f);
+	/* ... or a feature bit it did not offer */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, NULL, &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_NOT_SUPPORTED);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_MODE);
+	fx_free(f);
+	/* unknown high bits are ignored (RFC 4656 3.1) */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN | 0x10000, NULL, &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_OK);
+	CHECK_EQ(srv_mode(f->srv), XW_MODE_OPEN);
+	fx_free(f);
+
+	/* a greeting with Modes 0: the client closes without answering */
+	fx_cfg(f, XW_MODE_OPEN, XW_MODE_OPEN, NULL, NULL);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->cli);
+	put_be32(g + 48, 1024); /* Count */
+	CHECK_EQ(cli_feed(f->cli, g, sizeof(g)), -EPIPE);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_MODES0);
+	p = cli_out_peek(f->cli, &n);
+	CHECK(!p && n == 0);
+	CHECK_EQ(cli_event(f->cli, &ev), 1);
+	CHECK_EQ(ev.type, CLI_EV_GREETING);
+	CHECK_EQ(ev.modes, 0);
+	CHECK_EQ(cli_event(f->cli, &ev), 1);
+	CHECK_EQ(ev.type, CLI_EV_CLOSED);
+	CHECK_EQ(ev.reason, CLI_CLOSE_MODES0);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- integrity: a flipped bit under HMAC closes the connection ------------- */
+
+TEST(hmac_flip_client_to_server)
+{
+	static const uint32_t modes[] = {XW_MODE_AUTH, XW_MODE_ENCRYPTED, XW_MODE_MIXED};
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	uint8_t buf[XW_REQUEST_TW_SESSION_LEN];
+	const uint8_t *o;
+	unsigned int i;
+	size_t n;
+
+	CHECK(f);
+	for (i = 0; i < 3; i++) {
+		fx_cfg(f, 0x0f, modes[i], "alice", PASS);
+		CHECK_EQ(setup(f, 4096), 0);
+		params(&p, 4000);
+		CHECK_EQ(cli_request(f->cli, &p), 0);
+		o = cli_out_peek(f->cli, &n);
+		CHECK_EQ(n, XW_REQUEST_TW_SESSION_LEN);
+		memcpy(buf, o, n);
+		cli_out_consume(f->cli, n);
+		buf[40 + i] ^= 0x10; /* somewhere inside the request body */
+		CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_HMAC);
+		CHECK_EQ(f->requests, 0);
+		CHECK_EQ(srv_out_pending(f->srv), 0);
+		CHECK(logged("HMAC"));
+		fx_free(f);
+	}
+	free(f);
+}
+
+TEST(hmac_flip_server_to_client)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	uint8_t buf[XW_ACCEPT_SESSION_LEN];
+	const uint8_t *o;
+	size_t n;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_ENCRYPTED, "alice", PASS);
+	CHECK_EQ(setup(f, 4096), 0);
+	params(&p, 4000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(srv_feed(f->srv, o, n, f->now), 0);
+	cli_out_consume(f->cli, n);
+	o = srv_out_peek(f->srv, &n);
+	CHECK_EQ(n, XW_ACCEPT_SESSION_LEN);
+	memcpy(buf, o, n);
+	srv_out_consume(f->srv, n);
+	buf[n - 1] ^= 0x01; /* in the (encrypted) HMAC itself */
+	CHECK_EQ(cli_feed(f->cli, buf, sizeof(buf)), -EPIPE);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_HMAC);
+	drain_events(f);
+	CHECK_EQ(count_ev(f, CLI_EV_ACCEPT), 0);
+	CHECK(f->ev[f->nev - 1].type == CLI_EV_CLOSED);
+	CHECK_EQ(f->ev[f->nev - 1].reason, CLI_CLOSE_HMAC);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- truncated and garbage input ------------------------------------------ */
+
+TEST(truncated_input)
+{
+	static const uint32_t modes[] = {XW_MODE_OPEN, XW_MODE_ENCRYPTED};
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	const uint8_t *o;
+	unsigned int i;
+	size_t n;
+
+	CHECK(f);
+	for (i = 0; i < 2; i++) {
+		fx_cfg(f, 0x0f, modes[i], "alice", PASS);
+		CHECK_EQ(setup(f, 4096), 0);
+		params(&p, 4000);
+		CHECK_EQ(cli_request(f->cli, &p), 0);
+		o = cli_out_peek(f->cli, &n);
+		CHECK_EQ(n, XW_REQUEST_TW_SESSION_LEN);
+		CHECK_EQ(srv_feed(f->srv, o, 50, f->now), 0); /* the connection ends here */
+		CHECK_EQ(srv_eof(f->srv, f->now), -EPIPE);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_TRUNCATED);
+		CHECK_EQ(f->requests, 0);
+		CHECK_EQ(srv_out_pending(f->srv), 0);
+		CHECK_EQ(f->closed_calls, 1);
+		CHECK(logged("50 octets into a message"));
+		fx_free(f);
+	}
+	/* in the middle of the Set-Up-Response */
+	fx_cfg(f, 0x0f, XW_MODE_AUTH, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	o = srv_out_peek(f->srv, &n);
+	CHECK_EQ(cli_feed(f->cli, o, n), 0);
+	srv_out_consume(f->srv, n);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(n, XW_SETUP_RESPONSE_LEN);
+	CHECK_EQ(srv_feed(f->srv, o, 100, f->now), 0);
+	CHECK_EQ(srv_eof(f->srv, f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_TRUNCATED);
+	CHECK_EQ(f->key_calls, 0);
+	fx_free(f);
+	/* the client sees half a greeting */
+	fx_cfg(f, 0x0f, XW_MODE_AUTH, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	o = srv_out_peek(f->srv, &n);
+	CHECK_EQ(cli_feed(f->cli, o, 20), 0);
+	CHECK_EQ(cli_eof(f->cli), -EPIPE);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_TRUNCATED);
+	CHECK_EQ(cli_out_pending(f->cli), 0);
+	fx_free(f);
+	free(f);
+}
+
+TEST(garbage_input)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t junk[XW_SETUP_RESPONSE_LEN], out[128], ss;
+	size_t n;
+
+	CHECK(f);
+	/* an unknown command number on an open connection: Accept-Session 3, close */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &ss), 0);
+	CHECK_EQ(ss, XW_ACCEPT_OK);
+	memset(junk, 0xee, sizeof(junk));
+	CHECK_EQ(srv_feed(f->srv, junk, 32, f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	n = srv_take(f, out, sizeof(out));
+	CHECK_EQ(n, XW_ACCEPT_SESSION_LEN);
+	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
+	CHECK_EQ(get_be16(out + 2), 0); /* Port zero on refusal (RFC 5357 3.5) */
+	CHECK(logged("command 238 cannot be framed"));
+	fx_free(f);
+
+	/* garbage instead of a Set-Up-Response: every Mode bit set */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	f->srv = srv_new(&f->scfg, &OPS, f, f->now);
+	CHECK(f->srv);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_GREETING_LEN);
+	memset(junk, 0xff, sizeof(junk));
+	CHECK_EQ(srv_feed(f->srv, junk, sizeof(junk), f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_MODE);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_SERVER_START_LEN);
+	CHECK_EQ(out[15], XW_ACCEPT_NOT_SUPPORTED);
+	fx_free(f);
+
+	/* an oversized Start-N-Sessions (2^20 SIDs announced): closed at once */
+	fx_cfg(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN | XW_MODE_INDIV_SESS, NULL, &ss), 0);
+	memset(junk, 0, 16);
+	junk[0] = XW_CMD_START_N_SESSIONS;
+	put_be32(junk + 12, 1u << 20);
+	CHECK_EQ(srv_feed(f->srv, junk, 16, f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	fx_free(f);
+
+	/* garbage from the server in place of a greeting (Count 0): the client closes */
+	fx_cfg(f, XW_MODE_OPEN, XW_MODE_OPEN, NULL, NULL);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->cli);
+	memset(junk, 0x00, XW_GREETING_LEN);
+	junk[15] = 1;
+	CHECK_EQ(cli_feed(f->cli, junk, XW_GREETING_LEN), -EPIPE);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_PROTO);
+	fx_free(f);
+
+	/* bytes from the server that nobody asked for */
+	fx_cfg(f, XW_MODE_OPEN, XW_MODE_OPEN, NULL, NULL);
+	CHECK_EQ(setup(f, 4096), 0);
+	CHECK_EQ(cli_feed(f->cli, junk, 1), -EPIPE);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_PROTO);
+	fx_free(f);
+	free(f);
+}
+
+/* The OWAMP Request-Session (command 1) has a known length: Accept 3 and go on. */
+TEST(foreign_command_then_go_on)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t req[XW_REQUEST_TW_SESSION_LEN + XW_HMAC_LEN] = {0}, out[128], ss;
+	struct codec_request_tw_session q;
+	struct twsess_params p;
+
+	CHECK(f);
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &ss), 0);
+	req[0] = XW_CMD_FORBIDDEN; /* 0 schedule slots: 112 + 16 octets */
+	req[1] = 4;
+	CHECK_EQ(srv_feed(f->srv, req, sizeof(req), f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_ACCEPT_SESSION_LEN);
+	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
+	CHECK(!srv_closed(f->srv));
+	CHECK(logged("unexpected command 1"));
+	/* Conf-Receiver != 0 in a Request-TW-Session: Accept 3 (RFC 5357 3.5), go on */
+	params(&p, 4000);
+	req_from(&q, &p);
+	CHECK_EQ(codec_request_tw_session_encode(&q, XW_MODE_OPEN, req, sizeof(req)),
+		 XW_REQUEST_TW_SESSION_LEN);
+	req[3] = 1;
+	CHECK_EQ(srv_feed(f->srv, req, XW_REQUEST_TW_SESSION_LEN, f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_ACCEPT_SESSION_LEN);
+	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
+	CHECK_EQ(f->requests, 0);
+	/* and a good request still works */
+	CHECK_EQ(raw_request(f, XW_MODE_OPEN, 4000, NULL), XW_ACCEPT_OK);
+	CHECK_EQ(f->requests, 1);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- limits and refusals of single commands --------------------------------- */
+
+TEST(session_limit)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int i, e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_AUTH, "alice", PASS);
+	f->scfg.max_sessions = 2;
+	CHECK_EQ(setup(f, 5), 0);
+	for (i = 0; i < 3; i++) {
+		params(&p, (uint16_t)(3000 + i));
+		CHECK_EQ(cli_request(f->cli, &p), i);
+	}
+	pump(f, 5);
+	CHECK_EQ(cli_sess(f->cli, 0)->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cli_sess(f->cli, 1)->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cli_sess(f->cli, 2)->accept, XW_ACCEPT_PERM_LIMIT);
+	CHECK_EQ(cli_sess(f->cli, 2)->port, 0);
+	CHECK_EQ(cli_sess(f->cli, 2)->has_keys, 0);
+	CHECK_EQ(f->requests, 2);
+	CHECK(logged("limit"));
+	/* the connection goes on with the two accepted sessions */
+	CHECK_EQ(cli_start(f->cli), 0);
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	pump(f, 5);
+	e = find_ev(f, CLI_EV_STARTED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 2);
+	e = find_ev(f, CLI_EV_STOPPED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 2);
+	CHECK(!srv_closed(f->srv));
+	CHECK_EQ(srv_nsessions(f->srv), 0);
+
+	/* the daemon refuses one (temporary limit), then accepts the next */
+	f->refuse = XW_ACCEPT_TEMP_LIMIT;
+	params(&p, 3100);
+	CHECK_EQ(cli_request(f->cli, &p), 3);
+	pump(f, 5);
+	CHECK_EQ(cli_sess(f->cli, 3)->accept, XW_ACCEPT_TEMP_LIMIT);
+	CHECK_EQ(cli_sess(f->cli, 3)->port, 0);
+	f->refuse = 0;
+	CHECK_EQ(cli_request(f->cli, &p), 4);
+	pump(f, 5);
+	CHECK_EQ(cli_sess(f->cli, 4)->accept, XW_ACCEPT_OK);
+	CHECK(!srv_closed(f->srv));
+	fx_free(f);
+	free(f);
+}
+
+TEST(start_refused)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_ENCRYPTED, "alice", PASS);
+	f->refuse_start = XW_ACCEPT_TEMP_LIMIT;
+	CHECK_EQ(setup(f, 4096), 0);
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	CHECK_EQ(cli_start(f->cli), 0);
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_STARTED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_TEMP_LIMIT);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_REFUSED);
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK_EQ(f->rec[0].why, SRV_END_CLOSE);
+	fx_free(f);
+	free(f);
+}
+
+/* RFC 5357 3.8: a Stop-Sessions that does not count the sessions in progress closes. */
+TEST(stop_count_mismatch)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct codec_stop_sessions st = {.num_sessions = 5};
+	uint8_t buf[XW_START_SESSIONS_LEN], out[64], ss;
+
+	CHECK(f);
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &ss), 0);
+	CHECK_EQ(raw_request(f, XW_MODE_OPEN, 4000, NULL), XW_ACCEPT_OK);
+	CHECK_EQ(codec_start_sessions_encode(buf, sizeof(buf)), XW_START_SESSIONS_LEN);
+	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_START_ACK_LEN);
+	CHECK_EQ(out[0], XW_ACCEPT_OK);
+	/* a second Start-Sessions while measuring is not allowed (RFC 4656 3.4) ... */
+	CHECK_EQ(codec_stop_sessions_encode(&st, buf, sizeof(buf)), XW_STOP_SESSIONS_LEN);
+	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	CHECK(logged("Stop-Sessions for 5 sessions, but 1 are in progress"));
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK_EQ(f->rec[0].why, SRV_END_CLOSE);
+	fx_free(f);
+
+	/* ... and neither is a second Start-Sessions */
+	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &ss), 0);
+	CHECK_EQ(raw_request(f, XW_MODE_OPEN, 4000, NULL), XW_ACCEPT_OK);
+	CHECK_EQ(codec_start_sessions_encode(buf, sizeof(buf)), XW_START_SESSIONS_LEN);
+	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), 0);
+	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	CHECK(logged("not allowed in state testing"));
+	fx_free(f);
+	free(f);
+}
+
+/* ---- SERVWAIT / REFWAIT (RFC 5357 3.1) ------------------------------------- */
+
+TEST(servwait)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	uint64_t t;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_OPEN, NULL, NULL);
+	CHECK_EQ(setup(f, 4096), 0);
+	CHECK(srv_deadline_ns(f->srv) == T0 + SERVWAIT);
+	f->now = T0 + SERVWAIT - 1;
+	CHECK_EQ(srv_timeout(f->srv, f->now), 0);
+	/* traffic moves the deadline */
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	CHECK_EQ(cli_start(f->cli), 0);
+	pump(f, 4096);
+	CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+	CHECK(srv_deadline_ns(f->srv) == UINT64_MAX);
+	/* REFWAIT expired on every session: SERVWAIT resumes from now */
+	f->now += 5 * SERVWAIT;
+	CHECK_EQ(srv_sess_expired(f->srv, f->rec[0].sid, f->now), 0);
+	CHECK_EQ(f->rec[0].why, SRV_END_REFWAIT);
+	CHECK_EQ(srv_sess_expired(f->srv, f->rec[0].sid, f->now), -ENOENT);
+	CHECK_EQ(srv_state(f->srv), SRV_READY);
+	t = f->now;
+	CHECK(srv_deadline_ns(f->srv) == t + SERVWAIT);
+	CHECK_EQ(srv_timeout(f->srv, t + SERVWAIT - 1), 0);
+	f->now = t + SERVWAIT;
+	CHECK_EQ(srv_timeout(f->srv, f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_TIMEOUT);
+	CHECK(srv_deadline_ns(f->srv) == UINT64_MAX);
+	pump(f, 4096);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_PEER);
+	fx_free(f);
+	free(f);
+}
+
+/* Commands queued before the greeting go out in order once the connection is up. */
+TEST(commands_queued_early)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_ENCRYPTED, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	CHECK_EQ(cli_request(f->cli, &p), 1);
+	CHECK_EQ(cli_start(f->cli), 0);
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	CHECK_EQ(cli_busy(f->cli), 4);
+	CHECK_EQ(cli_out_pending(f->cli), 0);
+	pump(f, 1);
+	CHECK_EQ(cli_busy(f->cli), 0);
+	CHECK_EQ(count_ev(f, CLI_EV_ACCEPT), 2);
+	e = find_ev(f, CLI_EV_STOPPED, 0);
+	CHECK(e > find_ev(f, CLI_EV_STARTED, 0));
+	CHECK_EQ(f->ev[e].count, 2);
+	CHECK_EQ(f->rec[1].ended, 1);
 	fx_free(f);
 	free(f);
 }
