@@ -105,7 +105,7 @@ def act_stall(host, seconds, src=None):
 
 def act_flood(host, n, limit, src=None):
     n, limit = int(n), int(limit)
-    socks, greeted = [], 0
+    socks, greeted, refused = [], 0, 0
     for _ in range(n):
         try:
             s = connect(host, src, timeout=2)
@@ -119,11 +119,15 @@ def act_flood(host, n, limit, src=None):
             g = recv_exact(s, 64)
         except (socket.timeout, ConnectionResetError):
             g = b""
-        if len(g) == 64:
+        # over the limit: Modes 0 (RFC 4656 3.1, "does not wish to
+        # communicate") or no greeting at all; both are refusals
+        if len(g) == 64 and struct.unpack("!I", g[12:16])[0] != 0:
             greeted += 1
+        else:
+            refused += 1
     for s in socks:
         s.close()
-    print("# %d connections, %d greeted, limit %d" % (len(socks), greeted, limit))
+    print("# %d connections, %d greeted, %d refused, limit %d" % (len(socks), greeted, refused, limit))
     if greeted != limit:
         print("FAIL: %d connections got a greeting, the limit is %d" % (greeted, limit))
         return 1

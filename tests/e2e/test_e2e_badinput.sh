@@ -31,7 +31,7 @@ good_session_completed() {
 import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["sessions"][0] if "sessions" in j else j
-st = s.get("stats", s)
+st = s["packets"]
 n = int(sys.argv[2])
 if st["sent"] != n or st["received"] != n or st["lost"] != 0:
     print("# good session: sent %r received %r lost %r" % (st["sent"], st["received"], st["lost"]))

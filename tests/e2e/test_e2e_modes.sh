@@ -32,20 +32,25 @@ import json, sys
 f, mode, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 j = json.load(open(f))
 s = j["sessions"][0] if "sessions" in j else j
-st = s.get("stats", s)
+pk = s["packets"]
+names = {"open": "unauthenticated", "auth": "authenticated", "enc": "encrypted", "mixed": "mixed"}
 errs = []
 def want(cond, what):
     if not cond:
         errs.append(what)
-want(j.get("mode") == mode, "mode %r != %r" % (j.get("mode"), mode))
-want(st["sent"] == count, "sent %r" % st["sent"])
-want(st["received"] == count, "received %r" % st["received"])
-want(st["lost"] == 0, "lost %r" % st["lost"])
-want(st["duplicates"] == 0, "duplicates %r" % st["duplicates"])
-rtt = st["rtt_ms"]
+want(s["session"]["mode"] == names[mode], "mode %r, asked for %s" % (s["session"]["mode"], mode))
+want(pk["sent"] == count, "sent %r" % pk["sent"])
+want(pk["received"] == count, "received %r" % pk["received"])
+want(pk["lost"] == 0, "lost %r" % pk["lost"])
+want(pk["duplicates"] == 0, "duplicates %r" % pk["duplicates"])
+rtt = s["rtt_ms"]
+want(rtt["n"] == count, "rtt n %r" % rtt["n"])
 want(0 < rtt["min"] <= rtt["median"] <= rtt["max"] < 1000, "rtt %r" % rtt)
-for k in ("forward_ms", "backward_ms", "reflector_ms"):
-    want(k in st, "missing " + k)
+refl = s["reflector_ms"]
+want(refl["n"] == count and 0 <= refl["min"] <= refl["max"] < 1000, "reflector time %r" % refl)
+# one clock on both ends (same machine): one-way delays are positive and
+# sum to the round trip plus the reflector time
+want(0 <= s["fwd_ms"]["min"] and 0 <= s["bwd_ms"]["min"], "one-way %r %r" % (s["fwd_ms"], s["bwd_ms"]))
 if errs:
     print("# " + "; ".join(errs))
     sys.exit(1)
