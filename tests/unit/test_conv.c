@@ -1366,3 +1366,160 @@ TEST(commands_queued_early)
 	fx_free(f);
 	free(f);
 }
+
+/* ---- interop: perfsonar-twamp-open.pcap, both roles -------------------------- */
+
+/* TCP payloads of perfsonar-twamp-open.pcap (../shared/captures/README.md) */
+static const char *const CAP_GREETING = /* frame 4 */
+	"000000000000000000000000 0000000f"
+	"fdc165ba4c1f50172d349a90efc3760d"
+	"b4879295db88df92d2c3d76eb88b3890"
+	"00000800 000000000000000000000000";
+static const char *const CAP_SERVER_START = /* frame 8 */
+	"00000000000000000000000000000000"
+	"00000000000000000000000000000000"
+	"eeaf032578eb13df 0000000000000000";
+static const char *const CAP_REQUEST = /* frame 9 */
+	"05040000 00000000 00000000 25372537"
+	"7f000001 000000000000000000000000"
+	"7f000001 000000000000000000000000"
+	"00000000000000000000000000000000"
+	"0000001b eeaf0326e91d8a55 00000002"
+	"000895d1 00000000 0000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_ACCEPT = /* frame 10 */
+	"00002538 7f000001eeaf0325e9107faa9f08bd11"
+	"000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_START = /* frame 11 */
+	"02000000000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_START_ACK = /* frame 12 */
+	"00000000000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_STOP = /* frame 24 */
+	"03000000 00000001 0000000000000000"
+	"00000000000000000000000000000000";
+
+static void cap_params(struct twsess_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->ipvn = 4;
+	p->sender_port = 9527;
+	p->receiver_port = 9527;
+	p->sender_addr[0] = p->receiver_addr[0] = 127;
+	p->sender_addr[3] = p->receiver_addr[3] = 1;
+	p->padding_len = 27;
+	p->start_time = 0xeeaf0326e91d8a55ULL;
+	p->timeout = 0x00000002000895d1ULL;
+}
+
+/* Our client produces twping's bytes and understands twampd's. */
+TEST(perfsonar_open_client)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t in[128], want[128], zero[XW_SETUP_RESPONSE_LEN] = {0};
+	struct twsess_params p;
+	const struct cli_sess *cs;
+	const uint8_t *o;
+	size_t n, k;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0, XW_MODE_OPEN, NULL, NULL);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->cli);
+	k = t_unhex(CAP_GREETING, in, sizeof(in));
+	CHECK_EQ(cli_feed(f->cli, in, k), 0);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(n, XW_SETUP_RESPONSE_LEN);
+	put_be32(zero, XW_MODE_OPEN);
+	CHECK_MEM(o, zero, XW_SETUP_RESPONSE_LEN);
+	cli_out_consume(f->cli, n);
+	k = t_unhex(CAP_SERVER_START, in, sizeof(in));
+	CHECK_EQ(cli_feed(f->cli, in, k), 0);
+	drain_events(f);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0);
+	CHECK(f->ev[e].start_time == 0xeeaf032578eb13dfULL);
+
+	cap_params(&p);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(t_unhex(CAP_REQUEST, want, sizeof(want)), n);
+	CHECK_MEM(o, want, n);
+	cli_out_consume(f->cli, n);
+	k = t_unhex(CAP_ACCEPT, in, sizeof(in));
+	CHECK_EQ(cli_feed(f->cli, in, k), 0);
+	cs = cli_sess(f->cli, 0);
+	CHECK_EQ(cs->accept, XW_ACCEPT_OK);
+	CHECK_EQ(cs->port, 9528);
+	CHECK_MEM(cs->sid, in + 4, XW_SID_LEN);
+
+	CHECK_EQ(cli_start(f->cli), 0);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(t_unhex(CAP_START, want, sizeof(want)), n);
+	CHECK_MEM(o, want, n);
+	cli_out_consume(f->cli, n);
+	k = t_unhex(CAP_START_ACK, in, sizeof(in));
+	CHECK_EQ(cli_feed(f->cli, in, k), 0);
+	CHECK(cli_sess(f->cli, 0)->started);
+
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	o = cli_out_peek(f->cli, &n);
+	CHECK_EQ(t_unhex(CAP_STOP, want, sizeof(want)), n);
+	CHECK_MEM(o, want, n);
+	fx_free(f);
+	free(f);
+}
+
+/* Our server understands twping's bytes and answers as twampd did (but its own SID). */
+TEST(perfsonar_open_server)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t in[XW_SETUP_RESPONSE_LEN] = {0}, out[128], want[128];
+	size_t k;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, 0, NULL, NULL);
+	f->scfg.start_time = 0xeeaf032578eb13dfULL;
+	f->scfg.sid_addr[0] = 127;
+	f->scfg.sid_addr[1] = 0;
+	f->scfg.sid_addr[2] = 0;
+	f->scfg.sid_addr[3] = 1;
+	f->srv = srv_new(&f->scfg, &OPS, f, f->now);
+	CHECK(f->srv);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_GREETING_LEN);
+	CHECK_EQ(get_be32(out + 12), 0x0f);
+	CHECK_EQ(get_be32(out + 48), 1024);
+	put_be32(in, XW_MODE_OPEN); /* frame 6 */
+	CHECK_EQ(srv_feed(f->srv, in, sizeof(in), f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_SERVER_START_LEN);
+	CHECK_EQ(t_unhex(CAP_SERVER_START, want, sizeof(want)), XW_SERVER_START_LEN);
+	CHECK_MEM(out, want, XW_SERVER_START_LEN);
+
+	k = t_unhex(CAP_REQUEST, in, sizeof(in));
+	CHECK_EQ(srv_feed(f->srv, in, k, f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_ACCEPT_SESSION_LEN);
+	CHECK_EQ(t_unhex(CAP_ACCEPT, want, sizeof(want)), XW_ACCEPT_SESSION_LEN);
+	CHECK_MEM(out, want, 8); /* Accept 0, Port 9528, SID address 127.0.0.1 */
+	CHECK_MEM(out + 20, want + 20, XW_ACCEPT_SESSION_LEN - 20);
+	CHECK_MEM(out + 4, f->rec[0].sid, XW_SID_LEN);
+	CHECK_EQ(f->rec[0].p.sender_port, 9527);
+	CHECK(f->rec[0].p.timeout == 0x00000002000895d1ULL);
+
+	k = t_unhex(CAP_START, in, sizeof(in));
+	CHECK_EQ(srv_feed(f->srv, in, k, f->now), 0);
+	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_START_ACK_LEN);
+	CHECK_EQ(t_unhex(CAP_START_ACK, want, sizeof(want)), XW_START_ACK_LEN);
+	CHECK_MEM(out, want, XW_START_ACK_LEN);
+	CHECK_EQ(f->rec[0].started, 1);
+
+	k = t_unhex(CAP_STOP, in, sizeof(in));
+	CHECK_EQ(srv_feed(f->srv, in, k, f->now), 0);
+	CHECK_EQ(srv_out_pending(f->srv), 0);
+	CHECK_EQ(f->rec[0].why, SRV_END_STOP);
+	CHECK_EQ(srv_state(f->srv), SRV_READY);
+	fx_free(f);
+	free(f);
+}
