@@ -66,6 +66,7 @@ XWPING_SRCS  := $(wildcard loader/xwping/*.c)
 BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 BPFTEST_SRCS := $(wildcard tests/bpf/test_*.c)
+BENCH_SRCS   := $(wildcard tests/bench/*.c tests/bpf/bench_*.c)
 
 CONTROL_OBJS := $(CONTROL_SRCS:%.c=$(BUILD)/%.o)
 LDRLIB_OBJS  := $(LDRLIB_SRCS:%.c=$(BUILD)/%.o)
@@ -75,6 +76,7 @@ BPF_OBJS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BPFTEST_BINS := $(BPFTEST_SRCS:tests/bpf/%.c=$(BUILD)/tests/%)
+BENCH_BINS   := $(patsubst %.c,$(BUILD)/bench/%,$(notdir $(BENCH_SRCS)))
 
 LIBXWCTL := $(BUILD)/libxwctl.a
 LIBXWLDR := $(BUILD)/libxwldr.a
@@ -83,7 +85,7 @@ BINS := $(BUILD)/xwampd $(BUILD)/xwping
 
 .PHONY: all check demo bench deps vmlinux format clean tests
 all: $(BINS) $(BPF_OBJS) $(SKELS) tests
-tests: $(UNIT_BINS) $(BPFTEST_BINS)
+tests: $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(DEPS_STAMP)
@@ -145,6 +147,17 @@ $(BUILD)/tests/test_%: tests/bpf/test_%.c $(BUILD)/tests/t.o $(SKELS) $(LOADER_L
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -Itests/unit -o $@ $< $(BUILD)/tests/t.o \
 		$(LOADER_LIBS) $(LDLIBS_ALL)
+
+# Benchmark programs (make bench): one .c each, with the loader's view and libraries.
+$(BUILD)/bench/%: tests/bench/%.c $(SKELS) $(LOADER_LIBS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -Itests/unit -o $@ $< $(LOADER_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/bench/%: tests/bpf/%.c $(SKELS) $(LOADER_LIBS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -Itests/unit -o $@ $< $(LOADER_LIBS) $(LDLIBS_ALL)
 
 # --- top-level commands ------------------------------------------------------
 deps:
