@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "client.h"
 #include "clock.h"
+#include "keyfile.h"
 #include "log.h"
 #include "loop.h"
 #include "xwamp/ntp.h"
@@ -820,8 +821,8 @@ static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 		cc.features |= XW_MODE_SYMMETRIC;
 	if (cfg->reflect_octets >= 0)
 		cc.features |= XW_MODE_REFLECT_OCT;
-	if (cfg->keyid)
-		memcpy(cc.keyid, cfg->keyid, strnlen(cfg->keyid, XW_KEYID_LEN));
+	if (cfg->keyid && xw_keyid_pad(cfg->keyid, cc.keyid))
+		return NULL; /* cfg.c checked the length already */
 	cc.secret = secret;
 	cc.secret_len = secret_len;
 	cc.peer = cfg->server;

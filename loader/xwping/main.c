@@ -1,9 +1,299 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* xwping: placeholder until the client lands. */
+/*
+ * xwping: the TWAMP client (RFC 5357 Control-Client and Session-Sender).
+ *
+ * Usage: xwping [OPTIONS] HOST[:PORT]      (xwping --help lists every option)
+ *
+ *   xwping 192.0.2.2                       100 packets, Poisson, mean 0.1 s, port 862,
+ *                                          open mode (no key given)
+ *   xwping -c 50 -i 0.01 [2001:db8::2]:8620
+ *                                          50 packets, one every 10 ms, over IPv6
+ *   xwping -u alice -k keys.pfs host       strongest mode the server offers:
+ *                                          encrypted > authenticated > mixed > open
+ *   xwping -A auth -u alice -k keys.pfs host
+ *                                          authenticated only (-A open|auth|enc|mixed,
+ *                                          a comma list, or the reference's letters OAEM)
+ *   xwping --sessions 3 --start-n --dscp 46 --symmetric --reflect-octets 8 host
+ *                                          three sessions on one connection, started with
+ *                                          RFC 5938 Start-N-Sessions if offered, EF DSCP,
+ *                                          RFC 6038 options if offered
+ *   xwping --json -R host | python3 -m json.tool
+ *                                          JSON with per-packet records
+ *
+ * The key file holds lines "KEYID hexsecret" (the reference's pfs format,
+ * the secret being the passphrase in hex, '#' comments; control/keyfile.h).
+ *
+ * Flow: connect, read the Server Greeting, choose the mode (RFC 4656 3.1),
+ * Request-TW-Session per session (RFC 5357 3.5; each session its own UDP
+ * port), Start-Sessions (or Start-N-Sessions, RFC 5938), send on the
+ * schedule (sched.h), wait --wait seconds for the last replies (less when
+ * every reply is in), Stop-Sessions (RFC 5357 3.8), print the statistics
+ * (control/stats.h, control/report.h).  Ctrl-C stops early and still reports.
+ *
+ * Exit status: 0 when the measurement completed; 1 when the connection
+ * failed or the server refused (the Accept code and its meaning are
+ * printed); 2 on bad usage or an unusable key file.
+ */
+#include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "xwamp/proto.h"
+#include "crypto.h"
+#include "cli.h"
+#include "keyfile.h"
+#include "log.h"
+#include "report.h"
+#include "stats.h"
+#include "cfg.h"
+#include "client.h"
+
+#define EXIT_USAGE 2
+
+/*
+ * "host", "host:port", "[v6]:port" or a bare IPv6 address, names resolved
+ * within the family of -4 / -6.  A local helper because xw_addr_parse()
+ * (loader/lib/net.h) resolves names without a family choice.
+ */
+static int resolve_server(const char *str, int family, struct xw_addr *out)
 {
-	fprintf(stderr, "xwping: not implemented yet\n");
-	return 1;
+	struct addrinfo hints = {0}, *res = NULL;
+	char host[256], port[8];
+	const char *p = NULL, *colon;
+	size_t hlen;
+	int rc;
+
+	if (str[0] == '[') {
+		const char *close = strchr(str, ']');
+
+		if (!close || (close[1] && close[1] != ':'))
+			return -EINVAL;
+		hlen = (size_t)(close - str - 1);
+		str++;
+		if (close[1] == ':')
+			p = close + 2;
+	} else {
+		colon = strchr(str, ':');
+		/* one colon: host:port; more: a bare IPv6 address */
+		if (colon && !strchr(colon + 1, ':')) {
+			hlen = (size_t)(colon - str);
+			p = colon + 1;
+		} else {
+			hlen = strlen(str);
+		}
+	}
+	if (!hlen || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, str, hlen);
+	host[hlen] = 0;
+	if (p) {
+		unsigned long v;
+		char *end;
+
+		v = strtoul(p, &end, 10);
+		if (!*p || *end || !v || v > 65535)
+			return -EINVAL;
+		snprintf(port, sizeof(port), "%lu", v);
+	} else {
+		snprintf(port, sizeof(port), "%d", XW_PORT_TWAMP);
+	}
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME || rc == EAI_NODATA) {
+		/* AI_ADDRCONFIG hides ::1 when only loopback has IPv6: try without */
+		hints.ai_flags = AI_NUMERICSERV;
+		rc = getaddrinfo(host, port, &hints, &res);
+	}
+	if (rc) {
+		fprintf(stderr, "xwping: %s: %s\n", host, gai_strerror(rc));
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static const char *mode_long_name(uint32_t mode)
+{
+	switch (mode & XW_MODE_SECURITY_MASK) {
+	case XW_MODE_OPEN:
+		return "unauthenticated";
+	case XW_MODE_AUTH:
+		return "authenticated";
+	case XW_MODE_ENCRYPTED:
+		return "encrypted";
+	case XW_MODE_MIXED:
+		return "mixed";
+	}
+	return NULL;
+}
+
+static void json_drops(FILE *f, const struct xwping_sess_result *r)
+{
+	int d;
+
+	fprintf(f, "\"send_errors\":%u,\"dropped\":{", r->send_errors);
+	for (d = 0; d < XWPING_DROP_MAX; d++)
+		fprintf(f, "%s\"%s\":%u", d ? "," : "", xwping_drop_name((enum xwping_drop)d),
+			r->drops[d]);
+	fprintf(f, "},\"reflect_mismatch\":%u,", r->reflect_mismatch);
+}
+
+static void text_drops(FILE *f, const struct xwping_sess_result *r)
+{
+	bool any = r->send_errors || r->reflect_mismatch;
+	int d;
+
+	for (d = 0; d < XWPING_DROP_MAX; d++)
+		any |= r->drops[d] != 0;
+	if (!any)
+		return;
+	fprintf(f, "not counted:");
+	if (r->send_errors)
+		fprintf(f, " %u send-errors", r->send_errors);
+	for (d = 0; d < XWPING_DROP_MAX; d++)
+		if (r->drops[d])
+			fprintf(f, " %u %s", r->drops[d], xwping_drop_name((enum xwping_drop)d));
+	if (r->reflect_mismatch)
+		fprintf(f, " %u reflect-octets-mismatch", r->reflect_mismatch);
+	fprintf(f, "\n");
+}
+
+/* Compute and print every session; 0, or -errno when statistics fail. */
+static int print_results(const struct xwping_cfg *cfg, const struct xwping_result *res)
+{
+	char srv[XW_ADDRSTRLEN], snd[XW_ADDRSTRLEN], rfl[XW_ADDRSTRLEN], sid[2 * XW_SID_LEN + 1];
+	unsigned int i;
+	int rc = 0, k;
+
+	if (cfg->json)
+		printf("{\"mode\":\"%s\",\"mode_bits\":%u,\"server_modes\":%u,\"server\":\"%s\","
+		       "\"interrupted\":%s,\"sessions\":[",
+		       xwping_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
+		       res->server_modes, xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
+		       res->interrupted ? "true" : "false");
+	for (i = 0; i < res->nsess; i++) {
+		const struct xwping_sess_result *r = &res->sess[i];
+		struct xw_report_meta meta = {
+			.proto = "TWAMP",
+			.mode = mode_long_name(res->mode),
+			.sender = xw_addr_fmt(&r->local, true, snd, sizeof(snd)),
+			.reflector = xw_addr_fmt(&r->remote, true, rfl, sizeof(rfl)),
+		};
+		struct xw_stats_result st;
+
+		rc = xw_stats_compute(r->st, NULL, &st);
+		if (rc) {
+			pr_err("session %u: statistics: %s", i, strerror(-rc));
+			break;
+		}
+		for (k = 0; k < XW_SID_LEN; k++)
+			snprintf(sid + 2 * k, 3, "%02x", r->sid[k]);
+		if (cfg->json) {
+			printf("%s{\"index\":%u,\"sid\":\"%s\",\"sender_octets\":%zu,",
+			       i ? "," : "", i, sid, r->sender_len);
+			json_drops(stdout, r);
+			xw_report_json_members(stdout, &meta, &st, NULL);
+			if (cfg->per_packet) {
+				printf(",\"per_packet\":");
+				xw_report_packets_json(stdout, r->st);
+			}
+			printf("}");
+		} else {
+			if (cfg->per_packet)
+				xw_report_packets_text(stdout, r->st);
+			xw_report_text(stdout, &meta, &st, NULL);
+			text_drops(stdout, r);
+			if (i + 1 < res->nsess)
+				printf("\n");
+		}
+	}
+	if (cfg->json)
+		printf("]}\n");
+	if (fflush(stdout))
+		return -EIO;
+	return rc;
+}
+
+/* The shared secret of cfg->keyid from cfg->keyfile; 0, or -errno after a message. */
+static int load_secret(const struct xwping_cfg *cfg, uint8_t *secret, size_t cap, size_t *len)
+{
+	struct xw_keyfile *kf = NULL;
+	uint8_t keyid[XW_KEYID_LEN];
+	const uint8_t *s;
+	size_t n;
+	int rc;
+
+	*len = 0;
+	if (!cfg->keyid)
+		return 0;
+	rc = xw_keyid_pad(cfg->keyid, keyid);
+	if (rc) {
+		fprintf(stderr, "xwping: KeyID '%s' is empty or longer than %d octets\n",
+			cfg->keyid, XW_KEYID_LEN);
+		return rc;
+	}
+	rc = xw_keyfile_load(cfg->keyfile, &kf);
+	if (rc) {
+		/* bad lines were logged with file:line */
+		fprintf(stderr, "xwping: cannot use key file %s: %s\n", cfg->keyfile,
+			strerror(-rc));
+		return rc;
+	}
+	rc = xw_keyfile_lookup(kf, keyid, &s, &n);
+	if (rc) {
+		fprintf(stderr, "xwping: KeyID '%s' is not in %s\n", cfg->keyid, cfg->keyfile);
+	} else if (n > cap) {
+		rc = -E2BIG;
+	} else {
+		memcpy(secret, s, n);
+		*len = n;
+	}
+	xw_keyfile_free(kf);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct xwping_cfg cfg;
+	struct xwping_result res;
+	struct xw_addr server;
+	uint8_t secret[CLI_SECRET_MAX];
+	size_t secret_len = 0;
+	int rc;
+
+	rc = xwping_opts_parse(argc, argv, &cfg);
+	if (rc)
+		return rc > 0 ? 0 : EXIT_USAGE;
+
+	xw_log_set_ident("xwping");
+	if (cfg.quiet)
+		xw_log_set_level(XW_LOG_ERR);
+	else
+		xw_log_set_level(cfg.verbose >= 2 ? XW_LOG_DEBUG
+				 : cfg.verbose	  ? XW_LOG_INFO
+						  : XW_LOG_WARN);
+
+	if (resolve_server(cfg.server, cfg.family, &server)) {
+		fprintf(stderr, "xwping: cannot use server address '%s'\n", cfg.server);
+		return EXIT_USAGE;
+	}
+	if (load_secret(&cfg, secret, sizeof(secret), &secret_len))
+		return EXIT_USAGE;
+
+	rc = xwping_run(&cfg, &server, secret_len ? secret : NULL, secret_len, &res);
+	xw_wipe(secret, sizeof(secret));
+	if (rc == 0 || (res.nsess && res.start_ns)) {
+		/* a run cut short after packets went out still reports what it saw */
+		if (print_results(&cfg, &res) && !rc)
+			rc = -EIO;
+	}
+	xwping_result_free(&res);
+	return rc ? 1 : 0;
 }
