@@ -7,7 +7,8 @@
  * OpenSSL EVP only.  Contexts that carry a key are set up once (per control
  * connection or per test session) and reused: a per-packet caller never pays
  * for a key schedule.  Every function returns 0 or a negative errno; every
- * buffer of key material is wiped with xw_wipe() on every path.
+ * buffer of key material is wiped with xw_wipe() on every path.  An object
+ * (xw_aes, xw_hmac) is not safe for concurrent use: one per thread.
  */
 #ifndef XW_CRYPTO_H
 #define XW_CRYPTO_H
@@ -17,9 +18,9 @@
 
 #include "xwamp/proto.h"
 
-#define XW_AES_KEY_LEN 16  /* AES-128 */
-#define XW_HMAC_KEY_LEN 32 /* HMAC Session-key, RFC 4656 3.1 */
-#define XW_SHA1_LEN 20
+#define XW_AES_KEY_LEN	    16 /* AES-128 */
+#define XW_HMAC_KEY_LEN	    32 /* HMAC Session-key, RFC 4656 3.1 */
+#define XW_SHA1_LEN	    20
 #define XW_PBKDF2_MIN_COUNT 1024 /* RFC 4656 3.1: Count >= 1024, a power of 2 */
 
 /* Wipe key material (OPENSSL_cleanse: not optimised away). */
@@ -29,7 +30,12 @@ int xw_ct_equal(const void *a, const void *b, size_t len);
 /* Cryptographically secure random bytes (RAND_bytes). */
 int xw_random(void *buf, size_t len);
 
-/* PBKDF2 (RFC 2898 5.2) with HMAC-SHA1; out_len octets (16 for O/TWAMP). */
+/*
+ * PBKDF2 (RFC 2898 5.2) with HMAC-SHA1; out_len octets (16 for O/TWAMP).
+ * count >= 1 only: enforcing RFC 4656 3.1 (>= 1024, power of 2, and an
+ * upper bound against a server that asks for hours of work) is the
+ * greeting's validator's job.
+ */
 int xw_pbkdf2_sha1(const uint8_t *secret, size_t secret_len, const uint8_t *salt, size_t salt_len,
 		   uint32_t count, uint8_t *out, size_t out_len);
 
@@ -55,7 +61,9 @@ int xw_aes_cbc_decrypt(struct xw_aes *aes, uint8_t iv[XW_BLOCK_LEN], const uint8
  * HMAC-SHA1 with the key set once.  A message is fed with update() in any
  * number of pieces; final() writes the first 16 octets (RFC 4656 3.2) and
  * resets the object for the next message with the same key.  verify() does
- * final() and compares in constant time: 1 when the MAC matches, 0 when not.
+ * final() and compares in constant time: 1 when the MAC matches, 0 when not,
+ * a negative errno when the computation failed.  After final()/verify() the
+ * object is ready for the next message whatever the outcome.
  * xw_hmac_full() gives all 20 octets (RFC 2202 known answers).
  */
 struct xw_hmac;
