@@ -112,7 +112,12 @@ struct cli_cfg {
 	const char *peer; /* for log lines; copied */
 };
 
-/* Returns NULL on bad config (e.g. no mode allowed, secret too long) or no memory. */
+/*
+ * Returns NULL on bad config (e.g. no mode allowed, secret too long) or no
+ * memory.  A greeting asking for more than 2^20 PBKDF2 iterations is refused
+ * (CLI_CLOSE_PROTO): RFC 4656 3.1 sets only a minimum, and a hostile server
+ * could otherwise keep the client busy for hours.
+ */
 struct cli *cli_new(const struct cli_cfg *cfg);
 void cli_free(struct cli *c); /* wipes keys; NULL is fine */
 

@@ -376,6 +376,7 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	s->state = SRV_READY;
 	pr_info("control %s: Mode 0x%x accepted", s->peer, s->mode);
 out:
+	xw_wipe(kek, sizeof(kek));
 	xw_wipe(&r, sizeof(r));
 	xw_wipe(&ss, sizeof(ss));
 }
