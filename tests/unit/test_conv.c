@@ -1523,3 +1523,26 @@ TEST(perfsonar_open_server)
 	fx_free(f);
 	free(f);
 }
+
+/* Configurations the RFC forbids are refused at creation. */
+TEST(bad_config)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct srv_ops no_key = OPS;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_OPEN, NULL, NULL);
+	f->scfg.count = 1536; /* not a power of 2 (RFC 4656 3.1) */
+	CHECK(!srv_new(&f->scfg, &OPS, f, f->now));
+	f->scfg.count = 512; /* below 1024 */
+	CHECK(!srv_new(&f->scfg, &OPS, f, f->now));
+	f->scfg.count = 1024;
+	f->scfg.modes = XW_MODE_INDIV_SESS; /* no security mode */
+	CHECK(!srv_new(&f->scfg, &OPS, f, f->now));
+	f->scfg.modes = XW_MODE_AUTH; /* secure modes need a key lookup */
+	no_key.key_lookup = NULL;
+	CHECK(!srv_new(&f->scfg, &no_key, f, f->now));
+	f->ccfg.modes = 0;
+	CHECK(!cli_new(&f->ccfg));
+	free(f);
+}
