@@ -16,7 +16,7 @@
 
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01 (Unix epoch). */
 #define XW_NTP_UNIX_OFFSET 2208988800ULL
-#define XW_NSEC_PER_SEC 1000000000ULL
+#define XW_NSEC_PER_SEC	   1000000000ULL
 
 /*
  * Unix time in nanoseconds -> NTP 64-bit timestamp.  The fraction is
@@ -58,22 +58,22 @@ XW_INLINE __u64 xw_ntp_to_ns(__u64 ntp)
  */
 XW_INLINE __u16 xw_errest_encode(__u64 err_ns, int synced)
 {
+	__u64 sec = err_ns / XW_NSEC_PER_SEC;
+	__u64 rem = err_ns - sec * XW_NSEC_PER_SEC;
 	__u64 units;
 	__u32 scale = 0;
 	int i;
 
-	/* saturate at ~4.29 s so that err_ns << 32 cannot overflow */
-	if (err_ns > 0xffffffffULL)
-		err_ns = 0xffffffffULL;
-	/* err in units of 2^-32 s, rounded up */
-	units = (err_ns << 32) / XW_NSEC_PER_SEC + 1;
+	/* 2^31 s (68 years) keeps sec << 32 inside 64 bits */
+	if (sec > 0x7fffffffULL)
+		sec = 0x7fffffffULL;
+	/* err in units of 2^-32 s, rounded up (rem << 32 fits: rem < 2^30) */
+	units = (sec << 32) + (rem << 32) / XW_NSEC_PER_SEC + 1;
 	/* bounded loop for the verifier: at most 63 shifts */
 	for (i = 0; i < 63 && units > 0xff; i++) {
 		units = (units + 1) >> 1;
 		scale++;
 	}
-	if (units == 0)
-		units = 1;
 	return (synced ? XW_ERREST_S : 0) | (__u16)((scale & 0x3f) << 8) | (__u16)units;
 }
 
@@ -82,16 +82,18 @@ XW_INLINE __u64 xw_errest_to_ns(__u16 ee)
 {
 	__u64 mult = ee & 0xff;
 	__u32 scale = (ee >> 8) & 0x3f;
+	__u64 ns = mult * XW_NSEC_PER_SEC; /* < 2^38 */
 
 	if (!mult)
 		return 0;
-	/* mult * 2^scale * 1e9 / 2^32 */
-	if (scale >= 32) {
-		if (scale - 32 >= 24)
-			return ~0ULL;
-		return (mult * XW_NSEC_PER_SEC) << (scale - 32);
-	}
-	return ((mult * XW_NSEC_PER_SEC) << scale) >> 32;
+	/* ns * 2^scale / 2^32, without letting the product pass 2^64 */
+	if (scale <= 24)
+		return (ns << scale) >> 32;
+	if (scale <= 32)
+		return ns >> (32 - scale);
+	if (scale - 32 >= 26)
+		return ~0ULL;
+	return ns << (scale - 32);
 }
 
 XW_INLINE int xw_errest_synced(__u16 ee)

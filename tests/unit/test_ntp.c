@@ -35,7 +35,8 @@ TEST(errest_never_below_error_and_multiplier_nonzero)
 {
 	__u64 e;
 
-	for (e = 0; e < 4000000000ULL; e = e * 3 + 1) {
+	/* up to 1000 s: an unsynchronized clock's maxerror is 16 s by default */
+	for (e = 0; e < 1000000000000ULL; e = e * 3 + 1) {
 		__u16 ee = xw_errest_encode(e, 0);
 
 		CHECK((ee & 0xff) != 0);
@@ -53,4 +54,22 @@ TEST(errest_s_bit)
 	/* perfSONAR's unsynchronized 0x0001: 1 * 2^-32 s, rounds to 0 ns but is valid */
 	CHECK(!xw_errest_synced(0x0001));
 	CHECK_EQ(xw_errest_to_ns(0x0000), 0);
+}
+
+TEST(errest_decodes_every_scale_without_overflow)
+{
+	/* Scale 27-31 once overflowed: 0x1b8a is 138 * 2^-5 s = 4.3125 s */
+	CHECK_EQ(xw_errest_to_ns(0x1b8a), 4312500000ULL);
+	CHECK_EQ(xw_errest_to_ns(0x1f01), 500000000ULL);   /* 2^-1 s */
+	CHECK_EQ(xw_errest_to_ns(0x2001), 1000000000ULL);  /* 2^0 s */
+	CHECK_EQ(xw_errest_to_ns(0x2402), 32000000000ULL); /* 2 * 2^4 s */
+	CHECK_EQ(xw_errest_to_ns(0x3fff), ~0ULL);	   /* saturates */
+}
+
+TEST(errest_sixteen_seconds_is_not_capped)
+{
+	__u16 ee = xw_errest_encode(16000000000ULL, 0);
+
+	CHECK(xw_errest_to_ns(ee) >= 16000000000ULL);
+	CHECK(xw_errest_to_ns(ee) < 16300000000ULL);
 }
