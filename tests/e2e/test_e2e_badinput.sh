@@ -41,7 +41,7 @@ PY
 
 # server_logged REGEX: xwampd wrote a line matching REGEX
 server_logged() {
-	grep -Eq "$1" "$XW_TMP/xwampd.log" || {
+	grep -Eiq "$1" "$XW_TMP/xwampd.log" || {
 		xw_log "no xwampd log line matching /$1/"
 		return 1
 	}
@@ -85,7 +85,7 @@ garbage_on_control_port() {
 stalled_client() {
 	start_with_good_session || return 1
 	in_c python3 "$PEER" stall $XW_S4 2 192.0.2.12 || return 1
-	server_logged "192\.0\.2\.12.*(timeout|timed out|stall)" || return 1
+	server_logged "192\.0\.2\.12.*(timeout|timed out|stall|Set-Up-Response within)" || return 1
 	good_session_completed
 }
 
