@@ -2,25 +2,147 @@
 /*
  * The contract between the XDP program and xwampd: every struct either side
  * reads from a map is defined here once, with explicit padding and size
- * asserts (ARCHITECTURE.md decision 6).
+ * asserts (ARCHITECTURE.md decision 6).  Maps (bpf/xwamp.bpf.c, reached as
+ * skel->maps.NAME; pinned under /sys/fs/bpf/xwamp/NAME by xwampd):
+ *
+ *   sessions  ARRAY, 65536 x struct xw_sess, key = the reflector's local UDP
+ *             port (host order, __u32).  xwampd is the only writer.
+ *   stats     PERCPU_ARRAY, XW_STAT_MAX x __u64, key = enum xw_stat.  Every
+ *             frame the program sees increments exactly one slot, so the sum
+ *             over all slots is the number of frames.
+ *   clock     ARRAY, 1 x struct xw_bpf_clock: the UTC offset and Error Estimate
+ *             xwampd keeps fresh.
+ *
+ * Why an array indexed by port: the Server picks the reflector's port in
+ * Accept-Session (RFC 5357 3.5), so xwampd can keep one session per local
+ * port, and an array lookup is an inlined bounds check plus an add, where a
+ * hash lookup costs ~40 ns here: too much for the 2.5x budget against a
+ * MAC-swap program.  The full 5-tuple is then checked against the value.
+ *
+ * Writing a session (xwampd): fill the whole value with state DISARMED at
+ * Accept-Session (one bpf_map_update_elem), set state ARMED at
+ * Start-Sessions / Start-N-Sessions, DISARMED at Stop (REFWAIT over: write
+ * zeroes).  Updating a live array element is a memcpy, not atomic: change
+ * only `state` of an armed entry (a one-octet store through an mmap()ed map,
+ * or disarm, rewrite, re-arm), never the tuple under traffic.  A new session
+ * on the port starts with next_seq = 0.
  */
 #ifndef XWAMP_BPF_SHARED_H
 #define XWAMP_BPF_SHARED_H
 
+#include "xwamp/reflect.h"
 #include "xwamp/types.h"
 
-/* Global counters, one slot per reason, per CPU (map "stats"). */
+/*
+ * Global outcome counters, one slot per reason (map "stats").  One slot per
+ * frame.  PASS_* frames go to the kernel untouched; DROP_* are TWAMP-Test
+ * packets of an armed session that the reflector must not answer.
+ */
 enum xw_stat {
-	XW_STAT_RX = 0,	     /* frames the program saw */
-	XW_STAT_PASS,	     /* handed to the kernel untouched */
-	XW_STAT_NOT_UDP,     /* not IPv4/IPv6 UDP */
-	XW_STAT_TRUNCATED,   /* a header ran past the end of the frame */
+	XW_STAT_REFLECTED = 0, /* answered with XDP_TX */
+	XW_STAT_PASS_NOT_IP,   /* not IPv4/IPv6 (ARP, LLDP, 3 VLAN tags, ...) */
+	XW_STAT_PASS_NOT_UDP,  /* not UDP (incl. IPv6 extension headers) */
+	XW_STAT_PASS_FRAG,     /* an IPv4 fragment */
+	XW_STAT_PASS_TRUNC,    /* a header runs past the end of the frame */
+	XW_STAT_PASS_BADLEN,   /* IP header/total length or UDP length inconsistent */
+	XW_STAT_PASS_NO_SESS,  /* UDP to a port without a session */
+	XW_STAT_PASS_DISARMED, /* session not (yet / any more) armed */
+	XW_STAT_PASS_TUPLE,    /* session port, but other addresses/port/family */
+	XW_STAT_PASS_MODE,     /* session not reflected here (authenticated: later AF_XDP) */
+	XW_STAT_PASS_NOROOM,   /* sender packet too short and the frame cannot grow */
+	XW_STAT_DROP_TRUNC,    /* TWAMP: shorter than header + reflect octets */
+	XW_STAT_DROP_LEN,      /* TWAMP: not the session's sender packet length */
+	XW_STAT_DROP_MULT0,    /* TWAMP: sender Error Estimate Multiplier 0 */
 	XW_STAT_MAX,
 };
 
-/* Runtime configuration, set in .rodata before load. */
+/* struct xw_sess.state */
+enum xw_sess_state {
+	XW_SESS_FREE = 0,     /* no session (all-zero entry) */
+	XW_SESS_DISARMED = 1, /* accepted, not started, or stopped */
+	XW_SESS_ARMED = 2,    /* started: reflect */
+};
+
+/* struct xw_sess.mode */
+enum xw_sess_mode {
+	XW_SESS_UNAUTH = 0,	   /* unauthenticated / mixed mode: reflect in XDP */
+	XW_SESS_AUTH_REDIRECT = 1, /* authenticated/encrypted: AF_XDP (not yet) -> PASS */
+};
+
+/* struct xw_sess.flags: RFC 6038, same bits as reflect.h */
+#define XW_SESS_F_SYMMETRIC XW_REFL_F_SYMMETRIC
+#define XW_SESS_F_REFLECT   XW_REFL_F_REFLECT
+
+/* struct xw_sess.family */
+#define XW_SESS_INET  4
+#define XW_SESS_INET6 6
+
+/* Per-session drop counters (struct xw_sess.drops[]) */
+enum xw_sess_drop {
+	XW_SESS_DROP_TRUNC = 0,
+	XW_SESS_DROP_LEN,
+	XW_SESS_DROP_MULT0,
+	XW_SESS_DROP_MAX = 4, /* array size, one spare */
+};
+
+/*
+ * One session, at index = reflector's UDP port.  Addresses in network
+ * order; IPv4 in the first 4 octets, the rest zero.
+ *
+ * next_seq is the reflector's next Sequence Number (RFC 5357 4.2.1).  It is
+ * one shared counter incremented with an atomic fetch-and-add, not per-CPU:
+ * numbers must be unique and consecutive per session whichever CPU (RX
+ * queue) a packet arrives on, and a per-CPU counter would hand out
+ * duplicates.  The uncontended atomic costs a few ns; a session's packets
+ * normally hash to one queue anyway.  It also counts the reflected packets.
+ * The other counters are atomic adds too (rare paths).
+ */
+struct xw_sess {
+	__u8 state;	    /* enum xw_sess_state */
+	__u8 mode;	    /* enum xw_sess_mode */
+	__u8 flags;	    /* XW_SESS_F_* */
+	__u8 family;	    /* XW_SESS_INET / XW_SESS_INET6 */
+	__u8 dscp;	    /* DSCP of the replies (0..63), from the Type-P Descriptor */
+	__u8 pad0;	    /* zero */
+	__u16 reflect_len;  /* RFC 6038 Length of padding to reflect */
+	__be16 sender_port; /* Session-Sender's UDP port */
+	__be16 refl_port;   /* our UDP port (== the index, network order) */
+	__u32 expect_len;   /* sender packet (UDP payload) length; 0: any */
+	__u8 sender_addr[16];
+	__u8 refl_addr[16];
+	__u64 next_seq;		       /* atomic, see above */
+	__u64 passed;		       /* frames of this tuple passed (disarmed, mode) */
+	__u64 drops[XW_SESS_DROP_MAX]; /* enum xw_sess_drop */
+};
+_Static_assert(sizeof(struct xw_sess) == 96, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, sender_port) == 8, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, expect_len) == 12, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, sender_addr) == 16, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, refl_addr) == 32, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, next_seq) == 48, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, drops) == 64, "xw_sess layout");
+
+#define XW_SESS_MAX_ENTRIES 65536
+
+/*
+ * Clock (map "clock", one entry).  Replies are stamped with
+ * bpf_ktime_get_tai_ns() + utc_offset_ns, i.e. xwampd writes the negated
+ * TAI-UTC offset in ns (-37e9 today; adjtimex's tai field), and errest is
+ * xw_errest_encode() of the kernel clock state (ntp.h).  A reader can see
+ * one field updated and not the other for a moment: both change rarely and
+ * by little.
+ */
+struct xw_bpf_clock {
+	__s64 utc_offset_ns;
+	__u16 errest;
+	__u8 pad[6]; /* zero */
+};
+_Static_assert(sizeof(struct xw_bpf_clock) == 16, "xw_bpf_clock layout");
+
+/* Runtime configuration, set in .rodata before load (skel->rodata->xw_cfg). */
+#define XW_CFG_L3 0x1 /* frames start at the IP header (TUN: ipsec0) */
 struct xw_bpf_config {
-	__u32 flags;
+	__u32 flags; /* XW_CFG_* */
 	__u32 pad;
 };
 _Static_assert(sizeof(struct xw_bpf_config) == 8, "xw_bpf_config layout");

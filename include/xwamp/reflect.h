@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The unauthenticated TWAMP-Test reflect transform (RFC 5357 4.2, 4.2.1;
+ * RFC 6038 5.2), in place on the UDP payload, as ONE inline function that
+ * the XDP program, a tc program and userspace tests all call
+ * (ARCHITECTURE.md decision 5).  No libc, no division, bounded loops, and
+ * every access past the first 41 octets is checked against `end`, so the
+ * BPF verifier accepts it as it is.
+ *
+ * Session-Sender packet (RFC 4656 4.1.2), Session-Reflector packet (RFC
+ * 5357 4.2.1), offsets in octets:
+ *
+ *   sender:     0 seq | 4 timestamp | 12 error estimate | 14 padding
+ *               (RFC 6038 5.1.4 Symmetrical Size: 14 MBZ(27) | 41 padding)
+ *   reflector:  0 seq | 4 timestamp (T3) | 12 error estimate | 14 MBZ(2)
+ *               | 16 receive timestamp (T2) | 24 sender seq
+ *               | 28 sender timestamp | 36 sender error estimate | 38 MBZ(2)
+ *               | 40 sender TTL | 41 padding
+ *
+ * Length (RFC 5357 4.2.1, RFC 6038 5.1.3, 5.2.1, 5.2.2): the reflector's
+ * packet is max(sender length, 41 + octets to reflect).  A sender that
+ * padded at least 27 (+ reflect length) octets gets a packet of its own
+ * length back; a shorter one gets the minimum, so the caller must have room
+ * for XW_REFL_OUT_LEN() octets (XDP: bpf_xdp_adjust_tail() first).
+ *
+ * Padding: the sender's padding is re-used with its highest-numbered octets
+ * discarded (RFC 5357 4.2.1 SHOULD), so that the RFC 6038 octets to be
+ * reflected open the reflector's padding.  Without Symmetrical Size this
+ * moves the padding from offset 14 to 41 (a copy of len - 41 octets, done
+ * backwards in 8-octet steps because the ranges overlap); with Symmetrical
+ * Size it already sits at 41 and nothing moves.  This is exactly what
+ * control/testpkt.c xw_tp_reflect_open() does; tests/bpf/test_xdp_reflect.c
+ * checks the two agree byte for byte.
+ */
+#ifndef XWAMP_REFLECT_H
+#define XWAMP_REFLECT_H
+
+#include "xwamp/types.h"
+#include "xwamp/wire.h"
+
+/* Sizes (RFC 4656 4.1.2, RFC 5357 4.2.1, RFC 6038 5.1.4). */
+#define XW_REFL_SENDER_HDR 14
+#define XW_REFL_HDR	   41
+#define XW_REFL_SYM_MBZ	   27
+
+/* Session flags (also the session table's, see bpf_shared.h). */
+#define XW_REFL_F_SYMMETRIC 0x01 /* RFC 6038 Symmetrical Size */
+#define XW_REFL_F_REFLECT   0x02 /* RFC 6038 Reflect Octets: reflect_len is used */
+
+/*
+ * Errors: negative errno values, the same numbers that control/testpkt.h
+ * uses (the kernel ABI values; vmlinux.h has no errno.h), so that both
+ * reflectors can be compared and counted alike.
+ */
+#define XW_REFL_E_TRUNC (-61) /* -ENODATA: shorter than header (+ octets to reflect) */
+#define XW_REFL_E_LEN	(-90) /* -EMSGSIZE: not the session's sender length */
+#define XW_REFL_E_MULT0 (-71) /* -EPROTO: Error Estimate Multiplier 0 (RFC 4656 4.1.2) */
+#define XW_REFL_E_NOSPC (-28) /* -ENOSPC: no room for the reflector's packet */
+
+/*
+ * Longest padding move.  An XDP buffer is at most a page, so 4096 bounds
+ * the loop the verifier walks; userspace may reflect any UDP payload.
+ */
+#if defined(__bpf__)
+#define XW_REFL_MAX_MOVE 4096
+#else
+#define XW_REFL_MAX_MOVE 65536
+#endif
+
+/*
+ * One 8-octet step of the padding move.  BPF: one unaligned 64-bit load and
+ * store (the JITs of x86 and arm64 allow them on packet data; clang would
+ * otherwise split a memcpy of unknown alignment into 16 byte accesses).
+ * Userspace: memcpy, which the compiler turns into the same.
+ */
+#if defined(__bpf__)
+typedef __u64 __attribute__((may_alias)) xw_refl_u64;
+#define XW_REFL_COPY8(dst, src) (*(xw_refl_u64 *)(dst) = *(const xw_refl_u64 *)(src))
+#else
+#define XW_REFL_COPY8(dst, src) __builtin_memcpy((dst), (src), 8)
+#endif
+
+/* Hides a value from the optimizer (so that a no-op mask stays). */
+#define XW_REFL_OPAQUE(x) __asm__ volatile("" : "+r"(x))
+
+/* Length of the reflector's answer to a sender packet of len octets. */
+#define XW_REFL_OUT_LEN(len, reflect_len) \
+	((len) > XW_REFL_HDR + (reflect_len) ? (len) : XW_REFL_HDR + (reflect_len))
+
+/* What the reflector puts in besides the sender's fields. */
+struct xw_refl_args {
+	__u64 rx_ts;	   /* T2, NTP 64-bit (ntp.h) */
+	__u64 tx_ts;	   /* T3, NTP 64-bit */
+	__u64 *next_seq;   /* the session's reflector sequence counter (see below) */
+	__u32 expect_len;  /* the session's sender packet length; 0: any */
+	__u16 errest;	   /* Error Estimate of T2 and T3 (RFC 5357 4.2.1) */
+	__u16 reflect_len; /* RFC 6038 Length of padding to reflect */
+	__u8 sender_ttl;   /* TTL / Hop Limit of the received IP header */
+	__u8 flags;	   /* XW_REFL_F_* */
+};
+
+/*
+ * Turn the Session-Sender packet at pkt (len octets of UDP payload) into
+ * the Session-Reflector packet, in place.  Returns the reflector packet's
+ * length or a negative XW_REFL_E_* (then nothing was written and no
+ * sequence number used).
+ *
+ * Memory: the caller proves pkt + 41 <= end before the call (XDP: one
+ * bounds check on the cursor), and [pkt, end) must hold
+ * XW_REFL_OUT_LEN(len, reflect octets) octets, else XW_REFL_E_NOSPC.  The
+ * 41-octet check is repeated here so that the function is safe alone, and
+ * each access beyond it is checked against end.
+ *
+ * Sequence number: *next_seq is fetched and incremented atomically, only
+ * once the packet is known good, so numbers are unique per session across
+ * CPUs and strictly increasing, without gaps for dropped packets (RFC 5357
+ * 4.2.1: start at zero, increment by one per packet sent).  The wire field
+ * is its low 32 bits.
+ *
+ * Checks, in the order of xw_tp_reflect_open(): length >= sender header
+ * (+ 27 MBZ with Symmetrical Size) + octets to reflect, else
+ * XW_REFL_E_TRUNC; len == expect_len when expect_len != 0, else
+ * XW_REFL_E_LEN; sender Error Estimate Multiplier != 0, else
+ * XW_REFL_E_MULT0; room, else XW_REFL_E_NOSPC.
+ */
+XW_INLINE int xw_reflect_open(__u8 *pkt, const void *end, __u32 len, const struct xw_refl_args *a)
+{
+	__u32 pad_off = XW_REFL_SENDER_HDR;
+	__u32 rl = 0, out_len, n;
+	__u32 sseq;
+	__u64 sts, seq;
+	__u16 see;
+	int k;
+
+	if ((const void *)(pkt + XW_REFL_HDR) > end)
+		return XW_REFL_E_NOSPC;
+	if (a->flags & XW_REFL_F_SYMMETRIC)
+		pad_off += XW_REFL_SYM_MBZ;
+	if (a->flags & XW_REFL_F_REFLECT)
+		rl = a->reflect_len;
+	if (len < pad_off + rl)
+		return XW_REFL_E_TRUNC;
+	if (a->expect_len && len != a->expect_len)
+		return XW_REFL_E_LEN;
+	see = get_be16(pkt + 12);
+	if (!(see & 0xff))
+		return XW_REFL_E_MULT0;
+	out_len = XW_REFL_OUT_LEN(len, rl);
+	if (out_len > XW_REFL_MAX_MOVE + XW_REFL_HDR || out_len > (__u32)((const __u8 *)end - pkt))
+		return XW_REFL_E_NOSPC;
+	sseq = get_be32(pkt);
+	sts = get_be64(pkt + 4);
+
+	/*
+	 * Move the padding from 14 to 41, highest octets first.  8-octet steps
+	 * are safe on the overlapping ranges because the distance (27) is
+	 * larger than a step.  n stays below XW_REFL_MAX_MOVE, and every
+	 * destination is checked against end (it is the higher address).
+	 */
+	if (pad_off == XW_REFL_SENDER_HDR) {
+		__u32 rem;
+
+		/*
+		 * The barrier and mask change nothing (n <= XW_REFL_MAX_MOVE)
+		 * but untie n from out_len for the verifier, which would
+		 * otherwise narrow out_len at each loop exit and walk all the
+		 * code after the loop once per exit.
+		 */
+		n = out_len - XW_REFL_HDR;
+		XW_REFL_OPAQUE(n);
+		n &= 2 * XW_REFL_MAX_MOVE - 1;
+		rem = n & 7;
+		for (k = 0; k < XW_REFL_MAX_MOVE / 8 && n >= rem + 8; k++) {
+			__u8 *d;
+
+			n -= 8;
+			d = pkt + (n & (XW_REFL_MAX_MOVE - 1));
+			if ((const void *)(d + XW_REFL_HDR + 8) > end)
+				return XW_REFL_E_NOSPC; /* for the verifier: cannot fail */
+			XW_REFL_COPY8(d + XW_REFL_HDR, d + XW_REFL_SENDER_HDR);
+		}
+		/* The lowest rem octets last: their destination is still a
+		 * source of the steps above, their source is never written. */
+		for (k = 0; k < 7 && (__u32)k < rem; k++) {
+			if ((const void *)(pkt + XW_REFL_HDR + k + 1) > end)
+				return XW_REFL_E_NOSPC; /* for the verifier: cannot fail */
+			pkt[XW_REFL_HDR + k] = pkt[XW_REFL_SENDER_HDR + k];
+		}
+	}
+
+	seq = __sync_fetch_and_add(a->next_seq, 1);
+	put_be32(pkt, (__u32)seq);
+	put_be64(pkt + 4, a->tx_ts);
+	put_be16(pkt + 12, a->errest);
+	put_be16(pkt + 14, 0); /* MBZ */
+	put_be64(pkt + 16, a->rx_ts);
+	put_be32(pkt + 24, sseq);
+	put_be64(pkt + 28, sts);
+	put_be16(pkt + 36, see);
+	put_be16(pkt + 38, 0); /* MBZ */
+	pkt[40] = a->sender_ttl;
+	return (int)out_len;
+}
+
+#endif /* XWAMP_REFLECT_H */
