@@ -18,6 +18,7 @@ need_build=(
 )
 need_test=(
 	"ip:iproute2"
+	"ping:iputils-ping"
 	"ethtool:ethtool"
 	"tshark:tshark"
 	"tcpdump:tcpdump"

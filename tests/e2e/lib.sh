@@ -87,7 +87,9 @@ xw_keyfile() {
 # Start xwampd in the server namespace; extra arguments are passed on.
 # Waits until it listens on TCP port 862.  Its log is $XW_TMP/xwampd.log.
 xw_start_server() {
-	in_s "$XWAMPD" "$@" >"$XW_TMP/xwampd.log" 2>&1 &
+	# not through in_s: a backgrounded function is a subshell, and $! must be
+	# xwampd itself (ip netns exec execs it) so that tests can signal it
+	ip netns exec "$XW_NS_S" "$XWAMPD" "$@" >"$XW_TMP/xwampd.log" 2>&1 &
 	XW_SRV_PID=$!
 	XW_PIDS="${XW_PIDS:-} $XW_SRV_PID"
 	local i
