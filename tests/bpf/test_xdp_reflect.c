@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The XDP reflector under BPF_PROG_TEST_RUN (STYLE.md 13), plus the
+ * userspace agreement of include/xwamp/reflect.h with control/testpkt.c.
+ *
+ * Each fixture: a description, the session entry, the input frame (built by
+ * tests/bpf/xdp_fixture.h with checksums from scratch, then mutated), the
+ * expected verdict and "stats" slot.  For XDP_TX the expected frame is built
+ * here field by field (not with reflect.h); the T2/T3 octets are the mask:
+ * they are taken from the output after checking T2 == T3 and that they are
+ * the clock map's time, then the IPv4 and UDP checksums of the expected
+ * frame are computed from scratch, and the whole frame must match.  PASS
+ * frames must come back untouched.  Failures print a hex diff.
+ *
+ * Needs root (BPF_PROG_TEST_RUN).  Frames shorter than 14 octets cannot be
+ * tested: the kernel refuses them for XDP test runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "t.h"
+#include "testpkt.h"
+#include "xdp_fixture.h"
+#include "xwamp.skel.h"
+#include "xwamp/ntp.h"
+#include "xwamp/reflect.h"
+
+#define UTC_OFF_NS (-37LL * 1000000000LL)
+#define ERREST	   0x8132
+
+enum { S_NONE = 0, S_ARMED, S_DISARMED, S_AUTH };
+
+struct fixture {
+	const char *desc;
+	struct fx_pkt pkt;
+	/* session at FX_DPORT */
+	int sess;
+	uint8_t flags;
+	uint16_t reflect_len;
+	uint32_t expect_len;
+	uint8_t dscp;
+	uint16_t sess_sport; /* != 0: the session expects another sender port */
+	int sess_family_other;
+	/* mutations of the built frame */
+	int cut;	 /* > 0: frame cut to this many octets */
+	int ip_len_adj;	 /* added to IPv4 total length / IPv6 payload length */
+	int udp_len_adj; /* added to the UDP length */
+	int mult0;	 /* sender Error Estimate Multiplier 0 */
+	int frag;	 /* IPv4 MF bit */
+	int proto;	 /* != 0: IP protocol / next header */
+	int ethertype;	 /* != 0: replaces the (innermost) EtherType */
+	int ihl;	 /* != 0: IPv4 IHL */
+	/* expected */
+	int verdict;
+	enum xw_stat stat;
+};
+
+static const char *const stat_names[XW_STAT_MAX] = {
+	"REFLECTED",   "PASS_NOT_IP",  "PASS_NOT_UDP",	"PASS_FRAG",  "PASS_TRUNC",
+	"PASS_BADLEN", "PASS_NO_SESS", "PASS_DISARMED", "PASS_TUPLE", "PASS_MODE",
+	"PASS_NOROOM", "DROP_TRUNC",   "DROP_LEN",	"DROP_MULT0",
+};
+
+#define V4(...)                      \
+	{                            \
+		.v6 = 0, __VA_ARGS__ \
+	}
+#define V6(...)                      \
+	{                            \
+		.v6 = 1, __VA_ARGS__ \
+	}
+#define SYM  XW_SESS_F_SYMMETRIC
+#define REFL XW_SESS_F_REFLECT
+
+static const struct fixture fixtures[] = {
+	/* reflected */
+	{"ipv4, sender padded 27: same length", V4(.paylen = 41), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, no padding: grows to 41", V4(.paylen = 14), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, 20 octets + Ethernet trailer: grows", V4(.paylen = 20, .trailer = 6), S_ARMED,
+	 .verdict = XDP_TX},
+	{"ipv4, 41 octets + Ethernet trailer kept", V4(.paylen = 41, .trailer = 3), S_ARMED,
+	 .verdict = XDP_TX},
+	{"ipv4, padding moved, even", V4(.paylen = 200), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, padding moved, odd", V4(.paylen = 201), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, padding moved, 1400", V4(.paylen = 1400), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, 42..48 octets (short moves)", V4(.paylen = 45), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, expect_len matches", V4(.paylen = 77), S_ARMED, .expect_len = 77,
+	 .verdict = XDP_TX},
+	{"ipv4, symmetrical size", V4(.paylen = 91, .symmetric = 1), S_ARMED, SYM,
+	 .verdict = XDP_TX},
+	{"ipv4, symmetrical size, odd", V4(.paylen = 93, .symmetric = 1), S_ARMED, SYM,
+	 .verdict = XDP_TX},
+	{"ipv4, symmetrical size, minimum 41", V4(.paylen = 41, .symmetric = 1), S_ARMED, SYM,
+	 .verdict = XDP_TX},
+	{"ipv4, reflect octets 10", V4(.paylen = 51), S_ARMED, REFL, 10, .verdict = XDP_TX},
+	{"ipv4, reflect octets 10, grows", V4(.paylen = 24), S_ARMED, REFL, 10, .verdict = XDP_TX},
+	{"ipv4, symmetrical + reflect octets", V4(.paylen = 57, .symmetric = 1), S_ARMED,
+	 SYM | REFL, 10, .verdict = XDP_TX},
+	{"ipv4, options 8", V4(.paylen = 60, .ipopt = 8), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, options 40", V4(.paylen = 41, .ipopt = 40), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, options 40, grows", V4(.paylen = 14, .ipopt = 40), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, 802.1Q", V4(.paylen = 41, .nvlan = 1), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, QinQ", V4(.paylen = 100, .nvlan = 2), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, QinQ, grows", V4(.paylen = 14, .nvlan = 2), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, no UDP checksum stays none", V4(.paylen = 41, .no_udp_csum = 1), S_ARMED,
+	 .verdict = XDP_TX},
+	{"ipv4, DSCP EF, ECN cleared", V4(.paylen = 41, .tos = 0x03), S_ARMED, .dscp = 46,
+	 .verdict = XDP_TX},
+	{"ipv6", V6(.paylen = 41), S_ARMED, .verdict = XDP_TX},
+	{"ipv6, grows", V6(.paylen = 14), S_ARMED, .verdict = XDP_TX},
+	{"ipv6, padding moved, odd", V6(.paylen = 333), S_ARMED, .verdict = XDP_TX},
+	{"ipv6, symmetrical + reflect octets", V6(.paylen = 99, .symmetric = 1), S_ARMED,
+	 SYM | REFL, 16, .verdict = XDP_TX},
+	{"ipv6, 802.1Q, DSCP 10, flow label kept", V6(.paylen = 64, .nvlan = 1, .tos = 0xff),
+	 S_ARMED, .dscp = 10, .verdict = XDP_TX},
+	{"ipv6, QinQ", V6(.paylen = 41, .nvlan = 2), S_ARMED, .verdict = XDP_TX},
+	/* not ours: passed untouched */
+	{"no session on the port", V4(.paylen = 41), S_NONE, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NO_SESS},
+	{"other port", V4(.paylen = 41, .dport = FX_DPORT + 1), S_ARMED, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NO_SESS},
+	{"disarmed session", V4(.paylen = 41), S_DISARMED, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_DISARMED},
+	{"authenticated session (AF_XDP later)", V4(.paylen = 41), S_AUTH, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_MODE},
+	{"wrong sender port", V4(.paylen = 41), S_ARMED, .sess_sport = 40001, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_TUPLE},
+	{"ipv4 frame, ipv6 session", V4(.paylen = 41), S_ARMED, .sess_family_other = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_TUPLE},
+	{"ipv6 frame, ipv4 session", V6(.paylen = 41), S_ARMED, .sess_family_other = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_TUPLE},
+	{"TCP", V4(.paylen = 41), S_ARMED, .proto = 6, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NOT_UDP},
+	{"ipv6 hop-by-hop header", V6(.paylen = 41), S_ARMED, .proto = 0, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NOT_UDP, .ethertype = 0},
+	{"ARP", V4(.paylen = 41), S_ARMED, .ethertype = 0x0806, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NOT_IP},
+	{"three VLAN tags", V4(.paylen = 41, .nvlan = 2), S_ARMED, .ethertype = 0x8100,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_NOT_IP},
+	{"ipv4 fragment", V4(.paylen = 41), S_ARMED, .frag = 1, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_FRAG},
+	{"ipv4 IHL 4", V4(.paylen = 41), S_ARMED, .ihl = 4, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_BADLEN},
+	{"ipv4 IHL 15 past the frame", V4(.paylen = 20), S_ARMED, .ihl = 15, .cut = 14 + 40,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_TRUNC},
+	{"ipv4 total length > frame", V4(.paylen = 41), S_ARMED, .ip_len_adj = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"ipv4 total length < UDP length", V4(.paylen = 41), S_ARMED, .ip_len_adj = -1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"ipv4 total length < headers", V4(.paylen = 41), S_ARMED, .ip_len_adj = -50,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"UDP length > IP payload", V4(.paylen = 41), S_ARMED, .udp_len_adj = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"UDP length 7", V4(.paylen = 41), S_ARMED, .udp_len_adj = -42, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_BADLEN},
+	{"ipv6 payload length > frame", V6(.paylen = 41), S_ARMED, .ip_len_adj = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"ipv6 payload length 0 (jumbo)", V6(.paylen = 41), S_ARMED, .ip_len_adj = -49,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	{"ipv6 UDP length > payload", V6(.paylen = 41), S_ARMED, .udp_len_adj = 2,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_BADLEN},
+	/* armed session, but not a valid TWAMP-Test packet: dropped */
+	{"TWAMP shorter than 14", V4(.paylen = 10), S_ARMED, .verdict = XDP_DROP,
+	 .stat = XW_STAT_DROP_TRUNC},
+	{"symmetrical size, shorter than 41", V4(.paylen = 40, .symmetric = 1), S_ARMED, SYM,
+	 .verdict = XDP_DROP, .stat = XW_STAT_DROP_TRUNC},
+	{"reflect octets missing", V4(.paylen = 20), S_ARMED, REFL, 10, .verdict = XDP_DROP,
+	 .stat = XW_STAT_DROP_TRUNC},
+	{"not the session's length", V4(.paylen = 78), S_ARMED, .expect_len = 77,
+	 .verdict = XDP_DROP, .stat = XW_STAT_DROP_LEN},
+	{"Error Estimate Multiplier 0", V4(.paylen = 41), S_ARMED, .mult0 = 1, .verdict = XDP_DROP,
+	 .stat = XW_STAT_DROP_MULT0},
+	{"ipv6, Multiplier 0", V6(.paylen = 41), S_ARMED, .mult0 = 1, .verdict = XDP_DROP,
+	 .stat = XW_STAT_DROP_MULT0},
+};
+
+/* Same as above on a TUN-like device: frames start at the IP header. */
+static const struct fixture fixtures_l3[] = {
+	{"L3 ipv4", V4(.l3 = 1, .paylen = 41), S_ARMED, .verdict = XDP_TX},
+	{"L3 ipv4, grows", V4(.l3 = 1, .paylen = 14), S_ARMED, .verdict = XDP_TX},
+	{"L3 ipv4, options, moved", V4(.l3 = 1, .paylen = 99, .ipopt = 12), S_ARMED,
+	 .verdict = XDP_TX},
+	{"L3 ipv6, symmetrical", V6(.l3 = 1, .paylen = 60, .symmetric = 1), S_ARMED, SYM,
+	 .verdict = XDP_TX},
+	{"L3 no session", V6(.l3 = 1, .paylen = 41), S_NONE, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NO_SESS},
+	{"L3 version 5", V4(.l3 = 1, .paylen = 41), S_ARMED, .ihl = -1, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_NOT_IP},
+};
+
+/* --- the program ------------------------------------------------------------------ */
+
+struct env {
+	struct xwamp *skel;
+	int prog, sessions, stats, clock;
+	int ncpu;
+};
+
+static int env_open(struct env *e, int l3)
+{
+	struct xw_bpf_clock c = {.utc_offset_ns = UTC_OFF_NS, .errest = ERREST};
+	__u32 zero = 0;
+
+	memset(e, 0, sizeof(*e));
+	e->skel = xwamp__open();
+	if (!e->skel)
+		return -errno;
+	e->skel->rodata->xw_cfg.flags = l3 ? XW_CFG_L3 : 0;
+	if (xwamp__load(e->skel)) {
+		xwamp__destroy(e->skel);
+		return -EINVAL;
+	}
+	e->prog = bpf_program__fd(e->skel->progs.xdp_xwamp);
+	e->sessions = bpf_map__fd(e->skel->maps.sessions);
+	e->stats = bpf_map__fd(e->skel->maps.stats);
+	e->clock = bpf_map__fd(e->skel->maps.clock);
+	e->ncpu = libbpf_num_possible_cpus();
+	return bpf_map_update_elem(e->clock, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+static void stats_read(const struct env *e, __u64 *out)
+{
+	__u64 v[1024];
+	__u32 i;
+	int c;
+
+	for (i = 0; i < XW_STAT_MAX; i++) {
+		out[i] = 0;
+		memset(v, 0, sizeof(v));
+		if (bpf_map_lookup_elem(e->stats, &i, v))
+			continue;
+		for (c = 0; c < e->ncpu && c < 1024; c++)
+			out[i] += v[c];
+	}
+}
+
+/* Hex dump of the differing 16-octet lines, got vs want, '^' under each difference. */
+static void print_diff(const char *what, const uint8_t *got, size_t glen, const uint8_t *want,
+		       size_t wlen)
+{
+	size_t n = glen > wlen ? glen : wlen, off, i;
+
+	fprintf(stderr, "  %s: got %zu octets, want %zu\n", what, glen, wlen);
+	for (off = 0; off < n; off += 16) {
+		int differ = 0;
+
+		for (i = off; i < off + 16 && i < n; i++)
+			differ |= i >= glen || i >= wlen || got[i] != want[i];
+		if (!differ)
+			continue;
+		fprintf(stderr, "  %04zx got ", off);
+		for (i = off; i < off + 16 && i < n; i++)
+			fprintf(stderr, i < glen ? "%02x " : "-- ", i < glen ? got[i] : 0);
+		fprintf(stderr, "\n       want ");
+		for (i = off; i < off + 16 && i < n; i++)
+			fprintf(stderr, i < wlen ? "%02x " : "-- ", i < wlen ? want[i] : 0);
+		fprintf(stderr, "\n            ");
+		for (i = off; i < off + 16 && i < n; i++)
+			fprintf(stderr, "%s",
+				i >= glen || i >= wlen || got[i] != want[i] ? "^^ " : "   ");
+		fprintf(stderr, "\n");
+	}
+}
+
+/* Build and mutate the input frame of a fixture. */
+static size_t fixture_frame(const struct fixture *fx, uint8_t *f, struct fx_off *o)
+{
+	size_t n = fx_build(&fx->pkt, f, o);
+	uint8_t *ip = f + o->l3, *udp = f + o->l4;
+
+	if (fx->mult0)
+		f[o->pay + 13] = 0;
+	if (fx->mult0 && (!fx->pkt.no_udp_csum || fx->pkt.v6))
+		put_be16(udp + 6, fx_udp_csum(fx->pkt.v6, ip, udp, 8 + fx->pkt.paylen));
+	if (fx->udp_len_adj)
+		put_be16(udp + 4, (uint16_t)(get_be16(udp + 4) + fx->udp_len_adj));
+	if (fx->ip_len_adj)
+		put_be16(ip + (fx->pkt.v6 ? 4 : 2),
+			 (uint16_t)(get_be16(ip + (fx->pkt.v6 ? 4 : 2)) + fx->ip_len_adj));
+	if (fx->proto || (fx->pkt.v6 && fx->stat == XW_STAT_PASS_NOT_UDP))
+		ip[fx->pkt.v6 ? 6 : 9] = (uint8_t)fx->proto;
+	if (fx->frag)
+		ip[6] |= 0x20;
+	if (fx->ihl > 0)
+		ip[0] = (uint8_t)(0x40 | fx->ihl);
+	if (fx->ihl < 0)
+		ip[0] = 0x55;
+	if (fx->ethertype)
+		put_be16(f + o->l3 - 2, (uint16_t)fx->ethertype);
+	if (!fx->pkt.v6)
+		put_be16(ip + 10,
+			 fx_ip4_csum(ip, (size_t)(ip[0] & 0xf) * 4 > 20 &&
+							 (ip[0] & 0xf) * 4 <= 20 + fx->pkt.ipopt
+						 ? (size_t)(ip[0] & 0xf) * 4
+						 : 20));
+	if (fx->cut > 0 && (size_t)fx->cut < n)
+		n = (size_t)fx->cut;
+	return n;
+}
+
+/*
+ * The expected reflected frame, built field by field from the input.  T2/T3
+ * come from got (the mask); checksums from scratch.
+ */
+static size_t expect_tx(const struct fixture *fx, const uint8_t *in, const struct fx_off *o,
+			const uint8_t *got, __u32 seq, uint8_t *w)
+{
+	uint32_t len = fx->pkt.paylen, rl = (fx->flags & REFL) ? fx->reflect_len : 0;
+	uint32_t out = len > 41 + rl ? len : 41 + rl;
+	uint32_t pad_off = fx->pkt.symmetric ? 41 : 14;
+	size_t n = out > len ? o->pay + out : o->len;
+	const uint8_t *s = in + o->pay;
+	uint8_t *ip = w + o->l3, *udp = w + o->l4, *p = w + o->pay, tc = (uint8_t)(fx->dscp << 2);
+
+	memset(w, 0, n);
+	memcpy(w, in, o->len < n ? o->len : n);
+	if (!fx->pkt.l3) {
+		memcpy(w, fx_mac_src, 6);
+		memcpy(w + 6, fx_mac_dst, 6);
+	}
+	if (!fx->pkt.v6) {
+		memcpy(ip + 12, fx_ip4_ref, 4);
+		memcpy(ip + 16, fx_ip4_snd, 4);
+		ip[1] = tc;
+		ip[8] = 255;
+		put_be16(ip + 2, (uint16_t)(o->pay - o->l3 + out));
+	} else {
+		memcpy(ip + 8, fx_ip6_ref, 16);
+		memcpy(ip + 24, fx_ip6_snd, 16);
+		ip[0] = (uint8_t)(0x60 | tc >> 4);
+		ip[1] = (uint8_t)((tc << 4) | (ip[1] & 0x0f));
+		ip[7] = 255;
+		put_be16(ip + 4, (uint16_t)(8 + out));
+	}
+	put_be16(udp, fx->pkt.dport ? fx->pkt.dport : FX_DPORT);
+	put_be16(udp + 2, FX_SPORT);
+	put_be16(udp + 4, (uint16_t)(8 + out));
+
+	/* RFC 5357 4.2.1 layout; padding: the sender's from pad_off, highest octets dropped */
+	memmove(p + 41, s + pad_off, out - 41);
+	put_be32(p, seq);
+	memcpy(p + 4, got + o->pay + 4, 8); /* T3: mask */
+	put_be16(p + 12, ERREST);
+	put_be16(p + 14, 0);
+	memcpy(p + 16, got + o->pay + 16, 8); /* T2: mask */
+	put_be32(p + 24, 7);
+	put_be64(p + 28, 0xE123456789ABCDEFULL);
+	memcpy(p + 36, s + 12, 2);
+	put_be16(p + 38, 0);
+	p[40] = FX_TTL;
+
+	if (!fx->pkt.v6)
+		put_be16(ip + 10, fx_ip4_csum(ip, (size_t)(ip[0] & 0xf) * 4));
+	if (fx->pkt.no_udp_csum && !fx->pkt.v6)
+		put_be16(udp + 6, 0);
+	else
+		put_be16(udp + 6, fx_udp_csum(fx->pkt.v6, ip, udp, 8 + out));
+	return n;
+}
+
+static int tai_near(__u64 ntp)
+{
+	struct timespec ts;
+	__u64 now, t = xw_ntp_to_ns(ntp);
+	long long d;
+
+	clock_gettime(CLOCK_TAI, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec + (__u64)UTC_OFF_NS;
+	d = (long long)(now - t);
+	return d >= 0 && d < 2000000000LL;
+}
+
+/* Run one fixture; returns 0 or prints why and returns -1. */
+static int run_fixture(const struct env *e, const struct fixture *fx)
+{
+	static uint8_t in[4096], out[4096], want[4096];
+	__u64 before[XW_STAT_MAX], after[XW_STAT_MAX];
+	struct xw_sess s, got_s;
+	struct fx_off o;
+	__u32 key = FX_DPORT, i;
+	size_t inlen, wlen;
+	int bad = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	memset(&s, 0, sizeof(s));
+	if (fx->sess != S_NONE) {
+		int v6 = fx->sess_family_other ? !fx->pkt.v6 : fx->pkt.v6;
+
+		fx_session(&s, v6, fx->flags, fx->reflect_len, fx->expect_len, fx->dscp);
+		if (fx->sess == S_DISARMED)
+			s.state = XW_SESS_DISARMED;
+		if (fx->sess == S_AUTH)
+			s.mode = XW_SESS_AUTH_REDIRECT;
+		if (fx->sess_sport)
+			s.sender_port = htons(fx->sess_sport);
+	}
+	if (bpf_map_update_elem(e->sessions, &key, &s, BPF_ANY)) {
+		fprintf(stderr, "  %s: session update: %s\n", fx->desc, strerror(errno));
+		return -1;
+	}
+	inlen = fixture_frame(fx, in, &o);
+	memset(out, 0, sizeof(out));
+	opts.data_in = in;
+	opts.data_size_in = (__u32)inlen;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.repeat = 1;
+	stats_read(e, before);
+	if (bpf_prog_test_run_opts(e->prog, &opts)) {
+		fprintf(stderr, "  %s: test run: %s\n", fx->desc, strerror(errno));
+		return -1;
+	}
+	stats_read(e, after);
+
+	if ((int)opts.retval != fx->verdict) {
+		fprintf(stderr, "  %s: verdict %u, want %d\n", fx->desc, opts.retval, fx->verdict);
+		bad = 1;
+	}
+	for (i = 0; i < XW_STAT_MAX; i++) {
+		__u64 want_d = i == (fx->verdict == XDP_TX ? XW_STAT_REFLECTED : fx->stat);
+
+		if (after[i] - before[i] != want_d) {
+			fprintf(stderr, "  %s: stats[%s] +%llu, want +%llu\n", fx->desc,
+				stat_names[i], (unsigned long long)(after[i] - before[i]),
+				(unsigned long long)want_d);
+			bad = 1;
+		}
+	}
+	bpf_map_lookup_elem(e->sessions, &key, &got_s);
+	if (fx->verdict == XDP_TX) {
+		const uint8_t *p = out + o.pay;
+
+		if (got_s.next_seq != 1) {
+			fprintf(stderr, "  %s: next_seq %llu, want 1\n", fx->desc,
+				(unsigned long long)got_s.next_seq);
+			bad = 1;
+		}
+		if (memcmp(p + 4, p + 16, 8) || !tai_near(get_be64(p + 4))) {
+			fprintf(stderr, "  %s: T2/T3 not the clock map's time\n", fx->desc);
+			bad = 1;
+		}
+		wlen = expect_tx(fx, in, &o, out, 0, want);
+		if (opts.data_size_out != wlen || memcmp(out, want, wlen)) {
+			fprintf(stderr, "  %s: frame differs\n", fx->desc);
+			print_diff("frame", out, opts.data_size_out, want, wlen);
+			bad = 1;
+		}
+	} else if (fx->verdict == XDP_PASS) {
+		if (opts.data_size_out != inlen || memcmp(out, in, inlen)) {
+			fprintf(stderr, "  %s: passed frame was modified\n", fx->desc);
+			print_diff("frame", out, opts.data_size_out, in, inlen);
+			bad = 1;
+		}
+		if (got_s.next_seq) {
+			fprintf(stderr, "  %s: sequence number used\n", fx->desc);
+			bad = 1;
+		}
+	} else {
+		__u64 d = 0;
+
+		for (i = 0; i < XW_SESS_DROP_MAX; i++)
+			d += got_s.drops[i];
+		if (got_s.next_seq || d != 1 ||
+		    got_s.drops[fx->stat - XW_STAT_DROP_TRUNC + XW_SESS_DROP_TRUNC] != 1) {
+			fprintf(stderr, "  %s: session counters: next_seq %llu, drops %llu\n",
+				fx->desc, (unsigned long long)got_s.next_seq,
+				(unsigned long long)d);
+			bad = 1;
+		}
+	}
+	if ((fx->sess == S_DISARMED || fx->sess == S_AUTH) && got_s.passed != 1) {
+		fprintf(stderr, "  %s: session passed counter %llu\n", fx->desc,
+			(unsigned long long)got_s.passed);
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static int run_table(const struct fixture *t, size_t n, int l3)
+{
+	struct env e;
+	size_t i;
+	int failed = 0, err = env_open(&e, l3);
+
+	if (err) {
+		fprintf(stderr, "  cannot load the XDP program (%d): root?\n", err);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (run_fixture(&e, &t[i]))
+			failed++;
+	xwamp__destroy(e.skel);
+	return failed;
+}
+
+TEST(xdp_fixtures_l2)
+{
+	CHECK_EQ(run_table(fixtures, sizeof(fixtures) / sizeof(fixtures[0]), 0), 0);
+}
+
+TEST(xdp_fixtures_l3)
+{
+	CHECK_EQ(run_table(fixtures_l3, sizeof(fixtures_l3) / sizeof(fixtures_l3[0]), 1), 0);
+}
+
+/*
+ * Every cut of a frame from 14 octets to one short of its end: a cut
+ * inside a header passes as truncated, a cut inside the UDP payload (IP
+ * length now larger than the frame) as bad length.  Never TX, never
+ * modified.
+ */
+TEST(xdp_truncated_everywhere)
+{
+	static const struct fx_pkt pkts[] = {
+		{.paylen = 41},
+		{.paylen = 41, .nvlan = 2},
+		{.paylen = 41, .ipopt = 12},
+		{.v6 = 1, .paylen = 41, .nvlan = 1},
+	};
+	struct env e;
+	size_t i;
+	int failed = 0;
+
+	CHECK_EQ(env_open(&e, 0), 0);
+	for (i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
+		struct fixture fx = {
+			.desc = "cut", .pkt = pkts[i], .sess = S_ARMED, .verdict = XDP_PASS};
+		struct fx_off o;
+		uint8_t f[256];
+		size_t full = fx_build(&pkts[i], f, &o), cut;
+
+		for (cut = 14; cut < full; cut++) {
+			char d[64];
+
+			snprintf(d, sizeof(d), "packet %zu cut at %zu", i, cut);
+			fx.desc = d;
+			fx.cut = (int)cut;
+			fx.stat = cut < o.l4 + 8 ? XW_STAT_PASS_TRUNC : XW_STAT_PASS_BADLEN;
+			if (run_fixture(&e, &fx))
+				failed++;
+		}
+	}
+	xwamp__destroy(e.skel);
+	CHECK_EQ(failed, 0);
+}
+
+/* Consecutive packets of one session get 0, 1, 2, ... (RFC 5357 4.2.1). */
+TEST(xdp_sequence_numbers)
+{
+	struct fixture fx = {"seq", V4(.paylen = 41), S_ARMED, .verdict = XDP_TX};
+	uint8_t in[256], out[256];
+	struct xw_sess s;
+	struct fx_off o;
+	struct env e;
+	__u32 key = FX_DPORT, k;
+	size_t n;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	CHECK_EQ(env_open(&e, 0), 0);
+	fx_session(&s, 0, 0, 0, 0, 0);
+	CHECK_EQ(bpf_map_update_elem(e.sessions, &key, &s, BPF_ANY), 0);
+	n = fixture_frame(&fx, in, &o);
+	for (k = 0; k < 5; k++) {
+		opts.data_in = in;
+		opts.data_size_in = (__u32)n;
+		opts.data_out = out;
+		opts.data_size_out = sizeof(out);
+		CHECK_EQ(bpf_prog_test_run_opts(e.prog, &opts), 0);
+		CHECK_EQ(opts.retval, XDP_TX);
+		CHECK_EQ(get_be32(out + o.pay), k);
+	}
+	CHECK_EQ(bpf_map_lookup_elem(e.sessions, &key, &s), 0);
+	CHECK_EQ(s.next_seq, 5);
+	xwamp__destroy(e.skel);
+}
+
+/* --- reflect.h against control/testpkt.c ---------------------------------------- */
+
+/*
+ * Every sender length 0..160 (and a few large ones) x Symmetrical Size x
+ * Reflect Octets x expected length x Multiplier 0: same return value, same
+ * octets, and a sequence number used only on success.
+ */
+TEST(reflect_h_agrees_with_testpkt)
+{
+	static const __u32 lens[] = {1000, 1499, 4000};
+	static uint8_t a[5000], b[5000];
+	__u32 len, li, variant;
+	int cases = 0;
+
+	for (variant = 0; variant < 32; variant++) {
+		int sym = variant & 1, mult0 = variant & 8, exp = variant & 16;
+		__u16 rl = (variant & 2) ? 10 : (variant & 4) ? 1 : 0;
+
+		for (li = 0; li < 161 + 3; li++) {
+			struct xw_tp_cfg cfg = {
+				.mode = XW_TP_OPEN, .reflect_len = rl, .symmetric = (__u8)sym};
+			struct xw_tp_refl r = {.seq = 5,
+					       .rx_ts = 0x1111222233334444ULL,
+					       .tx_ts = 0x5555666677778888ULL,
+					       .errest = 0x8105,
+					       .sender_ttl = 58};
+			__u64 seq = 5;
+			struct xw_refl_args args = {.rx_ts = r.rx_ts,
+						    .tx_ts = r.tx_ts,
+						    .next_seq = &seq,
+						    .errest = r.errest,
+						    .reflect_len = rl,
+						    .sender_ttl = 58,
+						    .flags =
+							    (__u8)((sym ? XW_REFL_F_SYMMETRIC : 0) |
+								   (rl ? XW_REFL_F_REFLECT : 0))};
+			int ra, rb;
+
+			len = li < 161 ? li : lens[li - 161];
+			memset(a, 0xa5, sizeof(a));
+			fx_sender_payload(a, len, sym);
+			if (mult0 && len > 13)
+				a[13] = 0;
+			memcpy(b, a, sizeof(a));
+			args.expect_len = exp ? 77 : 0;
+			ra = xw_tp_reflect_open(&cfg, a, len, sizeof(a), args.expect_len, &r);
+			rb = xw_reflect_open(b, b + sizeof(b), len, &args);
+			if (ra != rb) {
+				t_fail(__FILE__, __LINE__,
+				       "len %u variant %u: testpkt %d, reflect.h %d", len, variant,
+				       ra, rb);
+				return;
+			}
+			CHECK_EQ(seq, ra > 0 ? 6 : 5);
+			if (ra > 0)
+				CHECK_MEM(b, a, (size_t)ra);
+			cases++;
+		}
+	}
+	CHECK(cases == 32 * 164);
+}
+
+/* Room: a buffer that cannot hold the grown answer is refused, untouched. */
+TEST(reflect_h_no_room)
+{
+	uint8_t p[64], q[64];
+	__u64 seq = 0;
+	struct xw_refl_args args = {.next_seq = &seq, .errest = 0x8001};
+
+	fx_sender_payload(p, 14, 0);
+	memcpy(q, p, sizeof(p));
+	CHECK_EQ(xw_reflect_open(p, p + 40, 14, &args), XW_REFL_E_NOSPC);
+	CHECK_MEM(p, q, sizeof(p));
+	CHECK_EQ(seq, 0);
+	CHECK_EQ(xw_reflect_open(p, p + 41, 14, &args), 41);
+	CHECK_EQ(seq, 1);
+	CHECK_EQ(XW_REFL_E_TRUNC, XW_TP_E_TRUNC);
+	CHECK_EQ(XW_REFL_E_LEN, XW_TP_E_LEN);
+	CHECK_EQ(XW_REFL_E_MULT0, XW_TP_E_MULT0);
+	CHECK_EQ(XW_REFL_E_NOSPC, XW_TP_E_NOSPC);
+}
