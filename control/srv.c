@@ -698,8 +698,14 @@ out:
 	free(buf);
 }
 
-static void on_start_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+/*
+ * Start-N-Sessions and Stop-N-Sessions (RFC 5938 3.2-3.5): the same framing,
+ * a per-SID Accept, acknowledged by send_n_acks().  Only the action on each
+ * known SID and the state afterwards differ.
+ */
+static void on_n_sessions(struct srv *s, uint8_t *msg, size_t len, uint64_t now, int start)
 {
+	const char *what = start ? "Start-N-Sessions" : "Stop-N-Sessions";
 	struct codec_n_sessions m;
 	uint8_t *acc;
 	uint32_t i;
@@ -709,9 +715,10 @@ static void on_start_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		on_foreign(s, msg, len, now);
 		return;
 	}
-	rc = codec_start_n_sessions_decode(&m, msg, len);
+	rc = start ? codec_start_n_sessions_decode(&m, msg, len)
+		   : codec_stop_n_sessions_decode(&m, msg, len);
 	if (rc) {
-		pr_warn("control %s: malformed Start-N-Sessions: %d", s->peer, rc);
+		pr_warn("control %s: malformed %s: %d", s->peer, what, rc);
 		shut(s, SRV_CLOSE_PROTO, now);
 		return;
 	}
@@ -723,57 +730,37 @@ static void on_start_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	for (i = 0; i < m.num_sessions; i++) {
 		idx = sess_index(s, m.sids + (size_t)i * XW_SID_LEN);
 		if (idx < 0) {
-			pr_warn("control %s: Start-N-Sessions names an unknown SID, Accept 1",
-				s->peer);
+			pr_warn("control %s: %s names an unknown SID, Accept 1", s->peer, what);
 			acc[i] = XW_ACCEPT_FAILURE;
 			continue;
 		}
-		rc = start_one(s, s->sess[idx], now);
-		acc[i] = (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc);
+		if (start) {
+			rc = start_one(s, s->sess[idx], now);
+			acc[i] = (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc);
+		} else {
+			sess_end(s, (unsigned int)idx, SRV_END_STOP, now);
+			acc[i] = XW_ACCEPT_OK;
+		}
 	}
-	/* RFC 5938 3.6: SERVWAIT suspended while ANY session is in progress */
-	if (s->nactive)
-		s->state = SRV_TESTING;
-	send_n_acks(s, 1, m.sids, acc, m.num_sessions, now);
+	if (start) {
+		/* RFC 5938 3.6: SERVWAIT suspended while ANY session is in progress */
+		if (s->nactive)
+			s->state = SRV_TESTING;
+	} else {
+		back_to_ready(s, now);
+	}
+	send_n_acks(s, start, m.sids, acc, m.num_sessions, now);
 	free(acc);
+}
+
+static void on_start_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	on_n_sessions(s, msg, len, now, 1);
 }
 
 static void on_stop_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
-	struct codec_n_sessions m;
-	uint8_t *acc;
-	uint32_t i;
-	int idx, rc;
-
-	if (!(s->mode & XW_MODE_INDIV_SESS)) {
-		on_foreign(s, msg, len, now);
-		return;
-	}
-	rc = codec_stop_n_sessions_decode(&m, msg, len);
-	if (rc) {
-		pr_warn("control %s: malformed Stop-N-Sessions: %d", s->peer, rc);
-		shut(s, SRV_CLOSE_PROTO, now);
-		return;
-	}
-	acc = malloc(m.num_sessions);
-	if (!acc) {
-		shut(s, SRV_CLOSE_INTERNAL, now);
-		return;
-	}
-	for (i = 0; i < m.num_sessions; i++) {
-		idx = sess_index(s, m.sids + (size_t)i * XW_SID_LEN);
-		if (idx < 0) {
-			pr_warn("control %s: Stop-N-Sessions names an unknown SID, Accept 1",
-				s->peer);
-			acc[i] = XW_ACCEPT_FAILURE;
-			continue;
-		}
-		sess_end(s, (unsigned int)idx, SRV_END_STOP, now);
-		acc[i] = XW_ACCEPT_OK;
-	}
-	back_to_ready(s, now);
-	send_n_acks(s, 0, m.sids, acc, m.num_sessions, now);
-	free(acc);
+	on_n_sessions(s, msg, len, now, 0);
 }
 
 /* ---- the table ------------------------------------------------------------- */

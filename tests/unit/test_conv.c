@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "t.h"
+#include "golden_open.h"
 #include "cli.h"
 #include "codec.h"
 #include "crypto.h"
@@ -1369,37 +1370,6 @@ TEST(commands_queued_early)
 
 /* ---- interop: perfsonar-twamp-open.pcap, both roles -------------------------- */
 
-/* TCP payloads of perfsonar-twamp-open.pcap (../shared/captures/README.md) */
-static const char *const CAP_GREETING = /* frame 4 */
-	"000000000000000000000000 0000000f"
-	"fdc165ba4c1f50172d349a90efc3760d"
-	"b4879295db88df92d2c3d76eb88b3890"
-	"00000800 000000000000000000000000";
-static const char *const CAP_SERVER_START = /* frame 8 */
-	"00000000000000000000000000000000"
-	"00000000000000000000000000000000"
-	"eeaf032578eb13df 0000000000000000";
-static const char *const CAP_REQUEST = /* frame 9 */
-	"05040000 00000000 00000000 25372537"
-	"7f000001 000000000000000000000000"
-	"7f000001 000000000000000000000000"
-	"00000000000000000000000000000000"
-	"0000001b eeaf0326e91d8a55 00000002"
-	"000895d1 00000000 0000000000000000"
-	"00000000000000000000000000000000";
-static const char *const CAP_ACCEPT = /* frame 10 */
-	"00002538 7f000001eeaf0325e9107faa9f08bd11"
-	"000000000000000000000000"
-	"00000000000000000000000000000000";
-static const char *const CAP_START = /* frame 11 */
-	"02000000000000000000000000000000"
-	"00000000000000000000000000000000";
-static const char *const CAP_START_ACK = /* frame 12 */
-	"00000000000000000000000000000000"
-	"00000000000000000000000000000000";
-static const char *const CAP_STOP = /* frame 24 */
-	"03000000 00000001 0000000000000000"
-	"00000000000000000000000000000000";
 
 static void cap_params(struct twsess_params *p)
 {

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The TWAMP-Control messages of perfsonar-twamp-open.pcap (the reference
+ * implementation, ../shared/captures), TCP payloads as hex for t_unhex().
+ * One copy for every test that replays them: the codec's golden bytes and
+ * the state machines' byte-for-byte interop.
+ */
+#ifndef XW_TEST_GOLDEN_OPEN_H
+#define XW_TEST_GOLDEN_OPEN_H
+
+static const char *const CAP_GREETING = /* frame 4 */
+	"000000000000000000000000 0000000f"
+	"fdc165ba4c1f50172d349a90efc3760d"
+	"b4879295db88df92d2c3d76eb88b3890"
+	"00000800 000000000000000000000000";
+static const char *const CAP_SERVER_START = /* frame 8 */
+	"00000000000000000000000000000000"
+	"00000000000000000000000000000000"
+	"eeaf032578eb13df 0000000000000000";
+static const char *const CAP_REQUEST = /* frame 9 */
+	"05040000 00000000 00000000 25372537"
+	"7f000001 000000000000000000000000"
+	"7f000001 000000000000000000000000"
+	"00000000000000000000000000000000"
+	"0000001b eeaf0326e91d8a55 00000002"
+	"000895d1 00000000 0000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_ACCEPT = /* frame 10 */
+	"00002538 7f000001eeaf0325e9107faa9f08bd11"
+	"000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_START = /* frame 11 */
+	"02000000000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_START_ACK = /* frame 12 */
+	"00000000000000000000000000000000"
+	"00000000000000000000000000000000";
+static const char *const CAP_STOP = /* frame 24 */
+	"03000000 00000001 0000000000000000"
+	"00000000000000000000000000000000";
+
+#endif /* XW_TEST_GOLDEN_OPEN_H */
