@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cost of the XDP reflector per packet under BPF_PROG_TEST_RUN, as a ratio
+ * to a program that only swaps MAC addresses and returns XDP_TX
+ * (bpf/xdp_baseline.bpf.c), both loaded and measured in the same run,
+ * alternating, best of several rounds (ARCHITECTURE.md "Benchmarks").
+ * Target: at most 2.5x for the common case (IPv4, sender padded 27 octets).
+ *
+ * A test run repeats the program on the same buffer, so the reflected frame
+ * is the next input.  Two sessions make that a ping-pong that is reflected
+ * every time: one for sender -> reflector and its mirror image.  The run
+ * checks that every repeat was reflected (stats) before it reports.
+ *
+ *   build/tests/bench_xdp [repeat]      (root; default repeat 1000000)
+ *
+ * A second baseline, bpf/xdp_clock.bpf.c, is the MAC swap plus one
+ * bpf_ktime_get_tai_ns(): the column "/clock" is the ratio to it, which
+ * tells how much of the cost is the clock read alone (slow under a
+ * hypervisor).
+ *
+ * Also prints each program's verifier instruction count (verified_insns)
+ * and JIT size (jited_prog_len).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xdp_baseline.skel.h"
+#include "xdp_clock.skel.h"
+#include "xdp_fixture.h"
+#include "xwamp.skel.h"
+
+#define ROUNDS 7
+
+struct bcase {
+	const char *desc;
+	struct fx_pkt pkt;
+	uint8_t flags;
+};
+
+static const struct bcase cases[] = {
+	{"ipv4 41 octets (padded 27)", {.paylen = 41}, 0},
+	{"ipv4 41 octets, no UDP checksum", {.paylen = 41, .no_udp_csum = 1}, 0},
+	{"ipv4 802.1Q 41 octets", {.paylen = 41, .nvlan = 1}, 0},
+	{"ipv6 41 octets", {.v6 = 1, .paylen = 41}, 0},
+	{"ipv4 symmetrical 128 octets", {.paylen = 128, .symmetric = 1}, XW_SESS_F_SYMMETRIC},
+	{"ipv4 symmetrical 1400 octets", {.paylen = 1400, .symmetric = 1}, XW_SESS_F_SYMMETRIC},
+	{"ipv4 1400 octets (padding moved)", {.paylen = 1400}, 0},
+};
+
+static int prog_info(int fd, struct bpf_prog_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, len);
+	return bpf_obj_get_info_by_fd(fd, info, &len);
+}
+
+/* ns per run of prog on frame (best of the given duration), or -1. */
+static double run(int prog, const uint8_t *frame, size_t len, __u32 repeat, __u32 *retval)
+{
+	static uint8_t buf[4096], out[4096];
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	memcpy(buf, frame, len);
+	opts.data_in = buf;
+	opts.data_size_in = (__u32)len;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.repeat = repeat;
+	if (bpf_prog_test_run_opts(prog, &opts))
+		return -1;
+	*retval = opts.retval;
+	return opts.duration; /* average ns per repeat */
+}
+
+static __u64 reflected(int stats_fd, int ncpu)
+{
+	__u64 v[1024], sum = 0;
+	__u32 k = XW_STAT_REFLECTED;
+	int c;
+
+	if (bpf_map_lookup_elem(stats_fd, &k, v))
+		return 0;
+	for (c = 0; c < ncpu && c < 1024; c++)
+		sum += v[c];
+	return sum;
+}
+
+int main(int argc, char **argv)
+{
+	__u32 repeat = argc > 1 ? (__u32)strtoul(argv[1], NULL, 0) : 1000000;
+	struct xdp_baseline *base = NULL;
+	struct xdp_clock *clkp = NULL;
+	struct bpf_prog_info bi, ri;
+	struct xwamp *skel = NULL;
+	int ncpu = libbpf_num_possible_cpus(), rc = 1, worst_fail = 0;
+	struct xw_bpf_clock clk = {.utc_offset_ns = -37000000000LL, .errest = 0x8132};
+	__u32 zero = 0;
+	size_t i;
+
+	base = xdp_baseline__open_and_load();
+	clkp = xdp_clock__open_and_load();
+	skel = xwamp__open_and_load();
+	if (!base || !clkp || !skel) {
+		fprintf(stderr, "bench_xdp: cannot load the programs (root?)\n");
+		goto out;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.clock), &zero, &clk, BPF_ANY))
+		goto out;
+	if (prog_info(bpf_program__fd(base->progs.xdp_baseline), &bi) ||
+	    prog_info(bpf_program__fd(skel->progs.xdp_xwamp), &ri))
+		goto out;
+	printf("xdp_baseline: verifier %u insns processed, xlated %u B, JIT %u B\n",
+	       bi.verified_insns, bi.xlated_prog_len, bi.jited_prog_len);
+	printf("xdp_xwamp:    verifier %u insns processed, xlated %u B, JIT %u B\n",
+	       ri.verified_insns, ri.xlated_prog_len, ri.jited_prog_len);
+	printf("%-34s %8s %8s %8s %7s %7s\n", "case", "base ns", "clock ns", "xwamp ns", "ratio",
+	       "/clock");
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bcase *c = &cases[i];
+		int sfd = bpf_map__fd(skel->maps.sessions);
+		struct xw_sess fwd, back;
+		__u32 kf = FX_DPORT, kb = FX_SPORT, rv_b = 0, rv_r = 0, rv_c = 0;
+		double best_b = 1e9, best_r = 1e9, best_c = 1e9;
+		uint8_t frame[4096];
+		struct fx_off o;
+		size_t len = fx_build(&c->pkt, frame, &o);
+		__u64 before;
+		int r;
+
+		/* sender -> reflector, and the mirror image for the way back */
+		fx_session(&fwd, c->pkt.v6, c->flags, 0, 0, 0);
+		back = fwd;
+		back.sender_port = fwd.refl_port;
+		back.refl_port = fwd.sender_port;
+		memcpy(back.sender_addr, fwd.refl_addr, 16);
+		memcpy(back.refl_addr, fwd.sender_addr, 16);
+		if (bpf_map_update_elem(sfd, &kf, &fwd, BPF_ANY) ||
+		    bpf_map_update_elem(sfd, &kb, &back, BPF_ANY))
+			goto out;
+
+		before = reflected(bpf_map__fd(skel->maps.stats), ncpu);
+		for (r = 0; r < ROUNDS; r++) {
+			double b = run(bpf_program__fd(base->progs.xdp_baseline), frame, len,
+				       repeat, &rv_b);
+			double x = run(bpf_program__fd(skel->progs.xdp_xwamp), frame, len, repeat,
+				       &rv_r);
+
+			double t = run(bpf_program__fd(clkp->progs.xdp_clock), frame, len, repeat,
+				       &rv_c);
+
+			if (b < 0 || x < 0 || t < 0)
+				goto out;
+			best_c = t < best_c ? t : best_c;
+			best_b = b < best_b ? b : best_b;
+			best_r = x < best_r ? x : best_r;
+		}
+		if (rv_b != XDP_TX || rv_r != XDP_TX ||
+		    reflected(bpf_map__fd(skel->maps.stats), ncpu) - before !=
+			    (__u64)ROUNDS * repeat) {
+			fprintf(stderr, "bench_xdp: %s: not every run was reflected\n", c->desc);
+			worst_fail = 1;
+		}
+		printf("%-34s %8.1f %8.1f %8.1f %6.2fx %6.2fx%s\n", c->desc, best_b, best_c, best_r,
+		       best_b > 0 ? best_r / best_b : 0.0, best_c > 0 ? best_r / best_c : 0.0,
+		       i == 0 ? (best_r <= 2.5 * best_b ? "  (target <= 2.5x: met)"
+							: "  (target <= 2.5x: MISSED)")
+			      : "");
+	}
+	rc = worst_fail;
+out:
+	xwamp__destroy(skel);
+	xdp_baseline__destroy(base);
+	xdp_clock__destroy(clkp);
+	return rc;
+}
