@@ -36,6 +36,7 @@
 
 #include "keys.h"
 #include "log.h"
+#include "modes.h"
 #include "opts.h"
 #include "xwamp/bpf_shared.h"
 #include "xwamp/ntp.h"
@@ -61,53 +62,19 @@ static int opt_listen(void *cfgp, const char *arg)
 	return xw_addr_parse(arg, XW_PORT_TWAMP, false, &cfg->listen[cfg->nlisten++]);
 }
 
-static const struct {
-	const char *name;
-	uint32_t bits;
-} mode_names[] = {
-	{"open", XW_MODE_OPEN},
-	{"auth", XW_MODE_AUTH},
-	{"authenticated", XW_MODE_AUTH},
-	{"enc", XW_MODE_ENCRYPTED},
-	{"encrypted", XW_MODE_ENCRYPTED},
-	{"mixed", XW_MODE_MIXED},
-	{"individual", XW_MODE_INDIV_SESS},	 /* RFC 5938 */
-	{"reflect-octets", XW_MODE_REFLECT_OCT}, /* RFC 6038 */
-	{"symmetric", XW_MODE_SYMMETRIC},	 /* RFC 6038 */
-	{"all",
-	 XW_MODE_SECURITY_MASK | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC},
-};
-
-/* "open,auth,enc,mixed,individual,reflect-octets,symmetric" or a number. */
+/* "open,auth,enc,mixed,individual,reflect-octets,symmetric", letters or a number. */
 static int opt_modes(void *cfgp, const char *arg)
 {
 	struct xwd_cfg *cfg = cfgp;
-	char buf[256], *tok, *save = NULL;
-	unsigned long v;
-	uint32_t m = 0;
-	size_t i;
+	uint32_t m;
 
-	if (!xw_parse_uint(arg, 1, 127, &v)) {
-		m = (uint32_t)v;
-		goto done;
-	}
-	if (strlen(arg) >= sizeof(buf))
+	if (xw_modes_parse(arg, &m) || m > 127) {
+		fprintf(stderr,
+			"bad mode list '%s' (open, auth, enc, mixed, individual, "
+			"reflect-octets, symmetric, all, or a number up to 127)\n",
+			arg);
 		return -EINVAL;
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
-			if (!strcmp(tok, mode_names[i].name))
-				break;
-		if (i == sizeof(mode_names) / sizeof(mode_names[0])) {
-			fprintf(stderr,
-				"unknown mode '%s' (open, auth, enc, mixed, individual, "
-				"reflect-octets, symmetric, all)\n",
-				tok);
-			return -EINVAL;
-		}
-		m |= mode_names[i].bits;
 	}
-done:
 	if (!(m & XW_MODE_SECURITY_MASK)) {
 		fprintf(stderr, "--modes needs at least one of open, auth, enc, mixed\n");
 		return -EINVAL;

@@ -15,6 +15,7 @@
 
 #include "xwamp/proto.h"
 #include "cfg.h"
+#include "modes.h"
 #include "opts.h" /* loader/lib: the shared table parser */
 
 const struct xwping_cfg xwping_defaults = {
@@ -149,78 +150,13 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_LAST,
 };
 
-const char *xwping_mode_name(unsigned int mode)
-{
-	switch (mode) {
-	case XW_MODE_OPEN:
-		return "open";
-	case XW_MODE_AUTH:
-		return "auth";
-	case XW_MODE_ENCRYPTED:
-		return "enc";
-	case XW_MODE_MIXED:
-		return "mixed";
-	}
-	return "?";
-}
-
-static const struct {
-	const char *name;
-	unsigned int bit;
-} mode_names[] = {
-	{"open", XW_MODE_OPEN},	    {"unauthenticated", XW_MODE_OPEN},
-	{"auth", XW_MODE_AUTH},	    {"authenticated", XW_MODE_AUTH},
-	{"enc", XW_MODE_ENCRYPTED}, {"encrypted", XW_MODE_ENCRYPTED},
-	{"mixed", XW_MODE_MIXED},
-};
-
-/* "enc,auth" or the reference's letters "AEMO" (any order). */
+/* "enc,auth" or the reference's letters "AEMO" (any order): security modes only. */
 static int parse_modes(void *c, const char *arg)
 {
 	struct xwping_cfg *cfg = c;
-	unsigned int m = 0;
-	char buf[128], *tok, *save = NULL;
-	size_t i;
+	uint32_t m;
 
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		bool found = false;
-
-		for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
-			if (!strcasecmp(tok, mode_names[i].name)) {
-				m |= mode_names[i].bit;
-				found = true;
-			}
-		}
-		if (found)
-			continue;
-		/* letters, as the reference's -A takes them */
-		for (i = 0; tok[i]; i++) {
-			switch (tok[i]) {
-			case 'O':
-			case 'o':
-				m |= XW_MODE_OPEN;
-				break;
-			case 'A':
-			case 'a':
-				m |= XW_MODE_AUTH;
-				break;
-			case 'E':
-			case 'e':
-				m |= XW_MODE_ENCRYPTED;
-				break;
-			case 'M':
-			case 'm':
-				m |= XW_MODE_MIXED;
-				break;
-			default:
-				return -EINVAL;
-			}
-		}
-	}
-	if (!m)
+	if (xw_modes_parse(arg, &m) || !m || (m & ~XW_MODE_SECURITY_MASK))
 		return -EINVAL;
 	cfg->modes = m;
 	cfg->modes_given = true;

@@ -56,7 +56,4 @@ extern const struct xwping_cfg xwping_defaults;
 int xwping_opts_parse(int argc, char **argv, struct xwping_cfg *cfg);
 void xwping_usage(FILE *f);
 
-/* "open", "auth", "enc", "mixed" for one security mode bit; "?" otherwise. */
-const char *xwping_mode_name(unsigned int mode);
-
 #endif /* XWPING_CFG_H */

@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "keyfile.h"
 #include "log.h"
+#include "modes.h"
 #include "loop.h"
 #include "xwamp/ntp.h"
 #include "xwamp/proto.h"
@@ -651,7 +652,7 @@ static void handle_events(struct app *a)
 			}
 			a->res->mode = ev.modes;
 			pr_info("control %s: mode %s (0x%x)", cfg->server,
-				xwping_mode_name(ev.modes & XW_MODE_SECURITY_MASK), ev.modes);
+				xw_mode_name(ev.modes & XW_MODE_SECURITY_MASK), ev.modes);
 			if (cfg->symmetric && !(ev.modes & XW_MODE_SYMMETRIC))
 				pr_warn("server does not offer symmetrical size (RFC 6038): not "
 					"used");

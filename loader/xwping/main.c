@@ -45,6 +45,7 @@
 #include "cli.h"
 #include "keyfile.h"
 #include "log.h"
+#include "modes.h"
 #include "report.h"
 #include "stats.h"
 #include "cfg.h"
@@ -175,7 +176,7 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 	if (cfg->json)
 		printf("{\"mode\":\"%s\",\"mode_bits\":%u,\"server_modes\":%u,\"server\":\"%s\","
 		       "\"interrupted\":%s,\"sessions\":[",
-		       xwping_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
+		       xw_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
 		       res->server_modes, xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		       res->interrupted ? "true" : "false");
 	for (i = 0; i < res->nsess; i++) {
