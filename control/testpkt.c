@@ -247,7 +247,7 @@ int xw_tp_build_sender(const struct xw_tp_cfg *cfg, struct xw_tp_crypto *crypto,
 	return (int)len;
 }
 
-int xw_tp_sender_stamp(enum xw_tp_mode mode, __u8 *pkt, size_t len, __u64 ts, __u16 errest)
+int xw_tp_stamp(enum xw_tp_mode mode, __u8 *pkt, size_t len, __u64 ts, __u16 errest)
 {
 	if (len < sender_hdr(mode))
 		return XW_TP_E_TRUNC;

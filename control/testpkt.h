@@ -162,11 +162,15 @@ int xw_tp_build_sender(const struct xw_tp_cfg *cfg, struct xw_tp_crypto *crypto,
 		       const struct xw_tp_sender *f, const __u8 *reflect, __u8 *out, size_t cap);
 /*
  * Open and authenticated modes only: (re)write Timestamp and Error Estimate
- * of a built sender packet just before sending, so the timestamp is taken
- * after the crypto work (RFC 4656 4.1.2: in auth mode the timestamp is
- * not encrypted nor covered by the HMAC).  -EINVAL in encrypted mode.
+ * of a built packet just before it is sent, so the timestamp is taken after
+ * the crypto work.  Sender and reflector packets have both fields at the
+ * same offsets, and in authenticated mode they lie outside the encrypted
+ * block and the HMAC (RFC 4656 4.1.2; RFC 5357 4.1.2, 4.2.1: the reflector's
+ * HMAC covers its first block only, as the reference captures show), so the
+ * Session-Sender stamps T1 and the Session-Reflector T3 this way.  -EINVAL in
+ * encrypted mode, where the timestamp is sealed with the packet.
  */
-int xw_tp_sender_stamp(enum xw_tp_mode mode, __u8 *pkt, size_t len, __u64 ts, __u16 errest);
+int xw_tp_stamp(enum xw_tp_mode mode, __u8 *pkt, size_t len, __u64 ts, __u16 errest);
 
 /*
  * At the reflector: verify and decode a Session-Sender packet.  In AUTH/ENC

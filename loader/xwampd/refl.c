@@ -159,7 +159,10 @@ static void refl_free(struct xwd_refl *r, const char *why)
 static void refl_batch(struct xwd_refl *r)
 {
 	struct xwd *d = r->d;
+	const bool seal_ts = r->tp.mode == XW_TP_ENC;
 	unsigned int i, ntx = 0;
+	uint64_t mono_ns;
+	uint16_t errest;
 	int n, sent;
 
 	n = xw_recv_batch(r->fd, &r->rx);
@@ -170,10 +173,18 @@ static void refl_batch(struct xwd_refl *r)
 			pr_warn("session %s: recvmmsg: %s", r->name, strerror(-n));
 		return;
 	}
+	/*
+	 * One clock read per batch for REFWAIT and the Error Estimate.  T3 is
+	 * the transmit time (RFC 5357 4.2.1): in open and authenticated mode it
+	 * is outside the encryption and the HMAC, so it is written into every
+	 * reply of the batch right before sendmmsg(), after all the crypto; in
+	 * encrypted mode it is sealed with the packet and taken just before.
+	 */
+	mono_ns = xw_now_ns();
+	errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct xw_rx_msg *m = &r->rx.msg[i];
 		struct xw_tp_refl out;
-		uint64_t now_ns;
 		int len;
 
 		r->n_rx++;
@@ -195,18 +206,16 @@ static void refl_batch(struct xwd_refl *r)
 			refl_drop(r, RD_NO_TS, &m->src);
 			continue;
 		}
-		r->last_rx_ns = xw_now_ns();
+		r->last_rx_ns = mono_ns;
 		if (r->state == REFL_DRAIN && r->last_rx_ns > r->drain_until) {
 			refl_drop(r, RD_LATE, &m->src);
 			continue;
 		}
-		now_ns = xw_clock_now_ns();
 		out.seq = r->seq;
 		out.rx_ts = xw_timespec_to_ntp(&m->ts);
-		out.errest = xw_clock_errest(&d->clock, now_ns);
+		out.errest = errest;
 		out.sender_ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
-		/* transmit time as late as possible: right before the reply is built */
-		out.tx_ts = xw_clock_now_ntp();
+		out.tx_ts = seal_ts ? xw_clock_now_ntp() : out.rx_ts;
 		len = xw_tp_reflect(&r->tp, &r->crypto, m->buf, m->len, r->expect_len, &out,
 				    r->txbuf + (size_t)ntx * r->reply_len, r->reply_len, NULL);
 		if (len < 0) {
@@ -221,6 +230,13 @@ static void refl_batch(struct xwd_refl *r)
 	}
 	if (!ntx)
 		return;
+	if (!seal_ts) {
+		uint64_t t3 = xw_clock_now_ntp();
+
+		for (i = 0; i < ntx; i++)
+			xw_tp_stamp(r->tp.mode, r->txbuf + (size_t)i * r->reply_len, r->tx[i].len,
+				    t3, errest);
+	}
 	sent = xw_send_batch(r->fd, r->tx, ntx);
 	if (sent < 0)
 		sent = 0;

@@ -434,7 +434,7 @@ static void send_one(struct app *a, struct tsess *s)
 		/* the timestamp is in clear here: take it after the crypto work */
 		now = xw_clock_now_ns();
 		f.ts = xw_ns_to_ntp(now);
-		rc = xw_tp_sender_stamp(r->tp.mode, a->txbuf, (size_t)len, f.ts, f.errest);
+		rc = xw_tp_stamp(r->tp.mode, a->txbuf, (size_t)len, f.ts, f.errest);
 		if (rc)
 			f.ts = 0;
 	}

@@ -400,19 +400,52 @@ TEST(stamp_after_build)
 	CHECK_EQ(crypto_new(&c), 0);
 	CHECK_EQ(xw_tp_build_sender(&cfg, &c, &f, NULL, pkt, sizeof(pkt)), 48);
 	/* authenticated: the timestamp is outside the HMAC, stamp it late */
-	CHECK_EQ(xw_tp_sender_stamp(XW_TP_AUTH, pkt, 48, TS_S, 0x8001), 0);
+	CHECK_EQ(xw_tp_stamp(XW_TP_AUTH, pkt, 48, TS_S, 0x8001), 0);
 	CHECK_EQ(get_be64(pkt + 16), TS_S);
 	CHECK_EQ(xw_tp_parse_sender(&cfg, &c, pkt, 48, 48, &got), 0);
 	CHECK_EQ(got.seq, 3);
 	CHECK_EQ(got.ts, TS_S);
 	CHECK_EQ(got.errest, 0x8001);
-	CHECK_EQ(xw_tp_sender_stamp(XW_TP_ENC, pkt, 48, TS_S, 1), -EINVAL);
-	CHECK_EQ(xw_tp_sender_stamp(XW_TP_AUTH, pkt, 47, TS_S, 1), XW_TP_E_TRUNC);
+	CHECK_EQ(xw_tp_stamp(XW_TP_ENC, pkt, 48, TS_S, 1), -EINVAL);
+	CHECK_EQ(xw_tp_stamp(XW_TP_AUTH, pkt, 47, TS_S, 1), XW_TP_E_TRUNC);
 	cfg.mode = XW_TP_OPEN;
 	CHECK_EQ(xw_tp_build_sender(&cfg, NULL, &f, NULL, pkt, sizeof(pkt)), 14);
-	CHECK_EQ(xw_tp_sender_stamp(XW_TP_OPEN, pkt, 14, TS_S, 0x8001), 0);
+	CHECK_EQ(xw_tp_stamp(XW_TP_OPEN, pkt, 14, TS_S, 0x8001), 0);
 	CHECK_EQ(get_be64(pkt + 4), TS_S);
 	CHECK_EQ(get_be16(pkt + 12), 0x8001);
+	xw_tp_crypto_free(&c);
+}
+
+/* The reflector stamps T3 after building (and MACing) an authenticated reply. */
+TEST(auth_reflector_stamped_after_hmac_still_verifies)
+{
+	struct xw_tp_cfg cfg = {.mode = XW_TP_AUTH, .padding_len = 64};
+	struct xw_tp_sender f = {.seq = 9, .ts = TS_S, .errest = 1};
+	struct xw_tp_refl in = {.seq = 4,
+				.rx_ts = TS_S + 1000,
+				.tx_ts = TS_S + 2000,
+				.errest = 1,
+				.sender_ttl = 255};
+	struct xw_tp_reply got;
+	struct xw_tp_crypto c = {0};
+	__u8 spkt[128], rpkt[128];
+	int slen, rlen;
+
+	CHECK_EQ(crypto_new(&c), 0);
+	slen = xw_tp_build_sender(&cfg, &c, &f, NULL, spkt, sizeof(spkt));
+	CHECK_EQ(slen, 112);
+	rlen = xw_tp_reflect(&cfg, &c, spkt, (size_t)slen, 0, &in, rpkt, sizeof(rpkt), NULL);
+	CHECK_EQ(rlen, 112);
+	CHECK_EQ(xw_tp_stamp(XW_TP_AUTH, rpkt, (size_t)rlen, TS_S + 5000, 0x8002), 0);
+	CHECK_EQ(xw_tp_parse_reflector(&cfg, &c, rpkt, (size_t)rlen, TS_S + 9000, &got), 0);
+	CHECK_EQ(got.seq, 4);
+	CHECK_EQ(got.t1, TS_S);
+	CHECK_EQ(got.t2, TS_S + 1000);
+	CHECK_EQ(got.t3, TS_S + 5000);
+	CHECK_EQ(got.errest, 0x8002);
+	/* whereas the first block is covered: a flipped sequence bit fails */
+	rpkt[3] ^= 1;
+	CHECK(xw_tp_parse_reflector(&cfg, &c, rpkt, (size_t)rlen, TS_S + 9000, &got) < 0);
 	xw_tp_crypto_free(&c);
 }
 
