@@ -466,6 +466,13 @@ static int udp_setup(int fd, int family, const struct xw_udp_opts *o)
 		rc = xw_sock_set_ttl(fd, family, o->ttl);
 	if (!rc && o->dscp >= 0)
 		rc = xw_sock_set_dscp(fd, family, o->dscp);
+	/*
+	 * SO_RCVBUFFORCE passes net.core.rmem_max when privileged (xwampd runs
+	 * as root); otherwise SO_RCVBUF, which the kernel caps.  Neither is an
+	 * error worth failing a session for.
+	 */
+	if (!rc && o->rcvbuf > 0 && setopt_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->rcvbuf))
+		(void)setopt_int(fd, SOL_SOCKET, SO_RCVBUF, o->rcvbuf);
 	if (!rc && o->rx_timestamp)
 		rc = setopt_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1);
 	if (!rc && o->rx_ttl) {

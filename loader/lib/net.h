@@ -134,12 +134,21 @@ struct xw_udp_opts {
 	bool rx_timestamp; /* SO_TIMESTAMPNS: kernel receive time per datagram */
 	bool rx_ttl;	   /* IP_RECVTTL + IPV6_RECVHOPLIMIT: the sender's TTL (4.2.1) */
 	bool reuseaddr;	   /* SO_REUSEADDR */
+	int rcvbuf;	   /* receive buffer in octets, best effort; 0 = system default */
 };
 
-/* The options every test socket wants: TTL 255, DSCP 0, timestamps, TTL. */
-#define XW_UDP_OPTS_TEST       \
-	((struct xw_udp_opts){ \
-		.ttl = 255, .dscp = 0, .rx_timestamp = true, .rx_ttl = true, .reuseaddr = false})
+/*
+ * The options every test socket wants: TTL 255, DSCP 0, timestamps, TTL, and
+ * 1 MiB of receive buffer: the default (~212 KiB) holds only ~160 small
+ * datagrams, and a burst beyond that was lost before the reflector ran.
+ */
+#define XW_UDP_OPTS_TEST                            \
+	((struct xw_udp_opts){.ttl = 255,           \
+			      .dscp = 0,            \
+			      .rx_timestamp = true, \
+			      .rx_ttl = true,       \
+			      .reuseaddr = false,   \
+			      .rcvbuf = 1 << 20})
 
 /*
  * A nonblocking UDP socket of a's family bound to a (port 0: the kernel
