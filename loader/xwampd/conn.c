@@ -14,6 +14,8 @@
  * arrives: exactly what a flood or a slowloris must not get.
  */
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +277,35 @@ int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN])
 /* --- accepting ------------------------------------------------------------- */
 
 /* The refusal: Server Greeting with Modes 0 (see the top of this file). */
+/*
+ * The first four octets of the SIDs this connection makes (RFC 4656 3.5): an
+ * IPv4 address of this machine, the connection's own when it is IPv4; for
+ * an IPv6 connection any non-loopback IPv4 address the machine has (SHOULD,
+ * "even if all communication is IPv6-based"), else the last four octets of
+ * the IPv6 address (MAY).
+ */
+static void sid_addr(const struct xw_addr *local, uint8_t out[4])
+{
+	struct ifaddrs *ifa, *i;
+
+	if (xw_addr_family(local) == AF_INET) {
+		memcpy(out, &local->in.sin_addr, 4);
+		return;
+	}
+	memcpy(out, local->in6.sin6_addr.s6_addr + 12, 4);
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)i->ifa_addr;
+
+		if (!sin || sin->sin_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK))
+			continue;
+		memcpy(out, &sin->sin_addr, 4);
+		break;
+	}
+	freeifaddrs(ifa);
+}
+
 static void conn_refuse(struct xwd *d, int fd, const struct xw_addr *peer, const char *why)
 {
 	uint8_t g[XW_GREETING_LEN];
@@ -336,9 +367,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer)
 	sc.start_time = d->start_ntp;
 	sc.max_sessions = cfg->max_sessions;
 	sc.servwait_ns = xwd_s_to_ns(cfg->servwait);
-	/* RFC 4656 3.5: the SID starts with the receiver's IPv4 address (zero for IPv6) */
-	if (xw_addr_family(&c->local) == AF_INET)
-		memcpy(sc.sid_addr, &c->local.in.sin_addr, 4);
+	sid_addr(&c->local, sc.sid_addr);
 	sc.peer = c->name;
 	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
 	if (!c->sm) {
