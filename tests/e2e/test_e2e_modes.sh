@@ -26,7 +26,7 @@ run_mode() {
 	# RFC 4656 3.5: the SID starts with an IPv4 address of the server, also
 	# for IPv6 sessions (192.0.2.2 = c0000202)
 	expect "SID starts with the server's IPv4 address" \
-		grep -q 'session c0000202[0-9a-f]\{24\} ' "$XW_TMP/xwampd.log"
+		grep -q 'session c0000202[0-9a-f]\{8\} ' "$XW_TMP/xwampd.log"
 }
 
 check_json() {
