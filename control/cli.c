@@ -60,6 +60,7 @@ struct cli_cmd {
 struct cli {
 	struct cli_cfg cfg;
 	uint8_t secret[CLI_SECRET_MAX];
+	uint8_t ike_secret[CLI_SECRET_MAX];
 	char peer[64];
 	enum cli_state state;
 	enum cli_close why;
@@ -466,11 +467,11 @@ static int enqueue(struct cli *c, const struct cli_cmd *cmd)
 /* ---- connection setup (RFC 4656 3.1) ------------------------------------ */
 
 /* Strongest first, as the reference client does: E > A > M > O. */
-static uint32_t choose_mode(const struct cli *c, uint32_t offered)
+static uint32_t choose_mode(const struct cli *c, uint32_t allowed, uint32_t offered)
 {
 	static const uint32_t order[] = {XW_MODE_ENCRYPTED, XW_MODE_AUTH, XW_MODE_MIXED,
 					 XW_MODE_OPEN};
-	uint32_t usable = offered & c->cfg.modes & XW_MODE_SECURITY_MASK;
+	uint32_t usable = offered & allowed & XW_MODE_SECURITY_MASK;
 	unsigned int i;
 
 	if (c->cfg.prefer & usable)
@@ -488,7 +489,9 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	struct codec_greeting g;
 	struct codec_setup_response r = {0};
 	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN];
-	uint32_t sec;
+	uint32_t sec, ike = 0;
+	const uint8_t *secret;
+	size_t secret_len;
 	int rc;
 
 	rc = codec_greeting_decode(&g, msg, len);
@@ -505,11 +508,25 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 		shut(c, CLI_CLOSE_MODES0);
 		return;
 	}
-	sec = choose_mode(c, g.modes);
+	/* RFC 7717 5.3: a client implementing it SHOULD use IKEv2Derived when offered */
+	if (c->cfg.ike_modes && (g.modes & XW_MODE_IKEV2_DERIV)) {
+		ike = choose_mode(c, c->cfg.ike_modes, g.modes);
+		if (!ike)
+			pr_info("cli %s: the server offers IKEv2-derived keys but none of the "
+				"modes "
+				"0x%x we allow with them (Modes 0x%x): falling back",
+				c->peer, c->cfg.ike_modes, g.modes);
+	} else if (c->cfg.ike_modes) {
+		/* RFC 7717 5.2: a server that does not support it; RFC 4656/5357 as usual */
+		pr_info("cli %s: the server does not offer IKEv2-derived keys (Modes 0x%x, RFC "
+			"7717 5.2): falling back to its other modes",
+			c->peer, g.modes);
+	}
+	sec = ike ? ike : choose_mode(c, c->cfg.modes, g.modes);
 	if (!sec) {
 		/* RFC 4656 3.1: Mode 0 tells the server we will not continue */
 		pr_warn("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common mode",
-			c->peer, g.modes, c->cfg.modes);
+			c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
 		if (codec_setup_response_encode(&r, buf, sizeof(buf)) == XW_SETUP_RESPONSE_LEN)
 			out_append(c, buf, sizeof(buf));
 		shut(c, CLI_CLOSE_NO_MODE);
@@ -523,15 +540,20 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	}
 	c->mode = sec | (c->cfg.features & g.modes &
 			 (XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC));
+	if (ike)
+		c->mode |= XW_MODE_IKEV2_DERIV; /* RFC 7717 7: e.g. 130 for authenticated */
 	r.mode = c->mode;
 	if (sec != XW_MODE_OPEN) {
-		memcpy(r.keyid, c->cfg.keyid, XW_KEYID_LEN);
+		/* RFC 7717 5.3: the KeyID carries SPIi || SPIr; the key replaces the passphrase */
+		memcpy(r.keyid, ike ? c->cfg.ike_keyid : c->cfg.keyid, XW_KEYID_LEN);
+		secret = ike ? c->ike_secret : c->secret;
+		secret_len = ike ? c->cfg.ike_secret_len : c->cfg.secret_len;
 		rc = xw_random(&c->keys, sizeof(c->keys));
 		if (!rc)
 			rc = xw_random(c->client_iv, sizeof(c->client_iv));
 		if (!rc)
-			rc = xw_pbkdf2_sha1(c->secret, c->cfg.secret_len, g.salt, sizeof(g.salt),
-					    g.count, kek, sizeof(kek));
+			rc = xw_pbkdf2_sha1(secret, secret_len, g.salt, sizeof(g.salt), g.count,
+					    kek, sizeof(kek));
 		if (!rc)
 			rc = xw_token_encrypt(kek, g.challenge, &c->keys, r.token);
 		xw_wipe(kek, sizeof(kek));
@@ -798,12 +820,21 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 {
 	struct cli *c;
 
-	if (!(cfg->modes & XW_MODE_SECURITY_MASK)) {
+	if (!((cfg->modes | cfg->ike_modes) & XW_MODE_SECURITY_MASK)) {
 		pr_err("cli: no security mode allowed (0x%x)", cfg->modes);
 		return NULL;
 	}
 	if (cfg->secret_len > CLI_SECRET_MAX || (cfg->secret_len && !cfg->secret)) {
 		pr_err("cli: shared secret longer than %d octets", CLI_SECRET_MAX);
+		return NULL;
+	}
+	/* RFC 7717 5.1: the derived key serves authenticated, encrypted and mixed modes */
+	if (cfg->ike_modes &&
+	    ((cfg->ike_modes & ~(XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) ||
+	     !cfg->ike_secret || !cfg->ike_secret_len || cfg->ike_secret_len > CLI_SECRET_MAX)) {
+		pr_err("cli: RFC 7717 modes 0x%x need a key of 1..%d octets and only auth, enc or "
+		       "mixed",
+		       cfg->ike_modes, CLI_SECRET_MAX);
 		return NULL;
 	}
 	if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) && !cfg->secret_len)
@@ -815,6 +846,9 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 	if (cfg->secret_len)
 		memcpy(c->secret, cfg->secret, cfg->secret_len);
 	c->cfg.secret = c->secret;
+	if (cfg->ike_modes)
+		memcpy(c->ike_secret, cfg->ike_secret, cfg->ike_secret_len);
+	c->cfg.ike_secret = c->ike_secret;
 	snprintf(c->peer, sizeof(c->peer), "%s", cfg->peer ? cfg->peer : "?");
 	c->cfg.peer = c->peer;
 	c->state = CLI_WAIT_GREETING;

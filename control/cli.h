@@ -110,10 +110,28 @@ struct cli_cfg {
 	const uint8_t *secret;
 	size_t secret_len;
 	const char *peer; /* for log lines; copied */
+	/*
+	 * RFC 7717: an IKEv2-derived key for this server.  ike_modes are the
+	 * security modes (authenticated, encrypted, mixed) allowed with it; 0
+	 * turns RFC 7717 off.  When the greeting sets IKEv2Derived (bit 7)
+	 * and offers one of ike_modes, that one is chosen (strongest first,
+	 * prefer honoured) and the Set-Up-Response carries Mode = mode |
+	 * XW_MODE_IKEV2_DERIV, KeyID = ike_keyid (SPIi || SPIr || zeros, see
+	 * xw_ike_keyid_put() in ikekeys.h), and the Token is made from
+	 * ike_secret (xw_ike_shared_secret()).  Otherwise the client falls
+	 * back to modes/keyid/secret above (RFC 7717 5.2: "behave as a client
+	 * that is purely compatible with RFC 4656 and RFC 5357") and logs it;
+	 * cli_mode() tells which was used.  ike_secret is copied and wiped.
+	 */
+	uint32_t ike_modes;
+	uint8_t ike_keyid[XW_KEYID_LEN];
+	const uint8_t *ike_secret;
+	size_t ike_secret_len;
 };
 
 /*
- * Returns NULL on bad config (e.g. no mode allowed, secret too long) or no
+ * Returns NULL on bad config (e.g. no mode allowed in modes nor ike_modes,
+ * ike_modes with open mode or without ike_secret, secret too long) or no
  * memory.  A greeting asking for more than 2^20 PBKDF2 iterations is refused
  * (CLI_CLOSE_PROTO): RFC 4656 3.1 sets only a minimum, and a hostile server
  * could otherwise keep the client busy for hours.

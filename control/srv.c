@@ -126,6 +126,21 @@ static void keyid_str(const uint8_t keyid[XW_KEYID_LEN], char *out, size_t cap)
 	out[i] = '\0';
 }
 
+/* RFC 7717 5.3 KeyID for log lines: "SPIi/SPIr" in hex (16 digits each). */
+static void spis_str(const uint8_t keyid[XW_KEYID_LEN], char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < 16 && o + 3 < cap; i++) {
+		if (i == 8)
+			out[o++] = '/';
+		out[o++] = hex[keyid[i] >> 4];
+		out[o++] = hex[keyid[i] & 15];
+	}
+	out[o] = '\0';
+}
+
 static int out_append(struct srv *s, const uint8_t *p, size_t n)
 {
 	if (s->tx_off && s->tx_off == s->tx_len)
@@ -306,12 +321,47 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	/* RFC 4656 3.1: the server ignores the bits it does not know */
 	s->mode = r.mode & SRV_KNOWN_MODES;
 	sec = s->mode & XW_MODE_SECURITY_MASK;
-	if (!sec) {
+	if (!s->mode) {
 		/* "the client indicates that it will not continue": close, no answer */
 		shut(s, SRV_CLOSE_CLIENT_MODE0, now);
 		goto out;
 	}
+	if (!sec) {
+		/*
+		 * Feature bits (or IKEv2Derived) without a security mode: not
+		 * Mode 0, so the client wants to go on, but with nothing we can
+		 * run (RFC 4656 3.1: exactly one security mode is chosen)
+		 */
+		pr_warn("control %s: Mode 0x%x chooses no security mode, refusing with Accept 3",
+			s->peer, s->mode);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		goto out;
+	}
+	if ((s->mode & XW_MODE_IKEV2_DERIV) && sec == XW_MODE_OPEN) {
+		/*
+		 * RFC 7717 5.1 derives the key of the authenticated, encrypted
+		 * and mixed modes; unauthenticated mode has none, so the
+		 * combination means nothing: refuse rather than guess
+		 */
+		pr_warn("control %s: Mode 0x%x asks for an IKEv2-derived key (RFC 7717) in "
+			"unauthenticated mode, refusing with Accept 3",
+			s->peer, s->mode);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		goto out;
+	}
 	unoffered = s->mode & ~s->cfg.modes;
+	if (unoffered & XW_MODE_IKEV2_DERIV) {
+		/*
+		 * RFC 7717 5.2: we did not set IKEv2Derived because no IKE key
+		 * source is configured.  Accept 6 would claim we looked for an
+		 * IKE SA; RFC 4656 3.3 Accept 3 (not supported) is the truth.
+		 */
+		pr_warn("control %s: client chose Mode 0x%x with IKEv2-derived keys (RFC 7717), "
+			"which we do not offer (offered 0x%x): Accept 3",
+			s->peer, s->mode, s->cfg.modes);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		goto out;
+	}
 	if (unoffered) {
 		pr_warn("control %s: client chose Mode 0x%x, which has bits 0x%x we did not offer "
 			"(offered 0x%x)",
@@ -321,12 +371,18 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	}
 
 	if (sec != XW_MODE_OPEN) {
-		keyid_str(r.keyid, kid, sizeof(kid));
+		if (s->mode & XW_MODE_IKEV2_DERIV)
+			spis_str(r.keyid, kid, sizeof(kid)); /* RFC 7717 5.3: SPIs, not a name */
+		else
+			keyid_str(r.keyid, kid, sizeof(kid));
 		rc = lookup_kek(s, &r, kek);
 		if (rc != XW_ACCEPT_OK) {
 			pr_warn("control %s: KeyID \"%s\": %s, refusing with Accept %d", s->peer,
 				kid,
-				rc == XW_ACCEPT_INTERNAL ? "key lookup error" : "no shared secret",
+				rc == XW_ACCEPT_INTERNAL ? "key lookup error"
+				: rc == XW_ACCEPT_NO_IKE_SA
+					? "no IKE SA with these SPIs (RFC 7717 5.3)"
+					: "no shared secret",
 				rc);
 			server_start_refuse(s, (uint8_t)rc, SRV_CLOSE_AUTH, now);
 			goto out;
@@ -894,6 +950,12 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	if (!is_pow2(cfg->count) || cfg->count < XW_PBKDF2_MIN_COUNT) {
 		pr_err("srv: PBKDF2 Count %u is not a power of 2 >= 1024 (RFC 4656 3.1)",
 		       cfg->count);
+		return NULL;
+	}
+	if ((cfg->modes & XW_MODE_IKEV2_DERIV) &&
+	    !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
+		/* RFC 7717 5.1: the derived key serves the keyed modes only */
+		pr_err("srv: IKEv2Derived offered without authenticated, encrypted or mixed mode");
 		return NULL;
 	}
 	if (!ops->sess_request || !ops->sess_end ||
