@@ -1,0 +1,715 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xwampd's XDP side (xdp.h): load, pin, attach, keep the clock map fresh,
+ * write the session table, read the counters.
+ *
+ * Start-up, in this order, each step logged:
+ *   1. a bpf filesystem under the pin directory (mounted on /sys/fs/bpf when
+ *      missing: every `ip netns exec` gets a fresh /sys without one);
+ *   2. flock() on the pin directory: held by a live xwampd -> no XDP here;
+ *      free but pins present -> an xwampd died there: remove the pins;
+ *   3. per interface: an xdp_xwamp program already attached is a killed
+ *      xwampd's -> detach it (a foreign program is left alone);
+ *   4. skeleton opened, "sessions" made mmap()able (so that arming is a
+ *      one-octet store and the sequence counter can be shared with the
+ *      socket path), libxdp attaches: it tries its dispatcher and, where the
+ *      kernel refuses it (this one does), attaches the program directly;
+ *      native first, generic when allowed and native fails;
+ *   5. clock map written, maps and program pinned, clock timer armed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/magic.h>
+#include <xdp/libxdp.h>
+
+#include "clock.h"
+#include "log.h"
+#include "xdp.h"
+#include "xwamp/ntp.h"
+#include "xwamp.skel.h"
+
+#define XDP_PROG_NAME "xdp_xwamp"
+
+struct xwd_xdp_if {
+	const char *name;
+	int ifindex;
+	enum xdp_attach_mode mode; /* XDP_MODE_UNSPEC: not attached */
+};
+
+struct xwd_xdp {
+	struct xwamp *skel;
+	struct xdp_program *prog;
+	struct xw_loop *loop;
+	struct xwd_xdp_if ifs[XWD_XDP_MAX_IFS];
+	unsigned int nifs, nattached;
+	char where[XWD_XDP_MAX_IFS * (IF_NAMESIZE + 12)];
+	/* the sessions map, mmap()ed: entry i is the session on local port i */
+	struct xw_sess *sess;
+	size_t sess_sz;
+	int stats_fd, clock_fd;
+	/* pins */
+	char dir[PATH_MAX - 32];
+	int dir_fd; /* holds the flock; -1: no pins */
+	bool pinned;
+	/* clock */
+	struct xw_timer clock_timer;
+	long res_ns;
+	long tai; /* last TAI-UTC seen, to log changes */
+	bool clock_ok;
+};
+
+static const char *const pin_names[] = {"sessions", "stats", "clock", XDP_PROG_NAME};
+
+/* --- options ------------------------------------------------------------- */
+
+int xwd_xdp_opt_if(struct xwd_xdp_cfg *c, const char *arg)
+{
+	unsigned int i;
+
+	if (!*arg || strlen(arg) >= IF_NAMESIZE) {
+		fprintf(stderr, "--xdp: bad interface name '%s'\n", arg);
+		return -EINVAL;
+	}
+	for (i = 0; i < c->nifs; i++)
+		if (!strcmp(c->ifs[i], arg))
+			return 0;
+	if (c->nifs >= XWD_XDP_MAX_IFS) {
+		fprintf(stderr, "--xdp: at most %d interfaces\n", XWD_XDP_MAX_IFS);
+		return -EINVAL;
+	}
+	c->ifs[c->nifs++] = arg;
+	return 0;
+}
+
+int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		c->mode = XWD_XDP_AUTO;
+	else if (!strcmp(arg, "native"))
+		c->mode = XWD_XDP_NATIVE;
+	else if (!strcmp(arg, "generic"))
+		c->mode = XWD_XDP_GENERIC;
+	else {
+		fprintf(stderr, "--xdp-mode: '%s' is not auto, native or generic\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- libbpf / libxdp messages, one level lower (STYLE.md 7) ---------------- */
+
+static void lib_log(const char *lib, enum xw_log_level lvl, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (n)
+		xw_log(lvl, "%s: %s", lib, buf);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	lib_log("libbpf", level == LIBBPF_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBXDP_DEBUG)
+		return 0;
+	lib_log("libxdp", level == LIBXDP_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+/* --- pins ---------------------------------------------------------------- */
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/*
+ * Make sure the pin directory's parent is a bpf filesystem.  /sys/fs/bpf is
+ * mounted when it is not one (as libxdp's LIBXDP_BPFFS_AUTOMOUNT would):
+ * inside `ip netns exec` that mount lives in xwampd's own mount namespace.
+ */
+static int bpffs_ready(const char *dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent)
+		return -EINVAL;
+	*slash = '\0';
+	if (on_bpffs(parent))
+		return 0;
+	if (strcmp(parent, "/sys/fs/bpf"))
+		return -ENOTSUP;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	pr_info("xdp: mounted a bpf filesystem on /sys/fs/bpf (this mount namespace)");
+	return 0;
+}
+
+/*
+ * Pin directory: created, locked, emptied of a dead xwampd's pins.
+ * Returns 0, -EBUSY when a live xwampd holds it, or another -errno (then
+ * xwampd runs without pins).
+ */
+static int pins_prepare(struct xwd_xdp *x)
+{
+	char path[PATH_MAX];
+	unsigned int i, stale = 0;
+	int fd, rc;
+
+	rc = bpffs_ready(x->dir);
+	if (rc)
+		return rc;
+	if (mkdir(x->dir, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(x->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return rc;
+	}
+	x->dir_fd = fd;
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
+		if (!unlink(path))
+			stale++;
+	}
+	if (stale)
+		pr_warn("xdp: removed %u stale pins from %s (an xwampd that did not exit "
+			"cleanly)",
+			stale, x->dir);
+	return 0;
+}
+
+static void pins_remove(struct xwd_xdp *x)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	if (x->dir_fd < 0)
+		return;
+	if (x->pinned) {
+		for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
+			snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
+			unlink(path);
+		}
+		rmdir(x->dir);
+	}
+	close(x->dir_fd); /* releases the lock */
+	x->dir_fd = -1;
+}
+
+static void pins_create(struct xwd_xdp *x)
+{
+	struct bpf_map *maps[] = {x->skel->maps.sessions, x->skel->maps.stats, x->skel->maps.clock};
+	char path[PATH_MAX];
+	unsigned int i;
+	int rc = 0;
+
+	if (x->dir_fd < 0)
+		return;
+	x->pinned = true;
+	for (i = 0; i < 3 && !rc; i++) {
+		snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
+		rc = bpf_map__pin(maps[i], path);
+	}
+	if (!rc) {
+		snprintf(path, sizeof(path), "%s/%s", x->dir, XDP_PROG_NAME);
+		rc = bpf_obj_pin(xdp_program__fd(x->prog), path);
+		if (rc)
+			rc = -errno;
+	}
+	if (rc)
+		pr_warn("xdp: pinning %s: %s (bpftool can still find the maps by name)", path,
+			strerror(-rc));
+	else
+		pr_info("xdp: maps and program pinned in %s (sessions, stats, clock, %s)", x->dir,
+			XDP_PROG_NAME);
+}
+
+/* --- clock ----------------------------------------------------------------- */
+
+/*
+ * The program stamps bpf_ktime_get_tai_ns() + utc_offset_ns.  CLOCK_TAI is
+ * CLOCK_REALTIME plus the kernel's TAI offset (adjtimex tai, set by the NTP
+ * daemon; 0 when nobody set it), so the offset is -tai seconds and XDP and
+ * socket timestamps come from the same clock.  Errest as in clock.c.
+ */
+static void clock_refresh(struct xwd_xdp *x)
+{
+	struct xw_bpf_clock c = {};
+	struct timex tx = {};
+	__u32 zero = 0;
+	int st;
+
+	st = adjtimex(&tx);
+	c.utc_offset_ns = st < 0 ? 0 : -(__s64)tx.tai * (__s64)XW_NS_PER_SEC;
+	c.errest = xw_clock_errest_from_timex(st, st < 0 ? NULL : &tx, x->res_ns);
+	if (bpf_map_update_elem(x->clock_fd, &zero, &c, BPF_ANY)) {
+		if (x->clock_ok)
+			pr_err("xdp: clock map update: %s", strerror(errno));
+		x->clock_ok = false;
+		return;
+	}
+	if (!x->clock_ok || (st >= 0 && tx.tai != x->tai))
+		pr_info("xdp: clock map: TAI-UTC %ld s (utc_offset_ns %lld), Error Estimate 0x%04x "
+			"(%s)",
+			st < 0 ? 0L : (long)tx.tai, (long long)c.utc_offset_ns, c.errest,
+			xw_errest_synced(c.errest) ? "synchronized" : "unsynchronized");
+	x->clock_ok = true;
+	if (st >= 0)
+		x->tai = tx.tai;
+}
+
+static void clock_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd_xdp *x = t->arg;
+
+	clock_refresh(x);
+	xw_timer_arm(l, t, XW_NS_PER_SEC);
+}
+
+/* --- attach / detach --------------------------------------------------------- */
+
+static const char *mode_name(enum xdp_attach_mode m)
+{
+	return m == XDP_MODE_NATIVE ? "native"
+	       : m == XDP_MODE_SKB  ? "generic"
+	       : m == XDP_MODE_HW   ? "offload"
+				    : "none";
+}
+
+/*
+ * A program named xdp_xwamp on one of our interfaces is a killed xwampd's
+ * (two xwampd cannot share an interface anyway: one XDP program per
+ * interface here).  Remove it; leave anything else alone.
+ */
+static void remove_stale_prog(const struct xwd_xdp_if *i)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(i->ifindex);
+	struct xdp_program *p;
+	int rc;
+
+	if (!mp || libxdp_get_error(mp))
+		return;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), XDP_PROG_NAME)) {
+			unsigned int id = xdp_program__id(p);
+
+			rc = xdp_multiprog__detach(mp);
+			if (rc)
+				pr_err("xdp: %s: cannot remove the stale %s (id %u): %s", i->name,
+				       XDP_PROG_NAME, id, strerror(-rc));
+			else
+				pr_warn("xdp: %s: removed a stale %s (id %u, %s) left by an xwampd "
+					"that did not exit cleanly",
+					i->name, XDP_PROG_NAME, id,
+					mode_name(xdp_multiprog__attach_mode(mp)));
+		}
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p;
+		     p = xdp_multiprog__next_prog(p, mp)) {
+			if (strcmp(xdp_program__name(p), XDP_PROG_NAME))
+				continue;
+			rc = xdp_program__detach(p, i->ifindex, xdp_multiprog__attach_mode(mp), 0);
+			pr_warn("xdp: %s: stale %s (id %u) in the dispatcher: %s", i->name,
+				XDP_PROG_NAME, xdp_program__id(p), rc ? strerror(-rc) : "removed");
+		}
+	}
+	xdp_multiprog__close(mp);
+}
+
+/* Describe what is in the way when an attach failed with EBUSY/EEXIST. */
+static void explain_busy(const struct xwd_xdp_if *i)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(i->ifindex);
+	struct xdp_program *p;
+
+	if (!mp || libxdp_get_error(mp))
+		return;
+	p = xdp_multiprog__main_prog(mp);
+	if (p && xdp_multiprog__is_legacy(mp))
+		pr_warn("xdp: %s: another XDP program is attached (%s, id %u, %s) without "
+			"libxdp's dispatcher: not replacing it",
+			i->name, xdp_program__name(p), xdp_program__id(p),
+			mode_name(xdp_multiprog__attach_mode(mp)));
+	xdp_multiprog__close(mp);
+}
+
+static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode want)
+{
+	enum xdp_attach_mode try[2];
+	unsigned int n = 0, k;
+	int rc = -EINVAL;
+
+	if (want != XWD_XDP_GENERIC)
+		try[n++] = XDP_MODE_NATIVE;
+	if (want != XWD_XDP_NATIVE)
+		try[n++] = XDP_MODE_SKB;
+	for (k = 0; k < n; k++) {
+		rc = xdp_program__attach(x->prog, i->ifindex, try[k], 0);
+		if (!rc) {
+			i->mode = try[k];
+			return 0;
+		}
+		pr_info("xdp: %s: %s attach failed: %s%s", i->name, mode_name(try[k]),
+			strerror(-rc), k + 1 < n ? ", trying generic" : "");
+	}
+	if (rc == -EBUSY || rc == -EEXIST)
+		explain_busy(i);
+	return rc;
+}
+
+static void detach_all(struct xwd_xdp *x)
+{
+	unsigned int k;
+	int rc;
+
+	for (k = 0; k < x->nifs; k++) {
+		struct xwd_xdp_if *i = &x->ifs[k];
+
+		if (i->mode == XDP_MODE_UNSPEC)
+			continue;
+		rc = xdp_program__detach(x->prog, i->ifindex, i->mode, 0);
+		if (rc)
+			pr_warn("xdp: %s: detach: %s", i->name, strerror(-rc));
+		else
+			pr_info("xdp: %s: detached", i->name);
+		i->mode = XDP_MODE_UNSPEC;
+	}
+	x->nattached = 0;
+}
+
+/* --- open / close ------------------------------------------------------------ */
+
+static void xdp_free(struct xwd_xdp *x)
+{
+	if (x->loop)
+		xw_timer_cancel(x->loop, &x->clock_timer);
+	if (x->prog)
+		detach_all(x);
+	if (x->sess)
+		munmap(x->sess, x->sess_sz);
+	pins_remove(x);
+	xdp_program__close(x->prog);
+	xwamp__destroy(x->skel);
+	free(x);
+}
+
+int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_xdp **out)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, po, .prog_name = XDP_PROG_NAME);
+	struct timespec res;
+	struct xwd_xdp *x;
+	unsigned int k;
+	size_t off;
+	int rc;
+
+	*out = NULL;
+	if (!c->nifs) {
+		pr_info("xdp: no --xdp interface: every session uses its UDP socket");
+		return 0;
+	}
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->dir_fd = -1;
+	x->stats_fd = x->clock_fd = -1;
+	snprintf(x->dir, sizeof(x->dir), "%s", c->pin_dir ? c->pin_dir : XWD_XDP_DEFAULT_DIR);
+	xw_timer_init(&x->clock_timer, clock_timer, x);
+	x->res_ns = clock_getres(CLOCK_REALTIME, &res) ? 1 : res.tv_nsec;
+
+	rc = pins_prepare(x);
+	if (rc == -EBUSY) {
+		pr_err("xdp: %s is locked by another running xwampd: not attaching XDP "
+		       "(sessions use their UDP sockets)",
+		       x->dir);
+		goto fail;
+	}
+	if (rc)
+		pr_warn("xdp: no pins in %s: %s (XDP works; bpftool finds the maps by name)",
+			x->dir, strerror(-rc));
+
+	for (k = 0; k < c->nifs; k++) {
+		struct xwd_xdp_if *i = &x->ifs[x->nifs];
+
+		i->name = c->ifs[k];
+		i->ifindex = (int)if_nametoindex(i->name);
+		if (!i->ifindex) {
+			pr_warn("xdp: %s: %s: its sessions use the socket path", i->name,
+				strerror(errno));
+			continue;
+		}
+		remove_stale_prog(i);
+		x->nifs++;
+	}
+	if (!x->nifs)
+		goto fail;
+
+	x->skel = xwamp__open();
+	if (!x->skel) {
+		rc = -errno;
+		pr_err("xdp: opening the BPF skeleton: %s", strerror(-rc));
+		goto fail;
+	}
+	/* mmap()able: arm/disarm are single-octet stores, counters plain loads */
+	rc = bpf_map__set_map_flags(x->skel->maps.sessions,
+				    bpf_map__map_flags(x->skel->maps.sessions) | BPF_F_MMAPABLE);
+	if (rc)
+		goto fail_rc;
+	po.obj = x->skel->obj;
+	x->prog = xdp_program__create(&po);
+	rc = libxdp_get_error(x->prog);
+	if (rc) {
+		x->prog = NULL;
+		goto fail_rc;
+	}
+	/* libxdp loads the object at the first attach (as a dispatcher extension where it can) */
+	for (k = 0; k < x->nifs; k++) {
+		rc = attach_one(x, &x->ifs[k], c->mode);
+		if (rc) {
+			pr_warn("xdp: %s: cannot attach: %s: its sessions use the socket path",
+				x->ifs[k].name, strerror(-rc));
+			continue;
+		}
+		x->nattached++;
+		pr_info("xdp: %s: %s attached (%s mode, program id %u)", x->ifs[k].name,
+			XDP_PROG_NAME, mode_name(x->ifs[k].mode), xdp_program__id(x->prog));
+	}
+	if (!x->nattached) {
+		pr_warn("xdp: attached nowhere: every session uses its UDP socket");
+		goto fail;
+	}
+
+	x->stats_fd = bpf_map__fd(x->skel->maps.stats);
+	x->clock_fd = bpf_map__fd(x->skel->maps.clock);
+	x->sess_sz = (size_t)XW_SESS_MAX_ENTRIES * sizeof(struct xw_sess);
+	x->sess = mmap(NULL, x->sess_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(x->skel->maps.sessions), 0);
+	if (x->sess == MAP_FAILED) {
+		x->sess = NULL;
+		rc = -errno;
+		pr_err("xdp: mmap of the sessions map: %s", strerror(-rc));
+		goto fail;
+	}
+	clock_refresh(x);
+	x->loop = loop;
+	xw_timer_arm(loop, &x->clock_timer, XW_NS_PER_SEC);
+	pins_create(x);
+
+	off = 0;
+	for (k = 0; k < x->nifs; k++) {
+		if (x->ifs[k].mode == XDP_MODE_UNSPEC || off >= sizeof(x->where))
+			continue;
+		off += (size_t)snprintf(x->where + off, sizeof(x->where) - off, "%s%s %s",
+					off ? ", " : "", x->ifs[k].name, mode_name(x->ifs[k].mode));
+	}
+	*out = x;
+	return 0;
+
+fail_rc:
+	pr_err("xdp: setting up the program: %s", strerror(-rc));
+fail:
+	xdp_free(x);
+	return 0;
+}
+
+void xwd_xdp_close(struct xwd_xdp *x)
+{
+	if (x)
+		xdp_free(x);
+}
+
+const char *xwd_xdp_where(const struct xwd_xdp *x)
+{
+	return x ? x->where : "";
+}
+
+/* --- the session table ------------------------------------------------------- */
+
+static int addr_raw(struct xw_addr a, __u8 raw[16])
+{
+	xw_addr_unmap(&a);
+	memset(raw, 0, 16);
+	if (xw_addr_family(&a) == AF_INET) {
+		memcpy(raw, &a.in.sin_addr, 4);
+		return XW_SESS_INET;
+	}
+	memcpy(raw, &a.in6.sin6_addr, 16);
+	return XW_SESS_INET6;
+}
+
+int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
+{
+	uint16_t port = xw_addr_port(sc->local);
+	struct xw_sess v = {}, *e;
+	int fl, fp;
+
+	if (!x)
+		return -ENODEV;
+	e = &x->sess[port];
+	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != XW_SESS_FREE)
+		return -EBUSY;
+	fl = addr_raw(*sc->local, v.refl_addr);
+	fp = addr_raw(*sc->peer, v.sender_addr);
+	if (fl != fp)
+		return -EINVAL;
+	v.mode = (__u8)sc->mode;
+	v.flags = sc->flags;
+	v.family = (__u8)fl;
+	v.dscp = sc->dscp;
+	v.reflect_len = sc->reflect_len;
+	v.sender_port = htons(xw_addr_port(sc->peer));
+	v.refl_port = htons(port);
+	v.expect_len = sc->expect_len;
+	/* everything but the state first: the program ignores a FREE entry */
+	memcpy((__u8 *)e + 1, (const __u8 *)&v + 1, sizeof(v) - 1);
+	__atomic_store_n(&e->state, (__u8)XW_SESS_DISARMED, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void xwd_xdp_sess_arm(struct xwd_xdp *x, uint16_t port, bool armed)
+{
+	if (x && x->sess[port].state != XW_SESS_FREE)
+		__atomic_store_n(&x->sess[port].state,
+				 (__u8)(armed ? XW_SESS_ARMED : XW_SESS_DISARMED),
+				 __ATOMIC_RELEASE);
+}
+
+void xwd_xdp_sess_del(struct xwd_xdp *x, uint16_t port)
+{
+	struct xw_sess *e;
+
+	if (!x)
+		return;
+	e = &x->sess[port];
+	__atomic_store_n(&e->state, (__u8)XW_SESS_FREE, __ATOMIC_RELEASE);
+	memset((__u8 *)e + 1, 0, sizeof(*e) - 1);
+}
+
+void xwd_xdp_sess_stats(const struct xwd_xdp *x, uint16_t port, struct xwd_xdp_sess_stats *st)
+{
+	const struct xw_sess *e;
+	int k;
+
+	memset(st, 0, sizeof(*st));
+	if (!x)
+		return;
+	e = &x->sess[port];
+	st->next_seq = __atomic_load_n(&e->next_seq, __ATOMIC_RELAXED);
+	st->passed = __atomic_load_n(&e->passed, __ATOMIC_RELAXED);
+	for (k = 0; k < XW_SESS_DROP_MAX; k++) {
+		st->drops[k] = __atomic_load_n(&e->drops[k], __ATOMIC_RELAXED);
+		st->dropped += st->drops[k];
+	}
+}
+
+uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port)
+{
+	return (uint32_t)__atomic_fetch_add(&x->sess[port].next_seq, 1, __ATOMIC_RELAXED);
+}
+
+/* --- global counters ----------------------------------------------------------- */
+
+static const char *const stat_names[XW_STAT_MAX] = {
+	[XW_STAT_REFLECTED] = "reflected",	    [XW_STAT_PASS_NOT_IP] = "pass-not-ip",
+	[XW_STAT_PASS_NOT_UDP] = "pass-not-udp",    [XW_STAT_PASS_FRAG] = "pass-fragment",
+	[XW_STAT_PASS_TRUNC] = "pass-truncated",    [XW_STAT_PASS_BADLEN] = "pass-bad-length",
+	[XW_STAT_PASS_NO_SESS] = "pass-no-session", [XW_STAT_PASS_DISARMED] = "pass-disarmed",
+	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",  [XW_STAT_PASS_MODE] = "pass-mode",
+	[XW_STAT_PASS_NOROOM] = "pass-no-room",	    [XW_STAT_DROP_TRUNC] = "drop-truncated",
+	[XW_STAT_DROP_LEN] = "drop-length",	    [XW_STAT_DROP_MULT0] = "drop-multiplier-0",
+};
+
+const char *xwd_xdp_stat_name(enum xw_stat s)
+{
+	return (unsigned int)s < XW_STAT_MAX && stat_names[s] ? stat_names[s] : "?";
+}
+
+int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	__u64 *v;
+	__u32 k;
+
+	memset(out, 0, sizeof(uint64_t) * XW_STAT_MAX);
+	if (!x)
+		return -ENODEV;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (k = 0; k < XW_STAT_MAX; k++) {
+		if (bpf_map_lookup_elem(x->stats_fd, &k, v)) {
+			int rc = -errno;
+
+			free(v);
+			return rc;
+		}
+		for (c = 0; c < ncpu; c++)
+			out[k] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+void xwd_xdp_status(const struct xwd_xdp *x)
+{
+	uint64_t st[XW_STAT_MAX];
+	char buf[768];
+	size_t off = 0;
+	int k, rc;
+
+	if (!x)
+		return;
+	rc = xwd_xdp_stats(x, st);
+	if (rc) {
+		pr_warn("xdp: reading the stats map: %s", strerror(-rc));
+		return;
+	}
+	buf[0] = '\0';
+	for (k = 0; k < XW_STAT_MAX && off < sizeof(buf); k++)
+		if (st[k] || k == XW_STAT_REFLECTED)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%llu",
+						stat_names[k], (unsigned long long)st[k]);
+	pr_info("xdp: %s attached on %s, pins %s: frames:%s", XDP_PROG_NAME, x->where,
+		x->pinned ? x->dir : "none", buf);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xwampd's XDP side: loads bpf/xwamp.bpf.c through its skeleton, attaches it
+ * with libxdp to the interfaces given with --xdp, pins its maps and program
+ * under one directory (default /sys/fs/bpf/xwamp), keeps the "clock" map
+ * fresh, and is the only writer of the "sessions" table
+ * (include/xwamp/bpf_shared.h is the contract).
+ *
+ * Sessions are keyed by the reflector's local UDP port: refl.c guarantees
+ * one session per local port.  Every function taking a struct xwd_xdp
+ * accepts NULL (XDP not in use) and then does nothing / returns -ENODEV, so
+ * that callers need no #ifdef-like checks.
+ *
+ * Crash recovery: a directory lock (flock on the pin directory) tells a
+ * stale pin set from a live xwampd's; a program named xdp_xwamp found on a
+ * configured interface at start is removed (it is ours: an xwampd that was
+ * killed before it could detach), then ours is attached.
+ */
+#ifndef XWAMPD_XDP_H
+#define XWAMPD_XDP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "net.h"
+#include "xwamp/bpf_shared.h"
+
+#define XWD_XDP_MAX_IFS	    8
+#define XWD_XDP_DEFAULT_DIR "/sys/fs/bpf/xwamp"
+
+enum xwd_xdp_mode {
+	XWD_XDP_AUTO = 0, /* native, else generic */
+	XWD_XDP_NATIVE,
+	XWD_XDP_GENERIC,
+};
+
+/* The options (part of struct xwd_cfg). */
+struct xwd_xdp_cfg {
+	const char *ifs[XWD_XDP_MAX_IFS]; /* --xdp IFNAME, repeatable */
+	unsigned int nifs;
+	enum xwd_xdp_mode mode; /* --xdp-mode */
+	const char *pin_dir;	/* --bpf-dir; NULL: XWD_XDP_DEFAULT_DIR */
+};
+
+/* Option parsers for main.c's table: 0 or -EINVAL (after a message on stderr). */
+int xwd_xdp_opt_if(struct xwd_xdp_cfg *c, const char *arg);
+int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg);
+
+struct xwd_xdp;
+
+/*
+ * Load, pin and attach as configured.  Returns 0 with *out set (NULL when
+ * no --xdp was given or nothing could be attached: then every session uses
+ * its socket, which is logged).  Never fails the daemon: XDP trouble is
+ * logged and the socket path takes over.  The clock map is refreshed every
+ * second from a timer on loop.
+ */
+int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_xdp **out);
+/* Detach from every interface, remove the pins, free.  NULL is fine. */
+void xwd_xdp_close(struct xwd_xdp *x);
+
+/* "xws0 native, eth1 generic" (empty for NULL): for log lines. */
+const char *xwd_xdp_where(const struct xwd_xdp *x);
+
+/* What a session table entry says about one session. */
+struct xwd_xdp_sess_cfg {
+	const struct xw_addr *local, *peer; /* reflector and Session-Sender */
+	enum xw_sess_mode mode;
+	uint8_t flags; /* XW_SESS_F_* */
+	uint8_t dscp;
+	uint16_t reflect_len;
+	uint32_t expect_len; /* sender's UDP payload length */
+};
+
+/*
+ * Write the entry for local port (host order) DISARMED, counters zero.
+ * 0, -ENODEV (x NULL), -EBUSY (the slot is in use: refl.c must prevent it),
+ * -EINVAL (families differ).
+ */
+int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc);
+/* ARMED (true) / DISARMED (false): one octet store, the rest untouched. */
+void xwd_xdp_sess_arm(struct xwd_xdp *x, uint16_t port, bool armed);
+/* Zero the entry (session over). */
+void xwd_xdp_sess_del(struct xwd_xdp *x, uint16_t port);
+
+/* A snapshot of one entry's counters (all zero for NULL). */
+struct xwd_xdp_sess_stats {
+	uint64_t next_seq; /* = replies numbered, XDP and (shared counter) socket */
+	uint64_t passed;
+	uint64_t drops[XW_SESS_DROP_MAX];
+	uint64_t dropped; /* sum of drops */
+};
+void xwd_xdp_sess_stats(const struct xwd_xdp *x, uint16_t port, struct xwd_xdp_sess_stats *st);
+
+/*
+ * The session's next reflector Sequence Number, taken from the shared
+ * atomic counter in the entry, so that the socket path and XDP number the
+ * replies of one session without duplicates (RFC 5357 4.2.1).
+ */
+uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port);
+
+/* Global counters summed over CPUs (enum xw_stat).  0 or -errno. */
+int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX]);
+/* Name of a stats slot ("reflected", "pass-no-session", ...). */
+const char *xwd_xdp_stat_name(enum xw_stat s);
+/* The SIGUSR1 status line of the XDP side (nothing for NULL). */
+void xwd_xdp_status(const struct xwd_xdp *x);
+
+#endif /* XWAMPD_XDP_H */
