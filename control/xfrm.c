@@ -737,6 +737,9 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		ev.type = ue.hard ? XFRM_EV_SA_EXPIRE_HARD : XFRM_EV_SA_EXPIRE_SOFT;
 		ev.sa = cur ? cur : &sa;
 		emit(v, &ev);
+		/* a hard expire is the kernel deleting the SA (no XFRM_MSG_DELSA follows) */
+		if (ue.hard && cur)
+			v->sa[cur - v->sa] = v->sa[--v->nsa];
 		return 0;
 	}
 	case XFRM_MSG_FLUSHSA: {

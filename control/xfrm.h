@@ -60,7 +60,7 @@ struct xfrm_view_alg {
 
 enum xfrm_view_sa_flags {
 	XFRM_SA_SOFT_EXPIRED = 1 << 0, /* XFRM_MSG_EXPIRE hard=0 seen: rekey due */
-	XFRM_SA_HARD_EXPIRED = 1 << 1, /* hard expire seen (the kernel deletes it next) */
+	XFRM_SA_HARD_EXPIRED = 1 << 1, /* only in the EXPIRE event: the SA is gone */
 	XFRM_SA_HAS_ENCAP = 1 << 2,    /* UDP encapsulation (RFC 3948) */
 	XFRM_SA_HAS_IF_ID = 1 << 3,
 };
@@ -112,7 +112,7 @@ enum xfrm_event_type {
 	XFRM_EV_SA_REKEY,    /* a new SA for the same selector/reqid/ends as another, new SPI */
 	XFRM_EV_SA_DELETED,
 	XFRM_EV_SA_EXPIRE_SOFT,
-	XFRM_EV_SA_EXPIRE_HARD,
+	XFRM_EV_SA_EXPIRE_HARD, /* the kernel deleted the SA: it leaves the view */
 	XFRM_EV_SA_FLUSH, /* XFRM_MSG_FLUSHSA: count = SAs removed */
 	XFRM_EV_POL_NEW,
 	XFRM_EV_POL_REPLACED,
