@@ -6,12 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto.h"
 #include "keyfile.h"
 #include "keys.h"
 #include "log.h"
+#include "srv.h"
 
 struct xwd_keys {
+	char *path; /* key file; NULL: none */
 	struct xw_keyfile *kf;
+	struct xw_ike_source ike[XWD_IKE_SOURCES_MAX];
+	unsigned int nike;
 };
 
 /* KeyID for logs: printable ASCII up to the first NUL, others as '?'. */
@@ -28,13 +33,23 @@ struct xwd_keys *xwd_keys_load(const char *path, int *err)
 {
 	struct xwd_keys *k = calloc(1, sizeof(*k));
 
+	*err = 0;
 	if (!k) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (!path)
+		return k;
+	k->path = strdup(path);
+	if (!k->path) {
+		free(k);
 		*err = -ENOMEM;
 		return NULL;
 	}
 	/* xw_keyfile_load logs what is wrong, per line */
 	*err = xw_keyfile_load(path, &k->kf);
 	if (*err) {
+		free(k->path);
 		free(k);
 		return NULL;
 	}
@@ -47,7 +62,84 @@ void xwd_keys_free(struct xwd_keys *k)
 	if (!k)
 		return;
 	xw_keyfile_free(k->kf);
+	xw_ike_sources_free(k->ike, k->nike);
+	free(k->path);
+	xw_wipe(k, sizeof(*k));
 	free(k);
+}
+
+int xwd_keys_add_ike(struct xwd_keys *k, struct xw_ike_source *src)
+{
+	if (k->nike >= XWD_IKE_SOURCES_MAX) {
+		xw_ike_sources_free(src, 1);
+		return -ENOSPC;
+	}
+	k->ike[k->nike++] = *src;
+	pr_info("RFC 7717 key source %u: %s %s", k->nike, src->ops->kind,
+		src->name ? src->name : "");
+	memset(src, 0, sizeof(*src));
+	return 0;
+}
+
+bool xwd_keys_have_ike(const struct xwd_keys *k)
+{
+	return k && k->nike;
+}
+
+void xwd_keys_reload(struct xwd_keys *k)
+{
+	struct xw_keyfile *kf = NULL;
+	int rc;
+
+	if (!k)
+		return;
+	if (k->path) {
+		rc = xw_keyfile_load(k->path, &kf);
+		if (rc) {
+			pr_err("key file %s: cannot reload (%d), keeping the %zu KeyIDs read "
+			       "before",
+			       k->path, rc, xw_keyfile_count(k->kf));
+		} else {
+			xw_keyfile_free(k->kf);
+			k->kf = kf;
+			pr_info("key file %s: reloaded, %zu KeyIDs", k->path, xw_keyfile_count(kf));
+		}
+	}
+	xw_ike_reload(k->ike, k->nike);
+}
+
+/* RFC 7717 5.3: SPIs from the KeyID, the key from the first source that knows them. */
+static int lookup_ike(struct xwd_keys *k, const char *who, const uint8_t keyid[XW_KEYID_LEN],
+		      uint8_t *secret, size_t *len)
+{
+	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
+	char spis[XW_IKE_SPIS_STRLEN];
+	struct xw_ike_key key;
+	int rc;
+
+	xw_ike_keyid_get(keyid, spi_i, spi_r); /* the remaining 64 octets are ignored */
+	xw_ike_spis_str(spi_i, spi_r, spis, sizeof(spis));
+	rc = k ? xw_ike_lookup_spi(k->ike, k->nike, spi_i, spi_r, &key) : -ENOENT;
+	if (rc == -ENOENT) {
+		/* RFC 7717 5.3: MUST log; SHOULD answer Accept 6 */
+		pr_warn("control %s: no IKE SA with SPIi %.16s SPIr %.16s (RFC 7717): "
+			"Server-Start Accept 6",
+			who, spis, spis + 17);
+		return XW_ACCEPT_NO_IKE_SA;
+	}
+	if (rc) {
+		pr_err("control %s: IKE key lookup for SPIi %.16s SPIr %.16s failed: %d", who, spis,
+		       spis + 17, rc);
+		return rc;
+	}
+	/* the connection keeps what it derives from this key, whatever the SA does next */
+	rc = xw_ike_shared_secret(&key, secret, SRV_SECRET_MAX, len);
+	xw_wipe(&key, sizeof(key));
+	if (rc)
+		return rc;
+	pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)", who, spis,
+		spis + 17);
+	return XW_ACCEPT_OK;
 }
 
 int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
@@ -57,7 +149,9 @@ int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
 	const uint8_t *found;
 	size_t found_len;
 
-	if (k && xw_keyfile_lookup(k->kf, keyid, &found, &found_len) == 0) {
+	if (mode & XW_MODE_IKEV2_DERIV)
+		return lookup_ike(k, who, keyid, secret, len);
+	if (k && k->kf && xw_keyfile_lookup(k->kf, keyid, &found, &found_len) == 0) {
 		/* the SM's buffer is SRV_SECRET_MAX, the same bound the key file enforces */
 		memcpy(secret, found, found_len);
 		*len = found_len;
