@@ -2,8 +2,9 @@
 /*
  * xwampd: the TWAMP server (RFC 5357): TWAMP-Control server and userspace
  * Session-Reflector in one process and one epoll loop (no fork per session,
- * no SIGALRM).  The XDP reflector (bpf/, skeleton included below) plugs in
- * later; today every session is reflected by a UDP socket (refl.c).
+ * no SIGALRM).  With --xdp IFNAME the XDP program reflects the test packets
+ * of unauthenticated sessions on that interface (xdp.c); each session's UDP
+ * socket (refl.c) answers whatever does not pass through it.
  *
  * Run (always in the foreground, logs to stderr):
  *
@@ -21,8 +22,7 @@
  *   kill -USR1 %1     # status: connections and per-session counters
  *   kill %1           # SIGTERM: every session stopped, every connection closed
  *
- * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines, SIGHUP
- * reloads the key file and the RFC 7717 key sources.  Each
+ * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines.  Each
  * refused or failed connection, each session and each dropped test packet
  * (rate-limited) gets a log line naming the peer.  Options: --help.
  */
@@ -42,7 +42,6 @@
 #include "xwamp/bpf_shared.h"
 #include "xwamp/ntp.h"
 #include "xwampd.h"
-#include "xwamp.skel.h"
 
 #define XWD_DEFAULT_SETUP_TIMEOUT_S	 30
 #define XWD_DEFAULT_MAX_CONNS		 256
@@ -105,15 +104,22 @@ static int opt_port_range(void *cfgp, const char *arg)
 	return 0;
 }
 
+static int opt_xdp(void *cfgp, const char *arg)
+{
+	return xwd_xdp_opt_if(&((struct xwd_cfg *)cfgp)->xdp, arg);
+}
+
+static int opt_xdp_mode(void *cfgp, const char *arg)
+{
+	return xwd_xdp_opt_mode(&((struct xwd_cfg *)cfgp)->xdp, arg);
+}
+
 #define CFG struct xwd_cfg
 static const struct xw_opt xwd_opts[] = {
 	XW_OPT_CB("listen", 'l', opt_listen, "ADDR[:PORT]",
 		  "TWAMP-Control address, repeatable (default [::]:862 and 0.0.0.0:862)"),
 	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
 		 "KeyID -> passphrase file for auth/enc/mixed modes"),
-	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
-		 "RFC 7717 key table (lines \"SPIi SPIr KEY\", README: RFC 7717): offer "
-		 "IKEv2-derived keys"),
 	XW_OPT_CB(
 		"modes", 'm', opt_modes, "LIST",
 		"modes to offer: open,auth,enc,mixed,individual,reflect-octets,symmetric,all or a "
@@ -135,6 +141,13 @@ static const struct xw_opt xwd_opts[] = {
 		 "test sessions per control connection (default 16; 0 unlimited)"),
 	XW_OPT_U("count", 0, CFG, count, "N", 1024, 1u << 30,
 		 "PBKDF2 Count in the Server Greeting, power of 2 >= 1024 (default 2048)"),
+	XW_OPT_CB(
+		"xdp", 0, opt_xdp, "IFNAME",
+		"reflect unauthenticated test packets in XDP on IFNAME, repeatable (README: XDP)"),
+	XW_OPT_CB("xdp-mode", 0, opt_xdp_mode, "MODE",
+		  "auto (native, else generic; default), native or generic"),
+	XW_OPT_F("bpf-dir", 0, XW_OPT_STR, CFG, xdp.pin_dir, "DIR",
+		 "pin the BPF maps and program here (default " XWD_XDP_DEFAULT_DIR ")"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "debug messages"),
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "warnings and errors only"),
 	XW_OPT_F("foreground", 'f', XW_OPT_FLAG, CFG, foreground, NULL,
@@ -173,20 +186,12 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 	if (!cfg->modes_set) {
 		cfg->modes =
 			XW_MODE_OPEN | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
-		if (cfg->keyfile || cfg->ike_keys)
+		if (cfg->keyfile)
 			cfg->modes |= XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
 	}
-	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile &&
-	    !cfg->ike_keys) {
-		fprintf(stderr,
-			"%s: authenticated, encrypted and mixed modes need --keyfile or "
-			"--ike-keys\n",
+	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile) {
+		fprintf(stderr, "%s: authenticated, encrypted and mixed modes need --keyfile\n",
 			argv[0]);
-		return -EINVAL;
-	}
-	if (cfg->ike_keys && !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
-		/* RFC 7717 5.1: the derived key serves the keyed modes only */
-		fprintf(stderr, "%s: --ike-keys needs auth, enc or mixed in --modes\n", argv[0]);
 		return -EINVAL;
 	}
 	if (!cfg->nlisten) {
@@ -212,14 +217,10 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			d->shutting_down = true;
 			xw_loop_stop(l);
 			break;
-		case SIGHUP:
-			/* key file and RFC 7717 key sources; live connections keep their keys */
-			pr_info("signal %u: reloading keys", si.ssi_signo);
-			xwd_keys_reload(d->keys);
-			break;
 		case SIGUSR1:
 			xwd_conn_status(d);
 			xwd_refl_status(d);
+			xwd_xdp_status(d->xdp);
 			break;
 		default:
 			break;
@@ -236,7 +237,6 @@ static int signals_setup(struct xwd *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -315,26 +315,13 @@ static void listeners_close(struct xwd *d)
 	d->nlst = 0;
 }
 
-/* The XDP program is not attached yet; say whether its skeleton is usable. */
-static void bpf_probe(void)
-{
-	struct xwamp *skel = xwamp__open();
-
-	if (!skel) {
-		pr_debug("XDP skeleton does not open: userspace reflector only");
-		return;
-	}
-	xwamp__destroy(skel);
-	pr_debug("XDP skeleton present (not attached yet): userspace reflector");
-}
-
 /* --- main ------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
 	struct xwd d;
-	char modes[96];
+	char modes[64];
 	int rc, err = 0;
 
 	xw_log_set_ident("xwampd");
@@ -358,30 +345,23 @@ int main(int argc, char **argv)
 	}
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
-	bpf_probe();
 
-	if (cfg.keyfile || cfg.ike_keys) {
+	if (cfg.keyfile) {
 		d.keys = xwd_keys_load(cfg.keyfile, &err);
 		if (!d.keys) {
 			rc = err;
 			goto out;
 		}
 	}
-	if (cfg.ike_keys) {
-		struct xw_ike_source src;
-
-		rc = xw_ike_table_source(cfg.ike_keys, &src);
-		if (!rc)
-			rc = xwd_keys_add_ike(d.keys, &src);
-		if (rc)
-			goto out;
-	}
-	/* RFC 7717 5.2: IKEv2Derived in the greeting when a key source can answer */
-	if (xwd_keys_have_ike(d.keys))
-		cfg.modes |= XW_MODE_IKEV2_DERIV;
 	rc = signals_setup(&d);
 	if (rc) {
 		pr_err("signals: %s", strerror(-rc));
+		goto out;
+	}
+	/* never fatal: where XDP cannot attach, sessions use their sockets */
+	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);
+	if (rc) {
+		pr_err("xdp: %s", strerror(-rc));
 		goto out;
 	}
 	rc = listeners_open(&d);
@@ -394,14 +374,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
+	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
 		 cfg.modes & XW_MODE_AUTH ? " auth" : "",
 		 cfg.modes & XW_MODE_ENCRYPTED ? " enc" : "",
 		 cfg.modes & XW_MODE_MIXED ? " mixed" : "",
 		 cfg.modes & XW_MODE_INDIV_SESS ? " individual" : "",
 		 cfg.modes & XW_MODE_REFLECT_OCT ? " reflect-octets" : "",
-		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "",
-		 cfg.modes & XW_MODE_IKEV2_DERIV ? " ikev2-derived" : "");
+		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "");
 	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, setup timeout %u s, "
 		"max %u connections (%u per client), %u sessions per connection",
 		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.setup_timeout, cfg.max_conns,
@@ -421,6 +400,7 @@ int main(int argc, char **argv)
 	pr_info("stopped");
 out:
 	listeners_close(&d);
+	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
 	xwd_keys_free(d.keys);
 	if (d.sigfd >= 0) {
 		xw_loop_del(&d.loop, &d.sig_io);

@@ -12,6 +12,16 @@
  *   xwd_refl_end()    STOP: keep reflecting for the session's Timeout (RFC 5357
  *                     3.8, 4.2), then free; CLOSE / REFWAIT: free now.
  * Every session logs its counters when it ends (and on SIGUSR1).
+ *
+ * With XDP (xdp.h) every session also has an entry in the BPF session table,
+ * indexed by local port (hence one session per local port, refl_bind()):
+ * written DISARMED at Accept, ARMED at Start, DISARMED at Stop (the Timeout
+ * after Stop is served here), zeroed when the session is freed.  Unauthenticated
+ * (open, mixed) sessions are reflected by XDP on the attached interfaces; the
+ * socket still answers packets that arrive elsewhere, numbering them from the
+ * entry's shared counter.  An XDP_TX'ed packet never reaches the socket, so
+ * nothing is answered twice.  Authenticated/encrypted sessions get an
+ * XW_SESS_AUTH_REDIRECT entry: XDP passes (and counts) their packets.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,6 +91,11 @@ struct xwd_refl {
 	uint8_t *txbuf; /* rx.cap replies of reply_len octets */
 	struct xw_tx_msg *tx;
 	struct xwd_ratelimit rl;
+	/* XDP session table entry (xdp.h) */
+	bool xdp;	    /* an entry exists for our port */
+	bool xdp_refl;	    /* ...and XDP reflects (XW_SESS_UNAUTH) */
+	uint64_t xdp_seen;  /* XDP activity at the last REFWAIT check */
+	uint64_t n_seq_xdp; /* sequence numbers this socket took from the entry */
 	/* counters */
 	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
 };
@@ -97,9 +112,34 @@ static uint64_t ntp_interval_ns(uint64_t t)
 	return sec * XW_NS_PER_SEC + ((frac * XW_NS_PER_SEC) >> 32);
 }
 
+/* "; XDP: reflected N (next_seq M), passed P, dropped D[: why=n]" or "" */
+static void refl_xdp_part(const struct xwd_refl *r, char *buf, size_t len)
+{
+	static const char *const names[XW_SESS_DROP_MAX] = {"truncated", "length", "multiplier-0",
+							    "other"};
+	struct xwd_xdp_sess_stats st;
+	size_t off;
+	int i;
+
+	buf[0] = '\0';
+	if (!r->xdp)
+		return;
+	xwd_xdp_sess_stats(r->d->xdp, xw_addr_port(&r->local), &st);
+	off = (size_t)snprintf(buf, len,
+			       "; XDP: reflected %llu (next_seq %llu), passed %llu, "
+			       "dropped %llu%s",
+			       (unsigned long long)(st.next_seq - r->n_seq_xdp),
+			       (unsigned long long)st.next_seq, (unsigned long long)st.passed,
+			       (unsigned long long)st.dropped, st.dropped ? ":" : "");
+	for (i = 0; i < XW_SESS_DROP_MAX && off < len; i++)
+		if (st.drops[i])
+			off += (size_t)snprintf(buf + off, len - off, " %s=%llu", names[i],
+						(unsigned long long)st.drops[i]);
+}
+
 static void refl_status_line(const struct xwd_refl *r, const char *why)
 {
-	char drops[512];
+	char drops[512], xdp[192];
 	size_t off = 0;
 	uint64_t total = 0;
 	int i;
@@ -115,9 +155,10 @@ static void refl_status_line(const struct xwd_refl *r, const char *why)
 		if (off >= sizeof(drops))
 			break;
 	}
-	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s", r->name, why,
+	refl_xdp_part(r, xdp, sizeof(xdp));
+	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s", r->name, why,
 		(unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
-		(unsigned long long)total, total ? ":" : "", drops);
+		(unsigned long long)total, total ? ":" : "", drops, xdp);
 }
 
 static void refl_drop(struct xwd_refl *r, enum refl_drop why, const struct xw_addr *src)
@@ -135,6 +176,8 @@ static void refl_free(struct xwd_refl *r, const char *why)
 	struct xwd *d = r->d;
 
 	refl_status_line(r, why);
+	if (r->xdp)
+		xwd_xdp_sess_del(d->xdp, xw_addr_port(&r->local));
 	xw_timer_cancel(&d->loop, &r->timer);
 	xw_loop_del(&d->loop, &r->io);
 	if (r->fd >= 0)
@@ -222,6 +265,12 @@ static void refl_batch(struct xwd_refl *r)
 			refl_drop(r, (enum refl_drop)xw_tp_drop_reason(len), &m->src);
 			continue;
 		}
+		if (r->xdp_refl) {
+			/* one counter with XDP: unique numbers whichever path answers */
+			put_be32(r->txbuf + (size_t)ntx * r->reply_len,
+				 xwd_xdp_sess_next_seq(d->xdp, xw_addr_port(&r->local)));
+			r->n_seq_xdp++;
+		}
 		r->seq++;
 		r->tx[ntx].buf = r->txbuf + (size_t)ntx * r->reply_len;
 		r->tx[ntx].len = (size_t)len;
@@ -277,6 +326,19 @@ static void refl_timer(struct xw_loop *l, struct xw_timer *t)
 	}
 	if (r->state != REFL_ARMED || !cfg->refwait)
 		return;
+	if (r->xdp) {
+		/* packets XDP handled never reach the socket: count them as activity */
+		struct xwd_xdp_sess_stats st;
+		uint64_t act;
+
+		xwd_xdp_sess_stats(r->d->xdp, xw_addr_port(&r->local), &st);
+		act = st.next_seq + st.passed + st.dropped;
+		if (act != r->xdp_seen) {
+			r->xdp_seen = act;
+			if (now > r->last_rx_ns)
+				r->last_rx_ns = now;
+		}
+	}
 	if (now - r->last_rx_ns < xwd_s_to_ns(cfg->refwait)) {
 		xw_timer_arm_at(l, t, r->last_rx_ns + xwd_s_to_ns(cfg->refwait));
 		return;
@@ -318,6 +380,53 @@ static int request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16]
 	return xw_addr_from_raw(out, fam, raw, port);
 }
 
+/*
+ * One session per local port, whatever the address: the XDP session table
+ * is indexed by port (bpf_shared.h), so two sessions on one port on two
+ * addresses would overwrite each other's entry.
+ */
+static bool port_taken(const struct xwd *d, uint16_t port)
+{
+	const struct xwd_refl *o;
+
+	for (o = d->refls; o; o = o->next)
+		if (xw_addr_port(&o->local) == port)
+			return true;
+	return false;
+}
+
+#define REFL_PORT_TRIES 64
+
+/*
+ * A port from the range (or the kernel's ephemeral ports) that no other
+ * session uses.  Sockets on ports another session has (on another address)
+ * are held open while searching so that the next try gets another port.
+ */
+static int refl_bind_free(struct xwd_refl *r, const struct xwd_cfg *cfg,
+			  const struct xw_udp_opts *o)
+{
+	int held[REFL_PORT_TRIES], nheld = 0, fd = -EADDRINUSE, i;
+	struct xw_addr got;
+
+	while (nheld < REFL_PORT_TRIES) {
+		if (cfg->port_lo) {
+			fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, o);
+		} else {
+			xw_addr_set_port(&r->local, 0);
+			fd = xw_udp_open(&r->local, o);
+		}
+		if (fd < 0)
+			break;
+		if (xw_sock_local(fd, &got) || !port_taken(r->d, xw_addr_port(&got)))
+			break;
+		held[nheld++] = fd;
+		fd = -EADDRINUSE;
+	}
+	for (i = 0; i < nheld; i++)
+		close(held[i]);
+	return fd;
+}
+
 static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t want)
 {
 	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
@@ -325,22 +434,59 @@ static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t wan
 
 	o.dscp = r->dscp;
 	/* RFC 5357 3.5: the requested port if we can, else another one */
-	if (want && (!cfg->port_lo || (want >= cfg->port_lo && want <= cfg->port_hi))) {
+	if (want && (!cfg->port_lo || (want >= cfg->port_lo && want <= cfg->port_hi)) &&
+	    !port_taken(r->d, want)) {
 		xw_addr_set_port(&r->local, want);
 		fd = xw_udp_open(&r->local, &o);
 	}
-	if (fd < 0 && fd != -EADDRNOTAVAIL && fd != -EAFNOSUPPORT) {
-		if (cfg->port_lo) {
-			fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, &o);
-		} else {
-			xw_addr_set_port(&r->local, 0);
-			fd = xw_udp_open(&r->local, &o);
-		}
-	}
+	if (fd < 0 && fd != -EADDRNOTAVAIL && fd != -EAFNOSUPPORT)
+		fd = refl_bind_free(r, cfg, &o);
 	if (fd < 0)
 		return fd;
 	r->fd = fd;
 	return xw_sock_local(fd, &r->local);
+}
+
+/* Which path answers this session's packets, for the Accept and Start log lines. */
+static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
+{
+	const struct xwd_xdp *x = r->d->xdp;
+
+	if (r->xdp_refl)
+		snprintf(buf, len, "XDP on %s (socket for packets arriving elsewhere)",
+			 xwd_xdp_where(x));
+	else if (r->xdp)
+		snprintf(buf, len, "socket (authenticated test packets: XDP on %s passes them)",
+			 xwd_xdp_where(x));
+	else
+		snprintf(buf, len, "socket%s", x ? " (no XDP session entry)" : "");
+	return buf;
+}
+
+/* The session's entry in the XDP session table, DISARMED (bpf_shared.h). */
+static void refl_xdp_add(struct xwd_refl *r)
+{
+	struct xwd_xdp_sess_cfg sc = {
+		.local = &r->local,
+		.peer = &r->peer,
+		.mode = r->tp.mode == XW_TP_OPEN ? XW_SESS_UNAUTH : XW_SESS_AUTH_REDIRECT,
+		.flags = (uint8_t)((r->tp.symmetric ? XW_SESS_F_SYMMETRIC : 0) |
+				   (r->tp.reflect_len ? XW_SESS_F_REFLECT : 0)),
+		.dscp = (uint8_t)r->dscp,
+		.reflect_len = (uint16_t)r->tp.reflect_len,
+		.expect_len = (uint32_t)r->expect_len,
+	};
+	int rc;
+
+	if (!r->d->xdp)
+		return;
+	rc = xwd_xdp_sess_add(r->d->xdp, &sc);
+	if (rc) {
+		pr_warn("session %s: no XDP session entry: %s", r->name, strerror(-rc));
+		return;
+	}
+	r->xdp = true;
+	r->xdp_refl = sc.mode == XW_SESS_UNAUTH;
 }
 
 int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
@@ -348,7 +494,7 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		  const char *conn_name)
 {
 	const struct twsess_params *p = &s->params;
-	char la[XW_ADDRSTRLEN], pa[XW_ADDRSTRLEN];
+	char la[XW_ADDRSTRLEN], pa[XW_ADDRSTRLEN], path[160];
 	struct xwd_refl *r;
 	unsigned int cap;
 	int rc, tpm, dscp;
@@ -442,12 +588,13 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	d->nrefls++;
 	s->port = xw_addr_port(&r->local);
 	s->user = r;
-	pr_info("control %s: session %s accepted (%s, %zu-octet packets, DSCP %d)", conn_name,
-		r->name,
+	refl_xdp_add(r);
+	pr_info("control %s: session %s accepted (%s, %zu-octet packets, DSCP %d), path: %s",
+		conn_name, r->name,
 		tpm == XW_TP_OPEN   ? "open"
 		: tpm == XW_TP_AUTH ? "auth"
 				    : "encrypted",
-		r->expect_len, r->dscp);
+		r->expect_len, r->dscp, refl_path(r, path, sizeof(path)));
 	return XW_ACCEPT_OK;
 fail:
 	pr_err("control %s: reflector setup failed: %s: Accept 2", conn_name, strerror(-rc));
@@ -462,17 +609,24 @@ fail:
 
 int xwd_refl_start(struct xwd_refl *r)
 {
+	char path[160];
+
 	r->state = REFL_ARMED;
 	r->last_rx_ns = xw_now_ns();
 	if (r->d->cfg->refwait)
 		xw_timer_arm(&r->d->loop, &r->timer, xwd_s_to_ns(r->d->cfg->refwait));
-	pr_debug("session %s: started", r->name);
+	if (r->xdp)
+		xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), true);
+	pr_info("session %s: started, path: %s", r->name, refl_path(r, path, sizeof(path)));
 	return XW_ACCEPT_OK;
 }
 
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
 {
 	r->conn = NULL;
+	/* Stop: XDP passes from now on; the socket answers during the Timeout */
+	if (r->xdp)
+		xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), false);
 	if (why == SRV_END_STOP && r->state == REFL_ARMED && r->timeout_ns) {
 		/* RFC 5357 3.8/4.2: answer packets still in flight for Timeout, then stop */
 		r->state = REFL_DRAIN;

@@ -115,7 +115,7 @@ int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg)
 
 /* --- libbpf / libxdp messages, one level lower (STYLE.md 7) ---------------- */
 
-static void lib_log(const char *lib, enum xw_log_level lvl, const char *fmt, va_list ap)
+static void lib_log(enum xw_log_level lvl, const char *fmt, va_list ap)
 {
 	char buf[512];
 	size_t n;
@@ -124,15 +124,16 @@ static void lib_log(const char *lib, enum xw_log_level lvl, const char *fmt, va_
 	n = strlen(buf);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
+	/* the libraries start their lines with "libbpf: " / "libxdp: " themselves */
 	if (n)
-		xw_log(lvl, "%s: %s", lib, buf);
+		xw_log(lvl, "%s", buf);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	lib_log("libbpf", level == LIBBPF_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	lib_log(level == LIBBPF_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
 	return 0;
 }
 
@@ -140,7 +141,7 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBXDP_DEBUG)
 		return 0;
-	lib_log("libxdp", level == LIBXDP_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	lib_log(level == LIBXDP_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "net.h"
 #include "srv.h"
 #include "testpkt.h"
+#include "xdp.h"
 
 #define XWD_MAX_LISTEN 16
 
@@ -23,7 +24,6 @@ struct xwd_cfg {
 	struct xw_addr listen[XWD_MAX_LISTEN];
 	unsigned int nlisten;
 	const char *keyfile;
-	const char *ike_keys; /* --ike-keys: RFC 7717 key table (control/ikekeys.h) */
 	uint32_t modes;		    /* offered in the Server Greeting */
 	bool modes_set;		    /* --modes given (else the default depends on --keyfile) */
 	uint16_t port_lo, port_hi;  /* reflector ports; 0/0: requested port, else any */
@@ -38,6 +38,7 @@ struct xwd_cfg {
 	bool quiet;
 	bool foreground;
 	const char *pidfile;
+	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
 };
 
 /* A small log rate limiter: at most burst lines per second, then a summary. */
@@ -79,6 +80,7 @@ struct xwd {
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
 	/* key file (NULL: none) */
 	struct xwd_keys *keys;
+	struct xwd_xdp *xdp; /* NULL: no XDP, every session on its socket */
 	bool shutting_down;
 };
 
