@@ -22,7 +22,8 @@
  *   kill -USR1 %1     # status: connections and per-session counters
  *   kill %1           # SIGTERM: every session stopped, every connection closed
  *
- * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines.  Each
+ * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines, SIGHUP
+ * reloads the key file and the RFC 7717 key sources.  Each
  * refused or failed connection, each session and each dropped test packet
  * (rate-limited) gets a log line naming the peer.  Options: --help.
  */
@@ -120,6 +121,9 @@ static const struct xw_opt xwd_opts[] = {
 		  "TWAMP-Control address, repeatable (default [::]:862 and 0.0.0.0:862)"),
 	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
 		 "KeyID -> passphrase file for auth/enc/mixed modes"),
+	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
+		 "RFC 7717 key table (lines \"SPIi SPIr KEY\", README: RFC 7717): offer "
+		 "IKEv2-derived keys"),
 	XW_OPT_CB(
 		"modes", 'm', opt_modes, "LIST",
 		"modes to offer: open,auth,enc,mixed,individual,reflect-octets,symmetric,all or a "
@@ -186,12 +190,20 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 	if (!cfg->modes_set) {
 		cfg->modes =
 			XW_MODE_OPEN | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
-		if (cfg->keyfile)
+		if (cfg->keyfile || cfg->ike_keys)
 			cfg->modes |= XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
 	}
-	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile) {
-		fprintf(stderr, "%s: authenticated, encrypted and mixed modes need --keyfile\n",
+	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile &&
+	    !cfg->ike_keys) {
+		fprintf(stderr,
+			"%s: authenticated, encrypted and mixed modes need --keyfile or "
+			"--ike-keys\n",
 			argv[0]);
+		return -EINVAL;
+	}
+	if (cfg->ike_keys && !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
+		/* RFC 7717 5.1: the derived key serves the keyed modes only */
+		fprintf(stderr, "%s: --ike-keys needs auth, enc or mixed in --modes\n", argv[0]);
 		return -EINVAL;
 	}
 	if (!cfg->nlisten) {
@@ -217,6 +229,11 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			d->shutting_down = true;
 			xw_loop_stop(l);
 			break;
+		case SIGHUP:
+			/* key file and RFC 7717 key sources; live connections keep their keys */
+			pr_info("signal %u: reloading keys", si.ssi_signo);
+			xwd_keys_reload(d->keys);
+			break;
 		case SIGUSR1:
 			xwd_conn_status(d);
 			xwd_refl_status(d);
@@ -237,6 +254,7 @@ static int signals_setup(struct xwd *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -321,7 +339,7 @@ int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
 	struct xwd d;
-	char modes[64];
+	char modes[96];
 	int rc, err = 0;
 
 	xw_log_set_ident("xwampd");
@@ -346,13 +364,25 @@ int main(int argc, char **argv)
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
 
-	if (cfg.keyfile) {
+	if (cfg.keyfile || cfg.ike_keys) {
 		d.keys = xwd_keys_load(cfg.keyfile, &err);
 		if (!d.keys) {
 			rc = err;
 			goto out;
 		}
 	}
+	if (cfg.ike_keys) {
+		struct xw_ike_source src;
+
+		rc = xw_ike_table_source(cfg.ike_keys, &src);
+		if (!rc)
+			rc = xwd_keys_add_ike(d.keys, &src);
+		if (rc)
+			goto out;
+	}
+	/* RFC 7717 5.2: IKEv2Derived in the greeting when a key source can answer */
+	if (xwd_keys_have_ike(d.keys))
+		cfg.modes |= XW_MODE_IKEV2_DERIV;
 	rc = signals_setup(&d);
 	if (rc) {
 		pr_err("signals: %s", strerror(-rc));
@@ -374,13 +404,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
+	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
 		 cfg.modes & XW_MODE_AUTH ? " auth" : "",
 		 cfg.modes & XW_MODE_ENCRYPTED ? " enc" : "",
 		 cfg.modes & XW_MODE_MIXED ? " mixed" : "",
 		 cfg.modes & XW_MODE_INDIV_SESS ? " individual" : "",
 		 cfg.modes & XW_MODE_REFLECT_OCT ? " reflect-octets" : "",
-		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "");
+		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "",
+		 cfg.modes & XW_MODE_IKEV2_DERIV ? " ikev2-derived" : "");
 	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, setup timeout %u s, "
 		"max %u connections (%u per client), %u sessions per connection",
 		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.setup_timeout, cfg.max_conns,
