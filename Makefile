@@ -185,3 +185,38 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)
+
+# --- strongSwan charon plugin (owner: swan; README "strongSwan plugin") -------
+# Not part of `all`: it is compiled against the source of the installed
+# charon's strongSwan version (Debian ships no headers), which
+# loader/charon/swan-src.sh fetches with apt-get source and configures once
+# (~20 s; the stamp names the version, so an upgrade reconfigures).
+# -DME: Debian builds charon with mediation support, which adds methods to
+# ike_sa_t; the plugin must see the same struct layout.
+SWAN_SRC_DIR   := $(BUILD)/strongswan-src
+SWAN_VERSION   := $(shell dpkg-query -W -f='$${Version}' strongswan-charon 2>/dev/null || echo none)
+SWAN_STAMP     := $(SWAN_SRC_DIR)/tree-$(SWAN_VERSION)
+CHARON_PLUGIN  := $(BUILD)/libstrongswan-xwamp.so
+CHARON_PLUGIN_SRCS := loader/charon/xwamp_plugin.c loader/charon/xwamp_listener.c \
+		      loader/charon/xwamp_socket.c
+PLUGINDIR      ?= /usr/lib/ipsec/plugins
+
+.PHONY: charon-plugin charon-plugin-install
+charon-plugin: $(CHARON_PLUGIN)
+
+$(SWAN_SRC_DIR)/tree-%: loader/charon/swan-src.sh
+	$(call msg,SWANSRC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)loader/charon/swan-src.sh $(SWAN_SRC_DIR) > $@.tmp && mv $@.tmp $@
+
+$(CHARON_PLUGIN): $(CHARON_PLUGIN_SRCS) $(wildcard loader/charon/*.h) loader/lib/ikesock.h \
+		  $(SWAN_STAMP)
+	$(call msg,CC,$@)
+	$(Q)S=$$(cat $(SWAN_STAMP)) && $(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden \
+		-std=gnu11 -D_GNU_SOURCE= -Wall -Wextra -Wno-unused-parameter \
+		-Wno-missing-field-initializers -Wno-format -Werror \
+		-include $$S/config.h -DME= -I$$S/src/libstrongswan -I$$S/src/libcharon \
+		-Iloader/lib -o $@ $(CHARON_PLUGIN_SRCS)
+
+charon-plugin-install: $(CHARON_PLUGIN)
+	install -m 0644 $(CHARON_PLUGIN) $(PLUGINDIR)/libstrongswan-xwamp.so

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The plugin's UNIX socket server (protocol and its documentation:
+ * loader/lib/ikesock.h, the contract shared with loader/lib/ikesrc.c).
+ * Summary: one text line per request, LF-terminated, at most
+ * XW_IKESOCK_LINE_MAX octets:
+ *     SPI <SPIi> <SPIr>  -> KEY <SPIi> <SPIr> <PRF> <KEY-hex> | ERR <code> <text>
+ *     PEER <address>     -> the same
+ *     LIST               -> SA <SPIi> <SPIr> <peer> UP|PENDING ... END
+ *     WATCH              -> OK, then EVENT UP|REKEY|DOWN ... lines
+ *
+ * Access: the socket is 0600 in a directory that must belong to charon's
+ * user and must not be writable by anybody else (it is created 0700):
+ * only root talks to it.  Anything less would hand O/TWAMP secrets to any
+ * local user.
+ *
+ * One thread polls the listening socket and every client.  Requests are
+ * tiny and answered at once.  Events come from charon's threads (bus hooks)
+ * and are written to watchers with MSG_DONTWAIT under the clients lock; a
+ * watcher whose buffer is full is dropped (only this thread closes fds, so
+ * a hook never writes to a closed or reused fd; a client that is not a
+ * watcher is only ever touched by the server thread).  Lock order: the
+ * listener's table lock, then the clients lock.  PEER lookups enumerate
+ * charon's IKE SAs (checking each out): never while holding a lock a hook
+ * could need, or a hook of a checked-out SA would deadlock with us.
+ */
+#include "xwamp_socket.h"
+
+#include "ikesock.h"
+
+#include <daemon.h>
+#include <threading/mutex.h>
+#include <threading/thread.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+typedef struct private_xwamp_socket_t private_xwamp_socket_t;
+
+typedef struct {
+	int fd;
+	bool watch;
+	/* a write failed: close it (only the server thread closes) */
+	bool dead;
+	size_t len;
+	char buf[XW_IKESOCK_LINE_MAX];
+} client_t;
+
+struct private_xwamp_socket_t {
+	xwamp_socket_t public;
+	xwamp_listener_t *listener;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+	/* write end wakes the thread for shutdown */
+	int stop[2];
+	thread_t *thread;
+	mutex_t *lock; /* protects clients[] (fd, watch, dead) */
+	client_t clients[XW_IKESOCK_CLIENTS];
+};
+
+/* Best-effort, non-blocking: a client that cannot take a line is dropped. */
+static void send_line(client_t *c, const char *line)
+{
+	char buf[XW_IKESOCK_LINE_MAX + 1];
+	size_t n = strlen(line);
+
+	if (c->fd < 0 || c->dead)
+		return;
+	if (n > XW_IKESOCK_LINE_MAX - 1)
+		n = XW_IKESOCK_LINE_MAX - 1;
+	memcpy(buf, line, n);
+	buf[n++] = '\n';
+	if (send(c->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
+		c->dead = TRUE;
+	memwipe(buf, n);
+}
+
+/* listener event sink: runs in charon threads, table locked */
+static void on_event(void *data, const char *line)
+{
+	private_xwamp_socket_t *this = data;
+	int i;
+
+	this->lock->lock(this->lock);
+	for (i = 0; i < XW_IKESOCK_CLIENTS; i++)
+		if (this->clients[i].fd >= 0 && this->clients[i].watch)
+			send_line(&this->clients[i], line);
+	this->lock->unlock(this->lock);
+}
+
+static bool parse_spi(const char *s, uint64_t *spi)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		char ch = s[i];
+		int d;
+
+		if (ch >= '0' && ch <= '9')
+			d = ch - '0';
+		else if (ch >= 'a' && ch <= 'f')
+			d = ch - 'a' + 10;
+		else if (ch >= 'A' && ch <= 'F')
+			d = ch - 'A' + 10;
+		else
+			return FALSE;
+		v = v << 4 | (uint64_t)d;
+	}
+	*spi = htobe64(v);
+	return TRUE;
+}
+
+/*
+ * RFC 7717 5.1: the client side finds "the corresponding IKEv2 SA" by the
+ * server's address.  The newest ESTABLISHED IKEv2 SA whose remote IKE
+ * address is addr or one of whose CHILD SAs covers addr with its remote
+ * traffic selectors.  No lock held here (see the top of the file).
+ */
+static bool find_by_peer(host_t *addr, uint64_t *spi_i, uint64_t *spi_r)
+{
+	enumerator_t *en, *children, *tss;
+	traffic_selector_t *ts;
+	child_sa_t *child;
+	ike_sa_t *ike_sa;
+	u_int best = 0;
+	bool found = FALSE, match;
+
+	en = charon->ike_sa_manager->create_enumerator(charon->ike_sa_manager, TRUE);
+	while (en->enumerate(en, &ike_sa)) {
+		ike_sa_id_t *id;
+
+		if (ike_sa->get_version(ike_sa) != IKEV2 ||
+		    ike_sa->get_state(ike_sa) != IKE_ESTABLISHED)
+			continue;
+		match = addr->ip_equals(addr, ike_sa->get_other_host(ike_sa));
+		children = ike_sa->create_child_sa_enumerator(ike_sa);
+		while (!match && children->enumerate(children, &child)) {
+			tss = child->create_ts_enumerator(child, FALSE);
+			while (!match && tss->enumerate(tss, &ts))
+				match = ts->includes(ts, addr);
+			tss->destroy(tss);
+		}
+		children->destroy(children);
+		if (!match || (found && ike_sa->get_unique_id(ike_sa) < best))
+			continue;
+		id = ike_sa->get_id(ike_sa);
+		*spi_i = id->get_initiator_spi(id);
+		*spi_r = id->get_responder_spi(id);
+		best = ike_sa->get_unique_id(ike_sa);
+		found = TRUE;
+	}
+	en->destroy(en);
+	return found;
+}
+
+static void list_cb(void *data, const char *line)
+{
+	send_line(data, line);
+}
+
+/* One complete request line (no LF) of client c. */
+static void handle(private_xwamp_socket_t *this, client_t *c, const char *req)
+{
+	char out[XW_IKESOCK_LINE_MAX];
+	uint64_t spi_i, spi_r;
+	host_t *addr;
+
+	if (strncmp(req, "SPI ", 4) == 0 && strlen(req) == 4 + 16 + 1 + 16 && req[20] == ' ' &&
+	    parse_spi(req + 4, &spi_i) && parse_spi(req + 21, &spi_r)) {
+		this->listener->lookup(this->listener, spi_i, spi_r, out, sizeof(out));
+	} else if (strncmp(req, "PEER ", 5) == 0) {
+		addr = host_create_from_string((char *)req + 5, 0);
+		if (!addr) {
+			snprintf(out, sizeof(out), "ERR EINVAL not an IP address");
+		} else if (!find_by_peer(addr, &spi_i, &spi_r)) {
+			snprintf(out, sizeof(out), "ERR ENOENT no established IKE SA to %H", addr);
+		} else {
+			this->listener->lookup(this->listener, spi_i, spi_r, out, sizeof(out));
+		}
+		DESTROY_IF(addr);
+	} else if (strcmp(req, "LIST") == 0) {
+		/*
+		 * No clients lock: hooks hold the table lock while they take
+		 * it (on_event), list() takes the table lock.  A client that
+		 * is not a watcher is only touched by this thread.
+		 */
+		this->listener->list(this->listener, list_cb, c);
+		send_line(c, "END");
+		return;
+	} else if (strcmp(req, "WATCH") == 0) {
+		this->lock->lock(this->lock);
+		send_line(c, "OK");
+		c->watch = TRUE;
+		this->lock->unlock(this->lock);
+		return;
+	} else {
+		snprintf(out, sizeof(out), "ERR EINVAL unknown or malformed request");
+	}
+	send_line(c, out);
+	memwipe(out, sizeof(out));
+}
+
+static void client_close(private_xwamp_socket_t *this, client_t *c)
+{
+	this->lock->lock(this->lock);
+	close(c->fd);
+	c->fd = -1;
+	c->watch = c->dead = FALSE;
+	c->len = 0;
+	this->lock->unlock(this->lock);
+}
+
+/* Read what client c sent; handle each complete line. */
+static void client_read(private_xwamp_socket_t *this, client_t *c)
+{
+	ssize_t n;
+	char *lf;
+
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		client_close(this, c);
+		return;
+	}
+	if (c->watch) /* a watcher only sends EOF; ignore the rest */
+		return;
+	c->len += n;
+	while ((lf = memchr(c->buf, '\n', c->len))) {
+		size_t l = lf - c->buf;
+
+		*lf = '\0';
+		if (l && c->buf[l - 1] == '\r')
+			c->buf[l - 1] = '\0';
+		handle(this, c, c->buf);
+		memmove(c->buf, lf + 1, c->len - l - 1);
+		c->len -= l + 1;
+		if (c->watch)
+			return;
+	}
+	if (c->len == sizeof(c->buf)) {
+		send_line(c, "ERR EINVAL request line too long");
+		client_close(this, c);
+	}
+}
+
+static void accept_client(private_xwamp_socket_t *this)
+{
+	int fd, i;
+
+	fd = accept4(this->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	this->lock->lock(this->lock);
+	for (i = 0; i < XW_IKESOCK_CLIENTS; i++) {
+		if (this->clients[i].fd < 0) {
+			this->clients[i].fd = fd;
+			this->lock->unlock(this->lock);
+			return;
+		}
+	}
+	this->lock->unlock(this->lock);
+	if (write(fd, "ERR EBUSY too many clients\n", 27) < 0) {
+		/* closing anyway */
+	}
+	close(fd);
+	DBG1(DBG_CFG, "xwamp: refused a client on %s: %d connections open", this->path,
+	     XW_IKESOCK_CLIENTS);
+}
+
+static void *serve(private_xwamp_socket_t *this)
+{
+	struct pollfd pfd[XW_IKESOCK_CLIENTS + 2];
+	int idx[XW_IKESOCK_CLIENTS + 2];
+	int i, n;
+
+	for (;;) {
+		n = 0;
+		pfd[n++] = (struct pollfd){.fd = this->stop[0], .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = this->fd, .events = POLLIN};
+		for (i = 0; i < XW_IKESOCK_CLIENTS; i++) {
+			client_t *c = &this->clients[i];
+
+			if (c->fd >= 0 && c->dead) {
+				client_close(this, c);
+				continue;
+			}
+			if (c->fd < 0)
+				continue;
+			idx[n] = i;
+			pfd[n++] = (struct pollfd){.fd = c->fd, .events = POLLIN};
+		}
+		/* wake up now and then to close watchers marked dead by a hook */
+		if (poll(pfd, n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			DBG1(DBG_CFG, "xwamp: poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents & POLLIN)
+			accept_client(this);
+		for (i = 2; i < n; i++)
+			if (pfd[i].revents)
+				client_read(this, &this->clients[idx[i]]);
+	}
+	return NULL;
+}
+
+/*
+ * The socket's directory: created 0700; an existing one must be a real
+ * directory of our user that nobody else can write.  Otherwise someone else
+ * could swap the socket for theirs and collect keys, or read ours.
+ */
+static bool safe_dir(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir) {
+		DBG1(DBG_CFG, "xwamp: socket %s must be in a directory of its own", path);
+		return FALSE;
+	}
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		DBG1(DBG_CFG, "xwamp: mkdir %s: %s", dir, strerror(errno));
+		return FALSE;
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		DBG1(DBG_CFG, "xwamp: %s must be a directory of uid %u not writable by others", dir,
+		     geteuid());
+		return FALSE;
+	}
+	return TRUE;
+}
+
+METHOD(xwamp_socket_t, destroy, void, private_xwamp_socket_t *this)
+{
+	int i;
+
+	this->listener->set_event_cb(this->listener, NULL, NULL);
+	if (this->thread) {
+		if (write(this->stop[1], "x", 1) < 0) {
+			/* the join below then waits for poll's timeout */
+		}
+		this->thread->join(this->thread);
+	}
+	for (i = 0; i < XW_IKESOCK_CLIENTS; i++)
+		if (this->clients[i].fd >= 0)
+			close(this->clients[i].fd);
+	if (this->fd >= 0) {
+		close(this->fd);
+		unlink(this->path);
+	}
+	if (this->stop[0] >= 0) {
+		close(this->stop[0]);
+		close(this->stop[1]);
+	}
+	this->lock->destroy(this->lock);
+	free(this);
+}
+
+xwamp_socket_t *xwamp_socket_create(xwamp_listener_t *listener)
+{
+	private_xwamp_socket_t *this;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	const char *path;
+	mode_t old;
+	int i;
+
+	INIT(this,
+	     .public =
+		     {
+			     .destroy = _destroy,
+		     },
+	     .listener = listener, .fd = -1, .stop = {-1, -1},
+	     .lock = mutex_create(MUTEX_TYPE_DEFAULT), );
+	for (i = 0; i < XW_IKESOCK_CLIENTS; i++)
+		this->clients[i].fd = -1;
+
+	path = lib->settings->get_str(lib->settings, "%s.plugins.xwamp.socket", XW_IKESOCK_PATH,
+				      lib->ns);
+	if (strlen(path) >= sizeof(sun.sun_path) || path[0] != '/') {
+		DBG1(DBG_CFG, "xwamp: socket path '%s' must be absolute and shorter than %zu", path,
+		     sizeof(sun.sun_path));
+		destroy(this);
+		return NULL;
+	}
+	snprintf(this->path, sizeof(this->path), "%s", path);
+	memcpy(sun.sun_path, path, strlen(path));
+	if (!safe_dir(path) || pipe2(this->stop, O_CLOEXEC) < 0) {
+		destroy(this);
+		return NULL;
+	}
+	this->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (this->fd < 0) {
+		DBG1(DBG_CFG, "xwamp: socket: %s", strerror(errno));
+		destroy(this);
+		return NULL;
+	}
+	unlink(path);
+	/* no window in which the socket exists with a wider mode */
+	old = umask(077);
+	i = bind(this->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (i < 0 || chmod(path, 0600) < 0 || listen(this->fd, 16) < 0) {
+		DBG1(DBG_CFG, "xwamp: cannot listen on %s: %s", path, strerror(errno));
+		close(this->fd);
+		this->fd = -1;
+		destroy(this);
+		return NULL;
+	}
+	listener->set_event_cb(listener, on_event, this);
+	this->thread = thread_create((thread_main_t)serve, this);
+	if (!this->thread) {
+		DBG1(DBG_CFG, "xwamp: cannot start the socket thread");
+		destroy(this);
+		return NULL;
+	}
+	DBG1(DBG_CFG, "xwamp: RFC 7717 key socket on %s", path);
+	return &this->public;
+}
