@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * RFC 7717 keys from strongSwan's charon through xwamp's charon plugin
+ * (loader/charon/): a client of the plugin's UNIX socket, protocol in
+ * loader/lib/ikesock.h.  The plugin computes prf(SK_d, "IPPM") inside
+ * charon; SK_d never reaches us (ARCHITECTURE.md decision 2).
+ *
+ * One connection per lookup: lookups are rare (one per control connection)
+ * and this way a charon restart needs no reconnect logic.  Each call
+ * blocks at most XW_IKESRC_TIMEOUT_MS.
+ */
+#ifndef XW_IKESRC_H
+#define XW_IKESRC_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ikekeys.h"
+#include "ikesock.h"
+
+#define XW_IKESRC_TIMEOUT_MS 2000
+
+/*
+ * The key of the IKE SA with these SPIs (wire order), from the plugin at
+ * path (NULL: XW_IKESOCK_PATH).  0 with *out filled; -ENOENT when charon
+ * has no established IKE SA with these SPIs (the server answers Accept 6);
+ * otherwise the source failed: -ECONNREFUSED (no plugin listening at path,
+ * also when the path does not exist), -EACCES (not root), -ETIMEDOUT,
+ * -EPROTO (an answer that is not protocol), -EOPNOTSUPP (IKEv1 SA or a PRF
+ * charon cannot compute), -EBUSY.  *out is wiped unless 0.  Logs failures
+ * of the source (not -ENOENT: the caller logs that with its context).
+ */
+int xw_ikesrc_by_spi(const char *path, const uint8_t spi_i[XW_IKE_SPI_LEN],
+		     const uint8_t spi_r[XW_IKE_SPI_LEN], struct xw_ike_key *out);
+
+/*
+ * The key of the current IKE SA protecting traffic to peer (AF_INET or
+ * AF_INET6; the port is ignored; an IPv4-mapped IPv6 address is asked as
+ * IPv4): the plugin matches the remote IKE address and the CHILD SAs'
+ * remote traffic selectors.  Same returns (-ENOENT: no such SA).
+ */
+int xw_ikesrc_by_peer(const char *path, const struct sockaddr *peer, socklen_t peer_len,
+		      struct xw_ike_key *out);
+
+/*
+ * The plugin as a key source (control/ikekeys.h): src->name is the path.
+ * Nothing is checked or connected here (charon may start later); 0 or
+ * -ENOMEM.
+ */
+int xw_ikesrc_source(const char *path, struct xw_ike_source *src);
+
+/*
+ * Parse one response line (without LF) of a key request; exposed for
+ * tests.  0 with *out filled, -ENOENT/-EINVAL/-EOPNOTSUPP/-EBUSY for an
+ * ERR line, -EPROTO for anything malformed.
+ */
+int xw_ikesrc_parse_key(const char *line, struct xw_ike_key *out);
+
+#endif /* XW_IKESRC_H */
