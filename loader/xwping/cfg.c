@@ -110,6 +110,11 @@ static const struct xw_opt opt_table[] = {
 		 "KeyID (user name) for auth, enc and mixed modes"),
 	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
 		 "key file: lines \"KEYID hexsecret\" (the reference's pfs format)"),
+	XW_OPT_F("ike", 0, XW_OPT_FLAG, CFG, ike, NULL,
+		 "use IKEv2-derived keys (RFC 7717) of the IKE SA with the server; warn when "
+		 "falling back"),
+	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
+		 "RFC 7717 key table: lines \"SPIi SPIr KEY [PEER]\" (README: RFC 7717)"),
 	XW_OPT_CB("ipv4", '4', parse_family4, NULL, "IPv4 only"),
 	XW_OPT_CB("ipv6", '6', parse_family6, NULL, "IPv6 only"),
 	XW_OPT_U("count", 'c', CFG, count, "N", 1, 10000000,
@@ -282,8 +287,17 @@ static int validate(struct xwping_cfg *cfg)
 			XW_KEYID_LEN);
 		return -EINVAL;
 	}
+	/*
+	 * RFC 7717: with an IKE key the keyed modes need no -u/-k.  The
+	 * passphrase modes below are the fallback (RFC 7717 5.2).
+	 */
+	if (cfg->ike && !cfg->ike_keys) {
+		fprintf(stderr, "xwping: --ike needs a key source: --ike-keys FILE\n");
+		return -EINVAL;
+	}
+	cfg->ike_modes = cfg->ike_keys ? cfg->modes & keyed : 0;
 	if (!cfg->keyid) {
-		if (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN)) {
+		if (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN) && !cfg->ike_modes) {
 			fprintf(stderr, "xwping: mode %s needs -u KEYID and -k FILE\n",
 				(cfg->modes & XW_MODE_ENCRYPTED) ? "enc"
 				: (cfg->modes & XW_MODE_AUTH)	 ? "auth"

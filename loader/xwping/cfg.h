@@ -17,15 +17,18 @@
 #define XWPING_PAD_AUTO (-1)
 
 struct xwping_cfg {
-	const char *server;  /* host[:port] (positional) */
-	int family;	     /* AF_UNSPEC, or AF_INET / AF_INET6 for -4 / -6 */
-	unsigned int modes;  /* allowed security modes, XW_MODE_* bits (-A) */
-	bool modes_given;    /* -A was on the command line */
-	const char *keyid;   /* -u: KeyID (at most 80 octets, RFC 4656 3.1) */
-	const char *keyfile; /* -k: "KEYID hexsecret" lines (control/keyfile.h) */
-	unsigned int count;  /* -c: packets per session */
-	double interval;     /* -i: periodic gap, or the Poisson mean (s) */
-	bool interval_given; /* -i was given: the schedule defaults to periodic */
+	const char *server;	/* host[:port] (positional) */
+	int family;		/* AF_UNSPEC, or AF_INET / AF_INET6 for -4 / -6 */
+	unsigned int modes;	/* allowed security modes, XW_MODE_* bits (-A) */
+	bool modes_given;	/* -A was on the command line */
+	const char *keyid;	/* -u: KeyID (at most 80 octets, RFC 4656 3.1) */
+	const char *keyfile;	/* -k: "KEYID hexsecret" lines (control/keyfile.h) */
+	bool ike;		/* --ike: IKEv2-derived keys (RFC 7717) wanted, say when not used */
+	const char *ike_keys;	/* --ike-keys: RFC 7717 key table (control/ikekeys.h) */
+	unsigned int ike_modes; /* security modes allowed with an IKE key (validate()) */
+	unsigned int count;	/* -c: packets per session */
+	double interval;	/* -i: periodic gap, or the Poisson mean (s) */
+	bool interval_given;	/* -i was given: the schedule defaults to periodic */
 	enum xw_sched_kind schedule;
 	bool schedule_given;
 	int padding;		/* -s: Packet Padding octets, or XWPING_PAD_AUTO */

@@ -64,6 +64,7 @@ struct tsess {
 
 struct app {
 	const struct xwping_cfg *cfg;
+	const struct xw_ike_key *ike; /* RFC 7717 key for this server, NULL: none */
 	struct xwping_result *res;
 	struct xw_loop loop;
 	struct cli *cli;
@@ -628,6 +629,29 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 /* --------------------------------------------------------------------- */
 /* Control events                                                           */
 
+/* RFC 7717: say whether the IKE key was used and, when it was wanted, why not. */
+static void ike_report(struct app *a, uint32_t mode)
+{
+	const struct xwping_cfg *cfg = a->cfg;
+	char spis[XW_IKE_SPIS_STRLEN];
+
+	if (!a->ike)
+		return;
+	xw_ike_spis_str(a->ike->spi_i, a->ike->spi_r, spis, sizeof(spis));
+	if (mode & XW_MODE_IKEV2_DERIV) {
+		pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)",
+			cfg->server, spis, spis + 17);
+		return;
+	}
+	/* RFC 7717 5.2: a server without IKEv2Derived; the RFC 4656/5357 modes instead */
+	xw_log(cfg->ike ? XW_LOG_WARN : XW_LOG_INFO,
+	       "control %s: %s: using mode %s without the IKE key", cfg->server,
+	       (a->res->server_modes & XW_MODE_IKEV2_DERIV)
+		       ? "the server offers IKEv2-derived keys only in modes we do not allow"
+		       : "the server does not offer IKEv2-derived keys (RFC 7717)",
+	       xw_mode_name(mode & XW_MODE_SECURITY_MASK));
+}
+
 static void handle_events(struct app *a)
 {
 	const struct xwping_cfg *cfg = a->cfg;
@@ -653,6 +677,7 @@ static void handle_events(struct app *a)
 			a->res->mode = ev.modes;
 			pr_info("control %s: mode %s (0x%x)", cfg->server,
 				xw_mode_name(ev.modes & XW_MODE_SECURITY_MASK), ev.modes);
+			ike_report(a, ev.modes);
 			if (cfg->symmetric && !(ev.modes & XW_MODE_SYMMETRIC))
 				pr_warn("server does not offer symmetrical size (RFC 6038): not "
 					"used");
@@ -811,9 +836,12 @@ static void on_signal(struct xw_loop *l, struct xw_io *io, uint32_t events)
 
 /* --------------------------------------------------------------------- */
 
-static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len)
+static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
+			    const struct xw_ike_key *ike)
 {
+	uint8_t ike_secret[CLI_SECRET_MAX];
 	struct cli_cfg cc = {0};
+	struct cli *c;
 
 	cc.modes = cfg->modes;
 	if (cfg->start_n)
@@ -827,11 +855,21 @@ static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 	cc.secret = secret;
 	cc.secret_len = secret_len;
 	cc.peer = cfg->server;
-	return cli_new(&cc);
+	/* RFC 7717 5.3: KeyID = SPIi || SPIr; the key stands in for the passphrase */
+	if (ike && cfg->ike_modes &&
+	    !xw_ike_shared_secret(ike, ike_secret, sizeof(ike_secret), &cc.ike_secret_len)) {
+		cc.ike_modes = cfg->ike_modes;
+		cc.ike_secret = ike_secret;
+		xw_ike_keyid_put(cc.ike_keyid, ike->spi_i, ike->spi_r);
+	}
+	c = cli_new(&cc);
+	xw_wipe(ike_secret, sizeof(ike_secret));
+	xw_wipe(&cc, sizeof(cc));
+	return c;
 }
 
 static int setup(struct app *a, const struct xw_addr *server, const uint8_t *secret,
-		 size_t secret_len)
+		 size_t secret_len, const struct xw_ike_key *ike)
 {
 	const struct xwping_cfg *cfg = a->cfg;
 	sigset_t sigs;
@@ -847,7 +885,8 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 	xw_timer_init(&a->ctl_timer, ctl_timeout, a);
 	xw_timer_init(&a->wait_timer, wait_done, a);
 
-	a->cli = make_cli(cfg, secret, secret_len);
+	a->ike = ike;
+	a->cli = make_cli(cfg, secret, secret_len, ike);
 	if (!a->cli) {
 		pr_err("cannot set up the control client (modes 0x%x)", cfg->modes);
 		return -EINVAL;
@@ -922,7 +961,7 @@ static void teardown(struct app *a)
 }
 
 int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const uint8_t *secret,
-	       size_t secret_len, struct xwping_result *res)
+	       size_t secret_len, const struct xw_ike_key *ike, struct xwping_result *res)
 {
 	struct app a = {.cfg = cfg, .res = res, .ctl_fd = -1, .tfd = -1, .sfd = -1};
 	int rc;
@@ -930,7 +969,7 @@ int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const
 	memset(res, 0, sizeof(*res));
 	res->server = *server;
 	a.loop.epfd = -1;
-	rc = setup(&a, server, secret, secret_len);
+	rc = setup(&a, server, secret, secret_len, ike);
 	if (!rc)
 		rc = xw_loop_run(&a.loop);
 	if (!rc)

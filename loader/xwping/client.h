@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "ikekeys.h"
 #include "net.h"
 #include "stats.h"
 #include "testpkt.h"
@@ -68,14 +69,16 @@ struct xwping_result {
 
 /*
  * Run the whole measurement against server.  secret (NULL in open-only
- * runs) is the shared secret of cfg->keyid.  Returns 0 when the sessions
+ * runs) is the shared secret of cfg->keyid.  ike (NULL: none) is the RFC
+ * 7717 key of the IKE SA with the server: used when the server offers
+ * IKEv2Derived, with cfg->ike_modes.  Returns 0 when the sessions
  * ran and were stopped, or a negative errno with the reason already logged
  * (refused by the server: -ECONNREFUSED, with the Accept code in the log).
  * *res is filled in either case as far as the run got; free it with
  * xwping_result_free().
  */
 int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const uint8_t *secret,
-	       size_t secret_len, struct xwping_result *res);
+	       size_t secret_len, const struct xw_ike_key *ike, struct xwping_result *res);
 void xwping_result_free(struct xwping_result *res);
 
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */

@@ -43,6 +43,7 @@
 #include "xwamp/proto.h"
 #include "crypto.h"
 #include "cli.h"
+#include "ikekeys.h"
 #include "keyfile.h"
 #include "log.h"
 #include "modes.h"
@@ -260,6 +261,47 @@ static int load_secret(const struct xwping_cfg *cfg, uint8_t *secret, size_t cap
 	return rc;
 }
 
+/*
+ * RFC 7717 5.1: the key of the IKE SA with the server, from the key sources
+ * (client side: by the server's address).  1 with *key set, 0 when none.
+ * No IKE SA: xwping does not initiate one (it has neither the IKE daemon's
+ * configuration nor its privileges); it logs and goes on with the RFC
+ * 4656/5357/5618 modes, the RFC's second alternative (README: RFC 7717).
+ */
+static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_addr *server,
+			struct xw_ike_key *key)
+{
+	struct xw_ike_source src[2];
+	unsigned int n = 0;
+	char a[XW_ADDRSTRLEN], spis[XW_IKE_SPIS_STRLEN];
+	int rc;
+
+	if (!cfg->ike_modes)
+		return 0;
+	if (cfg->ike_keys) {
+		rc = xw_ike_table_source(cfg->ike_keys, &src[n]);
+		if (rc)
+			fprintf(stderr, "xwping: cannot use IKE key table %s: %s\n", cfg->ike_keys,
+				strerror(-rc));
+		else
+			n++;
+	}
+	/* further sources (the charon plugin's socket, loader/lib/ikesrc.h) go here */
+	xw_addr_fmt(server, false, a, sizeof(a));
+	rc = xw_ike_lookup_peer(src, n, &server->sa, server->len, key);
+	xw_ike_sources_free(src, n);
+	if (rc) {
+		xw_log(cfg->ike ? XW_LOG_WARN : XW_LOG_INFO,
+		       "no IKE SA with %s%s%s (RFC 7717 5.1): not initiating one, using the "
+		       "passphrase or open modes",
+		       a, rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
+		return 0;
+	}
+	pr_info("IKE SA with %s: SPIi %.16s SPIr %.16s", a,
+		xw_ike_spis_str(key->spi_i, key->spi_r, spis, sizeof(spis)), spis + 17);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct xwping_cfg cfg;
@@ -267,7 +309,8 @@ int main(int argc, char **argv)
 	struct xw_addr server;
 	uint8_t secret[CLI_SECRET_MAX];
 	size_t secret_len = 0;
-	int rc;
+	struct xw_ike_key ike;
+	int rc, have_ike;
 
 	rc = xwping_opts_parse(argc, argv, &cfg);
 	if (rc)
@@ -288,8 +331,19 @@ int main(int argc, char **argv)
 	if (load_secret(&cfg, secret, sizeof(secret), &secret_len))
 		return EXIT_USAGE;
 
-	rc = xwping_run(&cfg, &server, secret_len ? secret : NULL, secret_len, &res);
+	have_ike = find_ike_key(&cfg, &server, &ike);
+	if (!have_ike && !secret_len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
+		fprintf(stderr,
+			"xwping: no IKE key for %s and no passphrase (-u, -k) for the keyed "
+			"modes\n",
+			cfg.server);
+		return 1;
+	}
+
+	rc = xwping_run(&cfg, &server, secret_len ? secret : NULL, secret_len,
+			have_ike ? &ike : NULL, &res);
 	xw_wipe(secret, sizeof(secret));
+	xw_wipe(&ike, sizeof(ike));
 	if (rc == 0 || (res.nsess && res.start_ns)) {
 		/* a run cut short after packets went out still reports what it saw */
 		if (print_results(&cfg, &res) && !rc)
