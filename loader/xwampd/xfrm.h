@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xwampd's view of the kernel's IPsec state (ARCHITECTURE.md decision 3):
+ * two NETLINK_XFRM sockets in the epoll loop, one subscribed to the
+ * multicast groups XFRMNLGRP_SA, _POLICY and _EXPIRE, one for the
+ * XFRM_MSG_GETSA / XFRM_MSG_GETPOLICY dumps (at start, and again after the
+ * event socket overflowed: ENOBUFS means events were lost).  The bytes go
+ * to control/xfrm.h, which keeps the view; this file logs what changes
+ * (SA added, rekey, replaced, soft/hard expiry, deleted) and answers, for
+ * each test session at Accept, whether its flow is protected and by what.
+ *
+ * The sockets see the network namespace xwampd runs in.  Reading the SAD
+ * needs CAP_NET_ADMIN.
+ */
+#ifndef XWD_XFRM_H
+#define XWD_XFRM_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "net.h"
+/*
+ * control/xfrm.h (the parser and view).  Angle brackets: "xfrm.h" would
+ * find this very file, which has the same name in loader/xwampd/.
+ */
+#include <xfrm.h>
+
+struct xwd_xfrm;
+
+/*
+ * Opens both sockets, subscribes, asks for the SA dump (the policy dump
+ * follows) and adds them to the loop.  The view is complete once
+ * xwd_xfrm_ready().  With stop_when_ready the loop is stopped then (for
+ * --xfrm-dump).  NULL with *err = -errno on failure (logged).
+ */
+struct xwd_xfrm *xwd_xfrm_open(struct xw_loop *l, bool stop_when_ready, int *err);
+void xwd_xfrm_close(struct xwd_xfrm *x); /* NULL is fine */
+bool xwd_xfrm_ready(const struct xwd_xfrm *x);
+const struct xfrm_view *xwd_xfrm_view(const struct xwd_xfrm *x);
+
+/*
+ * The Accept-time check of one test session, local = the reflector's
+ * address and port, peer = the Session-Sender's.  Logs one line (who: the
+ * connection and session for the log) saying whether the flow is
+ * protected and by what.  When require is set and the session is
+ * unauthenticated (open or mixed mode), an unprotected flow is refused:
+ * returns XW_ACCEPT_NOT_SUPPORTED (3) when no IPsec policy with integrity
+ * covers it, XW_ACCEPT_TEMP_LIMIT (5) when a policy covers it but its SA
+ * is not installed yet (IKE still negotiating) or the initial dump has not
+ * finished.  Otherwise XW_ACCEPT_OK.  x may be NULL (no xfrm view): then
+ * require refuses with 2 (internal), which main.c prevents.
+ */
+int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
+		     bool unauth, bool require, const char *who);
+
+/*
+ * The device the in-tunnel reflector would attach to for a flow: the xfrm
+ * interface (kind "xfrm") whose IFLA_XFRM_IF_ID equals the if_id of the
+ * inbound policy/SA protecting the flow.  Fills ifname (IF_NAMESIZE) and
+ * returns the ifindex; -ENOENT when the flow is not carried by an if_id SA
+ * (policy-based IPsec) or no such interface exists, other -errno on
+ * netlink failure.  Synchronous (one RTM_GETLINK dump).
+ */
+int xwd_xfrm_flow_dev(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
+		      char ifname[IF_NAMESIZE]);
+/* ifindex and name of the xfrm interface with this if_id; -ENOENT if none. */
+int xwd_xfrm_if_by_id(uint32_t if_id, char ifname[IF_NAMESIZE]);
+
+/* Log the view, one line per SA and policy (SIGUSR1). */
+void xwd_xfrm_status(const struct xwd_xfrm *x);
+/* Print the view to stdout: "sa ..." and "policy ..." lines (--xfrm-dump). */
+void xwd_xfrm_print(const struct xwd_xfrm *x);
+
+#endif /* XWD_XFRM_H */
