@@ -36,6 +36,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "ikesrc.h"
 #include "keys.h"
 #include "log.h"
 #include "modes.h"
@@ -124,6 +125,9 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
 		 "RFC 7717 key table (lines \"SPIi SPIr KEY\", README: RFC 7717): offer "
 		 "IKEv2-derived keys"),
+	XW_OPT_F("ike-socket", 0, XW_OPT_STR, CFG, ike_socket, "PATH",
+		 "RFC 7717 keys from strongSwan's charon through xwamp's plugin socket (README: "
+		 "strongSwan plugin; e.g. " XW_IKESOCK_PATH "): offer IKEv2-derived keys"),
 	XW_OPT_CB(
 		"modes", 'm', opt_modes, "LIST",
 		"modes to offer: open,auth,enc,mixed,individual,reflect-octets,symmetric,all or a "
@@ -190,20 +194,22 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 	if (!cfg->modes_set) {
 		cfg->modes =
 			XW_MODE_OPEN | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
-		if (cfg->keyfile || cfg->ike_keys)
+		if (cfg->keyfile || cfg->ike_keys || cfg->ike_socket)
 			cfg->modes |= XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
 	}
 	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile &&
-	    !cfg->ike_keys) {
+	    !cfg->ike_keys && !cfg->ike_socket) {
 		fprintf(stderr,
 			"%s: authenticated, encrypted and mixed modes need --keyfile or "
-			"--ike-keys\n",
+			"--ike-keys or --ike-socket\n",
 			argv[0]);
 		return -EINVAL;
 	}
-	if (cfg->ike_keys && !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
+	if ((cfg->ike_keys || cfg->ike_socket) &&
+	    !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
 		/* RFC 7717 5.1: the derived key serves the keyed modes only */
-		fprintf(stderr, "%s: --ike-keys needs auth, enc or mixed in --modes\n", argv[0]);
+		fprintf(stderr, "%s: --ike-keys/--ike-socket need auth, enc or mixed in --modes\n",
+			argv[0]);
 		return -EINVAL;
 	}
 	if (!cfg->nlisten) {
@@ -364,7 +370,7 @@ int main(int argc, char **argv)
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
 
-	if (cfg.keyfile || cfg.ike_keys) {
+	if (cfg.keyfile || cfg.ike_keys || cfg.ike_socket) {
 		d.keys = xwd_keys_load(cfg.keyfile, &err);
 		if (!d.keys) {
 			rc = err;
@@ -375,6 +381,16 @@ int main(int argc, char **argv)
 		struct xw_ike_source src;
 
 		rc = xw_ike_table_source(cfg.ike_keys, &src);
+		if (!rc)
+			rc = xwd_keys_add_ike(d.keys, &src);
+		if (rc)
+			goto out;
+	}
+	if (cfg.ike_socket) {
+		struct xw_ike_source src;
+
+		/* nothing connects yet: charon may start (or restart) later */
+		rc = xw_ikesrc_source(cfg.ike_socket, &src);
 		if (!rc)
 			rc = xwd_keys_add_ike(d.keys, &src);
 		if (rc)

@@ -25,6 +25,7 @@ struct xwd_cfg {
 	unsigned int nlisten;
 	const char *keyfile;
 	const char *ike_keys;	    /* --ike-keys: RFC 7717 key table (control/ikekeys.h) */
+	const char *ike_socket;	    /* --ike-socket: the charon plugin (loader/lib/ikesrc.h) */
 	uint32_t modes;		    /* offered in the Server Greeting */
 	bool modes_set;		    /* --modes given (else the default depends on --keyfile) */
 	uint16_t port_lo, port_hi;  /* reflector ports; 0/0: requested port, else any */
