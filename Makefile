@@ -184,7 +184,9 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)
+# dependency files of our own objects only (build/ also holds third-party trees)
+-include $(wildcard $(BUILD)/control/*.d $(BUILD)/loader/*/*.d $(BUILD)/bpf/*.d \
+		    $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
 
 # --- strongSwan charon plugin (owner: swan; README "strongSwan plugin") -------
 # Not part of `all`: it is compiled against the source of the installed

@@ -24,6 +24,14 @@ need_test=(
 	"tcpdump:tcpdump"
 	"python3:python3"
 	"xdp-loader:xdp-tools"
+	# strongSwan for the IPsec tests (../shared/testbed/ipsec-netns.sh, the charon plugin)
+	"file:/usr/lib/ipsec/charon:strongswan-charon"
+	"swanctl:strongswan-swanctl"
+	"pki:strongswan-pki"
+	"file:/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so:libcharon-extra-plugins"
+	"file:/usr/lib/ipsec/plugins/libstrongswan-openssl.so:libstrongswan-standard-plugins"
+	"file:/usr/lib/ipsec/plugins/libstrongswan-cmac.so:libstrongswan-extra-plugins"
+	"openssl:openssl"
 )
 
 missing() {
@@ -33,6 +41,7 @@ missing() {
 		probe=${item%:*}
 		case $probe in
 		pc:*) pkg-config --exists "${probe#pc:}" 2>/dev/null || echo "$pkg" ;;
+		file:*) [ -e "${probe#file:}" ] || echo "$pkg" ;;
 		*) command -v "$probe" >/dev/null 2>&1 || echo "$pkg" ;;
 		esac
 	done
