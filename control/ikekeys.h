@@ -164,6 +164,19 @@ int xw_ike_reload(const struct xw_ike_source *src, unsigned int n);
 /* ops->free of every source; the array itself is the caller's. */
 void xw_ike_sources_free(struct xw_ike_source *src, unsigned int n);
 
+/*
+ * The server's whole RFC 7717 5.3 step, for srv_ops.key_lookup when the
+ * client's Mode has XW_MODE_IKEV2_DERIV: SPIs from the first 16 octets of
+ * keyid (the rest ignored), the key from the sources, the shared secret
+ * (xw_ike_shared_secret) into secret (cap octets), *len set.  Returns
+ * XW_ACCEPT_OK; XW_ACCEPT_NO_IKE_SA when no source knows the SPIs, after a
+ * warning that names the SPIs and who (the client); a negative errno when
+ * a source failed (logged).  The key is wiped before returning.
+ */
+int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const char *who,
+			 const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t cap,
+			 size_t *len);
+
 /* ---- implementation 1: the key table file ----------------------------------- */
 
 /*

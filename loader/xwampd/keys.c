@@ -108,40 +108,6 @@ void xwd_keys_reload(struct xwd_keys *k)
 	xw_ike_reload(k->ike, k->nike);
 }
 
-/* RFC 7717 5.3: SPIs from the KeyID, the key from the first source that knows them. */
-static int lookup_ike(struct xwd_keys *k, const char *who, const uint8_t keyid[XW_KEYID_LEN],
-		      uint8_t *secret, size_t *len)
-{
-	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
-	char spis[XW_IKE_SPIS_STRLEN];
-	struct xw_ike_key key;
-	int rc;
-
-	xw_ike_keyid_get(keyid, spi_i, spi_r); /* the remaining 64 octets are ignored */
-	xw_ike_spis_str(spi_i, spi_r, spis, sizeof(spis));
-	rc = k ? xw_ike_lookup_spi(k->ike, k->nike, spi_i, spi_r, &key) : -ENOENT;
-	if (rc == -ENOENT) {
-		/* RFC 7717 5.3: MUST log; SHOULD answer Accept 6 */
-		pr_warn("control %s: no IKE SA with SPIi %.16s SPIr %.16s (RFC 7717): "
-			"Server-Start Accept 6",
-			who, spis, spis + 17);
-		return XW_ACCEPT_NO_IKE_SA;
-	}
-	if (rc) {
-		pr_err("control %s: IKE key lookup for SPIi %.16s SPIr %.16s failed: %d", who, spis,
-		       spis + 17, rc);
-		return rc;
-	}
-	/* the connection keeps what it derives from this key, whatever the SA does next */
-	rc = xw_ike_shared_secret(&key, secret, SRV_SECRET_MAX, len);
-	xw_wipe(&key, sizeof(key));
-	if (rc)
-		return rc;
-	pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)", who, spis,
-		spis + 17);
-	return XW_ACCEPT_OK;
-}
-
 int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
 		    const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t *len)
 {
@@ -150,7 +116,8 @@ int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
 	size_t found_len;
 
 	if (mode & XW_MODE_IKEV2_DERIV)
-		return lookup_ike(k, who, keyid, secret, len);
+		return xw_ike_server_secret(k ? k->ike : NULL, k ? k->nike : 0, who, keyid, secret,
+					    SRV_SECRET_MAX, len);
 	if (k && k->kf && xw_keyfile_lookup(k->kf, keyid, &found, &found_len) == 0) {
 		/* the SM's buffer is SRV_SECRET_MAX, the same bound the key file enforces */
 		memcpy(secret, found, found_len);
