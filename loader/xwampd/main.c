@@ -43,6 +43,7 @@
 #include "opts.h"
 #include "xwamp/bpf_shared.h"
 #include "xwamp/ntp.h"
+#include "xfrm.h"
 #include "xwampd.h"
 
 #define XWD_DEFAULT_SETUP_TIMEOUT_S	 30
@@ -156,6 +157,17 @@ static const struct xw_opt xwd_opts[] = {
 		  "auto (native, else generic; default), native or generic"),
 	XW_OPT_F("bpf-dir", 0, XW_OPT_STR, CFG, xdp.pin_dir, "DIR",
 		 "pin the BPF maps and program here (default " XWD_XDP_DEFAULT_DIR ")"),
+	XW_OPT_F("xfrm", 0, XW_OPT_FLAG, CFG, xfrm, NULL,
+		 "follow the kernel's IPsec SAs and policies (xfrm netlink): log SA rekey, expiry, "
+		 "deletion, and for each session whether IPsec protects its test flow (README: "
+		 "IPsec)"),
+	XW_OPT_F(
+		"require-ipsec", 0, XW_OPT_FLAG, CFG, require_ipsec, NULL,
+		"accept open and mixed mode sessions only when IPsec with integrity protects their "
+		"test flow (else Accept 3; 5 while the SA is missing); implies --xfrm"),
+	XW_OPT_F(
+		"xfrm-dump", 0, XW_OPT_FLAG, CFG, xfrm_dump, NULL,
+		"print the kernel's SAs (without keys) and policies as xwampd sees them, and exit"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "debug messages"),
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "warnings and errors only"),
 	XW_OPT_F("foreground", 'f', XW_OPT_FLAG, CFG, foreground, NULL,
@@ -244,6 +256,7 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			xwd_conn_status(d);
 			xwd_refl_status(d);
 			xwd_xdp_status(d->xdp);
+			xwd_xfrm_status(d->xfrm);
 			break;
 		default:
 			break;
@@ -359,6 +372,11 @@ int main(int argc, char **argv)
 	else if (cfg.verbose)
 		xw_log_set_level(XW_LOG_DEBUG);
 
+	if (cfg.xfrm_dump)
+		return xwd_xfrm_dump_main() ? 1 : 0;
+	if (cfg.require_ipsec)
+		cfg.xfrm = true;
+
 	memset(&d, 0, sizeof(d));
 	d.cfg = &cfg;
 	d.sigfd = -1;
@@ -403,6 +421,13 @@ int main(int argc, char **argv)
 	if (rc) {
 		pr_err("signals: %s", strerror(-rc));
 		goto out;
+	}
+	if (cfg.xfrm) {
+		d.xfrm = xwd_xfrm_open(&d.loop, false, &err);
+		if (!d.xfrm) {
+			rc = err;
+			goto out;
+		}
 	}
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
 	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);
@@ -449,6 +474,7 @@ out:
 	listeners_close(&d);
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
 	xwd_keys_free(d.keys);
+	xwd_xfrm_close(d.xfrm);
 	if (d.sigfd >= 0) {
 		xw_loop_del(&d.loop, &d.sig_io);
 		close(d.sigfd);

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
+#include "xfrm.h"
 #include "xwampd.h"
 
 /* Why a datagram got no answer.  The first ones mirror enum xw_tp_drop. */
@@ -552,6 +553,21 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			close(r->fd);
 		free(r);
 		return acc;
+	}
+	/* IPsec protection of the test flow: logged, and required with --require-ipsec */
+	if (d->xfrm || d->cfg->require_ipsec) {
+		char who[XW_ADDRSTRLEN * 2 + 64];
+
+		snprintf(who, sizeof(who), "control %s: session %s<-%s", conn_name,
+			 xw_addr_fmt(&r->local, true, la, sizeof(la)),
+			 xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
+		rc = xwd_xfrm_session(d->xfrm, &r->local, &r->peer, tpm == XW_TP_OPEN,
+				      d->cfg->require_ipsec, who);
+		if (rc != XW_ACCEPT_OK) {
+			close(r->fd);
+			free(r);
+			return rc;
+		}
 	}
 	if (s->has_keys) {
 		rc = xw_tp_crypto_init(&r->crypto, &s->keys);

@@ -445,6 +445,22 @@ int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const stru
 	}
 	xfrm_view_check(&x->view, &f, &vd);
 	pr_info("%s: IPsec: test flow %s", who, xfrm_verdict_fmt(&vd, line, sizeof(line)));
+	if (vd.protected_) {
+		char ifname[IF_NAMESIZE];
+		uint32_t if_id;
+		int ifindex;
+
+		/* where an in-tunnel reflector would hook (route-based IPsec only) */
+		if (!xfrm_view_flow_if_id(&x->view, &f, &if_id)) {
+			ifindex = xwd_xfrm_if_by_id(if_id, ifname);
+			if (ifindex > 0)
+				pr_info("%s: IPsec: in-tunnel device %s (ifindex %d, if_id %u)",
+					who, ifname, ifindex, if_id);
+			else
+				pr_info("%s: IPsec: if_id %u but no xfrm interface with it", who,
+					if_id);
+		}
+	}
 	if (!require || !unauth || vd.protected_)
 		return XW_ACCEPT_OK;
 	/*
@@ -636,4 +652,29 @@ void xwd_xfrm_print(const struct xwd_xfrm *x)
 	for (i = 0; i < x->view.npol; i++)
 		printf("policy %s\n", xfrm_pol_fmt(&x->view.pol[i], line, sizeof(line)));
 	fflush(stdout);
+}
+
+/* --xfrm-dump: its own loop, run until both dumps are in. */
+int xwd_xfrm_dump_main(void)
+{
+	struct xw_loop l;
+	struct xwd_xfrm *x;
+	int rc, err = 0;
+
+	rc = xw_loop_init(&l);
+	if (rc)
+		return rc;
+	x = xwd_xfrm_open(&l, true, &err);
+	if (!x) {
+		xw_loop_fini(&l);
+		return err;
+	}
+	rc = xw_loop_run(&l);
+	if (!rc && !x->ready)
+		rc = -EIO;
+	if (!rc)
+		xwd_xfrm_print(x);
+	xwd_xfrm_close(x);
+	xw_loop_fini(&l);
+	return rc;
 }

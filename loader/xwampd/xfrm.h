@@ -72,5 +72,7 @@ int xwd_xfrm_if_by_id(uint32_t if_id, char ifname[IF_NAMESIZE]);
 void xwd_xfrm_status(const struct xwd_xfrm *x);
 /* Print the view to stdout: "sa ..." and "policy ..." lines (--xfrm-dump). */
 void xwd_xfrm_print(const struct xwd_xfrm *x);
+/* --xfrm-dump: open, wait for both dumps in a loop of its own, print, close.  0 or -errno. */
+int xwd_xfrm_dump_main(void);
 
 #endif /* XWD_XFRM_H */

@@ -41,6 +41,9 @@ struct xwd_cfg {
 	bool foreground;
 	const char *pidfile;
 	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
+	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
+	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
+	bool xfrm_dump;		/* --xfrm-dump: print the view and exit */
 };
 
 /* A small log rate limiter: at most burst lines per second, then a summary. */
@@ -55,6 +58,7 @@ bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
 struct xwd_conn;
 struct xwd_refl;
 struct xwd_keys;
+struct xwd_xfrm;
 
 struct xwd_listener {
 	struct xwd *d;
@@ -82,7 +86,8 @@ struct xwd {
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
 	/* key file (NULL: none) */
 	struct xwd_keys *keys;
-	struct xwd_xdp *xdp; /* NULL: no XDP, every session on its socket */
+	struct xwd_xdp *xdp;   /* NULL: no XDP, every session on its socket */
+	struct xwd_xfrm *xfrm; /* NULL: no IPsec view (--xfrm) */
 	bool shutting_down;
 };
 
