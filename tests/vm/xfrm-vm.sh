@@ -19,7 +19,9 @@
 #      reqid, mode, algorithm, key bits, if_id) and policies as `ip xfrm`
 #   2. a TWAMP session through the tunnel with --require-ipsec is accepted;
 #      the log names both SPIs, the algorithm and the device ipsec1
-#   3. a session outside the tunnel (outer addresses) is refused (Accept 3)
+#   3. a session outside the tunnel (outer addresses) is refused (Accept 3),
+#      and so is one through a second tunnel whose ESP has no integrity
+#      (cbc(aes) only, SPIs 0x2001/0x2002)
 #   4. rekey: a new SA (SPI 0x1003) then the old one deleted, in both
 #      namespaces: xwampd logs the rekey and the deletion; a new session is
 #      protected by 0x1003
@@ -33,7 +35,9 @@ case $B_ in /*) ;; *) B_=$ROOT/$B_ ;; esac
 XWAMPD=$B_/xwampd
 XWPING=$B_/xwping
 A=xwxa B=xwxb
-OA=192.0.2.1 OB=192.0.2.2 IA=198.51.100.1 IB=198.51.100.2
+OA=192.0.2.1 OB=192.0.2.2 IA=198.51.100.1 IB=198.51.100.2 EA=198.51.100.11 EB=198.51.100.12
+K2001=0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+K2002=0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ALG="rfc4106(gcm(aes))"
 T=$(mktemp -d /tmp/xw-vm-xfrm.XXXXXX)
 fails=0
@@ -90,6 +94,19 @@ setup() {
 	ip -n $B xfrm policy add src $IB/32 dst $IA/32 dir out tmpl src $OB dst $OA proto esp reqid 1 mode tunnel if_id 42
 	ip -n $B xfrm policy add src $IA/32 dst $IB/32 dir in tmpl src $OA dst $OB proto esp reqid 1 mode tunnel if_id 42
 	ip -n $B route add $IA/32 dev ipsec1 src $IB
+	# a second, policy-based tunnel with ESP WITHOUT integrity (cbc(aes) only)
+	ip -n $A addr add $EA/32 dev lo
+	ip -n $B addr add $EB/32 dev lo
+	for ns in $A $B; do
+		ip -n $ns xfrm state add src $OA dst $OB proto esp spi 0x2001 reqid 2 mode tunnel enc "cbc(aes)" $K2001
+		ip -n $ns xfrm state add src $OB dst $OA proto esp spi 0x2002 reqid 2 mode tunnel enc "cbc(aes)" $K2002
+	done
+	ip -n $A xfrm policy add src $EA/32 dst $EB/32 dir out tmpl src $OA dst $OB proto esp reqid 2 mode tunnel
+	ip -n $A xfrm policy add src $EB/32 dst $EA/32 dir in tmpl src $OB dst $OA proto esp reqid 2 mode tunnel
+	ip -n $B xfrm policy add src $EB/32 dst $EA/32 dir out tmpl src $OB dst $OA proto esp reqid 2 mode tunnel
+	ip -n $B xfrm policy add src $EA/32 dst $EB/32 dir in tmpl src $OA dst $OB proto esp reqid 2 mode tunnel
+	ip -n $A route add $EB/32 dev xwxa0 src $EA
+	ip -n $B route add $EA/32 dev xwxb0 src $EB
 	set +e
 }
 
@@ -98,7 +115,7 @@ ip_sas() {
 	ip -n $B xfrm state | awk '
 		/^src /        { if (r != "") print r; r = $2 " " $4; next }
 		/^\tproto /    { r = r " " tolower($2) " " $4 " " $6 " " $8; next }
-		/^\taead /     { r = r " " $2 " " (length($3) - 2) * 4; next }  # key bits from its hex
+		/^\t(aead|enc) / { r = r " " $2 " " (length($3) - 2) * 4; next }  # key bits from its hex
 		/^\tif_id /    { r = r " if_id=" $2; next }
 		END            { if (r != "") print r }' | sort
 }
@@ -112,7 +129,7 @@ xw_sas() {
 	awk '$1 == "sa" {
 		r = $3 " " $5 " " tolower($7) " " $9 " " $11 " " $13
 		for (i = 14; i <= NF; i++) {
-			if ($i == "aead") r = r " " $(i + 1) " " $(i + 3)
+			if ($i == "aead" || $i == "enc") r = r " " $(i + 1) " " $(i + 3)
 			if ($i == "if_id") r = r " if_id=" $(i + 1)
 		}
 		print r }' "$1" | sort
@@ -191,6 +208,15 @@ else
 	fail session_outside_refused_accept3 "$(grep -i ipsec "$T/xwampd.log" | tail -3)"
 fi
 
+# 3b. through the encryption-only tunnel: ESP without integrity is no protection
+if ping_session enc_only $EB refused 3 &&
+	wait_log "test flow not protected: out ESP tunnel spi 0x00002002 enc cbc\(aes\) key 128 \(ESP without integrity \(encryption only\)\)" &&
+	wait_log "session $EB:[0-9]+<-$EA:[0-9]+: refused: --require-ipsec.*Accept 3"; then
+	pass session_encryption_only_refused_accept3
+else
+	fail session_encryption_only_refused_accept3 "$(grep -i ipsec "$T/xwampd.log" | tail -3)"
+fi
+
 # 4. rekey A->B: new SPI 0x1003 on both sides, then the old SA deleted
 sa $A $OA $OB 0x1003
 sa $B $OA $OB 0x1003 if_id 42
@@ -234,7 +260,7 @@ if grep -q "rejected:" "$T/xwampd.log"; then
 	fail no_rejected_messages "$(grep rejected: "$T/xwampd.log" | head -3)"
 fi
 # no key material in anything xwampd printed
-for k in $(cat "$T"/key-* | cut -c3-18); do
+for k in $(cat "$T"/key-* | cut -c3-18) ${K2001:2:16} ${K2002:2:16}; do
 	grep -qi "$k" "$T/xwampd.log" "$T"/dump-* && fail no_keys_in_output "key prefix $k printed"
 done
 
