@@ -12,9 +12,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "xwamp/proto.h"
 #include "cfg.h"
+#include "ikesock.h"
 #include "modes.h"
 #include "opts.h" /* loader/lib: the shared table parser */
 
@@ -115,6 +117,9 @@ static const struct xw_opt opt_table[] = {
 		 "falling back"),
 	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
 		 "RFC 7717 key table: lines \"SPIi SPIr KEY [PEER]\" (README: RFC 7717)"),
+	XW_OPT_F("ike-socket", 0, XW_OPT_STR, CFG, ike_socket, "PATH",
+		 "RFC 7717 keys from the charon plugin's socket (default " XW_IKESOCK_PATH
+		 ", used when it is there)"),
 	XW_OPT_CB("ipv4", '4', parse_family4, NULL, "IPv4 only"),
 	XW_OPT_CB("ipv6", '6', parse_family6, NULL, "IPv6 only"),
 	XW_OPT_U("count", 'c', CFG, count, "N", 1, 10000000,
@@ -291,11 +296,15 @@ static int validate(struct xwping_cfg *cfg)
 	 * RFC 7717: with an IKE key the keyed modes need no -u/-k.  The
 	 * passphrase modes below are the fallback (RFC 7717 5.2).
 	 */
-	if (cfg->ike && !cfg->ike_keys) {
-		fprintf(stderr, "xwping: --ike needs a key source: --ike-keys FILE\n");
-		return -EINVAL;
-	}
-	cfg->ike_modes = cfg->ike_keys ? cfg->modes & keyed : 0;
+	/*
+	 * Key sources: --ike-keys, --ike-socket, else the charon plugin's
+	 * socket at its default path when it is there and ours to use (so
+	 * that RFC 7717 works without options where the plugin runs).
+	 */
+	if (!cfg->ike_keys && !cfg->ike_socket &&
+	    (cfg->ike || !access(XW_IKESOCK_PATH, R_OK | W_OK)))
+		cfg->ike_socket = XW_IKESOCK_PATH;
+	cfg->ike_modes = cfg->ike_keys || cfg->ike_socket ? cfg->modes & keyed : 0;
 	if (!cfg->keyid) {
 		if (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN) && !cfg->ike_modes) {
 			fprintf(stderr, "xwping: mode %s needs -u KEYID and -k FILE\n",

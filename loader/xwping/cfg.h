@@ -25,6 +25,7 @@ struct xwping_cfg {
 	const char *keyfile;	/* -k: "KEYID hexsecret" lines (control/keyfile.h) */
 	bool ike;		/* --ike: IKEv2-derived keys (RFC 7717) wanted, say when not used */
 	const char *ike_keys;	/* --ike-keys: RFC 7717 key table (control/ikekeys.h) */
+	const char *ike_socket; /* --ike-socket, or the charon plugin's default (validate()) */
 	unsigned int ike_modes; /* security modes allowed with an IKE key (validate()) */
 	unsigned int count;	/* -c: packets per session */
 	double interval;	/* -i: periodic gap, or the Poisson mean (s) */

@@ -44,6 +44,7 @@
 #include "crypto.h"
 #include "cli.h"
 #include "ikekeys.h"
+#include "ikesrc.h"
 #include "keyfile.h"
 #include "log.h"
 #include "modes.h"
@@ -286,15 +287,17 @@ static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_addr *serv
 		else
 			n++;
 	}
-	/* further sources (the charon plugin's socket, loader/lib/ikesrc.h) go here */
+	if (cfg->ike_socket && !xw_ikesrc_source(cfg->ike_socket, &src[n]))
+		n++;
 	xw_addr_fmt(server, false, a, sizeof(a));
 	rc = xw_ike_lookup_peer(src, n, &server->sa, server->len, key);
 	xw_ike_sources_free(src, n);
 	if (rc) {
 		xw_log(cfg->ike ? XW_LOG_WARN : XW_LOG_INFO,
-		       "no IKE SA with %s%s%s (RFC 7717 5.1): not initiating one, using the "
-		       "passphrase or open modes",
-		       a, rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
+		       "%s %s%s%s (RFC 7717 5.1): not initiating one, using the passphrase or "
+		       "open modes",
+		       rc == -ENOENT ? "no IKE SA with" : "no IKE key for", a,
+		       rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
 		return 0;
 	}
 	pr_info("IKE SA with %s: SPIi %.16s SPIr %.16s", a,
