@@ -1,25 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * xwamp's XDP program: the unauthenticated TWAMP-Test Session-Reflector
- * (RFC 5357 4.2, RFC 6038 5.2) in the driver path.
+ * xwamp's in-kernel TWAMP-Test Session-Reflector (RFC 5357 4.2, RFC 6038
+ * 5.2): one XDP program and one tc program over the same maps and the same
+ * transform (include/xwamp/reflect.h).
  *
  *   frame -> [Ethernet [802.1Q/802.1ad x2]] -> IPv4 (options ok) | IPv6 -> UDP
  *         -> sessions[dst port] -> 5-tuple, armed, unauthenticated
- *         -> reflect (include/xwamp/reflect.h), swap, stamp, checksums -> XDP_TX
+ *         -> reflect (reflect.h), swap, stamp, checksums
+ *         -> XDP_TX (xdp_xwamp) | bpf_redirect(ifindex, 0) (tc_xwamp)
  *
- * Everything else is XDP_PASS, untouched.  TWAMP-Test packets of an armed
- * session that must not be answered (too short, wrong length, Error Estimate
- * Multiplier 0) are XDP_DROP, as the userspace reflector drops them.  Each
- * frame increments exactly one "stats" slot (bpf_shared.h).
+ * Everything else is passed (XDP_PASS / TC_ACT_OK), untouched.  TWAMP-Test
+ * packets of an armed session that must not be answered (too short, wrong
+ * length, Error Estimate Multiplier 0) are dropped, as the userspace
+ * reflector drops them.  Each frame increments exactly one "stats" slot
+ * (bpf_shared.h).
  *
- * Not handled here (XDP_PASS, counted): IPv6 extension headers (a TWAMP
+ * Why a tc program: on a kernel xfrm interface generic XDP sees a rebuilt
+ * Ethernet header in front of the decrypted packet and XDP_TX sends it into
+ * the SA with that header; a tc ingress program that bpf_redirect()s to the
+ * same L3 device is handed the packet with the MAC header stripped
+ * (../shared/testbed/README.md section 4).  Attach it with clsact ingress,
+ * direct action.
+ *
+ * Not handled here (passed, counted): IPv6 extension headers (a TWAMP
  * sender has no reason to send them; UDP must be the first next header),
  * IPv4 fragments, more than two VLAN tags, authenticated sessions (AF_XDP
  * redirect comes later).
  *
- * Frames start at the Ethernet header, or at the IP header when xw_cfg has
- * XW_CFG_L3 (TUN devices such as strongSwan's ipsec0: set per attach, the
- * IP version then comes from the first nibble).
+ * Frames start at the Ethernet header, or, with XW_CFG_L3 in xw_cfg, at
+ * the IP header (XDP on a TUN device such as strongSwan's ipsec0; the IP
+ * version then comes from the first nibble).  The tc program with XW_CFG_L3
+ * (TUN, xfrm interfaces) takes the IP header at offset 0 when its length
+ * is the packet's, else behind a 14-octet link header whose EtherType is
+ * skb->protocol (the header an xfrm interface rebuilds).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -36,8 +49,18 @@
 #define IPPROTO_UDP_ 17
 #define XW_TTL	     255 /* RFC 5357 4.2.1: reflector SHOULD send with TTL 255 */
 #define XW_MAX_VLAN  2
+#define TC_ACT_OK_   0
+#define TC_ACT_SHOT_ 2
+
+/* parse() modes */
+#define PARSE_ETH   0 /* Ethernet header first */
+#define PARSE_L3    1 /* IP header first (XDP, XW_CFG_L3) */
+#define PARSE_TC_L3 2 /* IP header first, or behind a rebuilt link header (tc, XW_CFG_L3) */
 
 const volatile struct xw_bpf_config xw_cfg = {};
+
+/* The Unix second of the last timestamp (xw_refl_ns_to_ntp()): .bss, no lookup. */
+__u64 xw_ntp_sec_cache;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -82,7 +105,7 @@ static __always_inline int verdict(__u32 what, int action)
  * Internet checksum arithmetic (RFC 1071) in native byte order: a sum of
  * 16-bit words loaded from memory is byte-order independent, so words are
  * loaded and stored as they lie and never swapped.  Every region summed
- * here starts at an even offset from the UDP header.
+ * here starts at an even offset from the UDP header unless said otherwise.
  */
 static __always_inline __u16 csum_fold(__u64 acc)
 {
@@ -96,6 +119,12 @@ static __always_inline __u16 csum_fold(__u64 acc)
 static __always_inline __u64 csum_add64(__u64 acc, __u64 w)
 {
 	return acc + (w & 0xffffffff) + (w >> 32);
+}
+
+/* x * 256 mod 0xffff: the sum of the same octets one position further. */
+static __always_inline __u16 csum_rot8(__u16 x)
+{
+	return (__u16)((x >> 8) | (x << 8));
 }
 
 /* The first 41 octets of a TWAMP payload (caller checked they exist). */
@@ -112,51 +141,78 @@ static __always_inline __u64 csum_refl_hdr(const __u8 *p)
 	return acc + (__u64)bpf_ntohs((__u16)p[40] << 8);
 }
 
-/*
- * Sum of len octets at p (an even offset), every access checked against
- * end: 8-octet words, then the last len % 8 octets one by one.  Loop bounds
- * come from len alone, never from the previous loop's exit, so that the
- * verifier walks each loop once per entry state.
- */
-static __always_inline int csum_span(const __u8 *p, const void *end, __u32 len, __u64 *accp)
+/* The 14-octet sender header (caller checked it exists). */
+static __always_inline __u64 csum_sender_hdr(const __u8 *p)
 {
-	__u64 acc = *accp;
-	__u32 nw, base, tail;
-	int k;
-
-	XW_REFL_OPAQUE(len);
-	len &= 0x1fff; /* exact: len <= 8 + 4096 + 41 */
-	nw = len >> 3;
-	tail = len & 7;
-	base = len & ~7U;
-	for (k = 0; k < 0x1fff / 8 && (__u32)k < nw; k++) {
-		const __u8 *q = p + ((k * 8) & 0x1fff);
-
-		if ((const void *)(q + 8) > end)
-			return -1;
-		acc = csum_add64(acc, *(const u64_a *)q);
-	}
-	for (k = 0; k < 7 && (__u32)k < tail; k++) {
-		const __u8 *q = p + ((base + k) & 0x1fff);
-
-		if ((const void *)(q + 1) > end)
-			return -1;
-		/* base is even: odd k are the second octet of their word */
-		acc += bpf_htons((k & 1) ? (__u16)*q : (__u16)*q << 8);
-	}
-	*accp = acc;
-	return 0;
+	return csum_add64(0, *(const u64_a *)p) + *(const u32_a *)(p + 8) / 0x10000 +
+	       (*(const u32_a *)(p + 8) & 0xffff) + *(const u16_a *)(p + 12);
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), on a 16-bit field in place. */
-static __always_inline void csum_replace16(__u8 *field, __u16 old, __u16 new)
+/*
+ * Sum of the reflector's 41-octet header just written, from the values
+ * rather than from memory: reloading 8-octet words right after the 4- and
+ * 8-octet stores that wrote them defeats store forwarding (~15 ns here).
+ * ts: T2 = T3; h14: the native sum of the sender's first 14 octets, which
+ * now sit 24 octets further (an even distance: same sum).  The sequence
+ * number is reloaded as it was stored, 4 octets at 0 (forwarded).
+ */
+static __always_inline __u16 refl_hdr_sum(const __u8 *p, __u64 ts, __u16 errest, __u8 ttl,
+					  __u16 h14)
 {
-	__u16 hc = *(u16_a *)field;
-	__u64 acc = (__u16)~hc;
+	/* big-endian words: T3, T2, Error Estimate, MBZ, Sender TTL | 0 */
+	__u16 be = csum_fold(2 * ((ts >> 32) + (ts & 0xffffffff)) + errest + ((__u32)ttl << 8));
 
-	acc += (__u16)~old;
-	acc += new;
-	*(u16_a *)field = (__u16)~csum_fold(acc);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	be = csum_rot8(be);
+#endif
+	return csum_fold((__u64)be + *(const u32_a *)p + h14);
+}
+
+/*
+ * Mask keeping the octets of a 64-bit word loaded from memory whose
+ * positions are >= skip (0..8): shifts split in two so that none is 64.
+ */
+static __always_inline __u64 keep_from(__u32 skip)
+{
+	__u32 sh = skip * 8;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (~0ULL << (sh / 2)) << (sh - sh / 2);
+#else
+	return (~0ULL >> (sh / 2)) >> (sh - sh / 2);
+#endif
+}
+
+/*
+ * Sum of the last t (0..32) octets of the 32-octet window at w, weighted by
+ * their positions in the UDP datagram: odd when w starts at an odd offset,
+ * where every octet's weight is the other one, i.e. the sum is rotated.
+ */
+static __always_inline __u16 csum_tail(const __u8 *w, __u32 t, int odd)
+{
+	__u32 skip = 32 - t, i;
+	__u64 acc = 0;
+	__u16 s;
+
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__u32 k = skip > 8 * i ? skip - 8 * i : 0;
+
+		acc = csum_add64(acc, *(const u64_a *)(w + 8 * i) & keep_from(k < 8 ? k : 8));
+	}
+	s = csum_fold(acc);
+	return odd ? csum_rot8(s) : s;
+}
+
+/* RFC 1624 eqn. 3 over several 16-bit changes: HC' = ~(~HC + ~m + m' ...). */
+static __always_inline __u16 csum_upd(__u16 hc, __u64 delta)
+{
+	return (__u16)~csum_fold((__u64)(__u16)~hc + delta);
+}
+
+static __always_inline __u64 csum_chg(__u16 old, __u16 new)
+{
+	return (__u64)(__u16)~old + new;
 }
 
 struct pkt {
@@ -170,39 +226,73 @@ struct pkt {
 };
 
 /*
+ * tc on an L3 device: is there an IP header of the skb's protocol at pos
+ * whose length is the whole packet (pkt_len octets from pos)?
+ */
+static __always_inline int l3_here(void *pos, void *end, __u16 proto, __u32 pkt_len)
+{
+	__u8 *b = pos;
+
+	if ((void *)(b + 6) > end)
+		return 0;
+	if (proto == ETH_P_IP)
+		return (b[0] >> 4) == 4 && bpf_ntohs(*(u16_a *)(b + 2)) == pkt_len;
+	if (proto == ETH_P_IPV6)
+		return (b[0] >> 4) == 6 &&
+		       bpf_ntohs(*(u16_a *)(b + 4)) + sizeof(struct ipv6hdr) == pkt_len;
+	return 0;
+}
+
+/*
  * Parse to the UDP header.  Returns -1 and the stats slot in *why for
  * anything that is not a well-formed IPv4/IPv6 UDP datagram inside the
  * frame; the cursor (pos) is checked before each header is read (STYLE.md 9).
+ * The common case (Ethernet, IPv4 without options) takes the first branch
+ * of every test.  skb_proto (host order) and pkt_len: PARSE_TC_L3 only.
  */
-static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *why)
+static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *why, int mode,
+				 __u16 skb_proto, __u32 pkt_len)
 {
 	void *pos = data;
 	__u16 proto;
 	int i;
 
-	if (xw_cfg.flags & XW_CFG_L3) {
-		if (pos + 1 > end)
-			goto trunc;
-		proto = (*(__u8 *)pos >> 4) == 4   ? ETH_P_IP
-			: (*(__u8 *)pos >> 4) == 6 ? ETH_P_IPV6
-						   : 0;
-	} else {
+	if (mode == PARSE_ETH) {
 		struct ethhdr *eth = pos;
 
 		if ((void *)(eth + 1) > end)
 			goto trunc;
 		proto = bpf_ntohs(eth->h_proto);
 		pos = eth + 1;
+		if (proto != ETH_P_IP) {
 #pragma unroll
-		for (i = 0; i < XW_MAX_VLAN; i++) {
-			struct xw_vlan *vh = pos;
+			for (i = 0; i < XW_MAX_VLAN; i++) {
+				struct xw_vlan *vh = pos;
 
-			if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-				break;
-			if ((void *)(vh + 1) > end)
+				if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+					break;
+				if ((void *)(vh + 1) > end)
+					goto trunc;
+				proto = bpf_ntohs(vh->proto);
+				pos = vh + 1;
+			}
+		}
+	} else if (mode == PARSE_L3) {
+		if (pos + 1 > end)
+			goto trunc;
+		proto = (*(__u8 *)pos >> 4) == 4   ? ETH_P_IP
+			: (*(__u8 *)pos >> 4) == 6 ? ETH_P_IPV6
+						   : 0;
+	} else {
+		proto = skb_proto;
+		if (!l3_here(pos, end, proto, pkt_len)) {
+			struct ethhdr *eth = pos;
+
+			if ((void *)(eth + 1) > end)
 				goto trunc;
-			proto = bpf_ntohs(vh->proto);
-			pos = vh + 1;
+			if (bpf_ntohs(eth->h_proto) != proto)
+				proto = 0;
+			pos = eth + 1;
 		}
 	}
 	k->l3off = pos - data;
@@ -309,128 +399,180 @@ static __always_inline int tuple_ok(const struct xw_sess *s, void *ip, const str
 	}
 }
 
+/* Rare-path session counters: shared between CPUs, so atomic. */
 static __always_inline void sess_count(__u64 *c)
 {
 	__sync_fetch_and_add(c, 1);
 }
 
-SEC("xdp")
-int xdp_xwamp(struct xdp_md *ctx)
+/*
+ * The session of a parsed frame, or NULL with the stats slot in *why (the
+ * frame is passed).  Sets *out_len to the reflector packet's length.
+ */
+static __always_inline struct xw_sess *sess_find(void *data, void *end, const struct pkt *k,
+						 __u32 *why, __u32 *out_len)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	struct xw_refl_args a = {};
-	struct xw_bpf_clock *clk;
+	struct udphdr *udp = data + (k->l4off & 0x7f);
+	void *l3 = data + (k->l3off & 0x3f);
 	struct xw_sess *s;
-	struct udphdr *udp;
-	struct pkt k = {};
-	__u32 why = 0, port, len, rl, out_len, need, flen, zero = 0;
-	__u8 *p, *l3;
-	__u64 old41 = 0, now;
-	int moved, r;
+	__u32 port, rl;
 
-	if (parse(data, end, &k, &why))
-		return verdict(why, XDP_PASS);
-	/* parse() proved l3off + IP header and l4off + 8 are inside the frame */
-	k.l3off &= 0x3f;
-	k.l4off &= 0x7f;
-	l3 = data + k.l3off;
-	udp = data + k.l4off;
+	*why = XW_STAT_PASS_TRUNC;
 	if ((void *)(udp + 1) > end)
-		return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-
+		return NULL;
 	port = bpf_ntohs(udp->dest);
 	s = bpf_map_lookup_elem(&sessions, &port);
-	if (!s || s->state == XW_SESS_FREE)
-		return verdict(XW_STAT_PASS_NO_SESS, XDP_PASS);
-	if (k.v6) {
-		if ((void *)(l3 + sizeof(struct ipv6hdr)) > end)
-			return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-	} else if ((void *)(l3 + sizeof(struct iphdr)) > end) {
-		return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
+	if (!s || s->state == XW_SESS_FREE) {
+		*why = XW_STAT_PASS_NO_SESS;
+		return NULL;
 	}
-	if (!tuple_ok(s, l3, udp, k.v6))
-		return verdict(XW_STAT_PASS_TUPLE, XDP_PASS);
+	if ((void *)(l3 + (k->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr))) > end)
+		return NULL;
+	if (!tuple_ok(s, l3, udp, k->v6)) {
+		*why = XW_STAT_PASS_TUPLE;
+		return NULL;
+	}
 	if (s->state != XW_SESS_ARMED || s->mode != XW_SESS_UNAUTH) {
 		sess_count(&s->passed);
-		return verdict(s->state != XW_SESS_ARMED ? XW_STAT_PASS_DISARMED
-							 : XW_STAT_PASS_MODE,
-			       XDP_PASS);
+		*why = s->state != XW_SESS_ARMED ? XW_STAT_PASS_DISARMED : XW_STAT_PASS_MODE;
+		return NULL;
 	}
-
-	/*
-	 * A sender packet shorter than the reflector's header (+ reflected
-	 * octets) gets a longer answer (RFC 5357 4.2.1): grow the frame to
-	 * exactly the new datagram (dropping any Ethernet trailer) first.
-	 */
-	len = k.ulen - sizeof(struct udphdr);
 	rl = (s->flags & XW_SESS_F_REFLECT) ? s->reflect_len : 0;
-	out_len = XW_REFL_OUT_LEN(len, rl);
-	need = k.l4off + sizeof(struct udphdr) + out_len;
-	flen = end - data;
-	if (need > flen) {
-		if (out_len > 0x1000 || bpf_xdp_adjust_tail(ctx, (int)(need - flen)))
-			return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
-		data = (void *)(long)ctx->data;
-		end = (void *)(long)ctx->data_end;
-		l3 = data + k.l3off;
-		udp = data + k.l4off;
-		if ((void *)(udp + 1) > end || (void *)(l3 + sizeof(struct ipv6hdr)) > end)
-			return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
-	}
+	*out_len = XW_REFL_OUT_LEN(k->ulen - (__u32)sizeof(struct udphdr), rl);
+	return s;
+}
+
+/* UDP checksum change for the caller to apply (tc: through the helpers). */
+struct ucsum {
+	__u64 delta; /* one's complement change of the datagram, pseudo-header length aside */
+	__u16 old_len, new_len; /* UDP length as on the wire (pseudo-header) */
+};
+
+/*
+ * Reflect the frame in place once it has room for the answer (sess_find's
+ * out_len): transform, addresses, ports, DSCP, TTL, lengths, IPv4 header
+ * checksum.  Returns the stats slot: XW_STAT_REFLECTED, a DROP_* or a PASS_*
+ * (then nothing was changed).  The UDP checksum change is left in *uc
+ * (delta 0 and ucsum0: none); the Ethernet addresses are the caller's.
+ *
+ * UDP checksum without summing the payload (RFC 1071, RFC 1624): C, the
+ * complement of the received checksum, is the sum of pseudo-header, UDP
+ * header and payload.  Taking away the pseudo-header and UDP header (A +
+ * 2 x length), the sender header and the discarded tail D leaves M, the sum
+ * of the padding that stays.  Moved from offset 14 to 41, every octet of it
+ * changes position by 27, an odd number, so each octet's weight swaps
+ * between 256 and 1: as 256 x 256 = 1 mod 0xffff, the moved padding sums
+ * to 256 x M, i.e. M with its octets swapped (csum_rot8).  The new sum is
+ * A + 2 x new length + the new 41-octet header + rot8(M).  D is at most 27
+ * octets at the end of the sender packet (len - 14 - (out_len - 41)):
+ * read as one masked 32-octet window.  With Symmetrical Size nothing
+ * moves: M is what follows octet 41, unrotated.
+ */
+static __always_inline __u32 transform(void *data, void *end, const struct pkt *k,
+				       struct xw_sess *s, __u32 out_len, struct ucsum *uc)
+{
+	struct xw_refl_args a = {};
+	struct xw_bpf_clock *clk;
+	struct udphdr *udp;
+	__u32 len, zero = 0, woff;
+	__u64 acc, now;
+	__u16 addr_sum = 0, m = 0, h14 = 0, ln;
+	__u8 *p, *l3;
+	int r, sym, inplace;
+
+	l3 = data + (k->l3off & 0x3f);
+	udp = data + (k->l4off & 0x7f);
 	p = (__u8 *)(udp + 1);
-	if ((void *)(p + XW_REFL_HDR) > end)
-		return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
-	moved = !(s->flags & XW_SESS_F_SYMMETRIC) && out_len > XW_REFL_HDR;
-	if (!moved && out_len == len)
-		old41 = csum_refl_hdr(p);
+	if ((void *)(p + XW_REFL_HDR) > end || (void *)(l3 + sizeof(struct ipv6hdr)) > end)
+		return XW_STAT_PASS_NOROOM;
+	len = k->ulen - sizeof(struct udphdr);
+	sym = s->flags & XW_SESS_F_SYMMETRIC;
+
+	/* Sums of what is about to change, from the received packet. */
+	if (k->ucsum0 || (out_len == len && (sym || len == XW_REFL_HDR))) {
+		acc = 0;
+	} else if (!k->v6) {
+		struct iphdr *ip = (struct iphdr *)l3;
+
+		acc = (__u64)ip->saddr + ip->daddr;
+	} else {
+		acc = csum_add64(0, *(u64_a *)(l3 + 8));
+		acc = csum_add64(acc, *(u64_a *)(l3 + 16));
+		acc = csum_add64(acc, *(u64_a *)(l3 + 24));
+		acc = csum_add64(acc, *(u64_a *)(l3 + 32));
+	}
+	uc->old_len = udp->len;
+	/*
+	 * Common case: same length and no padding moves (Symmetrical Size, or
+	 * exactly the 41-octet minimum): only the first 41 octets change.
+	 */
+	inplace = out_len == len && (sym || len == XW_REFL_HDR);
+	if (k->ucsum0) {
+	} else if (inplace) {
+		/*
+		 * The sender's first 14 octets reappear 24 octets further (an
+		 * even distance: same sum), so what changes is octets 14..40.
+		 */
+		acc = *(const u16_a *)(p + 14);
+		acc = csum_add64(acc, *(const u64_a *)(p + 16));
+		acc = csum_add64(acc, *(const u64_a *)(p + 24));
+		acc = csum_add64(acc, *(const u64_a *)(p + 32));
+		m = csum_fold(acc + bpf_ntohs((__u16)p[40] << 8));
+	} else {
+		h14 = csum_fold(csum_sender_hdr(p));
+		addr_sum = csum_fold(acc + bpf_htons(IPPROTO_UDP_) + udp->source + udp->dest);
+		acc = (__u16)~udp->check;
+		acc += (__u16)~addr_sum;
+		acc += 2 * (__u64)(__u16)~uc->old_len;
+		if (sym) {
+			acc += (__u16)~csum_fold(csum_refl_hdr(p));
+		} else {
+			__u32 t = len + XW_REFL_SYM_MBZ - out_len; /* D's length, <= 27 if valid */
+
+			acc += (__u16)~h14;
+			/* the window ends at the end of the sender packet */
+			woff = (k->l4off + sizeof(struct udphdr) + len - 32) & 0x3fff;
+			if (len >= XW_REFL_SENDER_HDR && t <= XW_REFL_SYM_MBZ &&
+			    data + woff + 32 <= end)
+				acc += (__u16)~csum_tail(data + woff, t, len & 1);
+		}
+		m = csum_fold(acc);
+	}
 
 	/*
 	 * One clock read serves as receive (T2) and transmit (T3) timestamp:
-	 * a second bpf_ktime_get_tai_ns() costs as much as the whole rest of
+	 * a second bpf_ktime_get_tai_ns() costs more than the whole rest of
 	 * the rewrite.  So the reflector's processing time reads as 0; what
 	 * it hides is the few hundred ns between this point and the driver
 	 * sending the frame, well inside a typical Error Estimate.
 	 */
 	clk = bpf_map_lookup_elem(&clock, &zero);
 	if (!clk)
-		return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
+		return XW_STAT_PASS_NOROOM;
 	now = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
-	a.rx_ts = xw_ns_to_ntp(now);
+	a.rx_ts = xw_refl_ns_to_ntp(now, &xw_ntp_sec_cache);
 	a.tx_ts = a.rx_ts;
 	a.errest = clk->errest;
 	a.next_seq = &s->next_seq;
 	a.expect_len = s->expect_len;
-	a.reflect_len = rl;
-	a.sender_ttl = k.ttl;
+	a.reflect_len = (s->flags & XW_SESS_F_REFLECT) ? s->reflect_len : 0;
+	a.sender_ttl = k->ttl;
 	a.flags = s->flags;
 	r = xw_reflect_open(p, end, len, &a);
 	if (r < 0) {
 		if (r == XW_REFL_E_TRUNC) {
 			sess_count(&s->drops[XW_SESS_DROP_TRUNC]);
-			return verdict(XW_STAT_DROP_TRUNC, XDP_DROP);
+			return XW_STAT_DROP_TRUNC;
 		}
 		if (r == XW_REFL_E_LEN) {
 			sess_count(&s->drops[XW_SESS_DROP_LEN]);
-			return verdict(XW_STAT_DROP_LEN, XDP_DROP);
+			return XW_STAT_DROP_LEN;
 		}
 		if (r == XW_REFL_E_MULT0) {
 			sess_count(&s->drops[XW_SESS_DROP_MULT0]);
-			return verdict(XW_STAT_DROP_MULT0, XDP_DROP);
+			return XW_STAT_DROP_MULT0;
 		}
-		return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
-	}
-
-	/* Link layer: back to where it came from. */
-	if (!(xw_cfg.flags & XW_CFG_L3)) {
-		struct ethhdr *eth = data;
-		__u8 mac[6];
-
-		if ((void *)(eth + 1) > end)
-			return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-		__builtin_memcpy(mac, eth->h_dest, 6);
-		__builtin_memcpy(eth->h_dest, eth->h_source, 6);
-		__builtin_memcpy(eth->h_source, mac, 6);
+		return XW_STAT_PASS_NOROOM;
 	}
 
 	/* UDP: ports swapped (the pseudo-header sum does not change). */
@@ -440,38 +582,32 @@ int xdp_xwamp(struct xdp_md *ctx)
 		udp->source = udp->dest;
 		udp->dest = sp;
 	}
+	ln = bpf_htons(sizeof(struct udphdr) + r);
+	uc->new_len = ln;
 
-	if (!k.v6) {
+	if (!k->v6) {
 		struct iphdr *ip = (struct iphdr *)l3;
+		__u16 o0, o8, ot;
 		__be32 sa;
-		__u16 o0, o8, n0, n8;
 
-		if ((void *)(ip + 1) > end)
-			return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
 		sa = ip->saddr;
 		ip->saddr = ip->daddr;
 		ip->daddr = sa;
 		o0 = *(u16_a *)ip;
 		o8 = *(u16_a *)((__u8 *)ip + 8);
+		ot = ip->tot_len;
 		ip->tos = s->dscp << 2; /* ECN Not-ECT: we are no ECN transport */
 		ip->ttl = XW_TTL;
-		n0 = *(u16_a *)ip;
-		n8 = *(u16_a *)((__u8 *)ip + 8);
-		csum_replace16((__u8 *)&ip->check, o0, n0);
-		csum_replace16((__u8 *)&ip->check, o8, n8);
-		if ((__u32)r != len) {
-			__u16 ot = ip->tot_len;
-
+		if ((__u32)r != len)
 			ip->tot_len = bpf_htons(bpf_ntohs(ot) + (r - len));
-			csum_replace16((__u8 *)&ip->check, ot, ip->tot_len);
-		}
+		ip->check = csum_upd(ip->check, csum_chg(o0, *(u16_a *)ip) +
+							csum_chg(o8, *(u16_a *)((__u8 *)ip + 8)) +
+							csum_chg(ot, ip->tot_len));
 	} else {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)l3;
 		__u8 *b = l3, tc = s->dscp << 2;
 		__u64 t0, t1;
 
-		if ((void *)(ip6 + 1) > end)
-			return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
 		t0 = *(u64_a *)(b + 8);
 		t1 = *(u64_a *)(b + 16);
 		*(u64_a *)(b + 8) = *(u64_a *)(b + 24);
@@ -485,54 +621,141 @@ int xdp_xwamp(struct xdp_md *ctx)
 		if ((__u32)r != len)
 			ip6->payload_len = bpf_htons(bpf_ntohs(ip6->payload_len) + (r - len));
 	}
+	udp->len = ln;
 
-	if ((__u32)r != len)
-		udp->len = bpf_htons(sizeof(struct udphdr) + r);
+	/* IPv4 without a UDP checksum stays without (RFC 768). */
+	uc->delta = 0;
+	if (k->ucsum0) {
+	} else if (inplace) {
+		uc->delta = csum_fold((__u64)refl_hdr_sum(p, a.tx_ts, a.errest, a.sender_ttl, 0) +
+				      (__u16)~m);
+	} else {
+		__u16 h = refl_hdr_sum(p, a.tx_ts, a.errest, a.sender_ttl, h14);
+
+		/* new sum, pseudo-header length still the old one ... */
+		acc = (__u64)addr_sum + uc->old_len + ln + h + (sym ? m : csum_rot8(m));
+		/* ... as a change of the received sum C */
+		uc->delta = csum_fold(acc + (__u16)udp->check);
+	}
+	return XW_STAT_REFLECTED;
+}
+
+static __always_inline void swap_mac(void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	__u8 mac[6];
+
+	if ((void *)(eth + 1) > end)
+		return;
+	__builtin_memcpy(mac, eth->h_dest, 6);
+	__builtin_memcpy(eth->h_dest, eth->h_source, 6);
+	__builtin_memcpy(eth->h_source, mac, 6);
+}
+
+SEC("xdp")
+int xdp_xwamp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	int l3 = xw_cfg.flags & XW_CFG_L3;
+	__u32 why = 0, out_len = 0, need, flen, st;
+	struct ucsum uc;
+	struct xw_sess *s;
+	struct pkt k = {};
+
+	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
+		return verdict(why, XDP_PASS);
+	s = sess_find(data, end, &k, &why, &out_len);
+	if (!s)
+		return verdict(why, XDP_PASS);
 
 	/*
-	 * UDP checksum.  IPv4 without one stays without.  When only the first
-	 * 41 payload octets changed: incremental (RFC 1624).  When the
-	 * padding moved or the datagram grew: from scratch.
+	 * A sender packet shorter than the reflector's header (+ reflected
+	 * octets) gets a longer answer (RFC 5357 4.2.1): grow the frame to
+	 * exactly the new datagram (dropping any Ethernet trailer) first.
 	 */
-	if (k.ucsum0)
-		return verdict(XW_STAT_REFLECTED, XDP_TX);
-	if (!moved && (__u32)r == len && udp->check) {
-		csum_replace16((__u8 *)&udp->check, csum_fold(old41), csum_fold(csum_refl_hdr(p)));
-		if (!udp->check)
-			udp->check = 0xffff;
-		return verdict(XW_STAT_REFLECTED, XDP_TX);
+	need = k.l4off + sizeof(struct udphdr) + out_len;
+	flen = end - data;
+	if (need > flen) {
+		if (out_len > XW_REFL_MAX_MOVE || bpf_xdp_adjust_tail(ctx, (int)(need - flen)))
+			return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
 	}
-	{
-		__u64 acc = 0;
-		__u16 c;
+	st = transform(data, end, &k, s, out_len, &uc);
+	if (st != XW_STAT_REFLECTED)
+		return verdict(st, st >= XW_STAT_DROP_TRUNC ? XDP_DROP : XDP_PASS);
+	if (!l3)
+		swap_mac(data, end);
+	if (!k.ucsum0) {
+		__u8 *ck = data + ((k.l4off + 6) & 0x7f);
 
-		/* pseudo-header: addresses, protocol, UDP length (RFC 768, RFC 8200 8.1) */
-		if (!k.v6) {
-			struct iphdr *ip = (struct iphdr *)l3;
+		if ((void *)(ck + 2) <= end) {
+			/* pseudo-header length change, then 0 is sent as 0xffff (RFC 768) */
+			__u16 c =
+				csum_upd(*(u16_a *)ck, uc.delta + csum_chg(uc.old_len, uc.new_len));
 
-			if ((void *)(ip + 1) > end)
-				return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-			acc += ip->saddr;
-			acc += ip->daddr;
-		} else {
-			__u8 *b = l3;
-
-			if ((void *)(b + 40) > end)
-				return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-			acc = csum_add64(acc, *(u64_a *)(b + 8));
-			acc = csum_add64(acc, *(u64_a *)(b + 16));
-			acc = csum_add64(acc, *(u64_a *)(b + 24));
-			acc = csum_add64(acc, *(u64_a *)(b + 32));
+			*(u16_a *)ck = c ? c : 0xffff;
 		}
-		acc += bpf_htons(IPPROTO_UDP_);
-		acc += udp->len;
-		udp->check = 0;
-		if (csum_span((__u8 *)udp, end, sizeof(struct udphdr) + r, &acc))
-			return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
-		c = ~csum_fold(acc);
-		udp->check = c ? c : 0xffff;
 	}
 	return verdict(XW_STAT_REFLECTED, XDP_TX);
+}
+
+SEC("tc")
+int tc_xwamp(struct __sk_buff *skb)
+{
+	int l3 = xw_cfg.flags & XW_CFG_L3;
+	__u32 why = 0, out_len = 0, need, flen, st, ckoff;
+	struct ucsum uc;
+	struct xw_sess *s;
+	struct pkt k = {};
+	void *data, *end;
+
+	/* direct access needs the packet in the linear area */
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	if (data + skb->len > end) {
+		bpf_skb_pull_data(skb, skb->len);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	if (parse(data, end, &k, &why, l3 ? PARSE_TC_L3 : PARSE_ETH, bpf_ntohs(skb->protocol),
+		  skb->len))
+		return verdict(why, TC_ACT_OK_);
+	s = sess_find(data, end, &k, &why, &out_len);
+	if (!s)
+		return verdict(why, TC_ACT_OK_);
+
+	/* as in XDP: grow to the answer's length first */
+	need = k.l4off + sizeof(struct udphdr) + out_len;
+	flen = end - data;
+	if (need > flen) {
+		if (out_len > XW_REFL_MAX_MOVE || bpf_skb_change_tail(skb, need, 0) ||
+		    bpf_skb_pull_data(skb, need))
+			return verdict(XW_STAT_PASS_NOROOM, TC_ACT_OK_);
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	st = transform(data, end, &k, s, out_len, &uc);
+	if (st != XW_STAT_REFLECTED)
+		return verdict(st, st >= XW_STAT_DROP_TRUNC ? TC_ACT_SHOT_ : TC_ACT_OK_);
+	if (!l3)
+		swap_mac(data, end);
+	/*
+	 * UDP checksum through the helpers, which know the skb's checksum
+	 * state: with CHECKSUM_PARTIAL (a local sender with offload) the field
+	 * holds only the pseudo-header sum and the payload change must not be
+	 * applied, only the pseudo-header length.
+	 */
+	if (!k.ucsum0) {
+		ckoff = k.l4off + 6;
+		bpf_l4_csum_replace(skb, ckoff, 0, uc.delta, BPF_F_MARK_MANGLED_0 | 2);
+		if (uc.old_len != uc.new_len)
+			bpf_l4_csum_replace(skb, ckoff, uc.old_len, uc.new_len,
+					    BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | 2);
+	}
+	verdict(XW_STAT_REFLECTED, 0);
+	return bpf_redirect(skb->ifindex, 0);
 }
 
 char LICENSE[] SEC("license") = "GPL";
