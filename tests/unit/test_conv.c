@@ -1370,7 +1370,6 @@ TEST(commands_queued_early)
 
 /* ---- interop: perfsonar-twamp-open.pcap, both roles -------------------------- */
 
-
 static void cap_params(struct twsess_params *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -1514,5 +1513,156 @@ TEST(bad_config)
 	CHECK(!srv_new(&f->scfg, &no_key, f, f->now));
 	f->ccfg.modes = 0;
 	CHECK(!cli_new(&f->ccfg));
+	free(f);
+}
+
+/* ---- RFC 7717: IKEv2-derived keys (the rfc7717 engineer's cases) ----------------- */
+
+/* SPIi || SPIr as the KeyID carries them, and the key prf(SK_d, "IPPM") of that SA. */
+static const uint8_t IKE_SPIS[16] = {0xe3, 0x3d, 0x65, 0xfa, 0xb7, 0x81, 0x8a, 0xd9,
+				     0xe5, 0x8d, 0x53, 0x9a, 0x5b, 0x54, 0x2c, 0x26};
+static const uint8_t IKE_KEY[32] = {0x24, 0xb0, 0x58, 0xb7, 0x0f, 0x70, 0x7f, 0x6d,
+				    0xb7, 0xaa, 0x20, 0x15, 0x2e, 0x22, 0x6f, 0x21,
+				    0xde, 0x6f, 0xcc, 0xe7, 0x0a, 0xc1, 0xe2, 0x6d,
+				    0x5b, 0x06, 0x9d, 0x6d, 0xf8, 0x13, 0x3e, 0xab};
+
+/* key_lookup of a server with one IKE SA: SPIs in the first 16 octets (RFC 7717 5.3). */
+static int cb_key_ike(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
+		      size_t *len)
+{
+	struct fx *f = arg;
+
+	if (!(mode & XW_MODE_IKEV2_DERIV))
+		return cb_key(arg, mode, keyid, secret, len);
+	f->key_calls++;
+	f->key_mode = mode;
+	if (memcmp(keyid, IKE_SPIS, 16))
+		return XW_ACCEPT_NO_IKE_SA;
+	memcpy(secret, IKE_KEY, sizeof(IKE_KEY));
+	*len = sizeof(IKE_KEY);
+	return 0;
+}
+
+static void ike_conv(uint32_t mode, int nsess, size_t chunk)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct srv_ops ops = OPS;
+	uint8_t want_keyid[XW_KEYID_LEN] = {0};
+	int i, e;
+
+	CHECK(f);
+	ops.key_lookup = cb_key_ike;
+	/* the client has no passphrase, only the IKE SA's key */
+	fx_cfg(f, 0xff, XW_MODE_OPEN, NULL, NULL);
+	f->ccfg.ike_modes = mode;
+	memcpy(f->ccfg.ike_keyid, IKE_SPIS, 16);
+	f->ccfg.ike_secret = IKE_KEY;
+	f->ccfg.ike_secret_len = sizeof(IKE_KEY);
+	f->srv = srv_new(&f->scfg, &ops, f, f->now);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->srv && f->cli);
+	pump(f, chunk);
+	e = find_ev(f, CLI_EV_GREETING, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].modes, 0xff);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_OK);
+	CHECK(f->ev[e].start_time == START_TIME);
+	/* RFC 7717 7: 130 / 132 on the wire, SPIi || SPIr || zeros as KeyID */
+	CHECK_EQ(get_be32(f->c2s), mode | XW_MODE_IKEV2_DERIV);
+	memcpy(want_keyid, IKE_SPIS, 16);
+	CHECK_MEM(f->c2s + 4, want_keyid, XW_KEYID_LEN);
+	CHECK_EQ(f->key_calls, 1);
+	CHECK_EQ(f->key_mode, mode | XW_MODE_IKEV2_DERIV);
+	CHECK_EQ(srv_mode(f->srv), mode | XW_MODE_IKEV2_DERIV);
+	CHECK_EQ(cli_mode(f->cli), mode | XW_MODE_IKEV2_DERIV);
+
+	for (i = 0; i < nsess; i++) {
+		struct twsess_params p;
+
+		params(&p, (uint16_t)(9400 + 2 * i));
+		p.padding_len = 64;
+		CHECK_EQ(cli_request(f->cli, &p), i);
+	}
+	CHECK_EQ(cli_start(f->cli), 0);
+	pump(f, chunk);
+	CHECK_EQ(f->nrec, nsess);
+	CHECK_EQ(srv_nactive(f->srv), nsess);
+	for (i = 0; i < nsess; i++) {
+		const struct cli_sess *cs = cli_sess(f->cli, i);
+
+		CHECK(cs && cs->started);
+		CHECK_MEM(cs->sid, f->rec[i].sid, XW_SID_LEN);
+		/* downstream of the key nothing changes: per-session test keys as usual */
+		CHECK(cs->has_keys && f->rec[i].has_keys);
+		CHECK_MEM(&cs->keys, &f->rec[i].keys, sizeof(cs->keys));
+	}
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	pump(f, chunk);
+	CHECK_EQ(srv_nactive(f->srv), 0);
+	CHECK_EQ(srv_state(f->srv), SRV_READY);
+	CHECK(!cli_closed(f->cli));
+	CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN + nsess * XW_REQUEST_TW_SESSION_LEN +
+				  XW_START_SESSIONS_LEN + XW_STOP_SESSIONS_LEN);
+	fx_free(f);
+
+	/* the same client, the server's SA gone (other SPIs): Accept 6, closed */
+	fx_cfg(f, 0xff, XW_MODE_OPEN, NULL, NULL);
+	f->ccfg.ike_modes = mode;
+	memcpy(f->ccfg.ike_keyid, IKE_SPIS, 16);
+	f->ccfg.ike_keyid[0] ^= 1;
+	f->ccfg.ike_secret = IKE_KEY;
+	f->ccfg.ike_secret_len = sizeof(IKE_KEY);
+	f->srv = srv_new(&f->scfg, &ops, f, f->now);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->srv && f->cli);
+	pump(f, chunk);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_NO_IKE_SA);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
+	CHECK(logged("RFC 7717"));
+	fx_free(f);
+	free(f);
+}
+
+TEST(ike_auth_2)
+{
+	ike_conv(XW_MODE_AUTH, 2, 4096);
+}
+
+TEST(ike_enc_2_bytewise)
+{
+	ike_conv(XW_MODE_ENCRYPTED, 2, 1);
+}
+
+TEST(ike_mixed_1)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct srv_ops ops = OPS;
+	const struct cli_sess *cs;
+	struct twsess_params p;
+
+	CHECK(f);
+	ops.key_lookup = cb_key_ike;
+	fx_cfg(f, 0xff, XW_MODE_OPEN, NULL, NULL);
+	f->ccfg.ike_modes = XW_MODE_MIXED;
+	memcpy(f->ccfg.ike_keyid, IKE_SPIS, 16);
+	f->ccfg.ike_secret = IKE_KEY;
+	f->ccfg.ike_secret_len = sizeof(IKE_KEY);
+	f->srv = srv_new(&f->scfg, &ops, f, f->now);
+	f->cli = cli_new(&f->ccfg);
+	CHECK(f->srv && f->cli);
+	pump(f, 7);
+	CHECK_EQ(get_be32(f->c2s), 136);
+	params(&p, 9500);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	pump(f, 7);
+	cs = cli_sess(f->cli, 0);
+	CHECK(cs && cs->accept == XW_ACCEPT_OK);
+	/* RFC 5618: mixed-mode test packets carry no keys */
+	CHECK(!cs->has_keys && !f->rec[0].has_keys);
+	fx_free(f);
 	free(f);
 }
