@@ -917,3 +917,65 @@ TEST(key_kept_across_rekey)
 	free(live);
 	free(c);
 }
+
+/* ---- source order and failures ------------------------------------------------------ */
+
+struct fake {
+	int rc;
+	uint8_t tag;
+	int calls;
+};
+
+static int fake_by_spi(void *ctx, const uint8_t spi_i[XW_IKE_SPI_LEN],
+		       const uint8_t spi_r[XW_IKE_SPI_LEN], struct xw_ike_key *out)
+{
+	struct fake *f = ctx;
+
+	f->calls++;
+	memset(out, f->tag, sizeof(*out)); /* garbage a failing source may leave */
+	if (f->rc)
+		return f->rc;
+	memcpy(out->spi_i, spi_i, 8);
+	memcpy(out->spi_r, spi_r, 8);
+	out->key_len = 16;
+	return 0;
+}
+
+static void fake_free(void *ctx)
+{
+}
+
+static const struct xw_ike_source_ops FAKE_OPS = {
+	.kind = "fake",
+	.by_spi = fake_by_spi,
+	.free = fake_free,
+};
+
+TEST(sources_in_order)
+{
+	struct fake a = {.rc = -EIO, .tag = 0xaa}, b = {.rc = 0, .tag = 0xbb};
+	struct xw_ike_source src[2] = {{&FAKE_OPS, &a, "a"}, {&FAKE_OPS, &b, "b"}};
+	uint8_t si[8] = {1}, sr[8] = {2}, keyid[XW_KEYID_LEN] = {0}, sec[SRV_SECRET_MAX];
+	struct sockaddr_in peer;
+	struct xw_ike_key k;
+	size_t n;
+
+	/* a failing first source does not hide the second one's answer */
+	CHECK_EQ(xw_ike_lookup_spi(src, 2, si, sr, &k), 0);
+	CHECK_EQ(k.key[0], 0xbb);
+	CHECK_EQ(a.calls, 1);
+	/* nobody has it: the first real error wins over -ENOENT ... */
+	b.rc = -ENOENT;
+	CHECK_EQ(xw_ike_lookup_spi(src, 2, si, sr, &k), -EIO);
+	CHECK_EQ(k.key[0], 0); /* wiped */
+	/* ... and the server answers Accept 2 (a negative errno), not 6 */
+	CHECK_EQ(xw_ike_server_secret(src, 2, "x", keyid, sec, sizeof(sec), &n), -EIO);
+	a.rc = -ENOENT;
+	CHECK_EQ(xw_ike_lookup_spi(src, 2, si, sr, &k), -ENOENT);
+	CHECK_EQ(xw_ike_server_secret(src, 2, "x", keyid, sec, sizeof(sec), &n),
+		 XW_ACCEPT_NO_IKE_SA);
+	CHECK_EQ(xw_ike_lookup_spi(src, 0, si, sr, &k), -ENOENT);
+	/* sources without by_peer are skipped on the client side */
+	sin4(&peer, "192.0.2.2");
+	CHECK_EQ(xw_ike_lookup_peer(src, 2, (struct sockaddr *)&peer, sizeof(peer), &k), -ENOENT);
+}
