@@ -321,6 +321,7 @@ struct xw_ike_table {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
+	struct timespec ctime; /* chmod changes only this: a fixed mode is seen too */
 };
 
 static void entries_free(struct ike_entry *v, size_t cap)
@@ -678,6 +679,7 @@ static void remember(struct xw_ike_table *t, const struct stat *st)
 	t->ino = st->st_ino;
 	t->size = st->st_size;
 	t->mtime = st->st_mtim;
+	t->ctime = st->st_ctim;
 }
 
 int xw_ike_table_reload(struct xw_ike_table *t)
@@ -721,7 +723,8 @@ int xw_ike_table_check(struct xw_ike_table *t)
 		return xw_ike_table_reload(t);
 	}
 	if (t->have_stat && st.st_dev == t->dev && st.st_ino == t->ino && st.st_size == t->size &&
-	    st.st_mtim.tv_sec == t->mtime.tv_sec && st.st_mtim.tv_nsec == t->mtime.tv_nsec)
+	    st.st_mtim.tv_sec == t->mtime.tv_sec && st.st_mtim.tv_nsec == t->mtime.tv_nsec &&
+	    st.st_ctim.tv_sec == t->ctime.tv_sec && st.st_ctim.tv_nsec == t->ctime.tv_nsec)
 		return 0;
 	return xw_ike_table_reload(t);
 }

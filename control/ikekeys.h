@@ -207,7 +207,7 @@ int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const 
  * or others (mode & 077): it is refused otherwise (-EACCES, logged).
  *
  * Reload: every lookup first checks the file (stat: device, inode, size,
- * mtime) and re-reads it when it changed (atomic rename by a tool
+ * mtime, ctime) and re-reads it when it changed (atomic rename by a tool
  * included); xw_ike_table_reload() forces it (SIGHUP).  A file that has
  * disappeared gives an empty table (logged); one that cannot be read or
  * is refused keeps the previous table (logged).  Keys are wiped on free and
