@@ -372,6 +372,19 @@ static void explain_busy(const struct xwd_xdp_if *i)
 	xdp_multiprog__close(mp);
 }
 
+/* Whether libxdp put us in its multi-program dispatcher (else: attached alone). */
+static bool in_dispatcher(const struct xwd_xdp_if *i)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(i->ifindex);
+	bool yes;
+
+	if (!mp || libxdp_get_error(mp))
+		return false;
+	yes = !xdp_multiprog__is_legacy(mp);
+	xdp_multiprog__close(mp);
+	return yes;
+}
+
 static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode want)
 {
 	enum xdp_attach_mode try[2];
@@ -511,8 +524,12 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 			continue;
 		}
 		x->nattached++;
-		pr_info("xdp: %s: %s attached (%s mode, program id %u)", x->ifs[k].name,
-			XDP_PROG_NAME, mode_name(x->ifs[k].mode), xdp_program__id(x->prog));
+		pr_info("xdp: %s: %s attached (%s mode, program id %u, %s)", x->ifs[k].name,
+			XDP_PROG_NAME, mode_name(x->ifs[k].mode), xdp_program__id(x->prog),
+			in_dispatcher(&x->ifs[k])
+				? "in libxdp's dispatcher"
+				: "directly: libxdp's dispatcher is not available "
+				  "here, no other XDP program can share the interface");
 	}
 	if (!x->nattached) {
 		pr_warn("xdp: attached nowhere: every session uses its UDP socket");
