@@ -167,6 +167,11 @@ run_native() {
 	xdp_session "$mode" "$addr" "$kf" || return 1
 	expect "Accept log line names the XDP path" \
 		grep -q "accepted .*path: XDP on xws0 native" "$XW_TMP/xwampd.log" || return 1
+	kill -USR1 "$XW_SRV_PID"
+	sleep 0.3
+	expect "SIGUSR1: global XDP counters" grep -q \
+		"xdp: xdp_xwamp attached on xws0 native, pins $PINS: frames: reflected=$COUNT " \
+		"$XW_TMP/xwampd.log" || return 1
 	stop_server || return 1
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
@@ -276,6 +281,23 @@ crash_recovery() {
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
 
-TESTS=(native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open
+# Nowhere to attach: logged, and the socket answers (no XDP part in the line).
+no_interface() {
+	xdp_env || return 1
+	xw_start_server --listen $XW_S4 --xdp xwnosuch0 --bpf-dir "$PINS" || return 1
+	expect "missing interface logged" \
+		grep -q "xdp: xwnosuch0: No such device: its sessions use the socket path" \
+		"$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -A open -c $COUNT -i 0.005 --json $XW_S4 >"$XW_TMP/p.json" 2>&1 || return 1
+	check_ping "$XW_TMP/p.json" open || return 1
+	expect "Accept log line: socket path" grep -q "accepted (open.*path: socket$" \
+		"$XW_TMP/xwampd.log" || return 1
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" || return 1
+	expect "socket reflected $COUNT, no XDP counters" \
+		grep -qE "(shutdown|stopped): received $COUNT, reflected $COUNT, dropped 0$" \
+			"$XW_TMP/xwampd.log"
+}
+
+TESTS=(no_interface native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
