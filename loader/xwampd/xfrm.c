@@ -214,9 +214,11 @@ static void dump_done(struct xwd_xfrm *x)
 	}
 }
 
-/* NLMSG_DONE / NLMSG_ERROR of our dump, seen before the view parses the chunk.
+/*
+ * NLMSG_DONE / NLMSG_ERROR of our dump, seen before the view parses the
+ * chunk.  *failed: the kernel refused the dump (nothing may be swept then).
  */
-static void dump_scan(struct xwd_xfrm *x, const uint8_t *buf, size_t len, bool *done)
+static void dump_scan(struct xwd_xfrm *x, const uint8_t *buf, size_t len, bool *done, bool *failed)
 {
 	size_t off = 0;
 
@@ -238,6 +240,7 @@ static void dump_scan(struct xwd_xfrm *x, const uint8_t *buf, size_t len, bool *
 				       x->dump == DUMP_SA ? "SA" : "policy",
 				       strerror(e < 0 ? -e : e));
 				*done = true;
+				*failed = e != 0;
 			}
 		}
 		off += NLMSG_ALIGN(h.nlmsg_len);
@@ -270,7 +273,7 @@ static void dump_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	int i;
 
 	for (i = 0; i < 64; i++) {
-		bool done = false;
+		bool done = false, failed = false;
 		ssize_t n = nl_recv(x, x->dump_fd, "dump");
 
 		if (n == 0)
@@ -278,12 +281,21 @@ static void dump_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		if (n < 0) {
 			pr_err("xfrm: dump socket: %s", strerror((int)-n));
 			x->dump = DUMP_IDLE;
+			if (x->stop_when_ready)
+				xw_loop_stop(x->loop);
 			return;
 		}
-		dump_scan(x, x->buf, (size_t)n, &done);
+		dump_scan(x, x->buf, (size_t)n, &done, &failed);
 		xfrm_view_feed(&x->view, x->buf, (size_t)n);
 		/* the parser wiped the keys; the rest goes too */
 		xw_wipe(x->buf, (size_t)n);
+		if (failed) {
+			/* keep what we have: a failed dump proves nothing is gone */
+			x->dump = DUMP_IDLE;
+			if (x->stop_when_ready)
+				xw_loop_stop(x->loop);
+			continue;
+		}
 		if (done && x->dump != DUMP_IDLE)
 			dump_done(x);
 	}
