@@ -97,6 +97,7 @@ struct xwd_refl {
 	bool xdp_refl;	    /* ...and XDP reflects (XW_SESS_UNAUTH) */
 	uint64_t xdp_seen;  /* XDP activity at the last REFWAIT check */
 	uint64_t n_seq_xdp; /* sequence numbers this socket took from the entry */
+	struct xwd_xsk_cnt xsk; /* AF_XDP path (xsk.c): authenticated/encrypted sessions */
 	/* counters */
 	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
 };
@@ -138,9 +139,31 @@ static void refl_xdp_part(const struct xwd_refl *r, char *buf, size_t len)
 						(unsigned long long)st.drops[i]);
 }
 
+/* "; AF_XDP: reflected N, dropped D[: why=n]" when the AF_XDP path saw the session */
+static void refl_xsk_part(const struct xwd_refl *r, char *buf, size_t len)
+{
+	uint64_t total = 0;
+	size_t off;
+	int i;
+
+	buf[0] = '\0';
+	if (!r->xsk.rx && !r->d->xsk)
+		return;
+	for (i = 0; i < XWD_XSK_DROP_MAX; i++)
+		total += r->xsk.drop[i];
+	off = (size_t)snprintf(buf, len, "; AF_XDP: received %llu, reflected %llu, dropped %llu%s",
+			       (unsigned long long)r->xsk.rx, (unsigned long long)r->xsk.reflected,
+			       (unsigned long long)total, total ? ":" : "");
+	for (i = 0; i < XWD_XSK_DROP_MAX && off < len; i++)
+		if (r->xsk.drop[i])
+			off += (size_t)snprintf(buf + off, len - off, " %s=%llu",
+						xwd_xsk_drop_name((enum xwd_xsk_drop)i),
+						(unsigned long long)r->xsk.drop[i]);
+}
+
 static void refl_status_line(const struct xwd_refl *r, const char *why)
 {
-	char drops[512], xdp[192];
+	char drops[512], xdp[192], xsk[256];
 	size_t off = 0;
 	uint64_t total = 0;
 	int i;
@@ -157,9 +180,10 @@ static void refl_status_line(const struct xwd_refl *r, const char *why)
 			break;
 	}
 	refl_xdp_part(r, xdp, sizeof(xdp));
-	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s", r->name, why,
-		(unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
-		(unsigned long long)total, total ? ":" : "", drops, xdp);
+	refl_xsk_part(r, xsk, sizeof(xsk));
+	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s%s", r->name,
+		why, (unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
+		(unsigned long long)total, total ? ":" : "", drops, xdp, xsk);
 }
 
 static void refl_drop(struct xwd_refl *r, enum refl_drop why, const struct xw_addr *src)
@@ -456,6 +480,9 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 	if (r->xdp_refl)
 		snprintf(buf, len, "XDP on %s (socket for packets arriving elsewhere)",
 			 xwd_xdp_where(x));
+	else if (r->xdp && r->d->xsk)
+		snprintf(buf, len, "AF_XDP on %s (socket for packets arriving elsewhere)",
+			 xwd_xsk_where(r->d->xsk));
 	else if (r->xdp)
 		snprintf(buf, len, "socket (authenticated test packets: XDP on %s passes them)",
 			 xwd_xdp_where(x));
@@ -659,6 +686,30 @@ void xwd_refl_free_all(struct xwd *d)
 {
 	while (d->refls)
 		refl_free(d->refls, "shutdown");
+}
+
+int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out)
+{
+	struct xwd_refl *r;
+
+	for (r = d->refls; r; r = r->next) {
+		if (xw_addr_port(&r->local) != port)
+			continue;
+		/* one session per local port (port_taken()) */
+		if (r->state == REFL_ACCEPTED || r->tp.mode == XW_TP_OPEN)
+			return -ENOENT;
+		out->tp = &r->tp;
+		out->crypto = &r->crypto;
+		out->local = &r->local;
+		out->peer = &r->peer;
+		out->expect_len = r->expect_len;
+		out->dscp = (uint8_t)r->dscp;
+		out->seq = &r->seq;
+		out->last_rx_ns = &r->last_rx_ns;
+		out->cnt = &r->xsk;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 void xwd_refl_status(struct xwd *d)

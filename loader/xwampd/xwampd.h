@@ -16,6 +16,7 @@
 #include "srv.h"
 #include "testpkt.h"
 #include "xdp.h"
+#include "xsk.h"
 
 #define XWD_MAX_LISTEN 16
 
@@ -88,6 +89,7 @@ struct xwd {
 	struct xwd_keys *keys;
 	struct xwd_xdp *xdp;   /* NULL: no XDP, every session on its socket */
 	struct xwd_xfrm *xfrm; /* NULL: no IPsec view (--xfrm) */
+	struct xwd_xsk *xsk;   /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
 	bool shutting_down;
 };
 
@@ -105,6 +107,23 @@ int xwd_refl_start(struct xwd_refl *r);
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
 void xwd_refl_status(struct xwd *d);
+/*
+ * refl.c, for the AF_XDP worker (xsk.c): what it needs of the session on a
+ * local port, pointing into the session (no copy of its state).  0, or
+ * -ENOENT when no authenticated/encrypted session on that port is started
+ * (armed, or draining after Stop).
+ */
+struct xwd_refl_xsk {
+	const struct xw_tp_cfg *tp;
+	struct xw_tp_crypto *crypto;
+	const struct xw_addr *local, *peer;
+	size_t expect_len;
+	uint8_t dscp;
+	uint32_t *seq;		/* the reflector's Sequence Number, shared with the socket */
+	uint64_t *last_rx_ns;	/* REFWAIT activity */
+	struct xwd_xsk_cnt *cnt; /* AF_XDP counters of the session */
+};
+int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out);
 /*
  * conn.c, called by refl.c when REFWAIT expired on a started session: tells
  * the state machine, which ends the session (xwd_refl_end() frees it).

@@ -1,0 +1,741 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The AF_XDP reflector for authenticated and encrypted sessions (xsk.h).
+ *
+ * Frames: each socket has its own UMEM of XSK_FRAMES frames.  A frame goes
+ * fill ring -> RX ring -> (reply in place) TX ring -> completion ring ->
+ * free stack -> fill ring, or RX ring -> free stack when it gets no reply.
+ * The reply is built in the received frame: the UDP payload is reflected
+ * into a scratch buffer (xw_tp_reflect() wants distinct buffers) and copied
+ * back, so a frame never needs a second one.
+ *
+ * Timestamps: T2 is the XDP program's (metadata, Unix ns from
+ * bpf_ktime_get_tai_ns() + the clock map's UTC offset: what the XDP_TX path
+ * would have stamped); T3 is taken after all the crypto of the batch, right
+ * before the TX ring is submitted (authenticated mode: outside the HMAC,
+ * xw_tp_stamp()); in encrypted mode T3 is sealed with the packet, so it is
+ * taken just before each packet's encryption (RFC 5357 4.2.1).
+ */
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <xdp/xsk.h>
+
+#include "log.h"
+#include "xsk.h"
+#include "xwamp/ntp.h"
+#include "xwamp/wire.h"
+#include "xwampd.h"
+
+#define XSK_FRAMES	4096u
+#define XSK_FRAME_SIZE	XSK_UMEM__DEFAULT_FRAME_SIZE
+#define XSK_RING	1024u /* RX, TX and completion */
+#define XSK_FILL	2048u
+#define XSK_BATCH	64u
+#define XSK_BATCHES	4u /* per wakeup: then the other fds get their turn */
+#define XSK_MAX_QUEUES	XW_XSK_MAX_QUEUES
+#define XSK_META_LEN	8u
+#define XSK_KICK_NS	200000ull /* retry a TX kick that the kernel could not take */
+#define XSK_TTL		255 /* RFC 5357 4.2.1 */
+
+/* Global drops: frames without a session to count them in. */
+enum xsk_gdrop {
+	XG_NO_SESS = 0, /* no armed authenticated session on the port */
+	XG_FRAME,	/* not Ethernet/IP/UDP as the XDP program let it through */
+	XG_NO_META,	/* no receive timestamp in front of the frame */
+	XG_MAX,
+};
+static const char *const gdrop_names[XG_MAX] = {"no-session", "bad-frame", "no-timestamp"};
+
+struct xsk_q {
+	struct xwd_xsk *x;
+	const struct xwd_xsk_if *ifc;
+	unsigned int queue;
+	struct xsk_socket *xsk;
+	struct xsk_umem *umem;
+	void *area;
+	struct xsk_ring_prod fill, tx;
+	struct xsk_ring_cons comp, rx;
+	bool zerocopy;
+	struct xw_io io;
+	struct xw_timer kick; /* TX left in the ring after a kick */
+	uint64_t *free;	      /* free frame addresses (a stack) */
+	unsigned int nfree;
+	unsigned int tx_out; /* submitted, not completed */
+	uint64_t n_rx, n_tx, n_gdrop[XG_MAX], n_txfull;
+};
+
+struct xwd_xsk {
+	struct xwd *d;
+	struct xwd_xsk_if ifs[XWD_XDP_MAX_IFS];
+	char names[XWD_XDP_MAX_IFS][IF_NAMESIZE];
+	unsigned int nifs;
+	bool covered[XWD_XDP_MAX_IFS];
+	struct xsk_q *q;
+	unsigned int nq;
+	char where[XWD_XDP_MAX_IFS * (IF_NAMESIZE + 32)];
+	struct xwd_ratelimit rl;
+	uint8_t scratch[XSK_FRAME_SIZE];
+};
+
+static const char *const drop_names[XWD_XSK_DROP_MAX] = {
+	[XWD_XSK_DROP_SOURCE] = "wrong-source",
+	[XWD_XSK_DROP_NOROOM] = "no-room",
+	[XWD_XSK_DROP_TXFULL] = "tx-ring-full",
+};
+
+const char *xwd_xsk_drop_name(enum xwd_xsk_drop d)
+{
+	if ((int)d < (int)XW_TP_DROP_MAX)
+		return xw_tp_drop_name((enum xw_tp_drop)d);
+	return (unsigned int)d < XWD_XSK_DROP_MAX ? drop_names[d] : "?";
+}
+
+/* --- queues of an interface ------------------------------------------------- */
+
+/* Receive queues: ethtool channels (combined or rx), else /sys/class/net/IF/queues/rx-*. */
+static unsigned int rx_queues(const char *ifname)
+{
+	struct ethtool_channels ch = {.cmd = ETHTOOL_GCHANNELS};
+	struct ifreq ifr = {};
+	unsigned int n = 0;
+	char path[64 + IF_NAMESIZE];
+	struct dirent *de;
+	DIR *dir;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		ifr.ifr_data = (void *)&ch;
+		if (!ioctl(fd, SIOCETHTOOL, &ifr))
+			n = ch.combined_count > ch.rx_count ? ch.combined_count : ch.rx_count;
+		close(fd);
+	}
+	if (n)
+		return n;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	if (dir) {
+		while ((de = readdir(dir)))
+			if (!strncmp(de->d_name, "rx-", 3))
+				n++;
+		closedir(dir);
+	}
+	return n ? n : 1;
+}
+
+/* --- frames ----------------------------------------------------------------- */
+
+static void frame_free(struct xsk_q *q, uint64_t addr)
+{
+	/* strip the offset the kernel added (headroom): the chunk's start */
+	q->free[q->nfree++] = addr - (addr % XSK_FRAME_SIZE);
+}
+
+static void refill(struct xsk_q *q)
+{
+	unsigned int n, i;
+	uint32_t idx;
+
+	n = xsk_prod_nb_free(&q->fill, q->nfree);
+	if (n > q->nfree)
+		n = q->nfree;
+	if (!n || xsk_ring_prod__reserve(&q->fill, n, &idx) != n)
+		return;
+	for (i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(&q->fill, idx + i) = q->free[--q->nfree];
+	xsk_ring_prod__submit(&q->fill, n);
+	/* zero-copy drivers may sleep until told that the fill ring has frames */
+	if (xsk_ring_prod__needs_wakeup(&q->fill))
+		recvfrom(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+}
+
+static void complete(struct xsk_q *q)
+{
+	unsigned int n, i;
+	uint32_t idx;
+
+	n = xsk_ring_cons__peek(&q->comp, XSK_RING, &idx);
+	for (i = 0; i < n; i++)
+		frame_free(q, *xsk_ring_cons__comp_addr(&q->comp, idx + i));
+	xsk_ring_cons__release(&q->comp, n);
+	q->tx_out -= n;
+}
+
+/*
+ * Have the kernel send what is on the TX ring.  Copy mode sends at most a
+ * small budget per sendto() (32 frames in 6.x), so kick until the ring is
+ * empty or the kernel says to come back (then a short timer does).
+ */
+static void kick(struct xsk_q *q)
+{
+	unsigned int tries;
+
+	for (tries = 0; q->tx_out && tries < 2 * XSK_RING / 32; tries++) {
+		if (q->zerocopy && !xsk_ring_prod__needs_wakeup(&q->tx)) {
+			complete(q);
+			break;
+		}
+		if (sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
+		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN) {
+			if (xwd_ratelimit_ok(&q->x->rl, "afxdp"))
+				pr_warn("afxdp: %s queue %u: TX kick: %s", q->ifc->name, q->queue,
+					strerror(errno));
+			break;
+		}
+		complete(q);
+		if (errno == EAGAIN || errno == EBUSY)
+			break;
+	}
+	if (q->tx_out && !xw_timer_armed(&q->kick))
+		xw_timer_arm(&q->x->d->loop, &q->kick, XSK_KICK_NS);
+}
+
+static void kick_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xsk_q *q = t->arg;
+
+	(void)l;
+	complete(q);
+	kick(q);
+	refill(q);
+}
+
+/* --- the packet -------------------------------------------------------------- */
+
+/* Internet checksum (RFC 1071) of n octets, added to sum. */
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += get_be16(p + i);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A parsed frame: offsets into it. */
+struct xsk_pkt {
+	unsigned int l3, l4; /* IP and UDP header offsets */
+	bool v6;
+	uint8_t ttl;
+	uint16_t sport, dport;
+	const uint8_t *saddr, *daddr; /* in the frame */
+	size_t plen;		      /* UDP payload length */
+};
+
+/* Ethernet [VLAN x2] IPv4|IPv6 UDP, as the XDP program checked it (checked again). */
+static int parse(const uint8_t *f, size_t len, struct xsk_pkt *k)
+{
+	unsigned int off = ETH_HLEN, i, hl, ulen;
+	uint16_t proto;
+
+	if (len < ETH_HLEN)
+		return -1;
+	proto = get_be16(f + 12);
+	for (i = 0; i < 2 && (proto == ETH_P_8021Q || proto == ETH_P_8021AD); i++) {
+		if (len < off + 4)
+			return -1;
+		proto = get_be16(f + off + 2);
+		off += 4;
+	}
+	k->l3 = off;
+	if (proto == ETH_P_IP) {
+		if (len < off + 20 || (f[off] >> 4) != 4 || f[off + 9] != IPPROTO_UDP)
+			return -1;
+		hl = (f[off] & 0xf) * 4u;
+		if (hl < 20 || get_be16(f + off + 2) < hl + 8 || off + get_be16(f + off + 2) > len)
+			return -1;
+		k->v6 = false;
+		k->ttl = f[off + 8];
+		k->saddr = f + off + 12;
+		k->daddr = f + off + 16;
+		k->l4 = off + hl;
+	} else if (proto == ETH_P_IPV6) {
+		if (len < off + 48 || (f[off] >> 4) != 6 || f[off + 6] != IPPROTO_UDP)
+			return -1;
+		if (off + 40 + get_be16(f + off + 4) > len)
+			return -1;
+		k->v6 = true;
+		k->ttl = f[off + 7];
+		k->saddr = f + off + 8;
+		k->daddr = f + off + 24;
+		k->l4 = off + 40;
+	} else {
+		return -1;
+	}
+	ulen = get_be16(f + k->l4 + 4);
+	if (ulen < 8 || k->l4 + ulen > len)
+		return -1;
+	k->sport = get_be16(f + k->l4);
+	k->dport = get_be16(f + k->l4 + 2);
+	k->plen = ulen - 8;
+	return 0;
+}
+
+/* The frame's source is the session's Session-Sender and its destination us. */
+static bool tuple_ok(const struct xsk_pkt *k, const struct xwd_refl_xsk *s)
+{
+	uint8_t peer[16], local[16];
+	size_t alen = xw_addr_to_raw(s->peer, peer);
+
+	if (alen != (k->v6 ? 16u : 4u) || xw_addr_to_raw(s->local, local) != alen)
+		return false;
+	return k->sport == xw_addr_port(s->peer) && !memcmp(k->saddr, peer, alen) &&
+	       !memcmp(k->daddr, local, alen);
+}
+
+/*
+ * Turn the frame (RX'ed, len octets, the reply of rlen payload octets
+ * already in place) into the answer: Ethernet and IP addresses and UDP
+ * ports swapped, TTL 255, the session's DSCP, lengths.  The UDP checksum
+ * is left for csum_udp(), after T3.  Returns the frame length.
+ */
+static size_t headers(uint8_t *f, const struct xsk_pkt *k, size_t rlen, uint8_t dscp)
+{
+	uint8_t tmp[16];
+	size_t alen = k->v6 ? 16 : 4;
+	uint8_t *sa = f + (k->saddr - f), *da = f + (k->daddr - f);
+
+	memcpy(tmp, f, 6);
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, tmp, 6);
+	memcpy(tmp, sa, alen);
+	memcpy(sa, da, alen);
+	memcpy(da, tmp, alen);
+	put_be16(f + k->l4, k->dport);
+	put_be16(f + k->l4 + 2, k->sport);
+	put_be16(f + k->l4 + 4, (uint16_t)(8 + rlen));
+	if (!k->v6) {
+		uint8_t *ip = f + k->l3;
+
+		ip[1] = (uint8_t)(dscp << 2); /* ECN Not-ECT */
+		put_be16(ip + 2, (uint16_t)(k->l4 - k->l3 + 8 + rlen));
+		ip[8] = XSK_TTL;
+		put_be16(ip + 10, 0);
+		put_be16(ip + 10, csum_fold(csum_add(0, ip, k->l4 - k->l3)));
+	} else {
+		uint8_t *ip = f + k->l3;
+
+		ip[0] = (uint8_t)(0x60 | (dscp >> 2));
+		ip[1] = (uint8_t)((dscp << 6) | (ip[1] & 0x0f));
+		put_be16(ip + 4, (uint16_t)(8 + rlen));
+		ip[7] = XSK_TTL;
+	}
+	return k->l4 + 8 + rlen;
+}
+
+/* The full UDP checksum over the pseudo-header (RFC 768, RFC 8200 8.1). */
+static void csum_udp(uint8_t *f, const struct xsk_pkt *k)
+{
+	uint8_t *u = f + k->l4;
+	size_t ulen = get_be16(u + 4), alen = k->v6 ? 16 : 4;
+	uint32_t sum;
+	uint16_t c;
+
+	put_be16(u + 6, 0);
+	sum = csum_add(0, f + (k->saddr - f), alen);
+	sum = csum_add(sum, f + (k->daddr - f), alen);
+	sum += IPPROTO_UDP + (uint32_t)ulen;
+	c = csum_fold(csum_add(sum, u, ulen));
+	put_be16(u + 6, c ? c : 0xffff);
+}
+
+struct xsk_reply {
+	uint64_t addr; /* the frame's descriptor address */
+	uint32_t len;  /* frame length of the reply */
+	struct xsk_pkt k;
+	enum xw_tp_mode mode;
+	struct xwd_xsk_cnt *cnt;
+};
+
+/*
+ * One received frame: 0 with *rep filled when it gets an answer, else -1
+ * (counted).
+ */
+static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_ns,
+		     uint16_t errest, struct xsk_reply *rep)
+{
+	struct xwd_xsk *x = q->x;
+	uint8_t *f = xsk_umem__get_data(q->area, dsc->addr);
+	size_t room = XSK_FRAME_SIZE - (size_t)(dsc->addr % XSK_FRAME_SIZE);
+	struct xwd_refl_xsk s;
+	struct xw_tp_refl out;
+	uint64_t t2;
+	int len;
+
+	if (parse(f, dsc->len, &rep->k)) {
+		q->n_gdrop[XG_FRAME]++;
+		return -1;
+	}
+	if (xwd_refl_xsk(x->d, rep->k.dport, &s)) {
+		q->n_gdrop[XG_NO_SESS]++;
+		return -1;
+	}
+	s.cnt->rx++;
+	*s.last_rx_ns = mono_ns;
+	if (!tuple_ok(&rep->k, &s)) {
+		s.cnt->drop[XWD_XSK_DROP_SOURCE]++;
+		return -1;
+	}
+	/* the metadata the program wrote: 8 octets right in front of the frame */
+	if (dsc->addr % XSK_FRAME_SIZE < XSK_META_LEN) {
+		q->n_gdrop[XG_NO_META]++;
+		return -1;
+	}
+	memcpy(&t2, f - XSK_META_LEN, sizeof(t2));
+	if (!t2) {
+		q->n_gdrop[XG_NO_META]++;
+		return -1;
+	}
+	out.seq = *s.seq;
+	out.rx_ts = xw_ns_to_ntp(t2);
+	out.errest = errest;
+	out.sender_ttl = rep->k.ttl;
+	out.tx_ts = s.tp->mode == XW_TP_ENC ? xw_clock_now_ntp() : out.rx_ts;
+	len = xw_tp_reflect(s.tp, s.crypto, f + rep->k.l4 + 8, rep->k.plen, s.expect_len, &out,
+			    x->scratch, sizeof(x->scratch), NULL);
+	if (len < 0) {
+		s.cnt->drop[xw_tp_drop_reason(len)]++;
+		return -1;
+	}
+	if (rep->k.l4 + 8 + (size_t)len > room) {
+		s.cnt->drop[XWD_XSK_DROP_NOROOM]++;
+		return -1;
+	}
+	memcpy(f + rep->k.l4 + 8, x->scratch, (size_t)len);
+	(*s.seq)++;
+	rep->addr = dsc->addr;
+	rep->len = (uint32_t)headers(f, &rep->k, (size_t)len, s.dscp);
+	rep->mode = s.tp->mode;
+	rep->cnt = s.cnt;
+	return 0;
+}
+
+/* One batch from the RX ring; returns the number of frames taken. */
+static unsigned int batch(struct xsk_q *q)
+{
+	struct xsk_reply rep[XSK_BATCH];
+	unsigned int n, i, nrep = 0, ntx;
+	uint32_t idx, tidx;
+	uint64_t mono_ns, t3;
+	uint16_t errest;
+
+	complete(q);
+	n = xsk_ring_cons__peek(&q->rx, XSK_BATCH, &idx);
+	if (!n)
+		return 0;
+	mono_ns = xw_now_ns();
+	errest = xw_clock_errest(&q->x->d->clock, xw_clock_now_ns());
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *dsc = xsk_ring_cons__rx_desc(&q->rx, idx + i);
+
+		q->n_rx++;
+		if (one_frame(q, dsc, mono_ns, errest, &rep[nrep]))
+			frame_free(q, dsc->addr);
+		else
+			nrep++;
+	}
+	xsk_ring_cons__release(&q->rx, n);
+
+	/* all or none: reserve fails when fewer slots are free; then send what fits */
+	ntx = xsk_prod_nb_free(&q->tx, nrep);
+	if (ntx > nrep)
+		ntx = nrep;
+	if (ntx && xsk_ring_prod__reserve(&q->tx, ntx, &tidx) != ntx)
+		ntx = 0;
+	for (i = ntx; i < nrep; i++) {
+		rep[i].cnt->drop[XWD_XSK_DROP_TXFULL]++;
+		q->n_txfull++;
+		frame_free(q, rep[i].addr);
+	}
+	/* T3 after the crypto of the whole batch (authenticated: outside the HMAC) */
+	t3 = xw_clock_now_ntp();
+	for (i = 0; i < ntx; i++) {
+		struct xdp_desc *t = xsk_ring_prod__tx_desc(&q->tx, tidx + i);
+		uint8_t *f = xsk_umem__get_data(q->area, rep[i].addr);
+
+		if (rep[i].mode != XW_TP_ENC)
+			xw_tp_stamp(rep[i].mode, f + rep[i].k.l4 + 8, rep[i].len - rep[i].k.l4 - 8,
+				    t3, errest);
+		csum_udp(f, &rep[i].k);
+		t->addr = rep[i].addr;
+		t->len = rep[i].len;
+		t->options = 0;
+		rep[i].cnt->reflected++;
+	}
+	if (ntx) {
+		xsk_ring_prod__submit(&q->tx, ntx);
+		q->tx_out += ntx;
+		q->n_tx += ntx;
+		kick(q);
+	}
+	refill(q);
+	return n;
+}
+
+static void q_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xsk_q *q = io->arg;
+	unsigned int i;
+
+	(void)l;
+	(void)events;
+	for (i = 0; i < XSK_BATCHES; i++)
+		if (batch(q) < XSK_BATCH)
+			break;
+}
+
+/* --- set-up ------------------------------------------------------------------- */
+
+static void q_close(struct xsk_q *q)
+{
+	if (!q->area)
+		return;
+	xw_timer_cancel(&q->x->d->loop, &q->kick);
+	xw_loop_del(&q->x->d->loop, &q->io);
+	if (q->xsk)
+		xsk_socket__delete(q->xsk);
+	if (q->umem)
+		xsk_umem__delete(q->umem);
+	munmap(q->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
+	free(q->free);
+	q->area = NULL;
+	q->xsk = NULL;
+	q->umem = NULL;
+}
+
+/* UMEM and socket with the given bind flags; everything undone on failure. */
+static int q_try(struct xsk_q *q, __u16 bind_flags)
+{
+	struct xsk_umem_config uc = {
+		.fill_size = XSK_FILL,
+		.comp_size = XSK_RING,
+		.frame_size = XSK_FRAME_SIZE,
+		/* copy mode puts the data behind XDP_PACKET_HEADROOM anyway: room for the metadata */
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	struct xsk_socket_config sc = {
+		.rx_size = XSK_RING,
+		.tx_size = XSK_RING,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = 0,
+		.bind_flags = bind_flags,
+	};
+	unsigned int i;
+	int rc;
+
+	q->area = mmap(NULL, (size_t)XSK_FRAMES * XSK_FRAME_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q->area == MAP_FAILED) {
+		q->area = NULL;
+		return -errno;
+	}
+	q->free = calloc(XSK_FRAMES, sizeof(*q->free));
+	if (!q->free) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = xsk_umem__create(&q->umem, q->area, (__u64)XSK_FRAMES * XSK_FRAME_SIZE, &q->fill,
+			      &q->comp, &uc);
+	if (rc) {
+		q->umem = NULL;
+		goto fail;
+	}
+	rc = xsk_socket__create(&q->xsk, q->ifc->name, q->queue, q->umem, &q->rx, &q->tx, &sc);
+	if (rc) {
+		q->xsk = NULL;
+		goto fail;
+	}
+	for (i = 0; i < XSK_FRAMES; i++)
+		q->free[i] = (uint64_t)(XSK_FRAMES - 1 - i) * XSK_FRAME_SIZE;
+	q->nfree = XSK_FRAMES;
+	refill(q);
+	return 0;
+fail:
+	q_close(q);
+	return rc;
+}
+
+static int q_open(struct xsk_q *q, int xsks_fd)
+{
+	int rc = -EOPNOTSUPP;
+
+	xw_timer_init(&q->kick, kick_timer, q);
+	/* zero-copy only exists for native drivers that implement it */
+	if (!q->ifc->generic) {
+		rc = q_try(q, XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP);
+		q->zerocopy = !rc;
+		if (rc)
+			pr_info("afxdp: %s queue %u: zero-copy: %s, using copy mode", q->ifc->name,
+				q->queue, strerror(-rc));
+	}
+	if (rc)
+		rc = q_try(q, XDP_COPY | XDP_USE_NEED_WAKEUP);
+	if (rc)
+		return rc;
+	rc = xsk_socket__update_xskmap(q->xsk, xsks_fd);
+	if (rc)
+		goto fail;
+	rc = xw_loop_add(&q->x->d->loop, &q->io, xsk_socket__fd(q->xsk), EPOLLIN, q_event, q);
+	if (rc)
+		goto fail;
+	return 0;
+fail:
+	q_close(q);
+	return rc;
+}
+
+void xwd_xsk_close(struct xwd_xsk *x)
+{
+	unsigned int i;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->nq; i++)
+		q_close(&x->q[i]);
+	free(x->q);
+	free(x);
+}
+
+int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsigned int nifs,
+		 struct xwd_xsk **out)
+{
+	unsigned int k, n, qi, total = 0, bound = 0, cap = 0;
+	struct xwd_xsk *x;
+	size_t off = 0;
+	int rc;
+
+	*out = NULL;
+	if (!nifs || xsks_fd < 0)
+		return 0;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->d = d;
+	for (k = 0; k < nifs && k < XWD_XDP_MAX_IFS; k++) {
+		snprintf(x->names[k], IF_NAMESIZE, "%s", ifs[k].name);
+		x->ifs[k] = ifs[k];
+		x->ifs[k].name = x->names[k];
+		n = rx_queues(ifs[k].name);
+		if (n > XSK_MAX_QUEUES)
+			n = XSK_MAX_QUEUES;
+		cap += n;
+	}
+	x->nifs = k;
+	x->q = calloc(cap, sizeof(*x->q));
+	if (!x->q) {
+		free(x);
+		return -ENOMEM;
+	}
+	for (k = 0; k < x->nifs; k++) {
+		unsigned int ok = 0, zc = 0;
+
+		n = rx_queues(x->ifs[k].name);
+		if (n > XSK_MAX_QUEUES)
+			n = XSK_MAX_QUEUES;
+		for (qi = 0; qi < n && x->nq < cap; qi++) {
+			struct xsk_q *q = &x->q[x->nq];
+
+			q->x = x;
+			q->ifc = &x->ifs[k];
+			q->queue = qi;
+			total++;
+			rc = q_open(q, xsks_fd);
+			if (rc) {
+				pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its authenticated "
+					"frames go to the UDP socket)",
+					x->ifs[k].name, qi, strerror(-rc));
+				memset(q, 0, sizeof(*q));
+				continue;
+			}
+			x->nq++;
+			ok++;
+			zc += q->zerocopy;
+		}
+		bound += ok;
+		x->covered[k] = ok == n;
+		if (ok && off < sizeof(x->where))
+			off += (size_t)snprintf(x->where + off, sizeof(x->where) - off,
+						"%s%s %u/%u queue%s %s", off ? ", " : "",
+						x->ifs[k].name, ok, n, n == 1 ? "" : "s",
+						zc == ok ? "zero-copy" : zc ? "zero-copy/copy" : "copy");
+		pr_info("afxdp: %s: %u of %u receive queues with an AF_XDP socket (%u zero-copy)",
+			x->ifs[k].name, ok, n, zc);
+	}
+	if (!bound) {
+		pr_warn("afxdp: no AF_XDP socket could be bound (%u queues tried): authenticated "
+			"and encrypted sessions use their UDP sockets",
+			total);
+		xwd_xsk_close(x);
+		return 0;
+	}
+	*out = x;
+	return 0;
+}
+
+bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)
+{
+	unsigned int k;
+
+	if (!x)
+		return false;
+	for (k = 0; k < x->nifs; k++)
+		if (x->ifs[k].ifindex == ifindex)
+			return x->covered[k];
+	return false;
+}
+
+const char *xwd_xsk_where(const struct xwd_xsk *x)
+{
+	return x ? x->where : "";
+}
+
+void xwd_xsk_status(const struct xwd_xsk *x)
+{
+	unsigned int i, g;
+
+	if (!x)
+		return;
+	for (i = 0; i < x->nq; i++) {
+		const struct xsk_q *q = &x->q[i];
+		char gd[128];
+		size_t off = 0;
+
+		gd[0] = '\0';
+		for (g = 0; g < XG_MAX && off < sizeof(gd); g++)
+			if (q->n_gdrop[g])
+				off += (size_t)snprintf(gd + off, sizeof(gd) - off, " %s=%llu",
+							gdrop_names[g],
+							(unsigned long long)q->n_gdrop[g]);
+		pr_info("afxdp: %s queue %u (%s): rx %llu, tx %llu, tx-ring-full %llu%s%s",
+			q->ifc->name, q->queue, q->zerocopy ? "zero-copy" : "copy",
+			(unsigned long long)q->n_rx, (unsigned long long)q->n_tx,
+			(unsigned long long)q->n_txfull, off ? ", dropped without session:" : "",
+			gd);
+	}
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xwampd's AF_XDP reflector for authenticated and encrypted TWAMP-Test
+ * sessions (ARCHITECTURE.md "Data paths"): the XDP program cannot do AES and
+ * HMAC-SHA1, so it redirects the frames of ARMED XW_SESS_AUTH_REDIRECT
+ * sessions into the "xsks" XSKMAP at the receive queue's index, with its
+ * receive timestamp (Unix ns, the same clock and clock-map offset as the
+ * XDP_TX path) in the 8 octets of XDP metadata in front of the frame.
+ *
+ * One AF_XDP socket with its own UMEM per receive queue of each interface
+ * the program is attached to; zero-copy where the driver supports it, copy
+ * mode otherwise (veth, generic XDP).  libxdp must not load its default
+ * program (XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD): xdp_xwamp is ours.
+ *
+ * The worker runs in xwampd's epoll loop on the RX ring fds (no busy
+ * polling): per wakeup a bounded number of batches, each frame verified
+ * (HMAC in constant time), decrypted, answered with xw_tp_reflect() in the
+ * same frame, addresses swapped, checksums recomputed, and sent on the same
+ * socket.  Nothing waits for ring space: a reply that finds the TX ring full
+ * is dropped and counted, so a burst never blocks the control plane.
+ *
+ * Every function accepts a NULL struct xwd_xsk (AF_XDP not in use).
+ */
+#ifndef XWAMPD_XSK_H
+#define XWAMPD_XSK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "testpkt.h"
+
+struct xwd;
+
+/* Why the AF_XDP path answered a frame with nothing.  The first ones mirror enum xw_tp_drop. */
+enum xwd_xsk_drop {
+	XWD_XSK_DROP_TRUNC = XW_TP_DROP_TRUNC, /* shorter than the header */
+	XWD_XSK_DROP_LEN = XW_TP_DROP_LEN,     /* not the session's length */
+	XWD_XSK_DROP_HMAC = XW_TP_DROP_HMAC,   /* forged, replayed garbage, wrong key */
+	XWD_XSK_DROP_MULT0 = XW_TP_DROP_MULT0, /* Error Estimate Multiplier 0 */
+	XWD_XSK_DROP_OTHER = XW_TP_DROP_OTHER,
+	XWD_XSK_DROP_SOURCE = XW_TP_DROP_MAX, /* not the session's 5-tuple */
+	XWD_XSK_DROP_NOROOM,		      /* the reply does not fit the frame */
+	XWD_XSK_DROP_TXFULL,		      /* TX ring full: dropped, never waited for */
+	XWD_XSK_DROP_MAX,
+};
+/* "truncated", "bad-hmac", ..., "tx-ring-full" */
+const char *xwd_xsk_drop_name(enum xwd_xsk_drop d);
+
+/* Per-session counters, kept in the session (refl.c) and counted by the worker. */
+struct xwd_xsk_cnt {
+	uint64_t rx;	    /* frames of this session taken from an RX ring */
+	uint64_t reflected; /* replies put on a TX ring */
+	uint64_t drop[XWD_XSK_DROP_MAX];
+};
+
+/* An interface the XDP program is attached to (from xdp.h). */
+struct xwd_xsk_if {
+	const char *name;
+	int ifindex;
+	bool generic; /* attached in generic (SKB) mode: copy mode only */
+};
+
+struct xwd_xsk;
+
+/*
+ * One socket per receive queue of each interface, registered in the XSKMAP
+ * xsks_fd.  Returns 0 with *out set, NULL when no socket could be bound
+ * anywhere (logged: those sessions stay on the socket path, the XDP program
+ * passes their frames since the XSKMAP has no entry).  Never fails xwampd.
+ */
+int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsigned int nifs,
+		 struct xwd_xsk **out);
+void xwd_xsk_close(struct xwd_xsk *x);
+/* Whether interface ifindex has a socket on every one of its receive queues. */
+bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
+/* "xws0 1 queue copy" for log lines ("" for NULL). */
+const char *xwd_xsk_where(const struct xwd_xsk *x);
+/* SIGUSR1: per-socket frame counters and the drops of frames without a session. */
+void xwd_xsk_status(const struct xwd_xsk *x);
+
+#endif /* XWAMPD_XSK_H */
