@@ -377,25 +377,39 @@ trunc:
 	return -1;
 }
 
-/* The packet's addresses and ports against the session's 5-tuple. */
+/*
+ * The packet's addresses and ports against the session's 5-tuple.  TWAMP
+ * Light sessions (XW_SESS_F_ANY_*) leave out the parts configured as
+ * wildcards; family 0 then stands for either family.
+ */
 static __always_inline int tuple_ok(const struct xw_sess *s, void *ip, const struct udphdr *udp,
 				    int v6)
 {
-	if (s->sender_port != udp->source || s->refl_port != udp->dest)
+	__u8 f = s->flags;
+
+	if (s->refl_port != udp->dest)
+		return 0;
+	if (!(f & XW_SESS_F_ANY_SPORT) && s->sender_port != udp->source)
 		return 0;
 	if (!v6) {
 		const struct iphdr *h = ip;
 
-		return s->family == XW_SESS_INET && h->saddr == *(const u32_a *)s->sender_addr &&
-		       h->daddr == *(const u32_a *)s->refl_addr;
+		if (s->family != XW_SESS_INET && s->family)
+			return 0;
+		return (s->family || (f & XW_SESS_F_ANY_SADDR && f & XW_SESS_F_ANY_DADDR)) &&
+		       ((f & XW_SESS_F_ANY_SADDR) || h->saddr == *(const u32_a *)s->sender_addr) &&
+		       ((f & XW_SESS_F_ANY_DADDR) || h->daddr == *(const u32_a *)s->refl_addr);
 	}
 	{
 		const struct ipv6hdr *h = ip;
 		const u64_a *sa = (const u64_a *)&h->saddr, *da = (const u64_a *)&h->daddr;
 		const u64_a *ss = (const u64_a *)s->sender_addr, *sr = (const u64_a *)s->refl_addr;
 
-		return s->family == XW_SESS_INET6 && sa[0] == ss[0] && sa[1] == ss[1] &&
-		       da[0] == sr[0] && da[1] == sr[1];
+		if (s->family != XW_SESS_INET6 && s->family)
+			return 0;
+		return (s->family || (f & XW_SESS_F_ANY_SADDR && f & XW_SESS_F_ANY_DADDR)) &&
+		       ((f & XW_SESS_F_ANY_SADDR) || (sa[0] == ss[0] && sa[1] == ss[1])) &&
+		       ((f & XW_SESS_F_ANY_DADDR) || (da[0] == sr[0] && da[1] == sr[1]));
 	}
 }
 

@@ -73,8 +73,17 @@ enum xw_sess_mode {
 /* struct xw_sess.flags: RFC 6038, same bits as reflect.h */
 #define XW_SESS_F_SYMMETRIC XW_REFL_F_SYMMETRIC
 #define XW_SESS_F_REFLECT   XW_REFL_F_REFLECT
+/*
+ * TWAMP Light (RFC 5357 Appendix I) sessions configured with wildcards
+ * (control/light.h): the tuple check skips what the flag names.  Bits
+ * above reflect.h's XW_REFL_F_* (the transform ignores them).  With both
+ * address flags, family may be 0: either family.
+ */
+#define XW_SESS_F_ANY_SADDR 0x10 /* any Session-Sender address */
+#define XW_SESS_F_ANY_SPORT 0x20 /* any Session-Sender UDP port */
+#define XW_SESS_F_ANY_DADDR 0x40 /* any reflector (local) address */
 
-/* struct xw_sess.family */
+/* struct xw_sess.family (0: either, with XW_SESS_F_ANY_SADDR | XW_SESS_F_ANY_DADDR) */
 #define XW_SESS_INET  4
 #define XW_SESS_INET6 6
 
@@ -103,7 +112,7 @@ struct xw_sess {
 	__u8 state;	    /* enum xw_sess_state */
 	__u8 mode;	    /* enum xw_sess_mode */
 	__u8 flags;	    /* XW_SESS_F_* */
-	__u8 family;	    /* XW_SESS_INET / XW_SESS_INET6 */
+	__u8 family;	    /* XW_SESS_INET / XW_SESS_INET6 (0: see XW_SESS_F_ANY_*) */
 	__u8 dscp;	    /* DSCP of the replies (0..63), from the Type-P Descriptor */
 	__u8 pad0;	    /* zero */
 	__u16 reflect_len;  /* RFC 6038 Length of padding to reflect */
