@@ -24,8 +24,9 @@
  *
  * Not handled here (passed, counted): IPv6 extension headers (a TWAMP
  * sender has no reason to send them; UDP must be the first next header),
- * IPv4 fragments, more than two VLAN tags, authenticated sessions (AF_XDP
- * redirect comes later).
+ * IPv4 fragments, more than two VLAN tags.  Authenticated and encrypted
+ * sessions go to xwampd's AF_XDP sockets (XDP; xsk_redirect()), or are
+ * passed to their UDP socket (tc, or no AF_XDP socket on the queue).
  *
  * Frames start at the Ethernet header, or, with XW_CFG_L3 in xw_cfg, at
  * the IP header (XDP on a TUN device such as strongSwan's ipsec0; the IP
@@ -82,6 +83,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xw_bpf_clock);
 } clock SEC(".maps");
+
+/*
+ * AF_XDP sockets of xwampd, one per receive queue (loader/xwampd/xsk.c):
+ * frames of armed authenticated/encrypted sessions go to the socket of the
+ * queue they arrived on; an empty slot makes bpf_redirect_map() return
+ * XDP_PASS, i.e. the session's UDP socket answers.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, XW_XSK_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsks SEC(".maps");
 
 struct xw_vlan {
 	__be16 tci;
@@ -424,7 +438,7 @@ static __always_inline void sess_count(__u64 *c)
  * frame is passed).  Sets *out_len to the reflector packet's length.
  */
 static __always_inline struct xw_sess *sess_find(void *data, void *end, const struct pkt *k,
-						 __u32 *why, __u32 *out_len)
+						 __u32 *why, __u32 *out_len, int xsk)
 {
 	struct udphdr *udp = data + (k->l4off & 0x7f);
 	void *l3 = data + (k->l3off & 0x3f);
@@ -444,6 +458,11 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 		return NULL;
 	if (!tuple_ok(s, l3, udp, k->v6)) {
 		*why = XW_STAT_PASS_TUPLE;
+		return NULL;
+	}
+	if (xsk && s->state == XW_SESS_ARMED && s->mode == XW_SESS_AUTH_REDIRECT) {
+		/* the caller redirects it to AF_XDP (xsk_redirect()) */
+		*why = XW_STAT_REDIRECTED;
 		return NULL;
 	}
 	if (s->state != XW_SESS_ARMED || s->mode != XW_SESS_UNAUTH) {
@@ -666,6 +685,43 @@ static __always_inline void swap_mac(void *data, void *end)
 	__builtin_memcpy(eth->h_source, mac, 6);
 }
 
+/*
+ * An armed authenticated/encrypted session's frame to the AF_XDP socket of
+ * its receive queue, with the receive timestamp (Unix ns, as transform()
+ * stamps T2) in 8 octets of metadata in front of the frame, so that the
+ * userspace reflector reports the time XDP saw the frame.  No socket on the
+ * queue (or no room for metadata): passed to the kernel, the session's UDP
+ * socket answers.
+ */
+static __always_inline int xsk_redirect(struct xdp_md *ctx, __u32 port)
+{
+	struct xw_bpf_clock *clk;
+	struct xw_sess *s;
+	__u32 zero = 0;
+	void *meta, *data;
+	long rc;
+
+	clk = bpf_map_lookup_elem(&clock, &zero);
+	if (!clk || bpf_xdp_adjust_meta(ctx, -(int)sizeof(__u64)))
+		goto pass;
+	meta = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if (meta + sizeof(__u64) > data)
+		goto unmeta;
+	*(u64_a *)meta = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
+	rc = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+	if (rc == XDP_REDIRECT)
+		return verdict(XW_STAT_REDIRECTED, XDP_REDIRECT);
+unmeta:
+	/* the stack gets the frame as it came (no metadata for an skb) */
+	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u64));
+pass:
+	s = bpf_map_lookup_elem(&sessions, &port);
+	if (s)
+		sess_count(&s->passed);
+	return verdict(XW_STAT_PASS_MODE, XDP_PASS);
+}
+
 SEC("xdp")
 int xdp_xwamp(struct xdp_md *ctx)
 {
@@ -679,9 +735,17 @@ int xdp_xwamp(struct xdp_md *ctx)
 
 	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
 		return verdict(why, XDP_PASS);
-	s = sess_find(data, end, &k, &why, &out_len);
-	if (!s)
+	s = sess_find(data, end, &k, &why, &out_len, 1);
+	if (!s) {
+		if (why == XW_STAT_REDIRECTED) {
+			struct udphdr *udp = data + (k.l4off & 0x7f);
+
+			if ((void *)(udp + 1) > end)
+				return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
+			return xsk_redirect(ctx, bpf_ntohs(udp->dest));
+		}
 		return verdict(why, XDP_PASS);
+	}
 
 	/*
 	 * A sender packet shorter than the reflector's header (+ reflected
@@ -736,7 +800,7 @@ int tc_xwamp(struct __sk_buff *skb)
 	if (parse(data, end, &k, &why, l3 ? PARSE_TC_L3 : PARSE_ETH, bpf_ntohs(skb->protocol),
 		  skb->len))
 		return verdict(why, TC_ACT_OK_);
-	s = sess_find(data, end, &k, &why, &out_len);
+	s = sess_find(data, end, &k, &why, &out_len, 0);
 	if (!s)
 		return verdict(why, TC_ACT_OK_);
 

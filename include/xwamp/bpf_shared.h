@@ -13,6 +13,12 @@
  *             over all slots is the number of frames.
  *   clock     ARRAY, 1 x struct xw_bpf_clock: the UTC offset and Error Estimate
  *             xwampd keeps fresh.
+ *   xsks      XSKMAP, XW_XSK_MAX_QUEUES, key = receive queue index: xwampd's
+ *             AF_XDP sockets.  Frames of ARMED XW_SESS_AUTH_REDIRECT sessions
+ *             are redirected there with 8 octets of XDP metadata in front of
+ *             the frame: the receive time as Unix ns (bpf_ktime_get_tai_ns() +
+ *             utc_offset_ns, host order), the T2 the XDP_TX path would stamp.
+ *             No socket on the queue: XDP_PASS (counted PASS_MODE).
  *
  * Why an array indexed by port: the Server picks the reflector's port in
  * Accept-Session (RFC 5357 3.5), so xwampd can keep one session per local
@@ -54,6 +60,7 @@ enum xw_stat {
 	XW_STAT_DROP_TRUNC,    /* TWAMP: shorter than header + reflect octets */
 	XW_STAT_DROP_LEN,      /* TWAMP: not the session's sender packet length */
 	XW_STAT_DROP_MULT0,    /* TWAMP: sender Error Estimate Multiplier 0 */
+	XW_STAT_REDIRECTED,    /* authenticated/encrypted: to xwampd's AF_XDP socket (xsks) */
 	XW_STAT_MAX,
 };
 
@@ -67,7 +74,7 @@ enum xw_sess_state {
 /* struct xw_sess.mode */
 enum xw_sess_mode {
 	XW_SESS_UNAUTH = 0,	   /* unauthenticated / mixed mode: reflect in XDP */
-	XW_SESS_AUTH_REDIRECT = 1, /* authenticated/encrypted: AF_XDP (not yet) -> PASS */
+	XW_SESS_AUTH_REDIRECT = 1, /* authenticated/encrypted: AF_XDP when armed, else PASS */
 };
 
 /* struct xw_sess.flags: RFC 6038, same bits as reflect.h */
@@ -134,6 +141,7 @@ _Static_assert(__builtin_offsetof(struct xw_sess, next_seq) == 48, "xw_sess layo
 _Static_assert(__builtin_offsetof(struct xw_sess, drops) == 64, "xw_sess layout");
 
 #define XW_SESS_MAX_ENTRIES 65536
+#define XW_XSK_MAX_QUEUES   64 /* entries of "xsks": receive queues per interface */
 
 /*
  * Clock (map "clock", one entry).  Replies are stamped with
