@@ -30,6 +30,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "xfrm.h"
+#include "xwamp/proto.h"
 
 /* --- small helpers ------------------------------------------------------------ */
 
@@ -1106,6 +1107,17 @@ bool xfrm_view_check(const struct xfrm_view *v, const struct xfrm_flow *f, struc
 		  f->proto, &out->in);
 	out->protected_ = out->out.integrity && out->in.integrity;
 	return out->protected_;
+}
+
+int xfrm_verdict_accept(const struct xfrm_verdict *vd)
+{
+	bool missing_sa, weak;
+
+	if (vd->protected_)
+		return XW_ACCEPT_OK;
+	missing_sa = vd->out.covered && vd->in.covered && (!vd->out.installed || !vd->in.installed);
+	weak = (vd->out.installed && !vd->out.integrity) || (vd->in.installed && !vd->in.integrity);
+	return missing_sa && !weak ? XW_ACCEPT_TEMP_LIMIT : XW_ACCEPT_NOT_SUPPORTED;
 }
 
 int xfrm_view_flow_if_id(const struct xfrm_view *v, const struct xfrm_flow *f, uint32_t *if_id)

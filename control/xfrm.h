@@ -113,7 +113,7 @@ enum xfrm_event_type {
 	XFRM_EV_SA_DELETED,
 	XFRM_EV_SA_EXPIRE_SOFT,
 	XFRM_EV_SA_EXPIRE_HARD, /* the kernel deleted the SA: it leaves the view */
-	XFRM_EV_SA_FLUSH, /* XFRM_MSG_FLUSHSA: count = SAs removed */
+	XFRM_EV_SA_FLUSH,	/* XFRM_MSG_FLUSHSA: count = SAs removed */
 	XFRM_EV_POL_NEW,
 	XFRM_EV_POL_REPLACED,
 	XFRM_EV_POL_DELETED,
@@ -225,6 +225,18 @@ struct xfrm_verdict {
  */
 bool xfrm_view_check(const struct xfrm_view *v, const struct xfrm_flow *f,
 		     struct xfrm_verdict *out);
+
+/*
+ * The Accept-Session value (RFC 5357 3.5, RFC 4656 3.3) for an
+ * unauthenticated session when IPsec protection is required:
+ * XW_ACCEPT_OK when protected; XW_ACCEPT_TEMP_LIMIT (5) when policies
+ * cover both directions and only an SA is missing (IKE negotiating, a
+ * rekey gap: retrying later can succeed); XW_ACCEPT_NOT_SUPPORTED (3)
+ * otherwise (no policy, BLOCK, bypass, or SAs without integrity: this
+ * request will not be accepted as it stands, another, e.g. authenticated
+ * mode, may be).
+ */
+int xfrm_verdict_accept(const struct xfrm_verdict *vd);
 
 /*
  * One line describing a verdict for logs, e.g.

@@ -439,7 +439,6 @@ int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const stru
 	struct xfrm_verdict vd;
 	struct xfrm_flow f;
 	char line[1024];
-	bool missing_sa, weak;
 	int acc;
 
 	if (!x)
@@ -475,16 +474,8 @@ int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const stru
 	}
 	if (!require || !unauth || vd.protected_)
 		return XW_ACCEPT_OK;
-	/*
-   * RFC 4656 3.3 (RFC 5357 3.5): 3 "some aspect of request is not
-   * supported" when no policy would ever protect the flow (a different
-   * request, e.g. authenticated mode, could be accepted); 5 "temporary
-   * resource limitation" when the policy is there and only the SA is
-   * missing (IKE negotiating, rekey gap): retrying later can succeed.
-   */
-	missing_sa = vd.out.covered && vd.in.covered && (!vd.out.installed || !vd.in.installed);
-	weak = (vd.out.installed && !vd.out.integrity) || (vd.in.installed && !vd.in.integrity);
-	acc = missing_sa && !weak ? XW_ACCEPT_TEMP_LIMIT : XW_ACCEPT_NOT_SUPPORTED;
+	/* 3 or 5: see xfrm_verdict_accept() and README "IPsec view" */
+	acc = xfrm_verdict_accept(&vd);
 	pr_warn("%s: refused: --require-ipsec and the unauthenticated test flow is "
 		"not protected by IPsec with integrity: Accept %d",
 		who, acc);

@@ -18,6 +18,7 @@
 #include "t.h"
 #include "xfrm.h"
 #include "xfrm_fixtures.h"
+#include "xwamp/proto.h"
 
 #define BUF_MAX 16384
 
@@ -301,6 +302,7 @@ TEST(verdict_tunnel_aead_if_id)
 	CHECK(!strcmp(vd.in.sa->aead.name, "rfc4106(gcm(aes))"));
 	CHECK_EQ(xfrm_view_flow_if_id(&v, &f, &if_id), 0);
 	CHECK_EQ(if_id, 42);
+	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_OK);
 	xfrm_verdict_fmt(&vd, line, sizeof(line));
 	CHECK(!strncmp(line, "protected: out ESP tunnel spi 0x00001001", 40));
 	CHECK(strstr(line, "in ESP tunnel spi 0x00001002"));
@@ -309,6 +311,7 @@ TEST(verdict_tunnel_aead_if_id)
 	CHECK(!xfrm_view_check(&v, &f, &vd));
 	CHECK(!vd.out.covered && !vd.in.covered);
 	CHECK(!strcmp(vd.out.why, "no policy"));
+	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(xfrm_view_flow_if_id(&v, &f, &if_id), -ENOENT);
 	/* directions matter: swapping the ends finds no policy */
 	f = flow("198.51.100.2", 862, "198.51.100.1", 40000);
@@ -330,6 +333,8 @@ TEST(verdict_encryption_only_not_counted)
 	CHECK_EQ(vd.out.sa->spi, 0x2001);
 	CHECK_EQ(vd.in.sa->spi, 0x2002);
 	CHECK(strstr(vd.out.why, "integrity"));
+	/* --require-ipsec refuses it for good: Accept 3, not 5 */
+	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_NOT_SUPPORTED);
 	/* B's policies are for UDP only: a TCP flow is not covered at all */
 	f.proto = IPPROTO_TCP;
 	CHECK(!xfrm_view_check(&v, &f, &vd));
@@ -476,6 +481,8 @@ TEST(events_rekey_update_expire_delete_flush)
 	CHECK_EQ(v.nsa, 0);
 	CHECK(!xfrm_view_check(&v, &fa, &vd));
 	CHECK(vd.out.covered && !vd.out.installed);
+	/* policies without SAs: IKE may still install them, so "try later" */
+	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_TEMP_LIMIT);
 	CHECK_EQ(log.n, base + 8);
 	xfrm_view_fini(&v);
 }
