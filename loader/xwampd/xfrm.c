@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * xfrm netlink sockets of xwampd (see xfrm.h): the dump socket and the
- * event socket, both nonblocking in the epoll loop, feeding control/xfrm.h.
+ * event socket, both nonblocking in the epoll loop, feeding control/xfrm_view.h.
  *
  * Ordering: the event socket subscribes BEFORE the dump is requested, so
  * nothing that happens during the dump is missed; an event for an SA that
@@ -23,7 +23,7 @@
 
 #include "crypto.h"
 #include "log.h"
-#include "xfrm.h" /* loader/xwampd/xfrm.h, which brings control/xfrm.h */
+#include "xfrm.h"
 #include "xwamp/proto.h"
 
 #define XFRM_RX_BUF (64 * 1024)

@@ -5,7 +5,7 @@
  * multicast groups XFRMNLGRP_SA, _POLICY and _EXPIRE, one for the
  * XFRM_MSG_GETSA / XFRM_MSG_GETPOLICY dumps (at start, and again after the
  * event socket overflowed: ENOBUFS means events were lost).  The bytes go
- * to control/xfrm.h, which keeps the view; this file logs what changes
+ * to control/xfrm_view.h, which keeps the view; this file logs what changes
  * (SA added, rekey, replaced, soft/hard expiry, deleted) and answers, for
  * each test session at Accept, whether its flow is protected and by what.
  *
@@ -21,11 +21,7 @@
 
 #include "loop.h"
 #include "net.h"
-/*
- * control/xfrm.h (the parser and view).  Angle brackets: "xfrm.h" would
- * find this very file, which has the same name in loader/xwampd/.
- */
-#include <xfrm.h>
+#include "xfrm_view.h"
 
 struct xwd_xfrm;
 

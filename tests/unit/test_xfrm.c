@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * control/xfrm.h on xfrm netlink messages recorded from a real kernel
+ * control/xfrm_view.h on xfrm netlink messages recorded from a real kernel
  * (xfrm_fixtures.h, made by tests/vm/xfrm-record.py in Debian's 6.1 kernel:
  * see the scenario A..E, M there).  Every expected value below comes from
  * the `ip xfrm` commands of that script, not from the parser.
@@ -16,7 +16,7 @@
 
 #include "log.h"
 #include "t.h"
-#include "xfrm.h"
+#include "xfrm_view.h"
 #include "xfrm_fixtures.h"
 #include "xwamp/proto.h"
 

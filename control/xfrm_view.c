@@ -29,7 +29,7 @@
 
 #include "crypto.h"
 #include "log.h"
-#include "xfrm.h"
+#include "xfrm_view.h"
 #include "xwamp/proto.h"
 
 /* --- small helpers ------------------------------------------------------------ */

@@ -25,8 +25,8 @@
  *
  * Single-threaded: the view belongs to its caller.
  */
-#ifndef XW_XFRM_H
-#define XW_XFRM_H
+#ifndef XW_XFRM_VIEW_H
+#define XW_XFRM_VIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -263,4 +263,4 @@ const char *xfrm_proto_name(uint8_t proto);
 const char *xfrm_mode_name(uint8_t mode);
 const char *xfrm_event_name(enum xfrm_event_type t);
 
-#endif /* XW_XFRM_H */
+#endif /* XW_XFRM_VIEW_H */
