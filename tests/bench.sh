@@ -13,6 +13,15 @@
 #      2048) vs TCP connect + 64-octet read + close (tests/bench/tcp_greet.c)
 #   3. round trip with one packet in flight through xwampd vs udp_echo
 #   4. per-packet crypto cost of test packets vs memcpy (crypto_cost)
+#   5. the XDP reflector (section "xdp"):
+#      a. cost per packet under BPF_PROG_TEST_RUN vs a MAC-swap XDP_TX
+#         program and vs MAC swap + one clock read (build/bench/bench_xdp;
+#         also prints the verifier's processed instructions and JIT size)
+#      b. reflected packets/s over the veth, native XDP, vs the MAC-swap
+#         program on the same veth; generator: BPF_PROG_RUN live frames on
+#         the client veth (build/bench/bench_veth)
+#      c. round trip with one packet in flight, XDP reflector vs udp_echo
+#         (the userspace path; section 1/3 relate udp_echo to xwampd)
 #
 # Two network namespaces joined by a veth pair, documentation addresses
 # (RFC 5737 192.0.2.0/24) only; everything is removed on exit.
@@ -20,7 +29,7 @@
 #   server ns  veth xbs0  192.0.2.2/24     (xwampd, udp_echo, tcp_greet)
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SECS (s per phase, default 1),
-# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto"
+# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp"
 # (a subset), BENCH_HOLD=1 (keep the namespaces and servers until Enter).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -32,8 +41,10 @@ XWAMPD=$BUILD/xwampd
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECS:-1}
 PINGS=${BENCH_PINGS:-2000}
+XDP_REPEAT=1000000
+XDP_FRAMES=2000000
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=1 SECS=0.5 PINGS=500
+	ROUNDS=1 SECS=0.5 PINGS=500 XDP_REPEAT=200000 XDP_FRAMES=500000
 fi
 C4=192.0.2.1
 S4=192.0.2.2
@@ -44,7 +55,8 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
-for p in "$XWAMPD" "$B/twload" "$B/udp_echo" "$B/tcp_greet" "$B/crypto_cost"; do
+for p in "$XWAMPD" "$B/twload" "$B/udp_echo" "$B/tcp_greet" "$B/crypto_cost" "$B/bench_xdp" \
+	"$B/bench_veth"; do
 	[ -x "$p" ] || die "$p missing: run make all first"
 done
 
@@ -133,7 +145,7 @@ echo "xwamp benchmarks: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds x $SEC
 echo "all figures: median over rounds of (subject / baseline measured right before and after it), (min..max)"
 rc=0
 t0=$(date +%s)
-want() { case " ${BENCH_ONLY:-data setup crypto} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${BENCH_ONLY:-data setup crypto xdp} " in *" $1 "*) return 0 ;; esac; return 1; }
 if want data; then
 	in_c "$B/twload" data --xw $S4:862 --echo $S4:7 --local $C4 --rounds "$ROUNDS" \
 		--secs "$SECS" --pings "$PINGS" --window 64 --xw-pid "$PID_xw" \
@@ -146,6 +158,18 @@ if want setup; then
 fi
 if want crypto; then
 	"$B/crypto_cost" --rounds "$ROUNDS" || rc=1
+fi
+if want xdp; then
+	echo
+	echo "== XDP reflector cost per packet, BPF_PROG_TEST_RUN, best of 7 rounds (bench_xdp)"
+	echo "   ratio: / MAC-swap XDP_TX program; /clock: / MAC swap + one bpf_ktime_get_tai_ns()"
+	BENCH_XDP_ROUNDS=$((ROUNDS > 7 ? ROUNDS : 7)) "$B/bench_xdp" "$XDP_REPEAT" | sed 's/^/   /' || rc=1
+	# a veth peer needs TX checksum offload off to accept XDP_TX'd answers to
+	# its own sockets (../shared/testbed/README.md, last section); put back after
+	in_c ethtool -K xbc0 tx off >/dev/null 2>&1 || echo "bench: ethtool -K xbc0 tx off failed"
+	"$B/bench_veth" "$NS_C" "$NS_S" xbc0 xbs0 --rounds "$ROUNDS" --frames "$XDP_FRAMES" \
+		--pings "$PINGS" --echo $S4:7 || rc=1
+	in_c ethtool -K xbc0 tx on >/dev/null 2>&1
 fi
 echo
 echo "bench: $(($(date +%s) - t0)) s"
