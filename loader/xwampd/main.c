@@ -112,6 +112,16 @@ static int opt_xdp(void *cfgp, const char *arg)
 	return xwd_xdp_opt_if(&((struct xwd_cfg *)cfgp)->xdp, arg);
 }
 
+static int opt_light(void *cfgp, const char *arg)
+{
+	return xw_light_parse(arg, strlen(arg), "--light", &((struct xwd_cfg *)cfgp)->light);
+}
+
+static int opt_light_file(void *cfgp, const char *arg)
+{
+	return xw_light_load(arg, &((struct xwd_cfg *)cfgp)->light);
+}
+
 static int opt_xdp_mode(void *cfgp, const char *arg)
 {
 	return xwd_xdp_opt_mode(&((struct xwd_cfg *)cfgp)->xdp, arg);
@@ -153,13 +163,16 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_CB(
 		"xdp", 0, opt_xdp, "IFNAME",
 		"reflect unauthenticated test packets in XDP on IFNAME, repeatable (README: XDP)"),
+	XW_OPT_CB("light", 0, opt_light, "SPEC",
+		  "TWAMP Light reflector (RFC 5357 Appendix I), repeatable: 'port=P[-Q] "
+		  "[local=ADDR|*] [sender=ADDR|*] [sender-port=P|*] [length=N] [symmetric] "
+		  "[reflect=N] [dscp=N]' (README: TWAMP Light)"),
+	XW_OPT_CB("light-file", 0, opt_light_file, "FILE",
+		  "TWAMP Light sessions, one SPEC per line"),
 	XW_OPT_CB("xdp-mode", 0, opt_xdp_mode, "MODE",
 		  "auto (native, else generic; default), native or generic"),
 	XW_OPT_F("bpf-dir", 0, XW_OPT_STR, CFG, xdp.pin_dir, "DIR",
 		 "pin the BPF maps and program here (default " XWD_XDP_DEFAULT_DIR ")"),
-	XW_OPT_F("no-afxdp", 0, XW_OPT_FLAG, CFG, no_afxdp, NULL,
-		 "no AF_XDP sockets on the --xdp interfaces: authenticated and encrypted sessions "
-		 "are answered by their UDP sockets (README: AF_XDP)"),
 	XW_OPT_F("xfrm", 0, XW_OPT_FLAG, CFG, xfrm, NULL,
 		 "follow the kernel's IPsec SAs and policies (xfrm netlink): log SA rekey, expiry, "
 		 "deletion, and for each session whether IPsec protects its test flow (README: "
@@ -259,7 +272,7 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			xwd_conn_status(d);
 			xwd_refl_status(d);
 			xwd_xdp_status(d->xdp);
-			xwd_xsk_status(d->xsk);
+			xwd_light_status(d->light);
 			xwd_xfrm_status(d->xfrm);
 			break;
 		default:
@@ -439,12 +452,9 @@ int main(int argc, char **argv)
 		pr_err("xdp: %s", strerror(-rc));
 		goto out;
 	}
-	/* never fatal either: without AF_XDP, authenticated sessions use their sockets */
-	rc = xwd_xsk_start(&d);
-	if (rc) {
-		pr_err("afxdp: %s", strerror(-rc));
+	rc = xwd_light_open(&d, &cfg.light, &d.light);
+	if (rc)
 		goto out;
-	}
 	rc = listeners_open(&d);
 	if (rc)
 		goto out;
@@ -482,7 +492,8 @@ int main(int argc, char **argv)
 	pr_info("stopped");
 out:
 	listeners_close(&d);
-	xwd_xsk_close(d.xsk);
+	xwd_light_close(d.light);
+	d.light = NULL;
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
 	xwd_keys_free(d.keys);
 	xwd_xfrm_close(d.xfrm);

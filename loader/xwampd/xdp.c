@@ -612,6 +612,10 @@ int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
 	v.mode = (__u8)sc->mode;
 	v.flags = sc->flags;
 	v.family = (__u8)fl;
+	/* TWAMP Light with both addresses wildcards: either family (bpf_shared.h) */
+	if ((sc->flags & (XW_SESS_F_ANY_SADDR | XW_SESS_F_ANY_DADDR)) ==
+	    (XW_SESS_F_ANY_SADDR | XW_SESS_F_ANY_DADDR))
+		v.family = 0;
 	v.dscp = sc->dscp;
 	v.reflect_len = sc->reflect_len;
 	v.sender_port = htons(xw_addr_port(sc->peer));
@@ -664,29 +668,6 @@ uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port)
 	return (uint32_t)__atomic_fetch_add(&x->sess[port].next_seq, 1, __ATOMIC_RELAXED);
 }
 
-/* --- for the AF_XDP sockets (xsk.c) ------------------------------------------------ */
-
-int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name, int *ifindex,
-		     bool *generic)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; x && i < x->nifs; i++) {
-		if (x->ifs[i].mode == XDP_MODE_UNSPEC || n++ != k)
-			continue;
-		*name = x->ifs[i].name;
-		*ifindex = x->ifs[i].ifindex;
-		*generic = x->ifs[i].mode == XDP_MODE_SKB;
-		return 0;
-	}
-	return -ENOENT;
-}
-
-int xwd_xdp_xsks_fd(const struct xwd_xdp *x)
-{
-	return x ? bpf_map__fd(x->skel->maps.xsks) : -ENODEV;
-}
-
 /* --- global counters ----------------------------------------------------------- */
 
 static const char *const stat_names[XW_STAT_MAX] = {
@@ -697,7 +678,6 @@ static const char *const stat_names[XW_STAT_MAX] = {
 	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",  [XW_STAT_PASS_MODE] = "pass-mode",
 	[XW_STAT_PASS_NOROOM] = "pass-no-room",	    [XW_STAT_DROP_TRUNC] = "drop-truncated",
 	[XW_STAT_DROP_LEN] = "drop-length",	    [XW_STAT_DROP_MULT0] = "drop-multiplier-0",
-	[XW_STAT_REDIRECTED] = "redirected-afxdp",
 };
 
 const char *xwd_xdp_stat_name(enum xw_stat s)

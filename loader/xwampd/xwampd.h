@@ -15,6 +15,7 @@
 #include "net.h"
 #include "srv.h"
 #include "testpkt.h"
+#include "lightd.h"
 #include "xdp.h"
 #include "xsk.h"
 
@@ -42,10 +43,10 @@ struct xwd_cfg {
 	bool foreground;
 	const char *pidfile;
 	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
-	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
 	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
 	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
 	bool xfrm_dump;		/* --xfrm-dump: print the view and exit */
+	struct xw_light_cfg light; /* --light, --light-file: TWAMP Light sessions (lightd.h) */
 };
 
 /* A small log rate limiter: at most burst lines per second, then a summary. */
@@ -90,6 +91,7 @@ struct xwd {
 	struct xwd_keys *keys;
 	struct xwd_xdp *xdp;   /* NULL: no XDP, every session on its socket */
 	struct xwd_xfrm *xfrm; /* NULL: no IPsec view (--xfrm) */
+	struct xwd_light *light; /* NULL: no TWAMP Light sessions */
 	struct xwd_xsk *xsk;   /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
 	bool shutting_down;
 };

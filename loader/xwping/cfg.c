@@ -143,6 +143,10 @@ static const struct xw_opt opt_table[] = {
 		 "test sessions, each on its own UDP port (default 1)"),
 	XW_OPT_F("start-n", 0, XW_OPT_FLAG, CFG, start_n, NULL,
 		 "use RFC 5938 Start-N-Sessions when the server offers it"),
+	XW_OPT_F("light", 0, XW_OPT_FLAG, CFG, light, NULL,
+		 "TWAMP Light (RFC 5357 Appendix I): no control connection, send the test "
+		 "packets to HOST[:PORT] (UDP, default 862) of a statically configured reflector "
+		 "(unauthenticated; --symmetric, --reflect-octets as configured there)"),
 	XW_OPT_CB("wait", 0, parse_wait, "S",
 		  "wait for late replies after the last packet; also the session Timeout "
 		  "(default 2)"),
@@ -301,7 +305,7 @@ static int validate(struct xwping_cfg *cfg)
 	 * socket at its default path when it is there and ours to use (so
 	 * that RFC 7717 works without options where the plugin runs).
 	 */
-	if (!cfg->ike_keys && !cfg->ike_socket &&
+	if (!cfg->light && !cfg->ike_keys && !cfg->ike_socket &&
 	    (cfg->ike || !access(XW_IKESOCK_PATH, R_OK | W_OK)))
 		cfg->ike_socket = XW_IKESOCK_PATH;
 	cfg->ike_modes = cfg->ike_keys || cfg->ike_socket ? cfg->modes & keyed : 0;
@@ -315,6 +319,13 @@ static int validate(struct xwping_cfg *cfg)
 		}
 		/* like the reference: without a key, fall back to open */
 		cfg->modes &= ~keyed;
+	}
+	if (cfg->light && (cfg->keyid || cfg->ike || cfg->ike_keys || cfg->start_n ||
+			   (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN)))) {
+		/* keys of authenticated TWAMP Light would be agreed out of band: not done */
+		fprintf(stderr, "xwping: --light is unauthenticated only: no -u/-k, --ike, "
+				"--start-n or keyed -A modes\n");
+		return -EINVAL;
 	}
 	if (cfg->reflect_octets >= 0 && cfg->padding != XWPING_PAD_AUTO &&
 	    cfg->padding < cfg->reflect_octets) {

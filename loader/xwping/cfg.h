@@ -38,6 +38,7 @@ struct xwping_cfg {
 	int reflect_octets;	/* --reflect-octets: RFC 6038 padding to reflect, -1 off */
 	unsigned int sessions;	/* --sessions: test sessions on this connection */
 	bool start_n;		/* --start-n: RFC 5938 Start-N-Sessions when offered */
+	bool light;		/* --light: TWAMP Light, no control connection (RFC 5357 App. I) */
 	double wait;		/* --wait: seconds to wait for the last replies */
 	double ctl_timeout;	/* --timeout: seconds to wait for a server answer */
 	double start_delay;	/* --start-delay: seconds from Start-Ack to packet 0 */

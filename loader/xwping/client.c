@@ -520,6 +520,90 @@ static void start_sending(struct app *a)
 	send_due(a);
 }
 
+/*
+ * TWAMP Light (RFC 5357 Appendix I): no TWAMP-Control.  The reflector was
+ * configured out of band, so the sessions are sockets connected to the
+ * reflector's address and port, unauthenticated, with the RFC 6038
+ * options the user asked for (the reflector must be configured alike),
+ * and the schedule starts at once.
+ */
+static int light_start(struct app *a, const struct xw_addr *server)
+{
+	const struct xwping_cfg *cfg = a->cfg;
+	struct xw_udp_opts uo = XW_UDP_OPTS_TEST; /* TTL 255 (RFC 5357 4.1.2), timestamps */
+	char buf[XW_ADDRSTRLEN];
+	unsigned int i;
+	int rc;
+
+	uo.dscp = cfg->dscp;
+	a->res->mode = XW_MODE_OPEN | (cfg->symmetric ? XW_MODE_SYMMETRIC : 0) |
+		       (cfg->reflect_octets > 0 ? XW_MODE_REFLECT_OCT : 0);
+	a->ts = calloc(cfg->sessions, sizeof(*a->ts));
+	a->res->sess = calloc(cfg->sessions, sizeof(*a->res->sess));
+	if (!a->ts || !a->res->sess)
+		return -ENOMEM;
+	a->res->nsess = cfg->sessions;
+	for (i = 0; i < cfg->sessions; i++) {
+		struct tsess *s = &a->ts[i];
+		struct xwping_sess_result *r = &a->res->sess[i];
+
+		s->app = a;
+		s->fd = -1;
+		s->r = r;
+		a->nts++;
+		r->index = (int)i;
+		r->count = cfg->count;
+		r->t1 = calloc(cfg->count, sizeof(*r->t1));
+		r->answered = calloc(cfg->count, 1);
+		r->st = xw_stats_new();
+		if (!r->t1 || !r->answered || !r->st)
+			return -ENOMEM;
+		r->tp.mode = XW_TP_OPEN;
+		r->tp.symmetric = cfg->symmetric;
+		if (cfg->reflect_octets > 0)
+			r->tp.reflect_len = (uint16_t)cfg->reflect_octets;
+		r->tp.padding_len = cfg->padding == XWPING_PAD_AUTO ? auto_padding(&r->tp)
+								    : (uint32_t)cfg->padding;
+		r->sender_len = xw_tp_sender_len(&r->tp);
+		if (r->sender_len > XW_TP_MAX_LEN)
+			return -EMSGSIZE;
+		xw_addr_any(&r->local, xw_addr_family(server), 0);
+		if (cfg->port_range)
+			s->fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, &uo);
+		else
+			s->fd = xw_udp_open(&r->local, &uo);
+		if (s->fd < 0) {
+			rc = s->fd;
+			pr_err("light session %u: cannot open a UDP test socket: %s", i,
+			       strerror(-rc));
+			return rc;
+		}
+		r->remote = *server;
+		/* connected: the kernel only hands us datagrams from the reflector */
+		if (connect(s->fd, &r->remote.sa, r->remote.len)) {
+			rc = -errno;
+			pr_err("light session %u: connect to %s: %s", i,
+			       xw_addr_fmt(&r->remote, true, buf, sizeof(buf)), strerror(-rc));
+			return rc;
+		}
+		rc = xw_sock_local(s->fd, &r->local);
+		if (!rc)
+			rc = xw_loop_add(&a->loop, &s->io, s->fd, EPOLLIN, test_rx, s);
+		if (rc)
+			return rc;
+		/* as in session_accepted(): the padding source's first use is slow */
+		xw_tp_build_sender(&r->tp, &s->crypto, &(struct xw_tp_sender){0}, NULL, a->txbuf,
+				   a->txcap);
+		pr_info("light session %u: %s -> %s, %zu octets per packet (TWAMP Light, no "
+			"control connection)",
+			i, xw_addr_fmt(&r->local, true, buf, sizeof(buf)),
+			xw_addr_fmt(&r->remote, true, (char[XW_ADDRSTRLEN]){0}, XW_ADDRSTRLEN),
+			r->sender_len);
+	}
+	start_sending(a);
+	return 0;
+}
+
 static void stop_flushed(struct app *a)
 {
 	a->res->completed = true;
@@ -538,6 +622,11 @@ static void begin_stop(struct app *a)
 	if (!a->res->end_ns)
 		a->res->end_ns = xw_clock_now_ns();
 	a->phase = PH_STOP;
+	if (a->cfg->light) {
+		/* TWAMP Light: no Stop-Sessions to send */
+		stop_flushed(a);
+		return;
+	}
 	rc = cli_stop(a->cli, XW_ACCEPT_OK);
 	if (rc) {
 		pr_err("control %s: cannot queue Stop-Sessions: %s", a->cfg->server, strerror(-rc));
@@ -886,6 +975,19 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 	xw_timer_init(&a->wait_timer, wait_done, a);
 
 	a->ike = ike;
+	if (cfg->light) {
+		a->txcap = XW_TP_MAX_LEN;
+		a->txbuf = malloc(a->txcap);
+		a->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (!a->txbuf || a->tfd < 0)
+			return -ENOMEM;
+		rc = xw_rxbatch_init(&a->rx, 16, XW_TP_MAX_LEN + 1);
+		if (!rc)
+			rc = xw_loop_add(&a->loop, &a->tfd_io, a->tfd, EPOLLIN, send_tick, a);
+		if (!rc)
+			rc = light_start(a, server);
+		return rc;
+	}
 	a->cli = make_cli(cfg, secret, secret_len, ike);
 	if (!a->cli) {
 		pr_err("cannot set up the control client (modes 0x%x)", cfg->modes);

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The TWAMP Light reflector (lightd.h).  Per configured port: one UDP
+ * socket per address family the session allows, and one XDP session table
+ * entry.  The socket path mirrors refl.c's: kernel receive timestamps and
+ * TTLs, recvmmsg/sendmmsg batches, T3 written right before sendmmsg.
+ *
+ * RFC 5357 Appendix I: the reflector "does not necessarily have knowledge
+ * of the session state"; here it does (the configuration), so replies carry
+ * the reflector's own Sequence Number per port (RFC 5357 4.2.1; RFC 8762
+ * 4.3 "stateful" reflector), shared with XDP through the table entry.
+ * Packet length: any (>= header + RFC 6038 octets) unless length= is set;
+ * the reply is xw_tp_reflector_len() of each packet.
+ *
+ * Replies of a socket bound to a wildcard address get their source address
+ * from the routing table; on a host with several addresses towards the
+ * sender, configure local= to be sure the reply comes from the address the
+ * sender used.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lightd.h"
+#include "log.h"
+#include "xwamp/ntp.h"
+#include "xwamp/wire.h"
+#include "xwampd.h"
+
+enum light_drop {
+	LD_TRUNC = XW_TP_DROP_TRUNC,
+	LD_LEN = XW_TP_DROP_LEN,
+	LD_HMAC = XW_TP_DROP_HMAC,
+	LD_MULT0 = XW_TP_DROP_MULT0,
+	LD_OTHER = XW_TP_DROP_OTHER,
+	LD_OVERSIZE = XW_TP_DROP_MAX,
+	LD_SOURCE,
+	LD_NO_TS,
+	LD_SEND,
+	LD_MAX,
+};
+
+static const char *ld_name(enum light_drop r)
+{
+	static const char *const names[] = {"oversize", "wrong-source", "no-timestamp",
+					    "send-failed"};
+
+	if ((int)r < (int)XW_TP_DROP_MAX)
+		return xw_tp_drop_name((enum xw_tp_drop)r);
+	return names[r - LD_OVERSIZE];
+}
+
+struct light_port {
+	struct xwd_light *L;
+	const struct xw_light_sess *s;
+	uint16_t port;
+	int fd[2]; /* IPv4, IPv6; -1: not open */
+	struct xw_io io[2];
+	bool xdp;	    /* an XDP entry exists for the port */
+	uint32_t seq;	    /* without XDP */
+	uint64_t n_seq_xdp; /* numbers this socket took from the entry */
+	uint64_t n_rx, n_reflected, n_drop[LD_MAX];
+};
+
+struct xwd_light {
+	struct xwd *d;
+	struct xw_light_cfg cfg; /* a copy: ports point into it */
+	struct light_port *ports;
+	unsigned int nports;
+	struct xw_rxbatch rx;
+	uint8_t *txbuf; /* rx.cap replies of XW_DGRAM_MAX octets */
+	struct xw_tx_msg *tx;
+	struct xwd_ratelimit rl;
+};
+
+/* Does the datagram's source match the session's sender (address, port)? */
+static bool sender_ok(const struct xw_light_sess *s, const struct xw_addr *src)
+{
+	struct xw_addr a = *src;
+	uint8_t raw[16];
+	size_t n;
+
+	if (s->sender_port && xw_addr_port(&a) != s->sender_port)
+		return false;
+	if (s->sender_any)
+		return true;
+	xw_addr_unmap(&a);
+	n = xw_addr_to_raw(&a, raw);
+	return n == (s->family == XW_LIGHT_INET6 ? 16u : 4u) && !memcmp(raw, s->sender, n);
+}
+
+static void light_drop(struct light_port *p, enum light_drop why, const struct xw_addr *src)
+{
+	char a[XW_ADDRSTRLEN];
+
+	p->n_drop[why]++;
+	if (xwd_ratelimit_ok(&p->L->rl, "TWAMP Light"))
+		pr_warn("light port %u: dropped a packet from %s: %s", p->port,
+			xw_addr_fmt(src, true, a, sizeof(a)), ld_name(why));
+}
+
+static void light_batch(struct light_port *p, int fd)
+{
+	struct xwd_light *L = p->L;
+	const struct xw_light_sess *s = p->s;
+	struct xw_tp_cfg tp = {.mode = XW_TP_OPEN};
+	unsigned int i, ntx = 0;
+	uint16_t errest;
+	int n, sent;
+
+	n = xw_recv_batch(fd, &L->rx);
+	if (n < 0) {
+		if (n != -EAGAIN && xwd_ratelimit_ok(&L->rl, "TWAMP Light"))
+			pr_warn("light port %u: recvmmsg: %s", p->port, strerror(-n));
+		return;
+	}
+	tp.symmetric = s->symmetric;
+	tp.reflect_len = s->reflect_len;
+	errest = xw_clock_errest(&L->d->clock, xw_clock_now_ns());
+	for (i = 0; i < (unsigned int)n; i++) {
+		struct xw_rx_msg *m = &L->rx.msg[i];
+		uint8_t *out = L->txbuf + (size_t)ntx * XW_DGRAM_MAX;
+		struct xw_tp_refl r;
+		int len;
+
+		p->n_rx++;
+		if (!sender_ok(s, &m->src)) {
+			light_drop(p, LD_SOURCE, &m->src);
+			continue;
+		}
+		if (m->truncated) {
+			light_drop(p, LD_OVERSIZE, &m->src);
+			continue;
+		}
+		if (!m->ts_valid) {
+			light_drop(p, LD_NO_TS, &m->src);
+			continue;
+		}
+		r.seq = p->seq;
+		r.rx_ts = xw_timespec_to_ntp(&m->ts);
+		r.tx_ts = r.rx_ts;
+		r.errest = errest;
+		r.sender_ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
+		len = xw_tp_reflect(&tp, NULL, m->buf, m->len, s->length, &r, out, XW_DGRAM_MAX,
+				    NULL);
+		if (len < 0) {
+			light_drop(p, (enum light_drop)xw_tp_drop_reason(len), &m->src);
+			continue;
+		}
+		if (p->xdp) {
+			/* one counter with XDP: unique numbers whichever path answers */
+			put_be32(out, xwd_xdp_sess_next_seq(L->d->xdp, p->port));
+			p->n_seq_xdp++;
+		}
+		p->seq++;
+		L->tx[ntx].buf = out;
+		L->tx[ntx].len = (size_t)len;
+		L->tx[ntx].dst = &m->src;
+		ntx++;
+	}
+	if (!ntx)
+		return;
+	{
+		uint64_t t3 = xw_clock_now_ntp();
+
+		for (i = 0; i < ntx; i++)
+			xw_tp_stamp(XW_TP_OPEN, (uint8_t *)L->tx[i].buf, L->tx[i].len, t3, errest);
+	}
+	sent = xw_send_batch(fd, L->tx, ntx);
+	if (sent < 0)
+		sent = 0;
+	p->n_reflected += (uint64_t)sent;
+	if ((unsigned int)sent < ntx)
+		p->n_drop[LD_SEND] += ntx - (unsigned int)sent;
+}
+
+static void light_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct light_port *p = io->arg;
+	int k;
+
+	(void)l;
+	(void)events;
+	for (k = 0; k < 4; k++) {
+		uint64_t before = p->n_rx;
+
+		light_batch(p, io->fd);
+		if (p->n_rx - before < p->L->rx.cap)
+			break;
+	}
+}
+
+/* --- set-up ------------------------------------------------------------------ */
+
+static int light_addr(struct xw_addr *a, int family, bool any, const uint8_t raw[16], uint16_t port)
+{
+	if (any) {
+		xw_addr_any(a, family, port);
+		return 0;
+	}
+	return xw_addr_from_raw(a, family, raw, port);
+}
+
+/* The port's XDP entry, ARMED: Light sessions run from the start. */
+static void light_xdp_add(struct light_port *p, int family)
+{
+	const struct xw_light_sess *s = p->s;
+	struct xw_addr local, peer;
+	struct xwd_xdp_sess_cfg sc = {
+		.local = &local,
+		.peer = &peer,
+		.mode = XW_SESS_UNAUTH,
+		.flags = (uint8_t)((s->symmetric ? XW_SESS_F_SYMMETRIC : 0) |
+				   (s->reflect_len ? XW_SESS_F_REFLECT : 0) |
+				   (s->local_any ? XW_SESS_F_ANY_DADDR : 0) |
+				   (s->sender_any ? XW_SESS_F_ANY_SADDR : 0) |
+				   (s->sender_port ? 0 : XW_SESS_F_ANY_SPORT)),
+		.dscp = s->dscp,
+		.reflect_len = s->reflect_len,
+		.expect_len = s->length,
+	};
+	int rc;
+
+	if (!p->L->d->xdp)
+		return;
+	light_addr(&local, family, s->local_any, s->local, p->port);
+	light_addr(&peer, family, s->sender_any, s->sender, s->sender_port);
+	rc = xwd_xdp_sess_add(p->L->d->xdp, &sc);
+	if (rc) {
+		pr_warn("light port %u: no XDP session entry: %s (the socket answers)", p->port,
+			strerror(-rc));
+		return;
+	}
+	xwd_xdp_sess_arm(p->L->d->xdp, p->port, true);
+	p->xdp = true;
+}
+
+static int light_port_open(struct light_port *p)
+{
+	static const int fams[2] = {AF_INET, AF_INET6};
+	const struct xw_light_sess *s = p->s;
+	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
+	char a[XW_ADDRSTRLEN];
+	int k, rc, fam = 0;
+
+	o.dscp = s->dscp;
+	for (k = 0; k < 2; k++) {
+		struct xw_addr local;
+
+		p->fd[k] = -1;
+		if (s->family && s->family != (k ? XW_LIGHT_INET6 : XW_LIGHT_INET))
+			continue;
+		light_addr(&local, fams[k], s->local_any, s->local, p->port);
+		rc = xw_udp_open(&local, &o);
+		if (rc < 0) {
+			pr_err("light: line %u: cannot open a reflector on %s: %s", s->line,
+			       xw_addr_fmt(&local, true, a, sizeof(a)), strerror(-rc));
+			return rc;
+		}
+		p->fd[k] = rc;
+		rc = xw_loop_add(&p->L->d->loop, &p->io[k], p->fd[k], EPOLLIN, light_event, p);
+		if (rc)
+			return rc;
+		fam = fams[k];
+	}
+	/* family 0 in the entry (both address wildcards) covers IPv4 and IPv6 */
+	light_xdp_add(p, s->family == XW_LIGHT_ANY ? AF_INET : fam);
+	return 0;
+}
+
+static void light_sess_line(const struct xwd_light *L, unsigned int si, const char *why)
+{
+	const struct xw_light_sess *s = &L->cfg.sess[si];
+	uint64_t rx = 0, refl = 0, drop[LD_MAX] = {0}, dropped = 0, xdp_refl = 0;
+	char desc[256], drops[256];
+	bool xdp = false;
+	size_t off = 0;
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < L->nports; i++) {
+		const struct light_port *p = &L->ports[i];
+		struct xwd_xdp_sess_stats st;
+
+		if (p->s != s)
+			continue;
+		rx += p->n_rx;
+		refl += p->n_reflected;
+		for (k = 0; k < LD_MAX; k++)
+			drop[k] += p->n_drop[k];
+		if (p->xdp) {
+			xdp = true;
+			xwd_xdp_sess_stats(L->d->xdp, p->port, &st);
+			xdp_refl += st.next_seq - p->n_seq_xdp;
+		}
+	}
+	drops[0] = '\0';
+	for (k = 0; k < LD_MAX && off < sizeof(drops); k++) {
+		if (!drop[k])
+			continue;
+		dropped += drop[k];
+		off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
+					ld_name((enum light_drop)k), (unsigned long long)drop[k]);
+	}
+	xw_light_fmt(s, desc, sizeof(desc));
+	if (xdp)
+		pr_info("light %s: %s: socket received %llu, reflected %llu, dropped %llu%s%s; "
+			"XDP: reflected %llu",
+			desc, why, (unsigned long long)rx, (unsigned long long)refl,
+			(unsigned long long)dropped, dropped ? ":" : "", drops,
+			(unsigned long long)xdp_refl);
+	else
+		pr_info("light %s: %s: socket received %llu, reflected %llu, dropped %llu%s%s",
+			desc, why, (unsigned long long)rx, (unsigned long long)refl,
+			(unsigned long long)dropped, dropped ? ":" : "", drops);
+}
+
+static void light_free(struct xwd_light *L)
+{
+	unsigned int i;
+	int k;
+
+	for (i = 0; i < L->nports; i++) {
+		struct light_port *p = &L->ports[i];
+
+		if (p->xdp)
+			xwd_xdp_sess_del(L->d->xdp, p->port);
+		for (k = 0; k < 2; k++) {
+			if (p->fd[k] < 0)
+				continue;
+			xw_loop_del(&L->d->loop, &p->io[k]);
+			close(p->fd[k]);
+		}
+	}
+	free(L->ports);
+	xw_rxbatch_free(&L->rx);
+	free(L->txbuf);
+	free(L->tx);
+	free(L);
+}
+
+int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_light **out)
+{
+	struct xwd_light *L;
+	unsigned int si, n = 0, port;
+	char desc[256];
+	int rc;
+
+	*out = NULL;
+	if (!cfg->nsess)
+		return 0;
+	L = calloc(1, sizeof(*L));
+	if (!L)
+		return -ENOMEM;
+	L->d = d;
+	L->cfg = *cfg;
+	L->ports = calloc(cfg->nports, sizeof(*L->ports));
+	/* batches of any UDP payload: 16 slots keep the buffers at ~2 MiB */
+	rc = xw_rxbatch_init(&L->rx, 16, XW_DGRAM_MAX);
+	L->txbuf = malloc((size_t)16 * XW_DGRAM_MAX);
+	L->tx = calloc(16, sizeof(*L->tx));
+	if (!L->ports || rc || !L->txbuf || !L->tx) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (si = 0; si < L->cfg.nsess; si++) {
+		const struct xw_light_sess *s = &L->cfg.sess[si];
+
+		for (port = s->port_lo; port <= s->port_hi; port++) {
+			struct light_port *p = &L->ports[n++];
+
+			p->L = L;
+			p->s = s;
+			p->port = (uint16_t)port;
+			p->fd[0] = p->fd[1] = -1;
+			L->nports = n;
+			rc = light_port_open(p);
+			if (rc)
+				goto fail;
+		}
+		xw_light_fmt(s, desc, sizeof(desc));
+		pr_info("light %s: reflecting (TWAMP Light, RFC 5357 Appendix I), path: %s%s%s",
+			desc, L->ports[n - 1].xdp ? "XDP on " : "socket",
+			L->ports[n - 1].xdp ? xwd_xdp_where(d->xdp) : "",
+			L->ports[n - 1].xdp ? " (socket for packets arriving elsewhere)" : "");
+	}
+	*out = L;
+	return 0;
+fail:
+	light_free(L);
+	return rc;
+}
+
+void xwd_light_close(struct xwd_light *L)
+{
+	unsigned int si;
+
+	if (!L)
+		return;
+	for (si = 0; si < L->cfg.nsess; si++)
+		light_sess_line(L, si, "closed");
+	light_free(L);
+}
+
+void xwd_light_status(const struct xwd_light *L)
+{
+	unsigned int si;
+
+	if (!L)
+		return;
+	for (si = 0; si < L->cfg.nsess; si++)
+		light_sess_line(L, si, "running");
+}
