@@ -173,6 +173,9 @@ static const struct xw_opt xwd_opts[] = {
 		  "auto (native, else generic; default), native or generic"),
 	XW_OPT_F("bpf-dir", 0, XW_OPT_STR, CFG, xdp.pin_dir, "DIR",
 		 "pin the BPF maps and program here (default " XWD_XDP_DEFAULT_DIR ")"),
+	XW_OPT_F("no-afxdp", 0, XW_OPT_FLAG, CFG, no_afxdp, NULL,
+		 "no AF_XDP sockets on the --xdp interfaces: authenticated and encrypted sessions "
+		 "are answered by their UDP sockets (README: AF_XDP)"),
 	XW_OPT_F("xfrm", 0, XW_OPT_FLAG, CFG, xfrm, NULL,
 		 "follow the kernel's IPsec SAs and policies (xfrm netlink): log SA rekey, expiry, "
 		 "deletion, and for each session whether IPsec protects its test flow (README: "
@@ -273,6 +276,7 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			xwd_refl_status(d);
 			xwd_xdp_status(d->xdp);
 			xwd_light_status(d->light);
+			xwd_xsk_status(d->xsk);
 			xwd_xfrm_status(d->xfrm);
 			break;
 		default:
@@ -452,6 +456,12 @@ int main(int argc, char **argv)
 		pr_err("xdp: %s", strerror(-rc));
 		goto out;
 	}
+	/* never fatal either: without AF_XDP, authenticated sessions use their sockets */
+	rc = xwd_xsk_start(&d);
+	if (rc) {
+		pr_err("afxdp: %s", strerror(-rc));
+		goto out;
+	}
 	rc = xwd_light_open(&d, &cfg.light, &d.light);
 	if (rc)
 		goto out;
@@ -492,6 +502,7 @@ int main(int argc, char **argv)
 	pr_info("stopped");
 out:
 	listeners_close(&d);
+	xwd_xsk_close(d.xsk);
 	xwd_light_close(d.light);
 	d.light = NULL;
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */

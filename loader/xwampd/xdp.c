@@ -668,6 +668,29 @@ uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port)
 	return (uint32_t)__atomic_fetch_add(&x->sess[port].next_seq, 1, __ATOMIC_RELAXED);
 }
 
+/* --- for the AF_XDP sockets (xsk.c) ------------------------------------------------ */
+
+int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name, int *ifindex,
+		     bool *generic)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; x && i < x->nifs; i++) {
+		if (x->ifs[i].mode == XDP_MODE_UNSPEC || n++ != k)
+			continue;
+		*name = x->ifs[i].name;
+		*ifindex = x->ifs[i].ifindex;
+		*generic = x->ifs[i].mode == XDP_MODE_SKB;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int xwd_xdp_xsks_fd(const struct xwd_xdp *x)
+{
+	return x ? bpf_map__fd(x->skel->maps.xsks) : -ENODEV;
+}
+
 /* --- global counters ----------------------------------------------------------- */
 
 static const char *const stat_names[XW_STAT_MAX] = {
@@ -678,6 +701,7 @@ static const char *const stat_names[XW_STAT_MAX] = {
 	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",  [XW_STAT_PASS_MODE] = "pass-mode",
 	[XW_STAT_PASS_NOROOM] = "pass-no-room",	    [XW_STAT_DROP_TRUNC] = "drop-truncated",
 	[XW_STAT_DROP_LEN] = "drop-length",	    [XW_STAT_DROP_MULT0] = "drop-multiplier-0",
+	[XW_STAT_REDIRECTED] = "redirected-afxdp",
 };
 
 const char *xwd_xdp_stat_name(enum xw_stat s)

@@ -41,16 +41,16 @@
 #include "xwamp/wire.h"
 #include "xwampd.h"
 
-#define XSK_FRAMES	4096u
-#define XSK_FRAME_SIZE	XSK_UMEM__DEFAULT_FRAME_SIZE
-#define XSK_RING	1024u /* RX, TX and completion */
-#define XSK_FILL	2048u
-#define XSK_BATCH	64u
-#define XSK_BATCHES	4u /* per wakeup: then the other fds get their turn */
-#define XSK_MAX_QUEUES	XW_XSK_MAX_QUEUES
-#define XSK_META_LEN	8u
-#define XSK_KICK_NS	200000ull /* retry a TX kick that the kernel could not take */
-#define XSK_TTL		255 /* RFC 5357 4.2.1 */
+#define XSK_FRAMES     4096u
+#define XSK_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+#define XSK_RING       1024u /* RX, TX and completion */
+#define XSK_FILL       2048u
+#define XSK_BATCH      64u
+#define XSK_BATCHES    4u /* per wakeup: then the other fds get their turn */
+#define XSK_MAX_QUEUES XW_XSK_MAX_QUEUES
+#define XSK_META_LEN   8u
+#define XSK_KICK_NS    200000ull /* retry a TX kick that the kernel could not take */
+#define XSK_TTL	       255	 /* RFC 5357 4.2.1 */
 
 /* Global drops: frames without a session to count them in. */
 enum xsk_gdrop {
@@ -376,8 +376,8 @@ struct xsk_reply {
  * One received frame: 0 with *rep filled when it gets an answer, else -1
  * (counted).
  */
-static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_ns,
-		     uint16_t errest, struct xsk_reply *rep)
+static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_ns, uint16_t errest,
+		     struct xsk_reply *rep)
 {
 	struct xwd_xsk *x = q->x;
 	uint8_t *f = xsk_umem__get_data(q->area, dsc->addr);
@@ -667,7 +667,8 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 			total++;
 			rc = q_open(q, xsks_fd);
 			if (rc) {
-				pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its authenticated "
+				pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its "
+					"authenticated "
 					"frames go to the UDP socket)",
 					x->ifs[k].name, qi, strerror(-rc));
 				memset(q, 0, sizeof(*q));
@@ -683,7 +684,9 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 			off += (size_t)snprintf(x->where + off, sizeof(x->where) - off,
 						"%s%s %u/%u queue%s %s", off ? ", " : "",
 						x->ifs[k].name, ok, n, n == 1 ? "" : "s",
-						zc == ok ? "zero-copy" : zc ? "zero-copy/copy" : "copy");
+						zc == ok ? "zero-copy"
+						: zc	 ? "zero-copy/copy"
+							 : "copy");
 		pr_info("afxdp: %s: %u of %u receive queues with an AF_XDP socket (%u zero-copy)",
 			x->ifs[k].name, ok, n, zc);
 	}
@@ -696,6 +699,25 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 	}
 	*out = x;
 	return 0;
+}
+
+int xwd_xsk_start(struct xwd *d)
+{
+	struct xwd_xsk_if ifs[XWD_XDP_MAX_IFS];
+	unsigned int n = 0;
+
+	d->xsk = NULL;
+	if (!d->xdp)
+		return 0;
+	if (d->cfg->no_afxdp) {
+		pr_info("afxdp: off (--no-afxdp): authenticated and encrypted sessions use their "
+			"UDP sockets");
+		return 0;
+	}
+	while (n < XWD_XDP_MAX_IFS &&
+	       !xwd_xdp_attached(d->xdp, n, &ifs[n].name, &ifs[n].ifindex, &ifs[n].generic))
+		n++;
+	return xwd_xsk_open(d, xwd_xdp_xsks_fd(d->xdp), ifs, n, &d->xsk);
 }
 
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)

@@ -71,6 +71,8 @@ struct xwd_xsk;
 int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsigned int nifs,
 		 struct xwd_xsk **out);
 void xwd_xsk_close(struct xwd_xsk *x);
+/* xwd_xsk_open() on every interface XDP is attached to (d->xdp), result in d->xsk. */
+int xwd_xsk_start(struct xwd *d);
 /* Whether interface ifindex has a socket on every one of its receive queues. */
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
 /* "xws0 1 queue copy" for log lines ("" for NULL). */

@@ -43,6 +43,7 @@ struct xwd_cfg {
 	bool foreground;
 	const char *pidfile;
 	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
+	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
 	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
 	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
 	bool xfrm_dump;		/* --xfrm-dump: print the view and exit */

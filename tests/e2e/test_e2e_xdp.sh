@@ -195,14 +195,15 @@ generic_ipv4_open() {
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
 
-# An authenticated session on the XDP interface: the socket answers, XDP passes.
+# An authenticated session on the XDP interface without AF_XDP sockets
+# (--no-afxdp; with them: test_e2e_afxdp.sh): the socket answers, XDP passes.
 auth_passes() {
 	local kf out line port mode0
 	xdp_env || return 1
 	client_veth_for_native || return 1
 	kf=$(xw_keyfile)
 	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth,enc,mixed \
-		--xdp xws0 --bpf-dir "$PINS" || return 1
+		--xdp xws0 --bpf-dir "$PINS" --no-afxdp || return 1
 	out=$XW_TMP/ping-auth.json
 	mode0=$(stat_slot $S_PASS_MODE)
 	in_c "$XWPING" -A auth -u alice -k "$kf" -c $COUNT -i 0.005 --json $XW_S4 \
