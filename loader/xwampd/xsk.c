@@ -179,8 +179,9 @@ static void complete(struct xsk_q *q)
 
 /*
  * Have the kernel send what is on the TX ring.  Copy mode sends at most a
- * small budget per sendto() (32 frames in 6.x), so kick until the ring is
- * empty or the kernel says to come back (then a short timer does).
+ * small budget per sendto() (32 frames in 6.x) and then says EAGAIN: call
+ * again until the ring is empty; EBUSY / ENOBUFS (device queue or memory
+ * short) and a bounded number of calls leave the rest to a short timer.
  */
 static void kick(struct xsk_q *q)
 {
@@ -192,15 +193,15 @@ static void kick(struct xsk_q *q)
 			break;
 		}
 		if (sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN) {
-			if (xwd_ratelimit_ok(&q->x->rl, "afxdp"))
+		    errno != EAGAIN) {
+			if (errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN &&
+			    xwd_ratelimit_ok(&q->x->rl, "afxdp"))
 				pr_warn("afxdp: %s queue %u: TX kick: %s", q->ifc->name, q->queue,
 					strerror(errno));
+			complete(q);
 			break;
 		}
 		complete(q);
-		if (errno == EAGAIN || errno == EBUSY)
-			break;
 	}
 	if (q->tx_out && !xw_timer_armed(&q->kick))
 		xw_timer_arm(&q->x->d->loop, &q->kick, XSK_KICK_NS);
