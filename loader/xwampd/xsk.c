@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <linux/ethtool.h>
+#include <net/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -139,6 +140,23 @@ static unsigned int rx_queues(const char *ifname)
 	return n ? n : 1;
 }
 
+/* Whether frames of ifname start at the IP header: no Ethernet header (a TUN device). */
+static bool no_link_header(const char *ifname)
+{
+	struct ifreq ifr = {};
+	bool l3 = false;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+		l3 = ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER;
+	close(fd);
+	return l3;
+}
+
 /* --- frames ----------------------------------------------------------------- */
 
 static void frame_free(struct xsk_q *q, uint64_t addr)
@@ -248,16 +266,26 @@ struct xsk_pkt {
 	size_t plen;		      /* UDP payload length */
 };
 
-/* Ethernet [VLAN x2] IPv4|IPv6 UDP, as the XDP program checked it (checked again). */
-static int parse(const uint8_t *f, size_t len, struct xsk_pkt *k)
+/*
+ * Ethernet [VLAN x2] IPv4|IPv6 UDP, or on an L3 device (TUN) the IP header
+ * first, as the XDP program checked it (checked again).
+ */
+static int parse(const uint8_t *f, size_t len, bool l3, struct xsk_pkt *k)
 {
 	unsigned int off = ETH_HLEN, i, hl, ulen;
 	uint16_t proto;
 
-	if (len < ETH_HLEN)
-		return -1;
-	proto = get_be16(f + 12);
-	for (i = 0; i < 2 && (proto == ETH_P_8021Q || proto == ETH_P_8021AD); i++) {
+	if (l3) {
+		off = 0;
+		if (len < 1)
+			return -1;
+		proto = (f[0] >> 4) == 4 ? ETH_P_IP : (f[0] >> 4) == 6 ? ETH_P_IPV6 : 0;
+	} else {
+		if (len < ETH_HLEN)
+			return -1;
+		proto = get_be16(f + 12);
+	}
+	for (i = 0; !l3 && i < 2 && (proto == ETH_P_8021Q || proto == ETH_P_8021AD); i++) {
 		if (len < off + 4)
 			return -1;
 		proto = get_be16(f + off + 2);
@@ -321,9 +349,11 @@ static size_t headers(uint8_t *f, const struct xsk_pkt *k, size_t rlen, uint8_t 
 	size_t alen = k->v6 ? 16 : 4;
 	uint8_t *sa = f + (k->saddr - f), *da = f + (k->daddr - f);
 
-	memcpy(tmp, f, 6);
-	memcpy(f, f + 6, 6);
-	memcpy(f + 6, tmp, 6);
+	if (k->l3) { /* a link-layer header: swap the MAC addresses */
+		memcpy(tmp, f, 6);
+		memcpy(f, f + 6, 6);
+		memcpy(f + 6, tmp, 6);
+	}
 	memcpy(tmp, sa, alen);
 	memcpy(sa, da, alen);
 	memcpy(da, tmp, alen);
@@ -388,7 +418,7 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 	uint64_t t2;
 	int len;
 
-	if (parse(f, dsc->len, &rep->k)) {
+	if (parse(f, dsc->len, q->ifc->l3, &rep->k)) {
 		q->n_gdrop[XG_FRAME]++;
 		return -1;
 	}
@@ -642,6 +672,7 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 		snprintf(x->names[k], IF_NAMESIZE, "%s", ifs[k].name);
 		x->ifs[k] = ifs[k];
 		x->ifs[k].name = x->names[k];
+		x->ifs[k].l3 = no_link_header(ifs[k].name);
 		n = rx_queues(ifs[k].name);
 		if (n > XSK_MAX_QUEUES)
 			n = XSK_MAX_QUEUES;

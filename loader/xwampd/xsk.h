@@ -58,6 +58,7 @@ struct xwd_xsk_if {
 	const char *name;
 	int ifindex;
 	bool generic; /* attached in generic (SKB) mode: copy mode only */
+	bool l3;      /* frames start at the IP header (TUN); found by xwd_xsk_open() */
 };
 
 struct xwd_xsk;
