@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -36,6 +38,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/if_arp.h>
 #include <linux/magic.h>
 #include <xdp/libxdp.h>
 
@@ -47,9 +50,17 @@
 
 #define XDP_PROG_NAME "xdp_xwamp"
 
+/* Which hook a device gets (hook_choose()). */
+enum xdp_hook {
+	HOOK_XDP,    /* link-layer device: native XDP, generic fallback */
+	HOOK_XDP_L3, /* no link-layer header (TUN): generic XDP, XW_CFG_L3 */
+	HOOK_TC_L3,  /* xfrm interface: tc ingress + bpf_redirect (XDP_TX breaks there) */
+};
+
 struct xwd_xdp_if {
 	const char *name;
 	int ifindex;
+	enum xdp_hook hook;
 	enum xdp_attach_mode mode; /* XDP_MODE_UNSPEC: not attached */
 };
 
@@ -385,6 +396,56 @@ static bool in_dispatcher(const struct xwd_xdp_if *i)
 	return yes;
 }
 
+/*
+ * The hook for a device, by what its frames look like (testbed README 3, 4):
+ *  - an xfrm interface (DEVTYPE=xfrm): generic XDP sees a rebuilt Ethernet
+ *    header there and XDP_TX sends it into the SA with that header; a tc
+ *    ingress program redirecting to the same device reflects correctly;
+ *  - no link-layer header (ARPHRD_NONE, or point-to-point without
+ *    Ethernet: a TUN device such as strongSwan kernel-libipsec's ipsec0):
+ *    XDP in generic mode only (the tun driver has native XDP for TAP only),
+ *    frames start at the IP header, XDP_TX hands the reply back to the
+ *    tunnel's reader;
+ *  - anything else: native XDP, generic when native fails.
+ */
+static enum xdp_hook hook_choose(const char *ifname, const char **why)
+{
+	char path[IF_NAMESIZE + 32], line[128];
+	struct ifreq ifr;
+	bool xfrm = false;
+	int fd, type = -1, flags = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/uevent", ifname);
+	f = fopen(path, "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strcmp(line, "DEVTYPE=xfrm\n"))
+				xfrm = true;
+		fclose(f);
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+			type = ifr.ifr_hwaddr.sa_family;
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr))
+			flags = ifr.ifr_flags;
+		close(fd);
+	}
+	if (xfrm) {
+		*why = "xfrm interface: tc ingress program (XDP_TX breaks packets there)";
+		return HOOK_TC_L3;
+	}
+	if (type == ARPHRD_NONE || ((flags & IFF_POINTOPOINT) && type != ARPHRD_ETHER)) {
+		*why = "no link-layer header (TUN): generic XDP, frames start at the IP header";
+		return HOOK_XDP_L3;
+	}
+	*why = "link-layer device: XDP, native else generic";
+	return HOOK_XDP;
+}
+
 static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode want)
 {
 	enum xdp_attach_mode try[2];
@@ -451,6 +512,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	struct timespec res;
 	struct xwd_xdp *x;
 	unsigned int k;
+	bool l3 = false;
 	size_t off;
 	int rc;
 
@@ -483,6 +545,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 
 	for (k = 0; k < c->nifs; k++) {
 		struct xwd_xdp_if *i = &x->ifs[x->nifs];
+		const char *why;
 
 		i->name = c->ifs[k];
 		i->ifindex = (int)if_nametoindex(i->name);
@@ -491,6 +554,24 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 				strerror(errno));
 			continue;
 		}
+		i->hook = hook_choose(i->name, &why);
+		pr_info("xdp: %s: %s", i->name, why);
+		if (i->hook == HOOK_TC_L3) {
+			/* TODO(tunnels): attach tc_xwamp (clsact ingress) here */
+			pr_warn("xdp: %s: the tc program is not wired in yet: its sessions use the "
+				"socket path",
+				i->name);
+			continue;
+		}
+		/* one program instance: XW_CFG_L3 is load-time rodata, set for all or none */
+		if (x->nifs && (i->hook == HOOK_XDP_L3) != l3) {
+			pr_warn("xdp: %s: %s devices cannot share the program with %s: its "
+				"sessions "
+				"use the socket path",
+				i->name, l3 ? "link-layer" : "L3-only", x->ifs[0].name);
+			continue;
+		}
+		l3 = i->hook == HOOK_XDP_L3;
 		remove_stale_prog(i);
 		x->nifs++;
 	}
@@ -503,6 +584,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 		pr_err("xdp: opening the BPF skeleton: %s", strerror(-rc));
 		goto fail;
 	}
+	x->skel->rodata->xw_cfg.flags = l3 ? XW_CFG_L3 : 0;
 	/* mmap()able: arm/disarm are single-octet stores, counters plain loads */
 	rc = bpf_map__set_map_flags(x->skel->maps.sessions,
 				    bpf_map__map_flags(x->skel->maps.sessions) | BPF_F_MMAPABLE);
@@ -517,7 +599,8 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	}
 	/* libxdp loads the object at the first attach (as a dispatcher extension where it can) */
 	for (k = 0; k < x->nifs; k++) {
-		rc = attach_one(x, &x->ifs[k], c->mode);
+		rc = attach_one(x, &x->ifs[k],
+				x->ifs[k].hook == HOOK_XDP_L3 ? XWD_XDP_GENERIC : c->mode);
 		if (rc) {
 			pr_warn("xdp: %s: cannot attach: %s: its sessions use the socket path",
 				x->ifs[k].name, strerror(-rc));
