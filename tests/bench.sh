@@ -29,7 +29,7 @@
 #   server ns  veth xbs0  192.0.2.2/24     (xwampd, udp_echo, tcp_greet)
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SECS (s per phase, default 1),
-# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp"
+# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp afxdp"
 # (a subset), BENCH_HOLD=1 (keep the namespaces and servers until Enter).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -145,7 +145,7 @@ echo "xwamp benchmarks: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds x $SEC
 echo "all figures: median over rounds of (subject / baseline measured right before and after it), (min..max)"
 rc=0
 t0=$(date +%s)
-want() { case " ${BENCH_ONLY:-data setup crypto xdp} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${BENCH_ONLY:-data setup crypto xdp afxdp} " in *" $1 "*) return 0 ;; esac; return 1; }
 if want data; then
 	in_c "$B/twload" data --xw $S4:862 --echo $S4:7 --local $C4 --rounds "$ROUNDS" \
 		--secs "$SECS" --pings "$PINGS" --window 64 --xw-pid "$PID_xw" \
@@ -170,6 +170,11 @@ if want xdp; then
 	"$B/bench_veth" "$NS_C" "$NS_S" xbc0 xbs0 --rounds "$ROUNDS" --frames "$XDP_FRAMES" \
 		--pings "$PINGS" --echo $S4:7 || rc=1
 	in_c ethtool -K xbc0 tx on >/dev/null 2>&1
+fi
+if want afxdp; then
+	# its own namespaces: xwampd's AF_XDP path against its socket path
+	echo
+	tests/bench_afxdp.sh || rc=1
 fi
 echo
 echo "bench: $(($(date +%s) - t0)) s"
