@@ -258,6 +258,19 @@ static __always_inline int l3_here(void *pos, void *end, __u16 proto, __u32 pkt_
 }
 
 /*
+ * A 16-bit length field in host order that older verifiers (Debian's 6.1)
+ * know to be < 65536: they lose the bounds of a byte swap, and the mask
+ * after an opaque barrier restores them (the compiler would drop a plain one).
+ */
+static __always_inline __u32 len16(__be16 v)
+{
+	__u32 x = bpf_ntohs(v);
+
+	asm volatile("" : "+r"(x));
+	return x & 0xffff;
+}
+
+/*
  * Parse to the UDP header.  Returns -1 and the stats slot in *why for
  * anything that is not a well-formed IPv4/IPv6 UDP datagram inside the
  * frame; the cursor (pos) is checked before each header is read (STYLE.md 9).
@@ -333,7 +346,7 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 		}
 		if (pos + hlen + sizeof(struct udphdr) > end)
 			goto trunc;
-		tot = bpf_ntohs(ip->tot_len);
+		tot = len16(ip->tot_len);
 		if (tot < hlen + sizeof(struct udphdr) || pos + tot > end) {
 			*why = XW_STAT_PASS_BADLEN;
 			return -1;
@@ -342,7 +355,7 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 		k->ttl = ip->ttl;
 		k->l4off = k->l3off + hlen;
 		pos += hlen;
-		k->ulen = bpf_ntohs(((struct udphdr *)pos)->len);
+		k->ulen = len16(((struct udphdr *)pos)->len);
 		if (k->ulen < sizeof(struct udphdr) || k->ulen > tot - hlen) {
 			*why = XW_STAT_PASS_BADLEN;
 			return -1;
@@ -367,7 +380,7 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 		if ((void *)(ip6 + 1) + sizeof(struct udphdr) > end)
 			goto trunc;
 		/* payload length 0 is a jumbogram (RFC 2675): not ours */
-		plen = bpf_ntohs(ip6->payload_len);
+		plen = len16(ip6->payload_len);
 		if (plen < sizeof(struct udphdr) || (void *)(ip6 + 1) + plen > end) {
 			*why = XW_STAT_PASS_BADLEN;
 			return -1;
@@ -376,7 +389,7 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 		k->ttl = ip6->hop_limit;
 		k->l4off = k->l3off + sizeof(*ip6);
 		pos = ip6 + 1;
-		k->ulen = bpf_ntohs(((struct udphdr *)pos)->len);
+		k->ulen = len16(((struct udphdr *)pos)->len);
 		if (k->ulen < sizeof(struct udphdr) || k->ulen > plen) {
 			*why = XW_STAT_PASS_BADLEN;
 			return -1;

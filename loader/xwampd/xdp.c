@@ -39,6 +39,9 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/magic.h>
 #include <xdp/libxdp.h>
 
@@ -61,6 +64,8 @@ struct xwd_xdp_if {
 	const char *name;
 	int ifindex;
 	enum xdp_hook hook;
+	bool tc;		   /* tc_xwamp attached at clsact ingress (HOOK_TC_L3) */
+	bool tc_hook_made;	   /* we created the clsact qdisc: remove it at the end */
 	enum xdp_attach_mode mode; /* XDP_MODE_UNSPEC: not attached */
 };
 
@@ -398,7 +403,7 @@ static bool in_dispatcher(const struct xwd_xdp_if *i)
 
 /*
  * The hook for a device, by what its frames look like (testbed README 3, 4):
- *  - an xfrm interface (DEVTYPE=xfrm): generic XDP sees a rebuilt Ethernet
+ *  - an xfrm interface (link kind "xfrm"): generic XDP sees a rebuilt Ethernet
  *    header there and XDP_TX sends it into the SA with that header; a tc
  *    ingress program redirecting to the same device reflects correctly;
  *  - no link-layer header (ARPHRD_NONE, or point-to-point without
@@ -408,22 +413,59 @@ static bool in_dispatcher(const struct xwd_xdp_if *i)
  *    tunnel's reader;
  *  - anything else: native XDP, generic when native fails.
  */
-static enum xdp_hook hook_choose(const char *ifname, const char **why)
+/*
+ * The rtnetlink link kind of a device ("xfrm", "veth", "tun", ...) into
+ * kind; "" when it has none or the query fails.  sysfs has no portable
+ * equivalent (DEVTYPE=xfrm appears in uevent only on newer kernels).
+ */
+static void link_kind(int ifindex, char *kind, size_t len)
 {
-	char path[IF_NAMESIZE + 32], line[128];
-	struct ifreq ifr;
-	bool xfrm = false;
-	int fd, type = -1, flags = 0;
-	FILE *f;
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = {.nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST},
+		.ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex},
+	};
+	char buf[8192];
+	struct nlmsghdr *nh = (struct nlmsghdr *)buf;
+	struct rtattr *a, *b;
+	int fd, n, rem, rem2;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/uevent", ifname);
-	f = fopen(path, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f))
-			if (!strcmp(line, "DEVTYPE=xfrm\n"))
-				xfrm = true;
-		fclose(f);
+	kind[0] = '\0';
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return;
+	n = send(fd, &req, sizeof(req), 0) == (ssize_t)sizeof(req)
+		    ? (int)recv(fd, buf, sizeof(buf), 0)
+		    : -1;
+	close(fd);
+	if (n < (int)NLMSG_LENGTH(sizeof(struct ifinfomsg)) || !NLMSG_OK(nh, (unsigned int)n) ||
+	    nh->nlmsg_type != RTM_NEWLINK)
+		return;
+	rem = (int)IFLA_PAYLOAD(nh);
+	for (a = IFLA_RTA(NLMSG_DATA(nh)); RTA_OK(a, rem); a = RTA_NEXT(a, rem)) {
+		if (a->rta_type != IFLA_LINKINFO)
+			continue;
+		rem2 = (int)RTA_PAYLOAD(a);
+		for (b = RTA_DATA(a); RTA_OK(b, rem2); b = RTA_NEXT(b, rem2))
+			if (b->rta_type == IFLA_INFO_KIND)
+				snprintf(kind, len, "%.*s", (int)RTA_PAYLOAD(b),
+					 (char *)RTA_DATA(b));
 	}
+}
+
+static enum xdp_hook hook_choose(const char *ifname, int ifindex, const char **why)
+{
+	char kind[32];
+	struct ifreq ifr;
+	bool xfrm;
+	int fd, type = -1, flags = 0;
+
+	link_kind(ifindex, kind, sizeof(kind));
+	xfrm = !strcmp(kind, "xfrm");
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0) {
 		memset(&ifr, 0, sizeof(ifr));
@@ -470,6 +512,55 @@ static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode
 	return rc;
 }
 
+/*
+ * tc_xwamp at the clsact ingress of an xfrm interface: it reflects with
+ * bpf_redirect() to the same device, which strips the rebuilt link header
+ * and sends the reply into the interface's SA (testbed README 4).
+ */
+static int tc_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = i->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+	int rc;
+
+	opts.prog_fd = bpf_program__fd(x->skel->progs.tc_xwamp);
+	if (opts.prog_fd < 0)
+		return opts.prog_fd;
+	rc = bpf_tc_hook_create(&hook);
+	if (rc && rc != -EEXIST)
+		return rc;
+	i->tc_hook_made = !rc;
+	rc = bpf_tc_attach(&hook, &opts);
+	if (rc) {
+		if (i->tc_hook_made)
+			bpf_tc_hook_destroy(&hook);
+		i->tc_hook_made = false;
+		return rc;
+	}
+	i->tc = true;
+	return 0;
+}
+
+static void tc_detach(struct xwd_xdp_if *i)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = i->ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+	int rc;
+
+	rc = bpf_tc_detach(&hook, &opts);
+	if (i->tc_hook_made) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	if (rc)
+		pr_warn("xdp: %s: tc detach: %s", i->name, strerror(-rc));
+	else
+		pr_info("xdp: %s: tc program detached", i->name);
+	i->tc = i->tc_hook_made = false;
+}
+
 static void detach_all(struct xwd_xdp *x)
 {
 	unsigned int k;
@@ -477,6 +568,9 @@ static void detach_all(struct xwd_xdp *x)
 
 	for (k = 0; k < x->nifs; k++) {
 		struct xwd_xdp_if *i = &x->ifs[k];
+
+		if (i->tc)
+			tc_detach(i);
 
 		if (i->mode == XDP_MODE_UNSPEC)
 			continue;
@@ -554,24 +648,17 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 				strerror(errno));
 			continue;
 		}
-		i->hook = hook_choose(i->name, &why);
+		i->hook = hook_choose(i->name, i->ifindex, &why);
 		pr_info("xdp: %s: %s", i->name, why);
-		if (i->hook == HOOK_TC_L3) {
-			/* TODO(tunnels): attach tc_xwamp (clsact ingress) here */
-			pr_warn("xdp: %s: the tc program is not wired in yet: its sessions use the "
-				"socket path",
-				i->name);
-			continue;
-		}
 		/* one program instance: XW_CFG_L3 is load-time rodata, set for all or none */
-		if (x->nifs && (i->hook == HOOK_XDP_L3) != l3) {
+		if (x->nifs && (i->hook != HOOK_XDP) != l3) {
 			pr_warn("xdp: %s: %s devices cannot share the program with %s: its "
 				"sessions "
 				"use the socket path",
 				i->name, l3 ? "link-layer" : "L3-only", x->ifs[0].name);
 			continue;
 		}
-		l3 = i->hook == HOOK_XDP_L3;
+		l3 = i->hook != HOOK_XDP;
 		remove_stale_prog(i);
 		x->nifs++;
 	}
@@ -599,6 +686,8 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	}
 	/* libxdp loads the object at the first attach (as a dispatcher extension where it can) */
 	for (k = 0; k < x->nifs; k++) {
+		if (x->ifs[k].hook == HOOK_TC_L3)
+			continue;
 		rc = attach_one(x, &x->ifs[k],
 				x->ifs[k].hook == HOOK_XDP_L3 ? XWD_XDP_GENERIC : c->mode);
 		if (rc) {
@@ -613,6 +702,31 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 				? "in libxdp's dispatcher"
 				: "directly: libxdp's dispatcher is not available "
 				  "here, no other XDP program can share the interface");
+	}
+	for (k = 0; k < x->nifs; k++) {
+		struct xwd_xdp_if *i = &x->ifs[k];
+
+		if (i->hook != HOOK_TC_L3)
+			continue;
+		/* no XDP attach before: libxdp has not loaded the object yet */
+		if (bpf_program__fd(x->skel->progs.tc_xwamp) < 0) {
+			rc = bpf_object__load(x->skel->obj);
+			if (rc) {
+				pr_err("xdp: loading the BPF object: %s", strerror(-rc));
+				break;
+			}
+		}
+		rc = tc_attach(x, i);
+		if (rc) {
+			pr_warn("xdp: %s: cannot attach the tc program: %s: its sessions use the "
+				"socket path",
+				i->name, strerror(-rc));
+			continue;
+		}
+		x->nattached++;
+		pr_info("xdp: %s: tc_xwamp attached (clsact ingress, replies by bpf_redirect to "
+			"%s)",
+			i->name, i->name);
 	}
 	if (!x->nattached) {
 		pr_warn("xdp: attached nowhere: every session uses its UDP socket");
@@ -637,10 +751,11 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 
 	off = 0;
 	for (k = 0; k < x->nifs; k++) {
-		if (x->ifs[k].mode == XDP_MODE_UNSPEC || off >= sizeof(x->where))
+		if ((x->ifs[k].mode == XDP_MODE_UNSPEC && !x->ifs[k].tc) || off >= sizeof(x->where))
 			continue;
 		off += (size_t)snprintf(x->where + off, sizeof(x->where) - off, "%s%s %s",
-					off ? ", " : "", x->ifs[k].name, mode_name(x->ifs[k].mode));
+					off ? ", " : "", x->ifs[k].name,
+					x->ifs[k].tc ? "tc" : mode_name(x->ifs[k].mode));
 	}
 	*out = x;
 	return 0;
