@@ -21,27 +21,12 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TESTBED=${XW_TESTBED:-$XW_ROOT/../shared/testbed}
-TB="$TESTBED/ipsec-netns.sh"
-export TB_DIR=/tmp/xw-afi.$$
-export TB_NS_I=xwafi-i$$ TB_NS_R=xwafi-r$$ TB_VETH_I=xwafii$$ TB_VETH_R=xwafir$$
+xw_testbed afi
 INNER_I=198.51.100.1
 INNER_R=198.51.100.2
 COUNT=50
 S_REDIRECTED=14
 PREFIX=test_e2e_afxdp_ipsec
-W=$(mktemp -d /tmp/xw-afi-w.XXXXXX)
-BPFFS=$W/bpf
-PINS=$BPFFS/xwamp
-SRV=
-
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	umount -l "$BPFFS" 2>/dev/null
-	"$TB" down >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
 
 fail() {
 	echo "# check failed: $*"

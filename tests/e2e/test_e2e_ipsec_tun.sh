@@ -18,25 +18,10 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TESTBED=${XW_TESTBED:-$XW_ROOT/../shared/testbed}
-TB="$TESTBED/ipsec-netns.sh"
-export TB_DIR=/tmp/xw-ipt.$$
-export TB_NS_I=xwit-i$$ TB_NS_R=xwit-r$$ TB_VETH_I=xwiti$$ TB_VETH_R=xwitr$$
+xw_testbed it
 INNER_R=198.51.100.2
 COUNT=30
 PREFIX=test_e2e_ipsec_tun
-W=$(mktemp -d /tmp/xw-ipt-w.XXXXXX)
-BPFFS=$W/bpf
-PINS=$BPFFS/xwamp
-SRV=
-
-cleanup() {
-	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null && wait "$SRV" 2>/dev/null
-	umount -l "$BPFFS" 2>/dev/null
-	"$TB" down >/dev/null 2>&1
-	rm -rf "$W"
-}
-trap cleanup EXIT
 
 stat_reflected() {
 	bpftool -j map lookup pinned "$PINS/stats" key 0 0 0 0 |
