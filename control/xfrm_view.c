@@ -645,6 +645,29 @@ static const char *msg_name(uint16_t type)
 }
 
 /*
+ * Every xfrm message body is a fixed struct, then (NLMSG_ALIGNed) netlink
+ * attributes.  Copy the struct out of the buffer (it need not be aligned)
+ * and, when at is given, parse what follows it.  -EBADMSG when the body is
+ * shorter than the struct; *what then names the struct.
+ */
+static int body_split(const uint8_t *body, size_t blen, void *fixed, size_t flen, const char *name,
+		      struct attrs *at, const char **what)
+{
+	size_t off = NLMSG_ALIGN(flen);
+
+	if (blen < flen) {
+		*what = name;
+		return -EBADMSG;
+	}
+	memcpy(fixed, body, flen);
+	if (!at)
+		return 0;
+	if (off > blen)
+		off = blen;
+	return attrs_parse(at, body + off, blen - off, what);
+}
+
+/*
  * Parses one message (body = payload after the nlmsghdr).  Returns 0,
  * -EBADMSG (with *what) or -ENOMEM.  The view changes only when the whole
  * message parsed.
@@ -662,16 +685,8 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_usersa_info info;
 		struct xfrm_view_sa sa;
 
-		if (blen < sizeof(info)) {
-			*what = "shorter than xfrm_usersa_info";
-			return -EBADMSG;
-		}
-		memcpy(&info, body, sizeof(info));
-		rc = attrs_parse(&at, body + NLMSG_ALIGN(sizeof(info)),
-				 blen - (blen < NLMSG_ALIGN(sizeof(info))
-						 ? blen
-						 : NLMSG_ALIGN(sizeof(info))),
-				 what);
+		rc = body_split(body, blen, &info, sizeof(info), "shorter than xfrm_usersa_info",
+				&at, what);
 		if (rc)
 			return rc;
 		rc = sa_build(&sa, &info, &at, what);
@@ -684,21 +699,14 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_view_addr daddr;
 		struct xfrm_view_sa *cur;
 
-		if (blen < sizeof(id)) {
-			*what = "shorter than xfrm_usersa_id";
-			return -EBADMSG;
-		}
-		memcpy(&id, body, sizeof(id));
+		rc = body_split(body, blen, &id, sizeof(id), "shorter than xfrm_usersa_id", &at,
+				what);
+		if (rc)
+			return rc;
 		if (!family_ok(id.family)) {
 			*what = "SA id family is not IPv4/IPv6";
 			return -EBADMSG;
 		}
-		rc = attrs_parse(
-			&at, body + NLMSG_ALIGN(sizeof(id)),
-			blen - (blen < NLMSG_ALIGN(sizeof(id)) ? blen : NLMSG_ALIGN(sizeof(id))),
-			what);
-		if (rc)
-			return rc;
 		addr_from(&daddr, (uint8_t)id.family, &id.daddr);
 		cur = sa_find(v, &daddr, ntohl(id.spi), id.proto);
 		if (!cur) {
@@ -712,15 +720,8 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_user_expire ue;
 		struct xfrm_view_sa sa, *cur;
 
-		if (blen < sizeof(ue)) {
-			*what = "shorter than xfrm_user_expire";
-			return -EBADMSG;
-		}
-		memcpy(&ue, body, sizeof(ue));
-		rc = attrs_parse(
-			&at, body + NLMSG_ALIGN(sizeof(ue)),
-			blen - (blen < NLMSG_ALIGN(sizeof(ue)) ? blen : NLMSG_ALIGN(sizeof(ue))),
-			what);
+		rc = body_split(body, blen, &ue, sizeof(ue), "shorter than xfrm_user_expire", &at,
+				what);
 		if (rc)
 			return rc;
 		rc = sa_build(&sa, &ue.state, &at, what);
@@ -747,11 +748,10 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_usersa_flush f;
 		unsigned int i = 0, n = 0;
 
-		if (blen < sizeof(f)) {
-			*what = "shorter than xfrm_usersa_flush";
-			return -EBADMSG;
-		}
-		memcpy(&f, body, sizeof(f));
+		rc = body_split(body, blen, &f, sizeof(f), "shorter than xfrm_usersa_flush", NULL,
+				what);
+		if (rc)
+			return rc;
 		/* proto 0 is IPSEC_PROTO_ANY: every SA */
 		while (i < v->nsa) {
 			if (!f.proto || v->sa[i].proto == f.proto) {
@@ -771,16 +771,8 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_userpolicy_info info;
 		struct xfrm_view_pol p;
 
-		if (blen < sizeof(info)) {
-			*what = "shorter than xfrm_userpolicy_info";
-			return -EBADMSG;
-		}
-		memcpy(&info, body, sizeof(info));
-		rc = attrs_parse(&at, body + NLMSG_ALIGN(sizeof(info)),
-				 blen - (blen < NLMSG_ALIGN(sizeof(info))
-						 ? blen
-						 : NLMSG_ALIGN(sizeof(info))),
-				 what);
+		rc = body_split(body, blen, &info, sizeof(info),
+				"shorter than xfrm_userpolicy_info", &at, what);
 		if (rc)
 			return rc;
 		rc = pol_build(&p, &info, &at, what);
@@ -793,15 +785,8 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_view_sel sel;
 		int i;
 
-		if (blen < sizeof(id)) {
-			*what = "shorter than xfrm_userpolicy_id";
-			return -EBADMSG;
-		}
-		memcpy(&id, body, sizeof(id));
-		rc = attrs_parse(
-			&at, body + NLMSG_ALIGN(sizeof(id)),
-			blen - (blen < NLMSG_ALIGN(sizeof(id)) ? blen : NLMSG_ALIGN(sizeof(id))),
-			what);
+		rc = body_split(body, blen, &id, sizeof(id), "shorter than xfrm_userpolicy_id", &at,
+				what);
 		if (rc)
 			return rc;
 		sel_from(&sel, &id.sel);
@@ -828,11 +813,10 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 		struct xfrm_user_polexpire pe;
 		int i;
 
-		if (blen < sizeof(pe)) {
-			*what = "shorter than xfrm_user_polexpire";
-			return -EBADMSG;
-		}
-		memcpy(&pe, body, sizeof(pe));
+		rc = body_split(body, blen, &pe, sizeof(pe), "shorter than xfrm_user_polexpire",
+				NULL, what);
+		if (rc)
+			return rc;
 		i = pol_find(v, pe.pol.dir, pe.pol.index, NULL);
 		ev.type = XFRM_EV_POL_EXPIRE;
 		ev.pol = i >= 0 ? &v->pol[i] : NULL;
