@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "t.h"
 
 static struct t_case *head, **tail = &head;
@@ -93,6 +94,67 @@ size_t t_unhex(const char *hex, uint8_t *out, size_t cap)
 	if (hi >= 0)
 		abort();
 	return n;
+}
+
+#define T_LOG_KEEP 64
+
+static struct {
+	char line[T_LOG_KEEP][320];
+	int n;	      /* lines since the reset; line[n % T_LOG_KEEP] is next */
+	int count[2]; /* by level: XW_LOG_ERR, XW_LOG_WARN */
+} t_log;
+
+static void t_log_sink(enum xw_log_level level, const char *line, void *arg)
+{
+	if (getenv("XW_TEST_VERBOSE"))
+		fprintf(stderr, "log: %s\n", line);
+	if (level > XW_LOG_WARN)
+		return;
+	snprintf(t_log.line[t_log.n % T_LOG_KEEP], sizeof(t_log.line[0]), "%s", line);
+	t_log.n++;
+	t_log.count[level]++;
+}
+
+void t_log_reset(void)
+{
+	memset(&t_log, 0, sizeof(t_log));
+}
+
+void t_log_capture(void)
+{
+	t_log_reset();
+	xw_log_set_sink(t_log_sink, NULL);
+	xw_log_set_level(XW_LOG_DEBUG);
+}
+
+int t_log_n(void)
+{
+	return t_log.n < T_LOG_KEEP ? t_log.n : T_LOG_KEEP;
+}
+
+const char *t_log_line(int i)
+{
+	return t_log.line[(t_log.n - t_log_n() + i) % T_LOG_KEEP];
+}
+
+int t_logged(const char *needle)
+{
+	int i;
+
+	for (i = 0; i < t_log_n(); i++)
+		if (strstr(t_log_line(i), needle))
+			return 1;
+	return 0;
+}
+
+int t_log_count(int level)
+{
+	return level == XW_LOG_ERR || level == XW_LOG_WARN ? t_log.count[level] : 0;
+}
+
+const char *t_log_last(void)
+{
+	return t_log.n ? t_log.line[(t_log.n - 1) % T_LOG_KEEP] : "";
 }
 
 static int wanted(const char *name, int argc, char **argv)

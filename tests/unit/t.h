@@ -30,50 +30,65 @@ size_t t_unhex(const char *hex, uint8_t *out, size_t cap);
 /* Returns 1 when the current case has failed (checks after a failure are skipped). */
 int t_failed(void);
 
-#define TEST(name)                                                                     \
-	static void t_fn_##name(void);                                                 \
-	static struct t_case t_case_##name = { #name, t_fn_##name, NULL };             \
-	__attribute__((constructor)) static void t_reg_##name(void)                    \
-	{                                                                              \
-		t_register(&t_case_##name);                                            \
-	}                                                                              \
+/*
+ * Log capture (control/log.h): the warnings and errors the code under test
+ * emits, kept for assertions, since the last t_log_capture() or
+ * t_log_reset().  t_log_capture() installs the sink with the level at debug
+ * (so that debug paths run too) and resets.  XW_TEST_VERBOSE=1 also prints
+ * every line.  The last 64 lines are kept.
+ */
+void t_log_capture(void);
+void t_log_reset(void);
+int t_logged(const char *needle); /* 1 when a kept line contains needle */
+int t_log_count(int level);	  /* lines at that level (XW_LOG_ERR, XW_LOG_WARN) */
+const char *t_log_last(void);	  /* the last warning or error, "" when none */
+int t_log_n(void);		  /* kept lines, at most 64 */
+const char *t_log_line(int i);	  /* 0 <= i < t_log_n() */
+
+#define TEST(name)                                                       \
+	static void t_fn_##name(void);                                   \
+	static struct t_case t_case_##name = {#name, t_fn_##name, NULL}; \
+	__attribute__((constructor)) static void t_reg_##name(void)      \
+	{                                                                \
+		t_register(&t_case_##name);                              \
+	}                                                                \
 	static void t_fn_##name(void)
 
 /* Every check returns from the test function when it fails. */
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			t_fail(__FILE__, __LINE__, "%s", #cond);                       \
-			return;                                                        \
-		}                                                                      \
+#define CHECK(cond)                                              \
+	do {                                                     \
+		if (!(cond)) {                                   \
+			t_fail(__FILE__, __LINE__, "%s", #cond); \
+			return;                                  \
+		}                                                \
 	} while (0)
 
-#define CHECK_EQ(got, want)                                                            \
-	do {                                                                           \
-		long long t_g_ = (long long)(got), t_w_ = (long long)(want);           \
-		if (t_g_ != t_w_) {                                                    \
-			t_fail(__FILE__, __LINE__, "%s == %lld, want %s == %lld", #got, \
-			       t_g_, #want, t_w_);                                     \
-			return;                                                        \
-		}                                                                      \
+#define CHECK_EQ(got, want)                                                                   \
+	do {                                                                                  \
+		long long t_g_ = (long long)(got), t_w_ = (long long)(want);                  \
+		if (t_g_ != t_w_) {                                                           \
+			t_fail(__FILE__, __LINE__, "%s == %lld, want %s == %lld", #got, t_g_, \
+			       #want, t_w_);                                                  \
+			return;                                                               \
+		}                                                                             \
 	} while (0)
 
-#define CHECK_MEM(got, want, len)                                                      \
-	do {                                                                           \
-		if (memcmp((got), (want), (len))) {                                    \
-			t_fail_mem(__FILE__, __LINE__, #got, (got), (want), (len));     \
-			return;                                                        \
-		}                                                                      \
+#define CHECK_MEM(got, want, len)                                                   \
+	do {                                                                        \
+		if (memcmp((got), (want), (len))) {                                 \
+			t_fail_mem(__FILE__, __LINE__, #got, (got), (want), (len)); \
+			return;                                                     \
+		}                                                                   \
 	} while (0)
 
-#define CHECK_NEAR(got, want, tol)                                                     \
-	do {                                                                           \
-		double t_g_ = (double)(got), t_w_ = (double)(want);                    \
-		if (t_g_ - t_w_ > (tol) || t_w_ - t_g_ > (tol)) {                      \
-			t_fail(__FILE__, __LINE__, "%s == %g, want %g +- %g", #got, t_g_, \
-			       t_w_, (double)(tol));                                   \
-			return;                                                        \
-		}                                                                      \
+#define CHECK_NEAR(got, want, tol)                                                              \
+	do {                                                                                    \
+		double t_g_ = (double)(got), t_w_ = (double)(want);                             \
+		if (t_g_ - t_w_ > (tol) || t_w_ - t_g_ > (tol)) {                               \
+			t_fail(__FILE__, __LINE__, "%s == %g, want %g +- %g", #got, t_g_, t_w_, \
+			       (double)(tol));                                                  \
+			return;                                                                 \
+		}                                                                               \
 	} while (0)
 
 #endif /* XW_T_H */

@@ -77,39 +77,9 @@ struct fx {
 
 /* ---- log capture: the warnings say what went wrong; tests check that they do */
 
-static char loglines[64][256];
-static int nlog;
-
-static void sink(enum xw_log_level level, const char *line, void *arg)
-{
-	if (getenv("XW_TEST_VERBOSE"))
-		fprintf(stderr, "log: %s\n", line);
-	if (level > XW_LOG_WARN)
-		return;
-	snprintf(loglines[nlog % 64], sizeof(loglines[0]), "%s", line);
-	nlog++;
-}
-
 __attribute__((constructor)) static void log_setup(void)
 {
-	xw_log_set_sink(sink, NULL);
-	xw_log_set_level(XW_LOG_DEBUG);
-}
-
-static void log_reset(void)
-{
-	nlog = 0;
-}
-
-/* 1 when a warning or error since log_reset() contains needle. */
-static int logged(const char *needle)
-{
-	int i;
-
-	for (i = 0; i < nlog && i < 64; i++)
-		if (strstr(loglines[i], needle))
-			return 1;
-	return 0;
+	t_log_capture();
 }
 
 /* ---- server callbacks ------------------------------------------------------- */
@@ -199,7 +169,7 @@ static void fx_cfg(struct fx *f, uint32_t srv_modes, uint32_t cli_modes, const c
 		   const char *secret)
 {
 	memset(f, 0, sizeof(*f));
-	log_reset();
+	t_log_reset();
 	f->now = T0;
 	f->scfg.modes = srv_modes;
 	f->scfg.count = 1024;
@@ -777,7 +747,7 @@ TEST(start_n_ack_groups_by_accept)
 	CHECK_EQ(a.num_sessions, 1);
 	CHECK_MEM(a.sids, bogus, XW_SID_LEN);
 	CHECK_EQ(srv_nactive(f->srv), 1);
-	CHECK(logged("unknown SID"));
+	CHECK(t_logged("unknown SID"));
 	fx_free(f);
 	free(f);
 }
@@ -819,7 +789,7 @@ TEST(rfc6038_reflect_octets)
 	cs = cli_sess(f->cli, 1);
 	CHECK_EQ(cs->accept, XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(cs->port, 0);
-	CHECK(logged("Length of padding to reflect"));
+	CHECK(t_logged("Length of padding to reflect"));
 	/* the connection went on */
 	cs = cli_sess(f->cli, 2);
 	CHECK_EQ(cs->accept, XW_ACCEPT_OK);
@@ -870,7 +840,7 @@ TEST(wrong_passphrase)
 		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_AUTH);
 		CHECK_EQ(f->closed_calls, 1);
 		CHECK_EQ(f->key_calls, 1);
-		CHECK(logged("does not hold our Challenge"));
+		CHECK(t_logged("does not hold our Challenge"));
 		/* Server-Start with Accept 1 and Start-Time zero, in clear */
 		CHECK_EQ(f->ns2c, XW_GREETING_LEN + XW_SERVER_START_LEN);
 		CHECK_EQ(f->s2c[XW_GREETING_LEN + 15], XW_ACCEPT_FAILURE);
@@ -897,7 +867,7 @@ TEST(unknown_keyid)
 	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_FAILURE);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_AUTH);
 	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
-	CHECK(logged("KeyID \"bob\""));
+	CHECK(t_logged("KeyID \"bob\""));
 	fx_free(f);
 
 	/* RFC 7717 hook: the callback's Accept 6 reaches the wire */
@@ -929,7 +899,7 @@ TEST(mode_not_offered)
 	CHECK_EQ(get_be32(f->c2s), 0);
 	CHECK_EQ(f->ns2c, XW_GREETING_LEN);
 	CHECK_EQ(f->key_calls, 0);
-	CHECK(logged("no common mode"));
+	CHECK(t_logged("no common mode"));
 	fx_free(f);
 
 	/* a client choosing a mode the server did not offer: Server-Start Accept 3 */
@@ -937,7 +907,7 @@ TEST(mode_not_offered)
 	CHECK_EQ(raw_setup(f, XW_MODE_ENCRYPTED, "alice", &ss), 0);
 	CHECK_EQ(ss, XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_MODE);
-	CHECK(logged("did not offer"));
+	CHECK(t_logged("did not offer"));
 	fx_free(f);
 	/* ... or a feature bit it did not offer */
 	fx_cfg(f, XW_MODE_OPEN, 0, NULL, NULL);
@@ -998,7 +968,7 @@ TEST(hmac_flip_client_to_server)
 		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_HMAC);
 		CHECK_EQ(f->requests, 0);
 		CHECK_EQ(srv_out_pending(f->srv), 0);
-		CHECK(logged("HMAC"));
+		CHECK(t_logged("HMAC"));
 		fx_free(f);
 	}
 	free(f);
@@ -1060,7 +1030,7 @@ TEST(truncated_input)
 		CHECK_EQ(f->requests, 0);
 		CHECK_EQ(srv_out_pending(f->srv), 0);
 		CHECK_EQ(f->closed_calls, 1);
-		CHECK(logged("50 octets into a message"));
+		CHECK(t_logged("50 octets into a message"));
 		fx_free(f);
 	}
 	/* in the middle of the Set-Up-Response */
@@ -1106,7 +1076,7 @@ TEST(garbage_input)
 	CHECK_EQ(n, XW_ACCEPT_SESSION_LEN);
 	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(get_be16(out + 2), 0); /* Port zero on refusal (RFC 5357 3.5) */
-	CHECK(logged("command 238 cannot be framed"));
+	CHECK(t_logged("command 238 cannot be framed"));
 	fx_free(f);
 
 	/* garbage instead of a Set-Up-Response: every Mode bit set */
@@ -1167,7 +1137,7 @@ TEST(foreign_command_then_go_on)
 	CHECK_EQ(srv_take(f, out, sizeof(out)), XW_ACCEPT_SESSION_LEN);
 	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
 	CHECK(!srv_closed(f->srv));
-	CHECK(logged("unexpected command 1"));
+	CHECK(t_logged("unexpected command 1"));
 	/* Conf-Receiver != 0 in a Request-TW-Session: Accept 3 (RFC 5357 3.5), go on */
 	params(&p, 4000);
 	req_from(&q, &p);
@@ -1208,7 +1178,7 @@ TEST(session_limit)
 	CHECK_EQ(cli_sess(f->cli, 2)->port, 0);
 	CHECK_EQ(cli_sess(f->cli, 2)->has_keys, 0);
 	CHECK_EQ(f->requests, 2);
-	CHECK(logged("limit"));
+	CHECK(t_logged("limit"));
 	/* the connection goes on with the two accepted sessions */
 	CHECK_EQ(cli_start(f->cli), 0);
 	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
@@ -1282,7 +1252,7 @@ TEST(stop_count_mismatch)
 	CHECK_EQ(codec_stop_sessions_encode(&st, buf, sizeof(buf)), XW_STOP_SESSIONS_LEN);
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
-	CHECK(logged("Stop-Sessions for 5 sessions, but 1 are in progress"));
+	CHECK(t_logged("Stop-Sessions for 5 sessions, but 1 are in progress"));
 	CHECK_EQ(f->rec[0].ended, 1);
 	CHECK_EQ(f->rec[0].why, SRV_END_CLOSE);
 	fx_free(f);
@@ -1295,7 +1265,7 @@ TEST(stop_count_mismatch)
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), 0);
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
-	CHECK(logged("not allowed in state testing"));
+	CHECK(t_logged("not allowed in state testing"));
 	fx_free(f);
 	free(f);
 }
@@ -1622,7 +1592,7 @@ static void ike_conv(uint32_t mode, int nsess, size_t chunk)
 	CHECK(e >= 0);
 	CHECK_EQ(f->ev[e].accept, XW_ACCEPT_NO_IKE_SA);
 	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_REFUSED);
-	CHECK(logged("RFC 7717"));
+	CHECK(t_logged("RFC 7717"));
 	fx_free(f);
 	free(f);
 }

@@ -22,28 +22,6 @@
 #define PFS_ALICE  "alice\t636f727265637420686f7273652062617474657279\n"
 #define PASSPHRASE "correct horse battery"
 
-/* The log lines the code under test emits, kept for assertions. */
-static struct {
-	char last[512];
-	int n_err, n_warn;
-} logged;
-
-static void sink(enum xw_log_level level, const char *line, void *arg)
-{
-	snprintf(logged.last, sizeof(logged.last), "%s", line);
-	if (level == XW_LOG_ERR)
-		logged.n_err++;
-	else if (level == XW_LOG_WARN)
-		logged.n_warn++;
-}
-
-static void log_capture(void)
-{
-	memset(&logged, 0, sizeof(logged));
-	xw_log_set_level(XW_LOG_WARN);
-	xw_log_set_sink(sink, NULL);
-}
-
 static int parse(const char *text, struct xw_keyfile **kf)
 {
 	return xw_keyfile_parse(text, strlen(text), "keys.pfs", kf);
@@ -63,7 +41,7 @@ TEST(reference_pfs_line)
 	const uint8_t *s;
 	size_t n;
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse(PFS_ALICE, &kf), 0);
 	CHECK(kf);
 	CHECK_EQ(xw_keyfile_count(kf), 1);
@@ -72,7 +50,7 @@ TEST(reference_pfs_line)
 	CHECK_MEM(s, PASSPHRASE, n);
 	CHECK_EQ(lookup_name(kf, "alic", &s, &n), -ENOENT);
 	CHECK_EQ(lookup_name(kf, "alice2", &s, &n), -ENOENT);
-	CHECK_EQ(logged.n_err + logged.n_warn, 0);
+	CHECK_EQ(t_log_count(XW_LOG_ERR) + t_log_count(XW_LOG_WARN), 0);
 	xw_keyfile_free(kf);
 	xw_keyfile_free(NULL);
 }
@@ -91,7 +69,7 @@ TEST(variations_accepted)
 	const uint8_t *s;
 	size_t n;
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse(text, &kf), 0);
 	CHECK_EQ(xw_keyfile_count(kf), 4);
 	CHECK_EQ(lookup_name(kf, "bob", &s, &n), 0);
@@ -105,7 +83,7 @@ TEST(variations_accepted)
 	/* last line without '\n' */
 	CHECK_EQ(lookup_name(kf, "alice", &s, &n), 0);
 	CHECK_MEM(s, PASSPHRASE, n);
-	CHECK_EQ(logged.n_err, 0);
+	CHECK_EQ(t_log_count(XW_LOG_ERR), 0);
 	xw_keyfile_free(kf);
 }
 
@@ -158,15 +136,15 @@ static void check_reject_n(const char *text, size_t len, const char *where, cons
 {
 	struct xw_keyfile *kf = (struct xw_keyfile *)&kf; /* must be reset to NULL */
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(xw_keyfile_parse(text, len, "keys.pfs", &kf), -EINVAL);
 	CHECK(kf == NULL);
-	CHECK_EQ(logged.n_err, 1);
-	if (!strstr(logged.last, where) || !strstr(logged.last, what))
-		t_fail(__FILE__, __LINE__, "log line \"%s\" lacks \"%s\" or \"%s\"", logged.last,
+	CHECK_EQ(t_log_count(XW_LOG_ERR), 1);
+	if (!strstr(t_log_last(), where) || !strstr(t_log_last(), what))
+		t_fail(__FILE__, __LINE__, "log line \"%s\" lacks \"%s\" or \"%s\"", t_log_last(),
 		       where, what);
 	/* the secret is never echoed */
-	CHECK(!strstr(logged.last, "636f7272"));
+	CHECK(!strstr(t_log_last(), "636f7272"));
 }
 
 static void check_reject(const char *text, const char *where, const char *what)
@@ -251,10 +229,10 @@ TEST(empty_file_loads_with_warning)
 	const uint8_t *s;
 	size_t n;
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse("# nothing yet\n", &kf), 0);
 	CHECK_EQ(xw_keyfile_count(kf), 0);
-	CHECK_EQ(logged.n_warn, 1);
+	CHECK_EQ(t_log_count(XW_LOG_WARN), 1);
 	CHECK_EQ(lookup_name(kf, "alice", &s, &n), -ENOENT);
 	xw_keyfile_free(kf);
 }
@@ -284,32 +262,32 @@ TEST(load_file_and_permissions)
 	int err;
 
 	CHECK_EQ(write_tmp(path, "# pfstore output\n" PFS_ALICE, 0600), 0);
-	log_capture();
+	t_log_capture();
 	err = xw_keyfile_load(path, &kf);
 	if (err)
 		unlink(path);
 	CHECK_EQ(err, 0);
-	CHECK_EQ(logged.n_warn, 0);
+	CHECK_EQ(t_log_count(XW_LOG_WARN), 0);
 	CHECK_EQ(lookup_name(kf, "alice", &s, &n), 0);
 	CHECK_MEM(s, PASSPHRASE, n);
 	xw_keyfile_free(kf);
 	kf = NULL;
 
 	CHECK_EQ(chmod(path, 0644), 0);
-	log_capture();
+	t_log_capture();
 	err = xw_keyfile_load(path, &kf);
 	unlink(path);
 	CHECK_EQ(err, 0);
-	CHECK_EQ(logged.n_warn, 1);
-	CHECK(strstr(logged.last, path) != NULL);
-	CHECK(strstr(logged.last, "0644") != NULL);
+	CHECK_EQ(t_log_count(XW_LOG_WARN), 1);
+	CHECK(strstr(t_log_last(), path) != NULL);
+	CHECK(strstr(t_log_last(), "0644") != NULL);
 	xw_keyfile_free(kf);
 	kf = NULL;
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(xw_keyfile_load(path, &kf), -ENOENT); /* gone now */
 	CHECK(kf == NULL);
-	CHECK_EQ(logged.n_err, 1);
+	CHECK_EQ(t_log_count(XW_LOG_ERR), 1);
 	CHECK_EQ(xw_keyfile_load("/tmp", &kf), -EINVAL); /* a directory */
 }
 
@@ -321,13 +299,13 @@ TEST(load_names_the_file_in_errors)
 	int err;
 
 	CHECK_EQ(write_tmp(path, PFS_ALICE "\n\nbob 6\n", 0600), 0);
-	log_capture();
+	t_log_capture();
 	err = xw_keyfile_load(path, &kf);
 	unlink(path);
 	CHECK_EQ(err, -EINVAL);
 	CHECK(kf == NULL);
 	snprintf(want, sizeof(want), "%s:4:", path);
-	CHECK(strstr(logged.last, want) != NULL);
+	CHECK(strstr(t_log_last(), want) != NULL);
 }
 
 /* The secret from a pfs line opens the Token that twping sent with it. */

@@ -14,26 +14,6 @@
 #include "log.h"
 #include "t.h"
 
-static struct {
-	char last[512];
-	int n_err;
-} logged;
-
-static void sink(enum xw_log_level level, const char *line, void *arg)
-{
-	(void)arg;
-	snprintf(logged.last, sizeof(logged.last), "%s", line);
-	if (level == XW_LOG_ERR)
-		logged.n_err++;
-}
-
-static void log_capture(void)
-{
-	memset(&logged, 0, sizeof(logged));
-	xw_log_set_level(XW_LOG_WARN);
-	xw_log_set_sink(sink, NULL);
-}
-
 static struct xw_light_cfg cfg;
 
 static int parse(const char *text)
@@ -47,12 +27,12 @@ static int rejected(const char *text, unsigned int line, const char *what)
 	char prefix[32];
 
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	if (parse(text) != -EINVAL)
 		return 0;
 	snprintf(prefix, sizeof(prefix), "light.conf:%u: ", line);
-	return logged.n_err == 1 && !strncmp(logged.last, prefix, strlen(prefix)) &&
-	       strstr(logged.last, what) && cfg.nsess == 0 && cfg.nports == 0;
+	return t_log_count(XW_LOG_ERR) == 1 && !strncmp(t_log_last(), prefix, strlen(prefix)) &&
+	       strstr(t_log_last(), what) && cfg.nsess == 0 && cfg.nports == 0;
 }
 
 TEST(defaults_port_only)
@@ -60,7 +40,7 @@ TEST(defaults_port_only)
 	const struct xw_light_sess *s = &cfg.sess[0];
 
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse("port=862\n"), 0);
 	CHECK_EQ(cfg.nsess, 1);
 	CHECK_EQ(cfg.nports, 1);
@@ -75,7 +55,7 @@ TEST(defaults_port_only)
 	CHECK(!s->symmetric);
 	CHECK_EQ(s->dscp, 0);
 	CHECK_EQ(s->line, 1);
-	CHECK_EQ(logged.n_err, 0);
+	CHECK_EQ(t_log_count(XW_LOG_ERR), 0);
 }
 
 TEST(every_field_ipv4)
@@ -84,7 +64,7 @@ TEST(every_field_ipv4)
 	const struct xw_light_sess *s = &cfg.sess[0];
 
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse("  port=8620-8629\tlocal=198.51.100.2 sender=192.0.2.1 sender-port=4000 "
 		       "length=200 symmetric reflect=8 dscp=46 mode=open  # comment\r\n"),
 		 0);
@@ -111,7 +91,7 @@ TEST(ipv6_brackets_wildcards_order)
 
 	want[15] = 2;
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse("# a comment line\n"
 		       "\n"
 		       "sender=* local=[2001:db8::2] port=5000 sender-port=*\n"
@@ -138,13 +118,13 @@ TEST(parse_line_blank_and_comment)
 {
 	struct xw_light_sess s;
 
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(xw_light_parse_line("   # nothing", "x", 1, &s), 0);
 	CHECK_EQ(xw_light_parse_line("", "x", 1, &s), 0);
 	CHECK_EQ(xw_light_parse_line("port=1", "--light", 2, &s), 1);
 	CHECK_EQ(s.port_lo, 1);
 	CHECK_EQ(xw_light_parse_line("port=0", "--light", 3, &s), -EINVAL);
-	CHECK(!strncmp(logged.last, "--light:3: ", 11));
+	CHECK(!strncmp(t_log_last(), "--light:3: ", 11));
 }
 
 TEST(bad_lines_rejected_with_file_line)
@@ -186,14 +166,14 @@ TEST(limits)
 	CHECK(text);
 	/* exactly the port budget: accepted */
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(parse("port=1000-1999\nport=3000-3023\n"), 0);
 	CHECK_EQ(cfg.nports, XW_LIGHT_MAX_PORTS);
 	/* one more port: rejected, cfg unchanged */
 	CHECK_EQ(parse("port=5000\n"), -E2BIG);
 	CHECK_EQ(cfg.nsess, 2);
 	CHECK_EQ(cfg.nports, XW_LIGHT_MAX_PORTS);
-	CHECK(!strncmp(logged.last, "light.conf:1: ", 14));
+	CHECK(!strncmp(t_log_last(), "light.conf:1: ", 14));
 	/* sessions: one line too many */
 	memset(&cfg, 0, sizeof(cfg));
 	for (i = 0; i <= XW_LIGHT_MAX_SESS; i++)
@@ -206,7 +186,7 @@ TEST(limits)
 TEST(several_calls_accumulate_and_check_overlap)
 {
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(xw_light_parse("port=862", 8, "--light", &cfg), 0);
 	CHECK_EQ(xw_light_parse("port=8620-8625 symmetric", 24, "--light", &cfg), 0);
 	CHECK_EQ(cfg.nsess, 2);
@@ -225,7 +205,7 @@ TEST(load_file_and_format)
 	CHECK_EQ(write(fd, text, strlen(text)), (long long)strlen(text));
 	close(fd);
 	memset(&cfg, 0, sizeof(cfg));
-	log_capture();
+	t_log_capture();
 	CHECK_EQ(xw_light_load(path, &cfg), 0);
 	unlink(path);
 	CHECK_EQ(cfg.nsess, 1);
@@ -233,5 +213,5 @@ TEST(load_file_and_format)
 	CHECK(!strcmp(buf, "port=8620-8621 local=* sender=192.0.2.1 sender-port=* length=0 "
 			   "reflect=4 dscp=10"));
 	CHECK_EQ(xw_light_load(path, &cfg), -ENOENT);
-	CHECK(strstr(logged.last, path) != NULL);
+	CHECK(strstr(t_log_last(), path) != NULL);
 }

@@ -43,33 +43,9 @@ static const char IKE_KEYS_LINE[] =
 
 /* ---- log capture --------------------------------------------------------------- */
 
-static char loglines[64][320];
-static int nlog;
-
-static void sink(enum xw_log_level level, const char *line, void *arg)
-{
-	if (getenv("XW_TEST_VERBOSE"))
-		fprintf(stderr, "log: %s\n", line);
-	if (level > XW_LOG_WARN)
-		return;
-	snprintf(loglines[nlog % 64], sizeof(loglines[0]), "%s", line);
-	nlog++;
-}
-
 __attribute__((constructor)) static void log_setup(void)
 {
-	xw_log_set_sink(sink, NULL);
-	xw_log_set_level(XW_LOG_DEBUG);
-}
-
-static int logged(const char *needle)
-{
-	int i;
-
-	for (i = 0; i < nlog && i < 64; i++)
-		if (strstr(loglines[i], needle))
-			return 1;
-	return 0;
+	t_log_capture();
 }
 
 /* ---- KeyID (RFC 7717 5.3) ------------------------------------------------------ */
@@ -246,25 +222,25 @@ TEST(table_parse)
 	unsigned int bad = 0;
 	int i;
 
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(xw_ike_table_parse(text, strlen(text), "t.keys", &t, &bad), 0);
 	CHECK_EQ(bad, 10);
 	CHECK_EQ(xw_ike_table_count(t), 4);
-	CHECK(logged("t.keys:6: SPIi is not 16 hex digits"));
-	CHECK(logged("t.keys:7: SPIr is not 16 hex digits"));
-	CHECK(logged("t.keys:8: SPIi and SPIr are both zero"));
-	CHECK(logged("t.keys:9: KEY is not hex"));
-	CHECK(logged("t.keys:10: KEY is not hex"));
-	CHECK(logged("t.keys:11: PEER is not"));
-	CHECK(logged("t.keys:12: text after PEER"));
-	CHECK(logged("t.keys:13: expected SPIi SPIr KEY"));
-	CHECK(logged("t.keys:15: KEY is not prf(SK_d, \"IPPM\")"));
-	CHECK(logged("t.keys:16: unsupported PRF"));
-	CHECK(logged("t.keys:17: SPIs 1111111111111111/2222222222222222 already on line 4"));
+	CHECK(t_logged("t.keys:6: SPIi is not 16 hex digits"));
+	CHECK(t_logged("t.keys:7: SPIr is not 16 hex digits"));
+	CHECK(t_logged("t.keys:8: SPIi and SPIr are both zero"));
+	CHECK(t_logged("t.keys:9: KEY is not hex"));
+	CHECK(t_logged("t.keys:10: KEY is not hex"));
+	CHECK(t_logged("t.keys:11: PEER is not"));
+	CHECK(t_logged("t.keys:12: text after PEER"));
+	CHECK(t_logged("t.keys:13: expected SPIi SPIr KEY"));
+	CHECK(t_logged("t.keys:15: KEY is not prf(SK_d, \"IPPM\")"));
+	CHECK(t_logged("t.keys:16: unsupported PRF"));
+	CHECK(t_logged("t.keys:17: SPIs 1111111111111111/2222222222222222 already on line 4"));
 	/* no log line shows key material */
-	for (i = 0; i < nlog && i < 64; i++) {
-		CHECK(!strstr(loglines[i], "0123456789abcdef0123"));
-		CHECK(!strstr(loglines[i], "2612208e6762066d"));
+	for (i = 0; i < t_log_n(); i++) {
+		CHECK(!strstr(t_log_line(i), "0123456789abcdef0123"));
+		CHECK(!strstr(t_log_line(i), "2612208e6762066d"));
 	}
 
 	spis(SPI_A, SPI_B, si, sr);
@@ -400,9 +376,9 @@ TEST(table_file_permissions_and_reload)
 	snprintf(path, sizeof(path), "%s", mkpath("perm.keys"));
 	CHECK(tmpdir[0]);
 	CHECK_EQ(write_file(path, SPI_A " " SPI_B " " KEY1 "\n", 0644, 1000), 0);
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(xw_ike_table_load(path, &t), -EACCES);
-	CHECK(logged("group or others"));
+	CHECK(t_logged("group or others"));
 	CHECK_EQ(write_file(path, SPI_A " " SPI_B " " KEY1 "\n", 0600, 1000), 0);
 	CHECK_EQ(xw_ike_table_load(path, &t), 0);
 	CHECK_EQ(xw_ike_table_count(t), 1);
@@ -415,10 +391,10 @@ TEST(table_file_permissions_and_reload)
 	CHECK_EQ(xw_ike_table_by_spi(t, si, sr, &k), 0);
 
 	/* a too-open replacement is refused and the old table stays */
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(write_file(path, SPI_A " " SPI_B " " KEY1 "\n", 0640, 3000), 0);
 	CHECK_EQ(xw_ike_table_check(t), -EACCES);
-	CHECK(logged("keeping the 1 IKE SAs"));
+	CHECK(t_logged("keeping the 1 IKE SAs"));
 	CHECK_EQ(xw_ike_table_by_spi(t, si, sr, &k), 0);
 
 	/* chmod 600 fixes it: seen at the next lookup (ctime), no SIGHUP needed */
@@ -681,15 +657,15 @@ TEST(conv_accept6_unknown_spis)
 	CHECK(c);
 	CHECK_EQ(table_src(&src, SPI_A " " SPI_B " " KEY1 "\n"), 0);
 	key_of(&ike, "1111111111111111", "2222222222222222", KEY1);
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(conv_open(c, 0xff, &src, 1, XW_MODE_OPEN, 0, XW_MODE_AUTH, &ike), 0);
 	CHECK_EQ(server_start_accept(c), XW_ACCEPT_NO_IKE_SA);
 	CHECK_EQ(srv_close_reason(c->srv), SRV_CLOSE_AUTH);
 	CHECK_EQ(cli_close_reason(c->cli), CLI_CLOSE_REFUSED);
 	/* RFC 7717 5.3: logged, naming the SPIs and the client */
-	CHECK(logged("control test-client: no IKE SA with SPIi 1111111111111111 SPIr "
-		     "2222222222222222"));
-	CHECK(logged("Accept 6"));
+	CHECK(t_logged("control test-client: no IKE SA with SPIi 1111111111111111 SPIr "
+		       "2222222222222222"));
+	CHECK(t_logged("Accept 6"));
 	/* Server-Start: 15 MBZ octets then Accept 6, nothing encrypted */
 	CHECK_EQ(c->ns2c, XW_GREETING_LEN + XW_SERVER_START_LEN);
 	CHECK_EQ(c->s2c[XW_GREETING_LEN + 15], 6);
@@ -763,11 +739,11 @@ TEST(srv_mode_bits)
 	conv_free(c);
 
 	/* 128 alone chooses no security mode: Accept 3, no key lookup */
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(raw_setup(c, 0xff, &src, 128, keyid, NULL, 0), XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(c->key_calls, 0);
 	CHECK_EQ(srv_close_reason(c->srv), SRV_CLOSE_MODE);
-	CHECK(logged("chooses no security mode"));
+	CHECK(t_logged("chooses no security mode"));
 	conv_free(c);
 	/* open with 128 (129): no key to derive, Accept 3 */
 	CHECK_EQ(raw_setup(c, 0xff, &src, 129, keyid, NULL, 0), XW_ACCEPT_NOT_SUPPORTED);
@@ -777,10 +753,10 @@ TEST(srv_mode_bits)
 	CHECK_EQ(raw_setup(c, 0xff, &src, 134, keyid, key, 32), XW_ACCEPT_NOT_SUPPORTED);
 	conv_free(c);
 	/* 130 to a server without a key source (no bit 7 offered): Accept 3, not 6 */
-	nlog = 0;
+	t_log_reset();
 	CHECK_EQ(raw_setup(c, 0x7f, NULL, 130, keyid, key, 32), XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(c->key_calls, 0);
-	CHECK(logged("which we do not offer"));
+	CHECK(t_logged("which we do not offer"));
 	conv_free(c);
 	/* a legacy client (no 128) with a KeyID name: the passphrase path as before */
 	CHECK_EQ(raw_setup(c, 0xff, &src, XW_MODE_AUTH, alice, (const uint8_t *)PASS, strlen(PASS)),
