@@ -19,6 +19,7 @@
 #include <openssl/params.h>
 
 #include "crypto.h"
+#include "hex.h"
 #include "ikekeys.h"
 #include "log.h"
 
@@ -364,34 +365,6 @@ static int grow(struct ike_entry **v, size_t n, size_t *cap)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Hex field of 2..2*max digits into out; the octet count, or -1. */
-static int unhex(const char *s, size_t len, uint8_t *out, size_t max)
-{
-	size_t i;
-
-	if (!len || (len & 1) || len / 2 > max)
-		return -1;
-	for (i = 0; i < len; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(len / 2);
-}
-
 #define MAX_FIELDS 8
 
 /* Splits a line into fields (spaces/tabs); '#' ends it.  Returns the field count. */
@@ -460,9 +433,9 @@ static const char *parse_line(const char *s, size_t len, struct ike_entry *e, in
 		return NULL;
 	if (n < 3)
 		return "expected SPIi SPIr KEY [PEER]";
-	if (fl[0] != 16 || unhex(f[0], 16, e->k.spi_i, 8) != 8)
+	if (fl[0] != 16 || xw_unhex(f[0], 16, e->k.spi_i, 8) != 8)
 		return "SPIi is not 16 hex digits";
-	if (fl[1] != 16 || unhex(f[1], 16, e->k.spi_r, 8) != 8)
+	if (fl[1] != 16 || xw_unhex(f[1], 16, e->k.spi_r, 8) != 8)
 		return "SPIr is not 16 hex digits";
 	if (!memcmp(e->k.spi_i, zero, 8) && !memcmp(e->k.spi_r, zero, 8))
 		return "SPIi and SPIr are both zero";
@@ -479,10 +452,10 @@ static const char *parse_line(const char *s, size_t len, struct ike_entry *e, in
 		prf = xw_ike_prf_by_name(name);
 		if (prf == XW_IKE_PRF_NONE)
 			return "unsupported PRF (HMAC-SHA1, HMAC-SHA2-256/384/512 only)";
-		skd_len = unhex(f[3], fl[3], skd, sizeof(skd));
+		skd_len = xw_unhex(f[3], fl[3], skd, sizeof(skd));
 		if (skd_len <= 0)
 			return "SK_d is not hex (at most 64 octets)";
-		k = unhex(f[4], fl[4], e->k.key, XW_IKE_KEY_MAX);
+		k = xw_unhex(f[4], fl[4], e->k.key, XW_IKE_KEY_MAX);
 		rc = xw_ike_derive(prf, skd, (size_t)skd_len, want, &want_len);
 		xw_wipe(skd, sizeof(skd));
 		if (k <= 0) {
@@ -502,7 +475,7 @@ static const char *parse_line(const char *s, size_t len, struct ike_entry *e, in
 	}
 	if (n > 4)
 		return "text after PEER";
-	k = unhex(f[2], fl[2], e->k.key, XW_IKE_KEY_MAX);
+	k = xw_unhex(f[2], fl[2], e->k.key, XW_IKE_KEY_MAX);
 	if (k <= 0)
 		return "KEY is not hex (1..64 octets, an even number of digits)";
 	e->k.key_len = (size_t)k;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "hex.h"
 #include "keyfile.h"
 #include "log.h"
 
@@ -66,17 +67,6 @@ static int grow(struct xw_keyfile *kf)
 static int is_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
@@ -182,7 +172,7 @@ static int parse_line(struct xw_keyfile *kf, const char *p, size_t len, const ch
 		return -EINVAL;
 	}
 	for (k = 0; k < hex_len; k++) {
-		if (hexval(hex[k]) < 0) {
+		if (xw_hexval(hex[k]) < 0) {
 			/* do not echo the secret: say where, not what */
 			pr_err("key file %s:%u: secret of '%.*s' is not hex (column %zu)", name,
 			       line, (int)id_len, id, (size_t)(hex + k - p) + 1);
@@ -214,9 +204,8 @@ static int parse_line(struct xw_keyfile *kf, const char *p, size_t len, const ch
 		memset(e->keyid, 0, sizeof(e->keyid));
 		return -EINVAL;
 	}
-	for (k = 0; k < hex_len / 2; k++)
-		e->secret[k] = (uint8_t)(hexval(hex[2 * k]) << 4 | hexval(hex[2 * k + 1]));
-	e->len = hex_len / 2;
+	/* every digit checked above: this cannot fail */
+	e->len = (size_t)xw_unhex(hex, hex_len, e->secret, XW_KEYFILE_SECRET_MAX);
 	e->line = line;
 	kf->n++;
 	/* RFC 4656 3.1: "The shared secret is a passphrase; it MUST not contain newlines." */

@@ -16,34 +16,9 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "hex.h"
 #include "ikesrc.h"
 #include "log.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* n hex digits (n even) at s -> n / 2 octets; false on a non-hex digit */
-static bool unhex(const char *s, size_t n, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
-}
 
 /* ERR codes of ikesock.h -> errno */
 static int err_code(const char *s)
@@ -77,8 +52,8 @@ int xw_ikesrc_parse_key(const char *line, struct xw_ike_key *out)
 	if (strncmp(line, "KEY ", 4) != 0 || strlen(line) < 4 + 16 + 1 + 16 + 1 + 1 + 1 + 2)
 		return -EPROTO;
 	p = line + 4;
-	if (p[16] != ' ' || p[33] != ' ' || !unhex(p, 16, out->spi_i) ||
-	    !unhex(p + 17, 16, out->spi_r))
+	if (p[16] != ' ' || p[33] != ' ' || xw_unhex(p, 16, out->spi_i, 8) != 8 ||
+	    xw_unhex(p + 17, 16, out->spi_r, 8) != 8)
 		goto bad;
 	p += 34;
 	prf_end = strchr(p, ' ');
@@ -86,7 +61,7 @@ int xw_ikesrc_parse_key(const char *line, struct xw_ike_key *out)
 		goto bad;
 	p = prf_end + 1;
 	klen = strlen(p);
-	if (klen == 0 || klen % 2 || klen / 2 > XW_IKE_KEY_MAX || !unhex(p, klen, out->key))
+	if (xw_unhex(p, klen, out->key, XW_IKE_KEY_MAX) < 0)
 		goto bad;
 	out->key_len = klen / 2;
 	return 0;
