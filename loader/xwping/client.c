@@ -210,6 +210,53 @@ static uint32_t auto_padding(const struct xw_tp_cfg *tp)
 	return (uint32_t)(rhdr + tp->reflect_len - shdr - mbz);
 }
 
+/*
+ * Test session i's bookkeeping, packet format (tp, with the padding chosen
+ * here) and UDP test socket bound to local's address with a port from
+ * --ports or any; shared by TWAMP and TWAMP Light.  what names the session
+ * kind in log lines.
+ */
+static int tsess_setup(struct app *a, unsigned int i, const struct xw_tp_cfg *tp,
+		       const struct xw_addr *local, const struct xw_udp_opts *uo, const char *what)
+{
+	const struct xwping_cfg *cfg = a->cfg;
+	struct tsess *s = &a->ts[i];
+	struct xwping_sess_result *r = &a->res->sess[i];
+	int rc;
+
+	s->app = a;
+	s->fd = -1;
+	s->r = r;
+	r->index = (int)i;
+	r->count = cfg->count;
+	r->t1 = calloc(cfg->count, sizeof(*r->t1));
+	r->answered = calloc(cfg->count, 1);
+	r->st = xw_stats_new();
+	if (!r->t1 || !r->answered || !r->st)
+		return -ENOMEM;
+	r->tp = *tp;
+	r->tp.padding_len =
+		cfg->padding == XWPING_PAD_AUTO ? auto_padding(&r->tp) : (uint32_t)cfg->padding;
+	r->sender_len = xw_tp_sender_len(&r->tp);
+	if (r->sender_len > XW_TP_MAX_LEN) {
+		pr_err("%s %u: padding %u makes packets of %zu octets, more than UDP carries", what,
+		       i, r->tp.padding_len, r->sender_len);
+		return -EMSGSIZE;
+	}
+	r->local = *local;
+	xw_addr_set_port(&r->local, 0);
+	if (cfg->port_range)
+		s->fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, uo);
+	else
+		s->fd = xw_udp_open(&r->local, uo);
+	if (s->fd < 0) {
+		rc = s->fd;
+		pr_err("%s %u: cannot open a UDP test socket: %s", what, i, strerror(-rc));
+		return rc;
+	}
+	return xw_sock_local(s->fd, &r->local);
+}
+
 /* Open the UDP sockets, queue one Request-TW-Session per session (RFC 5357 3.5). */
 static int request_sessions(struct app *a, uint32_t mode)
 {
@@ -243,43 +290,15 @@ static int request_sessions(struct app *a, uint32_t mode)
 		struct xwping_sess_result *r = &a->res->sess[i];
 		struct twsess_params p = {0};
 
-		s->app = a;
-		s->fd = -1;
-		s->r = r;
-		r->index = (int)i;
-		r->count = cfg->count;
-		r->t1 = calloc(cfg->count, sizeof(*r->t1));
-		r->answered = calloc(cfg->count, 1);
-		r->st = xw_stats_new();
-		if (!r->t1 || !r->answered || !r->st)
-			return -ENOMEM;
-		r->tp.mode = (enum xw_tp_mode)tpm;
-		r->tp.symmetric = !!(mode & XW_MODE_SYMMETRIC);
-		if ((mode & XW_MODE_REFLECT_OCT) && cfg->reflect_octets > 0)
-			r->tp.reflect_len = (uint16_t)cfg->reflect_octets;
-		r->tp.padding_len = cfg->padding == XWPING_PAD_AUTO ? auto_padding(&r->tp)
-								    : (uint32_t)cfg->padding;
-		r->sender_len = xw_tp_sender_len(&r->tp);
-		if (r->sender_len > XW_TP_MAX_LEN) {
-			pr_err("session %u: padding %u makes packets of %zu octets, more than UDP "
-			       "carries",
-			       i, r->tp.padding_len, r->sender_len);
-			return -EMSGSIZE;
-		}
+		struct xw_tp_cfg tp = {
+			.mode = (enum xw_tp_mode)tpm,
+			.symmetric = !!(mode & XW_MODE_SYMMETRIC),
+			.reflect_len = (mode & XW_MODE_REFLECT_OCT) && cfg->reflect_octets > 0
+					       ? (uint16_t)cfg->reflect_octets
+					       : 0,
+		};
 
-		r->local = local;
-		if (cfg->port_range) {
-			s->fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, &uo);
-		} else {
-			xw_addr_set_port(&r->local, 0);
-			s->fd = xw_udp_open(&r->local, &uo);
-		}
-		if (s->fd < 0) {
-			rc = s->fd;
-			pr_err("session %u: cannot open a UDP test socket: %s", i, strerror(-rc));
-			return rc;
-		}
-		rc = xw_sock_local(s->fd, &r->local);
+		rc = tsess_setup(a, i, &tp, &local, &uo, "session");
 		if (rc)
 			return rc;
 		r->remote = peer;
@@ -547,37 +566,18 @@ static int light_start(struct app *a, const struct xw_addr *server)
 		struct tsess *s = &a->ts[i];
 		struct xwping_sess_result *r = &a->res->sess[i];
 
-		s->app = a;
-		s->fd = -1;
-		s->r = r;
+		struct xw_tp_cfg tp = {
+			.mode = XW_TP_OPEN,
+			.symmetric = cfg->symmetric,
+			.reflect_len = cfg->reflect_octets > 0 ? (uint16_t)cfg->reflect_octets : 0,
+		};
+		struct xw_addr any;
+
 		a->nts++;
-		r->index = (int)i;
-		r->count = cfg->count;
-		r->t1 = calloc(cfg->count, sizeof(*r->t1));
-		r->answered = calloc(cfg->count, 1);
-		r->st = xw_stats_new();
-		if (!r->t1 || !r->answered || !r->st)
-			return -ENOMEM;
-		r->tp.mode = XW_TP_OPEN;
-		r->tp.symmetric = cfg->symmetric;
-		if (cfg->reflect_octets > 0)
-			r->tp.reflect_len = (uint16_t)cfg->reflect_octets;
-		r->tp.padding_len = cfg->padding == XWPING_PAD_AUTO ? auto_padding(&r->tp)
-								    : (uint32_t)cfg->padding;
-		r->sender_len = xw_tp_sender_len(&r->tp);
-		if (r->sender_len > XW_TP_MAX_LEN)
-			return -EMSGSIZE;
-		xw_addr_any(&r->local, xw_addr_family(server), 0);
-		if (cfg->port_range)
-			s->fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, &uo);
-		else
-			s->fd = xw_udp_open(&r->local, &uo);
-		if (s->fd < 0) {
-			rc = s->fd;
-			pr_err("light session %u: cannot open a UDP test socket: %s", i,
-			       strerror(-rc));
+		xw_addr_any(&any, xw_addr_family(server), 0);
+		rc = tsess_setup(a, i, &tp, &any, &uo, "light session");
+		if (rc)
 			return rc;
-		}
 		r->remote = *server;
 		/* connected: the kernel only hands us datagrams from the reflector */
 		if (connect(s->fd, &r->remote.sa, r->remote.len)) {
