@@ -47,6 +47,7 @@
 #include "../bench/bench.h"
 #include "xdp_baseline.skel.h"
 #include "xdp_benchgen.skel.h"
+#include "xdp_clock.skel.h"
 #include "xdp_fixture.h"
 #include "xwamp.skel.h"
 
@@ -65,6 +66,7 @@ struct env {
 	int cifx, sifx;
 	struct xwamp *xw;
 	struct xdp_baseline *base;
+	struct xdp_clock *clk;
 	struct xdp_benchgen *gen;
 	int ncpu;
 };
@@ -182,7 +184,8 @@ static int run_pps(struct env *e, const struct opts *o)
 {
 	int xp = bpf_program__fd(e->xw->progs.xdp_xwamp);
 	int bp = bpf_program__fd(e->base->progs.xdp_baseline);
-	double b_prev, b_next, x, fb, fx, ratio[64], bm[64], xm[64], fr[64];
+	int cp = bpf_program__fd(e->clk->progs.xdp_clock);
+	double b_prev, b_next, x, c, fb, fx, fc, ratio[64], cratio[64], bm[64], xm[64], fr[64];
 	int r;
 
 	if (attach(e, e->cns, e->cifx, bpf_program__fd(e->gen->progs.xdp_count_drop)))
@@ -190,10 +193,12 @@ static int run_pps(struct env *e, const struct opts *o)
 	b_prev = pps_phase(e, bp, o->frames, &fb);
 	for (r = 0; r < o->rounds && r < 64; r++) {
 		x = pps_phase(e, xp, o->frames, &fx);
+		c = pps_phase(e, cp, o->frames, &fc);
 		b_next = pps_phase(e, bp, o->frames, &fb);
-		if (b_prev <= 0 || x <= 0 || b_next <= 0)
+		if (b_prev <= 0 || x <= 0 || c <= 0 || b_next <= 0)
 			return -1;
 		ratio[r] = x / ((b_prev + b_next) / 2);
+		cratio[r] = c / ((b_prev + b_next) / 2);
 		bm[r] = b_next / 1e6;
 		xm[r] = x / 1e6;
 		fr[r] = fx;
@@ -203,6 +208,8 @@ static int run_pps(struct env *e, const struct opts *o)
 	       "BPF_PROG_RUN live frames on the client veth, one core)\n",
 	       o->frames);
 	summary("xdp_xwamp / MAC-swap XDP_TX pps (target >= 0.8)", ratio, r, "");
+	summary("MAC swap + clock read / MAC-swap XDP_TX pps", cratio, r,
+		"  (the floor: any reflector that stamps)");
 	summary("MAC-swap XDP_TX baseline, Mpps (for scale)", bm, r, "");
 	summary("xdp_xwamp, Mpps (for scale)", xm, r, "");
 	summary("xdp_xwamp replies / frames sent", fr, r, "");
@@ -371,8 +378,9 @@ int main(int argc, char **argv)
 	e.ncpu = libbpf_num_possible_cpus();
 	e.xw = xwamp__open_and_load();
 	e.base = xdp_baseline__open_and_load();
+	e.clk = xdp_clock__open_and_load();
 	e.gen = xdp_benchgen__open_and_load();
-	if (!e.sifx || !e.cifx || !e.xw || !e.base || !e.gen || arm_sessions(&e)) {
+	if (!e.sifx || !e.cifx || !e.xw || !e.base || !e.clk || !e.gen || arm_sessions(&e)) {
 		fprintf(stderr, "bench_veth: interfaces or programs: %s\n", strerror(errno));
 		goto out;
 	}
@@ -392,6 +400,7 @@ out:
 	}
 	xwamp__destroy(e.xw);
 	xdp_baseline__destroy(e.base);
+	xdp_clock__destroy(e.clk);
 	xdp_benchgen__destroy(e.gen);
 	return rc;
 }
