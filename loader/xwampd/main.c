@@ -451,6 +451,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
+	cfg.xdp.in_tunnel = cfg.xfrm; /* the xfrm view picks in-tunnel devices (refl.c) */
 	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);
 	if (rc) {
 		pr_err("xdp: %s", strerror(-rc));

@@ -24,6 +24,7 @@
  * XW_SESS_AUTH_REDIRECT entry: XDP passes (and counts) their packets.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +94,10 @@ struct xwd_refl {
 	struct xw_tx_msg *tx;
 	struct xwd_ratelimit rl;
 	/* XDP session table entry (xdp.h) */
-	bool xdp;	    /* an entry exists for our port */
-	bool xdp_refl;	    /* ...and XDP reflects (XW_SESS_UNAUTH) */
-	uint64_t xdp_seen;  /* XDP activity at the last REFWAIT check */
-	uint64_t n_seq_xdp; /* sequence numbers this socket took from the entry */
+	bool xdp;		/* an entry exists for our port */
+	bool xdp_refl;		/* ...and XDP reflects (XW_SESS_UNAUTH) */
+	uint64_t xdp_seen;	/* XDP activity at the last REFWAIT check */
+	uint64_t n_seq_xdp;	/* sequence numbers this socket took from the entry */
 	struct xwd_xsk_cnt xsk; /* AF_XDP path (xsk.c): authenticated/encrypted sessions */
 	/* counters */
 	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
@@ -181,8 +182,8 @@ static void refl_status_line(const struct xwd_refl *r, const char *why)
 	}
 	refl_xdp_part(r, xdp, sizeof(xdp));
 	refl_xsk_part(r, xsk, sizeof(xsk));
-	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s%s", r->name,
-		why, (unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
+	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s%s", r->name, why,
+		(unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
 		(unsigned long long)total, total ? ":" : "", drops, xdp, xsk);
 }
 
@@ -477,7 +478,9 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 {
 	const struct xwd_xdp *x = r->d->xdp;
 
-	if (r->xdp_refl)
+	if (r->xdp && !*xwd_xdp_where(x))
+		snprintf(buf, len, "socket (XDP attached nowhere yet)");
+	else if (r->xdp_refl)
 		snprintf(buf, len, "XDP on %s (socket for packets arriving elsewhere)",
 			 xwd_xdp_where(x));
 	else if (r->xdp && r->d->xsk)
@@ -594,6 +597,13 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			close(r->fd);
 			free(r);
 			return rc;
+		}
+		/* route-based IPsec: the reflector goes onto the xfrm interface of the SA */
+		if (tpm == XW_TP_OPEN && d->xdp) {
+			char ifname[IF_NAMESIZE];
+
+			if (xwd_xfrm_flow_dev(d->xfrm, &r->local, &r->peer, ifname) > 0)
+				xwd_xdp_ensure(d->xdp, ifname, who);
 		}
 	}
 	if (s->has_keys) {

@@ -10,12 +10,24 @@
  *      free but pins present -> an xwampd died there: remove the pins;
  *   3. per interface: an xdp_xwamp program already attached is a killed
  *      xwampd's -> detach it (a foreign program is left alone);
- *   4. skeleton opened, "sessions" made mmap()able (so that arming is a
- *      one-octet store and the sequence counter can be shared with the
- *      socket path), libxdp attaches: it tries its dispatcher and, where the
- *      kernel refuses it (this one does), attaches the program directly;
- *      native first, generic when allowed and native fails;
- *   5. clock map written, maps and program pinned, clock timer armed.
+ *   4. the maps, created once from the object with no program loaded;
+ *      "sessions" made mmap()able (so that arming is a one-octet store and
+ *      the sequence counter can be shared with the socket path);
+ *   5. clock map written, maps pinned, clock timer armed, and a watch on
+ *      rtnetlink's link group, so that a configured interface that appears
+ *      later, or is deleted and made again (charon re-creates ipsec0), gets
+ *      the program when it (re)appears;
+ *   6. per interface present: the hook it needs (hook_choose()) and the
+ *      program instance for that hook, loaded at its first use over the same
+ *      maps: xdp_xwamp for link-layer frames, xdp_xwamp_l3 (XW_CFG_L3) for
+ *      TUN devices, tc_xwamp (XW_CFG_L3) for xfrm interfaces.  XDP goes
+ *      through libxdp: it tries its dispatcher and, where the kernel
+ *      refuses it (this one does), attaches the program directly; native
+ *      first, generic when allowed and native fails.  So one xwampd serves
+ *      Ethernet, TUN and xfrm interfaces at once.
+ *
+ * Interfaces can also be added while running (xwd_xdp_ensure()): the
+ * in-tunnel device that the xfrm view finds for a session (refl.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +64,7 @@
 #include "xwamp.skel.h"
 
 #define XDP_PROG_NAME "xdp_xwamp"
+#define RTNL_BUF      16384
 
 /* Which hook a device gets (hook_choose()). */
 enum xdp_hook {
@@ -60,22 +73,40 @@ enum xdp_hook {
 	HOOK_TC_L3,  /* xfrm interface: tc ingress + bpf_redirect (XDP_TX breaks there) */
 };
 
+/*
+ * Program instances, one per hook, each a skeleton of its own (the rodata
+ * differs) over the maps of x->maps.  The hook's value is its index.
+ */
+#define INST_MAX 3
+static const char *const inst_names[INST_MAX] = {XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
+
+struct xdp_inst {
+	struct xwamp *skel;	  /* NULL: not needed yet */
+	struct xdp_program *prog; /* XDP instances: libxdp's handle of xdp_xwamp */
+	bool pinned;
+};
+
 struct xwd_xdp_if {
-	const char *name;
-	int ifindex;
+	char name[IF_NAMESIZE];
+	int ifindex; /* 0: not present */
 	enum xdp_hook hook;
 	bool tc;		   /* tc_xwamp attached at clsact ingress (HOOK_TC_L3) */
 	bool tc_hook_made;	   /* we created the clsact qdisc: remove it at the end */
 	enum xdp_attach_mode mode; /* XDP_MODE_UNSPEC: not attached */
+	enum xwd_xdp_mode want;	   /* --xdp-mode (generic for TUN whatever it says) */
 };
 
 struct xwd_xdp {
-	struct xwamp *skel;
-	struct xdp_program *prog;
+	struct xwamp *maps; /* the maps only: no program loaded from it */
+	struct xdp_inst inst[INST_MAX];
 	struct xw_loop *loop;
+	enum xwd_xdp_mode mode; /* --xdp-mode */
 	struct xwd_xdp_if ifs[XWD_XDP_MAX_IFS];
-	unsigned int nifs, nattached;
+	unsigned int nifs;
 	char where[XWD_XDP_MAX_IFS * (IF_NAMESIZE + 12)];
+	/* rtnetlink link events: configured interfaces coming and going */
+	struct xw_io rtnl;
+	int rtnl_fd;
 	/* the sessions map, mmap()ed: entry i is the session on local port i */
 	struct xw_sess *sess;
 	size_t sess_sz;
@@ -91,7 +122,8 @@ struct xwd_xdp {
 	bool clock_ok;
 };
 
-static const char *const pin_names[] = {"sessions", "stats", "clock", XDP_PROG_NAME};
+static const char *const pin_names[] = {"sessions",    "stats",	       "clock",
+					XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
 
 /* --- options ------------------------------------------------------------- */
 
@@ -252,7 +284,7 @@ static void pins_remove(struct xwd_xdp *x)
 
 static void pins_create(struct xwd_xdp *x)
 {
-	struct bpf_map *maps[] = {x->skel->maps.sessions, x->skel->maps.stats, x->skel->maps.clock};
+	struct bpf_map *maps[] = {x->maps->maps.sessions, x->maps->maps.stats, x->maps->maps.clock};
 	char path[PATH_MAX];
 	unsigned int i;
 	int rc = 0;
@@ -264,18 +296,26 @@ static void pins_create(struct xwd_xdp *x)
 		snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
 		rc = bpf_map__pin(maps[i], path);
 	}
-	if (!rc) {
-		snprintf(path, sizeof(path), "%s/%s", x->dir, XDP_PROG_NAME);
-		rc = bpf_obj_pin(xdp_program__fd(x->prog), path);
-		if (rc)
-			rc = -errno;
-	}
 	if (rc)
 		pr_warn("xdp: pinning %s: %s (bpftool can still find the maps by name)", path,
 			strerror(-rc));
 	else
-		pr_info("xdp: maps and program pinned in %s (sessions, stats, clock, %s)", x->dir,
-			XDP_PROG_NAME);
+		pr_info("xdp: maps pinned in %s (sessions, stats, clock)", x->dir);
+}
+
+/* The program of instance k, pinned under its instance name once loaded. */
+static void pin_prog(struct xwd_xdp *x, unsigned int k, int fd)
+{
+	char path[PATH_MAX];
+
+	if (x->dir_fd < 0 || x->inst[k].pinned || fd < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", x->dir, inst_names[k]);
+	if (bpf_obj_pin(fd, path))
+		pr_warn("xdp: pinning %s: %s", path, strerror(errno));
+	else
+		pr_info("xdp: program pinned as %s", path);
+	x->inst[k].pinned = true;
 }
 
 /* --- clock ----------------------------------------------------------------- */
@@ -488,18 +528,67 @@ static enum xdp_hook hook_choose(const char *ifname, int ifindex, const char **w
 	return HOOK_XDP;
 }
 
-static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode want)
+/*
+ * The program instance for hook k, opened over x->maps' maps and, for tc,
+ * loaded (libxdp loads the XDP ones at their first attach, as a dispatcher
+ * extension where it can).  NULL after a log line.
+ */
+static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k)
+{
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, po, .prog_name = XDP_PROG_NAME);
+	struct xdp_inst *in = &x->inst[k];
+	struct xwamp *sk;
+	int rc;
+
+	if (in->skel)
+		return in;
+	sk = xwamp__open();
+	if (!sk) {
+		pr_err("xdp: opening the BPF skeleton for %s: %s", inst_names[k], strerror(errno));
+		return NULL;
+	}
+	sk->rodata->xw_cfg.flags = k == HOOK_XDP ? 0 : XW_CFG_L3;
+	rc = bpf_map__reuse_fd(sk->maps.sessions, bpf_map__fd(x->maps->maps.sessions));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.stats, bpf_map__fd(x->maps->maps.stats));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.clock, bpf_map__fd(x->maps->maps.clock));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsks, bpf_map__fd(x->maps->maps.xsks));
+	/* only the program this hook runs is verified and loaded */
+	rc = rc
+		     ?: bpf_program__set_autoload(
+				k == HOOK_TC_L3 ? sk->progs.xdp_xwamp : sk->progs.tc_xwamp, false);
+	if (rc)
+		goto fail;
+	if (k == HOOK_TC_L3) {
+		rc = bpf_object__load(sk->obj);
+	} else {
+		po.obj = sk->obj;
+		in->prog = xdp_program__create(&po);
+		rc = libxdp_get_error(in->prog);
+		if (rc)
+			in->prog = NULL;
+	}
+	if (rc)
+		goto fail;
+	in->skel = sk;
+	return in;
+fail:
+	pr_err("xdp: setting up %s: %s", inst_names[k], strerror(-rc));
+	xwamp__destroy(sk);
+	return NULL;
+}
+
+static int attach_one(struct xwd_xdp_if *i, struct xdp_inst *in)
 {
 	enum xdp_attach_mode try[2];
 	unsigned int n = 0, k;
 	int rc = -EINVAL;
 
-	if (want != XWD_XDP_GENERIC)
+	if (i->want != XWD_XDP_GENERIC)
 		try[n++] = XDP_MODE_NATIVE;
-	if (want != XWD_XDP_NATIVE)
+	if (i->want != XWD_XDP_NATIVE)
 		try[n++] = XDP_MODE_SKB;
 	for (k = 0; k < n; k++) {
-		rc = xdp_program__attach(x->prog, i->ifindex, try[k], 0);
+		rc = xdp_program__attach(in->prog, i->ifindex, try[k], 0);
 		if (!rc) {
 			i->mode = try[k];
 			return 0;
@@ -517,14 +606,14 @@ static int attach_one(struct xwd_xdp *x, struct xwd_xdp_if *i, enum xwd_xdp_mode
  * bpf_redirect() to the same device, which strips the rebuilt link header
  * and sends the reply into the interface's SA (testbed README 4).
  */
-static int tc_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
+static int tc_attach(struct xwd_xdp_if *i, struct xdp_inst *in)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = i->ifindex,
 			    .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
 	int rc;
 
-	opts.prog_fd = bpf_program__fd(x->skel->progs.tc_xwamp);
+	opts.prog_fd = bpf_program__fd(in->skel->progs.tc_xwamp);
 	if (opts.prog_fd < 0)
 		return opts.prog_fd;
 	rc = bpf_tc_hook_create(&hook);
@@ -561,57 +650,288 @@ static void tc_detach(struct xwd_xdp_if *i)
 	i->tc = i->tc_hook_made = false;
 }
 
-static void detach_all(struct xwd_xdp *x)
+static bool if_attached(const struct xwd_xdp_if *i)
 {
+	return i->tc || i->mode != XDP_MODE_UNSPEC;
+}
+
+/* x->where: "xws0 native, ipsec1 tc", the interfaces attached now. */
+static void where_update(struct xwd_xdp *x)
+{
+	size_t off = 0;
 	unsigned int k;
+
+	x->where[0] = '\0';
+	for (k = 0; k < x->nifs; k++) {
+		const struct xwd_xdp_if *i = &x->ifs[k];
+
+		if (!if_attached(i) || off >= sizeof(x->where))
+			continue;
+		off += (size_t)snprintf(x->where + off, sizeof(x->where) - off, "%s%s %s",
+					off ? ", " : "", i->name,
+					i->tc ? "tc" : mode_name(i->mode));
+	}
+}
+
+/*
+ * Attach the program the interface needs, if it is present (i->ifindex
+ * set by the caller).  0, or -errno after a log line (its sessions then
+ * use the socket path).
+ */
+static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
+{
+	struct xdp_inst *in;
+	const char *why;
 	int rc;
 
-	for (k = 0; k < x->nifs; k++) {
-		struct xwd_xdp_if *i = &x->ifs[k];
+	i->hook = hook_choose(i->name, i->ifindex, &why);
+	pr_info("xdp: %s: %s", i->name, why);
+	remove_stale_prog(i);
+	in = inst_get(x, i->hook);
+	if (!in)
+		return -EINVAL;
+	if (i->hook == HOOK_TC_L3) {
+		rc = tc_attach(i, in);
+		if (rc) {
+			pr_warn("xdp: %s: cannot attach the tc program: %s: its sessions use the "
+				"socket path",
+				i->name, strerror(-rc));
+			return rc;
+		}
+		pin_prog(x, i->hook, bpf_program__fd(in->skel->progs.tc_xwamp));
+		pr_info("xdp: %s: tc_xwamp attached (clsact ingress, replies by bpf_redirect to "
+			"%s)",
+			i->name, i->name);
+	} else {
+		if (i->hook == HOOK_XDP_L3)
+			i->want = XWD_XDP_GENERIC;
+		rc = attach_one(i, in);
+		if (rc) {
+			pr_warn("xdp: %s: cannot attach: %s: its sessions use the socket path",
+				i->name, strerror(-rc));
+			return rc;
+		}
+		pin_prog(x, i->hook, xdp_program__fd(in->prog));
+		pr_info("xdp: %s: %s attached (%s mode, %s, program id %u, %s)", i->name,
+			XDP_PROG_NAME, mode_name(i->mode),
+			i->hook == HOOK_XDP_L3 ? "frames from the IP header" : "Ethernet frames",
+			xdp_program__id(in->prog),
+			in_dispatcher(i) ? "in libxdp's dispatcher"
+					 : "directly: libxdp's dispatcher is not available "
+					   "here, no other XDP program can share the interface");
+	}
+	where_update(x);
+	return 0;
+}
 
-		if (i->tc)
-			tc_detach(i);
+static void if_detach(struct xwd_xdp *x, struct xwd_xdp_if *i)
+{
+	int rc;
 
-		if (i->mode == XDP_MODE_UNSPEC)
-			continue;
-		rc = xdp_program__detach(x->prog, i->ifindex, i->mode, 0);
+	if (i->tc)
+		tc_detach(i);
+	if (i->mode != XDP_MODE_UNSPEC) {
+		rc = xdp_program__detach(x->inst[i->hook].prog, i->ifindex, i->mode, 0);
 		if (rc)
 			pr_warn("xdp: %s: detach: %s", i->name, strerror(-rc));
 		else
 			pr_info("xdp: %s: detached", i->name);
 		i->mode = XDP_MODE_UNSPEC;
 	}
-	x->nattached = 0;
+}
+
+static void detach_all(struct xwd_xdp *x)
+{
+	unsigned int k;
+
+	for (k = 0; k < x->nifs; k++)
+		if (x->ifs[k].ifindex)
+			if_detach(x, &x->ifs[k]);
+	where_update(x);
+}
+
+/* --- interfaces coming and going (rtnetlink) ------------------------------------ */
+
+/* The index and name of an RTM_NEWLINK / RTM_DELLINK message; 0 if it has none. */
+static int link_msg(struct nlmsghdr *nh, char name[IF_NAMESIZE])
+{
+	struct ifinfomsg *ifi = NLMSG_DATA(nh);
+	struct rtattr *a;
+	int rem;
+
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return 0;
+	rem = (int)IFLA_PAYLOAD(nh);
+	for (a = IFLA_RTA(ifi); RTA_OK(a, rem); a = RTA_NEXT(a, rem))
+		if (a->rta_type == IFLA_IFNAME && RTA_PAYLOAD(a) >= 1 &&
+		    RTA_PAYLOAD(a) <= IF_NAMESIZE) {
+			memcpy(name, RTA_DATA(a), RTA_PAYLOAD(a));
+			name[RTA_PAYLOAD(a) - 1] = '\0';
+			return ifi->ifi_index;
+		}
+	return 0;
+}
+
+/*
+ * One link event for a configured interface.  New (or a new index: the
+ * device was deleted and made again, as charon does with ipsec0): attach.
+ * Deleted: the kernel took the program away with the device; forget the
+ * attachment and wait for it to come back.
+ */
+static void link_event(struct xwd_xdp *x, int type, int index, const char *name)
+{
+	struct xwd_xdp_if *i = NULL;
+	unsigned int k;
+
+	for (k = 0; k < x->nifs && !i; k++)
+		if (!strcmp(x->ifs[k].name, name))
+			i = &x->ifs[k];
+	if (!i)
+		return;
+	if (type == RTM_DELLINK) {
+		if (i->ifindex != index)
+			return;
+		pr_warn("xdp: %s: deleted (ifindex %d): attaching again when it comes back",
+			i->name, index);
+		i->ifindex = 0;
+		i->mode = XDP_MODE_UNSPEC;
+		i->tc = i->tc_hook_made = false;
+		where_update(x);
+		return;
+	}
+	if (i->ifindex == index)
+		return; /* a change of flags, addresses, ... of the device we are on */
+	if (i->ifindex)
+		pr_warn("xdp: %s: now ifindex %d (was %d): the old device is gone", i->name, index,
+			i->ifindex);
+	else
+		pr_info("xdp: %s: appeared (ifindex %d)", i->name, index);
+	i->ifindex = index;
+	i->mode = XDP_MODE_UNSPEC;
+	i->tc = i->tc_hook_made = false;
+	if (if_attach(x, i))
+		where_update(x);
+}
+
+static void rtnl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_xdp *x = io->arg;
+	char buf[RTNL_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
+	char name[IF_NAMESIZE];
+	struct nlmsghdr *nh;
+	ssize_t n;
+	int index;
+
+	(void)l;
+	(void)events;
+	for (;;) {
+		n = recv(x->rtnl_fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				pr_warn("xdp: rtnetlink: link events lost (ENOBUFS): a re-created "
+					"interface may be missed until the next event");
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return;
+		}
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (unsigned int)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK)
+				continue;
+			index = link_msg(nh, name);
+			if (index > 0)
+				link_event(x, nh->nlmsg_type, index, name);
+		}
+	}
+}
+
+/* Subscribe to link events (before looking the interfaces up: none is missed). */
+static void rtnl_open(struct xwd_xdp *x)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    xw_loop_add(x->loop, &x->rtnl, fd, EPOLLIN, rtnl_event, x)) {
+		pr_warn("xdp: rtnetlink link events: %s: an interface that appears later will "
+			"not be attached",
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	x->rtnl_fd = fd;
 }
 
 /* --- open / close ------------------------------------------------------------ */
 
 static void xdp_free(struct xwd_xdp *x)
 {
-	if (x->loop)
+	unsigned int k;
+
+	if (x->loop) {
 		xw_timer_cancel(x->loop, &x->clock_timer);
-	if (x->prog)
-		detach_all(x);
+		xw_loop_del(x->loop, &x->rtnl);
+	}
+	if (x->rtnl_fd >= 0)
+		close(x->rtnl_fd);
+	detach_all(x);
 	if (x->sess)
 		munmap(x->sess, x->sess_sz);
 	pins_remove(x);
-	xdp_program__close(x->prog);
-	xwamp__destroy(x->skel);
+	for (k = 0; k < INST_MAX; k++) {
+		xdp_program__close(x->inst[k].prog);
+		xwamp__destroy(x->inst[k].skel);
+	}
+	xwamp__destroy(x->maps);
 	free(x);
+}
+
+/* The maps, created from the object with none of its programs loaded. */
+static int maps_create(struct xwd_xdp *x)
+{
+	int rc;
+
+	x->maps = xwamp__open();
+	if (!x->maps)
+		return -errno;
+	rc = bpf_program__set_autoload(x->maps->progs.xdp_xwamp, false);
+	rc = rc ?: bpf_program__set_autoload(x->maps->progs.tc_xwamp, false);
+	/* mmap()able: arm/disarm are single-octet stores, counters plain loads */
+	rc = rc
+		     ?: bpf_map__set_map_flags(x->maps->maps.sessions,
+					       bpf_map__map_flags(x->maps->maps.sessions) |
+						       BPF_F_MMAPABLE);
+	return rc ?: xwamp__load(x->maps);
+}
+
+/* Add an interface to the list: its slot, or NULL when the list is full. */
+static struct xwd_xdp_if *if_add(struct xwd_xdp *x, const char *name)
+{
+	struct xwd_xdp_if *i;
+	unsigned int k;
+
+	for (k = 0; k < x->nifs; k++)
+		if (!strcmp(x->ifs[k].name, name))
+			return &x->ifs[k];
+	if (x->nifs >= XWD_XDP_MAX_IFS)
+		return NULL;
+	i = &x->ifs[x->nifs++];
+	snprintf(i->name, sizeof(i->name), "%s", name);
+	i->want = x->mode;
+	return i;
 }
 
 int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_xdp **out)
 {
-	DECLARE_LIBXDP_OPTS(xdp_program_opts, po, .prog_name = XDP_PROG_NAME);
 	struct timespec res;
 	struct xwd_xdp *x;
 	unsigned int k;
-	bool l3 = false;
-	size_t off;
 	int rc;
 
 	*out = NULL;
-	if (!c->nifs) {
+	if (!c->nifs && !c->in_tunnel) {
 		pr_info("xdp: no --xdp interface: every session uses its UDP socket");
 		return 0;
 	}
@@ -621,7 +941,8 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	if (!x)
 		return -ENOMEM;
 	x->dir_fd = -1;
-	x->stats_fd = x->clock_fd = -1;
+	x->stats_fd = x->clock_fd = x->rtnl_fd = -1;
+	x->mode = c->mode;
 	snprintf(x->dir, sizeof(x->dir), "%s", c->pin_dir ? c->pin_dir : XWD_XDP_DEFAULT_DIR);
 	xw_timer_init(&x->clock_timer, clock_timer, x);
 	x->res_ns = clock_getres(CLOCK_REALTIME, &res) ? 1 : res.tv_nsec;
@@ -636,108 +957,16 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	if (rc)
 		pr_warn("xdp: no pins in %s: %s (XDP works; bpftool finds the maps by name)",
 			x->dir, strerror(-rc));
-
-	for (k = 0; k < c->nifs; k++) {
-		struct xwd_xdp_if *i = &x->ifs[x->nifs];
-		const char *why;
-
-		i->name = c->ifs[k];
-		i->ifindex = (int)if_nametoindex(i->name);
-		if (!i->ifindex) {
-			pr_warn("xdp: %s: %s: its sessions use the socket path", i->name,
-				strerror(errno));
-			continue;
-		}
-		i->hook = hook_choose(i->name, i->ifindex, &why);
-		pr_info("xdp: %s: %s", i->name, why);
-		/* one program instance: XW_CFG_L3 is load-time rodata, set for all or none */
-		if (x->nifs && (i->hook != HOOK_XDP) != l3) {
-			pr_warn("xdp: %s: %s devices cannot share the program with %s: its "
-				"sessions "
-				"use the socket path",
-				i->name, l3 ? "link-layer" : "L3-only", x->ifs[0].name);
-			continue;
-		}
-		l3 = i->hook != HOOK_XDP;
-		remove_stale_prog(i);
-		x->nifs++;
-	}
-	if (!x->nifs)
-		goto fail;
-
-	x->skel = xwamp__open();
-	if (!x->skel) {
-		rc = -errno;
-		pr_err("xdp: opening the BPF skeleton: %s", strerror(-rc));
-		goto fail;
-	}
-	x->skel->rodata->xw_cfg.flags = l3 ? XW_CFG_L3 : 0;
-	/* mmap()able: arm/disarm are single-octet stores, counters plain loads */
-	rc = bpf_map__set_map_flags(x->skel->maps.sessions,
-				    bpf_map__map_flags(x->skel->maps.sessions) | BPF_F_MMAPABLE);
-	if (rc)
-		goto fail_rc;
-	po.obj = x->skel->obj;
-	x->prog = xdp_program__create(&po);
-	rc = libxdp_get_error(x->prog);
+	rc = maps_create(x);
 	if (rc) {
-		x->prog = NULL;
-		goto fail_rc;
-	}
-	/* libxdp loads the object at the first attach (as a dispatcher extension where it can) */
-	for (k = 0; k < x->nifs; k++) {
-		if (x->ifs[k].hook == HOOK_TC_L3)
-			continue;
-		rc = attach_one(x, &x->ifs[k],
-				x->ifs[k].hook == HOOK_XDP_L3 ? XWD_XDP_GENERIC : c->mode);
-		if (rc) {
-			pr_warn("xdp: %s: cannot attach: %s: its sessions use the socket path",
-				x->ifs[k].name, strerror(-rc));
-			continue;
-		}
-		x->nattached++;
-		pr_info("xdp: %s: %s attached (%s mode, program id %u, %s)", x->ifs[k].name,
-			XDP_PROG_NAME, mode_name(x->ifs[k].mode), xdp_program__id(x->prog),
-			in_dispatcher(&x->ifs[k])
-				? "in libxdp's dispatcher"
-				: "directly: libxdp's dispatcher is not available "
-				  "here, no other XDP program can share the interface");
-	}
-	for (k = 0; k < x->nifs; k++) {
-		struct xwd_xdp_if *i = &x->ifs[k];
-
-		if (i->hook != HOOK_TC_L3)
-			continue;
-		/* no XDP attach before: libxdp has not loaded the object yet */
-		if (bpf_program__fd(x->skel->progs.tc_xwamp) < 0) {
-			rc = bpf_object__load(x->skel->obj);
-			if (rc) {
-				pr_err("xdp: loading the BPF object: %s", strerror(-rc));
-				break;
-			}
-		}
-		rc = tc_attach(x, i);
-		if (rc) {
-			pr_warn("xdp: %s: cannot attach the tc program: %s: its sessions use the "
-				"socket path",
-				i->name, strerror(-rc));
-			continue;
-		}
-		x->nattached++;
-		pr_info("xdp: %s: tc_xwamp attached (clsact ingress, replies by bpf_redirect to "
-			"%s)",
-			i->name, i->name);
-	}
-	if (!x->nattached) {
-		pr_warn("xdp: attached nowhere: every session uses its UDP socket");
+		pr_err("xdp: creating the BPF maps: %s", strerror(-rc));
 		goto fail;
 	}
-
-	x->stats_fd = bpf_map__fd(x->skel->maps.stats);
-	x->clock_fd = bpf_map__fd(x->skel->maps.clock);
+	x->stats_fd = bpf_map__fd(x->maps->maps.stats);
+	x->clock_fd = bpf_map__fd(x->maps->maps.clock);
 	x->sess_sz = (size_t)XW_SESS_MAX_ENTRIES * sizeof(struct xw_sess);
 	x->sess = mmap(NULL, x->sess_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       bpf_map__fd(x->skel->maps.sessions), 0);
+		       bpf_map__fd(x->maps->maps.sessions), 0);
 	if (x->sess == MAP_FAILED) {
 		x->sess = NULL;
 		rc = -errno;
@@ -748,23 +977,52 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	x->loop = loop;
 	xw_timer_arm(loop, &x->clock_timer, XW_NS_PER_SEC);
 	pins_create(x);
+	rtnl_open(x);
 
-	off = 0;
-	for (k = 0; k < x->nifs; k++) {
-		if ((x->ifs[k].mode == XDP_MODE_UNSPEC && !x->ifs[k].tc) || off >= sizeof(x->where))
+	for (k = 0; k < c->nifs; k++) {
+		struct xwd_xdp_if *i = if_add(x, c->ifs[k]);
+
+		i->ifindex = (int)if_nametoindex(i->name);
+		if (!i->ifindex) {
+			pr_warn("xdp: %s: %s: attaching when it appears (its sessions use the "
+				"socket path until then)",
+				i->name, strerror(errno));
 			continue;
-		off += (size_t)snprintf(x->where + off, sizeof(x->where) - off, "%s%s %s",
-					off ? ", " : "", x->ifs[k].name,
-					x->ifs[k].tc ? "tc" : mode_name(x->ifs[k].mode));
+		}
+		if_attach(x, i);
 	}
+	if (c->nifs && !x->where[0])
+		pr_warn("xdp: attached nowhere yet: sessions use their UDP sockets");
 	*out = x;
 	return 0;
 
-fail_rc:
-	pr_err("xdp: setting up the program: %s", strerror(-rc));
 fail:
 	xdp_free(x);
 	return 0;
+}
+
+int xwd_xdp_ensure(struct xwd_xdp *x, const char *ifname, const char *who)
+{
+	struct xwd_xdp_if *i;
+	int index;
+
+	if (!x)
+		return -ENODEV;
+	index = (int)if_nametoindex(ifname);
+	if (!index)
+		return -errno;
+	i = if_add(x, ifname);
+	if (!i) {
+		pr_warn("%s: no XDP on %s: already %d interfaces", who, ifname, XWD_XDP_MAX_IFS);
+		return -ENOSPC;
+	}
+	if (i->ifindex == index && if_attached(i))
+		return 0;
+	pr_info("%s: attaching the reflector to %s", who, ifname);
+	i->ifindex = index;
+	i->mode = XDP_MODE_UNSPEC;
+	i->tc = i->tc_hook_made = false;
+	return if_attach(x, i);
 }
 
 void xwd_xdp_close(struct xwd_xdp *x)
@@ -777,8 +1035,6 @@ const char *xwd_xdp_where(const struct xwd_xdp *x)
 {
 	return x ? x->where : "";
 }
-
-/* --- the session table ------------------------------------------------------- */
 
 static int addr_raw(struct xw_addr a, __u8 raw[16])
 {
@@ -886,7 +1142,7 @@ int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name,
 
 int xwd_xdp_xsks_fd(const struct xwd_xdp *x)
 {
-	return x ? bpf_map__fd(x->skel->maps.xsks) : -ENODEV;
+	return x ? bpf_map__fd(x->maps->maps.xsks) : -ENODEV;
 }
 
 /* --- global counters ----------------------------------------------------------- */
@@ -954,6 +1210,6 @@ void xwd_xdp_status(const struct xwd_xdp *x)
 		if (st[k] || k == XW_STAT_REFLECTED)
 			off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%llu",
 						stat_names[k], (unsigned long long)st[k]);
-	pr_info("xdp: %s attached on %s, pins %s: frames:%s", XDP_PROG_NAME, x->where,
-		x->pinned ? x->dir : "none", buf);
+	pr_info("xdp: reflector attached on %s, pins %s: frames:%s",
+		x->where[0] ? x->where : "no interface", x->pinned ? x->dir : "none", buf);
 }

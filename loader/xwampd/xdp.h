@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xwampd's XDP side: loads bpf/xwamp.bpf.c through its skeleton, attaches it
- * with libxdp to the interfaces given with --xdp, pins its maps and program
- * under one directory (default /sys/fs/bpf/xwamp), keeps the "clock" map
- * fresh, and is the only writer of the "sessions" table
+ * (libxdp for XDP, clsact for tc) to the interfaces given with --xdp, when
+ * they are there and again whenever they are made anew, and to the
+ * in-tunnel devices the xfrm view finds (xwd_xdp_ensure()); pins its maps
+ * and programs under one directory (default /sys/fs/bpf/xwamp), keeps the
+ * "clock" map fresh, and is the only writer of the "sessions" table
  * (include/xwamp/bpf_shared.h is the contract).
  *
  * Sessions are keyed by the reflector's local UDP port: refl.c guarantees
@@ -41,6 +43,7 @@ struct xwd_xdp_cfg {
 	unsigned int nifs;
 	enum xwd_xdp_mode mode; /* --xdp-mode */
 	const char *pin_dir;	/* --bpf-dir; NULL: XWD_XDP_DEFAULT_DIR */
+	bool in_tunnel;		/* --xfrm: open even without --xdp, for xwd_xdp_ensure() */
 };
 
 /* Option parsers for main.c's table: 0 or -EINVAL (after a message on stderr). */
@@ -50,17 +53,24 @@ int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg);
 struct xwd_xdp;
 
 /*
- * Load, pin and attach as configured.  Returns 0 with *out set (NULL when
- * no --xdp was given or nothing could be attached: then every session uses
- * its socket, which is logged).  Never fails the daemon: XDP trouble is
- * logged and the socket path takes over.  The clock map is refreshed every
- * second from a timer on loop.
+ * Create and pin the maps, attach to the configured interfaces that exist
+ * (the others when they appear).  Returns 0 with *out set (NULL when
+ * neither --xdp nor in_tunnel was given, or the maps could not be made:
+ * then every session uses its socket, which is logged).  Never fails the
+ * daemon: XDP trouble is logged and the socket path takes over.  The clock
+ * map is refreshed every second from a timer on loop.
  */
 int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_xdp **out);
+/*
+ * Attach the reflector to ifname too, if it is not already (the in-tunnel
+ * device of a session, from the xfrm view; who: the log prefix).  0, or
+ * -errno (-ENODEV for x NULL) after a log line.
+ */
+int xwd_xdp_ensure(struct xwd_xdp *x, const char *ifname, const char *who);
 /* Detach from every interface, remove the pins, free.  NULL is fine. */
 void xwd_xdp_close(struct xwd_xdp *x);
 
-/* "xws0 native, eth1 generic" (empty for NULL): for log lines. */
+/* "xws0 native, eth1 generic, ipsec1 tc": attached now (empty for none / NULL). */
 const char *xwd_xdp_where(const struct xwd_xdp *x);
 
 /* What a session table entry says about one session. */

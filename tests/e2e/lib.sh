@@ -34,9 +34,15 @@ xw_ns_up() {
 	XW_TMP=$(mktemp -d /tmp/xw-e2e.XXXXXX)
 	ip netns add "$XW_NS_C" || return 1
 	ip netns add "$XW_NS_S" || return 1
-	ip link add xwc0 netns "$XW_NS_C" type veth peer name xws0 netns "$XW_NS_S" || return 1
 	ip -n "$XW_NS_C" link set lo up
 	ip -n "$XW_NS_S" link set lo up
+	xw_veth_up
+}
+
+# The veth pair xwc0 (client) - xws0 (server) with the addresses above; also
+# used by tests that delete the pair and make it again.
+xw_veth_up() {
+	ip link add xwc0 netns "$XW_NS_C" type veth peer name xws0 netns "$XW_NS_S" || return 1
 	ip -n "$XW_NS_C" addr add $XW_C4/24 dev xwc0
 	ip -n "$XW_NS_S" addr add $XW_S4/24 dev xws0
 	local a

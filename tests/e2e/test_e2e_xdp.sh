@@ -170,7 +170,7 @@ run_native() {
 	kill -USR1 "$XW_SRV_PID"
 	sleep 0.3
 	expect "SIGUSR1: global XDP counters" grep -q \
-		"xdp: xdp_xwamp attached on xws0 native, pins $PINS: frames: reflected=$COUNT " \
+		"xdp: reflector attached on xws0 native, pins $PINS: frames: reflected=$COUNT " \
 		"$XW_TMP/xwampd.log" || return 1
 	stop_server || return 1
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
@@ -287,18 +287,55 @@ no_interface() {
 	xdp_env || return 1
 	xw_start_server --listen $XW_S4 --xdp xwnosuch0 --bpf-dir "$PINS" || return 1
 	expect "missing interface logged" \
-		grep -q "xdp: xwnosuch0: No such device: its sessions use the socket path" \
+		grep -q "xdp: xwnosuch0: No such device: attaching when it appears" \
 		"$XW_TMP/xwampd.log" || return 1
 	in_c "$XWPING" -A open -c $COUNT -i 0.005 --json $XW_S4 >"$XW_TMP/p.json" 2>&1 || return 1
 	check_ping "$XW_TMP/p.json" open || return 1
-	expect "Accept log line: socket path" grep -q "accepted (open.*path: socket$" \
+	expect "Accept log line: socket path" grep -q "accepted (open.*path: socket (XDP attached nowhere yet)$" \
 		"$XW_TMP/xwampd.log" || return 1
 	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" || return 1
-	expect "socket reflected $COUNT, no XDP counters" \
-		grep -qE "(shutdown|stopped): received $COUNT, reflected $COUNT, dropped 0$" \
+	expect "socket reflected $COUNT, XDP none" \
+		grep -qE "(shutdown|stopped): received $COUNT, reflected $COUNT, dropped 0; XDP: reflected 0 " \
 			"$XW_TMP/xwampd.log"
 }
 
-TESTS=(no_interface native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open
+# The interface deleted and made again while xwampd runs (charon re-creates
+# its ipsec0 so): xwampd sees the link events, attaches to the new device by
+# itself, and XDP reflects the next session there.
+recreated() {
+	local kf ifx0 ifx1
+	xdp_env || return 1
+	client_veth_for_native || return 1
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open --xdp xws0 \
+		--xdp-mode native --bpf-dir "$PINS" || return 1
+	ifx0=$(ip -n "$XW_NS_S" -o link show xws0 | cut -d: -f1)
+	ip -n "$XW_NS_S" link del xws0 || return 1
+	for i in $(seq 50); do
+		grep -q "xdp: xws0: deleted (ifindex $ifx0)" "$XW_TMP/xwampd.log" && break
+		sleep 0.05
+	done
+	expect "deletion logged" grep -q "xdp: xws0: deleted (ifindex $ifx0): attaching again" \
+		"$XW_TMP/xwampd.log" || return 1
+	xw_veth_up || return 1
+	client_veth_for_native || return 1
+	ifx1=$(ip -n "$XW_NS_S" -o link show xws0 | cut -d: -f1)
+	for i in $(seq 50); do
+		[ "$(grep -c "xdp: xws0: xdp_xwamp attached (native" "$XW_TMP/xwampd.log")" = 2 ] && break
+		sleep 0.05
+	done
+	expect "new device ($ifx0 -> $ifx1) seen and attached natively" \
+		grep -q "xdp: xws0: appeared (ifindex $ifx1)" "$XW_TMP/xwampd.log" || return 1
+	expect "attached a second time" \
+		[ "$(grep -c "xdp: xws0: xdp_xwamp attached (native" "$XW_TMP/xwampd.log")" = 2 ] ||
+		return 1
+	expect "the kernel shows it on the new xws0" \
+		sh -c "ip -n '$XW_NS_S' -d link show xws0 | grep -q 'prog/xdp'" || return 1
+	xdp_session open $XW_S4 "$kf" || return 1
+	stop_server || return 1
+	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
+}
+
+TESTS=(no_interface recreated native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
