@@ -12,6 +12,10 @@
 #   counters  the program's REFLECTED slot grew by both sessions' packets,
 #             xwampd's session lines say the socket reflected 0
 #   esp_only  the veth carried ESP (>= 4 x COUNT) and no cleartext UDP/TCP
+#   auto_*    xwampd --xfrm --xdp xwxv2 (no --xdp ipsec1): the xfrm view
+#             finds the session's in-tunnel device and xwampd attaches
+#             tc_xwamp to it by itself, XDP on the veth at the same time;
+#             the session is reflected by tc, and detached at exit
 set -u
 BUILD=${BUILD:-build}
 XWAMPD=$BUILD/xwampd
@@ -116,6 +120,44 @@ esp=$(tcpdump -n -r "$W/veth.pcap" esp 2>/dev/null | wc -l)
 clear=$(tcpdump -n -r "$W/veth.pcap" 'udp or tcp' 2>/dev/null | wc -l)
 echo "# veth: $esp ESP, $clear cleartext UDP/TCP"
 [ "$esp" -ge $((4 * COUNT)) ] && [ "$clear" = 0 ] && pass esp_only || fail esp_only "$esp ESP, $clear clear"
+
+# Second run: no --xdp on ipsec1.  With --xfrm the view finds the session's
+# SA, its if_id and the xfrm interface carrying it, and xwampd attaches the
+# tc program there by itself; the same xwampd has XDP (Ethernet frames) on
+# the veth, so one process serves both kinds of device.
+ip netns exec $B "$XWAMPD" -l $IB --xfrm --xdp xwxv2 --bpf-dir "$PINS" >"$W/xwampd.log" 2>&1 &
+SRV=$!
+for _ in $(seq 200); do
+	ip netns exec $B ss -Hltn 'sport = :862' | grep -q LISTEN && break
+	sleep 0.05
+done
+if tc -n $B filter show dev ipsec1 ingress | grep -q tc_xwamp; then
+	fail auto_before "tc_xwamp on ipsec1 before any session (the first run left it?)"
+else
+	pass auto_before
+fi
+s0=$(refl)
+ip netns exec $A "$XWPING" -A open -c $COUNT -i 0.02 --json $IB >"$W/a.json" 2>"$W/a.err" &&
+	ok_json "$W/a.json" || { fail auto_twamp "xwping"; cat "$W/a.err"; }
+s1=$(refl)
+kill $SRV
+wait $SRV
+echo "# REFLECTED $s0 -> $s1"
+if grep -q "xdp: xwxv2: xdp_xwamp attached (.*Ethernet frames" "$W/xwampd.log" &&
+	grep -q "IPsec: in-tunnel device ipsec1 (ifindex [0-9]*, if_id 42)" "$W/xwampd.log" &&
+	grep -q "attaching the reflector to ipsec1" "$W/xwampd.log" &&
+	grep -q "xdp: ipsec1: tc_xwamp attached" "$W/xwampd.log" &&
+	[ $((s1 - s0)) = $COUNT ] &&
+	grep -Eq "session .*: (stopped|shutdown): received 0, reflected 0, dropped 0; XDP: reflected $COUNT " "$W/xwampd.log"; then
+	pass auto_attach
+else
+	fail auto_attach "xfrm view did not put the reflector on ipsec1 (REFLECTED $s0 -> $s1)"
+fi
+if tc -n $B filter show dev ipsec1 ingress | grep -q tc_xwamp; then
+	fail auto_detach "tc_xwamp still on ipsec1 after xwampd exited"
+else
+	pass auto_detach
+fi
 umount -l "$W/bpf"
 ip netns del $A
 ip netns del $B
