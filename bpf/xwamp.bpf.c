@@ -85,14 +85,22 @@ struct {
 } clock SEC(".maps");
 
 /*
- * AF_XDP sockets of xwampd, one per receive queue (loader/xwampd/xsk.c):
- * frames of armed authenticated/encrypted sessions go to the socket of the
- * queue they arrived on; an empty slot makes bpf_redirect_map() return
- * XDP_PASS, i.e. the session's UDP socket answers.
+ * AF_XDP sockets of xwampd, one per receive queue of each interface
+ * (loader/xwampd/xsk.c): frames of armed authenticated/encrypted sessions go
+ * to the socket of the interface and queue they arrived on (xsk_ifs gives
+ * the interface's first slot); no entry for the interface, or an empty slot,
+ * and the frame is passed, i.e. the session's UDP socket answers.
  */
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XW_XSK_MAX_IFS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xsk_ifs SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, XW_XSK_MAX_QUEUES);
+	__uint(max_entries, XW_XSK_MAX_IFS *XW_XSK_MAX_QUEUES);
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks SEC(".maps");
@@ -708,12 +716,15 @@ static __always_inline void swap_mac(void *data, void *end)
  */
 static __always_inline int xsk_redirect(struct xdp_md *ctx, __u32 port)
 {
+	__u32 zero = 0, ifindex = ctx->ingress_ifindex, queue = ctx->rx_queue_index, *base;
 	struct xw_bpf_clock *clk;
 	struct xw_sess *s;
-	__u32 zero = 0;
 	void *meta, *data;
 	long rc;
 
+	base = bpf_map_lookup_elem(&xsk_ifs, &ifindex);
+	if (!base || queue >= XW_XSK_MAX_QUEUES)
+		goto pass;
 	clk = bpf_map_lookup_elem(&clock, &zero);
 	if (!clk || bpf_xdp_adjust_meta(ctx, -(int)sizeof(__u64)))
 		goto pass;
@@ -722,7 +733,7 @@ static __always_inline int xsk_redirect(struct xdp_md *ctx, __u32 port)
 	if (meta + sizeof(__u64) > data)
 		goto unmeta;
 	*(u64_a *)meta = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
-	rc = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
+	rc = bpf_redirect_map(&xsks, *base + queue, XDP_PASS);
 	if (rc == XDP_REDIRECT)
 		return verdict(XW_STAT_REDIRECTED, XDP_REDIRECT);
 unmeta:

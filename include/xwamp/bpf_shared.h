@@ -13,12 +13,19 @@
  *             over all slots is the number of frames.
  *   clock     ARRAY, 1 x struct xw_bpf_clock: the UTC offset and Error Estimate
  *             xwampd keeps fresh.
- *   xsks      XSKMAP, XW_XSK_MAX_QUEUES, key = receive queue index: xwampd's
- *             AF_XDP sockets.  Frames of ARMED XW_SESS_AUTH_REDIRECT sessions
+ *   xsk_ifs   HASH, ifindex (__u32) -> the interface's first "xsks" slot
+ *             (__u32, a multiple of XW_XSK_MAX_QUEUES): written by xwampd for
+ *             each interface with AF_XDP sockets.
+ *   xsks      XSKMAP, XW_XSK_MAX_IFS x XW_XSK_MAX_QUEUES, key = xsk_ifs[the
+ *             ingress ifindex] + receive queue index: xwampd's AF_XDP
+ *             sockets (a socket takes frames of its own device and queue
+ *             only, so two interfaces need two slots for their queue 0).
+ *             Frames of ARMED XW_SESS_AUTH_REDIRECT sessions
  *             are redirected there with 8 octets of XDP metadata in front of
  *             the frame: the receive time as Unix ns (bpf_ktime_get_tai_ns() +
  *             utc_offset_ns, host order), the T2 the XDP_TX path would stamp.
- *             No socket on the queue: XDP_PASS (counted PASS_MODE).
+ *             No socket for the interface and queue: XDP_PASS (counted
+ *             PASS_MODE).
  *
  * Why an array indexed by port: the Server picks the reflector's port in
  * Accept-Session (RFC 5357 3.5), so xwampd can keep one session per local
@@ -141,7 +148,8 @@ _Static_assert(__builtin_offsetof(struct xw_sess, next_seq) == 48, "xw_sess layo
 _Static_assert(__builtin_offsetof(struct xw_sess, drops) == 64, "xw_sess layout");
 
 #define XW_SESS_MAX_ENTRIES 65536
-#define XW_XSK_MAX_QUEUES   64 /* entries of "xsks": receive queues per interface */
+#define XW_XSK_MAX_QUEUES   64 /* "xsks" slots per interface: receive queues */
+#define XW_XSK_MAX_IFS	    8  /* interfaces with AF_XDP sockets (xsk_ifs entries) */
 
 /*
  * Clock (map "clock", one entry).  Replies are stamped with

@@ -552,6 +552,7 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k)
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.stats, bpf_map__fd(x->maps->maps.stats));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.clock, bpf_map__fd(x->maps->maps.clock));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsks, bpf_map__fd(x->maps->maps.xsks));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsk_ifs, bpf_map__fd(x->maps->maps.xsk_ifs));
 	/* only the program this hook runs is verified and loaded */
 	rc = rc
 		     ?: bpf_program__set_autoload(
@@ -1143,6 +1144,11 @@ int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name,
 int xwd_xdp_xsks_fd(const struct xwd_xdp *x)
 {
 	return x ? bpf_map__fd(x->maps->maps.xsks) : -ENODEV;
+}
+
+int xwd_xdp_xsk_ifs_fd(const struct xwd_xdp *x)
+{
+	return x ? bpf_map__fd(x->maps->maps.xsk_ifs) : -ENODEV;
 }
 
 /* --- global counters ----------------------------------------------------------- */

@@ -112,12 +112,13 @@ uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port);
 
 /*
  * For the AF_XDP sockets (xsk.h): the k-th interface the program is
- * attached to (0, or -ENOENT past the last) and the "xsks" XSKMAP's fd
- * (-ENODEV for NULL).
+ * attached to (0, or -ENOENT past the last), the "xsks" XSKMAP's fd and the
+ * "xsk_ifs" map's (ifindex -> first slot; -ENODEV for NULL).
  */
 int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name, int *ifindex,
 		     bool *generic);
 int xwd_xdp_xsks_fd(const struct xwd_xdp *x);
+int xwd_xdp_xsk_ifs_fd(const struct xwd_xdp *x);
 
 /* Global counters summed over CPUs (enum xw_stat).  0 or -errno. */
 int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX]);

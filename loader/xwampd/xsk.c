@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <xdp/xsk.h>
 
 #include "log.h"
@@ -612,9 +613,11 @@ fail:
 	return rc;
 }
 
-static int q_open(struct xsk_q *q, int xsks_fd)
+/* Socket for q, registered in "xsks" at the interface's first slot + queue (bpf_shared.h). */
+static int q_open(struct xsk_q *q, int xsks_fd, __u32 base)
 {
-	int rc = -EOPNOTSUPP;
+	int rc = -EOPNOTSUPP, fd;
+	__u32 key = base + q->queue;
 
 	xw_timer_init(&q->kick, kick_timer, q);
 	/* zero-copy only exists for native drivers that implement it */
@@ -629,7 +632,8 @@ static int q_open(struct xsk_q *q, int xsks_fd)
 		rc = q_try(q, XDP_COPY | XDP_USE_NEED_WAKEUP);
 	if (rc)
 		return rc;
-	rc = xsk_socket__update_xskmap(q->xsk, xsks_fd);
+	fd = xsk_socket__fd(q->xsk);
+	rc = bpf_map_update_elem(xsks_fd, &key, &fd, BPF_ANY) ? -errno : 0;
 	if (rc)
 		goto fail;
 	rc = xw_loop_add(&q->x->d->loop, &q->io, xsk_socket__fd(q->xsk), EPOLLIN, q_event, q);
@@ -653,8 +657,8 @@ void xwd_xsk_close(struct xwd_xsk *x)
 	free(x);
 }
 
-int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsigned int nifs,
-		 struct xwd_xsk **out)
+int xwd_xsk_open(struct xwd *d, int xsks_fd, int ifs_fd, const struct xwd_xsk_if *ifs,
+		 unsigned int nifs, struct xwd_xsk **out)
 {
 	unsigned int k, n, qi, total = 0, bound = 0, cap = 0;
 	struct xwd_xsk *x;
@@ -662,13 +666,13 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 	int rc;
 
 	*out = NULL;
-	if (!nifs || xsks_fd < 0)
+	if (!nifs || xsks_fd < 0 || ifs_fd < 0)
 		return 0;
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
 	x->d = d;
-	for (k = 0; k < nifs && k < XWD_XDP_MAX_IFS; k++) {
+	for (k = 0; k < nifs && k < XWD_XDP_MAX_IFS && k < XW_XSK_MAX_IFS; k++) {
 		snprintf(x->names[k], IF_NAMESIZE, "%s", ifs[k].name);
 		x->ifs[k] = ifs[k];
 		x->ifs[k].name = x->names[k];
@@ -697,7 +701,7 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 			q->ifc = &x->ifs[k];
 			q->queue = qi;
 			total++;
-			rc = q_open(q, xsks_fd);
+			rc = q_open(q, xsks_fd, k * XSK_MAX_QUEUES);
 			if (rc) {
 				pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its "
 					"authenticated "
@@ -709,6 +713,17 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsig
 			x->nq++;
 			ok++;
 			zc += q->zerocopy;
+		}
+		/* the program redirects this interface's frames from now on */
+		if (ok) {
+			__u32 base = k * XSK_MAX_QUEUES, ifindex = (__u32)x->ifs[k].ifindex;
+
+			if (bpf_map_update_elem(ifs_fd, &ifindex, &base, BPF_ANY)) {
+				pr_warn("afxdp: %s: xsk_ifs entry: %s: its authenticated frames go "
+					"to the UDP socket",
+					x->ifs[k].name, strerror(errno));
+				ok = 0;
+			}
 		}
 		bound += ok;
 		x->covered[k] = ok == n;
@@ -749,7 +764,8 @@ int xwd_xsk_start(struct xwd *d)
 	while (n < XWD_XDP_MAX_IFS &&
 	       !xwd_xdp_attached(d->xdp, n, &ifs[n].name, &ifs[n].ifindex, &ifs[n].generic))
 		n++;
-	return xwd_xsk_open(d, xwd_xdp_xsks_fd(d->xdp), ifs, n, &d->xsk);
+	return xwd_xsk_open(d, xwd_xdp_xsks_fd(d->xdp), xwd_xdp_xsk_ifs_fd(d->xdp), ifs, n,
+			    &d->xsk);
 }
 
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)

@@ -69,8 +69,8 @@ struct xwd_xsk;
  * anywhere (logged: those sessions stay on the socket path, the XDP program
  * passes their frames since the XSKMAP has no entry).  Never fails xwampd.
  */
-int xwd_xsk_open(struct xwd *d, int xsks_fd, const struct xwd_xsk_if *ifs, unsigned int nifs,
-		 struct xwd_xsk **out);
+int xwd_xsk_open(struct xwd *d, int xsks_fd, int ifs_fd, const struct xwd_xsk_if *ifs,
+		 unsigned int nifs, struct xwd_xsk **out);
 void xwd_xsk_close(struct xwd_xsk *x);
 /* xwd_xsk_open() on every interface XDP is attached to (d->xdp), result in d->xsk. */
 int xwd_xsk_start(struct xwd *d);

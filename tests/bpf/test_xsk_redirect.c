@@ -106,6 +106,13 @@ static int env_bind_xsk(struct env *e)
 	rc = xsk_socket__create(&e->xsk, "lo", 0, e->umem, &e->rx, &e->tx, &sc);
 	if (rc)
 		return rc;
+	{
+		__u32 lo = (__u32)e->lo, base = 0;
+
+		/* lo is interface slot 0 (bpf_shared.h: xsk_ifs, xsks) */
+		if (bpf_map_update_elem(bpf_map__fd(e->skel->maps.xsk_ifs), &lo, &base, BPF_ANY))
+			return -errno;
+	}
 	return xsk_socket__update_xskmap(e->xsk, e->xsks);
 }
 
@@ -251,6 +258,41 @@ TEST(auth_armed_redirected_with_timestamp)
 		CHECK_MEM(r.out + 8, r.in, r.in_len);
 	}
 	CHECK_EQ(stat_sum(&e, XW_STAT_REDIRECTED), 4);
+	env_close(&e);
+}
+
+/*
+ * The socket is looked up by the ingress interface's slot + queue: with
+ * lo's xsk_ifs entry pointing at another interface's slots (where nothing is
+ * bound) or missing, lo's frames are passed, not handed to the socket of
+ * slot 0 (which would take them only if it were lo's, and drop them
+ * otherwise); with the entry back at slot 0 they are redirected.
+ */
+TEST(socket_chosen_by_interface_slot)
+{
+	__u32 lo, other = XW_XSK_MAX_QUEUES, zero = 0;
+	struct env e;
+	struct run r;
+	int ifs;
+
+	CHECK_EQ(env_open(&e), 0);
+	CHECK_EQ(env_bind_xsk(&e), 0);
+	CHECK_EQ(put_sess(&e, XW_SESS_ARMED, XW_SESS_AUTH_REDIRECT, 0), 0);
+	ifs = bpf_map__fd(e.skel->maps.xsk_ifs);
+	lo = (__u32)e.lo;
+	CHECK_EQ(bpf_map_update_elem(ifs, &lo, &other, BPF_ANY), 0);
+	CHECK_EQ(run_one(&e, 48, XW_STAT_PASS_MODE, &r), 0);
+	CHECK_EQ(r.verdict, XDP_PASS);
+	CHECK_EQ(r.stat_delta, 1);
+	CHECK_MEM(r.out, r.in, r.in_len);
+	CHECK_EQ(bpf_map_delete_elem(ifs, &lo), 0);
+	CHECK_EQ(run_one(&e, 48, XW_STAT_PASS_MODE, &r), 0);
+	CHECK_EQ(r.verdict, XDP_PASS);
+	CHECK_EQ(r.stat_delta, 1);
+	CHECK_EQ(bpf_map_update_elem(ifs, &lo, &zero, BPF_ANY), 0);
+	CHECK_EQ(run_one(&e, 48, XW_STAT_REDIRECTED, &r), 0);
+	CHECK_EQ(r.verdict, XDP_REDIRECT);
+	CHECK_EQ(r.stat_delta, 1);
 	env_close(&e);
 }
 
