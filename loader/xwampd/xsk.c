@@ -785,6 +785,30 @@ const char *xwd_xsk_where(const struct xwd_xsk *x)
 	return x ? x->where : "";
 }
 
+/*
+ * What the kernel counts for the socket (XDP_STATISTICS): frames redirected
+ * to it but dropped before the RX ring, because the ring was full (the
+ * worker fell behind a burst) or for other reasons (rx-dropped: in copy mode
+ * no frame on the fill ring, or too long); fill ring found empty; invalid
+ * descriptors (a bug here).  ", kernel: ..." into buf.
+ */
+static void kernel_drops(const struct xsk_q *q, char *buf, size_t len)
+{
+	struct xdp_statistics st = {};
+	socklen_t optlen = sizeof(st);
+
+	if (getsockopt(xsk_socket__fd(q->xsk), SOL_XDP, XDP_STATISTICS, &st, &optlen)) {
+		snprintf(buf, len, ", kernel: %s", strerror(errno));
+		return;
+	}
+	snprintf(buf, len,
+		 ", kernel: rx-ring-full %llu, rx-dropped %llu, fill-ring-empty %llu, "
+		 "invalid-desc %llu",
+		 (unsigned long long)st.rx_ring_full, (unsigned long long)st.rx_dropped,
+		 (unsigned long long)st.rx_fill_ring_empty_descs,
+		 (unsigned long long)(st.rx_invalid_descs + st.tx_invalid_descs));
+}
+
 void xwd_xsk_status(const struct xwd_xsk *x)
 {
 	unsigned int i, g;
@@ -793,19 +817,20 @@ void xwd_xsk_status(const struct xwd_xsk *x)
 		return;
 	for (i = 0; i < x->nq; i++) {
 		const struct xsk_q *q = &x->q[i];
-		char gd[128];
+		char gd[128], kd[160];
 		size_t off = 0;
 
+		kernel_drops(q, kd, sizeof(kd));
 		gd[0] = '\0';
 		for (g = 0; g < XG_MAX && off < sizeof(gd); g++)
 			if (q->n_gdrop[g])
 				off += (size_t)snprintf(gd + off, sizeof(gd) - off, " %s=%llu",
 							gdrop_names[g],
 							(unsigned long long)q->n_gdrop[g]);
-		pr_info("afxdp: %s queue %u (%s): rx %llu, tx %llu, tx-ring-full %llu%s%s",
+		pr_info("afxdp: %s queue %u (%s): rx %llu, tx %llu, tx-ring-full %llu%s%s%s",
 			q->ifc->name, q->queue, q->zerocopy ? "zero-copy" : "copy",
 			(unsigned long long)q->n_rx, (unsigned long long)q->n_tx,
-			(unsigned long long)q->n_txfull, off ? ", dropped without session:" : "",
-			gd);
+			(unsigned long long)q->n_txfull, kd,
+			off ? ", dropped without session:" : "", gd);
 	}
 }
