@@ -22,11 +22,21 @@
 # (nothing to attach to) the same sessions are answered by the socket, and
 # the log says which path each session takes.
 #
+# A burst larger than the rings never blocks the control plane (burst_control):
+# an authenticated session is flooded with random frames of its 5-tuple, far
+# more than its socket's UMEM and RX ring hold, as fast as the kernel takes
+# them; meanwhile a second client (another address) runs a whole session
+# (control set-up, Request-TW-Session, Start, Stop) in time and without loss.
+# Every flooded frame is accounted for: taken by the worker (bad-hmac) or
+# dropped by the kernel at the full RX ring (SIGUSR1: XDP_STATISTICS).
+#
 # veth set-up as test_e2e_xdp.sh: XDP_PASS program and TX checksum offload
 # off on the client end.
 . "$(dirname "$0")/lib.sh"
 
 COUNT=100
+S_REFLECTED=0
+S_PASS_DISARMED=7
 S_PASS_MODE=9
 S_REDIRECTED=14
 
@@ -187,6 +197,227 @@ auth_ipv6() { run_afxdp auth "[$XW_S6]"; }
 auth_ipv4_bad_packets() { run_afxdp auth $XW_S4 bad; }
 enc_ipv4_bad_packets() { run_afxdp enc $XW_S4 bad; }
 
+# --- a burst larger than the rings ---------------------------------------------
+XSK_FRAMES=4096 # loader/xwampd/xsk.c: UMEM frames per socket (RX ring 1024, fill ring 2048)
+BURST_C1=800    # flooded session: 8 s at 0.01 s, outlasts the longest flood
+BURST_C2=50     # second session: 1 s at 0.02 s
+FLOOD_MIN=3     # seconds
+FLOOD_MAX=6
+
+# flood SRC DST RPORT SPORT LEN STOPFILE: frames of the session's length with
+# random octets (bad-hmac at the worker) to its 5-tuple from a raw socket, as
+# fast as the kernel takes them, from two processes (one sender alone is
+# about as fast as the worker), for FLOOD_MIN s and then until STOPFILE
+# exists, FLOOD_MAX s at most.  Prints "sent refused start end" (Unix ns);
+# refused: not sent, the socket's send buffer full (ENOBUFS: a raw socket
+# does not wait for room).
+flood() {
+	in_c python3 - "$@" $FLOOD_MIN $FLOOD_MAX <<'PY'
+import os, socket, struct, sys, time
+src, dst, stop = sys.argv[1], sys.argv[2], sys.argv[6]
+rport, sport, plen = map(int, sys.argv[3:6])
+tmin, tmax = map(float, sys.argv[7:9])
+def sender(w):
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    s.bind((src, 0))
+    # UDP checksum 0: none (RFC 768, IPv4)
+    pkts = [struct.pack("!HHHH", sport, rport, 8 + plen, 0) + os.urandom(plen) for i in range(64)]
+    sent = refused = 0
+    t0 = time.monotonic()
+    while True:
+        t = time.monotonic() - t0
+        if t >= tmax or (t >= tmin and os.path.exists(stop)):
+            break
+        for p in pkts:
+            try:
+                s.sendto(p, (dst, 0))
+                sent += 1
+            except OSError:
+                refused += 1
+    os.write(w, b"%d %d\n" % (sent, refused))
+start = time.time_ns()
+r, w = os.pipe()
+kids = []
+for i in range(2):
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        sender(w)
+        os._exit(0)
+    kids.append(pid)
+os.close(w)
+for pid in kids:
+    os.waitpid(pid, 0)
+end = time.time_ns()
+counts = [l.split() for l in os.fdopen(r).read().splitlines()]
+print(sum(int(c[0]) for c in counts), sum(int(c[1]) for c in counts), start, end)
+PY
+}
+
+# xsk_status: "rx tx tx-ring-full rx-ring-full rx-dropped fill-ring-empty
+# invalid-desc" of the last SIGUSR1 line of the socket.
+xsk_status() {
+	local n='\([0-9]*\)' re
+	re="afxdp: xws0 queue 0 (copy): rx $n, tx $n, tx-ring-full $n, "
+	re="${re}kernel: rx-ring-full $n, rx-dropped $n, fill-ring-empty $n, invalid-desc $n"
+	sed -n "s/.*$re.*/\1 \2 \3 \4 \5 \6 \7/p" "$XW_TMP/xwampd.log" | tail -n 1
+}
+
+# burst_pings P1 P2 T0 T1 FLOODOUT: the two xwping results.  The flooded
+# session completed: every packet accounted for (received + lost = sent),
+# lost only on the way in (where the RX ring overflowed) and only while the
+# flood ran, every one sent after it answered, none lost on the way back, no
+# reply with a bad HMAC.  The second one: all back, its first packet
+# sent within 2 s of xwping's start (the whole control set-up under the
+# flood), done within 3 s of its nominal duration (packets, then at most the
+# 0.5 s --wait), all of it while the flood ran.  Were the control plane
+# blocked while the worker has frames, the set-up alone would take until the
+# flood ends (FLOOD_MAX: its stop file comes only after session 2), and
+# xwping gives up first (--timeout 5).
+burst_pings() {
+	python3 - "$@" $BURST_C1 $BURST_C2 <<'PY'
+import json, sys
+p1, p2, flood = sys.argv[1], sys.argv[2], sys.argv[5]
+t0, t1, c1, c2 = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[6]), int(sys.argv[7])
+def session(f):
+    s = json.load(open(f))
+    return s["sessions"][0] if "sessions" in s else s
+s1, s2 = session(p1), session(p2)
+sent, refused, f0, f1 = map(int, open(flood).read().split())
+errs = []
+k = s1["packets"]
+if s1["session"]["mode"] != "authenticated":
+    errs.append("session 1 mode %r" % s1["session"]["mode"])
+if k["sent"] != c1 or k["received"] + k["lost"] != c1 or k["duplicates"]:
+    errs.append("session 1 packets %r" % k)
+if k["bwd_lost"] or k["fwd_lost"] != k["lost"]:
+    errs.append("session 1 lost on the way back %r" % k)
+if any(s1["dropped"].values()):
+    errs.append("session 1 replies dropped by the client %r" % s1["dropped"])
+# lost only while the flood ran; everything after it answered again
+late = f1 + 200000000
+outside = [p["seq"] for p in s1["per_packet"] if p["lost"] and not f0 < p["t1_ns"] < late]
+after = [p for p in s1["per_packet"] if p["t1_ns"] > late]
+if outside:
+    errs.append("session 1 lost packets outside the flood: %r" % outside)
+if len(after) < 100 or any(p["lost"] for p in after):
+    errs.append("session 1 after the flood: %d packets, %d lost"
+                % (len(after), sum(p["lost"] for p in after)))
+k = s2["packets"]
+if s2["session"]["mode"] != "unauthenticated":
+    errs.append("session 2 mode %r" % s2["session"]["mode"])
+if not (k["sent"] == k["received"] == c2) or k["lost"] or k["duplicates"]:
+    errs.append("session 2 packets %r" % k)
+t1s = [p["t1_ns"] for p in s2.get("per_packet", [])]
+setup = (min(t1s) - t0) / 1e9 if t1s else 99
+run = (t1 - t0) / 1e9
+nominal = (c2 - 1) * 0.02
+print("# flood: %d frames sent (%d refused) in %.2f s (%.0f/s)"
+      % (sent, refused, (f1 - f0) / 1e9, sent * 1e9 / (f1 - f0)))
+print("# session 1: %d of %d back, %d lost, the %d sent after the flood all back"
+      % (s1["packets"]["received"], c1, s1["packets"]["lost"], len(after)))
+print("# session 2: first packet %.3f s after xwping started, done in %.2f s (nominal %.2f s), "
+      "rtt max %.3f ms" % (setup, run, nominal, s2["rtt_ms"]["max"]))
+if not 0 < setup < 2:
+    errs.append("session 2 control set-up took %.3f s" % setup)
+if run > nominal + 0.5 + 3:
+    errs.append("session 2 took %.2f s" % run)
+if not f0 < t0 < t1 < f1:
+    errs.append("session 2 (%d..%d) not inside the flood (%d..%d)" % (t0, t1, f0, f1))
+if errs:
+    print("# " + "; ".join(errs)); sys.exit(1)
+PY
+}
+
+# Session 1 (authenticated: AF_XDP) flooded; session 2 (open: XDP) from
+# 192.0.2.11 during the flood; then the counters.
+burst_control() {
+	local p1 p2 ping1 fl port sport len red0 refl0 dis0 t0 t1 rc2 sent red recv
+	local rx tx txfull full rxdrop fillempty inval
+	afxdp_env || return 1
+	KF=$(xw_keyfile)
+	# A qdisc on the client end with room for all that the flooders' socket
+	# buffers hold: veth (6.16+) then holds frames back while its own
+	# 256-frame ring is full instead of dropping them, so that every frame
+	# sent reaches the XDP program and the only drops are at the AF_XDP ring
+	# (without it, the second session's packets could be lost there too).
+	in_c tc qdisc replace dev xwc0 root pfifo limit 10000 || return 1
+	xw_start_server --listen $XW_S4 --keyfile "$KF" --modes open,auth,enc \
+		--xdp xws0 --xdp-mode native --bpf-dir "$PINS" || return 1
+	red0=$(stat_slot $S_REDIRECTED)
+	refl0=$(stat_slot $S_REFLECTED)
+	dis0=$(stat_slot $S_PASS_DISARMED)
+	p1=$XW_TMP/p1.json
+	p2=$XW_TMP/p2.json
+	in_c "$XWPING" -A auth -u alice -k "$KF" -c $BURST_C1 -i 0.01 --wait 1 --json -R $XW_S4 \
+		>"$p1" 2>"$XW_TMP/p1.err" &
+	ping1=$!
+	for _ in $(seq 100); do
+		grep -q "started, path: AF_XDP" "$XW_TMP/xwampd.log" && break
+		sleep 0.05
+	done
+	read -r port sport len <<<"$(accepted_tuple)"
+	expect "session 1 started on AF_XDP" [ -n "$len" ] || { wait $ping1; return 1; }
+	flood $XW_C4 $XW_S4 "$port" "$sport" "$len" "$XW_TMP/flood.stop" >"$XW_TMP/flood.out" &
+	fl=$!
+	# the flood under way, the RX ring overflowing, before the second client starts;
+	# its connections from 192.0.2.11 (session 1's sockets are bound to .1)
+	sleep 0.5
+	ip -n "$XW_NS_C" route add $XW_S4/32 dev xwc0 src 192.0.2.11
+	t0=$(date +%s%N)
+	in_c "$XWPING" -A open -c $BURST_C2 -i 0.02 --wait 0.5 --timeout 5 --json -R $XW_S4 \
+		>"$p2" 2>"$XW_TMP/p2.err"
+	rc2=$?
+	t1=$(date +%s%N)
+	touch "$XW_TMP/flood.stop"
+	wait $fl
+	if ! wait $ping1; then
+		xw_log "session 1: xwping failed:"
+		sed 's/^/#   /' "$XW_TMP/p1.err"
+		return 1
+	fi
+	if [ $rc2 != 0 ]; then
+		xw_log "session 2: xwping failed:"
+		sed 's/^/#   /' "$XW_TMP/p2.err"
+		return 1
+	fi
+	burst_pings "$p1" "$p2" "$t0" "$t1" "$XW_TMP/flood.out" || return 1
+	expect "session 2 from 192.0.2.11, on the XDP path" grep -q \
+		"192.0.2.2:[0-9]*<-192.0.2.11:[0-9]* accepted (open, .*path: XDP" \
+		"$XW_TMP/xwampd.log" || return 1
+	read -r sent _ <"$XW_TMP/flood.out"
+	recv=$(json_get "$p1" '(j["sessions"][0] if "sessions" in j else j)["packets"]["received"]')
+	expect "flood of $sent frames: over 20 times the $XSK_FRAMES frames of the UMEM" \
+		[ "$sent" -gt $((20 * XSK_FRAMES)) ] || return 1
+
+	kill -USR1 "$XW_SRV_PID"
+	sleep 0.3
+	read -r rx tx txfull full rxdrop fillempty inval <<<"$(xsk_status)"
+	red=$(($(stat_slot $S_REDIRECTED) - red0))
+	xw_log "redirected $red; worker: rx $rx, tx $tx, tx-ring-full $txfull"
+	xw_log "kernel: rx-ring-full $full, rx-dropped $rxdrop, fill-ring-empty $fillempty," \
+		"invalid-desc $inval"
+	expect "the RX ring overflowed: the burst was larger than the rings" [ "${full:-0}" -gt 0 ] ||
+		return 1
+	expect "every flood frame and session 1 packet redirected ($sent + $BURST_C1)" \
+		[ "$red" = $((sent + BURST_C1)) ] || return 1
+	expect "every redirected frame taken by the worker or dropped by the kernel" \
+		[ "$red" = $((rx + full + rxdrop)) ] || return 1
+	expect "no invalid descriptors" [ "$inval" = 0 ] || return 1
+	expect "every reply session 1 got was sent, the TX ring never full" \
+		[ "$tx $txfull" = "$recv 0" ] || return 1
+	expect "stats REFLECTED grew by session 2's $BURST_C2" \
+		[ $(($(stat_slot $S_REFLECTED) - refl0)) = $BURST_C2 ] || return 1
+	expect "stats PASS_DISARMED did not grow: the whole flood within session 1" \
+		[ "$(stat_slot $S_PASS_DISARMED)" = "$dis0" ] || return 1
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" || return 1
+	# the session's own line: its packets answered, every flood frame it saw bad-hmac
+	check_line "$port" "0 0 $rx $recv $((rx - recv)) bad-hmac=$((rx - recv))" || return 1
+	xw_log "session 1 lost $((BURST_C1 - recv)) of the $((full + rxdrop)) frames the kernel dropped"
+	expect "session 1 lost no more than the kernel dropped" \
+		[ $((BURST_C1 - recv)) -le $((full + rxdrop)) ]
+}
+
 # No XDP possible: the same sessions on the socket path, logged as such.
 fallback_socket() {
 	local mode
@@ -210,5 +441,6 @@ fallback_socket() {
 		"$XW_TMP/xwampd.log")" = 2 ]
 }
 
-TESTS=(auth_ipv4 enc_ipv4 auth_ipv6 auth_ipv4_bad_packets enc_ipv4_bad_packets fallback_socket)
+TESTS=(auth_ipv4 enc_ipv4 auth_ipv6 auth_ipv4_bad_packets enc_ipv4_bad_packets burst_control
+	fallback_socket)
 xw_run "$@"
