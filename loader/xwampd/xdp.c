@@ -725,6 +725,20 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 	return 0;
 }
 
+/* The interface is (now) device index: forget any old attachment, attach. */
+static int if_reattach(struct xwd_xdp *x, struct xwd_xdp_if *i, int index)
+{
+	int rc;
+
+	i->ifindex = index;
+	i->mode = XDP_MODE_UNSPEC;
+	i->tc = i->tc_hook_made = false;
+	rc = if_attach(x, i);
+	if (rc)
+		where_update(x);
+	return rc;
+}
+
 static void if_detach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 {
 	int rc;
@@ -807,11 +821,7 @@ static void link_event(struct xwd_xdp *x, int type, int index, const char *name)
 			i->ifindex);
 	else
 		pr_info("xdp: %s: appeared (ifindex %d)", i->name, index);
-	i->ifindex = index;
-	i->mode = XDP_MODE_UNSPEC;
-	i->tc = i->tc_hook_made = false;
-	if (if_attach(x, i))
-		where_update(x);
+	if_reattach(x, i, index);
 }
 
 static void rtnl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
@@ -1020,10 +1030,7 @@ int xwd_xdp_ensure(struct xwd_xdp *x, const char *ifname, const char *who)
 	if (i->ifindex == index && if_attached(i))
 		return 0;
 	pr_info("%s: attaching the reflector to %s", who, ifname);
-	i->ifindex = index;
-	i->mode = XDP_MODE_UNSPEC;
-	i->tc = i->tc_hook_made = false;
-	return if_attach(x, i);
+	return if_reattach(x, i, index);
 }
 
 void xwd_xdp_close(struct xwd_xdp *x)
