@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 COUNT=10
-REF=${XW_CAPTURES:-$XW_ROOT/../shared/captures}/perfsonar-twamp-open.pcap
+REF=${XW_CAPTURES:-$XW_ROOT/tests/data/captures}/perfsonar-twamp-open.pcap
 BAD='_ws.malformed || _ws.expert.severity >= "Warning"'
 
 # info PCAP: one line per TWAMP frame, Wireshark's summary of it

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The TWAMP-Control messages of perfsonar-twamp-open.pcap (the reference
- * implementation, ../shared/captures), TCP payloads as hex for t_unhex().
+ * implementation, tests/data/captures), TCP payloads as hex for t_unhex().
  * One copy for every test that replays them: the codec's golden bytes and
  * the state machines' byte-for-byte interop.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Header-only reader for the reference captures (../shared/captures): classic
+ * Header-only reader for the reference captures (tests/data/captures): classic
  * pcap (either byte order, microsecond or nanosecond magic), Ethernet link
  * type, IPv4, TCP and UDP.  It gives
  *   - every UDP datagram in capture order (ports, payload, time, TTL, TOS);
@@ -90,12 +90,12 @@ static inline uint32_t xw_pcap_rd32(const uint8_t *p, int swap)
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* The captures directory: $XW_CAPTURES, else ../shared/captures (cwd = repo root). */
+/* The captures directory: $XW_CAPTURES, else tests/data/captures (cwd = repo root). */
 static inline const char *xw_captures_dir(void)
 {
 	const char *d = getenv("XW_CAPTURES");
 
-	return d && *d ? d : "../shared/captures";
+	return d && *d ? d : "tests/data/captures";
 }
 
 /* dir/name into buf; -ENAMETOOLONG when it does not fit. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Offline interoperability with the reference implementation (perfSONAR
- * 5.2.3, ../shared/captures/README.md): every control message of every
+ * 5.2.3, tests/data/captures/README.md): every control message of every
  * TWAMP capture (open, auth, encrypted, mixed) and of the OWAMP auth and
  * encrypted captures goes through OUR channel (control/chan.h) and codec.
  *

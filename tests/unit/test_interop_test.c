@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * TWAMP-Test packets of the perfSONAR 5.2.3 reference captures
- * (../shared/captures, README.md there), decoded, verified and reproduced
+ * (tests/data/captures, README.md there), decoded, verified and reproduced
  * with control/testpkt.c:
  *   - open and mixed (RFC 5618: open test packets): seq 0..4 both ways,
  *     the reflector copied the sender's seq/timestamp/EE, T1 <= T2 <= T3,

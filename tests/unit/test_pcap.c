@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * tests/unit/pcap.h on the reference captures (../shared/captures/README.md):
+ * tests/unit/pcap.h on the reference captures (tests/data/captures/README.md):
  * the counts, sizes and first bytes that README documents, and the TCP
  * reassembly (retransmitted, overlapping and reordered segments) on a
  * synthetic capture built here.
