@@ -281,10 +281,14 @@ int xw_keyfile_load(const char *path, struct xw_keyfile **kf)
 		err = -EFBIG;
 		goto out;
 	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
-		pr_warn("key file %s: mode %04o lets group/others read or change shared secrets; "
-			"chmod 600 it",
-			path, (unsigned int)(st.st_mode & 07777));
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		/* passphrases that open every session of these KeyIDs: as the IKE key table */
+		pr_err("key file %s: mode %04o lets group or others read or change shared "
+		       "secrets; refusing it (chmod 600)",
+		       path, (unsigned int)(st.st_mode & 07777));
+		err = -EACCES;
+		goto out;
+	}
 	size = (size_t)st.st_size;
 	buf = malloc(size + 1);
 	if (!buf) {

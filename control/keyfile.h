@@ -25,7 +25,8 @@
  * not UTF-8, a secret over XW_KEYFILE_SECRET_MAX octets, text after the
  * secret, a KeyID given twice.  One bad line rejects the whole file (a
  * half-loaded key file would fail logins in confusing ways).  A file that
- * group or others may read gets a warning: it holds passphrases.
+ * group or others may read, write or execute is refused (-EACCES, logged with
+ * its mode), in xwampd and xwping alike: it holds passphrases.
  *
  * Secrets live in memory that is wiped on free and on every error path;
  * read buffers are wiped too.
@@ -45,8 +46,8 @@ struct xw_keyfile;
 
 /*
  * Read and parse the file at path (logs name it).  0 with *kf set, or a
- * negative errno: -errno of open/read, -EINVAL for bad content (logged per
- * line), -ENOMEM.
+ * negative errno: -errno of open/read, -EACCES for a mode that lets group
+ * or others in, -EINVAL for bad content (logged per line), -ENOMEM.
  */
 int xw_keyfile_load(const char *path, struct xw_keyfile **kf);
 

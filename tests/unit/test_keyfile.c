@@ -273,14 +273,26 @@ TEST(load_file_and_permissions)
 	xw_keyfile_free(kf);
 	kf = NULL;
 
+	/* group or others let in (any bit): refused, naming file and mode */
 	CHECK_EQ(chmod(path, 0644), 0);
 	t_log_capture();
 	err = xw_keyfile_load(path, &kf);
-	unlink(path);
-	CHECK_EQ(err, 0);
-	CHECK_EQ(t_log_count(XW_LOG_WARN), 1);
+	CHECK_EQ(err, -EACCES);
+	CHECK(kf == NULL);
+	CHECK_EQ(t_log_count(XW_LOG_ERR), 1);
 	CHECK(strstr(t_log_last(), path) != NULL);
 	CHECK(strstr(t_log_last(), "0644") != NULL);
+	CHECK(strstr(t_log_last(), "refusing") != NULL);
+	CHECK_EQ(chmod(path, 0620), 0);
+	t_log_capture();
+	CHECK_EQ(xw_keyfile_load(path, &kf), -EACCES);
+	CHECK(strstr(t_log_last(), "0620") != NULL);
+	CHECK_EQ(chmod(path, 0601), 0);
+	CHECK_EQ(xw_keyfile_load(path, &kf), -EACCES);
+	CHECK_EQ(chmod(path, 0400), 0); /* owner read-only is fine */
+	err = xw_keyfile_load(path, &kf);
+	unlink(path);
+	CHECK_EQ(err, 0);
 	xw_keyfile_free(kf);
 	kf = NULL;
 
