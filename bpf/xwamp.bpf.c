@@ -459,7 +459,7 @@ static __always_inline void sess_count(__u64 *c)
  * frame is passed).  Sets *out_len to the reflector packet's length.
  */
 static __always_inline struct xw_sess *sess_find(void *data, void *end, const struct pkt *k,
-						 __u32 *why, __u32 *out_len, int xsk)
+						 __u32 *why, __u32 *out_len, int xsk, __u32 ifindex)
 {
 	struct udphdr *udp = data + (k->l4off & 0x7f);
 	void *l3 = data + (k->l3off & 0x3f);
@@ -479,6 +479,12 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 		return NULL;
 	if (!tuple_ok(s, l3, udp, k->v6)) {
 		*why = XW_STAT_PASS_TUPLE;
+		return NULL;
+	}
+	/* an IPsec-protected flow: only on its in-tunnel device (bpf_shared.h) */
+	if (s->ifindex && s->ifindex != ifindex) {
+		sess_count(&s->passed);
+		*why = XW_STAT_PASS_IFACE;
 		return NULL;
 	}
 	if (xsk && s->state == XW_SESS_ARMED && s->mode == XW_SESS_AUTH_REDIRECT) {
@@ -759,7 +765,7 @@ int xdp_xwamp(struct xdp_md *ctx)
 
 	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
 		return verdict(why, XDP_PASS);
-	s = sess_find(data, end, &k, &why, &out_len, 1);
+	s = sess_find(data, end, &k, &why, &out_len, 1, ctx->ingress_ifindex);
 	if (!s) {
 		if (why == XW_STAT_REDIRECTED) {
 			struct udphdr *udp = data + (k.l4off & 0x7f);
@@ -824,7 +830,7 @@ int tc_xwamp(struct __sk_buff *skb)
 	if (parse(data, end, &k, &why, l3 ? PARSE_TC_L3 : PARSE_ETH, bpf_ntohs(skb->protocol),
 		  skb->len))
 		return verdict(why, TC_ACT_OK_);
-	s = sess_find(data, end, &k, &why, &out_len, 0);
+	s = sess_find(data, end, &k, &why, &out_len, 0, skb->ifindex);
 	if (!s)
 		return verdict(why, TC_ACT_OK_);
 

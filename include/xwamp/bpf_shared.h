@@ -68,6 +68,7 @@ enum xw_stat {
 	XW_STAT_DROP_LEN,      /* TWAMP: not the session's sender packet length */
 	XW_STAT_DROP_MULT0,    /* TWAMP: sender Error Estimate Multiplier 0 */
 	XW_STAT_REDIRECTED,    /* authenticated/encrypted: to xwampd's AF_XDP socket (xsks) */
+	XW_STAT_PASS_IFACE,    /* session bound to another device (struct xw_sess.ifindex) */
 	XW_STAT_MAX,
 };
 
@@ -138,14 +139,26 @@ struct xw_sess {
 	__u64 next_seq;		       /* atomic, see above */
 	__u64 passed;		       /* frames of this tuple passed (disarmed, mode) */
 	__u64 drops[XW_SESS_DROP_MAX]; /* enum xw_sess_drop */
+	/*
+	 * 0: any device the program is attached to.  Else the only ingress
+	 * device (XDP ingress_ifindex, tc skb->ifindex) whose frames the
+	 * entry applies to; on any other device the frame is passed and
+	 * counted (passed, XW_STAT_PASS_IFACE).  xwampd sets it for test flows
+	 * that IPsec protects: they are reflected only on the in-tunnel
+	 * device, where the kernel has decrypted them, never by XDP_TX on the
+	 * outer device before the inbound policy check (README "IPsec view").
+	 */
+	__u32 ifindex;
+	__u32 pad1; /* zero */
 };
-_Static_assert(sizeof(struct xw_sess) == 96, "xw_sess layout");
+_Static_assert(sizeof(struct xw_sess) == 104, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, sender_port) == 8, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, expect_len) == 12, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, sender_addr) == 16, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, refl_addr) == 32, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, next_seq) == 48, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, drops) == 64, "xw_sess layout");
+_Static_assert(__builtin_offsetof(struct xw_sess, ifindex) == 96, "xw_sess layout");
 
 #define XW_SESS_MAX_ENTRIES 65536
 #define XW_XSK_MAX_QUEUES   64 /* "xsks" slots per interface: receive queues */

@@ -1083,6 +1083,7 @@ int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
 	v.sender_port = htons(xw_addr_port(sc->peer));
 	v.refl_port = htons(port);
 	v.expect_len = sc->expect_len;
+	v.ifindex = (__u32)sc->ifindex;
 	/* everything but the state first: the program ignores a FREE entry */
 	memcpy((__u8 *)e + 1, (const __u8 *)&v + 1, sizeof(v) - 1);
 	__atomic_store_n(&e->state, (__u8)XW_SESS_DISARMED, __ATOMIC_RELEASE);
@@ -1168,7 +1169,7 @@ static const char *const stat_names[XW_STAT_MAX] = {
 	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",  [XW_STAT_PASS_MODE] = "pass-mode",
 	[XW_STAT_PASS_NOROOM] = "pass-no-room",	    [XW_STAT_DROP_TRUNC] = "drop-truncated",
 	[XW_STAT_DROP_LEN] = "drop-length",	    [XW_STAT_DROP_MULT0] = "drop-multiplier-0",
-	[XW_STAT_REDIRECTED] = "redirected-afxdp",
+	[XW_STAT_REDIRECTED] = "redirected-afxdp",  [XW_STAT_PASS_IFACE] = "pass-other-device",
 };
 
 const char *xwd_xdp_stat_name(enum xw_stat s)

@@ -81,6 +81,7 @@ struct xwd_xdp_sess_cfg {
 	uint8_t dscp;
 	uint16_t reflect_len;
 	uint32_t expect_len; /* sender's UDP payload length */
+	int ifindex;	     /* 0: every attached device; else only this one (IPsec) */
 };
 
 /*
