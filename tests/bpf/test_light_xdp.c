@@ -8,9 +8,20 @@
  * ports swapped) with an IPv4 header checksum and a UDP checksum that
  * verify from scratch.  Ethernet and L3-only (XW_CFG_L3, TUN) frames.
  *
+ * Also an entry bound to one device (struct xw_sess.ifindex, set by xwampd
+ * for IPsec-protected flows: README "IPsec view"): a frame of the session's
+ * exact tuple that arrives on another device is passed untouched and
+ * counted (XW_STAT_PASS_IFACE and the entry's passed counter), the same
+ * frame on the bound device, or with no binding, is reflected.  That is
+ * the attack of a cleartext packet spoofing a protected session's tuple on
+ * the outer device: no XDP_TX answer in clear.  Those test runs carry
+ * ingress_ifindex = lo (the kernel checks that it exists); "another
+ * device" is an ifindex that is not lo's.
+ *
  * Needs root (BPF_PROG_TEST_RUN).
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,6 +38,7 @@
 struct env {
 	struct xwamp *skel;
 	int prog, sessions, stats, ncpu;
+	int lo; /* ifindex of lo (device binding cases) */
 };
 
 static int env_open(struct env *e, int l3)
@@ -113,17 +125,58 @@ static void mutate(uint8_t *f, const struct fx_off *o, const struct lcase *c)
 	put_be16(udp + 6, fx_udp_csum(c->v6, ip, udp, o->len - o->l4));
 }
 
+/*
+ * One test run of the frame in[0..len) (ctx: NULL, or the xdp_md to pass):
+ * the verdict must be `verdict` and the stats slot `stat` must grow by one;
+ * a frame that is not reflected must come out untouched.  0, or -1 after a
+ * message naming the case.
+ */
+static int run_frame(const struct env *e, const uint8_t *in, size_t len, uint8_t *out,
+		     const struct xdp_md *ctx, const char *pfx, const char *desc, int verdict,
+		     enum xw_stat stat)
+{
+	struct xdp_md c;
+	__u64 before, after;
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	opts.data_in = in;
+	opts.data_size_in = (__u32)len;
+	opts.data_out = out;
+	opts.data_size_out = 512;
+	opts.repeat = 1;
+	if (ctx) {
+		c = *ctx;
+		c.data_end = (__u32)len; /* the kernel wants the frame's length here */
+		opts.ctx_in = &c;
+		opts.ctx_size_in = sizeof(c);
+	}
+	before = stat_sum(e, stat);
+	if (bpf_prog_test_run_opts(e->prog, &opts)) {
+		fprintf(stderr, "  %s%s: test run: %s\n", pfx, desc, strerror(errno));
+		return -1;
+	}
+	after = stat_sum(e, stat);
+	if ((int)opts.retval != verdict || after != before + 1) {
+		fprintf(stderr, "  %s%s: verdict %u (want %d), stat slot %d +%llu (want +1)\n", pfx,
+			desc, opts.retval, verdict, stat, (unsigned long long)(after - before));
+		return -1;
+	}
+	if (verdict != XDP_TX && (opts.data_size_out != len || memcmp(in, out, len))) {
+		fprintf(stderr, "  %s%s: the passed frame was changed\n", pfx, desc);
+		return -1;
+	}
+	return 0;
+}
+
 static int run_case(const struct env *e, int l3, const struct lcase *c)
 {
 	static uint8_t in[512], out[512];
 	struct fx_pkt x = {.l3 = l3, .v6 = c->v6, .paylen = 41, .sport = c->sport};
 	__u32 key = FX_DPORT;
-	__u64 before, after;
 	struct xw_sess s;
 	struct fx_off o;
 	size_t len;
 	uint8_t *ip, *udp;
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
 
 	fx_session(&s, c->v6, 0, 0, 0, 0);
 	s.family = (uint8_t)c->family;
@@ -134,25 +187,10 @@ static int run_case(const struct env *e, int l3, const struct lcase *c)
 	if (len < 14) /* XDP test runs need 14 octets */
 		return -1;
 	mutate(in, &o, c);
-	opts.data_in = in;
-	opts.data_size_in = (__u32)len;
-	opts.data_out = out;
-	opts.data_size_out = sizeof(out);
-	opts.repeat = 1;
-	before = stat_sum(e, c->stat);
-	if (bpf_prog_test_run_opts(e->prog, &opts)) {
-		fprintf(stderr, "  %s: test run: %s\n", c->desc, strerror(errno));
+	if (run_frame(e, in, len, out, NULL, l3 ? "L3 " : "", c->desc, c->verdict, c->stat))
 		return -1;
-	}
-	after = stat_sum(e, c->stat);
-	if ((int)opts.retval != c->verdict || after != before + 1) {
-		fprintf(stderr, "  %s%s: verdict %u (want %d), stat slot %d +%llu (want +1)\n",
-			l3 ? "L3 " : "", c->desc, opts.retval, c->verdict, c->stat,
-			(unsigned long long)(after - before));
-		return -1;
-	}
 	if (c->verdict != XDP_TX)
-		return memcmp(in, out, len) ? -1 : 0; /* passed untouched */
+		return 0;
 	/* back to the sender it came from: the input's source is the output's destination */
 	ip = out + o.l3;
 	udp = out + o.l4;
@@ -203,4 +241,64 @@ TEST(light_wildcards_ethernet)
 TEST(light_wildcards_l3_tun)
 {
 	run_all(1);
+}
+
+struct icase {
+	const char *desc;
+	int v6;
+	int bind; /* 0: no binding, 1: bound to lo (the ingress), 2: bound to another device */
+	int verdict;
+	enum xw_stat stat;
+	int passed; /* the entry's passed counter grows */
+};
+
+static const struct icase bound_cases[] = {
+	{"unbound entry: reflected on any device", 0, 0, XDP_TX, XW_STAT_REFLECTED, 0},
+	{"bound to the ingress device: reflected", 0, 1, XDP_TX, XW_STAT_REFLECTED, 0},
+	{"bound to another device: spoof passed, not answered", 0, 2, XDP_PASS, XW_STAT_PASS_IFACE,
+	 1},
+	{"IPv6, bound to the ingress device: reflected", 1, 1, XDP_TX, XW_STAT_REFLECTED, 0},
+	{"IPv6, bound to another device: passed", 1, 2, XDP_PASS, XW_STAT_PASS_IFACE, 1},
+};
+
+static int run_bound(const struct env *e, const struct icase *c)
+{
+	static uint8_t in[512], out[512];
+	struct fx_pkt x = {.v6 = c->v6, .paylen = 41};
+	struct xdp_md ctx = {.ingress_ifindex = (__u32)e->lo, .rx_queue_index = 0};
+	__u32 key = FX_DPORT;
+	struct xw_sess s;
+	struct fx_off o;
+	size_t len;
+
+	fx_session(&s, c->v6, 0, 0, 0, 0);
+	s.ifindex = c->bind == 0 ? 0 : c->bind == 1 ? (__u32)e->lo : (__u32)e->lo + 1000;
+	if (bpf_map_update_elem(e->sessions, &key, &s, BPF_ANY))
+		return -1;
+	len = fx_build(&x, in, &o);
+	if (run_frame(e, in, len, out, &ctx, "", c->desc, c->verdict, c->stat))
+		return -1;
+	if (bpf_map_lookup_elem(e->sessions, &key, &s))
+		return -1;
+	if (s.passed != (__u64)c->passed || s.next_seq != (c->verdict == XDP_TX ? 1u : 0u)) {
+		fprintf(stderr, "  %s: entry passed %llu (want %d), next_seq %llu\n", c->desc,
+			(unsigned long long)s.passed, c->passed, (unsigned long long)s.next_seq);
+		return -1;
+	}
+	return 0;
+}
+
+TEST(session_bound_to_device)
+{
+	struct env e;
+	unsigned int i;
+	int bad = 0;
+
+	CHECK_EQ(env_open(&e, 0), 0);
+	e.lo = (int)if_nametoindex("lo");
+	CHECK(e.lo > 0);
+	for (i = 0; i < sizeof(bound_cases) / sizeof(bound_cases[0]); i++)
+		bad += run_bound(&e, &bound_cases[i]) ? 1 : 0;
+	xwamp__destroy(e.skel);
+	CHECK_EQ(bad, 0);
 }
