@@ -221,9 +221,21 @@ bad:
 	return err;
 }
 
+/* Decrypts a copy of the next incoming block into pt; the stream state stays as is. */
+static int peek_block(const struct chan *c, const uint8_t *buf, uint8_t pt[XW_BLOCK_LEN])
+{
+	uint8_t iv[XW_BLOCK_LEN];
+	int ret;
+
+	memcpy(iv, c->iv_rx, sizeof(iv));
+	ret = xw_aes_cbc_decrypt(c->aes, iv, buf, pt, XW_BLOCK_LEN);
+	xw_wipe(iv, sizeof(iv));
+	return ret;
+}
+
 int chan_next_len(const struct chan *c, enum codec_msg type, const uint8_t *buf, size_t avail)
 {
-	uint8_t iv[XW_BLOCK_LEN], pt[XW_BLOCK_LEN];
+	uint8_t pt[XW_BLOCK_LEN];
 	int ret;
 
 	ret = usable(c);
@@ -237,12 +249,27 @@ int chan_next_len(const struct chan *c, enum codec_msg type, const uint8_t *buf,
 		return ret;
 	if (avail < XW_BLOCK_LEN)
 		return 0;
-	/* Decrypt a copy of the first block; the stream state stays as is. */
-	memcpy(iv, c->iv_rx, sizeof(iv));
-	ret = xw_aes_cbc_decrypt(c->aes, iv, buf, pt, XW_BLOCK_LEN);
+	ret = peek_block(c, buf, pt);
 	if (!ret)
 		ret = codec_msg_len(type, pt, XW_BLOCK_LEN);
 	xw_wipe(pt, sizeof(pt));
-	xw_wipe(iv, sizeof(iv));
+	return ret;
+}
+
+int chan_peek_cmd(const struct chan *c, const uint8_t *buf, size_t avail)
+{
+	uint8_t pt[XW_BLOCK_LEN];
+	int ret = usable(c);
+
+	if (ret)
+		return ret;
+	if (!c->secure)
+		return codec_peek_cmd(buf, avail);
+	if (avail < XW_BLOCK_LEN)
+		return -EAGAIN;
+	ret = peek_block(c, buf, pt);
+	if (!ret)
+		ret = codec_peek_cmd(pt, XW_BLOCK_LEN);
+	xw_wipe(pt, sizeof(pt));
 	return ret;
 }

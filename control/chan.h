@@ -116,5 +116,12 @@ int chan_open(struct chan *c, uint8_t *buf, size_t len);
  * command number is then the first octet after chan_open().
  */
 int chan_next_len(const struct chan *c, enum codec_msg type, const uint8_t *buf, size_t avail);
+/*
+ * The first plaintext octet of the next incoming message (a client's
+ * command number) from its first @avail octets at @buf, without consuming
+ * anything.  -EAGAIN when fewer than one block (secure modes) or no octet
+ * (open mode) is there; other negative errno on failure.
+ */
+int chan_peek_cmd(const struct chan *c, const uint8_t *buf, size_t avail);
 
 #endif /* XW_CHAN_H */

@@ -288,6 +288,12 @@ static int eligible(const struct cli_sess *s, int start)
 	return start ? !s->started : s->started;
 }
 
+/* Accepted and not stopped yet: what a TWAMP Stop-Sessions ends. */
+static int stoppable(const struct cli_sess *s)
+{
+	return s->answered && s->accept == XW_ACCEPT_OK && !s->stopped;
+}
+
 static void send_n(struct cli *c, const struct cli_cmd *cmd, int start)
 {
 	struct codec_n_sessions m = {0};
@@ -373,9 +379,13 @@ static void send_stop(struct cli *c, uint8_t accept)
 	unsigned int i;
 	int n;
 
-	/* RFC 5357 3.8: Number of Sessions = the sessions in progress */
+	/*
+	 * RFC 5357 3.8: Number of Sessions accounts "for each accepted
+	 * Request-Session" not stopped yet, started or not; the server ends
+	 * them all.
+	 */
 	for (i = 0; i < c->nsess; i++)
-		st.num_sessions += eligible(&c->sess[i], 0);
+		st.num_sessions += stoppable(&c->sess[i]);
 	n = codec_stop_sessions_encode(&st, buf, sizeof(buf));
 	if (n != XW_STOP_SESSIONS_LEN) {
 		shut(c, CLI_CLOSE_INTERNAL);
@@ -384,7 +394,7 @@ static void send_stop(struct cli *c, uint8_t accept)
 	if (send_msg(c, buf, sizeof(buf)))
 		return;
 	for (i = 0; i < c->nsess; i++)
-		if (eligible(&c->sess[i], 0))
+		if (stoppable(&c->sess[i]))
 			c->sess[i].stopped = 1;
 	/* TWAMP Stop-Sessions has no answer: done once queued */
 	push_event(c, &(struct cli_event){.type = CLI_EV_STOPPED,

@@ -170,8 +170,8 @@ int cli_start(struct cli *c);
 int cli_start_n(struct cli *c, const int *idx, unsigned int n);
 /*
  * Queues Stop-Sessions with Accept accept and Number of Sessions = the
- * started, unstopped sessions (RFC 5357 3.8), or Stop-N-Sessions for all
- * of them under individual session control.
+ * accepted, unstopped sessions, started or not (RFC 5357 3.8), or
+ * Stop-N-Sessions for the started ones under individual session control.
  */
 int cli_stop(struct cli *c, uint8_t accept);
 /* Stop-N-Sessions for the given indices (RFC 5938 3.4).  -EOPNOTSUPP without bit 16. */

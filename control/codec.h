@@ -60,6 +60,13 @@
 #define CODEC_START_ACK_HMAC_OFF	  (XW_START_ACK_LEN - XW_HMAC_LEN)	    /* 16 */
 #define CODEC_STOP_SESSIONS_HMAC_OFF	  (XW_STOP_SESSIONS_LEN - XW_HMAC_LEN)	    /* 16 */
 #define CODEC_N_HMAC_OFF(n)		  (CODEC_N_LEN(n) - XW_HMAC_LEN)
+/*
+ * OWAMP Request-Session (RFC 4656 3.5), which a TWAMP server receives only
+ * to refuse it: TWO HMACs.  The first ends its fixed part (octets 96..111,
+ * covering 0..95); the second follows the schedule slots and covers only
+ * them (RFC 4656 3.2: an HMAC covers what was sent since the previous one).
+ */
+#define CODEC_REQUEST_SESSION_HMAC1_END	  XW_REQUEST_TW_SESSION_LEN /* 112 */
 
 /* Server-Start: the block that is encrypted in A/E/M modes (RFC 4656 3.1). */
 #define CODEC_SERVER_START_IV_OFF  16

@@ -21,6 +21,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "srv.h"
+#include "testpkt.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 
@@ -72,6 +73,7 @@ struct srv {
 	struct srv_sess **sess; /* accepted sessions, in request order */
 	unsigned int nsess, sess_cap;
 	unsigned int nactive;
+	unsigned int nexpired; /* ended by REFWAIT since the last Stop-Sessions */
 
 	uint64_t idle_since; /* SERVWAIT counts from here */
 };
@@ -476,6 +478,57 @@ static void params_from_req(struct twsess_params *p, const struct codec_request_
 	p->pad_to_reflect = q->reflect_pad_len;
 }
 
+/*
+ * RFC 6038 rules on Padding Length; 1 when the request meets them, else 0
+ * after a log line (the caller answers Accept 3).
+ *
+ * 4.2: "The Padding Length SHALL be > the Length of padding to reflect"
+ * in Reflect Octets mode.  We read it as applying to a session that asks
+ * for octets to be reflected (Length of padding to reflect > 0): with 0
+ * nothing is reflected and Padding Length 0 stays valid, as in RFC 5357.
+ *
+ * 4.3: Accept 3 when "there are insufficient octets supplied to produce
+ * equal-length Session-Sender and Session-Reflector test packets".  That
+ * is a requirement only where equal lengths were asked for, i.e. in
+ * Symmetrical Size mode (5.1.4, 5.2.2); elsewhere RFC 5357 4.2.1 lets the
+ * reflector answer with its minimum.  Lengths are those of testpkt.h,
+ * whose note on RFC 5357 4.2.1 gives an authenticated/encrypted reflector
+ * header of 112 octets (the diagram), not 104: with the 48 + 56 MBZ octets
+ * of a symmetrical-size sender packet, Padding Length must be at least 8
+ * (+ the octets to reflect) for equal sizes; in open mode at least the
+ * octets to reflect.
+ */
+static int padding_ok(const struct srv *s, const struct codec_request_tw_session *q)
+{
+	struct xw_tp_cfg tp = {
+		.padding_len = q->padding_len,
+		.reflect_len = (s->mode & XW_MODE_REFLECT_OCT) ? q->reflect_pad_len : 0,
+		.symmetric = !!(s->mode & XW_MODE_SYMMETRIC),
+	};
+	size_t sender, refl;
+	int m = xw_tp_mode_of(s->mode);
+
+	if (tp.reflect_len && q->padding_len <= tp.reflect_len) {
+		pr_warn("control %s: Request-TW-Session: Padding Length %u is not more than the "
+			"Length of padding to reflect %u (RFC 6038 4.2), Accept 3",
+			s->peer, q->padding_len, tp.reflect_len);
+		return 0;
+	}
+	if (!tp.symmetric || m < 0)
+		return 1;
+	tp.mode = (enum xw_tp_mode)m;
+	sender = xw_tp_sender_len(&tp);
+	refl = xw_tp_reflector_len(&tp, 0); /* the reflector's minimum */
+	if (sender < refl) {
+		pr_warn("control %s: Request-TW-Session: Padding Length %u makes %zu-octet "
+			"packets, but the reflector's are at least %zu: no equal sizes in "
+			"Symmetrical Size mode (RFC 6038 4.3), Accept 3",
+			s->peer, q->padding_len, sender, refl);
+		return 0;
+	}
+	return 1;
+}
+
 static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	struct codec_request_tw_session q;
@@ -495,11 +548,7 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		pr_debug("control %s: Request-TW-Session with %u slots, %u packets (MUST be 0), "
 			 "ignored",
 			 s->peer, q.num_slots, q.num_packets);
-	if ((s->mode & XW_MODE_REFLECT_OCT) && q.padding_len < q.reflect_pad_len) {
-		/* RFC 6038 4.2/4.3: the padding cannot hold the octets to reflect */
-		pr_warn("control %s: Request-TW-Session: Padding Length %u < Length of padding to "
-			"reflect %u, Accept 3",
-			s->peer, q.padding_len, q.reflect_pad_len);
+	if (!padding_ok(s, &q)) {
 		refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
 		return;
 	}
@@ -629,10 +678,23 @@ static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	int rc;
 
 	if (s->mode & XW_MODE_INDIV_SESS) {
-		/* RFC 5938 3.1: commands 2 and 3 MUST NOT be used in this mode */
-		pr_warn("control %s: Start-Sessions under individual session control, Start-Ack 3",
+		/*
+		 * RFC 5938 3.1: commands 2 and 3 MUST NOT be used in this mode.
+		 * The same answer before and during testing: Start-Ack 3, no
+		 * session changes, the connection goes on (Start-N still works).
+		 */
+		pr_warn("control %s: Start-Sessions under individual session control (RFC 5938 "
+			"3.1), Start-Ack 3",
 			s->peer);
 		send_start_ack(s, XW_ACCEPT_NOT_SUPPORTED, now);
+		return;
+	}
+	if (s->state == SRV_TESTING) {
+		/* RFC 4656 3.4: while measuring, the only command is Stop-Sessions */
+		pr_warn("control %s: Start-Sessions while sessions run (RFC 4656 3.4 allows only "
+			"Stop-Sessions)",
+			s->peer);
+		shut(s, SRV_CLOSE_PROTO, now);
 		return;
 	}
 	rc = codec_start_sessions_decode(msg, len);
@@ -687,23 +749,29 @@ static void on_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		return;
 	}
 	/*
-	 * RFC 5357 3.8: Number of Sessions counts the sessions in progress; if
-	 * it does not match, the connection SHOULD be closed.  Before
-	 * Start-Sessions "accepted" and "in progress" differ, so both counts
-	 * are taken.
+	 * RFC 5357 3.8: Number of Sessions is "the number of send sessions
+	 * started by the Control-Client that have not been previously
+	 * terminated by a Stop-Sessions command (i.e., the Control-Client MUST
+	 * account for each accepted Request-Session)": every session accepted
+	 * since the last Stop-Sessions, started or not, including those we
+	 * ended ourselves after REFWAIT (the client cannot know).  Any other
+	 * count makes the message invalid and the connection SHOULD be closed:
+	 * it is, which ends every session.
 	 */
-	if (st.num_sessions != s->nactive && st.num_sessions != s->nsess) {
-		pr_warn("control %s: Stop-Sessions for %u sessions, but %u are in progress",
-			s->peer, st.num_sessions, s->nactive);
+	if (st.num_sessions != s->nsess + s->nexpired) {
+		pr_warn("control %s: Stop-Sessions for %u sessions, but %u were accepted (RFC "
+			"5357 3.8): closing",
+			s->peer, st.num_sessions, s->nsess + s->nexpired);
 		shut(s, SRV_CLOSE_PROTO, now);
 		return;
 	}
 	if (st.accept != XW_ACCEPT_OK)
 		pr_info("control %s: client stops with Accept %u: results are invalid", s->peer,
 			st.accept);
+	/* all of them: a session accepted but never started ends here too */
 	for (i = s->nsess; i-- > 0;)
-		if (s->sess[i]->started)
-			sess_end(s, i, SRV_END_STOP, now);
+		sess_end(s, i, SRV_END_STOP, now);
+	s->nexpired = 0;
 	back_to_ready(s, now);
 	/* TWAMP Stop-Sessions has no answer (RFC 5357 3.8) */
 }
@@ -839,6 +907,7 @@ static const srv_handler srv_table[SRV_NSTATES][SRV_NMSGS] = {
 	[SRV_TESTING] =
 		{
 			[SRV_MSG_REQUEST_TW] = on_request_testing,
+			[SRV_MSG_START] = on_start, /* refused: Start-Ack 3 or close */
 			[SRV_MSG_STOP] = on_stop,
 			[SRV_MSG_START_N] = on_start_n,
 			[SRV_MSG_STOP_N] = on_stop_n,
@@ -876,6 +945,27 @@ static enum srv_msg msg_of_cmd(uint8_t cmd)
 	}
 }
 
+/*
+ * Decrypts and checks the command in rx (chan_open()).  An OWAMP
+ * Request-Session carries two HMACs (RFC 4656 3.5), each covering what
+ * came since the previous one (3.2): it is opened as its two parts, so
+ * that in the secure modes it can be refused with Accept 3 like in open
+ * mode (RFC 5357 3.5) instead of failing the HMAC check.
+ */
+static int open_command(struct srv *s)
+{
+	size_t first = s->rx_len;
+	int rc;
+
+	if (chan_peek_cmd(&s->chan, s->rx, s->rx_len) == XW_CMD_FORBIDDEN &&
+	    s->rx_len > CODEC_REQUEST_SESSION_HMAC1_END)
+		first = CODEC_REQUEST_SESSION_HMAC1_END;
+	rc = chan_open(&s->chan, s->rx, first);
+	if (!rc && first < s->rx_len)
+		rc = chan_open(&s->chan, s->rx + first, s->rx_len - first);
+	return rc;
+}
+
 static void dispatch(struct srv *s, uint64_t now)
 {
 	enum srv_msg m = SRV_MSG_SETUP;
@@ -883,7 +973,7 @@ static void dispatch(struct srv *s, uint64_t now)
 	int rc;
 
 	if (s->state != SRV_WAIT_SETUP) {
-		rc = chan_open(&s->chan, s->rx, s->rx_len);
+		rc = open_command(s);
 		if (rc == -EACCES) {
 			/* RFC 4656 3.2: data with a bad HMAC must not be used */
 			pr_warn("control %s: HMAC of a %zu-octet command does not verify", s->peer,
@@ -1125,6 +1215,7 @@ int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_
 		return -ENOENT;
 	pr_info("control %s: session %d: REFWAIT expired", s->peer, i + 1);
 	sess_end(s, (unsigned int)i, SRV_END_REFWAIT, now_ns);
+	s->nexpired++; /* the client still counts it in Stop-Sessions (RFC 5357 3.8) */
 	/* RFC 5357 3.1: REFWAIT expiry on all sessions resumes SERVWAIT */
 	back_to_ready(s, now_ns);
 	return 0;

@@ -65,7 +65,9 @@ enum srv_close {
 /* Why the state machine let go of a session (ops->sess_end). */
 enum srv_end {
 	SRV_END_STOP,	 /* Stop-Sessions / Stop-N-Sessions: keep reflecting for Timeout,
-			  * then free (RFC 5357 3.8: reflect packets arriving within Timeout) */
+			  * then free (RFC 5357 3.8: reflect packets arriving within Timeout).
+			  * Stop-Sessions ends never-started sessions too (started == 0):
+			  * nothing is in flight for them, disarm now */
 	SRV_END_CLOSE,	 /* connection closed (or srv_free) before the session was stopped */
 	SRV_END_REFWAIT, /* the caller reported REFWAIT expiry with srv_sess_expired() */
 };

@@ -19,6 +19,7 @@
 
 #include "t.h"
 #include "golden_open.h"
+#include "chan.h"
 #include "cli.h"
 #include "codec.h"
 #include "crypto.h"
@@ -1252,7 +1253,7 @@ TEST(stop_count_mismatch)
 	CHECK_EQ(codec_stop_sessions_encode(&st, buf, sizeof(buf)), XW_STOP_SESSIONS_LEN);
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
-	CHECK(t_logged("Stop-Sessions for 5 sessions, but 1 are in progress"));
+	CHECK(t_logged("Stop-Sessions for 5 sessions, but 1 were accepted"));
 	CHECK_EQ(f->rec[0].ended, 1);
 	CHECK_EQ(f->rec[0].why, SRV_END_CLOSE);
 	fx_free(f);
@@ -1265,7 +1266,420 @@ TEST(stop_count_mismatch)
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), 0);
 	CHECK_EQ(srv_feed(f->srv, buf, sizeof(buf), f->now), -EPIPE);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
-	CHECK(t_logged("not allowed in state testing"));
+	CHECK(t_logged("Start-Sessions while sessions run"));
+	fx_free(f);
+	free(f);
+}
+
+/* ---- a hand-made client in any security mode -------------------------------- */
+
+/* The security modes, each run by the tests below. */
+static const uint32_t SEC_MODES[] = {XW_MODE_OPEN, XW_MODE_AUTH, XW_MODE_ENCRYPTED, XW_MODE_MIXED};
+
+/*
+ * A server past setup in mode (security bit + features), the client side
+ * played by hand: Token made here from PASS, the client's channel in *ch
+ * (chan_fini() it).  0 on success.
+ */
+static int raw_conn(struct fx *f, uint32_t mode, struct chan *ch)
+{
+	struct codec_setup_response r = {.mode = mode};
+	struct codec_greeting g;
+	struct codec_server_start st;
+	struct xw_session_keys keys;
+	uint8_t buf[XW_SETUP_RESPONSE_LEN], out[128], kek[XW_AES_KEY_LEN];
+	int secure = !(mode & XW_MODE_OPEN), rc = -1;
+
+	memset(ch, 0, sizeof(*ch));
+	f->srv = srv_new(&f->scfg, &OPS, f, f->now);
+	if (!f->srv || srv_take(f, out, sizeof(out)) != XW_GREETING_LEN ||
+	    codec_greeting_decode(&g, out, XW_GREETING_LEN))
+		return -1;
+	memcpy(r.keyid, "alice", 5);
+	if (secure && (xw_random(&keys, sizeof(keys)) || xw_random(r.client_iv, 16) ||
+		       xw_pbkdf2_sha1((const uint8_t *)PASS, strlen(PASS), g.salt, 16, g.count, kek,
+				      sizeof(kek)) ||
+		       xw_token_encrypt(kek, g.challenge, &keys, r.token)))
+		goto out;
+	if (codec_setup_response_encode(&r, buf, sizeof(buf)) != XW_SETUP_RESPONSE_LEN)
+		goto out;
+	srv_feed(f->srv, buf, sizeof(buf), f->now);
+	if (srv_take(f, out, sizeof(out)) != XW_SERVER_START_LEN ||
+	    codec_server_start_decode(&st, out, XW_SERVER_START_LEN) || st.accept)
+		goto out;
+	if (chan_init(ch, CHAN_ROLE_CLIENT, mode, secure ? &keys : NULL, r.client_iv,
+		      st.server_iv) ||
+	    chan_open_server_start(ch, out))
+		goto out;
+	rc = 0;
+out:
+	xw_wipe(&keys, sizeof(keys));
+	xw_wipe(kek, sizeof(kek));
+	return rc;
+}
+
+/* Seals and feeds one client message; srv_feed()'s result. */
+static int raw_send(struct fx *f, struct chan *ch, uint8_t *msg, size_t len)
+{
+	if (chan_seal(ch, msg, len))
+		return -EIO;
+	return srv_feed(f->srv, msg, len, f->now);
+}
+
+/* Takes exactly len octets of server output and opens them; 0 or -1. */
+static int raw_recv(struct fx *f, struct chan *ch, uint8_t *buf, size_t len)
+{
+	uint8_t tmp[CODEC_N_LEN(4)];
+
+	if (len > sizeof(tmp) || srv_out_pending(f->srv) != len || srv_take(f, tmp, len) != len)
+		return -1;
+	if (chan_open(ch, tmp, len))
+		return -1;
+	memcpy(buf, tmp, len);
+	return 0;
+}
+
+/* Request-TW-Session with the given padding; the Accept-Session's Accept, or -1. */
+static int raw_req_pad(struct fx *f, struct chan *ch, uint32_t mode, uint16_t port,
+		       uint32_t padding, uint16_t reflect, uint8_t sid[XW_SID_LEN])
+{
+	struct codec_request_tw_session q;
+	struct codec_accept_session a;
+	struct twsess_params p;
+	uint8_t buf[XW_REQUEST_TW_SESSION_LEN], out[XW_ACCEPT_SESSION_LEN];
+
+	params(&p, port);
+	p.padding_len = padding;
+	p.pad_to_reflect = reflect;
+	req_from(&q, &p);
+	if (codec_request_tw_session_encode(&q, mode, buf, sizeof(buf)) != sizeof(buf) ||
+	    raw_send(f, ch, buf, sizeof(buf)) || raw_recv(f, ch, out, sizeof(out)) ||
+	    codec_accept_session_decode(&a, mode, out, sizeof(out)))
+		return -1;
+	if (sid)
+		memcpy(sid, a.sid, XW_SID_LEN);
+	return a.accept;
+}
+
+static int raw_req(struct fx *f, struct chan *ch, uint32_t mode, uint16_t port,
+		   uint8_t sid[XW_SID_LEN])
+{
+	return raw_req_pad(f, ch, mode, port, 27, 0, sid);
+}
+
+/* Start-Sessions; the Start-Ack's Accept, or -1 (e.g. the server closed). */
+static int raw_start(struct fx *f, struct chan *ch)
+{
+	uint8_t buf[XW_START_SESSIONS_LEN], out[XW_START_ACK_LEN];
+
+	if (codec_start_sessions_encode(buf, sizeof(buf)) != XW_START_SESSIONS_LEN ||
+	    raw_send(f, ch, buf, sizeof(buf)) || raw_recv(f, ch, out, sizeof(out)))
+		return -1;
+	return out[0];
+}
+
+/* Stop-Sessions with this Number of Sessions; srv_feed()'s result (no answer). */
+static int raw_stop(struct fx *f, struct chan *ch, uint32_t n)
+{
+	struct codec_stop_sessions st = {.num_sessions = n};
+	uint8_t buf[XW_STOP_SESSIONS_LEN];
+
+	if (codec_stop_sessions_encode(&st, buf, sizeof(buf)) != XW_STOP_SESSIONS_LEN)
+		return -EIO;
+	return raw_send(f, ch, buf, sizeof(buf));
+}
+
+/* Start-N-Sessions for one SID; the Start-N-Ack's Accept, or -1. */
+static int raw_start_n(struct fx *f, struct chan *ch, const uint8_t sid[XW_SID_LEN])
+{
+	struct codec_n_sessions m = {.num_sessions = 1, .sids = sid}, a;
+	uint8_t buf[CODEC_N_LEN(1)], out[CODEC_N_LEN(1)];
+
+	if (codec_start_n_sessions_encode(&m, buf, sizeof(buf)) != (int)sizeof(buf) ||
+	    raw_send(f, ch, buf, sizeof(buf)) || raw_recv(f, ch, out, sizeof(out)) ||
+	    codec_start_n_ack_decode(&a, out, sizeof(out)))
+		return -1;
+	return a.accept;
+}
+
+/*
+ * RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect;
+ * 4.3: Accept 3 when the padding cannot give equal sizes (Symmetrical Size
+ * mode; lengths as in testpkt.h: auth/enc reflector header 112).  In every
+ * security mode; each refusal leaves the connection usable.
+ */
+TEST(rfc6038_padding_accept3)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct chan ch;
+	unsigned int i;
+
+	CHECK(f);
+	for (i = 0; i < 4; i++) {
+		uint32_t sec = SEC_MODES[i];
+		int keyed = sec == XW_MODE_AUTH || sec == XW_MODE_ENCRYPTED;
+		/* symmetrical size: sender 14+27 / 48+56 before padding; reflector 41 / 112 */
+		uint32_t need = keyed ? 8 : 0, m = sec | XW_MODE_SYMMETRIC;
+		uint32_t mr = m | XW_MODE_REFLECT_OCT, ro = sec | XW_MODE_REFLECT_OCT;
+
+		fx_cfg(f, 0x7f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		/* the case: authenticated, Padding Length 0 -> 104 vs 112 octets */
+		CHECK_EQ(raw_req_pad(f, &ch, m, 4000, 0, 0, NULL),
+			 keyed ? XW_ACCEPT_NOT_SUPPORTED : XW_ACCEPT_OK);
+		if (keyed) {
+			CHECK(t_logged("makes 104-octet packets, but the reflector's are at "
+				       "least 112"));
+			CHECK_EQ(raw_req_pad(f, &ch, m, 4001, need - 1, 0, NULL),
+				 XW_ACCEPT_NOT_SUPPORTED);
+		}
+		CHECK_EQ(raw_req_pad(f, &ch, m, 4002, need, 0, NULL), XW_ACCEPT_OK);
+		CHECK(!srv_closed(f->srv));
+		fx_free(f);
+		chan_fini(&ch);
+
+		/* symmetrical size + reflect octets: > 4 (4.2) and equal sizes (4.3) */
+		fx_cfg(f, 0x7f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, mr, &ch), 0);
+		CHECK_EQ(raw_req_pad(f, &ch, mr, 4000, 4, 4, NULL), XW_ACCEPT_NOT_SUPPORTED);
+		CHECK(t_logged("is not more than the Length of padding to reflect 4"));
+		CHECK_EQ(raw_req_pad(f, &ch, mr, 4001, need + 4, 4, NULL),
+			 keyed ? XW_ACCEPT_OK : XW_ACCEPT_NOT_SUPPORTED);
+		if (keyed)
+			CHECK_EQ(raw_req_pad(f, &ch, mr, 4002, need + 3, 4, NULL),
+				 XW_ACCEPT_NOT_SUPPORTED);
+		CHECK_EQ(raw_req_pad(f, &ch, mr, 4003, need + 5, 4, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(srv_nsessions(f->srv), keyed ? 2 : 1);
+		fx_free(f);
+		chan_fini(&ch);
+
+		/* reflect octets without symmetrical size: only 4.2 applies */
+		fx_cfg(f, 0x3f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, ro, &ch), 0);
+		CHECK_EQ(raw_req_pad(f, &ch, ro, 4000, 8, 8, NULL), XW_ACCEPT_NOT_SUPPORTED);
+		CHECK_EQ(raw_req_pad(f, &ch, ro, 4001, 9, 8, NULL), XW_ACCEPT_OK);
+		/* nothing to reflect: Padding Length 0 is fine, as in RFC 5357 */
+		CHECK_EQ(raw_req_pad(f, &ch, ro, 4002, 0, 0, NULL), XW_ACCEPT_OK);
+		fx_free(f);
+		chan_fini(&ch);
+	}
+	free(f);
+}
+
+/*
+ * RFC 5357 3.5: an OWAMP Request-Session (command 1) gets Accept 3 in every
+ * mode.  It carries two HMACs (RFC 4656 3.5), each checked; the connection
+ * stays in step and a good Request-TW-Session is accepted after it.  A
+ * forged second HMAC still closes the connection (RFC 4656 3.2).
+ */
+TEST(owamp_request_session_every_mode)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t req[XW_REQUEST_TW_SESSION_LEN + 2 * 16 + XW_HMAC_LEN];
+	uint8_t out[XW_ACCEPT_SESSION_LEN];
+	const size_t part1 = CODEC_REQUEST_SESSION_HMAC1_END, part2 = sizeof(req) - part1;
+	struct chan ch;
+	unsigned int i;
+	int slots;
+
+	CHECK(f);
+	for (i = 0; i < 4; i++) {
+		uint32_t m = SEC_MODES[i];
+
+		for (slots = 0; slots <= 2; slots += 2) {
+			size_t p2 = (size_t)slots * 16 + XW_HMAC_LEN;
+
+			fx_cfg(f, 0x0f, 0, NULL, NULL);
+			CHECK_EQ(raw_conn(f, m, &ch), 0);
+			memset(req, 0, sizeof(req));
+			req[0] = XW_CMD_FORBIDDEN;
+			req[1] = 4;
+			req[3] = 1;		 /* Conf-Receiver */
+			req[7] = (uint8_t)slots; /* Number of Schedule Slots */
+			req[part1] = 0;		 /* slot 0: Poisson */
+			/* the client seals the two HMAC-terminated parts in turn */
+			CHECK_EQ(chan_seal(&ch, req, part1), 0);
+			CHECK_EQ(chan_seal(&ch, req + part1, p2), 0);
+			CHECK_EQ(srv_feed(f->srv, req, part1 + p2, f->now), 0);
+			CHECK_EQ(raw_recv(f, &ch, out, sizeof(out)), 0);
+			CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
+			CHECK(!srv_closed(f->srv));
+			CHECK(t_logged("unexpected command 1"));
+			CHECK_EQ(f->requests, 0);
+			CHECK_EQ(raw_req(f, &ch, m, 4000, NULL), XW_ACCEPT_OK);
+			CHECK_EQ(f->requests, 1);
+			fx_free(f);
+			chan_fini(&ch);
+		}
+		if (m == XW_MODE_OPEN)
+			continue; /* HMAC fields are MBZ there */
+		/* a flipped bit under the second HMAC: mismatch, closed */
+		fx_cfg(f, 0x0f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		memset(req, 0, sizeof(req));
+		req[0] = XW_CMD_FORBIDDEN;
+		req[1] = 4;
+		req[7] = 2;
+		CHECK_EQ(chan_seal(&ch, req, part1), 0);
+		CHECK_EQ(chan_seal(&ch, req + part1, part2), 0);
+		req[part1 + 3] ^= 0x10;
+		CHECK_EQ(srv_feed(f->srv, req, sizeof(req), f->now), -EPIPE);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_HMAC);
+		fx_free(f);
+		chan_fini(&ch);
+	}
+	free(f);
+}
+
+/*
+ * RFC 5938 3.1: no Start-Sessions under individual session control.  One
+ * reaction before and during testing, in every mode: Start-Ack 3, no
+ * session started, the connection goes on.  Without bit 16, Start-Sessions
+ * while testing closes (RFC 4656 3.4), in every mode too.
+ */
+TEST(start_sessions_while_testing_every_mode)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t sid0[XW_SID_LEN], sid1[XW_SID_LEN];
+	struct chan ch;
+	unsigned int i;
+
+	CHECK(f);
+	for (i = 0; i < 4; i++) {
+		uint32_t m = SEC_MODES[i] | XW_MODE_INDIV_SESS;
+
+		fx_cfg(f, 0x1f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		CHECK_EQ(raw_req(f, &ch, m, 4000, sid0), XW_ACCEPT_OK);
+		CHECK_EQ(raw_req(f, &ch, m, 4002, sid1), XW_ACCEPT_OK);
+		/* before any session runs */
+		CHECK_EQ(raw_start(f, &ch), XW_ACCEPT_NOT_SUPPORTED);
+		CHECK_EQ(srv_state(f->srv), SRV_READY);
+		CHECK_EQ(srv_nactive(f->srv), 0);
+		CHECK_EQ(raw_start_n(f, &ch, sid0), XW_ACCEPT_OK);
+		CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+		/* during testing: the same answer */
+		t_log_reset();
+		CHECK_EQ(raw_start(f, &ch), XW_ACCEPT_NOT_SUPPORTED);
+		CHECK(t_logged("Start-Sessions under individual session control"));
+		CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+		CHECK_EQ(srv_nactive(f->srv), 1);
+		CHECK_EQ(f->rec[0].started, 1);
+		CHECK_EQ(f->rec[1].started, 0);
+		/* and the connection is still in step */
+		CHECK_EQ(raw_start_n(f, &ch, sid1), XW_ACCEPT_OK);
+		CHECK_EQ(srv_nactive(f->srv), 2);
+		CHECK(!srv_closed(f->srv));
+		fx_free(f);
+		chan_fini(&ch);
+
+		m = SEC_MODES[i];
+		fx_cfg(f, 0x0f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		CHECK_EQ(raw_req(f, &ch, m, 4000, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_start(f, &ch), XW_ACCEPT_OK);
+		CHECK_EQ(raw_start(f, &ch), -1);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+		CHECK(t_logged("Start-Sessions while sessions run"));
+		CHECK_EQ(f->rec[0].why, SRV_END_CLOSE);
+		fx_free(f);
+		chan_fini(&ch);
+	}
+	free(f);
+}
+
+/*
+ * RFC 5357 3.8: Number of Sessions counts every accepted session (started
+ * or not, REFWAIT-ended included); Stop-Sessions ends them all; any other
+ * count closes the connection.  In every mode.
+ */
+TEST(stop_sessions_every_mode)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t sid0[XW_SID_LEN];
+	struct chan ch;
+	unsigned int i;
+
+	CHECK(f);
+	for (i = 0; i < 4; i++) {
+		uint32_t m = SEC_MODES[i];
+
+		/* accepted, never started: Stop-Sessions for 2 ends both */
+		fx_cfg(f, 0x0f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		CHECK_EQ(raw_req(f, &ch, m, 4000, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_req(f, &ch, m, 4002, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_stop(f, &ch, 2), 0);
+		CHECK_EQ(srv_nsessions(f->srv), 0);
+		CHECK_EQ(f->rec[0].ended, 1);
+		CHECK_EQ(f->rec[1].ended, 1);
+		CHECK_EQ(f->rec[1].why, SRV_END_STOP);
+		CHECK_EQ(f->rec[1].started, 0);
+		CHECK_EQ(srv_state(f->srv), SRV_READY);
+		/* the connection goes on: a new session, started and stopped */
+		CHECK_EQ(raw_req(f, &ch, m, 4004, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_start(f, &ch), XW_ACCEPT_OK);
+		CHECK_EQ(raw_stop(f, &ch, 1), 0);
+		CHECK_EQ(f->rec[2].why, SRV_END_STOP);
+		CHECK(!srv_closed(f->srv));
+		fx_free(f);
+		chan_fini(&ch);
+
+		/* counting only the started ones (0 of 2) is a mismatch: closed */
+		fx_cfg(f, 0x0f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		CHECK_EQ(raw_req(f, &ch, m, 4000, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_req(f, &ch, m, 4002, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_stop(f, &ch, 0), -EPIPE);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+		CHECK(t_logged("Stop-Sessions for 0 sessions, but 2 were accepted"));
+		CHECK_EQ(f->rec[1].why, SRV_END_CLOSE);
+		fx_free(f);
+		chan_fini(&ch);
+
+		/* one ended by REFWAIT still counts for the client */
+		fx_cfg(f, 0x0f, 0, NULL, NULL);
+		CHECK_EQ(raw_conn(f, m, &ch), 0);
+		CHECK_EQ(raw_req(f, &ch, m, 4000, sid0), XW_ACCEPT_OK);
+		CHECK_EQ(raw_req(f, &ch, m, 4002, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_start(f, &ch), XW_ACCEPT_OK);
+		CHECK_EQ(srv_sess_expired(f->srv, sid0, f->now), 0);
+		CHECK_EQ(raw_stop(f, &ch, 2), 0);
+		CHECK_EQ(f->rec[0].why, SRV_END_REFWAIT);
+		CHECK_EQ(f->rec[1].why, SRV_END_STOP);
+		CHECK(!srv_closed(f->srv));
+		/* ... until that Stop-Sessions: the next one counts from 0 */
+		CHECK_EQ(raw_req(f, &ch, m, 4004, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(raw_stop(f, &ch, 2), -EPIPE);
+		CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+		fx_free(f);
+		chan_fini(&ch);
+	}
+	free(f);
+}
+
+/* The client counts accepted sessions that were never started (RFC 5357 3.8). */
+TEST(cli_stop_before_start)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_AUTH, "alice", PASS);
+	CHECK_EQ(setup(f, 7), 0);
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	CHECK_EQ(cli_request(f->cli, &p), 1);
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	pump(f, 7);
+	e = find_ev(f, CLI_EV_STOPPED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 2);
+	CHECK_EQ(srv_nsessions(f->srv), 0);
+	CHECK_EQ(f->rec[0].why, SRV_END_STOP);
+	CHECK_EQ(f->rec[1].why, SRV_END_STOP);
+	CHECK(!srv_closed(f->srv) && !cli_closed(f->cli));
 	fx_free(f);
 	free(f);
 }
