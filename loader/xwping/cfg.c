@@ -327,10 +327,12 @@ static int validate(struct xwping_cfg *cfg)
 				"--start-n or keyed -A modes\n");
 		return -EINVAL;
 	}
-	if (cfg->reflect_octets >= 0 && cfg->padding != XWPING_PAD_AUTO &&
-	    cfg->padding < cfg->reflect_octets) {
+	if (cfg->reflect_octets > 0 && cfg->padding != XWPING_PAD_AUTO &&
+	    cfg->padding <= cfg->reflect_octets) {
 		/* RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect */
-		fprintf(stderr, "xwping: --reflect-octets %d needs at least that much padding\n",
+		fprintf(stderr,
+			"xwping: --reflect-octets %d needs more padding than that (RFC "
+			"6038 4.2)\n",
 			cfg->reflect_octets);
 		return -EINVAL;
 	}

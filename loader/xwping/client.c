@@ -202,12 +202,16 @@ static uint32_t auto_padding(const struct xw_tp_cfg *tp)
 	size_t shdr = tp->mode == XW_TP_OPEN ? XW_TP_SENDER_HDR_OPEN : XW_TP_SENDER_HDR_AUTH;
 	size_t rhdr = tp->mode == XW_TP_OPEN ? XW_TP_REFL_HDR_OPEN : XW_TP_REFL_HDR_AUTH;
 	size_t mbz = 0;
+	uint32_t pad = 0;
 
 	if (tp->symmetric)
 		mbz = tp->mode == XW_TP_OPEN ? XW_TP_SYM_MBZ_OPEN : XW_TP_SYM_MBZ_AUTH;
-	if (shdr + mbz >= rhdr + tp->reflect_len)
-		return 0;
-	return (uint32_t)(rhdr + tp->reflect_len - shdr - mbz);
+	if (shdr + mbz < rhdr + tp->reflect_len)
+		pad = (uint32_t)(rhdr + tp->reflect_len - shdr - mbz);
+	/* RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect */
+	if (tp->reflect_len && pad <= tp->reflect_len)
+		pad = tp->reflect_len + 1u;
+	return pad;
 }
 
 /*
