@@ -13,6 +13,8 @@
 #   check          install missing packages, build, run every test (README)
 #   demo           install missing packages, build, run a measurement between two namespaces
 #   bench          benchmarks (figures as ratios against a baseline from the same run)
+#   fuzz-build     the libFuzzer harnesses of tests/fuzz/ (clang, ASan + UBSan) in build/fuzz/
+#   fuzz           run each harness FUZZ_SECONDS (default 60) seconds (tests/fuzz/run.sh)
 #   deps           install the missing Debian packages (apt-get)
 #   vmlinux        regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   format         clang-format every source file in place
@@ -83,7 +85,7 @@ LIBXWLDR := $(BUILD)/libxwldr.a
 
 BINS := $(BUILD)/xwampd $(BUILD)/xwping
 
-.PHONY: all check demo bench deps vmlinux format clean tests
+.PHONY: all check demo bench deps vmlinux format clean tests fuzz fuzz-build
 all: $(BINS) $(BPF_OBJS) $(SKELS) tests
 tests: $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
@@ -159,12 +161,48 @@ $(BUILD)/bench/%: tests/bpf/%.c $(SKELS) $(LOADER_LIBS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -Itests/unit -o $@ $< $(LOADER_LIBS) $(LDLIBS_ALL)
 
+# --- fuzzing (tests/fuzz/, README "Fuzzing") -----------------------------------
+# libFuzzer harnesses over control/, which is compiled again here with clang,
+# coverage instrumentation and ASan + UBSan (every UB report aborts, so the
+# fuzzer sees it as a crash).  Randomness and PBKDF2 are redirected to the
+# harness (tests/fuzz/fuzz.c) with --wrap: the state machines get a fixed
+# Challenge, Salt and keys, so a conversation is reproducible from its input.
+# libFuzzer's runtime is Debian's libclang-rt-14-dev (tests/deps.sh).
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CTL_OBJS := $(CONTROL_SRCS:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g $(FUZZ_SAN) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -fno-strict-aliasing
+FUZZ_WRAP    := -Wl,--wrap=xw_random -Wl,--wrap=xw_pbkdf2_sha1
+FUZZ_SECONDS ?= 60
+
+fuzz-build: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/control/%.o: control/%.c $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INC_CONTROL) -c $< -o $@
+
+$(BUILD)/fuzz/libxwctl.a: $(FUZZ_CTL_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz.o: tests/fuzz/fuzz.c $(DEPS_STAMP)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(INC_TESTS) -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/fuzz.o $(BUILD)/fuzz/libxwctl.a
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(INC_TESTS) -Itests/fuzz -o $@ $< \
+		$(BUILD)/fuzz/fuzz.o $(BUILD)/fuzz/libxwctl.a $(FUZZ_WRAP) $(CRYPTO_LIBS) -lm
+
 # --- top-level commands ------------------------------------------------------
 deps:
 	$(Q)tests/deps.sh install
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
 	$(Q)tests/run.sh
 
 demo: deps
@@ -174,6 +212,10 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench.sh
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The kernel's own types (GPL-2.0), dumped from its BTF: the SPDX line goes first.
 vmlinux:
@@ -190,7 +232,8 @@ clean:
 
 # dependency files of our own objects only (build/ also holds third-party trees)
 -include $(wildcard $(BUILD)/control/*.d $(BUILD)/loader/*/*.d $(BUILD)/bpf/*.d \
-		    $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+		    $(BUILD)/tests/*.d $(BUILD)/bench/*.d $(BUILD)/fuzz/*.d \
+		    $(BUILD)/fuzz/control/*.d)
 
 # --- strongSwan charon plugin (owner: swan; README "strongSwan plugin") -------
 # Not part of `all`: it is compiled against the source of the installed

@@ -32,6 +32,9 @@ need_test=(
 	"file:/usr/lib/ipsec/plugins/libstrongswan-openssl.so:libstrongswan-standard-plugins"
 	"file:/usr/lib/ipsec/plugins/libstrongswan-cmac.so:libstrongswan-extra-plugins"
 	"openssl:openssl"
+	# libFuzzer, ASan and UBSan runtimes for tests/fuzz/ (clang only recommends them)
+	"clangrt:fuzzer:libclang-rt-14-dev"
+	"clangrt:asan:libclang-rt-14-dev"
 )
 
 missing() {
@@ -42,6 +45,10 @@ missing() {
 		case $probe in
 		pc:*) pkg-config --exists "${probe#pc:}" 2>/dev/null || echo "$pkg" ;;
 		file:*) [ -e "${probe#file:}" ] || echo "$pkg" ;;
+		clangrt:*)
+			[ -e "$(clang -print-runtime-dir 2>/dev/null)/libclang_rt.${probe#clangrt:}-$(uname -m).a" ] ||
+				echo "$pkg"
+			;;
 		*) command -v "$probe" >/dev/null 2>&1 || echo "$pkg" ;;
 		esac
 	done
