@@ -24,7 +24,7 @@ need_test=(
 	"tcpdump:tcpdump"
 	"python3:python3"
 	"xdp-loader:xdp-tools"
-	# strongSwan for the IPsec tests (../shared/testbed/ipsec-netns.sh, the charon plugin)
+	# strongSwan for the IPsec tests (tests/testbed/ipsec-netns.sh, the charon plugin)
 	"file:/usr/lib/ipsec/charon:strongswan-charon"
 	"swanctl:strongswan-swanctl"
 	"pki:strongswan-pki"

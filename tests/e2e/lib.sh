@@ -130,14 +130,14 @@ expect() {
 	return 1
 }
 
-# --- the strongSwan tunnel of ../shared/testbed/ipsec-netns.sh ----------------
+# --- the strongSwan tunnel of tests/testbed/ipsec-netns.sh ---------------------
 # xw_testbed TAG: private names for one script's copy of the testbed (so that it
 # never touches another's), a work directory $W with a bpffs mount point
 # $BPFFS ($PINS for xwampd's pins), and a cleanup on exit that stops $SRV (if
 # set), unmounts, takes the testbed down and removes $W.
 xw_testbed() {
 	local tag=$1
-	TESTBED=${XW_TESTBED:-$XW_ROOT/../shared/testbed}
+	TESTBED=${XW_TESTBED:-$XW_ROOT/tests/testbed}
 	TB="$TESTBED/ipsec-netns.sh"
 	export TB_DIR=/tmp/xw-$tag.$$
 	export TB_NS_I=xw$tag-i$$ TB_NS_R=xw$tag-r$$ TB_VETH_I=xw${tag}i$$ TB_VETH_R=xw${tag}r$$

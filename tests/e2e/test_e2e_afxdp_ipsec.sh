@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Authenticated and encrypted TWAMP sessions inside the testbed's strongSwan
-# tunnel (../shared/testbed/ipsec-netns.sh: IKEv2, ESP in UDP/4500 done by
+# tunnel (tests/testbed/ipsec-netns.sh: IKEv2, ESP in UDP/4500 done by
 # charon's kernel-libipsec, decrypted packets on the TUN device ipsec0),
 # answered by xwampd's AF_XDP sockets on ipsec0: xdp_xwamp (generic, frames
 # starting at the IP header) redirects them, xwampd verifies, decrypts,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # In-tunnel reflection on strongSwan's kernel-libipsec TUN device: the
-# testbed's IKEv2/ESP tunnel between two namespaces (../shared/testbed/
+# testbed's IKEv2/ESP tunnel between two namespaces (tests/testbed/
 # ipsec-netns.sh, ESP in UDP/4500 done by charon), xwampd in the responder
 # with --xdp ipsec0 and listening on the inner address 198.51.100.2,
 # xwping in the initiator.

@@ -4,14 +4,14 @@
 # RFC 7717 end to end with strongSwan: the xwamp charon plugin
 # (loader/charon/, make charon-plugin) is installed into charon's plugin
 # directory and loaded by both charons of the testbed's IKEv2 tunnel
-# (../shared/testbed/ipsec-netns.sh, TB_EXTRA_PLUGINS=xwamp, certificate
+# (tests/testbed/ipsec-netns.sh, TB_EXTRA_PLUGINS=xwamp, certificate
 # authentication, no pre-shared key).  xwampd (responder namespace) takes its
 # keys from its charon's plugin by SPIs; the client key comes from the
 # initiator's charon plugin by the server's address.  No passphrase anywhere.
 #
 # Asserts: the plugin's socket is 0600 root in a 0700 directory; its key
-# equals ike-keys.sh's (level-4 log + vici, computed independently with
-# openssl) on both ends and by SPIs and by peer (IKE and inner address);
+# equals tests/testbed/ike-keys.sh's (level-4 log + vici, computed
+# independently with Python's hmac) on both ends and by SPIs and by peer (IKE and inner address);
 # unknown SPIs and malformed requests get ENOENT/EINVAL; authenticated and
 # encrypted sessions with the IKE-derived key lose nothing and cross the
 # veth as ESP only; a client with wrong SPIs gets Accept 6; an IKE rekey
@@ -21,7 +21,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-TESTBED=${XW_TESTBED:-$XW_ROOT/../shared/testbed}
+TESTBED=${XW_TESTBED:-$XW_ROOT/tests/testbed}
 PREFIX=test_e2e_rfc7717_swan
 PLUGIN_DST=/usr/lib/ipsec/plugins/libstrongswan-xwamp.so
 export TB_DIR=/tmp/xw-swan.$$

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # xwampd against real kernel IPsec: boots Debian's stock kernel (with ESP)
-# under qemu once (testbed kernel-vm.sh, ~7 s boot under TCG) and runs
+# under qemu once (tests/testbed/kernel-vm.sh, ~7 s boot under TCG) and runs
 # tests/vm/xfrm-vm.sh in it: xwampd --xfrm-dump vs `ip xfrm`, sessions
 # through and outside an ESP tunnel with --require-ipsec, rekey, update and
 # expiry events in xwampd's log.  One boot for all checks.

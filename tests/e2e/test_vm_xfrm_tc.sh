@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # xwampd's tc reflector on a kernel xfrm interface: boots Debian's stock
-# kernel (with ESP) under qemu once (testbed kernel-vm.sh, ~7 s boot under
+# kernel (with ESP) under qemu once (tests/testbed/kernel-vm.sh, ~7 s boot under
 # TCG) and runs tests/vm/tunnels-xfrm-tc.sh in it: ESP between two
 # namespaces with an xfrm interface, xwampd --xdp on it picks the tc ingress
 # program by itself, TWAMP and TWAMP Light sessions through the tunnel with

@@ -32,9 +32,10 @@
 #define T0   1795000000000000000ULL
 
 /*
- * A line printed by /work/shared/testbed/ike-keys.sh for a real IKE SA of
- * the testbed's charon (PRF_HMAC_SHA2_256); its key column was computed by
- * `openssl dgst -mac HMAC`, independently of xwamp.
+ * A line printed by the testbed's ike-keys.sh (the format of
+ * tests/testbed/ike-keys.sh) for a real IKE SA of a strongSwan charon
+ * (PRF_HMAC_SHA2_256); its key column was computed by `openssl dgst -mac
+ * HMAC`, independently of xwamp.  Recorded: the unit test needs no charon.
  */
 static const char IKE_KEYS_LINE[] =
 	"0451f586d4d05cac 4ad6150b64331a14 PRF_HMAC_SHA2_256 "

@@ -2,19 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # tests/vm/run.sh NAME SCRIPT: boot Debian's stock kernel (with ESP) under
-# qemu once (testbed kernel-vm.sh, ~7 s boot under TCG), run SCRIPT (a
+# qemu once (tests/testbed/kernel-vm.sh, ~7 s boot under TCG), run SCRIPT (a
 # path relative to the repository) inside it, and pass its PASS/FAIL lines
 # on.  A VM that did not run the script is a failure of test NAME.
 #
 # Needs root, qemu (installed by kernel-vm.sh) and, the first time, the
 # Debian kernel package (kernel-vm.sh --prepare downloads it, ~10 s).
-# XW_TESTBED overrides the testbed directory (default ../shared/testbed).
+# XW_TESTBED overrides the testbed directory (default tests/testbed).
 set -u
 name=$1
 script=$2
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT" || exit 1
-TB=${XW_TESTBED:-$ROOT/../shared/testbed}
+TB=${XW_TESTBED:-$ROOT/tests/testbed}
 VM=$TB/kernel-vm.sh
 BUILD_DIR=${BUILD:-build}
 case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac

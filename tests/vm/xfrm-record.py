@@ -4,7 +4,7 @@
 
 Needs a kernel with ESP (run it in the Debian kernel VM):
 
-    /work/shared/testbed/kernel-vm.sh -w /tmp/xwrec \\
+    tests/testbed/kernel-vm.sh -w /tmp/xwrec \\
         python3 tests/vm/xfrm-record.py /tmp/xwrec/xfrm_fixtures.h
     cp /tmp/xwrec/xfrm_fixtures.h tests/unit/
 
