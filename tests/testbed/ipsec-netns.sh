@@ -64,6 +64,7 @@ TB_DIR=${TB_DIR:-/tmp/tb-ipsec-netns}
 TB_EXTRA_PLUGINS=${TB_EXTRA_PLUGINS:-}
 
 CHARON=/usr/lib/ipsec/charon
+. "$(dirname "$0")/lib.sh"
 PLUGDIR=/usr/lib/ipsec/plugins
 NAME=tb # connection and child name
 
@@ -94,12 +95,7 @@ install_missing() {
 	[ -f $PLUGDIR/libstrongswan-kdf.so ] || want+=(libstrongswan-extra-plugins)
 	command -v ip >/dev/null || want+=(iproute2)
 	command -v python3 >/dev/null || want+=(python3)
-	[ ${#want[@]} = 0 ] && return 0
-	say "installing ${want[*]}"
-	apt-get update -qq
-	# no service of the distribution's own is wanted: nothing is enabled here
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${want[@]}" >/dev/null
+	tb_apt_install "${want[@]}"
 }
 
 # A CA and one certificate per side, Ed25519, valid for a day: made anew at

@@ -40,6 +40,7 @@ XW_VM_CACHE=${XW_VM_CACHE:-/var/cache/xwamp-kernel-vm}
 XW_VM_MODULES=${XW_VM_MODULES:-esp4 esp6 xfrm_user xfrm_interface veth af_packet authenc gcm \
 ghash_generic aesni_intel cbc ctr seqiv echainiv sha256_ssse3 sha1_ssse3 sch_ingress cls_bpf}
 BOOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
+. "$(dirname "$0")/lib.sh"
 
 say() { echo "kernel-vm: $*" >&2; }
 die() {
@@ -56,11 +57,7 @@ install_missing() {
 	command -v cpio >/dev/null || want+=(cpio)
 	command -v depmod >/dev/null || want+=(kmod)
 	command -v python3 >/dev/null || want+=(python3)
-	[ ${#want[@]} = 0 ] && return 0
-	say "installing ${want[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		"${want[@]}" >/dev/null
+	tb_apt_install "${want[@]}"
 }
 
 # linux-image-6.1.0-NN-amd64: what the meta package points at today
