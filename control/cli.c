@@ -49,12 +49,6 @@ struct cli_cmd {
 	unsigned int nidx; /* 0 with idx NULL: "every eligible session" */
 };
 
-/*
- * A malicious greeting could ask for 2^31 PBKDF2 iterations and keep us busy
- * for an hour; RFC 4656 3.1 only sets a minimum.  2^20 is ~1 s of work.
- */
-#define CLI_COUNT_MAX (1u << 20)
-
 #define CLI_RX_MAX CODEC_N_MAX_LEN
 
 struct cli {
@@ -65,6 +59,7 @@ struct cli {
 	enum cli_state state;
 	enum cli_close why;
 	uint32_t modes_offered;
+	uint32_t max_count; /* largest greeting Count we accept (RFC 5357 6) */
 	uint32_t mode;
 	struct xw_session_keys keys;
 	int have_keys;
@@ -124,6 +119,7 @@ const char *cli_close_name(enum cli_close why)
 		[CLI_CLOSE_REFUSED] = "refused by the server",
 		[CLI_CLOSE_HMAC] = "HMAC mismatch",
 		[CLI_CLOSE_PROTO] = "protocol error",
+		[CLI_CLOSE_COUNT] = "PBKDF2 Count above our maximum",
 		[CLI_CLOSE_LOCAL] = "closed locally",
 		[CLI_CLOSE_INTERNAL] = "internal error",
 	};
@@ -535,17 +531,34 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	sec = ike ? ike : choose_mode(c, c->cfg.modes, g.modes);
 	if (!sec) {
 		/* RFC 4656 3.1: Mode 0 tells the server we will not continue */
-		pr_warn("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common mode",
-			c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
+		if ((g.modes & XW_MODE_OPEN) && !(c->cfg.modes & XW_MODE_OPEN) &&
+		    (c->cfg.secret_len || c->cfg.ike_modes))
+			/* the greeting is not authenticated: a keyed mode may have been removed */
+			pr_warn("cli %s: the server offers Modes 0x%x: of the modes we allow "
+				"(0x%x) "
+				"only unauthenticated mode, which we do not fall back to with a "
+				"key",
+				c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
+		else
+			pr_warn("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common "
+				"mode",
+				c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
 		if (codec_setup_response_encode(&r, buf, sizeof(buf)) == XW_SETUP_RESPONSE_LEN)
 			out_append(c, buf, sizeof(buf));
 		shut(c, CLI_CLOSE_NO_MODE);
 		return;
 	}
-	if (sec != XW_MODE_OPEN && g.count > CLI_COUNT_MAX) {
-		pr_warn("cli %s: the server asks for %u PBKDF2 iterations (we allow %u)", c->peer,
-			g.count, CLI_COUNT_MAX);
-		shut(c, CLI_CLOSE_PROTO);
+	/*
+	 * RFC 5357 6: a Count above the configured maximum (default 32768)
+	 * SHOULD close the connection: 2^31 PBKDF2 iterations would keep us
+	 * busy for an hour.  Count is used only to make the keyed modes' Token,
+	 * so an open-mode connection pays nothing and is not refused.
+	 */
+	if (sec != XW_MODE_OPEN && g.count > c->max_count) {
+		pr_warn("cli %s: the server asks for Count %u PBKDF2 iterations, more than our "
+			"maximum %u (RFC 5357 6): closing",
+			c->peer, g.count, c->max_count);
+		shut(c, CLI_CLOSE_COUNT);
 		return;
 	}
 	c->mode = sec | (c->cfg.features & g.modes &
@@ -863,6 +876,7 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 	c->cfg.peer = c->peer;
 	c->state = CLI_WAIT_GREETING;
 	c->out_sess = -1;
+	c->max_count = cfg->max_count ? cfg->max_count : CLI_MAX_COUNT_DEFAULT;
 	return c;
 }
 

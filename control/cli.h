@@ -31,9 +31,11 @@
 #include "crypto.h"
 #include "twsess.h"
 
-#define CLI_SECRET_MAX 512
+#define CLI_SECRET_MAX	      512
 /* Sessions per connection the client keeps track of. */
-#define CLI_MAX_SESS   256
+#define CLI_MAX_SESS	      256
+/* RFC 5357 6: "The default maximum Count value SHOULD be 32768." */
+#define CLI_MAX_COUNT_DEFAULT 32768u
 
 enum cli_state {
 	CLI_WAIT_GREETING,
@@ -52,6 +54,7 @@ enum cli_close {
 	CLI_CLOSE_REFUSED,   /* Server-Start Accept != 0 */
 	CLI_CLOSE_HMAC,	     /* HMAC of a server message did not verify */
 	CLI_CLOSE_PROTO,     /* malformed or unexpected server message */
+	CLI_CLOSE_COUNT,     /* greeting Count above cli_cfg.max_count (RFC 5357 6) */
 	CLI_CLOSE_LOCAL,     /* cli_close() by the caller */
 	CLI_CLOSE_INTERNAL,  /* crypto or allocation failure */
 };
@@ -96,9 +99,17 @@ struct cli_cfg {
 	 * Allowed security modes (XW_MODE_OPEN/AUTH/ENCRYPTED/MIXED).  The SM
 	 * chooses the strongest one the server offers: encrypted >
 	 * authenticated > mixed > open.  prefer (0: none) is tried first.
+	 * The greeting's Modes are not authenticated (RFC 4656 3.1): leave
+	 * XW_MODE_OPEN out when keys must be used, or an on-path attacker who
+	 * removes the keyed modes from the greeting gets an open session.
 	 */
 	uint32_t modes;
 	uint32_t prefer;
+	/*
+	 * Largest PBKDF2 Count accepted in a greeting for a keyed mode; more
+	 * closes with CLI_CLOSE_COUNT (RFC 5357 6).  0: CLI_MAX_COUNT_DEFAULT.
+	 */
+	uint32_t max_count;
 	/*
 	 * Feature bits to use when the server offers them: XW_MODE_INDIV_SESS
 	 * (RFC 5938), XW_MODE_REFLECT_OCT, XW_MODE_SYMMETRIC (RFC 6038).
@@ -132,9 +143,9 @@ struct cli_cfg {
 /*
  * Returns NULL on bad config (e.g. no mode allowed in modes nor ike_modes,
  * ike_modes with open mode or without ike_secret, secret too long) or no
- * memory.  A greeting asking for more than 2^20 PBKDF2 iterations is refused
- * (CLI_CLOSE_PROTO): RFC 4656 3.1 sets only a minimum, and a hostile server
- * could otherwise keep the client busy for hours.
+ * memory.  A greeting asking for more than max_count PBKDF2 iterations is
+ * refused (CLI_CLOSE_COUNT): RFC 4656 3.1 sets only a minimum, and a
+ * hostile server could otherwise keep the client busy for hours.
  */
 struct cli *cli_new(const struct cli_cfg *cfg);
 void cli_free(struct cli *c); /* wipes keys; NULL is fine */

@@ -24,7 +24,8 @@ const struct xwping_cfg xwping_defaults = {
 	.family = AF_UNSPEC,
 	.modes = XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED,
 	.count = 100,
-	.interval = 0.1, /* the reference's default: exponential, mean 0.1 s */
+	.max_count = 32768, /* RFC 5357 6: the default maximum Count */
+	.interval = 0.1,    /* the reference's default: exponential, mean 0.1 s */
 	.schedule = XW_SCHED_POISSON,
 	.padding = XWPING_PAD_AUTO,
 	.dscp = 0,
@@ -107,7 +108,11 @@ static int parse_seed(void *c, const char *arg);
 static const struct xw_opt opt_table[] = {
 	XW_OPT_CB("mode", 'A', parse_modes, "MODES",
 		  "allowed modes: open,auth,enc,mixed or letters OAEM; default: the strongest "
-		  "offered (enc > auth > mixed > open), open only without -u"),
+		  "offered (enc > auth > mixed > open), open only without a key (-u/-k or an "
+		  "IKE key); give open here to allow falling back to it"),
+	XW_OPT_U("max-count", 0, CFG, max_count, "N", 1024, 1u << 31,
+		 "largest PBKDF2 Count accepted in the server's greeting (RFC 5357 6; default "
+		 "32768)"),
 	XW_OPT_F("keyid", 'u', XW_OPT_STR, CFG, keyid, "KEYID",
 		 "KeyID (user name) for auth, enc and mixed modes"),
 	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",

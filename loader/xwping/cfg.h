@@ -28,6 +28,7 @@ struct xwping_cfg {
 	const char *ike_socket; /* --ike-socket, or the charon plugin's default (validate()) */
 	unsigned int ike_modes; /* security modes allowed with an IKE key (validate()) */
 	unsigned int count;	/* -c: packets per session */
+	unsigned int max_count; /* --max-count: largest greeting PBKDF2 Count (RFC 5357 6) */
 	double interval;	/* -i: periodic gap, or the Poisson mean (s) */
 	bool interval_given;	/* -i was given: the schedule defaults to periodic */
 	enum xw_sched_kind schedule;

@@ -65,6 +65,7 @@ struct tsess {
 struct app {
 	const struct xwping_cfg *cfg;
 	const struct xw_ike_key *ike; /* RFC 7717 key for this server, NULL: none */
+	bool key_no_open;	      /* open mode left out because of a key (key_no_open()) */
 	struct xwping_result *res;
 	struct xw_loop loop;
 	struct cli *cli;
@@ -831,10 +832,26 @@ static void handle_events(struct app *a)
 			}
 			if (ev.reason == CLI_CLOSE_REFUSED)
 				break; /* reported with its Accept code at SERVER_START */
-			pr_err("control %s: connection closed: %s", cfg->server,
-			       ev.reason == CLI_CLOSE_NO_MODE
-				       ? "the server offers none of the allowed modes"
-				       : cli_close_name(ev.reason));
+			/* a last message (Set-Up-Response with Mode 0, RFC 4656 3.1) */
+			ctl_flush(a);
+			if (ev.reason == CLI_CLOSE_NO_MODE &&
+			    (a->res->server_modes & XW_MODE_OPEN) && a->key_no_open)
+				pr_err("control %s: the server offers no keyed mode we allow "
+				       "(Modes 0x%x), only unauthenticated ones: refusing to fall "
+				       "back to open mode with a key (the greeting is not "
+				       "authenticated, an on-path attacker may have removed the "
+				       "keyed modes); -A open allows it",
+				       cfg->server, a->res->server_modes);
+			else if (ev.reason == CLI_CLOSE_COUNT)
+				pr_err("control %s: the server's greeting asks for more PBKDF2 "
+				       "iterations (Count) than --max-count %u (RFC 5357 6): "
+				       "refused; raise --max-count to allow it",
+				       cfg->server, cfg->max_count);
+			else
+				pr_err("control %s: connection closed: %s", cfg->server,
+				       ev.reason == CLI_CLOSE_NO_MODE
+					       ? "the server offers none of the allowed modes"
+					       : cli_close_name(ev.reason));
 			app_fail(a, ev.reason == CLI_CLOSE_PEER ? -ECONNRESET : -EPROTO);
 			break;
 		}
@@ -929,14 +946,27 @@ static void on_signal(struct xw_loop *l, struct xw_io *io, uint32_t events)
 
 /* --------------------------------------------------------------------- */
 
+/*
+ * With a key (-u/-k, or an IKE key for this server) and no -A naming open,
+ * open mode is not allowed: the Server Greeting's Modes travel before any
+ * key is in use and nothing authenticates them later (RFC 4656 3.1, 3.2),
+ * so an on-path attacker could remove the keyed modes and get an
+ * unauthenticated session that the user believes protected.
+ */
+static bool key_no_open(const struct xwping_cfg *cfg, uint32_t ike_modes)
+{
+	return !cfg->modes_given && (cfg->keyid || ike_modes);
+}
+
 static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
-			    const struct xw_ike_key *ike)
+			    const struct xw_ike_key *ike, bool *no_open)
 {
 	uint8_t ike_secret[CLI_SECRET_MAX];
 	struct cli_cfg cc = {0};
 	struct cli *c;
 
 	cc.modes = cfg->modes;
+	cc.max_count = cfg->max_count;
 	if (cfg->start_n)
 		cc.features |= XW_MODE_INDIV_SESS;
 	if (cfg->symmetric)
@@ -955,6 +985,9 @@ static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 		cc.ike_secret = ike_secret;
 		xw_ike_keyid_put(cc.ike_keyid, ike->spi_i, ike->spi_r);
 	}
+	*no_open = key_no_open(cfg, cc.ike_modes) && (cc.modes & XW_MODE_OPEN);
+	if (*no_open)
+		cc.modes &= ~XW_MODE_OPEN;
 	c = cli_new(&cc);
 	xw_wipe(ike_secret, sizeof(ike_secret));
 	xw_wipe(&cc, sizeof(cc));
@@ -992,7 +1025,7 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 			rc = light_start(a, server);
 		return rc;
 	}
-	a->cli = make_cli(cfg, secret, secret_len, ike);
+	a->cli = make_cli(cfg, secret, secret_len, ike, &a->key_no_open);
 	if (!a->cli) {
 		pr_err("cannot set up the control client (modes 0x%x)", cfg->modes);
 		return -EINVAL;

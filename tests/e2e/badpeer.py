@@ -10,7 +10,16 @@ message on stdout otherwise.
   badpeer.py stall HOST SECONDS [SRC]  half a Set-Up-Response, then silence
   badpeer.py flood HOST N LIMIT [SRC]  N connections held open at once
   badpeer.py badmode HOST [SRC]        a Mode the server did not offer
+
+And one on-path attacker, for testing clients:
+
+  badpeer.py mitm LADDR LPORT HOST MODES
+      accepts one connection on LADDR:LPORT, relays it to HOST:862 and back,
+      rewriting the Modes of the Server Greeting (not authenticated, RFC 4656
+      3.1) to MODES; prints the Mode of the client's Set-Up-Response
+      ("# client Mode N") or "# client sent no Set-Up-Response"; exit 0
 """
+import select
 import os
 import socket
 import struct
@@ -160,8 +169,56 @@ def act_badmode(host, src=None):
     return 0
 
 
+def act_mitm(laddr, lport, host, modes):
+    fam = socket.AF_INET6 if ":" in laddr else socket.AF_INET
+    ls = socket.socket(fam, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((laddr, int(lport)))
+    ls.listen(1)
+    ls.settimeout(30)
+    c, _ = ls.accept()
+    s = connect(host)
+    g = recv_exact(s, 64)
+    if len(g) != 64:
+        print("FAIL: no greeting from the server")
+        return 1
+    old = struct.unpack("!I", g[12:16])[0]
+    c.sendall(g[:12] + struct.pack("!I", int(modes, 0)) + g[16:])
+    print("# greeting Modes 0x%x rewritten to 0x%x" % (old, int(modes, 0)))
+    first, done = b"", False
+    c.settimeout(None)
+    s.settimeout(None)
+    while not done:
+        r, _, _ = select.select([c, s], [], [], 30)
+        if not r:
+            break
+        for a in r:
+            b = s if a is c else c
+            try:
+                d = a.recv(65536)
+            except OSError:
+                d = b""
+            if not d:
+                done = True
+                break
+            if a is c and len(first) < 4:
+                first += d[: 4 - len(first)]
+            b.sendall(d)
+    if len(first) == 4:
+        print("# client Mode %d" % struct.unpack("!I", first)[0])
+    else:
+        print("# client sent no Set-Up-Response")
+    return 0
+
+
 def main(argv):
-    acts = {"garbage": act_garbage, "stall": act_stall, "flood": act_flood, "badmode": act_badmode}
+    acts = {
+        "garbage": act_garbage,
+        "stall": act_stall,
+        "flood": act_flood,
+        "badmode": act_badmode,
+        "mitm": act_mitm,
+    }
     if len(argv) < 3 or argv[1] not in acts:
         print(__doc__)
         return 2

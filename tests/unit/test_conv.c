@@ -1684,6 +1684,113 @@ TEST(cli_stop_before_start)
 	free(f);
 }
 
+/* ---- client defences --------------------------------------------------------- */
+
+/*
+ * Pumps like pump(), but an on-path attacker rewrites the Modes of the
+ * Server Greeting (octets 12..15, not authenticated) on its way.
+ */
+static void pump_tampered(struct fx *f, uint32_t modes)
+{
+	uint8_t g[XW_GREETING_LEN];
+
+	if (srv_take(f, g, sizeof(g)) != XW_GREETING_LEN)
+		return;
+	put_be32(g + 12, modes);
+	cli_feed(f->cli, g, sizeof(g));
+	pump(f, 4096);
+}
+
+/*
+ * A client with a key allowed only keyed modes (xwping's default with a
+ * key) refuses a greeting that offers open only, from a server or from an
+ * attacker who removed the keyed bits: Set-Up-Response Mode 0, nothing
+ * else.  One that also allows open (-A open) falls back, as asked.
+ */
+TEST(cli_no_open_fallback_with_key)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t mode0[4] = {0};
+
+	CHECK(f);
+	/* the server itself offers only open */
+	fx_cfg(f, XW_MODE_OPEN, XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	pump(f, 4096);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_NO_MODE);
+	CHECK_EQ(cli_mode(f->cli), 0);
+	CHECK(t_logged("which we do not fall back to with a key"));
+	CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN);
+	CHECK_MEM(f->c2s, mode0, 4);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_CLIENT_MODE0);
+	CHECK_EQ(f->requests + f->key_calls, 0);
+	fx_free(f);
+
+	/* the server offers everything; the greeting is tampered to offer open only */
+	fx_cfg(f, 0x0f, XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	pump_tampered(f, XW_MODE_OPEN);
+	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_NO_MODE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_CLIENT_MODE0);
+	fx_free(f);
+
+	/* the same attack on a client that allows open: it gets an open session */
+	fx_cfg(f, 0x0f, 0x0f, "alice", PASS);
+	CHECK_EQ(fx_start(f), 0);
+	pump_tampered(f, XW_MODE_OPEN);
+	CHECK(!cli_closed(f->cli));
+	CHECK_EQ(cli_mode(f->cli), XW_MODE_OPEN);
+	CHECK_EQ(srv_mode(f->srv), XW_MODE_OPEN);
+	fx_free(f);
+	free(f);
+}
+
+/* RFC 5357 6: a greeting Count above the maximum (default 32768) closes. */
+TEST(cli_max_count)
+{
+	static const struct {
+		uint32_t srv_count, max_count, cli_modes;
+		int refused;
+	} cases[] = {
+		{32768, 0, XW_MODE_AUTH, 0},
+		{65536, 0, XW_MODE_AUTH, 1},
+		{65536, 0, XW_MODE_ENCRYPTED | XW_MODE_MIXED, 1},
+		{65536, 65536, XW_MODE_ENCRYPTED, 0},
+		{1u << 31, 65536, XW_MODE_ENCRYPTED, 1},
+		{2048, 1024, XW_MODE_AUTH, 1},
+		/* Count plays no part in open mode: no reason to refuse */
+		{65536, 0, XW_MODE_OPEN, 0},
+	};
+	struct fx *f = calloc(1, sizeof(*f));
+	unsigned int i;
+
+	CHECK(f);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fx_cfg(f, 0x0f, cases[i].cli_modes, "alice", PASS);
+		f->scfg.count = cases[i].srv_count;
+		f->ccfg.max_count = cases[i].max_count;
+		if (cases[i].srv_count > (1u << 20)) {
+			/* do not make the server compute it: the greeting is enough */
+			CHECK_EQ(fx_start(f), 0);
+			pump(f, 4096);
+		} else {
+			setup(f, 4096);
+		}
+		if (cases[i].refused) {
+			CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_COUNT);
+			CHECK(t_logged("more than our maximum"));
+			/* closed without a Set-Up-Response: no PBKDF2 was run */
+			CHECK_EQ(f->nc2s, 0);
+			CHECK_EQ(f->key_calls, 0);
+		} else {
+			CHECK(!cli_closed(f->cli));
+			CHECK_EQ(cli_state(f->cli), CLI_READY);
+		}
+		fx_free(f);
+	}
+	free(f);
+}
+
 /* ---- SERVWAIT / REFWAIT (RFC 5357 3.1) ------------------------------------- */
 
 TEST(servwait)
