@@ -2,7 +2,7 @@
 #
 # xwamp build.  Everything goes into build/ (out of tree); V=1 shows the commands.
 #
-# Layering is enforced by the include paths (../shared/docs/STYLE.md):
+# Layering is enforced by the include paths (doc/design.md, "Layers"):
 #   bpf/      sees vmlinux/, include/, bpf/
 #   control/  sees include/, control/          -> build/libxwctl.a (needs only libcrypto)
 #   loader/   sees include/, control/, loader/lib, build/bpf (skeletons)

@@ -4,7 +4,7 @@
  * the client's veth: a frame that the peer sends back with XDP_TX reaches
  * this end's stack only when this end has an XDP program of its own (veth
  * queues XDP_TX frames for the peer's NAPI, which only runs with XDP on:
- * ../shared/testbed/README.md, "AF_XDP and XDP facts").  Real NICs need
+ * doc/testbed.md section 5).  Real NICs need
  * nothing of the kind.
  */
 #include "vmlinux.h"

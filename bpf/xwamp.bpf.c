@@ -19,7 +19,7 @@
  * Ethernet header in front of the decrypted packet and XDP_TX sends it into
  * the SA with that header; a tc ingress program that bpf_redirect()s to the
  * same L3 device is handed the packet with the MAC header stripped
- * (../shared/testbed/README.md section 4).  Attach it with clsact ingress,
+ * (doc/testbed.md section 4).  Attach it with clsact ingress,
  * direct action.
  *
  * Not handled here (passed, counted): IPv6 extension headers (a TWAMP
@@ -281,7 +281,7 @@ static __always_inline __u32 len16(__be16 v)
 /*
  * Parse to the UDP header.  Returns -1 and the stats slot in *why for
  * anything that is not a well-formed IPv4/IPv6 UDP datagram inside the
- * frame; the cursor (pos) is checked before each header is read (STYLE.md 9).
+ * frame; the cursor (pos) is checked before each header is read (doc/style.md 9).
  * The common case (Ethernet, IPv4 without options) takes the first branch
  * of every test.  skb_proto (host order) and pkt_len: PARSE_TC_L3 only.
  */

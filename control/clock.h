@@ -7,7 +7,7 @@
  *
  * Every conversion to NTP goes through include/xwamp/ntp.h, the same code the
  * XDP program uses, so timestamps from the driver and from a socket path can
- * never disagree (ARCHITECTURE.md decision 4).
+ * never disagree (doc/design.md decision 4).
  */
 #ifndef XW_CLOCK_H
 #define XW_CLOCK_H

@@ -141,7 +141,7 @@ int xw_ike_derive(enum xw_ike_prf prf, const uint8_t *skd, size_t skd_len,
 	return xw_ike_prf(prf, skd, skd_len, ippm, sizeof(ippm), out, XW_IKE_KEY_MAX, out_len);
 }
 
-/* ---- the reading of "shared secret" (ARCHITECTURE.md decision 1) ------------ */
+/* ---- the reading of "shared secret" (doc/design.md decision 1) ------------ */
 
 int xw_ike_shared_secret(const struct xw_ike_key *k, uint8_t *secret, size_t cap, size_t *len)
 {

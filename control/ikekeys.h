@@ -9,7 +9,7 @@
  *     (HMAC-SHA1, HMAC-SHA2-256/384/512) with OpenSSL EVP.
  *  2. The reading of "shared secret": xw_ike_shared_secret() turns that key
  *     into the RFC 4656 shared secret (what a passphrase is otherwise).  It is
- *     the ONE place to change if the reading changes (ARCHITECTURE.md
+ *     the ONE place to change if the reading changes (doc/design.md
  *     decision 1; README "RFC 7717").
  *  3. The KeyID layout (RFC 7717 5.3): SPIi in octets 0-7, SPIr in 8-15,
  *     the rest zero; the server reads the first 16 octets and ignores the rest.
@@ -82,7 +82,7 @@ struct xw_ike_key {
 };
 
 /*
- * THE reading of RFC 7717 used by xwamp (ARCHITECTURE.md decision 1): the
+ * THE reading of RFC 7717 used by xwamp (doc/design.md decision 1): the
  * RFC 4656 "shared secret" is the key's octets as they are; PBKDF2 with the
  * greeting's Salt and Count, the Token and everything after stay as in RFC
  * 4656 3.1.  Writes at most cap octets to secret, sets *len.  0 or -ENOSPC.

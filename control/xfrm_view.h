@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The kernel's IPsec state as xwampd sees it (ARCHITECTURE.md decision 3):
+ * The kernel's IPsec state as xwampd sees it (doc/design.md decision 3):
  * a pure parser of xfrm netlink messages (NETLINK_XFRM, <linux/xfrm.h>) and
  * the in-memory view it maintains.  No sockets here: loader/xwampd/xfrm.c
  * receives the bytes (dump replies and multicast events) and feeds them to

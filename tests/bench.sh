@@ -165,7 +165,7 @@ if want xdp; then
 	echo "   ratio: / MAC-swap XDP_TX program; /clock: / MAC swap + one bpf_ktime_get_tai_ns()"
 	BENCH_XDP_ROUNDS=$((ROUNDS > 7 ? ROUNDS : 7)) "$B/bench_xdp" "$XDP_REPEAT" | sed 's/^/   /' || rc=1
 	# a veth peer needs TX checksum offload off to accept XDP_TX'd answers to
-	# its own sockets (../shared/testbed/README.md, last section); put back after
+	# its own sockets (doc/testbed.md section 5); put back after
 	in_c ethtool -K xbc0 tx off >/dev/null 2>&1 || echo "bench: ethtool -K xbc0 tx off failed"
 	"$B/bench_veth" "$NS_C" "$NS_S" xbc0 xbs0 --rounds "$ROUNDS" --frames "$XDP_FRAMES" \
 		--pings "$PINGS" --echo $S4:7 || rc=1

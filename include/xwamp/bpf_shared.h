@@ -3,7 +3,7 @@
  * The contract between the BPF programs (xdp_xwamp and tc_xwamp in one
  * object, bpf/xwamp.bpf.c, sharing these maps) and xwampd: every struct either side
  * reads from a map is defined here once, with explicit padding and size
- * asserts (ARCHITECTURE.md decision 6).  Maps (bpf/xwamp.bpf.c, reached as
+ * asserts (doc/design.md decision 6).  Maps (bpf/xwamp.bpf.c, reached as
  * skel->maps.NAME; pinned under /sys/fs/bpf/xwamp/NAME by xwampd):
  *
  *   sessions  ARRAY, 65536 x struct xw_sess, key = the reflector's local UDP

@@ -6,7 +6,7 @@
  *
  * One header for the XDP program and userspace alike, so that timestamps
  * written in the driver and in a socket path can never be converted
- * differently (ARCHITECTURE.md decision 4).  No division by a variable:
+ * differently (doc/design.md decision 4).  No division by a variable:
  * the BPF backend has none for 64-bit signed values and it is slow.
  */
 #ifndef XWAMP_NTP_H

@@ -3,7 +3,7 @@
  * The unauthenticated TWAMP-Test reflect transform (RFC 5357 4.2, 4.2.1;
  * RFC 6038 5.2), in place on the UDP payload, as ONE inline function that
  * the XDP program, a tc program and userspace tests all call
- * (ARCHITECTURE.md decision 5).  No libc, no division, bounded loops, and
+ * (doc/design.md decision 5).  No libc, no division, bounded loops, and
  * every access past the first 41 octets is checked against `end`, so the
  * BPF verifier accepts it as it is.
  *

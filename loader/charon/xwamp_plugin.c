@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * xwamp's charon plugin: RFC 7717 O/TWAMP keys, prf(SK_d, "IPPM"), computed
- * inside charon (ARCHITECTURE.md decision 2) and handed to xwampd/xwping
+ * inside charon (doc/design.md decision 2) and handed to xwampd/xwping
  * over a root-only UNIX socket.  SK_d never leaves charon.
  *
  * charon loads it as /usr/lib/ipsec/plugins/libstrongswan-xwamp.so when its

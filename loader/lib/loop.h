@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * One epoll loop with timers, for programs that do everything in one thread
- * (no fork per session, no SIGALRM: STYLE.md anti-patterns).
+ * (no fork per session, no SIGALRM: doc/style.md, "What the code avoids").
  *
  * File descriptors are watched through a caller-owned struct xw_io; timers
  * are caller-owned struct xw_timer kept in a min-heap ordered by deadline

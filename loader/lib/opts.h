@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Table-driven command-line options (STYLE.md 8): one table describes every
+ * Table-driven command-line options (doc/style.md 8): one table describes every
  * option once (names, type, where in the config struct it goes, range,
  * help), one pass of getopt_long fills one typed config struct whose
  * defaults the caller set beforehand.  The usage text is generated from the

@@ -161,7 +161,7 @@ int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg)
 	return 0;
 }
 
-/* --- libbpf / libxdp messages, one level lower (STYLE.md 7) ---------------- */
+/* --- libbpf / libxdp messages, one level lower (doc/style.md 7) ---------------- */
 
 static void lib_log(enum xw_log_level lvl, const char *fmt, va_list ap)
 {

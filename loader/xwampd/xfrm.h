@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xwampd's view of the kernel's IPsec state (ARCHITECTURE.md decision 3):
+ * xwampd's view of the kernel's IPsec state (doc/design.md decision 3):
  * two NETLINK_XFRM sockets in the epoll loop, one subscribed to the
  * multicast groups XFRMNLGRP_SA, _POLICY and _EXPIRE, one for the
  * XFRM_MSG_GETSA / XFRM_MSG_GETPOLICY dumps (at start, and again after the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xwampd's AF_XDP reflector for authenticated and encrypted TWAMP-Test
- * sessions (ARCHITECTURE.md "Data paths"): the XDP program cannot do AES and
+ * sessions (doc/design.md "Data paths"): the XDP program cannot do AES and
  * HMAC-SHA1, so it redirects the frames of ARMED XW_SESS_AUTH_REDIRECT
  * sessions into the "xsks" XSKMAP at the receive queue's index, with its
  * receive timestamp (Unix ns, the same clock and clock-map offset as the

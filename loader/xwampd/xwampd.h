@@ -21,7 +21,7 @@
 
 #define XWD_MAX_LISTEN 16
 
-/* The command line, validated once, then read-only (STYLE.md 8). */
+/* The command line, validated once, then read-only (doc/style.md 8). */
 struct xwd_cfg {
 	struct xw_addr listen[XWD_MAX_LISTEN];
 	unsigned int nlisten;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xwping's command line: one table of options that fills one typed config
- * struct, starting from const defaults, validated once (STYLE.md 8).  After
+ * struct, starting from const defaults, validated once (doc/style.md 8).  After
  * xwping_opts_parse() succeeds the config is only ever passed as const.
  */
 #ifndef XWPING_CFG_H

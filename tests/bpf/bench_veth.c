@@ -19,8 +19,8 @@
  *        the clock right before send(), T4 the kernel's receive timestamp
  *        (SO_TIMESTAMPNS).  The client veth then runs xdp_count_pass (a
  *        veth peer needs an XDP program to receive XDP_TX frames) and must
- *        have TX checksum offload off (../shared/testbed/README.md, last
- *        section): bench.sh does that.
+ *        have TX checksum offload off (doc/testbed.md section 5):
+ *        bench.sh does that.
  *
  *   bench_veth CLIENT_NS SERVER_NS CLIENT_IF SERVER_IF [--rounds N]
  *              [--frames N] [--pings N] [--echo IPV4:PORT]

@@ -3,7 +3,7 @@
  * Cost of the XDP reflector per packet under BPF_PROG_TEST_RUN, as a ratio
  * to a program that only swaps MAC addresses and returns XDP_TX
  * (bpf/xdp_baseline.bpf.c), both loaded and measured in the same run,
- * alternating, best of several rounds (ARCHITECTURE.md "Benchmarks").
+ * alternating, best of several rounds (doc/design.md "Benchmarks").
  * Target: at most 2.5x for the common case (IPv4, sender padded 27 octets).
  *
  * A test run repeats the program on the same buffer, so the reflected frame

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The XDP reflector under BPF_PROG_TEST_RUN (STYLE.md 13), plus the
+ * The XDP reflector under BPF_PROG_TEST_RUN (doc/style.md 13), plus the
  * userspace agreement of include/xwamp/reflect.h with control/testpkt.c.
  *
  * Each fixture: a description, the session entry, the input frame (built by

@@ -637,7 +637,7 @@ TEST(conv_ike_modes)
 		CHECK_MEM(c->c2s + 4, want_keyid, XW_KEYID_LEN);
 		/*
 		 * The Token opens with PBKDF2-HMAC-SHA1(key octets, Salt, Count):
-		 * the reading of ARCHITECTURE.md decision 1, checked on the bytes
+		 * the reading of doc/design.md decision 1, checked on the bytes
 		 */
 		CHECK_EQ(xw_pbkdf2_sha1(ike.key, ike.key_len, c->s2c + 16 + 16, 16, 1024, kek, 16),
 			 0);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Runs INSIDE the kernel VM (tests/e2e/test_vm_xfrm_tc.sh): kernel ESP
-# between two namespaces, an xfrm interface ipsec1 (if_id 42) in B, as in
-# the testbed's xfrm-demo.sh; xwampd in B with --xdp ipsec1, xwping in A.
+# between two namespaces, an xfrm interface ipsec1 (if_id 42) in B
+# (doc/testbed.md section 4); xwampd in B with --xdp ipsec1, xwping in A.
 # Prints one PASS/FAIL line per check:
 #   hook      xwampd chose the tc ingress program for the xfrm interface by
 #             itself and attached it (log lines; `tc filter show` lists it)

@@ -11,8 +11,8 @@
 #   xwxa0 192.0.2.1/24  <------ veth ------>   xwxb0 192.0.2.2/24
 #
 #   ESP tunnel mode, rfc4106(gcm(aes)), SPI 0x1001 A->B, 0x1002 B->A; B's
-#   SAs and policies carry if_id 42 (route-based, like the testbed's
-#   xfrm-demo.sh).  Documentation prefixes only, inside the VM.
+#   SAs and policies carry if_id 42 (route-based IPsec: doc/testbed.md
+#   section 4).  Documentation prefixes only, inside the VM.
 #
 # Checks:
 #   1. xwampd --xfrm-dump lists the same SAs (addresses, SPI, protocol,
