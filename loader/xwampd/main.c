@@ -53,6 +53,13 @@
 /* RFC 4656 3.1: Count >= 1024, a power of 2, "SHOULD be increased as more
  * computing power becomes common"; perfSONAR uses 2048. */
 #define XWD_DEFAULT_COUNT		 2048
+/*
+ * RFC 5357 3.5/3.8 let the client choose Timeout, the time a session goes on
+ * reflecting after Stop-Sessions, with no upper bound; each such session
+ * holds its socket and buffers until then, also after its connection ended.
+ * The reference client asks for 2 s.
+ */
+#define XWD_DEFAULT_MAX_TIMEOUT		 60
 
 /* --- options --------------------------------------------------------------- */
 
@@ -150,6 +157,9 @@ static const struct xw_opt xwd_opts[] = {
 		 "close idle control connections after S s (RFC 5357 3.1; default 900; 0 off)"),
 	XW_OPT_U("refwait", 0, CFG, refwait, "S", 0, 86400,
 		 "stop a started session with no test packet for S s (RFC 5357 4.2; default 900)"),
+	XW_OPT_U("max-timeout", 0, CFG, max_timeout, "S", 0, 86400,
+		 "reflect at most S s after Stop-Sessions, whatever Timeout a session asked for "
+		 "(RFC 5357 3.8; default 60)"),
 	XW_OPT_U("setup-timeout", 0, CFG, setup_timeout, "S", 1, 3600,
 		 "close connections without Set-Up-Response after S s (default 30)"),
 	XW_OPT_U("max-conns", 0, CFG, max_conns, "N", 0, 1000000,
@@ -203,6 +213,7 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->servwait = XW_SERVWAIT_DEFAULT_S;
 	cfg->refwait = XW_REFWAIT_DEFAULT_S;
+	cfg->max_timeout = XWD_DEFAULT_MAX_TIMEOUT;
 	cfg->setup_timeout = XWD_DEFAULT_SETUP_TIMEOUT_S;
 	cfg->max_conns = XWD_DEFAULT_MAX_CONNS;
 	cfg->max_conns_per_client = XWD_DEFAULT_MAX_CONNS_PER_CLIENT;
@@ -484,10 +495,11 @@ int main(int argc, char **argv)
 		 cfg.modes & XW_MODE_REFLECT_OCT ? " reflect-octets" : "",
 		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "",
 		 cfg.modes & XW_MODE_IKEV2_DERIV ? " ikev2-derived" : "");
-	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, setup timeout %u s, "
-		"max %u connections (%u per client), %u sessions per connection",
-		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.setup_timeout, cfg.max_conns,
-		cfg.max_conns_per_client, cfg.max_sessions);
+	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, Timeout at most %u s, "
+		"setup timeout %u s, max %u connections (%u per client), %u sessions per "
+		"connection",
+		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.max_timeout, cfg.setup_timeout,
+		cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions);
 
 	rc = xw_loop_run(&d.loop);
 	if (rc)

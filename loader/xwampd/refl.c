@@ -566,10 +566,19 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		free(r);
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
+	/*
+	 * RFC 5357 3.5/3.8: reflect what arrives within Timeout after
+	 * Stop-Sessions.  The client chooses it; --max-timeout bounds it, so
+	 * that a session cannot hold its socket after Stop for as long as it
+	 * likes.  (REFWAIT is another matter: silence while running, 4.2.)
+	 */
 	r->timeout_ns = ntp_interval_ns(p->timeout);
-	/* a peer-chosen Timeout must not keep a socket open longer than REFWAIT would */
-	if (r->timeout_ns > xwd_s_to_ns(d->cfg->refwait ? d->cfg->refwait : 900))
-		r->timeout_ns = xwd_s_to_ns(d->cfg->refwait ? d->cfg->refwait : 900);
+	if (r->timeout_ns > xwd_s_to_ns(d->cfg->max_timeout)) {
+		pr_info("control %s: Request-TW-Session Timeout %.3f s: reflecting at most "
+			"--max-timeout %u s after Stop-Sessions",
+			conn_name, (double)r->timeout_ns / 1e9, d->cfg->max_timeout);
+		r->timeout_ns = xwd_s_to_ns(d->cfg->max_timeout);
+	}
 
 	rc = refl_bind(r, d->cfg, p->receiver_port);
 	if (rc < 0) {

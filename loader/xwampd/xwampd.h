@@ -33,6 +33,7 @@ struct xwd_cfg {
 	uint16_t port_lo, port_hi;  /* reflector ports; 0/0: requested port, else any */
 	unsigned int servwait;	    /* s, RFC 5357 3.1; 0 disables */
 	unsigned int refwait;	    /* s, RFC 5357 4.2; 0 disables */
+	unsigned int max_timeout;   /* s, bound on a session's Timeout after Stop (RFC 5357 3.8) */
 	unsigned int setup_timeout; /* s, from accept to Server-Start */
 	unsigned int max_conns;	    /* control connections in total */
 	unsigned int max_conns_per_client;

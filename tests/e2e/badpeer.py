@@ -11,6 +11,13 @@ message on stdout otherwise.
   badpeer.py flood HOST N LIMIT [SRC]  N connections held open at once
   badpeer.py badmode HOST [SRC]        a Mode the server did not offer
 
+A client that goes on sending after Stop-Sessions (open mode):
+
+  badpeer.py after_stop HOST TIMEOUT DELAY...
+      one session with Timeout TIMEOUT s, a test packet before Stop-Sessions
+      and one DELAY s after it, for each DELAY; prints "# delay D: reply" or
+      "# delay D: none" (RFC 5357 3.8: reflected within Timeout, not after)
+
 And one on-path attacker, for testing clients:
 
   badpeer.py mitm LADDR LPORT HOST MODES
@@ -169,6 +176,74 @@ def act_badmode(host, src=None):
     return 0
 
 
+def test_packet(seq):
+    """Open-mode Session-Sender packet: seq, timestamp, Error Estimate
+    (S=1, Multiplier 1), 27 octets of padding (RFC 5357 4.1.2)."""
+    return struct.pack("!IQH", seq, 0, 0x8001) + b"\0" * 27
+
+
+def answered(u, seq, within):
+    u.settimeout(within)
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        try:
+            d = u.recv(2048)
+        except socket.timeout:
+            return False
+        except ConnectionRefusedError:
+            continue  # ICMP port unreachable: the session's socket is gone
+        # reflector packet: Sender Sequence Number at octet 24 (RFC 5357 4.2.1)
+        if len(d) >= 28 and struct.unpack("!I", d[24:28])[0] == seq:
+            return True
+    return False
+
+
+def act_after_stop(host, timeout, *delays):
+    timeout = float(timeout)
+    s = connect(host)
+    greeting(s)
+    s.sendall(struct.pack("!I", 1) + b"\0" * 160)
+    ss = recv_exact(s, 48)
+    if len(ss) != 48 or ss[15] != 0:
+        print("FAIL: no Server-Start with Accept 0")
+        return 1
+    fam = s.family
+    u = socket.socket(fam, socket.SOCK_DGRAM)
+    u.bind((s.getsockname()[0], 0))
+    lport = u.getsockname()[1]
+    ab = socket.inet_pton(fam, s.getsockname()[0]).ljust(16, b"\0")
+    rb = socket.inet_pton(fam, s.getpeername()[0]).ljust(16, b"\0")
+    ntp_timeout = int(timeout * 2**32)
+    req = struct.pack("!BBBBIIHH", 5, 6 if fam == socket.AF_INET6 else 4, 0, 0, 0, 0, lport, lport)
+    req += ab + rb + b"\0" * 16 + struct.pack("!IQQI", 27, 0, ntp_timeout, 0) + b"\0" * 8 + b"\0" * 16
+    s.sendall(req)
+    acc = recv_exact(s, 48)
+    if len(acc) != 48 or acc[0] != 0:
+        print("FAIL: session refused: %r" % acc[:1])
+        return 1
+    port = struct.unpack("!H", acc[2:4])[0]
+    u.connect((s.getpeername()[0], port))
+    s.sendall(bytes([2]) + b"\0" * 31)
+    ack = recv_exact(s, 32)
+    if len(ack) != 32 or ack[0] != 0:
+        print("FAIL: Start-Ack %r" % ack[:1])
+        return 1
+    u.send(test_packet(0))
+    if not answered(u, 0, 2.0):
+        print("FAIL: no answer while the session runs")
+        return 1
+    s.sendall(bytes([3, 0, 0, 0]) + struct.pack("!I", 1) + b"\0" * 24)
+    t_stop = time.monotonic()
+    for i, d in enumerate(delays, 1):
+        wait = t_stop + float(d) - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        u.send(test_packet(i))
+        print("# delay %s: %s" % (d, "reply" if answered(u, i, 0.5) else "none"))
+    s.close()
+    return 0
+
+
 def act_mitm(laddr, lport, host, modes):
     fam = socket.AF_INET6 if ":" in laddr else socket.AF_INET
     ls = socket.socket(fam, socket.SOCK_STREAM)
@@ -218,6 +293,7 @@ def main(argv):
         "flood": act_flood,
         "badmode": act_badmode,
         "mitm": act_mitm,
+        "after_stop": act_after_stop,
     }
     if len(argv) < 3 or argv[1] not in acts:
         print(__doc__)

@@ -3,7 +3,8 @@
 #
 # Session features end to end: several sessions under individual session
 # control (RFC 5938), the RFC 6038 options, DSCP in both directions, per-packet
-# records, and xwampd's clean shutdown in the middle of a session.
+# records, xwampd's clean shutdown in the middle of a session, and the Timeout
+# after Stop-Sessions (RFC 5357 3.8).
 . "$(dirname "$0")/lib.sh"
 
 # capture_start: tcpdump of the test packets on the server's veth
@@ -111,5 +112,39 @@ clean_shutdown() {
 	fi
 }
 
-TESTS=(individual_sessions_rfc6038_dscp per_packet_records clean_shutdown)
+# after_stop TIMEOUT DELAY...: badpeer.py's session against the running
+# xwampd; its report ("# delay D: reply|none") in $XW_TMP/as.out.
+after_stop() {
+	in_c python3 "$(dirname "$0")/badpeer.py" after_stop $XW_S4 "$@" >"$XW_TMP/as.out" 2>&1 ||
+		{ sed 's/^/#   /' "$XW_TMP/as.out"; return 1; }
+	sed 's/^/#   /' "$XW_TMP/as.out"
+}
+
+# seen DELAY reply|none: what the packet sent DELAY s after Stop got
+seen() {
+	expect "$2 at $1 s after Stop" grep -q "^# delay $1: $2\$" "$XW_TMP/as.out"
+}
+
+# RFC 5357 3.8/4.2: after Stop-Sessions a session reflects what arrives within
+# its Timeout and nothing later.  The bound is --max-timeout, not REFWAIT: with
+# --refwait 1 a Timeout of 4 s still holds; a Timeout of 6 s is cut to
+# --max-timeout 3, one of 1 hour to --max-timeout 1.  Margins of 0.7 s or more
+# around each edge.
+timeout_after_stop() {
+	xw_start_server --listen $XW_S4 --modes open --max-timeout 3 || return 1
+	after_stop 6 1.5 4.5 && seen 1.5 reply && seen 4.5 none || return 1
+	expect "2 of 3 reflected" grep -q 'stopped: received 2, reflected 2' "$XW_TMP/xwampd.log" || return 1
+	kill $XW_SRV_PID; wait $XW_SRV_PID 2>/dev/null
+
+	# REFWAIT 1 s does not cut a Timeout of 4 s
+	xw_start_server --listen $XW_S4 --modes open --refwait 1 || return 1
+	after_stop 4 2.5 6.0 && seen 2.5 reply && seen 6.0 none || return 1
+	kill $XW_SRV_PID; wait $XW_SRV_PID 2>/dev/null
+
+	xw_start_server --listen $XW_S4 --modes open --max-timeout 1 || return 1
+	after_stop 3600 0.3 2.5 && seen 0.3 reply && seen 2.5 none || return 1
+	expect "the bound logged" grep -q 'Timeout 3600.000 s: reflecting at most --max-timeout 1 s' "$XW_TMP/xwampd.log"
+}
+
+TESTS=(individual_sessions_rfc6038_dscp per_packet_records clean_shutdown timeout_after_stop)
 xw_run "$@"
