@@ -161,6 +161,48 @@ TEST(next_len_from_partial_encrypted_input)
 	pair_fini(&p);
 }
 
+/*
+ * The OWAMP Request-Session has two HMACs (RFC 4656 3.5), each covering
+ * what was sent since the previous one (3.2): sealed as two parts, it opens
+ * as two parts.  chan_peek_cmd() tells the command without consuming it.
+ */
+TEST(request_session_opens_in_two_parts)
+{
+	uint8_t m[XW_REQUEST_TW_SESSION_LEN + 32 + XW_HMAC_LEN] = {XW_CMD_FORBIDDEN, 4};
+	uint8_t copy[sizeof(m)];
+	const size_t h1 = CODEC_REQUEST_SESSION_HMAC1_END;
+	struct pair p;
+	int k;
+
+	CHECK_EQ(pair_init(&p, XW_MODE_ENCRYPTED), 0);
+	m[7] = 2;
+	CHECK_EQ(chan_seal(&p.cli, m, h1), 0);
+	CHECK_EQ(chan_seal(&p.cli, m + h1, sizeof(m) - h1), 0);
+	memcpy(copy, m, sizeof(m));
+	for (k = 0; k < 16; k++)
+		CHECK_EQ(chan_peek_cmd(&p.srv, m, (size_t)k), -EAGAIN);
+	CHECK_EQ(chan_peek_cmd(&p.srv, m, 16), XW_CMD_FORBIDDEN);
+	CHECK_EQ(chan_peek_cmd(&p.srv, m, 16), XW_CMD_FORBIDDEN);
+	CHECK_EQ(chan_next_len(&p.srv, CODEC_MSG_CLIENT_COMMAND, m, 16), (int)sizeof(m));
+	CHECK_EQ(chan_open(&p.srv, m, h1), 0);
+	CHECK_EQ(chan_open(&p.srv, m + h1, sizeof(m) - h1), 0);
+	CHECK_EQ(m[0], XW_CMD_FORBIDDEN);
+	CHECK_EQ(m[7], 2);
+	pair_fini(&p);
+
+	/* as one message, the trailing HMAC does not verify: it covers the slots only */
+	CHECK_EQ(pair_init(&p, XW_MODE_ENCRYPTED), 0);
+	CHECK_EQ(chan_open(&p.srv, copy, sizeof(copy)), -EACCES);
+	pair_fini(&p);
+
+	/* open mode: the first octet as it is */
+	CHECK_EQ(pair_init(&p, XW_MODE_OPEN), 0);
+	CHECK_EQ(chan_peek_cmd(&p.srv, copy, 0), -EAGAIN);
+	copy[0] = XW_CMD_STOP_SESSIONS;
+	CHECK_EQ(chan_peek_cmd(&p.srv, copy, 1), XW_CMD_STOP_SESSIONS);
+	pair_fini(&p);
+}
+
 TEST(tamper_fails_wipes_and_breaks)
 {
 	uint8_t m[32], z[32] = {0};

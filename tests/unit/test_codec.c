@@ -501,6 +501,52 @@ TEST(client_command_lengths)
 	CHECK_EQ(codec_msg_len(CODEC_MSG_START_N_ACK, b, 15), 0);
 }
 
+/*
+ * OWAMP Request-Session (RFC 4656 3.5) with 2 schedule slots, written out
+ * from the RFC's diagrams: the fixed part ends in the first HMAC (octets
+ * 96..111), the slots follow from octet 112, the second HMAC ends the
+ * message.  TWAMP refuses it (RFC 5357 3.5) but must frame it and check
+ * both HMACs, each over what follows the previous one (RFC 4656 3.2).
+ */
+TEST(request_session_two_hmacs_golden)
+{
+	static const char hex[] =
+		/* 1 | MBZ/IPVN 4 | Conf-Sender 0 | Conf-Receiver 1; 2 slots; 10 packets */
+		"01 04 00 01  00 00 00 02  00 00 00 0a"
+		/* Sender Port 4000, Receiver Port 5000 */
+		"0f a0 13 88"
+		/* Sender Address 192.0.2.1 + 12 MBZ, Receiver Address 192.0.2.2 + 12 MBZ */
+		"c0 00 02 01  00 00 00 00  00 00 00 00  00 00 00 00"
+		"c0 00 02 02  00 00 00 00  00 00 00 00  00 00 00 00"
+		/* SID (16, zero in a request) */
+		"00 00 00 00  00 00 00 00  00 00 00 00  00 00 00 00"
+		/* Padding Length 27, Start Time, Timeout 2 s, Type-P 0, MBZ (8) */
+		"00 00 00 1b  ee af 03 25  78 eb 13 df  00 00 00 02  00 00 00 00"
+		"00 00 00 00  00 00 00 00  00 00 00 00"
+		/* first HMAC */
+		"a1 a1 a1 a1  a1 a1 a1 a1  a1 a1 a1 a1  a1 a1 a1 a1"
+		/* slot 0: Poisson (0), slot 1: Wait (1); MBZ (7), Slot Parameter */
+		"00 00 00 00  00 00 00 00  00 00 00 00  19 99 99 9a"
+		"01 00 00 00  00 00 00 00  00 00 00 01  00 00 00 00"
+		/* second HMAC */
+		"a2 a2 a2 a2  a2 a2 a2 a2  a2 a2 a2 a2  a2 a2 a2 a2";
+	uint8_t w[256];
+	size_t n = t_unhex(hex, w, sizeof(w));
+
+	CHECK_EQ(n, 160);
+	CHECK_EQ(codec_peek_cmd(w, n), XW_CMD_FORBIDDEN);
+	CHECK_EQ(codec_msg_len(CODEC_MSG_CLIENT_COMMAND, w, 16), 160);
+	/* the first HMAC ends where the slots start */
+	CHECK_EQ(CODEC_REQUEST_SESSION_HMAC1_END, 112);
+	CHECK_EQ(w[CODEC_REQUEST_SESSION_HMAC1_END - 1], 0xa1);
+	CHECK_EQ(w[CODEC_REQUEST_SESSION_HMAC1_END - XW_HMAC_LEN], 0xa1);
+	CHECK_EQ(w[CODEC_REQUEST_SESSION_HMAC1_END - XW_HMAC_LEN - 1], 0x00);
+	CHECK_EQ(w[CODEC_REQUEST_SESSION_HMAC1_END + 16], 0x01); /* slot 1's Slot Type */
+	CHECK_EQ(w[n - XW_HMAC_LEN], 0xa2);
+	/* the slots and the second HMAC are whole blocks too */
+	CHECK_EQ((n - CODEC_REQUEST_SESSION_HMAC1_END) % XW_BLOCK_LEN, 0);
+}
+
 TEST(accept_values)
 {
 	CHECK_EQ(codec_accept_from_wire(0), 0);
