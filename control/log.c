@@ -57,3 +57,25 @@ void xw_log(enum xw_log_level level, const char *fmt, ...)
 	xw_vlog(level, fmt, ap);
 	va_end(ap);
 }
+
+void xw_ratelimit_flush(struct xw_ratelimit *rl, const char *what)
+{
+	if (rl->suppressed)
+		pr_warn("%s: %u similar messages suppressed", what, rl->suppressed);
+	rl->suppressed = 0;
+}
+
+bool xw_ratelimit_ok(struct xw_ratelimit *rl, uint64_t now_ns, const char *what)
+{
+	if (now_ns - rl->window_ns >= 1000000000ULL) {
+		xw_ratelimit_flush(rl, what);
+		rl->window_ns = now_ns;
+		rl->n = 0;
+	}
+	if (rl->n < XW_RATELIMIT_BURST) {
+		rl->n++;
+		return true;
+	}
+	rl->suppressed++;
+	return false;
+}

@@ -12,6 +12,7 @@
  * in tx for the caller to send.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,12 @@ enum srv_msg {
 /* Largest message we buffer: a Start-N/Stop-N with CODEC_N_SESSIONS_MAX SIDs. */
 #define SRV_RX_MAX CODEC_N_MAX_LEN
 
+/*
+ * Input a client may send in SRV_WAIT_KEY, before our Server-Start: it has
+ * no reason to send anything then, but may pipeline its first commands.
+ */
+#define SRV_HOLD_MAX 4096u
+
 /* Modes bits this implementation knows (RFC 4656, 5618, 5938, 6038, 7717). */
 #define SRV_KNOWN_MODES 0xffu
 
@@ -53,6 +60,8 @@ struct srv {
 	struct srv_ops ops;
 	void *arg;
 	char peer[64];
+	char what[80];		/* "control PEER", for the rate limiter's summary line */
+	struct xw_ratelimit rl; /* warnings the client can repeat at will */
 	enum srv_state state;
 	enum srv_close why;
 	uint32_t mode; /* the client's Mode, feature bits included */
@@ -76,6 +85,11 @@ struct srv {
 	unsigned int nexpired; /* ended by REFWAIT since the last Stop-Sessions */
 
 	uint64_t idle_since; /* SERVWAIT counts from here */
+
+	/* Set-Up-Response from on_setup() to setup_finish() (SRV_WAIT_KEY in between) */
+	struct codec_setup_response setup;
+	uint8_t *held; /* input received in SRV_WAIT_KEY, SRV_HOLD_MAX octets when set */
+	size_t held_len;
 };
 
 typedef void (*srv_handler)(struct srv *s, uint8_t *msg, size_t len, uint64_t now);
@@ -85,10 +99,8 @@ typedef void (*srv_handler)(struct srv *s, uint8_t *msg, size_t len, uint64_t no
 const char *srv_state_name(enum srv_state st)
 {
 	static const char *const names[] = {
-		[SRV_WAIT_SETUP] = "wait-setup",
-		[SRV_READY] = "ready",
-		[SRV_TESTING] = "testing",
-		[SRV_CLOSED] = "closed",
+		[SRV_WAIT_SETUP] = "wait-setup", [SRV_WAIT_KEY] = "wait-key", [SRV_READY] = "ready",
+		[SRV_TESTING] = "testing",	 [SRV_CLOSED] = "closed",
 	};
 
 	if ((unsigned int)st < SRV_NSTATES && names[st])
@@ -141,6 +153,28 @@ static void spis_str(const uint8_t keyid[XW_KEYID_LEN], char *out, size_t cap)
 		out[o++] = hex[keyid[i] & 15];
 	}
 	out[o] = '\0';
+}
+
+bool srv_log_ok(struct srv *s, uint64_t now_ns)
+{
+	return xw_ratelimit_ok(&s->rl, now_ns, s->what);
+}
+
+/*
+ * A warning about a command the client may repeat as often as it likes on
+ * one connection (a refused Request-TW-Session is 112 octets): at most
+ * XW_RATELIMIT_BURST lines a second, then a count (log.h).
+ */
+static void __attribute__((format(printf, 3, 4)))
+warn_rl(struct srv *s, uint64_t now, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!srv_log_ok(s, now))
+		return;
+	va_start(ap, fmt);
+	xw_vlog(XW_LOG_WARN, fmt, ap);
+	va_end(ap);
 }
 
 static int out_append(struct srv *s, const uint8_t *p, size_t n)
@@ -196,6 +230,16 @@ static void sess_end(struct srv *s, unsigned int i, enum srv_end why, uint64_t n
 	sess_remove(s, i);
 }
 
+static void held_free(struct srv *s)
+{
+	if (s->held) {
+		xw_wipe(s->held, SRV_HOLD_MAX);
+		free(s->held);
+	}
+	s->held = NULL;
+	s->held_len = 0;
+}
+
 /*
  * The connection ends: every session still held goes back to the caller,
  * secrets are wiped.  Whatever was queued before stays queued (a refusing
@@ -217,6 +261,9 @@ static void shut(struct srv *s, enum srv_close why, uint64_t now)
 	s->have_keys = 0;
 	xw_wipe(s->rx, s->rx_len);
 	s->rx_len = s->rx_need = 0;
+	xw_ratelimit_flush(&s->rl, s->what);
+	xw_wipe(&s->setup, sizeof(s->setup));
+	held_free(s);
 	if (why == SRV_CLOSE_PEER || why == SRV_CLOSE_LOCAL || why == SRV_CLOSE_CLIENT_MODE0)
 		pr_info("control %s: closed (%s)", s->peer, srv_close_name(why));
 	else
@@ -276,130 +323,91 @@ static void server_start_refuse(struct srv *s, uint8_t accept, enum srv_close wh
 	shut(s, why, now);
 }
 
-static int lookup_kek(struct srv *s, const struct codec_setup_response *r,
-		      uint8_t kek[XW_AES_KEY_LEN])
+int srv_key_derive(const struct srv_key_req *req, int found, const uint8_t *secret, size_t len,
+		   struct srv_key_res *res)
+{
+	/* any fixed octets: what they derive never opens a connection (srv_key_res) */
+	static const uint8_t dummy[32];
+	int err;
+
+	if (found == 0 && (!secret || len > SRV_SECRET_MAX))
+		found = -EOVERFLOW;
+	if (found != 0) {
+		secret = dummy;
+		len = sizeof(dummy);
+	}
+	/* RFC 4656 3.1: kek = PBKDF2-HMAC-SHA1(secret, Salt, Count), 16 octets */
+	err = xw_pbkdf2_sha1(secret, len, req->salt, sizeof(req->salt), req->count, res->kek,
+			     sizeof(res->kek));
+	res->accept = found ? found : err;
+	return res->accept;
+}
+
+/* The key step done here, in srv_feed(): key_lookup, then srv_key_derive(). */
+static void key_sync(struct srv *s, const struct srv_key_req *req, struct srv_key_res *res)
 {
 	uint8_t secret[SRV_SECRET_MAX];
 	size_t slen = 0;
-	int rc, err;
-
-	rc = s->ops.key_lookup(s->arg, s->mode, r->keyid, secret, &slen);
-	if (rc > 0) {
-		xw_wipe(secret, sizeof(secret));
-		return rc; /* Accept code */
-	}
-	if (rc < 0 || slen > sizeof(secret)) {
-		xw_wipe(secret, sizeof(secret));
-		pr_err("control %s: key lookup failed: %d", s->peer, rc < 0 ? rc : -EOVERFLOW);
-		return XW_ACCEPT_INTERNAL;
-	}
-	err = xw_pbkdf2_sha1(secret, slen, s->salt, sizeof(s->salt), s->cfg.count, kek,
-			     XW_AES_KEY_LEN);
-	xw_wipe(secret, sizeof(secret));
-	if (err) {
-		pr_err("control %s: PBKDF2 failed: %d", s->peer, err);
-		return XW_ACCEPT_INTERNAL;
-	}
-	return XW_ACCEPT_OK;
-}
-
-static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
-{
-	struct codec_setup_response r;
-	struct codec_server_start ss = {.accept = XW_ACCEPT_OK};
-	uint8_t buf[XW_SERVER_START_LEN];
-	uint8_t kek[XW_AES_KEY_LEN];
-	char kid[XW_KEYID_LEN + 1];
-	uint32_t sec, unoffered;
 	int rc;
 
-	rc = codec_setup_response_decode(&r, msg, len);
-	if (rc) {
-		/* more than one security bit (RFC 4656 3.1: one or zero MUST be set) */
-		pr_warn("control %s: Set-Up-Response with an invalid Mode: %d", s->peer, rc);
-		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
-		goto out;
-	}
-	/* RFC 4656 3.1: the server ignores the bits it does not know */
-	s->mode = r.mode & SRV_KNOWN_MODES;
-	sec = s->mode & XW_MODE_SECURITY_MASK;
-	if (!s->mode) {
-		/* "the client indicates that it will not continue": close, no answer */
-		shut(s, SRV_CLOSE_CLIENT_MODE0, now);
-		goto out;
-	}
-	if (!sec) {
-		/*
-		 * Feature bits (or IKEv2Derived) without a security mode: not
-		 * Mode 0, so the client wants to go on, but with nothing we can
-		 * run (RFC 4656 3.1: exactly one security mode is chosen)
-		 */
-		pr_warn("control %s: Mode 0x%x chooses no security mode, refusing with Accept 3",
-			s->peer, s->mode);
-		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
-		goto out;
-	}
-	if ((s->mode & XW_MODE_IKEV2_DERIV) && sec == XW_MODE_OPEN) {
-		/*
-		 * RFC 7717 5.1 derives the key of the authenticated, encrypted
-		 * and mixed modes; unauthenticated mode has none, so the
-		 * combination means nothing: refuse rather than guess
-		 */
-		pr_warn("control %s: Mode 0x%x asks for an IKEv2-derived key (RFC 7717) in "
-			"unauthenticated mode, refusing with Accept 3",
-			s->peer, s->mode);
-		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
-		goto out;
-	}
-	unoffered = s->mode & ~s->cfg.modes;
-	if (unoffered & XW_MODE_IKEV2_DERIV) {
-		/*
-		 * RFC 7717 5.2: we did not set IKEv2Derived because no IKE key
-		 * source is configured.  Accept 6 would claim we looked for an
-		 * IKE SA; RFC 4656 3.3 Accept 3 (not supported) is the truth.
-		 */
-		pr_warn("control %s: client chose Mode 0x%x with IKEv2-derived keys (RFC 7717), "
-			"which we do not offer (offered 0x%x): Accept 3",
-			s->peer, s->mode, s->cfg.modes);
-		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
-		goto out;
-	}
-	if (unoffered) {
-		pr_warn("control %s: client chose Mode 0x%x, which has bits 0x%x we did not offer "
-			"(offered 0x%x)",
-			s->peer, s->mode, unoffered, s->cfg.modes);
-		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
-		goto out;
-	}
+	rc = s->ops.key_lookup(s->arg, req->mode, req->keyid, secret, &slen);
+	srv_key_derive(req, rc, secret, slen, res);
+	xw_wipe(secret, sizeof(secret));
+}
 
-	if (sec != XW_MODE_OPEN) {
+/*
+ * The second half of Set-Up-Response (RFC 4656 3.1), once the key step is
+ * done (res: NULL in unauthenticated mode): check the Token, set up the
+ * channel, send Server-Start.  s->setup holds the message's fields.
+ */
+static void setup_finish(struct srv *s, struct srv_key_res *res, uint64_t now)
+{
+	struct codec_server_start ss = {.accept = XW_ACCEPT_OK};
+	uint8_t buf[XW_SERVER_START_LEN];
+	char kid[XW_KEYID_LEN + 1];
+	int rc, trc = -EACCES;
+
+	if (res) {
 		if (s->mode & XW_MODE_IKEV2_DERIV)
-			spis_str(r.keyid, kid, sizeof(kid)); /* RFC 7717 5.3: SPIs, not a name */
+			spis_str(s->setup.keyid, kid, sizeof(kid)); /* RFC 7717 5.3: SPIs */
 		else
-			keyid_str(r.keyid, kid, sizeof(kid));
-		rc = lookup_kek(s, &r, kek);
+			keyid_str(s->setup.keyid, kid, sizeof(kid));
+		rc = res->accept;
+		/*
+		 * An unknown KeyID comes with a kek derived from a dummy secret
+		 * (srv_key_derive): its Token is decrypted and compared all the
+		 * same, so that a known and an unknown KeyID cost the same and
+		 * the answer's timing does not tell which KeyIDs exist.
+		 */
+		if (rc == XW_ACCEPT_OK || rc == XW_ACCEPT_FAILURE)
+			trc = xw_token_decrypt(res->kek, s->challenge, s->setup.token, &s->keys);
+		xw_wipe(res->kek, sizeof(res->kek));
+		if (rc < 0) {
+			pr_err("control %s: key lookup failed: %d", s->peer, rc);
+			rc = XW_ACCEPT_INTERNAL;
+		}
 		if (rc != XW_ACCEPT_OK) {
+			xw_wipe(&s->keys, sizeof(s->keys));
 			pr_warn("control %s: KeyID \"%s\": %s, refusing with Accept %d", s->peer,
 				kid,
 				rc == XW_ACCEPT_INTERNAL ? "key lookup error"
 				: rc == XW_ACCEPT_NO_IKE_SA
 					? "no IKE SA with these SPIs (RFC 7717 5.3)"
-					: "no shared secret",
+				: rc == XW_ACCEPT_TEMP_LIMIT ? "too many key look-ups waiting"
+							     : "no shared secret",
 				rc);
 			server_start_refuse(s, (uint8_t)rc, SRV_CLOSE_AUTH, now);
 			goto out;
 		}
-		rc = xw_token_decrypt(kek, s->challenge, r.token, &s->keys);
-		xw_wipe(kek, sizeof(kek));
-		if (rc == -EACCES) {
+		if (trc == -EACCES) {
 			pr_warn("control %s: KeyID \"%s\": the Token does not hold our Challenge "
 				"(wrong shared secret?), refusing with Accept 1",
 				s->peer, kid);
 			server_start_refuse(s, XW_ACCEPT_FAILURE, SRV_CLOSE_AUTH, now);
 			goto out;
 		}
-		if (rc) {
-			pr_err("control %s: cannot decrypt the Token: %d", s->peer, rc);
+		if (trc) {
+			pr_err("control %s: cannot decrypt the Token: %d", s->peer, trc);
 			server_start_refuse(s, XW_ACCEPT_INTERNAL, SRV_CLOSE_INTERNAL, now);
 			goto out;
 		}
@@ -412,7 +420,7 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		}
 	}
 	rc = chan_init(&s->chan, CHAN_ROLE_SERVER, s->mode, s->have_keys ? &s->keys : NULL,
-		       r.client_iv, ss.server_iv);
+		       s->setup.client_iv, ss.server_iv);
 	if (rc) {
 		pr_err("control %s: cannot set up the channel: %d", s->peer, rc);
 		server_start_refuse(s, XW_ACCEPT_INTERNAL, SRV_CLOSE_INTERNAL, now);
@@ -434,9 +442,152 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	s->state = SRV_READY;
 	pr_info("control %s: Mode 0x%x accepted", s->peer, s->mode);
 out:
-	xw_wipe(kek, sizeof(kek));
-	xw_wipe(&r, sizeof(r));
+	xw_wipe(&s->setup, sizeof(s->setup));
 	xw_wipe(&ss, sizeof(ss));
+}
+
+static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct srv_key_req kr;
+	struct srv_key_res res;
+	uint32_t sec, unoffered;
+	int rc;
+
+	rc = codec_setup_response_decode(&s->setup, msg, len);
+	if (rc) {
+		/* more than one security bit (RFC 4656 3.1: one or zero MUST be set) */
+		pr_warn("control %s: Set-Up-Response with an invalid Mode: %d", s->peer, rc);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		return;
+	}
+	/* RFC 4656 3.1: the server ignores the bits it does not know */
+	s->mode = s->setup.mode & SRV_KNOWN_MODES;
+	sec = s->mode & XW_MODE_SECURITY_MASK;
+	if (!s->mode) {
+		/* "the client indicates that it will not continue": close, no answer */
+		shut(s, SRV_CLOSE_CLIENT_MODE0, now);
+		return;
+	}
+	if (!sec) {
+		/*
+		 * Feature bits (or IKEv2Derived) without a security mode: not
+		 * Mode 0, so the client wants to go on, but with nothing we can
+		 * run (RFC 4656 3.1: exactly one security mode is chosen)
+		 */
+		pr_warn("control %s: Mode 0x%x chooses no security mode, refusing with Accept 3",
+			s->peer, s->mode);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		return;
+	}
+	if ((s->mode & XW_MODE_IKEV2_DERIV) && sec == XW_MODE_OPEN) {
+		/*
+		 * RFC 7717 5.1 derives the key of the authenticated, encrypted
+		 * and mixed modes; unauthenticated mode has none, so the
+		 * combination means nothing: refuse rather than guess
+		 */
+		pr_warn("control %s: Mode 0x%x asks for an IKEv2-derived key (RFC 7717) in "
+			"unauthenticated mode, refusing with Accept 3",
+			s->peer, s->mode);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		return;
+	}
+	unoffered = s->mode & ~s->cfg.modes;
+	if (unoffered & XW_MODE_IKEV2_DERIV) {
+		/*
+		 * RFC 7717 5.2: we did not set IKEv2Derived because no IKE key
+		 * source is configured.  Accept 6 would claim we looked for an
+		 * IKE SA; RFC 4656 3.3 Accept 3 (not supported) is the truth.
+		 */
+		pr_warn("control %s: client chose Mode 0x%x with IKEv2-derived keys (RFC 7717), "
+			"which we do not offer (offered 0x%x): Accept 3",
+			s->peer, s->mode, s->cfg.modes);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		return;
+	}
+	if (unoffered) {
+		pr_warn("control %s: client chose Mode 0x%x, which has bits 0x%x we did not offer "
+			"(offered 0x%x)",
+			s->peer, s->mode, unoffered, s->cfg.modes);
+		server_start_refuse(s, XW_ACCEPT_NOT_SUPPORTED, SRV_CLOSE_MODE, now);
+		return;
+	}
+	if (sec == XW_MODE_OPEN) {
+		setup_finish(s, NULL, now);
+		return;
+	}
+	kr.mode = s->mode;
+	memcpy(kr.keyid, s->setup.keyid, sizeof(kr.keyid));
+	memcpy(kr.salt, s->salt, sizeof(kr.salt));
+	kr.count = s->cfg.count;
+	memset(&res, 0, sizeof(res));
+	if (s->ops.key_start) {
+		/* the caller derives the kek elsewhere and calls srv_key_done() */
+		rc = s->ops.key_start(s->arg, &kr);
+		if (rc == 0)
+			s->state = SRV_WAIT_KEY;
+		else
+			res.accept = rc; /* refused at once: no kek */
+	} else {
+		key_sync(s, &kr, &res);
+	}
+	xw_wipe(&kr, sizeof(kr));
+	if (s->state != SRV_WAIT_KEY)
+		setup_finish(s, &res, now);
+	xw_wipe(&res, sizeof(res));
+}
+
+/* Input that arrives while the key step runs waits for srv_key_done(). */
+static int hold_input(struct srv *s, const uint8_t *p, size_t len, uint64_t now)
+{
+	uint8_t *h;
+
+	if (!len)
+		return 0;
+	if (len > SRV_HOLD_MAX - s->held_len) {
+		pr_warn("control %s: more than %u octets sent before Server-Start", s->peer,
+			SRV_HOLD_MAX);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return -EPIPE;
+	}
+	h = realloc(s->held, SRV_HOLD_MAX);
+	if (!h) {
+		shut(s, SRV_CLOSE_INTERNAL, now);
+		return -EPIPE;
+	}
+	s->held = h;
+	memcpy(s->held + s->held_len, p, len);
+	s->held_len += len;
+	return 0;
+}
+
+int srv_key_done(struct srv *s, struct srv_key_res *res, uint64_t now_ns)
+{
+	uint8_t *h;
+	size_t n;
+	int rc = 0;
+
+	if (s->state != SRV_WAIT_KEY) {
+		xw_wipe(res, sizeof(*res));
+		return s->state == SRV_CLOSED ? -EPIPE : -EINVAL;
+	}
+	setup_finish(s, res, now_ns);
+	xw_wipe(res, sizeof(*res));
+	if (s->state == SRV_CLOSED) {
+		held_free(s);
+		return -EPIPE;
+	}
+	/* what the client sent meanwhile, in order */
+	h = s->held;
+	n = s->held_len;
+	s->held = NULL;
+	s->held_len = 0;
+	if (n)
+		rc = srv_feed(s, h, n, now_ns);
+	if (h) {
+		xw_wipe(h, SRV_HOLD_MAX);
+		free(h);
+	}
+	return rc;
 }
 
 /* ---- sessions (RFC 5357 3.5) --------------------------------------------- */
@@ -498,7 +649,7 @@ static void params_from_req(struct twsess_params *p, const struct codec_request_
  * (+ the octets to reflect) for equal sizes; in open mode at least the
  * octets to reflect.
  */
-static int padding_ok(const struct srv *s, const struct codec_request_tw_session *q)
+static int padding_ok(struct srv *s, const struct codec_request_tw_session *q, uint64_t now)
 {
 	struct xw_tp_cfg tp = {
 		.padding_len = q->padding_len,
@@ -509,7 +660,8 @@ static int padding_ok(const struct srv *s, const struct codec_request_tw_session
 	int m = xw_tp_mode_of(s->mode);
 
 	if (tp.reflect_len && q->padding_len <= tp.reflect_len) {
-		pr_warn("control %s: Request-TW-Session: Padding Length %u is not more than the "
+		warn_rl(s, now,
+			"control %s: Request-TW-Session: Padding Length %u is not more than the "
 			"Length of padding to reflect %u (RFC 6038 4.2), Accept 3",
 			s->peer, q->padding_len, tp.reflect_len);
 		return 0;
@@ -520,7 +672,8 @@ static int padding_ok(const struct srv *s, const struct codec_request_tw_session
 	sender = xw_tp_sender_len(&tp);
 	refl = xw_tp_reflector_len(&tp, 0); /* the reflector's minimum */
 	if (sender < refl) {
-		pr_warn("control %s: Request-TW-Session: Padding Length %u makes %zu-octet "
+		warn_rl(s, now,
+			"control %s: Request-TW-Session: Padding Length %u makes %zu-octet "
 			"packets, but the reflector's are at least %zu: no equal sizes in "
 			"Symmetrical Size mode (RFC 6038 4.3), Accept 3",
 			s->peer, q->padding_len, sender, refl);
@@ -539,8 +692,8 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	rc = codec_request_tw_session_decode(&q, s->mode, msg, len);
 	if (rc) {
 		/* RFC 5357 3.5: Conf-Sender/Receiver != 0 etc.: Accept 3, connection goes on */
-		pr_warn("control %s: Request-TW-Session not supported (%s), Accept 3", s->peer,
-			rc == -EOPNOTSUPP ? "options TWAMP does not allow" : "malformed");
+		warn_rl(s, now, "control %s: Request-TW-Session not supported (%s), Accept 3",
+			s->peer, rc == -EOPNOTSUPP ? "options TWAMP does not allow" : "malformed");
 		refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
 		return;
 	}
@@ -548,12 +701,13 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		pr_debug("control %s: Request-TW-Session with %u slots, %u packets (MUST be 0), "
 			 "ignored",
 			 s->peer, q.num_slots, q.num_packets);
-	if (!padding_ok(s, &q)) {
+	if (!padding_ok(s, &q, now)) {
 		refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
 		return;
 	}
 	if (s->cfg.max_sessions && s->nsess >= s->cfg.max_sessions) {
-		pr_warn("control %s: Request-TW-Session: already %u sessions on this connection "
+		warn_rl(s, now,
+			"control %s: Request-TW-Session: already %u sessions on this connection "
 			"(limit), Accept 4",
 			s->peer, s->nsess);
 		refuse_session(s, XW_ACCEPT_PERM_LIMIT, now);
@@ -601,8 +755,8 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		rc = XW_ACCEPT_INTERNAL;
 	}
 	if (rc != XW_ACCEPT_OK) {
-		pr_warn("control %s: Request-TW-Session for port %u refused, Accept %d", s->peer,
-			q.receiver_port, rc);
+		warn_rl(s, now, "control %s: Request-TW-Session for port %u refused, Accept %d",
+			s->peer, q.receiver_port, rc);
 		sess_free(ss);
 		refuse_session(s, (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc), now);
 		return;
@@ -636,8 +790,8 @@ static void on_request_testing(struct srv *s, uint8_t *msg, size_t len, uint64_t
 /* A command TWAMP does not expect: RFC 5357 3.5 says Accept-Session with Accept 3. */
 static void on_foreign(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
-	pr_warn("control %s: unexpected command %u in Mode 0x%x, Accept-Session Accept 3", s->peer,
-		msg[0], s->mode);
+	warn_rl(s, now, "control %s: unexpected command %u in Mode 0x%x, Accept-Session Accept 3",
+		s->peer, msg[0], s->mode);
 	refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);
 }
 
@@ -683,7 +837,8 @@ static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		 * The same answer before and during testing: Start-Ack 3, no
 		 * session changes, the connection goes on (Start-N still works).
 		 */
-		pr_warn("control %s: Start-Sessions under individual session control (RFC 5938 "
+		warn_rl(s, now,
+			"control %s: Start-Sessions under individual session control (RFC 5938 "
 			"3.1), Start-Ack 3",
 			s->peer);
 		send_start_ack(s, XW_ACCEPT_NOT_SUPPORTED, now);
@@ -854,7 +1009,8 @@ static void on_n_sessions(struct srv *s, uint8_t *msg, size_t len, uint64_t now,
 	for (i = 0; i < m.num_sessions; i++) {
 		idx = sess_index(s, m.sids + (size_t)i * XW_SID_LEN);
 		if (idx < 0) {
-			pr_warn("control %s: %s names an unknown SID, Accept 1", s->peer, what);
+			warn_rl(s, now, "control %s: %s names an unknown SID, Accept 1", s->peer,
+				what);
 			acc[i] = XW_ACCEPT_FAILURE;
 			continue;
 		}
@@ -894,6 +1050,8 @@ static const srv_handler srv_table[SRV_NSTATES][SRV_NMSGS] = {
 		{
 			[SRV_MSG_SETUP] = on_setup,
 		},
+	/* nothing is dispatched while the key step runs: srv_feed() holds the input */
+	[SRV_WAIT_KEY] = {0},
 	[SRV_READY] =
 		{
 			[SRV_MSG_REQUEST_TW] = on_request,
@@ -1049,7 +1207,8 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 		return NULL;
 	}
 	if (!ops->sess_request || !ops->sess_end ||
-	    ((cfg->modes & (XW_MODE_SECURITY_MASK & ~XW_MODE_OPEN)) && !ops->key_lookup)) {
+	    ((cfg->modes & (XW_MODE_SECURITY_MASK & ~XW_MODE_OPEN)) && !ops->key_lookup &&
+	     !ops->key_start)) {
 		pr_err("srv: missing callbacks");
 		return NULL;
 	}
@@ -1061,6 +1220,7 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	s->ops = *ops;
 	s->arg = arg;
 	snprintf(s->peer, sizeof(s->peer), "%s", cfg->peer ? cfg->peer : "?");
+	snprintf(s->what, sizeof(s->what), "control %s", s->peer);
 	s->cfg.peer = s->peer;
 	s->state = SRV_WAIT_SETUP;
 	s->idle_since = now_ns;
@@ -1120,6 +1280,8 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 	for (;;) {
 		if (s->state == SRV_CLOSED)
 			return -EPIPE;
+		if (s->state == SRV_WAIT_KEY)
+			return hold_input(s, p, len, now_ns);
 		if (!s->rx_need) {
 			if (s->state == SRV_WAIT_SETUP)
 				n = codec_msg_len(CODEC_MSG_SETUP_RESPONSE, s->rx, s->rx_len);

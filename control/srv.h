@@ -28,6 +28,7 @@
 #ifndef XW_SRV_H
 #define XW_SRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,7 @@
 
 enum srv_state {
 	SRV_WAIT_SETUP, /* Server Greeting sent, waiting for Set-Up-Response */
+	SRV_WAIT_KEY,	/* Set-Up-Response received, key step running (ops->key_start) */
 	SRV_READY,	/* Server-Start sent with Accept 0; waiting for commands */
 	SRV_TESTING,	/* sessions started (Start-Sessions / Start-N): SERVWAIT suspended */
 	SRV_CLOSED,	/* done: flush srv_out_peek() bytes, then close the socket */
@@ -70,6 +72,30 @@ enum srv_end {
 			  * nothing is in flight for them, disarm now */
 	SRV_END_CLOSE,	 /* connection closed (or srv_free) before the session was stopped */
 	SRV_END_REFWAIT, /* the caller reported REFWAIT expiry with srv_sess_expired() */
+};
+
+/*
+ * The key step of Set-Up-Response (RFC 4656 3.1): the KeyID's shared secret
+ * through PBKDF2-HMAC-SHA1 with the greeting's Salt and Count gives the kek
+ * that decrypts the Token.  It is slow by design (Count) and may need an
+ * outside key source (RFC 7717: the IKE daemon), so a caller with an event
+ * loop runs it elsewhere (ops->key_start) and hands the result back with
+ * srv_key_done().  Nothing in these structs points into the state machine.
+ */
+struct srv_key_req {
+	uint32_t mode; /* the client's Mode: with XW_MODE_IKEV2_DERIV the KeyID holds SPIs */
+	uint8_t keyid[XW_KEYID_LEN];
+	uint8_t salt[16];
+	uint32_t count;
+};
+struct srv_key_res {
+	/*
+	 * XW_ACCEPT_OK, an Accept code (XW_ACCEPT_FAILURE unknown KeyID,
+	 * XW_ACCEPT_NO_IKE_SA, XW_ACCEPT_TEMP_LIMIT) or a negative errno
+	 * (Accept 2).
+	 */
+	int accept;
+	uint8_t kek[XW_AES_KEY_LEN]; /* PBKDF2 output; see srv_key_derive() */
 };
 
 /* One accepted test session.  Owned by the state machine; valid until ops->sess_end returns. */
@@ -103,6 +129,17 @@ struct srv_ops {
 	 */
 	int (*key_lookup)(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
 			  uint8_t *secret, size_t *len);
+	/*
+	 * Optional, instead of key_lookup inside srv_feed(): start the key
+	 * step of req elsewhere (a worker thread: key look-up, then
+	 * srv_key_derive()) and return 0; the machine waits in SRV_WAIT_KEY,
+	 * holding any input, until the caller passes the result to
+	 * srv_key_done().  Or return an Accept code (e.g. XW_ACCEPT_TEMP_LIMIT
+	 * when too many are waiting) or a negative errno to refuse at once.
+	 * req is valid during the call only.  A connection closed meanwhile
+	 * (srv_eof, srv_close, srv_free) ignores the late result.
+	 */
+	int (*key_start)(void *arg, const struct srv_key_req *req);
 	/*
 	 * A Request-TW-Session passed the SM's checks (Conf-*, slots, packets
 	 * zero, IPVN 4/6, session limit, RFC 6038 lengths).  Open the
@@ -178,6 +215,26 @@ int srv_eof(struct srv *s, uint64_t now_ns);
 /* Closes from the caller's side (e.g. shutdown): ends sessions, no message is sent. */
 void srv_close(struct srv *s, uint64_t now_ns);
 
+/*
+ * The key step's result for a machine in SRV_WAIT_KEY: checks the Token,
+ * sends Server-Start (Accept 0 or the refusal), then processes the input
+ * held meanwhile.  res is wiped.  0 while the connection goes on, -EPIPE
+ * once closed, -EINVAL when the machine was not waiting for a key.
+ */
+int srv_key_done(struct srv *s, struct srv_key_res *res, uint64_t now_ns);
+/*
+ * The key step's work, for key_start implementations and the synchronous
+ * path alike: found is what the key look-up gave (0 with secret/len, or an
+ * Accept code / negative errno).  Fills res->kek = PBKDF2(secret, salt,
+ * count) and res->accept.  Without a secret (unknown KeyID, no IKE SA,
+ * failure) PBKDF2 runs on a dummy secret all the same, and the machine
+ * decrypts the Token with that kek before refusing, so that an unknown
+ * KeyID costs what a known one does (no KeyID enumeration by timing).
+ * Returns res->accept.
+ */
+int srv_key_derive(const struct srv_key_req *req, int found, const uint8_t *secret, size_t len,
+		   struct srv_key_res *res);
+
 /* Bytes waiting to be sent: pointer and length (NULL/0 when none). */
 const uint8_t *srv_out_peek(const struct srv *s, size_t *len);
 /* n bytes of srv_out_peek() were sent. */
@@ -210,6 +267,12 @@ unsigned int srv_nsessions(const struct srv *s);
 unsigned int srv_nactive(const struct srv *s);
 /* Session by SID, NULL when not held. */
 struct srv_sess *srv_sess_find(struct srv *s, const uint8_t sid[XW_SID_LEN]);
+/*
+ * Rate limit for warnings the client can trigger over and over on this
+ * connection (log.h xw_ratelimit): true when one may be logged now.  The
+ * caller's callbacks use it for their own per-request lines.
+ */
+bool srv_log_ok(struct srv *s, uint64_t now_ns);
 const char *srv_state_name(enum srv_state st);
 const char *srv_close_name(enum srv_close why);
 

@@ -61,9 +61,12 @@ struct fx {
 	int nrec;
 	int key_calls;
 	uint32_t key_mode;
-	int refuse;	  /* sess_request answers this Accept when non-zero */
-	int refuse_start; /* sess_start answers this Accept when non-zero */
-	int requests;	  /* sess_request calls */
+	struct srv_key_req kreq; /* the last key_start request */
+	int key_starts;		 /* key_start calls */
+	int key_start_rc;	 /* what key_start answers */
+	int refuse;		 /* sess_request answers this Accept when non-zero */
+	int refuse_start;	 /* sess_start answers this Accept when non-zero */
+	int requests;		 /* sess_request calls */
 	int closed_calls;
 	enum srv_close closed_why;
 
@@ -2154,6 +2157,186 @@ TEST(ike_mixed_1)
 	CHECK(cs && cs->accept == XW_ACCEPT_OK);
 	/* RFC 5618: mixed-mode test packets carry no keys */
 	CHECK(!cs->has_keys && !f->rec[0].has_keys);
+	fx_free(f);
+	free(f);
+}
+
+/* ---- the key step run elsewhere (ops->key_start, srv_key_done) --------------- */
+
+static int cb_key_start(void *arg, const struct srv_key_req *req)
+{
+	struct fx *f = arg;
+
+	f->key_starts++;
+	f->kreq = *req;
+	return f->key_start_rc;
+}
+
+/* What xwampd's key worker does with the request: look-up, then srv_key_derive(). */
+static int key_finish(struct fx *f)
+{
+	uint8_t secret[SRV_SECRET_MAX];
+	struct srv_key_res res;
+	size_t len = 0;
+	int rc;
+
+	rc = cb_key(f, f->kreq.mode, f->kreq.keyid, secret, &len);
+	srv_key_derive(&f->kreq, rc, secret, len, &res);
+	xw_wipe(secret, sizeof(secret));
+	return srv_key_done(f->srv, &res, f->now);
+}
+
+static int async_start(struct fx *f, uint32_t mode, const char *keyid)
+{
+	struct srv_ops ops = OPS;
+
+	ops.key_lookup = NULL; /* never called when key_start is there */
+	ops.key_start = cb_key_start;
+	fx_cfg(f, 0x7f, mode, keyid, PASS);
+	f->srv = srv_new(&f->scfg, &ops, f, f->now);
+	f->cli = cli_new(&f->ccfg);
+	return f->srv && f->cli ? 0 : -1;
+}
+
+TEST(async_key_auth_enc)
+{
+	uint32_t modes[] = {XW_MODE_AUTH, XW_MODE_ENCRYPTED};
+	struct fx *f = calloc(1, sizeof(*f));
+	const struct cli_sess *cs;
+	struct twsess_params p;
+	unsigned int m;
+	int e;
+
+	CHECK(f);
+	for (m = 0; m < 2; m++) {
+		CHECK_EQ(async_start(f, modes[m], "alice"), 0);
+		pump(f, 4096);
+		/* the machine waits for the key: no Server-Start yet, input held */
+		CHECK_EQ(srv_state(f->srv), SRV_WAIT_KEY);
+		CHECK_EQ(f->key_starts, 1);
+		CHECK_EQ(f->key_calls, 0);
+		CHECK_EQ(f->ns2c, XW_GREETING_LEN);
+		CHECK_EQ(find_ev(f, CLI_EV_SERVER_START, 0), -1);
+		CHECK_MEM(f->kreq.keyid, "alice", 6);
+		CHECK_EQ(f->kreq.count, 1024);
+		CHECK_EQ(f->kreq.mode, modes[m]);
+		/* the worker's result: Server-Start Accept 0, then a session as usual */
+		CHECK_EQ(key_finish(f), 0);
+		pump(f, 4096);
+		e = find_ev(f, CLI_EV_SERVER_START, 0);
+		CHECK(e >= 0 && f->ev[e].accept == XW_ACCEPT_OK);
+		CHECK_EQ(srv_state(f->srv), SRV_READY);
+		params(&p, 9000);
+		CHECK_EQ(cli_request(f->cli, &p), 0);
+		pump(f, 4096);
+		cs = cli_sess(f->cli, 0);
+		CHECK(cs && cs->accept == XW_ACCEPT_OK && cs->has_keys);
+		CHECK_MEM(&cs->keys, &f->rec[0].keys, sizeof(cs->keys));
+		/* a second result is not taken */
+		{
+			struct srv_key_res late = {.accept = XW_ACCEPT_OK};
+
+			CHECK_EQ(srv_key_done(f->srv, &late, f->now), -EINVAL);
+		}
+		fx_free(f);
+	}
+	free(f);
+}
+
+TEST(async_key_unknown_keyid_costs_a_derivation)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct srv_key_res res;
+	static const uint8_t zero[XW_AES_KEY_LEN];
+	int e;
+
+	CHECK(f);
+	CHECK_EQ(async_start(f, XW_MODE_AUTH, "mallory"), 0);
+	pump(f, 4096);
+	CHECK_EQ(srv_state(f->srv), SRV_WAIT_KEY);
+	/* PBKDF2 runs on a dummy secret: a kek comes back with Accept 1 */
+	CHECK_EQ(srv_key_derive(&f->kreq, XW_ACCEPT_FAILURE, NULL, 0, &res), XW_ACCEPT_FAILURE);
+	CHECK(memcmp(res.kek, zero, sizeof(zero)) != 0);
+	xw_wipe(&res, sizeof(res));
+	CHECK_EQ(key_finish(f), -EPIPE);
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0 && f->ev[e].accept == XW_ACCEPT_FAILURE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_AUTH);
+	CHECK(t_logged("mallory"));
+	fx_free(f);
+	free(f);
+}
+
+TEST(async_key_wrong_secret_and_refusal)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	int e;
+
+	CHECK(f);
+	/* a known KeyID with the wrong passphrase: Accept 1, as an unknown one */
+	CHECK_EQ(async_start(f, XW_MODE_AUTH, "alice"), 0);
+	f->ccfg.secret = (const uint8_t *)"wrong";
+	cli_free(f->cli);
+	f->ccfg.secret_len = 5;
+	f->cli = cli_new(&f->ccfg);
+	pump(f, 4096);
+	CHECK_EQ(key_finish(f), -EPIPE);
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0 && f->ev[e].accept == XW_ACCEPT_FAILURE);
+	fx_free(f);
+
+	/* key_start refuses at once (queue full): Server-Start Accept 5 */
+	CHECK_EQ(async_start(f, XW_MODE_ENCRYPTED, "alice"), 0);
+	f->key_start_rc = XW_ACCEPT_TEMP_LIMIT;
+	pump(f, 4096);
+	e = find_ev(f, CLI_EV_SERVER_START, 0);
+	CHECK(e >= 0 && f->ev[e].accept == XW_ACCEPT_TEMP_LIMIT);
+	CHECK(srv_closed(f->srv));
+	fx_free(f);
+	free(f);
+}
+
+TEST(async_key_closed_meanwhile_and_held_input)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	uint8_t junk[1500];
+
+	CHECK(f);
+	/* the client goes away while the key step runs: the late result is ignored */
+	CHECK_EQ(async_start(f, XW_MODE_AUTH, "alice"), 0);
+	pump(f, 4096);
+	CHECK_EQ(srv_state(f->srv), SRV_WAIT_KEY);
+	CHECK_EQ(srv_eof(f->srv, f->now), -EPIPE);
+	CHECK_EQ(key_finish(f), -EPIPE);
+	CHECK_EQ(srv_out_pending(f->srv), 0);
+	fx_free(f);
+
+	/* input held while waiting is bounded: beyond it the connection closes */
+	CHECK_EQ(async_start(f, XW_MODE_AUTH, "alice"), 0);
+	pump(f, 4096);
+	memset(junk, 0x5a, sizeof(junk));
+	CHECK_EQ(srv_feed(f->srv, junk, sizeof(junk), f->now), 0);
+	CHECK_EQ(srv_feed(f->srv, junk, sizeof(junk), f->now), 0);
+	CHECK_EQ(srv_state(f->srv), SRV_WAIT_KEY);
+	CHECK_EQ(srv_feed(f->srv, junk, sizeof(junk), f->now), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	CHECK(t_logged("before Server-Start"));
+	fx_free(f);
+
+	/*
+	 * held input is processed after Server-Start: garbage here, which
+	 * cannot be framed: Server-Start Accept 0, then Accept-Session 3 (RFC
+	 * 5357 3.5), then the close
+	 */
+	CHECK_EQ(async_start(f, XW_MODE_AUTH, "alice"), 0);
+	pump(f, 4096);
+	CHECK_EQ(srv_feed(f->srv, junk, 64, f->now), 0);
+	CHECK_EQ(srv_out_pending(f->srv), 0);
+	CHECK_EQ(key_finish(f), -EPIPE);
+	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_PROTO);
+	CHECK_EQ(srv_out_pending(f->srv), XW_SERVER_START_LEN + XW_ACCEPT_SESSION_LEN);
 	fx_free(f);
 	free(f);
 }
