@@ -28,6 +28,17 @@
 
 #define CONN_LINGER_S 5 /* time to flush a last message before closing anyway */
 #define CONN_RX_CHUNK 4096
+/*
+ * Queued output beyond which a connection is not read any more: a client
+ * that sends commands and never reads the answers (a refused
+ * Request-TW-Session is 112 octets in, 48 out) must not grow our memory.
+ * 4 KiB is 85 Accept-Sessions; one read of CONN_RX_CHUNK adds at most
+ * 6 KiB more (a 48-octet answer per 32-octet command), so the queue stays
+ * under 10 KiB.  Reading resumes as soon as the client has read enough.
+ */
+#define CONN_TX_MAX 4096
+/* Reading paused for the client and nothing of ours sent for this long: close. */
+#define CONN_STALL_S 30
 
 struct xwd_conn {
 	struct xwd *d;
@@ -43,28 +54,22 @@ struct xwd_conn {
 	uint64_t setup_deadline; /* monotonic ns, while waiting for Set-Up-Response */
 	uint64_t linger_deadline;
 	bool lingering;
+	bool rx_paused;		 /* more than CONN_TX_MAX queued: not reading */
+	bool paused_once;	 /* the pause was logged */
+	uint64_t stall_deadline; /* monotonic ns, while rx_paused */
 };
 
 bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what)
 {
-	uint64_t now = xw_now_ns();
-
-	if (now - rl->window_ns >= XW_NS_PER_SEC) {
-		if (rl->suppressed)
-			pr_warn("%s: %u similar messages suppressed", what, rl->suppressed);
-		rl->window_ns = now;
-		rl->n = 0;
-		rl->suppressed = 0;
-	}
-	if (rl->n < 10) {
-		rl->n++;
-		return true;
-	}
-	rl->suppressed++;
-	return false;
+	return xw_ratelimit_ok(&rl->r, xw_now_ns(), what);
 }
 
 /* --- the state machine's callbacks ----------------------------------------- */
+
+bool xwd_conn_log_ok(struct xwd_conn *c)
+{
+	return srv_log_ok(c->sm, xw_clock_now_ns());
+}
 
 static int cb_key_lookup(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
 			 uint8_t *secret, size_t *len)
@@ -152,8 +157,16 @@ static int conn_flush(struct xwd_conn *c)
 			return -errno;
 		}
 		srv_out_consume(c->sm, (size_t)k);
+		if (k > 0)
+			c->stall_deadline = xw_now_ns() + xwd_s_to_ns(CONN_STALL_S);
 	}
 	return 0;
+}
+
+/* Whether to read more now: not with too much of our output still queued. */
+static bool conn_may_read(const struct xwd_conn *c)
+{
+	return !srv_closed(c->sm) && srv_out_pending(c->sm) <= CONN_TX_MAX;
 }
 
 /*
@@ -188,9 +201,23 @@ static bool conn_update(struct xwd_conn *c)
 		deadline = c->linger_deadline;
 		ev = EPOLLOUT;
 	} else {
-		ev = EPOLLIN | (srv_out_pending(c->sm) ? EPOLLOUT : 0);
+		bool paused = !conn_may_read(c);
+
+		if (paused && !c->rx_paused) {
+			/* once per connection: a slow reader may pause it again and again */
+			if (!c->paused_once)
+				pr_warn("control %s: client does not read our answers (%zu octets "
+					"queued): not reading from it until it does",
+					c->name, srv_out_pending(c->sm));
+			c->paused_once = true;
+			c->stall_deadline = now_mono + xwd_s_to_ns(CONN_STALL_S);
+		}
+		c->rx_paused = paused;
+		ev = (paused ? 0 : EPOLLIN) | (srv_out_pending(c->sm) ? EPOLLOUT : 0);
 		if (srv_state(c->sm) == SRV_WAIT_SETUP)
 			deadline = c->setup_deadline;
+		if (paused && c->stall_deadline < deadline)
+			deadline = c->stall_deadline;
 		dl = srv_deadline_ns(c->sm);
 		if (dl != UINT64_MAX) {
 			/* the machine's deadlines are wall clock; the loop's are monotonic */
@@ -215,9 +242,9 @@ static void conn_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	uint8_t buf[CONN_RX_CHUNK];
 	int i;
 
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !srv_closed(c->sm)) {
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_may_read(c)) {
 		/* a bounded amount per wakeup, so one busy client cannot starve others */
-		for (i = 0; i < 4 && !srv_closed(c->sm); i++) {
+		for (i = 0; i < 4 && conn_may_read(c); i++) {
 			ssize_t k = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 			if (k > 0) {
@@ -239,6 +266,9 @@ static void conn_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		/* could not flush the last message: give up on it */
 		conn_free(c);
 		return;
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		/* reading is paused and the connection failed: nothing will be read */
+		srv_eof(c->sm, xw_clock_now_ns());
 	}
 	conn_update(c);
 }
@@ -254,6 +284,13 @@ static void conn_timer(struct xw_loop *l, struct xw_timer *t)
 			conn_free(c);
 			return;
 		}
+	} else if (c->rx_paused && now >= c->stall_deadline) {
+		pr_warn("control %s: client read none of our answers for %u s: closing", c->name,
+			CONN_STALL_S);
+		/* no lingering: what is queued would never be read either */
+		srv_close(c->sm, xw_clock_now_ns());
+		conn_free(c);
+		return;
 	} else if (srv_state(c->sm) == SRV_WAIT_SETUP && now >= c->setup_deadline) {
 		/* a client that stalls before Server-Start must not hold a slot */
 		pr_warn("control %s: no complete Set-Up-Response within %u s: closing", c->name,

@@ -533,8 +533,9 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	tpm = xw_tp_mode_of(s->mode);
 	dscp = twsess_typep_dscp(p->type_p);
 	if (tpm < 0 || dscp < 0) {
-		pr_warn("control %s: Request-TW-Session with %s: Accept 3", conn_name,
-			tpm < 0 ? "no security mode" : "a Type-P that is not a DSCP");
+		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+			pr_warn("control %s: Request-TW-Session with %s: Accept 3", conn_name,
+				tpm < 0 ? "no security mode" : "a Type-P that is not a DSCP");
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
 	r = calloc(1, sizeof(*r));
@@ -548,9 +549,10 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	xw_timer_init(&r->timer, refl_timer, r);
 	if (request_addr(&r->local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
 	    request_addr(&r->peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
-		pr_warn("control %s: Request-TW-Session IPv%u with zero addresses on an IPv%u "
-			"connection: Accept 3",
-			conn_name, p->ipvn, xw_addr_family(ctl_local) == AF_INET6 ? 6 : 4);
+		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+			pr_warn("control %s: Request-TW-Session IPv%u with zero addresses on an "
+				"IPv%u connection: Accept 3",
+				conn_name, p->ipvn, xw_addr_family(ctl_local) == AF_INET6 ? 6 : 4);
 		free(r);
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
@@ -561,8 +563,10 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	r->expect_len = xw_tp_sender_len(&r->tp);
 	r->reply_len = xw_tp_reflector_len(&r->tp, r->expect_len);
 	if (r->expect_len > XW_TP_MAX_LEN || r->reply_len > XW_TP_MAX_LEN) {
-		pr_warn("control %s: Request-TW-Session with padding %u: packets too big: Accept 3",
-			conn_name, p->padding_len);
+		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+			pr_warn("control %s: Request-TW-Session with padding %u: packets too big: "
+				"Accept 3",
+				conn_name, p->padding_len);
 		free(r);
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
@@ -586,8 +590,10 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			  : rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT ? XW_ACCEPT_NOT_SUPPORTED
 									: XW_ACCEPT_INTERNAL;
 
-		pr_warn("control %s: cannot open a reflector on %s: %s: Accept %d", conn_name,
-			xw_addr_fmt(&r->local, false, la, sizeof(la)), strerror(-rc), acc);
+		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+			pr_warn("control %s: cannot open a reflector on %s: %s: Accept %d",
+				conn_name, xw_addr_fmt(&r->local, false, la, sizeof(la)),
+				strerror(-rc), acc);
 		if (r->fd >= 0)
 			close(r->fd);
 		free(r);

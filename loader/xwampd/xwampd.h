@@ -16,6 +16,7 @@
 #include "srv.h"
 #include "testpkt.h"
 #include "lightd.h"
+#include "log.h"
 #include "xdp.h"
 #include "xsk.h"
 
@@ -51,11 +52,9 @@ struct xwd_cfg {
 	struct xw_light_cfg light; /* --light, --light-file: TWAMP Light sessions (lightd.h) */
 };
 
-/* A small log rate limiter: at most burst lines per second, then a summary. */
+/* A small log rate limiter (control/log.h) on the loop's monotonic clock. */
 struct xwd_ratelimit {
-	uint64_t window_ns;
-	unsigned int n;
-	unsigned int suppressed;
+	struct xw_ratelimit r;
 };
 /* true when a line may be logged now; prints the "suppressed" count when a window rolls over */
 bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
@@ -136,6 +135,11 @@ int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out);
  * caller frees it then).
  */
 int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN]);
+/*
+ * conn.c: the connection's rate limit for warnings its client can repeat
+ * at will (srv_log_ok()); true when one may be logged now.
+ */
+bool xwd_conn_log_ok(struct xwd_conn *c);
 
 static inline uint64_t xwd_s_to_ns(unsigned int s)
 {

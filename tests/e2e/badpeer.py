@@ -10,6 +10,18 @@ message on stdout otherwise.
   badpeer.py stall HOST SECONDS [SRC]  half a Set-Up-Response, then silence
   badpeer.py flood HOST N LIMIT [SRC]  N connections held open at once
   badpeer.py badmode HOST [SRC]        a Mode the server did not offer
+  badpeer.py nonreader HOST SECONDS [SRC]
+                                       open mode, then refused Request-TW-Sessions
+                                       sent for SECONDS without reading any answer;
+                                       prints "SENT octets" and "CLOSED seconds" when
+                                       the server closed during a further 40 s of not
+                                       reading ("CLOSED -1": not closed)
+  badpeer.py setups HOST N MODE KEYID [SRC]
+                                       N Set-Up-Responses one after the other (MODE
+                                       decimal, KEYID text, or "spi:" + 32 hex digits
+                                       for RFC 7717 SPIs) with a random Token; prints
+                                       "SETUP accept seconds" per try (time from the
+                                       Set-Up-Response to the Server-Start)
 
 A client that goes on sending after Stop-Sessions (open mode):
 
@@ -26,8 +38,8 @@ And one on-path attacker, for testing clients:
       3.1) to MODES; prints the Mode of the client's Set-Up-Response
       ("# client Mode N") or "# client sent no Set-Up-Response"; exit 0
 """
-import select
 import os
+import select
 import socket
 import struct
 import sys
@@ -286,6 +298,81 @@ def act_mitm(laddr, lport, host, modes):
     return 0
 
 
+def open_mode_setup(host, src=None):
+    """A connection past Server-Start in unauthenticated mode (Mode 1)."""
+    s = connect(host, src)
+    greeting(s)
+    s.sendall(struct.pack("!I", 1) + b"\0" * 160)
+    ss = recv_exact(s, 48)
+    if len(ss) != 48 or ss[15] != 0:
+        raise SystemExit("FAIL: no Server-Start with Accept 0 in open mode")
+    return s
+
+
+def act_nonreader(host, seconds, src=None):
+    seconds = float(seconds)
+    s = open_mode_setup(host, src)
+    # Request-TW-Session (RFC 5357 3.5) with Conf-Sender 1: each one is
+    # refused with Accept 3 and the connection goes on
+    req = bytearray(112)
+    req[0], req[1], req[2] = 5, 4, 1
+    burst = bytes(req) * 64
+    s.setblocking(False)
+    sent = 0
+    t_end = time.monotonic() + seconds
+    while time.monotonic() < t_end:
+        _, w, _ = select.select([], [s], [], 0.1)
+        if not w:
+            continue
+        try:
+            sent += s.send(burst)
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            print("# send: %s" % e)
+            break
+    print("# sent %d octets (%d requests) in %.0f s without reading" % (sent, sent // 112, seconds))
+    print("SENT %d" % sent)
+    sys.stdout.flush()
+    # keep not reading: the server gives up on us (shutdown or reset seen by poll)
+    t0 = time.monotonic()
+    closed = -1
+    p = select.poll()
+    p.register(s, select.POLLRDHUP | select.POLLHUP | select.POLLERR)
+    while time.monotonic() - t0 < 40:
+        ev = p.poll(200)
+        if ev and ev[0][1] & (select.POLLRDHUP | select.POLLHUP | select.POLLERR):
+            closed = time.monotonic() - t0
+            break
+    print("CLOSED %.1f" % closed)
+    return 0
+
+
+def setup_keyid(keyid):
+    if keyid.startswith("spi:"):
+        return bytes.fromhex(keyid[4:]).ljust(80, b"\0")
+    return keyid.encode().ljust(80, b"\0")
+
+
+def act_setups(host, n, mode, keyid, src=None):
+    n, mode = int(n), int(mode)
+    kid = setup_keyid(keyid)
+    for _ in range(n):
+        s = connect(host, src, timeout=30)
+        greeting(s)
+        msg = struct.pack("!I", mode) + kid + os.urandom(64) + os.urandom(16)
+        t0 = time.monotonic()
+        s.sendall(msg)
+        ss = recv_exact(s, 48)
+        dt = time.monotonic() - t0
+        s.close()
+        if len(ss) != 48:
+            print("FAIL: no Server-Start (%d octets)" % len(ss))
+            return 1
+        print("SETUP %d %.6f" % (ss[15], dt))
+    return 0
+
+
 def main(argv):
     acts = {
         "garbage": act_garbage,
@@ -294,6 +381,8 @@ def main(argv):
         "badmode": act_badmode,
         "mitm": act_mitm,
         "after_stop": act_after_stop,
+        "nonreader": act_nonreader,
+        "setups": act_setups,
     }
     if len(argv) < 3 or argv[1] not in acts:
         print(__doc__)
