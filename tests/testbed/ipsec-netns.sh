@@ -214,14 +214,14 @@ namespaces() {
 }
 
 start() {
-	local side=$1 d i
+	local side=$1 d
 	d=$(sdir "$side")
 	# $1 = the directory that becomes /run, $2 = charon
 	ip netns exec "$(ns "$side")" env STRONGSWAN_CONF="$d/strongswan.conf" \
 		sh -c 'mount --bind "$1" /run && exec "$2"' charon-in-ns "$d/run" "$CHARON" \
 		</dev/null >"$d/charon.out" 2>&1 &
 	echo $! >"$d/charon.started"
-	for i in $(seq 150); do
+	for _ in $(seq 150); do
 		[ -S "$d/charon.vici" ] && swan "$side" --stats >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
