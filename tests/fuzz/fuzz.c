@@ -3,6 +3,7 @@
  * Shared by the harnesses (fuzz.h): silent logging, a fixed random stream
  * and PBKDF2 remembered across inputs.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -19,10 +20,14 @@ static void drop_line(enum xw_log_level level, const char *line, void *arg)
 {
 }
 
+/* XW_FUZZ_LOG=1 prints the lines instead (to replay one input). */
 __attribute__((constructor)) static void fuzz_setup(void)
 {
+	const char *v = getenv("XW_FUZZ_LOG");
+
 	xw_log_set_level(XW_LOG_DEBUG);
-	xw_log_set_sink(drop_line, NULL);
+	if (!v || !*v || *v == '0')
+		xw_log_set_sink(drop_line, NULL);
 }
 
 /* splitmix64: not for secrets, only a fixed, well-mixed sequence. */

@@ -5,7 +5,8 @@
  * Each fuzz_NAME.c defines LLVMFuzzerTestOneInput() and links fuzz.o and
  * control/ compiled with ASan + UBSan (Makefile "fuzzing").  fuzz.o:
  *  - sends every log line through vsnprintf at debug level (format paths
- *    run) and then drops it: the fuzzers make millions;
+ *    run) and then drops it: the fuzzers make millions (XW_FUZZ_LOG=1 in
+ *    the environment prints them, to replay one input);
  *  - replaces xw_random() (linked with --wrap) by a fixed stream that
  *    fuzz_reset() restarts for each input, so Challenge, Salt, IVs,
  *    session keys and SIDs are the same every run and a crash input
