@@ -16,6 +16,14 @@ int __wrap_xw_random(void *buf, size_t len);
 int __wrap_xw_pbkdf2_sha1(const uint8_t *secret, size_t secret_len, const uint8_t *salt,
 			  size_t salt_len, uint32_t count, uint8_t *out, size_t out_len);
 
+const uint8_t fuzz_spis[16] = {0xe3, 0x3d, 0x65, 0xfa, 0xb7, 0x81, 0x8a, 0xd9,
+			       0xe5, 0x8d, 0x53, 0x9a, 0x5b, 0x54, 0x2c, 0x26};
+const uint8_t fuzz_ike_secret[32] = {0xe1, 0x3c, 0x13, 0x05, 0x6b, 0x45, 0xda};
+const struct xw_session_keys fuzz_keys = {
+	.aes = "0123456789abcdef",
+	.hmac = "0123456789abcdef0123456789abcdef",
+};
+
 static void drop_line(enum xw_log_level level, const char *line, void *arg)
 {
 }

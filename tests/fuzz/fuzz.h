@@ -31,6 +31,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Restart the fixed random stream; call first in LLVMFuzzerTestOneInput(). */
 void fuzz_reset(void);
 
+/*
+ * The fixed credentials both ends of a fuzzed conversation use: the
+ * passphrase of KeyID "alice", an RFC 7717 key with its SPIs (KeyID octets
+ * 0-15), and session keys for the harness's own side.
+ */
+#define FUZZ_PASS "correct horse battery"
+extern const uint8_t fuzz_spis[16];
+extern const uint8_t fuzz_ike_secret[32];
+struct xw_session_keys;
+extern const struct xw_session_keys fuzz_keys;
+
 #define FUZZ_ASSERT(cond)                                                                    \
 	do {                                                                                 \
 		if (!(cond)) {                                                               \

@@ -44,12 +44,8 @@
 #include "fuzz.h"
 #include "xwamp/wire.h"
 
-#define PASS	"correct horse battery"
 #define MSG_MAX CODEC_N_MAX_LEN
 
-static const uint8_t SPIS[16] = {0xe3, 0x3d, 0x65, 0xfa, 0xb7, 0x81, 0x8a, 0xd9,
-				 0xe5, 0x8d, 0x53, 0x9a, 0x5b, 0x54, 0x2c, 0x26};
-static const uint8_t IKE_SECRET[32] = {0xe1, 0x3c, 0x13, 0x05, 0x6b, 0x45, 0xda};
 static const uint8_t CHALLENGE[16] = "fixed-challenge";
 static const uint8_t SALT[16] = "fixed-salt-1234";
 
@@ -326,13 +322,13 @@ static int handshake(struct peer *p, uint8_t h0, uint8_t h1, uint8_t accept)
 		FUZZ_ASSERT(chan_init(&p->chan, CHAN_ROLE_SERVER, r.mode, NULL, NULL, NULL) == 0);
 	} else {
 		if (r.mode & XW_MODE_IKEV2_DERIV) {
-			FUZZ_ASSERT(!memcmp(r.keyid, SPIS, sizeof(SPIS)));
-			memcpy(secret, IKE_SECRET, sizeof(IKE_SECRET));
-			slen = sizeof(IKE_SECRET);
+			FUZZ_ASSERT(!memcmp(r.keyid, fuzz_spis, sizeof(fuzz_spis)));
+			memcpy(secret, fuzz_ike_secret, sizeof(fuzz_ike_secret));
+			slen = sizeof(fuzz_ike_secret);
 		} else {
 			FUZZ_ASSERT(!memcmp(r.keyid, "alice", 6));
-			memcpy(secret, PASS, strlen(PASS));
-			slen = strlen(PASS);
+			memcpy(secret, FUZZ_PASS, strlen(FUZZ_PASS));
+			slen = strlen(FUZZ_PASS);
 		}
 		if (h1 & 0x20)
 			secret[0] ^= 0x20;
@@ -389,14 +385,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.modes = h1 & 0x0f ? h1 & 0x0f : XW_MODE_OPEN;
 	cfg.features = XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
 	memcpy(cfg.keyid, "alice", 5);
-	cfg.secret = (const uint8_t *)PASS;
-	cfg.secret_len = strlen(PASS);
+	cfg.secret = (const uint8_t *)FUZZ_PASS;
+	cfg.secret_len = strlen(FUZZ_PASS);
 	cfg.peer = "fuzz-server";
 	if (h1 & 0x10) {
 		cfg.ike_modes = XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
-		memcpy(cfg.ike_keyid, SPIS, sizeof(SPIS));
-		cfg.ike_secret = IKE_SECRET;
-		cfg.ike_secret_len = sizeof(IKE_SECRET);
+		memcpy(cfg.ike_keyid, fuzz_spis, sizeof(fuzz_spis));
+		cfg.ike_secret = fuzz_ike_secret;
+		cfg.ike_secret_len = sizeof(fuzz_ike_secret);
 	}
 	p->cli = cli_new(&cfg);
 	FUZZ_ASSERT(p->cli != NULL);

@@ -49,7 +49,6 @@
 #include "srv.h"
 #include "xwamp/wire.h"
 
-#define PASS	 "correct horse battery"
 #define T0	 1795000000000000000ULL
 #define NS	 1000000000ULL
 #define MAXREC	 64
@@ -58,9 +57,6 @@
 #define SERVWAIT (900 * NS)
 
 static const uint8_t SID_ADDR[4] = {192, 0, 2, 7};
-static const uint8_t SPIS[16] = {0xe3, 0x3d, 0x65, 0xfa, 0xb7, 0x81, 0x8a, 0xd9,
-				 0xe5, 0x8d, 0x53, 0x9a, 0x5b, 0x54, 0x2c, 0x26};
-static const uint8_t IKE_SECRET[32] = {0xe1, 0x3c, 0x13, 0x05, 0x6b, 0x45, 0xda};
 
 struct rec {
 	int accepted, started, ended;
@@ -81,16 +77,16 @@ static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], u
 
 	if (mode & XW_MODE_IKEV2_DERIV) {
 		/* RFC 7717 5.3: the first 16 octets are the SPIs, the rest is ignored */
-		if (memcmp(keyid, SPIS, sizeof(SPIS)))
+		if (memcmp(keyid, fuzz_spis, sizeof(fuzz_spis)))
 			return XW_ACCEPT_NO_IKE_SA;
-		memcpy(secret, IKE_SECRET, sizeof(IKE_SECRET));
-		*len = sizeof(IKE_SECRET);
+		memcpy(secret, fuzz_ike_secret, sizeof(fuzz_ike_secret));
+		*len = sizeof(fuzz_ike_secret);
 		return 0;
 	}
 	if (memcmp(keyid, alice, sizeof(alice)))
 		return XW_ACCEPT_FAILURE;
-	memcpy(secret, PASS, strlen(PASS));
-	*len = strlen(PASS);
+	memcpy(secret, FUZZ_PASS, strlen(FUZZ_PASS));
+	*len = strlen(FUZZ_PASS);
 	return 0;
 }
 
@@ -314,10 +310,7 @@ static void send_command(struct peer *p, struct fz *f, uint8_t op)
 /* Greeting -> Set-Up-Response -> Server-Start; 0 when commands can follow. */
 static int handshake(struct peer *p, uint8_t h0)
 {
-	static const struct xw_session_keys keys = {
-		.aes = "0123456789abcdef",
-		.hmac = "0123456789abcdef0123456789abcdef",
-	};
+	const struct xw_session_keys keys = fuzz_keys;
 	static const uint8_t client_iv[XW_BLOCK_LEN] = "client-iv-fixed";
 	struct codec_greeting g;
 	struct codec_setup_response r = {0};
@@ -332,15 +325,15 @@ static int handshake(struct peer *p, uint8_t h0)
 	r.mode = sec | (h0 & 0x08 ? XW_MODE_INDIV_SESS : 0) |
 		 (h0 & 0x10 ? XW_MODE_REFLECT_OCT : 0) | (h0 & 0x20 ? XW_MODE_SYMMETRIC : 0);
 	if (sec != XW_MODE_OPEN) {
-		const uint8_t *secret = (const uint8_t *)PASS;
-		size_t slen = strlen(PASS);
+		const uint8_t *secret = (const uint8_t *)FUZZ_PASS;
+		size_t slen = strlen(FUZZ_PASS);
 		uint8_t wrong[64];
 
 		if (h0 & 0x40) {
 			r.mode |= XW_MODE_IKEV2_DERIV;
-			memcpy(r.keyid, SPIS, sizeof(SPIS));
-			secret = IKE_SECRET;
-			slen = sizeof(IKE_SECRET);
+			memcpy(r.keyid, fuzz_spis, sizeof(fuzz_spis));
+			secret = fuzz_ike_secret;
+			slen = sizeof(fuzz_ike_secret);
 		} else {
 			memcpy(r.keyid, "alice", 5);
 		}

@@ -84,10 +84,6 @@ static void differential(const struct xw_tp_cfg *cfg, const uint8_t *pkt, size_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct xw_session_keys ctrl = {
-		.aes = "0123456789abcdef",
-		.hmac = "0123456789abcdef0123456789abcdef",
-	};
 	static const uint8_t sid[XW_SID_LEN] = {192, 0, 2, 7, 0xee, 0xaf, 3, 0x25};
 	const struct xw_tp_refl refl = {
 		.seq = 0x01020304,
@@ -117,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 5;
 	size -= 5;
 	if (!crypto.aes)
-		FUZZ_ASSERT(xw_tp_crypto_init_sid(&crypto, &ctrl, sid) == 0);
+		FUZZ_ASSERT(xw_tp_crypto_init_sid(&crypto, &fuzz_keys, sid) == 0);
 
 	if (h0 & 0x10) {
 		struct fz f = {data, size};
