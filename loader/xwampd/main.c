@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ikesrc.h"
@@ -41,6 +42,7 @@
 #include "log.h"
 #include "modes.h"
 #include "opts.h"
+#include "priv.h"
 #include "xwamp/bpf_shared.h"
 #include "xwamp/ntp.h"
 #include "xfrm.h"
@@ -201,7 +203,12 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "warnings and errors only"),
 	XW_OPT_F("foreground", 'f', XW_OPT_FLAG, CFG, foreground, NULL,
 		 "accepted for compatibility: xwampd always runs in the foreground"),
-	XW_OPT_F("pidfile", 'p', XW_OPT_STR, CFG, pidfile, "FILE", "write the process id to FILE"),
+	XW_OPT_F("pidfile", 'p', XW_OPT_STR, CFG, pidfile, "FILE",
+		 "write the process id to FILE (a symbolic link there is refused)"),
+	XW_OPT_F("user", 0, XW_OPT_STR, CFG, user, "NAME",
+		 "after start-up run as NAME with only the capabilities still needed (default: "
+		 "user " XWD_USER_DEFAULT " if it exists, else " XWD_USER_FALLBACK
+		 "; root keeps root; README: Security)"),
 	XW_OPT_LAST,
 };
 #undef CFG
@@ -314,22 +321,122 @@ static int signals_setup(struct xwd *d)
 	return xw_loop_add(&d->loop, &d->sig_io, d->sigfd, EPOLLIN, sig_event, d);
 }
 
+/*
+ * The pid file, opened without following a symbolic link in its last
+ * component (O_NOFOLLOW: a link planted there would make root write through
+ * it), and only when it is a regular file of ours with a single name (not a
+ * hard link to someone else's file).  An existing one (a crashed xwampd's,
+ * or emptied at our last exit) is reused.  The fd stays open so that the
+ * file can be emptied at exit when, privileges dropped, it cannot be
+ * removed.  fd or -errno after a log line.
+ */
 static int pidfile_write(const char *path)
 {
+	struct stat st;
 	char buf[32];
-	int fd, n;
+	int fd, n, rc;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ELOOP)
+			pr_err("pid file %s: is a symbolic link: refusing to write through it",
+			       path);
+		else
+			pr_err("pid file %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st)) {
+		rc = -errno;
+		pr_err("pid file %s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+		pr_err("pid file %s: not a regular file of ours with one name (mode %04o, uid %u, "
+		       "%u links): refusing it",
+		       path, (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+		       (unsigned int)st.st_nlink);
+		rc = -EPERM;
+		goto fail;
+	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		int rc = -errno;
+	if (ftruncate(fd, 0) || write(fd, buf, (size_t)n) != n) {
+		rc = errno ? -errno : -EIO;
+		pr_err("pid file %s: %s", path, strerror(-rc));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return rc;
+}
 
-		close(fd);
-		return rc ? rc : -EIO;
+/* At exit: remove it, or empty it when the directory is not ours (any more). */
+static void pidfile_remove(const char *path, int fd)
+{
+	if (fd < 0)
+		return;
+	if (unlink(path)) {
+		int e = errno;
+
+		if (ftruncate(fd, 0))
+			pr_warn("pid file %s: cannot remove (%s) nor empty it", path, strerror(e));
+		else
+			pr_info("pid file %s: emptied, not removed (%s)", path, strerror(e));
 	}
 	close(fd);
+}
+
+/*
+ * After start-up: the unprivileged user (priv.h), keeping only what the
+ * run-time code paths use.  The pin directory becomes the user's so that
+ * pins can still be added (an instance loaded later) and removed at exit.
+ */
+static int privileges_drop(struct xwd *d)
+{
+	const struct xwd_cfg *cfg = d->cfg;
+	struct xwd_priv_need need = {
+		.xdp = d->xdp != NULL,
+		.xfrm = d->xfrm != NULL,
+		.port_lo = cfg->port_lo,
+	};
+	struct xwd_priv_user u = {0};
+	const char *files[2] = {cfg->keyfile, cfg->ike_keys};
+	unsigned int i;
+	int rc, fd;
+
+	if (geteuid() == 0) {
+		rc = xwd_priv_resolve(cfg->user, &u);
+		if (rc)
+			return rc;
+		if (!u.keep_root && d->xdp)
+			xwd_xdp_give(d->xdp, u.uid, u.gid);
+	} else if (cfg->user) {
+		rc = xwd_priv_resolve(cfg->user, &u);
+		if (rc)
+			return rc;
+		if (u.uid != getuid()) {
+			pr_err("--user %s: only root can change user (running as uid %u)",
+			       cfg->user, (unsigned int)getuid());
+			return -EPERM;
+		}
+	}
+	rc = xwd_priv_drop_probe(&u, xwd_priv_caps(&need), d->xdp ? 1ull << CAP_BPF : 0,
+				 xwd_xdp_probe, d->xdp);
+	if (rc || u.keep_root)
+		return rc;
+	/* SIGHUP and the IKE table's change check re-read these as this user */
+	for (i = 0; i < 2; i++) {
+		if (!files[i])
+			continue;
+		fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			pr_warn("privileges: %s is not readable by uid %u (%s): a reload (SIGHUP, "
+				"change) will keep the keys loaded now; chown it to that user",
+				files[i], (unsigned int)getuid(), strerror(errno));
+		else
+			close(fd);
+	}
 	return 0;
 }
 
@@ -391,7 +498,7 @@ int main(int argc, char **argv)
 	struct xwd_cfg cfg;
 	struct xwd d;
 	char modes[96];
-	int rc, err = 0;
+	int rc, err = 0, pid_fd = -1;
 
 	xw_log_set_ident("xwampd");
 	rc = cfg_parse(&cfg, argc, argv);
@@ -481,12 +588,15 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (cfg.pidfile) {
-		rc = pidfile_write(cfg.pidfile);
-		if (rc) {
-			pr_err("pid file %s: %s", cfg.pidfile, strerror(-rc));
+		pid_fd = pidfile_write(cfg.pidfile);
+		if (pid_fd < 0) {
+			rc = pid_fd;
 			goto out;
 		}
 	}
+	rc = privileges_drop(&d);
+	if (rc)
+		goto out;
 	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
 		 cfg.modes & XW_MODE_AUTH ? " auth" : "",
 		 cfg.modes & XW_MODE_ENCRYPTED ? " enc" : "",
@@ -510,10 +620,9 @@ int main(int argc, char **argv)
 	listeners_close(&d);
 	xwd_conn_close_all(&d);
 	xwd_refl_free_all(&d);
-	if (cfg.pidfile)
-		unlink(cfg.pidfile);
 	pr_info("stopped");
 out:
+	pidfile_remove(cfg.pidfile, pid_fd);
 	listeners_close(&d);
 	xwd_xsk_close(d.xsk);
 	xwd_light_close(d.light);

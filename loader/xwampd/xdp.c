@@ -93,6 +93,7 @@ struct xwd_xdp_if {
 	bool tc;		   /* tc_xwamp attached at clsact ingress (HOOK_TC_L3) */
 	bool tc_hook_made;	   /* we created the clsact qdisc: remove it at the end */
 	enum xdp_attach_mode mode; /* XDP_MODE_UNSPEC: not attached */
+	bool direct;		   /* attached alone, not in libxdp's dispatcher */
 	enum xwd_xdp_mode want;	   /* --xdp-mode (generic for TUN whatever it says) */
 };
 
@@ -113,7 +114,8 @@ struct xwd_xdp {
 	int stats_fd, clock_fd;
 	/* pins */
 	char dir[PATH_MAX - 32];
-	int dir_fd; /* holds the flock; -1: no pins */
+	int dir_fd;    /* holds the flock; -1: no pins */
+	int parent_fd; /* the pin directory's parent, to remove it at exit */
 	bool pinned;
 	/* clock */
 	struct xw_timer clock_timer;
@@ -252,11 +254,11 @@ static int pins_prepare(struct xwd_xdp *x)
 		return rc;
 	}
 	x->dir_fd = fd;
-	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
-		if (!unlink(path))
+	snprintf(path, sizeof(path), "%s/..", x->dir);
+	x->parent_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+		if (!unlinkat(fd, pin_names[i], 0))
 			stale++;
-	}
 	if (stale)
 		pr_warn("xdp: removed %u stale pins from %s (an xwampd that did not exit "
 			"cleanly)",
@@ -264,20 +266,29 @@ static int pins_prepare(struct xwd_xdp *x)
 	return 0;
 }
 
+/*
+ * Through the directory fds, not the path: after start-up xwampd may run as
+ * a user that owns the pin directory (xwd_xdp_give()) but cannot search the
+ * bpffs root above it.  The directory itself goes when its parent lets us
+ * (a bpffs root is sticky and world-writable unless mounted with a mode).
+ */
 static void pins_remove(struct xwd_xdp *x)
 {
-	char path[PATH_MAX];
+	const char *base = strrchr(x->dir, '/');
 	unsigned int i;
 
 	if (x->dir_fd < 0)
 		return;
 	if (x->pinned) {
-		for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
-			unlink(path);
-		}
-		rmdir(x->dir);
+		for (i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++)
+			unlinkat(x->dir_fd, pin_names[i], 0);
+		if (x->parent_fd < 0 || !base || unlinkat(x->parent_fd, base + 1, AT_REMOVEDIR))
+			pr_info("xdp: pins removed, the empty directory %s stays (%s)", x->dir,
+				strerror(x->parent_fd < 0 ? EBADF : errno));
 	}
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
+	x->parent_fd = -1;
 	close(x->dir_fd); /* releases the lock */
 	x->dir_fd = -1;
 }
@@ -310,11 +321,12 @@ static void pin_prog(struct xwd_xdp *x, unsigned int k, int fd)
 
 	if (x->dir_fd < 0 || x->inst[k].pinned || fd < 0)
 		return;
-	snprintf(path, sizeof(path), "%s/%s", x->dir, inst_names[k]);
+	/* by the directory fd: the bpffs root above may be closed to us (pins_remove) */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", x->dir_fd, inst_names[k]);
 	if (bpf_obj_pin(fd, path))
-		pr_warn("xdp: pinning %s: %s", path, strerror(errno));
+		pr_warn("xdp: pinning %s/%s: %s", x->dir, inst_names[k], strerror(errno));
 	else
-		pr_info("xdp: program pinned as %s", path);
+		pr_info("xdp: program pinned as %s/%s", x->dir, inst_names[k]);
 	x->inst[k].pinned = true;
 }
 
@@ -428,17 +440,25 @@ static void explain_busy(const struct xwd_xdp_if *i)
 	xdp_multiprog__close(mp);
 }
 
-/* Whether libxdp put us in its multi-program dispatcher (else: attached alone). */
-static bool in_dispatcher(const struct xwd_xdp_if *i)
+static __u32 mode_flags(enum xdp_attach_mode m)
 {
-	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(i->ifindex);
-	bool yes;
+	return m == XDP_MODE_NATIVE ? XDP_FLAGS_DRV_MODE
+	       : m == XDP_MODE_SKB  ? XDP_FLAGS_SKB_MODE
+				    : 0;
+}
 
-	if (!mp || libxdp_get_error(mp))
-		return false;
-	yes = !xdp_multiprog__is_legacy(mp);
-	xdp_multiprog__close(mp);
-	return yes;
+/*
+ * Whether libxdp attached our program alone (else: in its multi-program
+ * dispatcher): the device's program id in that mode is ours.  rtnetlink
+ * only, no capability: libxdp's own query opens programs by id, which
+ * needs CAP_SYS_ADMIN, gone once xwampd runs unprivileged (priv.h).
+ */
+static bool attached_directly(const struct xwd_xdp_if *i, const struct xdp_inst *in)
+{
+	__u32 id = 0;
+
+	return !bpf_xdp_query_id(i->ifindex, (int)mode_flags(i->mode), &id) &&
+	       id == xdp_program__id(in->prog);
 }
 
 /*
@@ -533,7 +553,7 @@ static enum xdp_hook hook_choose(const char *ifname, int ifindex, const char **w
  * loaded (libxdp loads the XDP ones at their first attach, as a dispatcher
  * extension where it can).  NULL after a log line.
  */
-static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k)
+static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k, bool load)
 {
 	DECLARE_LIBXDP_OPTS(xdp_program_opts, po, .prog_name = XDP_PROG_NAME);
 	struct xdp_inst *in = &x->inst[k];
@@ -559,9 +579,9 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k)
 				k == HOOK_TC_L3 ? sk->progs.xdp_xwamp : sk->progs.tc_xwamp, false);
 	if (rc)
 		goto fail;
-	if (k == HOOK_TC_L3) {
+	if (k == HOOK_TC_L3 || load)
 		rc = bpf_object__load(sk->obj);
-	} else {
+	if (!rc && k != HOOK_TC_L3) {
 		po.obj = sk->obj;
 		in->prog = xdp_program__create(&po);
 		rc = libxdp_get_error(in->prog);
@@ -688,7 +708,7 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 	i->hook = hook_choose(i->name, i->ifindex, &why);
 	pr_info("xdp: %s: %s", i->name, why);
 	remove_stale_prog(i);
-	in = inst_get(x, i->hook);
+	in = inst_get(x, i->hook, false);
 	if (!in)
 		return -EINVAL;
 	if (i->hook == HOOK_TC_L3) {
@@ -712,14 +732,15 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 				i->name, strerror(-rc));
 			return rc;
 		}
+		i->direct = attached_directly(i, in);
 		pin_prog(x, i->hook, xdp_program__fd(in->prog));
 		pr_info("xdp: %s: %s attached (%s mode, %s, program id %u, %s)", i->name,
 			XDP_PROG_NAME, mode_name(i->mode),
 			i->hook == HOOK_XDP_L3 ? "frames from the IP header" : "Ethernet frames",
 			xdp_program__id(in->prog),
-			in_dispatcher(i) ? "in libxdp's dispatcher"
-					 : "directly: libxdp's dispatcher is not available "
-					   "here, no other XDP program can share the interface");
+			!i->direct ? "in libxdp's dispatcher"
+				   : "directly: libxdp's dispatcher is not available "
+				     "here, no other XDP program can share the interface");
 	}
 	where_update(x);
 	return 0;
@@ -746,7 +767,18 @@ static void if_detach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 	if (i->tc)
 		tc_detach(i);
 	if (i->mode != XDP_MODE_UNSPEC) {
-		rc = xdp_program__detach(x->inst[i->hook].prog, i->ifindex, i->mode, 0);
+		DECLARE_LIBBPF_OPTS(bpf_xdp_attach_opts, o,
+				    .old_prog_fd = xdp_program__fd(x->inst[i->hook].prog));
+
+		/*
+		 * Alone: detach it ourselves, only if it is still ours (REPLACE
+		 * with old_prog_fd), needing CAP_NET_ADMIN only; libxdp's detach
+		 * would first open the device's program by id (CAP_SYS_ADMIN).
+		 */
+		if (i->direct)
+			rc = bpf_xdp_detach(i->ifindex, mode_flags(i->mode), &o);
+		else
+			rc = xdp_program__detach(x->inst[i->hook].prog, i->ifindex, i->mode, 0);
 		if (rc)
 			pr_warn("xdp: %s: detach: %s", i->name, strerror(-rc));
 		else
@@ -951,7 +983,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->dir_fd = -1;
+	x->dir_fd = x->parent_fd = -1;
 	x->stats_fd = x->clock_fd = x->rtnl_fd = -1;
 	x->mode = c->mode;
 	snprintf(x->dir, sizeof(x->dir), "%s", c->pin_dir ? c->pin_dir : XWD_XDP_DEFAULT_DIR);
@@ -1226,4 +1258,37 @@ void xwd_xdp_status(const struct xwd_xdp *x)
 						stat_names[k], (unsigned long long)st[k]);
 	pr_info("xdp: reflector attached on %s, pins %s: frames:%s",
 		x->where[0] ? x->where : "no interface", x->pinned ? x->dir : "none", buf);
+}
+
+void xwd_xdp_give(struct xwd_xdp *x, uid_t uid, gid_t gid)
+{
+	unsigned int k;
+
+	if (!x)
+		return;
+	/*
+	 * Every instance loaded now, while we may (CAP_BPF, and CAP_PERFMON for
+	 * the verifier's pointer rules): an interface that appears later, or
+	 * the in-tunnel device of a session, only needs an attach
+	 * (CAP_NET_ADMIN).  libxdp's dispatcher cannot be loaded then either:
+	 * it is told to attach the program alone.
+	 */
+	for (k = 0; k < INST_MAX; k++)
+		if (!x->inst[k].skel && inst_get(x, (enum xdp_hook)k, true))
+			pin_prog(x, k,
+				 k == HOOK_TC_L3 ? bpf_program__fd(x->inst[k].skel->progs.tc_xwamp)
+						 : xdp_program__fd(x->inst[k].prog));
+	setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
+	if (x->dir_fd >= 0 && fchown(x->dir_fd, uid, gid))
+		pr_warn("xdp: %s: chown to uid %u: %s: pins stay at exit", x->dir,
+			(unsigned int)uid, strerror(errno));
+}
+
+int xwd_xdp_probe(void *arg)
+{
+	struct xwd_xdp *x = arg;
+	struct xw_bpf_clock c;
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(x->clock_fd, &zero, &c) ? -errno : 0;
 }

@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "loop.h"
 #include "net.h"
@@ -67,6 +68,13 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
  * -errno (-ENODEV for x NULL) after a log line.
  */
 int xwd_xdp_ensure(struct xwd_xdp *x, const char *ifname, const char *who);
+/*
+ * The pin directory becomes uid's (before xwampd drops root): programs
+ * loaded later can be pinned, pins removed at exit.  NULL is fine.
+ */
+void xwd_xdp_give(struct xwd_xdp *x, uid_t uid, gid_t gid);
+/* A lookup in the clock map: 0, or -errno (-EPERM: bpf() refused to us). */
+int xwd_xdp_probe(void *x);
 /* Detach from every interface, remove the pins, free.  NULL is fine. */
 void xwd_xdp_close(struct xwd_xdp *x);
 

@@ -44,6 +44,7 @@ struct xwd_cfg {
 	bool quiet;
 	bool foreground;
 	const char *pidfile;
+	const char *user; /* --user: run as this user after start-up (priv.h) */
 	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
 	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
 	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */

@@ -89,8 +89,9 @@ cleanup() {
 }
 
 start_server() {
+	# root: the plugin's socket admits root only (until it admits xwampd's user)
 	ip netns exec "$TB_NS_R" "$XWAMPD" -l "$INNER_R" --ike-socket "$SOCK_R" -m auth,enc \
-		>"$W/xwampd.log" 2>&1 &
+		--user root >"$W/xwampd.log" 2>&1 &
 	local i
 	for i in $(seq 100); do
 		ip netns exec "$TB_NS_R" ss -Hltn 'sport = :862' | grep -q LISTEN && return 0

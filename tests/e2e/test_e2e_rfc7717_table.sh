@@ -19,12 +19,18 @@ NEW_I=0123456789abcdef
 NEW_R=fedcba9876543210
 NEW_KEY=5a5a5a5a0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c
 
-# table FILE LINE...: a key table readable by its owner only
+# table FILE LINE...: a key table readable by its owner only.  The server's
+# belongs to the user xwampd runs as after start-up (nobody here: README
+# Security), who re-reads it when it changes.
 table() {
 	local f=$1
 	shift
 	printf '%s\n' "$@" >"$f.tmp"
 	chmod 600 "$f.tmp"
+	if [ "${f##*/}" = srv.keys ]; then
+		chown nobody "$f.tmp"
+		chmod 711 "$XW_TMP"
+	fi
 	mv "$f.tmp" "$f"
 }
 
