@@ -11,8 +11,15 @@
  *
  * Access: the socket is 0600 in a directory that must belong to charon's
  * user and must not be writable by anybody else (it is created 0700):
- * only root talks to it.  Anything less would hand O/TWAMP secrets to any
- * local user.
+ * only root talks to it.  charon.plugins.xwamp.user = NAME|UID admits that
+ * user too (xwampd's after it drops root): socket 0660 and directory 0710,
+ * both of the user's group.  Whatever the file modes let through, each
+ * client's credentials (SO_PEERCRED) must be uid 0 or that user's, or it
+ * is closed at once: anything less would hand O/TWAMP secrets to any local
+ * user (one in that group, one with CAP_DAC_OVERRIDE, a leaked fd's
+ * receiver gets no further than connect).  The socket's mode is set with
+ * chmod while its directory is still 0700: charon's umask is not touched
+ * (it is process-wide, and charon's other threads create files).
  *
  * One thread polls the listening socket and every client.  Requests are
  * tiny and answered at once.  Events come from charon's threads (bus hooks)
@@ -36,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +71,9 @@ struct private_xwamp_socket_t {
 	int stop[2];
 	thread_t *thread;
 	mutex_t *lock; /* protects clients[] (fd, watch, dead) */
+	bool user_set; /* charon.plugins.xwamp.user given: uid admitted besides root */
+	uid_t uid;
+	gid_t gid;
 	client_t clients[XW_IKESOCK_CLIENTS];
 };
 
@@ -253,6 +264,25 @@ static void client_read(private_xwamp_socket_t *this, client_t *c)
 	}
 }
 
+/* The peer is root or the configured user (SO_PEERCRED: its credentials at connect()). */
+static bool peer_allowed(private_xwamp_socket_t *this, int fd)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof(cr)) {
+		DBG1(DBG_CFG, "xwamp: refused a client on %s: SO_PEERCRED: %s", this->path,
+		     strerror(errno));
+		return FALSE;
+	}
+	if (cr.uid == 0 || (this->user_set && cr.uid == this->uid))
+		return TRUE;
+	DBG1(DBG_CFG, "xwamp: refused a client on %s: uid %u (pid %d) is neither root nor %s",
+	     this->path, (unsigned int)cr.uid, (int)cr.pid,
+	     this->user_set ? "the configured user" : "allowed (charon.plugins.xwamp.user)");
+	return FALSE;
+}
+
 static void accept_client(private_xwamp_socket_t *this)
 {
 	int fd, i;
@@ -260,6 +290,13 @@ static void accept_client(private_xwamp_socket_t *this)
 	fd = accept4(this->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
+	if (!peer_allowed(this, fd)) {
+		if (write(fd, "ERR EACCES not allowed\n", 23) < 0) {
+			/* closing anyway */
+		}
+		close(fd);
+		return;
+	}
 	this->lock->lock(this->lock);
 	for (i = 0; i < XW_IKESOCK_CLIENTS; i++) {
 		if (this->clients[i].fd < 0) {
@@ -345,7 +382,57 @@ static bool safe_dir(const char *path)
 		     geteuid());
 		return FALSE;
 	}
+	/* closed to everybody else while the socket is made (opened up after, open_up()) */
+	if (chmod(dir, 0700) < 0) {
+		DBG1(DBG_CFG, "xwamp: chmod %s: %s", dir, strerror(errno));
+		return FALSE;
+	}
 	return TRUE;
+}
+
+/* The configured user (charon.plugins.xwamp.user): a name or a number. */
+static bool user_get(private_xwamp_socket_t *this)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096], *end;
+	const char *user;
+	unsigned long v;
+
+	user = lib->settings->get_str(lib->settings, "%s.plugins.xwamp.user", NULL, lib->ns);
+	if (!user || !*user)
+		return TRUE;
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) || !res) {
+		v = strtoul(user, &end, 10);
+		if (*end || v >= (uid_t)-1 || getpwuid_r((uid_t)v, &pw, buf, sizeof(buf), &res) ||
+		    !res) {
+			DBG1(DBG_CFG, "xwamp: user '%s' (charon.plugins.xwamp.user) does not exist",
+			     user);
+			return FALSE;
+		}
+	}
+	this->user_set = TRUE;
+	this->uid = res->pw_uid;
+	this->gid = res->pw_gid;
+	return TRUE;
+}
+
+/*
+ * The socket 0600, or 0660 and the directory 0710 of the configured user's
+ * group; the socket was bound in the 0700 directory (safe_dir()), so no
+ * other user could reach it in between.
+ */
+static bool open_up(private_xwamp_socket_t *this)
+{
+	char dir[sizeof(this->path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", this->path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	if (!this->user_set)
+		return chmod(this->path, 0600) == 0;
+	return chown(this->path, (uid_t)-1, this->gid) == 0 && chmod(this->path, 0660) == 0 &&
+	       chown(dir, (uid_t)-1, this->gid) == 0 && chmod(dir, 0710) == 0;
 }
 
 METHOD(xwamp_socket_t, destroy, void, private_xwamp_socket_t *this)
@@ -379,7 +466,6 @@ xwamp_socket_t *xwamp_socket_create(xwamp_listener_t *listener)
 	private_xwamp_socket_t *this;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	const char *path;
-	mode_t old;
 	int i;
 
 	INIT(this,
@@ -402,7 +488,7 @@ xwamp_socket_t *xwamp_socket_create(xwamp_listener_t *listener)
 	}
 	snprintf(this->path, sizeof(this->path), "%s", path);
 	memcpy(sun.sun_path, path, strlen(path));
-	if (!safe_dir(path) || pipe2(this->stop, O_CLOEXEC) < 0) {
+	if (!user_get(this) || !safe_dir(path) || pipe2(this->stop, O_CLOEXEC) < 0) {
 		destroy(this);
 		return NULL;
 	}
@@ -413,11 +499,8 @@ xwamp_socket_t *xwamp_socket_create(xwamp_listener_t *listener)
 		return NULL;
 	}
 	unlink(path);
-	/* no window in which the socket exists with a wider mode */
-	old = umask(077);
 	i = bind(this->fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (i < 0 || chmod(path, 0600) < 0 || listen(this->fd, 16) < 0) {
+	if (i < 0 || !open_up(this) || listen(this->fd, 16) < 0) {
 		DBG1(DBG_CFG, "xwamp: cannot listen on %s: %s", path, strerror(errno));
 		close(this->fd);
 		this->fd = -1;
@@ -431,6 +514,10 @@ xwamp_socket_t *xwamp_socket_create(xwamp_listener_t *listener)
 		destroy(this);
 		return NULL;
 	}
-	DBG1(DBG_CFG, "xwamp: RFC 7717 key socket on %s", path);
+	if (this->user_set)
+		DBG1(DBG_CFG, "xwamp: RFC 7717 key socket on %s (root and uid %u)", path,
+		     (unsigned int)this->uid);
+	else
+		DBG1(DBG_CFG, "xwamp: RFC 7717 key socket on %s", path);
 	return &this->public;
 }

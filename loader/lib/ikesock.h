@@ -8,7 +8,11 @@
  *
  * Transport: a UNIX stream socket, by default XW_IKESOCK_PATH, mode 0600 in
  * a directory of charon's user (root) that nobody else can write (0700).
- * Only root can connect: the keys it hands out are O/TWAMP shared secrets.
+ * Only root can connect, and the user named by charon.plugins.xwamp.user
+ * (xwampd's after it drops root: then 0660 and 0710, that user's group);
+ * the plugin checks every client's SO_PEERCRED uid too and answers anyone
+ * else "ERR EACCES not allowed" and closes: the keys it hands out are
+ * O/TWAMP shared secrets.
  *
  * Text lines, ASCII, each ending in LF ("\n"; a CR before it is ignored),
  * at most XW_IKESOCK_LINE_MAX octets with the LF.  Fields are separated by

@@ -97,7 +97,8 @@ static int request(const char *path, const char *req, char *resp, size_t cap)
 	}
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		err = -errno;
-		pr_err("charon key socket %s: connect: %s (is the xwamp plugin loaded? root?)",
+		pr_err("charon key socket %s: connect: %s (is the xwamp plugin loaded? does "
+		       "charon.plugins.xwamp.user name this user?)",
 		       path, strerror(-err));
 		/* a missing socket is a failing source, not "no such SA" */
 		if (err == -ENOENT)

@@ -9,7 +9,10 @@
 # keys from its charon's plugin by SPIs; the client key comes from the
 # initiator's charon plugin by the server's address.  No passphrase anywhere.
 #
-# Asserts: the plugin's socket is 0600 root in a 0700 directory; its key
+# Asserts: the plugin's socket is 0660 in a 0710 directory, both root's and
+# of the group of the user it admits (nobody: charon.plugins.xwamp.user),
+# which xwampd runs as after start-up; another user in that group or with
+# CAP_DAC_OVERRIDE is refused by its credentials (SO_PEERCRED); its key
 # equals tests/testbed/ike-keys.sh's (level-4 log + vici, computed
 # independently with Python's hmac) on both ends and by SPIs and by peer (IKE and inner address);
 # unknown SPIs and malformed requests get ENOENT/EINVAL; authenticated and
@@ -27,6 +30,7 @@ PLUGIN_DST=/usr/lib/ipsec/plugins/libstrongswan-xwamp.so
 export TB_DIR=/tmp/xw-swan.$$
 export TB_NS_I=xwsw-i$$ TB_NS_R=xwsw-r$$ TB_VETH_I=xwswi$$ TB_VETH_R=xwswr$$
 export TB_EXTRA_PLUGINS=xwamp
+export TB_CHARON_CONF='plugins { xwamp { user = nobody } }'
 TB="$TESTBED/ipsec-netns.sh"
 SOCK_I=$TB_DIR/$TB_NS_I/run/xwamp/charon.sock
 SOCK_R=$TB_DIR/$TB_NS_R/run/xwamp/charon.sock
@@ -88,10 +92,18 @@ cleanup() {
 	rm -rf "$W" "$TB_DIR"
 }
 
+# in_run CMD...: CMD in the responder's namespace with charon's /run as /run
+# (as charon sees it; $TB_DIR above it is 0700: it holds level-4 logs)
+in_run() {
+	ip netns exec "$TB_NS_R" sh -c 'mount --bind "$1" /run && shift && exec "$@"' in-run \
+		"$(dirname "$(dirname "$SOCK_R")")" "$@"
+}
+
+# xwampd runs as nobody after start-up (README: Security), whom the plugin admits
+# (charon.plugins.xwamp.user = nobody, TB_CHARON_CONF above)
 start_server() {
-	# root: the plugin's socket admits root only (until it admits xwampd's user)
-	ip netns exec "$TB_NS_R" "$XWAMPD" -l "$INNER_R" --ike-socket "$SOCK_R" -m auth,enc \
-		--user root >"$W/xwampd.log" 2>&1 &
+	in_run "$XWAMPD" -l "$INNER_R" --ike-socket /run/xwamp/charon.sock -m auth,enc \
+		>"$W/xwampd.log" 2>&1 &
 	local i
 	for i in $(seq 100); do
 		ip netns exec "$TB_NS_R" ss -Hltn 'sport = :862' | grep -q LISTEN && return 0
@@ -132,16 +144,61 @@ t_setup() {
 	start_server
 }
 
-t_socket_is_root_only() {
-	local s
-	s=$(stat -c '%a %U %F' "$SOCK_R")
-	expect "socket 600 root ($s)" [ "$s" = "600 root socket" ] || return 1
-	s=$(stat -c '%a %U' "$(dirname "$SOCK_R")")
-	expect "socket dir 700 root ($s)" [ "$s" = "700 root" ] || return 1
-	# another user cannot connect
-	expect "nobody is refused" not setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' \
-		"$SOCK_R" 2>/dev/null
+# as_peer SETPRIV-ARGS...: connect as that user; print what the plugin says
+# unasked within 1 s and "<EOF>" if it then closes (a refusal), else send LIST
+# and print the answer
+as_peer() {
+	in_run setpriv "$@" /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.connect("/run/xwamp/charon.sock")
+s.settimeout(1)
+try:
+    first = s.recv(4096)
+except socket.timeout:
+    first = None
+s.settimeout(5)
+if first is not None:
+    rest = s.recv(4096)
+    print(first.decode() + ("<EOF>" if rest == b"" else rest.decode()), end="")
+else:
+    s.sendall(b"LIST\n")
+    s.shutdown(socket.SHUT_WR)
+    print(s.makefile().read(), end="")'
+}
+
+t_socket_access() {
+	local s out n0
+	s=$(stat -c '%a %U %G %F' "$SOCK_R")
+	expect "socket 660 root nogroup ($s)" [ "$s" = "660 root nogroup socket" ] || return 1
+	s=$(stat -c '%a %U %G' "$(dirname "$SOCK_R")")
+	expect "socket dir 710 root nogroup ($s)" [ "$s" = "710 root nogroup" ] || return 1
+	local p pid=
+	for p in $(ip netns pids "$TB_NS_R"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = xwampd ] && pid=$p
+	done
+	expect "xwampd runs as nobody" \
+		[ "$(sed -n 's/^Uid:\t\([0-9]*\).*/\1/p' "/proc/$pid/status")" = 65534 ] || return 1
+	out=$(as_peer --reuid=nobody --regid=nogroup --clear-groups 2>&1)
+	xw_log "nobody: '$out'"
+	expect "the configured user is answered" grep -q '^END' <<<"$out" || return 1
+	# another user, not in the group: the file modes stop it
+	expect "uid 1 outside the group cannot connect" \
+		not as_peer --reuid=1 --regid=1 --clear-groups 2>/dev/null || return 1
+	# past the file modes (the group, or CAP_DAC_OVERRIDE), SO_PEERCRED stops it
+	n0=$(grep -c "xwamp: refused a client .* uid 1 " "$TB_DIR/$TB_NS_R/charon.log")
+	out=$(as_peer --reuid=1 --regid=nogroup --clear-groups 2>&1)
+	xw_log "uid 1 in group nogroup: '$out'"
+	expect "uid 1 in the group: ERR EACCES, closed" [ "$out" = $'ERR EACCES not allowed\n<EOF>' ] ||
+		return 1
+	out=$(as_peer --reuid=1 --regid=1 --clear-groups --inh-caps=+dac_override \
+		--ambient-caps=+dac_override 2>&1)
+	xw_log "uid 1 with CAP_DAC_OVERRIDE: '$out'"
+	expect "uid 1 with CAP_DAC_OVERRIDE: ERR EACCES, closed" \
+		[ "$out" = $'ERR EACCES not allowed\n<EOF>' ] || return 1
+	expect "charon logs both refusals" \
+		[ "$(grep -c "xwamp: refused a client .* uid 1 " "$TB_DIR/$TB_NS_R/charon.log")" = \
+		$((n0 + 2)) ]
 }
 
 t_keys_match_ike_keys_sh() {
@@ -252,7 +309,7 @@ t_rekey_mid_session() {
 	return $rc
 }
 
-TESTS=(t_setup t_socket_is_root_only t_keys_match_ike_keys_sh t_sessions_enc_auth_esp_only
+TESTS=(t_setup t_socket_access t_keys_match_ike_keys_sh t_sessions_enc_auth_esp_only
 	t_wrong_spis_accept6 t_rekey_mid_session)
 
 if [ "$(id -u)" != 0 ]; then

@@ -33,6 +33,9 @@
 #   TB_DIR                 state directory (/tmp/tb-ipsec-netns), 0700
 #   TB_EXTRA_PLUGINS       more charon plugins to load (e.g. "xwamp", installed
 #                          as /usr/lib/ipsec/plugins/libstrongswan-xwamp.so)
+#   TB_CHARON_CONF         more strongswan.conf text inside charon { } (e.g.
+#                          "plugins { xwamp { user = nobody } }": sections of
+#                          the same name are merged)
 #
 # Per side, $TB_DIR/NAMESPACE/ holds strongswan.conf, swanctl/ (connection,
 # certificates, key), charon.log (level 4 for the IKE group: it holds SK_d,
@@ -62,6 +65,7 @@ TB_IKE_PROPOSALS=${TB_IKE_PROPOSALS:-aes256-sha256-x25519}
 TB_ESP_PROPOSALS=${TB_ESP_PROPOSALS:-aes256gcm16}
 TB_DIR=${TB_DIR:-/tmp/tb-ipsec-netns}
 TB_EXTRA_PLUGINS=${TB_EXTRA_PLUGINS:-}
+TB_CHARON_CONF=${TB_CHARON_CONF:-}
 
 CHARON=/usr/lib/ipsec/charon
 . "$(dirname "$0")/lib.sh"
@@ -130,6 +134,7 @@ configure() {
 		me=$TB_OUTER_R peer=$TB_OUTER_I mine=$TB_INNER_R theirs=$TB_INNER_I
 	fi
 	mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
+	chmod 755 "$d/run" # as a real /run: what lives there sets its own modes
 	cp "$TB_DIR/ca/ca.crt" "$d/swanctl/x509ca/"
 	cp "$TB_DIR/ca/$role.crt" "$d/swanctl/x509/"
 	cp "$TB_DIR/ca/$role.key" "$d/swanctl/private/"
@@ -145,6 +150,7 @@ charon {
 			socket = unix://$d/charon.vici
 		}
 	}
+	$TB_CHARON_CONF
 	filelog {
 		testbed {
 			path = $d/charon.log
