@@ -14,7 +14,8 @@
 # --xdp (session table entry, XDP counters), attaches to a re-created
 # interface and detaches at exit.  Started as a non-root user with ambient
 # capabilities (a service manager's way), it keeps only the needed ones.
-# Attacks: a symbolic link at the pid file path, a key file readable by
+# SIGHUP re-reads the key file as the user (one it owns; one it cannot read
+# keeps the old keys).  Attacks: a symbolic or hard link at the pid file path, a key file readable by
 # others (xwampd and xwping refuse both), --user root keeps root only when
 # asked.
 . "$(dirname "$0")/lib.sh"
@@ -241,5 +242,42 @@ keyfile_mode() {
 	expect "no control connection was made" sh -c "! grep -q 'control #1' '$XW_TMP/xwampd.log'"
 }
 
-TESTS=(socket_path low_ports user_root ambient xdp pidfile_symlink keyfile_mode)
+# SIGHUP after the drop re-reads the key file as the user: one it owns loads
+# (a new KeyID works), one it cannot read keeps the old keys (logged).
+sighup_reload() {
+	KF=$(xw_keyfile)
+	chown nobody "$KF"
+	chmod 711 "$XW_TMP"
+	start --listen $XW_S4 --keyfile "$KF" --modes open,auth || return 1
+	expect "no readability warning for a file the user owns" \
+		sh -c "! grep -q 'not readable by uid' '$XW_TMP/xwampd.log'" || return 1
+	printf 'carol %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n')" >>"$KF"
+	kill -HUP "$XW_SRV_PID"
+	local i
+	for i in $(seq 60); do
+		grep -q "key file $KF: reloaded, 3 KeyIDs" "$XW_TMP/xwampd.log" && break
+		sleep 0.05
+	done
+	expect "reloaded as nobody: 3 KeyIDs" grep -q "key file $KF: reloaded, 3 KeyIDs" "$XW_TMP/xwampd.log" ||
+		return 1
+	in_c "$XWPING" -A auth -u carol -k "$KF" -c 5 -i 0.01 $XW_S4 >"$XW_TMP/p.log" 2>&1 || {
+		sed 's/^/#   /' "$XW_TMP/p.log"
+		return 1
+	}
+	# now root's again: the reload fails, the keys stay
+	chown root "$KF"
+	kill -HUP "$XW_SRV_PID"
+	for i in $(seq 60); do
+		grep -q "key file $KF: cannot open: Permission denied" "$XW_TMP/xwampd.log" && break
+		sleep 0.05
+	done
+	expect "reload refused: logged" grep -q "key file $KF: cannot open: Permission denied" \
+		"$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -A auth -u carol -k "$KF" -c 5 -i 0.01 $XW_S4 >"$XW_TMP/p.log" 2>&1 || {
+		sed 's/^/#   /' "$XW_TMP/p.log"
+		return 1
+	}
+}
+
+TESTS=(socket_path low_ports sighup_reload user_root ambient xdp pidfile_symlink keyfile_mode)
 xw_run "$@"
