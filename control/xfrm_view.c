@@ -1104,6 +1104,41 @@ int xfrm_verdict_accept(const struct xfrm_verdict *vd)
 	return missing_sa && !weak ? XW_ACCEPT_TEMP_LIMIT : XW_ACCEPT_NOT_SUPPORTED;
 }
 
+static bool dir_ipsec_applies(const struct xfrm_dir_verdict *d)
+{
+	return d->covered || (d->pol && d->pol->action != XFRM_POLICY_ALLOW);
+}
+
+bool xfrm_verdict_ipsec_applies(const struct xfrm_verdict *vd)
+{
+	return dir_ipsec_applies(&vd->out) || dir_ipsec_applies(&vd->in);
+}
+
+enum xfrm_path xfrm_flow_path(const struct xfrm_verdict *vd, bool tunnel_dev, bool require)
+{
+	if (vd->protected_)
+		return tunnel_dev ? XFRM_PATH_TUNNEL : XFRM_PATH_SOCKET;
+	if (require)
+		return xfrm_verdict_accept(vd) == XW_ACCEPT_TEMP_LIMIT ? XFRM_PATH_SOCKET
+								       : XFRM_PATH_NONE;
+	return xfrm_verdict_ipsec_applies(vd) ? XFRM_PATH_SOCKET : XFRM_PATH_ANY;
+}
+
+const char *xfrm_path_name(enum xfrm_path p)
+{
+	switch (p) {
+	case XFRM_PATH_ANY:
+		return "any device";
+	case XFRM_PATH_TUNNEL:
+		return "in-tunnel device only";
+	case XFRM_PATH_SOCKET:
+		return "socket only";
+	case XFRM_PATH_NONE:
+		return "not answered";
+	}
+	return "?";
+}
+
 int xfrm_view_flow_if_id(const struct xfrm_view *v, const struct xfrm_flow *f, uint32_t *if_id)
 {
 	struct xfrm_verdict vd;

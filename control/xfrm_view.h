@@ -239,6 +239,45 @@ bool xfrm_view_check(const struct xfrm_view *v, const struct xfrm_flow *f,
 int xfrm_verdict_accept(const struct xfrm_verdict *vd);
 
 /*
+ * Does IPsec apply to the flow at all, protected or not?  True when the
+ * policy of either direction requires ESP/AH (ALLOW with templates,
+ * whether its SAs are installed and give integrity or not) or blocks the
+ * flow.  Such a flow must never be answered around the kernel's policies,
+ * i.e. by XDP_TX on the device the ESP packets arrive on, before the
+ * inbound policy check and past the outbound one: only where the kernel
+ * has decrypted it (the in-tunnel device) or by a socket, whose replies go
+ * through the output policy (README "IPsec view").  A bypass policy
+ * (ALLOW without templates) or none: false.
+ */
+bool xfrm_verdict_ipsec_applies(const struct xfrm_verdict *vd);
+
+/*
+ * Where xwampd may answer an unauthenticated (open or mixed mode) test
+ * flow, given its verdict (README "IPsec view", "No fast path around
+ * IPsec").  Authenticated and encrypted sessions protect themselves and do
+ * not ask.
+ */
+enum xfrm_path {
+	XFRM_PATH_ANY,	  /* IPsec does not apply: XDP on every device, and the socket */
+	XFRM_PATH_TUNNEL, /* protected, route-based: XDP/tc on the in-tunnel device only */
+	XFRM_PATH_SOCKET, /* the socket only: its replies go through the output policy */
+	XFRM_PATH_NONE,	  /* --require-ipsec and not protected: not answered at all */
+};
+
+/*
+ * tunnel_dev: the xfrm interface carrying the flow exists and has the
+ * reflector (xfrm_view_flow_if_id(), then the device).  require:
+ * --require-ipsec.  Protected: TUNNEL with tunnel_dev, else SOCKET.  IPsec
+ * applies but the flow is not protected (an SA missing, ESP without
+ * integrity, a BLOCK policy): SOCKET, or with require NONE unless policies
+ * still cover both directions with only an SA missing (xfrm_verdict_accept()
+ * 5: a rekey gap, the kernel drops what the policy does not protect).  IPsec
+ * does not apply: ANY, or with require NONE.
+ */
+enum xfrm_path xfrm_flow_path(const struct xfrm_verdict *vd, bool tunnel_dev, bool require);
+const char *xfrm_path_name(enum xfrm_path p);
+
+/*
  * One line describing a verdict for logs, e.g.
  * "protected: out ESP tunnel spi 0x00001002 rfc4106(gcm(aes))/160+128,
  *  in ESP tunnel spi 0x00001001 ..." or "not protected: out: no policy".

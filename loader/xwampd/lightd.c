@@ -28,6 +28,7 @@
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 #include "xwampd.h"
+#include "xfrm_view.h"
 
 enum light_drop {
 	LD_TRUNC = XW_TP_DROP_TRUNC,
@@ -39,13 +40,14 @@ enum light_drop {
 	LD_SOURCE,
 	LD_NO_TS,
 	LD_SEND,
+	LD_NOT_PROTECTED, /* --require-ipsec: IPsec does not protect the flow (now) */
 	LD_MAX,
 };
 
 static const char *ld_name(enum light_drop r)
 {
 	static const char *const names[] = {"oversize", "wrong-source", "no-timestamp",
-					    "send-failed"};
+					    "send-failed", "not-protected"};
 
 	if ((int)r < (int)XW_TP_DROP_MAX)
 		return xw_tp_drop_name((enum xw_tp_drop)r);
@@ -58,9 +60,13 @@ struct light_port {
 	uint16_t port;
 	int fd[2]; /* IPv4, IPv6; -1: not open */
 	struct xw_io io[2];
-	bool xdp;	    /* an XDP entry exists for the port */
-	uint32_t seq;	    /* without XDP */
-	uint64_t n_seq_xdp; /* numbers this socket took from the entry */
+	bool xdp;	     /* an XDP entry exists for the port */
+	int family;	     /* of the XDP entry (AF_INET for both) */
+	bool ipsec_watch;    /* addresses known and the xfrm view on: follow it */
+	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
+	int xdp_ifindex;     /* XFRM_PATH_TUNNEL: the only device of the entry */
+	uint32_t seq;	     /* without XDP */
+	uint64_t n_seq_xdp;  /* numbers this socket took from the entry */
 	uint64_t n_rx, n_reflected, n_drop[LD_MAX];
 };
 
@@ -128,6 +134,10 @@ static void light_batch(struct light_port *p, int fd)
 		p->n_rx++;
 		if (!sender_ok(s, &m->src)) {
 			light_drop(p, LD_SOURCE, &m->src);
+			continue;
+		}
+		if (p->path == XFRM_PATH_NONE) {
+			light_drop(p, LD_NOT_PROTECTED, &m->src);
 			continue;
 		}
 		if (m->truncated) {
@@ -220,10 +230,13 @@ static void light_xdp_add(struct light_port *p, int family)
 		.dscp = s->dscp,
 		.reflect_len = s->reflect_len,
 		.expect_len = s->length,
+		.ifindex = p->xdp_ifindex,
+		.first_seq = p->seq,
 	};
 	int rc;
 
-	if (!p->L->d->xdp)
+	/* IPsec applies to the flow and no in-tunnel device: the socket only */
+	if (!p->L->d->xdp || (p->path != XFRM_PATH_ANY && p->path != XFRM_PATH_TUNNEL))
 		return;
 	light_addr(&local, family, s->local_any, s->local, p->port);
 	light_addr(&peer, family, s->sender_any, s->sender, s->sender_port);
@@ -235,6 +248,19 @@ static void light_xdp_add(struct light_port *p, int family)
 	}
 	xwd_xdp_sess_arm(p->L->d->xdp, p->port, true);
 	p->xdp = true;
+}
+
+/* The port's IPsec path (xwd_ipsec_path()); its verdict line in why. */
+static void light_ipsec_path(struct light_port *p, char *why, size_t whylen)
+{
+	const struct xw_light_sess *s = p->s;
+	struct xw_addr local, peer;
+	char who[64];
+
+	light_addr(&local, p->family, false, s->local, p->port);
+	light_addr(&peer, p->family, false, s->sender, s->sender_port);
+	snprintf(who, sizeof(who), "light port %u", p->port);
+	p->path = xwd_ipsec_path(p->L->d, &local, &peer, who, &p->xdp_ifindex, why, whylen);
 }
 
 static int light_port_open(struct light_port *p)
@@ -266,7 +292,14 @@ static int light_port_open(struct light_port *p)
 		fam = fams[k];
 	}
 	/* family 0 in the entry (both address wildcards) covers IPv4 and IPv6 */
-	light_xdp_add(p, s->family == XW_LIGHT_ANY ? AF_INET : fam);
+	p->family = s->family == XW_LIGHT_ANY ? AF_INET : fam;
+	if (p->L->d->xfrm && !s->local_any && !s->sender_any) {
+		char why[1024];
+
+		p->ipsec_watch = true;
+		light_ipsec_path(p, why, sizeof(why));
+	}
+	light_xdp_add(p, p->family);
 	return 0;
 }
 
@@ -341,6 +374,54 @@ static void light_free(struct xwd_light *L)
 	free(L);
 }
 
+/* One port after an xfrm change: its path again, the entry to match (as refl.c). */
+static void light_ipsec_recheck(struct light_port *p)
+{
+	struct xwd *d = p->L->d;
+	enum xfrm_path old = p->path;
+	int old_if = p->xdp_ifindex;
+	struct xwd_xdp_sess_stats st;
+	char why[1024];
+
+	light_ipsec_path(p, why, sizeof(why));
+	if (p->path == old && p->xdp_ifindex == old_if)
+		return;
+	xw_log(p->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
+	       "light port %u: IPsec changed: test flow %s: %s -> %s", p->port, why,
+	       xfrm_path_name(old), xfrm_path_name(p->path));
+	if (p->xdp && (p->xdp_ifindex != old_if ||
+		       (p->path != XFRM_PATH_ANY && p->path != XFRM_PATH_TUNNEL))) {
+		/* disarm, take over the numbering, remove */
+		xwd_xdp_sess_arm(d->xdp, p->port, false);
+		xwd_xdp_sess_stats(d->xdp, p->port, &st);
+		p->seq = (uint32_t)st.next_seq;
+		xwd_xdp_sess_del(d->xdp, p->port);
+		p->xdp = false;
+		p->n_seq_xdp = 0;
+		pr_warn("light port %u: IPsec: XDP entry removed (XDP had reflected %llu)", p->port,
+			(unsigned long long)st.next_seq);
+	}
+	if (!p->xdp)
+		light_xdp_add(p, p->family);
+	if (p->path == XFRM_PATH_NONE)
+		pr_warn("light port %u: --require-ipsec and the test flow is not protected by "
+			"IPsec: "
+			"not answered",
+			p->port);
+	else
+		pr_info("light port %u: path: %s%s", p->port, p->xdp ? "XDP on " : "socket",
+			p->xdp ? xwd_xdp_where(d->xdp) : "");
+}
+
+void xwd_light_ipsec_changed(struct xwd_light *L)
+{
+	unsigned int i;
+
+	for (i = 0; L && i < L->nports; i++)
+		if (L->ports[i].ipsec_watch)
+			light_ipsec_recheck(&L->ports[i]);
+}
+
 int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_light **out)
 {
 	struct xwd_light *L;
@@ -368,6 +449,14 @@ int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_lig
 	for (si = 0; si < L->cfg.nsess; si++) {
 		const struct xw_light_sess *s = &L->cfg.sess[si];
 
+		if (d->cfg->require_ipsec && (s->local_any || s->sender_any)) {
+			xw_light_fmt(s, desc, sizeof(desc));
+			pr_err("light %s: --require-ipsec needs local= and sender= addresses: a "
+			       "wildcard flow cannot be checked against the IPsec policies",
+			       desc);
+			rc = -EINVAL;
+			goto fail;
+		}
 		for (port = s->port_lo; port <= s->port_hi; port++) {
 			struct light_port *p = &L->ports[n++];
 
@@ -381,10 +470,11 @@ int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_lig
 				goto fail;
 		}
 		xw_light_fmt(s, desc, sizeof(desc));
-		pr_info("light %s: reflecting (TWAMP Light, RFC 5357 Appendix I), path: %s%s%s",
+		pr_info("light %s: reflecting (TWAMP Light, RFC 5357 Appendix I), path: %s%s%s%s",
 			desc, L->ports[n - 1].xdp ? "XDP on " : "socket",
 			L->ports[n - 1].xdp ? xwd_xdp_where(d->xdp) : "",
-			L->ports[n - 1].xdp ? " (socket for packets arriving elsewhere)" : "");
+			L->ports[n - 1].xdp ? " (socket for packets arriving elsewhere)" : "",
+			L->ports[n - 1].ipsec_watch ? " until the IPsec view says more" : "");
 	}
 	*out = L;
 	return 0;

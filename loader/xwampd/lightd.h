@@ -27,6 +27,13 @@ struct xwd_light;
 int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_light **out);
 /* Counters of every session, then close; NULL is fine. */
 void xwd_light_close(struct xwd_light *L);
+/*
+ * The IPsec view changed (or became ready): every port whose addresses are
+ * both given gets its path again (xwd_ipsec_path(): XDP only on the
+ * in-tunnel device, the socket only, or, with --require-ipsec, no answer
+ * while IPsec does not protect the flow).  NULL is fine.
+ */
+void xwd_light_ipsec_changed(struct xwd_light *L);
 /* One status line per session (SIGUSR1); NULL is fine. */
 void xwd_light_status(const struct xwd_light *L);
 

@@ -303,6 +303,15 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	}
 }
 
+/* The xfrm view changed: every unauthenticated flow's path again (README "IPsec view"). */
+static void ipsec_changed(void *arg)
+{
+	struct xwd *d = arg;
+
+	xwd_refl_ipsec_changed(d);
+	xwd_light_ipsec_changed(d->light);
+}
+
 static int signals_setup(struct xwd *d)
 {
 	sigset_t set;
@@ -567,6 +576,7 @@ int main(int argc, char **argv)
 			rc = err;
 			goto out;
 		}
+		xwd_xfrm_on_change(d.xfrm, ipsec_changed, &d);
 	}
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
 	cfg.xdp.in_tunnel = cfg.xfrm; /* the xfrm view picks in-tunnel devices (refl.c) */

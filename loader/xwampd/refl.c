@@ -49,12 +49,18 @@ enum refl_drop {
 	RD_SOURCE,		      /* not from the Session-Sender's address and port */
 	RD_NO_TS,		      /* the kernel gave no receive timestamp */
 	RD_SEND,		      /* the answer could not be sent */
+	RD_NOT_PROTECTED,	      /* --require-ipsec and IPsec no longer protects the flow */
 	RD_MAX,
 };
 
 static const char *const rd_names[RD_MAX] = {
-	[RD_OVERSIZE] = "oversize",   [RD_NOT_STARTED] = "not-started", [RD_LATE] = "late",
-	[RD_SOURCE] = "wrong-source", [RD_NO_TS] = "no-timestamp",	[RD_SEND] = "send-failed",
+	[RD_OVERSIZE] = "oversize",
+	[RD_NOT_STARTED] = "not-started",
+	[RD_LATE] = "late",
+	[RD_SOURCE] = "wrong-source",
+	[RD_NO_TS] = "no-timestamp",
+	[RD_SEND] = "send-failed",
+	[RD_NOT_PROTECTED] = "not-protected",
 };
 
 static const char *rd_name(enum refl_drop r)
@@ -99,6 +105,10 @@ struct xwd_refl {
 	uint64_t xdp_seen;	/* XDP activity at the last REFWAIT check */
 	uint64_t n_seq_xdp;	/* sequence numbers this socket took from the entry */
 	struct xwd_xsk_cnt xsk; /* AF_XDP path (xsk.c): authenticated/encrypted sessions */
+	/* IPsec (open and mixed mode with the xfrm view): where it may be answered */
+	bool ipsec_watch;    /* follow xfrm changes (xwd_refl_ipsec_changed()) */
+	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
+	int xdp_ifindex;     /* XFRM_PATH_TUNNEL: the only device of the entry */
 	/* counters */
 	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
 };
@@ -260,6 +270,11 @@ static void refl_batch(struct xwd_refl *r)
 		/* only the Session-Sender gets answers: no reflection towards third parties */
 		if (!xw_addr_equal(&m->src, &r->peer)) {
 			refl_drop(r, RD_SOURCE, &m->src);
+			continue;
+		}
+		/* --require-ipsec and the SA or policy is gone: this session stopped */
+		if (r->path == XFRM_PATH_NONE) {
+			refl_drop(r, RD_NOT_PROTECTED, &m->src);
 			continue;
 		}
 		if (r->state == REFL_ACCEPTED) {
@@ -478,9 +493,20 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 {
 	const struct xwd_xdp *x = r->d->xdp;
 
-	if (r->xdp && !*xwd_xdp_where(x))
+	if (r->path == XFRM_PATH_NONE)
+		snprintf(buf, len, "none (--require-ipsec: IPsec no longer protects the flow)");
+	else if (r->path == XFRM_PATH_SOCKET && x)
+		snprintf(buf, len,
+			 "socket (IPsec applies to the flow: no XDP around the kernel's "
+			 "policies)");
+	else if (r->xdp && !*xwd_xdp_where(x))
 		snprintf(buf, len, "socket (XDP attached nowhere yet)");
-	else if (r->xdp_refl)
+	else if (r->xdp_refl && r->xdp_ifindex) {
+		char ifname[IF_NAMESIZE];
+
+		snprintf(buf, len, "XDP on %s only (in-tunnel device; socket for the rest)",
+			 if_indextoname((unsigned int)r->xdp_ifindex, ifname) ? ifname : "?");
+	} else if (r->xdp_refl)
 		snprintf(buf, len, "XDP on %s (socket for packets arriving elsewhere)",
 			 xwd_xdp_where(x));
 	else if (r->xdp && r->d->xsk)
@@ -506,10 +532,14 @@ static void refl_xdp_add(struct xwd_refl *r)
 		.dscp = (uint8_t)r->dscp,
 		.reflect_len = (uint16_t)r->tp.reflect_len,
 		.expect_len = (uint32_t)r->expect_len,
+		.ifindex = r->xdp_ifindex,
+		.first_seq = r->seq,
 	};
 	int rc;
 
-	if (!r->d->xdp)
+	/* IPsec applies and no in-tunnel device: no entry, the socket answers */
+	if (!r->d->xdp ||
+	    (sc.mode == XW_SESS_UNAUTH && r->path != XFRM_PATH_ANY && r->path != XFRM_PATH_TUNNEL))
 		return;
 	rc = xwd_xdp_sess_add(r->d->xdp, &sc);
 	if (rc) {
@@ -518,6 +548,91 @@ static void refl_xdp_add(struct xwd_refl *r)
 	}
 	r->xdp = true;
 	r->xdp_refl = sc.mode == XW_SESS_UNAUTH;
+}
+
+/* xwd_xfrm_path()'s in-tunnel device: it gets the reflector, if XDP is in use. */
+struct tunnel_arg {
+	struct xwd *d;
+	const char *who;
+};
+
+static bool tunnel_ok(void *arg, const char *ifname)
+{
+	const struct tunnel_arg *t = arg;
+
+	return t->d->xdp && !xwd_xdp_ensure(t->d->xdp, ifname, t->who);
+}
+
+enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
+			      const struct xw_addr *peer, const char *who, int *ifindex, char *why,
+			      size_t whylen)
+{
+	struct tunnel_arg t = {.d = d, .who = who};
+
+	return xwd_xfrm_path(d->xfrm, local, peer, d->cfg->require_ipsec, tunnel_ok, &t, ifindex,
+			     why, whylen);
+}
+
+/*
+ * The session's XDP entry goes (IPsec changed): disarmed first, then the
+ * socket continues the Sequence Numbers from the entry's counter.
+ */
+static void refl_xdp_remove(struct xwd_refl *r)
+{
+	struct xwd_xdp_sess_stats st;
+	uint16_t port = xw_addr_port(&r->local);
+
+	xwd_xdp_sess_arm(r->d->xdp, port, false);
+	xwd_xdp_sess_stats(r->d->xdp, port, &st);
+	if (r->xdp_refl)
+		r->seq = (uint32_t)st.next_seq;
+	xwd_xdp_sess_del(r->d->xdp, port);
+	r->xdp = r->xdp_refl = false;
+	pr_warn("session %s: IPsec: XDP entry removed (XDP had reflected %llu, passed %llu)",
+		r->name, (unsigned long long)(st.next_seq - r->n_seq_xdp),
+		(unsigned long long)st.passed);
+	r->n_seq_xdp = 0;
+}
+
+/* One session after an xfrm change: its path again, the entry to match. */
+static void refl_ipsec_recheck(struct xwd_refl *r)
+{
+	enum xfrm_path old = r->path;
+	int old_if = r->xdp_ifindex;
+	char why[1024], path[160];
+	bool want;
+
+	r->path = xwd_ipsec_path(r->d, &r->local, &r->peer, r->name, &r->xdp_ifindex, why,
+				 sizeof(why));
+	if (r->path == old && r->xdp_ifindex == old_if)
+		return;
+	/* a warning when the fast path goes, news when it comes */
+	xw_log(r->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
+	       "session %s: IPsec changed: test flow %s: %s -> %s", r->name, why,
+	       xfrm_path_name(old), xfrm_path_name(r->path));
+	want = r->path == XFRM_PATH_ANY || r->path == XFRM_PATH_TUNNEL;
+	/* an entry bound elsewhere, or one that must not be there: gone at once */
+	if (r->xdp && (!want || r->xdp_ifindex != old_if))
+		refl_xdp_remove(r);
+	if (!r->xdp && want) {
+		refl_xdp_add(r);
+		if (r->xdp && r->state == REFL_ARMED)
+			xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), true);
+	}
+	if (r->path == XFRM_PATH_NONE)
+		pr_warn("session %s: --require-ipsec and the test flow is not protected by IPsec "
+			"any more: stopped (no answers until the session ends)",
+			r->name);
+	pr_info("session %s: path: %s", r->name, refl_path(r, path, sizeof(path)));
+}
+
+void xwd_refl_ipsec_changed(struct xwd *d)
+{
+	struct xwd_refl *r;
+
+	for (r = d->refls; r; r = r->next)
+		if (r->ipsec_watch)
+			refl_ipsec_recheck(r);
 }
 
 int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
@@ -613,12 +728,18 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			free(r);
 			return rc;
 		}
-		/* route-based IPsec: the reflector goes onto the xfrm interface of the SA */
-		if (tpm == XW_TP_OPEN && d->xdp) {
-			char ifname[IF_NAMESIZE];
+		/*
+		 * Unauthenticated test packets of a flow IPsec applies to: never
+		 * XDP_TX on the outer device, only the in-tunnel device (route-based
+		 * IPsec: the reflector goes onto the xfrm interface of the SA) or
+		 * the socket; followed for the session's life (README "IPsec view").
+		 */
+		if (tpm == XW_TP_OPEN && d->xfrm) {
+			char why[1024];
 
-			if (xwd_xfrm_flow_dev(d->xfrm, &r->local, &r->peer, ifname) > 0)
-				xwd_xdp_ensure(d->xdp, ifname, who);
+			r->ipsec_watch = true;
+			r->path = xwd_ipsec_path(d, &r->local, &r->peer, who, &r->xdp_ifindex, why,
+						 sizeof(why));
 		}
 	}
 	if (s->has_keys) {

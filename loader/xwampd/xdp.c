@@ -1116,6 +1116,7 @@ int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
 	v.refl_port = htons(port);
 	v.expect_len = sc->expect_len;
 	v.ifindex = (__u32)sc->ifindex;
+	v.next_seq = sc->first_seq;
 	/* everything but the state first: the program ignores a FREE entry */
 	memcpy((__u8 *)e + 1, (const __u8 *)&v + 1, sizeof(v) - 1);
 	__atomic_store_n(&e->state, (__u8)XW_SESS_DISARMED, __ATOMIC_RELEASE);

@@ -90,6 +90,7 @@ struct xwd_xdp_sess_cfg {
 	uint16_t reflect_len;
 	uint32_t expect_len; /* sender's UDP payload length */
 	int ifindex;	     /* 0: every attached device; else only this one (IPsec) */
+	uint32_t first_seq;  /* next_seq to start from (0 for a new session) */
 };
 
 /*

@@ -47,6 +47,9 @@ struct xwd_xfrm {
 	bool ready;	 /* the first full dump is in */
 	bool resync_due; /* events were lost while a dump ran: dump again after it */
 	bool stop_when_ready;
+	bool changed; /* SAs or policies changed since the last change_fn call */
+	void (*change_fn)(void *arg);
+	void *change_arg;
 	uint8_t *buf;
 };
 
@@ -60,6 +63,8 @@ static void on_event(void *arg, const struct xfrm_event *ev)
 	/* the initial dump is summarised in one line, not one per SA */
 	bool quiet = x->dump != DUMP_IDLE && !x->ready;
 
+	if (ev->type != XFRM_EV_DUMP_DONE && ev->type != XFRM_EV_NL_ERROR)
+		x->changed = true;
 	switch (ev->type) {
 	case XFRM_EV_SA_NEW:
 		if (quiet)
@@ -204,6 +209,7 @@ static void dump_done(struct xwd_xfrm *x)
 	x->dump = DUMP_IDLE;
 	if (!x->ready) {
 		x->ready = true;
+		x->changed = true; /* the guard's first look */
 		pr_info("xfrm: view ready: %u SAs, %u policies", x->view.nsa, x->view.npol);
 		if (x->stop_when_ready)
 			xw_loop_stop(x->loop);
@@ -267,6 +273,16 @@ static ssize_t nl_recv(struct xwd_xfrm *x, int fd, const char *what)
 	return n;
 }
 
+/* The view is consistent (ready, no dump running) and changed: tell the guard. */
+static void notify_change(struct xwd_xfrm *x)
+{
+	if (!x->changed || !x->ready || x->dump != DUMP_IDLE)
+		return;
+	x->changed = false;
+	if (x->change_fn)
+		x->change_fn(x->change_arg);
+}
+
 static void dump_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 {
 	struct xwd_xfrm *x = io->arg;
@@ -298,6 +314,7 @@ static void dump_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		}
 		if (done && x->dump != DUMP_IDLE)
 			dump_done(x);
+		notify_change(x);
 	}
 }
 
@@ -323,6 +340,7 @@ static void ev_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		}
 		xfrm_view_feed(&x->view, x->buf, (size_t)n);
 		xw_wipe(x->buf, (size_t)n);
+		notify_change(x);
 	}
 }
 
@@ -482,6 +500,52 @@ int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const stru
 	return acc;
 }
 
+void xwd_xfrm_on_change(struct xwd_xfrm *x, void (*fn)(void *arg), void *arg)
+{
+	if (!x)
+		return;
+	x->change_fn = fn;
+	x->change_arg = arg;
+}
+
+enum xfrm_path xwd_xfrm_path(struct xwd_xfrm *x, const struct xw_addr *local,
+			     const struct xw_addr *peer, bool require, xwd_tunnel_fn tunnel_ok,
+			     void *arg, int *ifindex, char *why, size_t whylen)
+{
+	struct xfrm_verdict vd;
+	struct xfrm_flow f;
+	char ifname[IF_NAMESIZE];
+	uint32_t if_id;
+	int dev = 0;
+
+	*ifindex = 0;
+	if (!x) {
+		snprintf(why, whylen, "no IPsec view");
+		return XFRM_PATH_ANY;
+	}
+	if (flow_of(&f, local, peer)) {
+		snprintf(why, whylen, "not an IPv4/IPv6 flow");
+		return require ? XFRM_PATH_NONE : XFRM_PATH_ANY;
+	}
+	if (!x->ready) {
+		/* nothing known yet: never the fast path, nothing at all when required */
+		snprintf(why, whylen, "unknown yet (xfrm dump in progress)");
+		return require ? XFRM_PATH_NONE : XFRM_PATH_SOCKET;
+	}
+	xfrm_view_check(&x->view, &f, &vd);
+	xfrm_verdict_fmt(&vd, why, whylen);
+	if (vd.protected_ && !xfrm_view_flow_if_id(&x->view, &f, &if_id)) {
+		dev = xwd_xfrm_if_by_id(if_id, ifname);
+		if (dev > 0 && (!tunnel_ok || !tunnel_ok(arg, ifname)))
+			dev = 0;
+	}
+	if (dev > 0 && xfrm_flow_path(&vd, true, require) == XFRM_PATH_TUNNEL) {
+		*ifindex = dev;
+		return XFRM_PATH_TUNNEL;
+	}
+	return xfrm_flow_path(&vd, false, require);
+}
+
 /* --- xfrm interfaces over rtnetlink
  * --------------------------------------------------- */
 
@@ -612,21 +676,6 @@ out:
 	free(buf);
 	close(fd);
 	return rc;
-}
-
-int xwd_xfrm_flow_dev(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
-		      char ifname[IF_NAMESIZE])
-{
-	struct xfrm_flow f;
-	uint32_t if_id;
-	int rc;
-
-	if (!x || flow_of(&f, local, peer))
-		return -ENOENT;
-	rc = xfrm_view_flow_if_id(&x->view, &f, &if_id);
-	if (rc)
-		return rc;
-	return xwd_xfrm_if_by_id(if_id, ifname);
 }
 
 void xwd_xfrm_status(const struct xwd_xfrm *x)

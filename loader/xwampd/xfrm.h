@@ -51,18 +51,29 @@ const struct xfrm_view *xwd_xfrm_view(const struct xwd_xfrm *x);
 int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
 		     bool unauth, bool require, const char *who);
 
-/*
- * The device the in-tunnel reflector would attach to for a flow: the xfrm
- * interface (kind "xfrm") whose IFLA_XFRM_IF_ID equals the if_id of the
- * inbound policy/SA protecting the flow.  Fills ifname (IF_NAMESIZE) and
- * returns the ifindex; -ENOENT when the flow is not carried by an if_id SA
- * (policy-based IPsec) or no such interface exists, other -errno on
- * netlink failure.  Synchronous (one RTM_GETLINK dump).
- */
-int xwd_xfrm_flow_dev(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
-		      char ifname[IF_NAMESIZE]);
 /* ifindex and name of the xfrm interface with this if_id; -ENOENT if none. */
 int xwd_xfrm_if_by_id(uint32_t if_id, char ifname[IF_NAMESIZE]);
+
+/*
+ * The fast-path guard (README "IPsec view"): where an unauthenticated test
+ * flow may be answered now (xfrm_flow_path()), with tunnel_ok saying whether
+ * the in-tunnel device can take the reflector (xwd_xdp_ensure() succeeded;
+ * called with the device's name when the flow has one; NULL: no device can).
+ * *ifindex: the in-tunnel device for XFRM_PATH_TUNNEL, else 0.  why: the
+ * verdict line for the log.  Before the first dump is complete: SOCKET, or
+ * NONE with require (nothing is known yet).  No view (x NULL): ANY.
+ */
+typedef bool (*xwd_tunnel_fn)(void *arg, const char *ifname);
+enum xfrm_path xwd_xfrm_path(struct xwd_xfrm *x, const struct xw_addr *local,
+			     const struct xw_addr *peer, bool require, xwd_tunnel_fn tunnel_ok,
+			     void *arg, int *ifindex, char *why, size_t whylen);
+
+/*
+ * fn(arg) after the view changed (SAs or policies added, replaced, expired,
+ * deleted, flushed, or a resync), once the view is consistent again (no
+ * dump running), and once when it first becomes ready.
+ */
+void xwd_xfrm_on_change(struct xwd_xfrm *x, void (*fn)(void *arg), void *arg);
 
 /* Log the view, one line per SA and policy (SIGUSR1). */
 void xwd_xfrm_status(const struct xwd_xfrm *x);

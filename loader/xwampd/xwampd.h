@@ -19,6 +19,7 @@
 #include "log.h"
 #include "xdp.h"
 #include "xsk.h"
+#include "xfrm_view.h"
 
 #define XWD_MAX_LISTEN 16
 
@@ -112,6 +113,17 @@ int xwd_refl_start(struct xwd_refl *r);
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
 void xwd_refl_status(struct xwd *d);
+/*
+ * refl.c, the fast-path guard (README "IPsec view"): where an
+ * unauthenticated flow may be answered now (xwd_xfrm_path() with
+ * --require-ipsec), attaching the reflector to its in-tunnel device.
+ * *ifindex: that device for XFRM_PATH_TUNNEL.  Used by lightd.c too.
+ */
+enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
+			      const struct xw_addr *peer, const char *who, int *ifindex, char *why,
+			      size_t whylen);
+/* refl.c: the IPsec view changed: every open/mixed session's path again. */
+void xwd_refl_ipsec_changed(struct xwd *d);
 /*
  * refl.c, for the AF_XDP worker (xsk.c): what it needs of the session on a
  * local port, pointing into the session (no copy of its state).  0, or

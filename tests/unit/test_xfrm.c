@@ -303,6 +303,7 @@ TEST(verdict_tunnel_aead_if_id)
 	CHECK_EQ(xfrm_view_flow_if_id(&v, &f, &if_id), 0);
 	CHECK_EQ(if_id, 42);
 	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_OK);
+	CHECK(xfrm_verdict_ipsec_applies(&vd));
 	xfrm_verdict_fmt(&vd, line, sizeof(line));
 	CHECK(!strncmp(line, "protected: out ESP tunnel spi 0x00001001", 40));
 	CHECK(strstr(line, "in ESP tunnel spi 0x00001002"));
@@ -312,6 +313,7 @@ TEST(verdict_tunnel_aead_if_id)
 	CHECK(!vd.out.covered && !vd.in.covered);
 	CHECK(!strcmp(vd.out.why, "no policy"));
 	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_NOT_SUPPORTED);
+	CHECK(!xfrm_verdict_ipsec_applies(&vd)); /* XDP may answer it anywhere */
 	CHECK_EQ(xfrm_view_flow_if_id(&v, &f, &if_id), -ENOENT);
 	/* directions matter: swapping the ends finds no policy */
 	f = flow("198.51.100.2", 862, "198.51.100.1", 40000);
@@ -335,10 +337,64 @@ TEST(verdict_encryption_only_not_counted)
 	CHECK(strstr(vd.out.why, "integrity"));
 	/* --require-ipsec refuses it for good: Accept 3, not 5 */
 	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_NOT_SUPPORTED);
+	/* not protected, yet IPsec applies: no cleartext fast path around it */
+	CHECK(xfrm_verdict_ipsec_applies(&vd));
 	/* B's policies are for UDP only: a TCP flow is not covered at all */
 	f.proto = IPPROTO_TCP;
 	CHECK(!xfrm_view_check(&v, &f, &vd));
 	CHECK(!vd.out.covered);
+	xfrm_view_fini(&v);
+}
+
+/* A BLOCK policy keeps IPsec in charge of the flow; a bypass policy does not. */
+TEST(verdict_ipsec_applies_block_and_bypass)
+{
+	struct xfrm_view_pol block = {.action = XFRM_POLICY_BLOCK};
+	struct xfrm_view_pol bypass = {.action = XFRM_POLICY_ALLOW, .ntmpl = 0};
+	struct xfrm_verdict vd;
+
+	memset(&vd, 0, sizeof(vd));
+	CHECK(!xfrm_verdict_ipsec_applies(&vd)); /* no policy either way */
+	vd.in.pol = &bypass;
+	CHECK(!xfrm_verdict_ipsec_applies(&vd));
+	vd.in.pol = &block;
+	CHECK(xfrm_verdict_ipsec_applies(&vd)); /* XDP must not answer what the kernel blocks */
+	vd.in.pol = NULL;
+	vd.out.pol = &block;
+	CHECK(xfrm_verdict_ipsec_applies(&vd));
+}
+
+/*
+ * Where an unauthenticated flow may be answered, for each kind of verdict:
+ * never by XDP on every device once IPsec applies to it.
+ */
+TEST(flow_path_no_fast_path_around_ipsec)
+{
+	struct xfrm_view v;
+	struct xfrm_verdict vd;
+	struct xfrm_flow f = flow("198.51.100.1", 862, "198.51.100.2", 40000);
+
+	CHECK_EQ(load_dumps(&v, NULL), 0);
+	CHECK(xfrm_view_check(&v, &f, &vd)); /* protected, if_id 42 */
+	CHECK_EQ(xfrm_flow_path(&vd, true, false), XFRM_PATH_TUNNEL);
+	CHECK_EQ(xfrm_flow_path(&vd, true, true), XFRM_PATH_TUNNEL);
+	CHECK_EQ(xfrm_flow_path(&vd, false, false), XFRM_PATH_SOCKET); /* policy-based */
+	CHECK_EQ(xfrm_flow_path(&vd, false, true), XFRM_PATH_SOCKET);
+	/* only an SA missing (as after `ip xfrm state delete`): the socket, even required */
+	vd.in.installed = vd.in.integrity = false;
+	vd.protected_ = false;
+	CHECK_EQ(xfrm_flow_path(&vd, true, false), XFRM_PATH_SOCKET);
+	CHECK_EQ(xfrm_flow_path(&vd, true, true), XFRM_PATH_SOCKET);
+	/* ESP without integrity: IPsec applies, not protected; required: not answered */
+	f = flow("192.0.2.1", 862, "192.0.2.3", 40000);
+	CHECK(!xfrm_view_check(&v, &f, &vd));
+	CHECK_EQ(xfrm_flow_path(&vd, false, false), XFRM_PATH_SOCKET);
+	CHECK_EQ(xfrm_flow_path(&vd, true, true), XFRM_PATH_NONE);
+	/* no policy: XDP anywhere, unless IPsec is required */
+	f = flow("198.51.100.1", 862, "198.51.100.3", 40000);
+	CHECK(!xfrm_view_check(&v, &f, &vd));
+	CHECK_EQ(xfrm_flow_path(&vd, false, false), XFRM_PATH_ANY);
+	CHECK_EQ(xfrm_flow_path(&vd, false, true), XFRM_PATH_NONE);
 	xfrm_view_fini(&v);
 }
 
@@ -473,6 +529,7 @@ TEST(events_rekey_update_expire_delete_flush)
 	CHECK_EQ(v.npol, 10);
 	CHECK(!xfrm_view_check(&v, &fd, &vd));
 	CHECK(vd.out.integrity && !vd.in.covered);
+	CHECK(xfrm_verdict_ipsec_applies(&vd)); /* the outbound policy still applies */
 
 	/* ip xfrm state flush: every SA gone, policies stay, nothing protected */
 	CHECK_EQ(feed_hex(&v, event_hex("flush_sa", 0)), 0);
@@ -483,6 +540,7 @@ TEST(events_rekey_update_expire_delete_flush)
 	CHECK(vd.out.covered && !vd.out.installed);
 	/* policies without SAs: IKE may still install them, so "try later" */
 	CHECK_EQ(xfrm_verdict_accept(&vd), XW_ACCEPT_TEMP_LIMIT);
+	CHECK(xfrm_verdict_ipsec_applies(&vd)); /* SAs gone, policies not: still IPsec's */
 	CHECK_EQ(log.n, base + 8);
 	xfrm_view_fini(&v);
 }
