@@ -8,7 +8,8 @@
 #
 # Needs root, qemu (installed by kernel-vm.sh) and, the first time, the
 # Debian kernel package (kernel-vm.sh --prepare downloads it, ~10 s).
-# XW_TESTBED overrides the testbed directory (default tests/testbed).
+# XW_TESTBED overrides the testbed directory (default tests/testbed);
+# XW_VM_TIMEOUT the time limit of the whole VM run (default 240 s).
 set -u
 name=$1
 script=$2
@@ -31,7 +32,7 @@ log=$(mktemp "/tmp/xw-$name.XXXXXX")
 t0=$(date +%s)
 # the VM's output: the script's PASS/FAIL lines plus boot noise (serial console: \r\n)
 BUILD=$BUILD_DIR \
-	"$VM" -t 240 env BUILD="$BUILD_DIR" bash "$script" >"$log" 2>&1
+	"$VM" -t "${XW_VM_TIMEOUT:-240}" env BUILD="$BUILD_DIR" bash "$script" >"$log" 2>&1
 rc=$?
 tr -d '\r' <"$log" | grep -E '^(PASS|FAIL|SKIP|#) '
 echo "# VM run: $(($(date +%s) - t0)) s, exit $rc"

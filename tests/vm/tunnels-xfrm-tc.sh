@@ -16,6 +16,7 @@
 #             finds the session's in-tunnel device and xwampd attaches
 #             tc_xwamp to it by itself, XDP on the veth at the same time;
 #             the session is reflected by tc, and detached at exit
+#   guard_*   no fast path around IPsec: tests/vm/ipsec-guard.sh (sourced)
 set -u
 BUILD=${BUILD:-build}
 XWAMPD=$BUILD/xwampd
@@ -158,6 +159,8 @@ if tc -n $B filter show dev ipsec1 ingress | grep -q tc_xwamp; then
 else
 	pass auto_detach
 fi
+. "$(dirname "$0")/ipsec-guard.sh"
+
 umount -l "$W/bpf"
 ip netns del $A
 ip netns del $B
