@@ -207,7 +207,12 @@ XW_INLINE int xw_reflect_open(__u8 *pkt, const void *end, __u32 len, const struc
 	if (!(see & 0xff))
 		return XW_REFL_E_MULT0;
 	out_len = XW_REFL_OUT_LEN(len, rl);
-	if (out_len > XW_REFL_MAX_MOVE + XW_REFL_HDR || out_len > (__u32)((const __u8 *)end - pkt))
+	/*
+	 * The move below is n = out_len - 41 octets and works for
+	 * n < XW_REFL_MAX_MOVE only (n is masked with MAX_MOVE - 1): a
+	 * longer answer goes to the socket reflector.
+	 */
+	if (out_len >= XW_REFL_MAX_MOVE + XW_REFL_HDR || out_len > (__u32)((const __u8 *)end - pkt))
 		return XW_REFL_E_NOSPC;
 	sseq = get_be32(pkt);
 	sts = get_be64(pkt + 4);
