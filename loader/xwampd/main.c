@@ -430,6 +430,8 @@ static int privileges_drop(struct xwd *d)
 			return -EPERM;
 		}
 	}
+	if (geteuid() != 0 && d->xdp) /* every program loaded while CAP_BPF is still here */
+		xwd_xdp_give(d->xdp, geteuid(), getegid());
 	rc = xwd_priv_drop_probe(&u, xwd_priv_caps(&need), d->xdp ? 1ull << CAP_BPF : 0,
 				 xwd_xdp_probe, d->xdp);
 	if (rc || u.keep_root)

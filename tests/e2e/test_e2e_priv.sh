@@ -160,7 +160,7 @@ xdp() {
 	local BPFFS=$XW_TMP/bpf PINS port line i
 	PINS=$BPFFS/xwamp
 	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
-	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
+	trap "umount -l '$BPFFS' 2>/dev/null" EXIT # BPFFS is local: expanded now
 	KF=$(xw_keyfile)
 	start --listen $XW_S4 --keyfile "$KF" --modes open,auth --port-range 9000-9999 \
 		--xdp xws0 --xdp-mode generic --bpf-dir "$PINS" || return 1
@@ -190,6 +190,53 @@ xdp() {
 	expect "no XDP program left on xws0" \
 		sh -c "! ip -n '$XW_NS_S' -d link show xws0 | grep -q 'prog/xdp'" || return 1
 	expect "pins removed" [ ! -e "$PINS" ]
+}
+
+# The same as a service manager would start it: nobody with ambient
+# capabilities for loading (CAP_BPF, CAP_PERFMON), attaching and AF_XDP; after
+# start-up only CAP_NET_ADMIN is left, and a re-created interface still gets
+# the program (loaded before the drop).
+ambient_xdp() {
+	local BPFFS=$XW_TMP/bpf PINS i line port
+	local caps=+net_admin,+bpf,+perfmon,+net_raw,+net_bind_service,+ipc_lock
+	PINS=$BPFFS/xwamp
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
+	trap "umount -l '$BPFFS' 2>/dev/null" EXIT # BPFFS is local: expanded now
+	chmod 711 "$XW_TMP"
+	ip netns exec "$XW_NS_S" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=$caps --ambient-caps=$caps "$XWAMPD" --listen $XW_S4 --modes open \
+		--port-range 9000-9999 --xdp xws0 --xdp-mode generic --bpf-dir "$PINS" \
+		>"$XW_TMP/xwampd.log" 2>&1 &
+	XW_SRV_PID=$!
+	XW_PIDS="$XW_SRV_PID"
+	wait_ready || return 1
+	expect "log: started as nobody, kept cap_net_admin" grep -q \
+		"privileges: started as user nobody (uid 65534): capabilities kept: cap_net_admin$" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "CapEff = CapPrm = CAP_NET_ADMIN" [ $((16#$(status_field "$XW_SRV_PID" CapEff))) = \
+		$CAP_NET_ADMIN -a $((16#$(status_field "$XW_SRV_PID" CapPrm))) = $CAP_NET_ADMIN ] ||
+		return 1
+	ip -n "$XW_NS_S" link del xws0 || return 1
+	xw_veth_up || return 1
+	for i in $(seq 60); do
+		[ "$(grep -c "xdp: xws0: xdp_xwamp attached (generic" "$XW_TMP/xwampd.log")" = 2 ] &&
+			break
+		sleep 0.05
+	done
+	expect "re-created xws0 attached with CAP_NET_ADMIN only" \
+		[ "$(grep -c "xdp: xws0: xdp_xwamp attached (generic" "$XW_TMP/xwampd.log")" = 2 ] ||
+		return 1
+	ping_ok open || return 1
+	port=$(sed -n 's/.*session [0-9a-f]* [^ ]*:\([0-9]*\)<-.* accepted (open.*/\1/p' \
+		"$XW_TMP/xwampd.log" | tail -n 1)
+	stop_ok || return 1
+	line=$(grep -E "session \S+ \S+:$port<-.*(stopped|shutdown).*XDP: reflected" \
+		"$XW_TMP/xwampd.log" | tail -n 1)
+	expect "XDP reflected the session" \
+		grep -qE "received 0, reflected 0, dropped 0; XDP: reflected $COUNT \(next_seq $COUNT\)" \
+		<<<"$line" || return 1
+	expect "no XDP program left on xws0" \
+		sh -c "! ip -n '$XW_NS_S' -d link show xws0 | grep -q 'prog/xdp'"
 }
 
 # A symbolic link at the pid file path: refused, nothing written through it.
@@ -279,5 +326,5 @@ sighup_reload() {
 	}
 }
 
-TESTS=(socket_path low_ports sighup_reload user_root ambient xdp pidfile_symlink keyfile_mode)
+TESTS=(socket_path low_ports sighup_reload user_root ambient ambient_xdp xdp pidfile_symlink keyfile_mode)
 xw_run "$@"
