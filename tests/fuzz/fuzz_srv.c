@@ -22,7 +22,10 @@
  *   h1  feed chunk size (0: whole messages).
  *   h2  callbacks: bits 0-1 sess_request (accept, accept on another port,
  *       Accept 5, -ENOMEM); bits 2-3 sess_start (accept, accept, Accept 2,
- *       -EIO); bits 4-7 max_sessions.
+ *       -EIO); bits 4-6 max_sessions; 0x80 the key step runs outside
+ *       srv_feed() (ops->key_start, srv_key_done()): in the raw mode the
+ *       next chunk arrives while it runs (the machine holds it), and an
+ *       input that ends then closes the connection before the late result.
  * Records, by the low 3 bits of their first octet:
  *   0-3 a command: its plaintext follows, as long as codec_msg_len() says
  *       from its first octet (32 when it cannot tell), padded with zeros.
@@ -34,6 +37,10 @@
  *   7   the client closes (srv_eof).
  * After a flipped bit or raw octets the answers are no longer checked
  * (what the server decrypted is unknown); they are still drained.
+ *
+ * Since the randomness is fixed, the byte stream of a handshake
+ * conversation replays exactly in the raw mode: the seed corpus holds two,
+ * so that the raw mode too gets past the Token (with the key step held).
  *
  * Also checked: sess_end is called exactly once for every session that
  * sess_request accepted, ops->closed at most once, and never more sessions
@@ -65,6 +72,8 @@ struct rec {
 struct ctx {
 	uint8_t cb;
 	unsigned int max_sessions;
+	int key_pending; /* key_start() was called, srv_key_done() not yet */
+	struct srv_key_req key_req;
 	struct rec rec[MAXREC];
 	unsigned int nrec;
 	int closed_calls;
@@ -88,6 +97,30 @@ static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], u
 	memcpy(secret, FUZZ_PASS, strlen(FUZZ_PASS));
 	*len = strlen(FUZZ_PASS);
 	return 0;
+}
+
+static int cb_key_start(void *arg, const struct srv_key_req *req)
+{
+	struct ctx *c = arg;
+
+	FUZZ_ASSERT(!c->key_pending);
+	c->key_req = *req;
+	c->key_pending = 1;
+	return 0;
+}
+
+/* What a key_start worker does: the look-up, then PBKDF2 (srv_key_derive). */
+static int key_done(struct srv *srv, struct ctx *c, uint64_t now)
+{
+	uint8_t secret[SRV_SECRET_MAX];
+	struct srv_key_res res;
+	size_t len = 0;
+	int found;
+
+	c->key_pending = 0;
+	found = cb_key(c, c->key_req.mode, c->key_req.keyid, secret, &len);
+	srv_key_derive(&c->key_req, found, secret, len, &res);
+	return srv_key_done(srv, &res, now);
 }
 
 static int cb_request(void *arg, struct srv_sess *s, uint64_t now)
@@ -148,6 +181,14 @@ static void cb_closed(void *arg, enum srv_close why)
 
 static const struct srv_ops OPS = {
 	.key_lookup = cb_key,
+	.sess_request = cb_request,
+	.sess_start = cb_start,
+	.sess_end = cb_end,
+	.closed = cb_closed,
+};
+static const struct srv_ops OPS_ASYNC = {
+	.key_lookup = cb_key,
+	.key_start = cb_key_start,
 	.sess_request = cb_request,
 	.sess_start = cb_start,
 	.sess_end = cb_end,
@@ -350,6 +391,12 @@ static int handshake(struct peer *p, uint8_t h0)
 	FUZZ_ASSERT(codec_setup_response_encode(&r, buf, sizeof(buf)) == XW_SETUP_RESPONSE_LEN);
 	feed(p, buf, sizeof(buf));
 	drain(p);
+	if (p->ctx->key_pending) {
+		/* nothing is said before the key step is done */
+		FUZZ_ASSERT(p->nin == 0 && srv_state(p->srv) == SRV_WAIT_KEY);
+		key_done(p->srv, p->ctx, p->now);
+		drain(p);
+	}
 	FUZZ_ASSERT(p->nin == XW_SERVER_START_LEN);
 	FUZZ_ASSERT(codec_server_start_decode(&ss, p->in, p->nin) == 0);
 	if (ss.accept != XW_ACCEPT_OK) {
@@ -366,6 +413,12 @@ static int handshake(struct peer *p, uint8_t h0)
 	FUZZ_ASSERT(codec_server_start_decode(&ss, p->in, XW_SERVER_START_LEN) == 0);
 	p->nin = 0;
 	FUZZ_ASSERT(srv_state(p->srv) == SRV_READY && srv_mode(p->srv) == r.mode);
+	/* a result nobody waits for is refused */
+	if (p->ctx->cb & 0x80) {
+		struct srv_key_res res = {.accept = XW_ACCEPT_OK};
+
+		FUZZ_ASSERT(srv_key_done(p->srv, &res, p->now) == -EINVAL);
+	}
 	return 0;
 }
 
@@ -426,7 +479,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h2 = fz_u8(&f);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cb = h2;
-	ctx.max_sessions = h2 >> 4;
+	ctx.max_sessions = h2 >> 4 & 7;
 	memset(p, 0, offsetof(struct peer, in));
 	p->ctx = &ctx;
 	p->chunk = h1;
@@ -440,18 +493,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.servwait_ns = SERVWAIT;
 	memcpy(cfg.sid_addr, SID_ADDR, 4);
 	cfg.peer = "fuzz-client";
-	p->srv = srv_new(&cfg, &OPS, &ctx, p->now);
+	p->srv = srv_new(&cfg, h2 & 0x80 ? &OPS_ASYNC : &OPS, &ctx, p->now);
 	FUZZ_ASSERT(p->srv != NULL);
 
 	if (h0 & 0x04) {
 		/* raw: the fuzzer is the client from the first octet */
+		int held = 0;
+
+		p->checked = 0; /* nothing to check the answers with */
 		drain(p);
 		while (f.n && !srv_closed(p->srv)) {
 			size_t n;
 			const uint8_t *raw = fz_take(&f, p->chunk ? p->chunk : f.n, &n);
 
 			srv_feed(p->srv, raw, n, p->now);
+			/* the key step ends after one more chunk has come in */
+			if (ctx.key_pending && held++)
+				key_done(p->srv, &ctx, p->now);
 			drain(p);
+		}
+		if (ctx.key_pending) {
+			/* the client went away meanwhile: the late result is ignored */
+			srv_eof(p->srv, p->now);
+			drain(p);
+			FUZZ_ASSERT(key_done(p->srv, &ctx, p->now) < 0);
+			FUZZ_ASSERT(srv_out_pending(p->srv) == 0);
 		}
 	} else if (handshake(p, h0) == 0) {
 		run(p, &f);
