@@ -14,7 +14,9 @@
  * its event); every SA in the view is found again by its identity (daddr,
  * SPI, protocol); the protection verdict of flows made from every SA's
  * selector and every policy's selector, both ways, formats within its
- * buffer; policies hold at most XFRM_VIEW_MAX_TMPL templates.
+ * buffer and gives the path the header promises (never a fast path
+ * around IPsec that applies); policies hold at most XFRM_VIEW_MAX_TMPL
+ * templates.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 
 #include "fuzz.h"
 #include "xfrm_view.h"
+#include "xwamp/proto.h"
 
 static void on_event(void *arg, const struct xfrm_event *ev)
 {
@@ -68,6 +71,30 @@ static void feed(struct xfrm_view *v, const uint8_t *data, size_t len)
 	free(copy);
 }
 
+/* Where an open session may be answered (xfrm_flow_path(), xfrm_view.h), from the verdict. */
+static void path_rules(const struct xfrm_verdict *vd, int acc)
+{
+	bool applies = xfrm_verdict_ipsec_applies(vd);
+	enum xfrm_path req;
+
+	FUZZ_ASSERT(!vd->protected_ || applies);
+	FUZZ_ASSERT(strlen(xfrm_path_name(xfrm_flow_path(vd, false, false))) > 0);
+	if (!applies) {
+		FUZZ_ASSERT(xfrm_flow_path(vd, true, false) == XFRM_PATH_ANY);
+		FUZZ_ASSERT(xfrm_flow_path(vd, false, true) == XFRM_PATH_NONE);
+		return;
+	}
+	if (vd->protected_) {
+		FUZZ_ASSERT(xfrm_flow_path(vd, true, true) == XFRM_PATH_TUNNEL);
+		FUZZ_ASSERT(xfrm_flow_path(vd, false, true) == XFRM_PATH_SOCKET);
+		return;
+	}
+	/* IPsec applies, not protected: never a fast path around it */
+	FUZZ_ASSERT(xfrm_flow_path(vd, true, false) == XFRM_PATH_SOCKET);
+	req = xfrm_flow_path(vd, true, true);
+	FUZZ_ASSERT(req == (acc == XW_ACCEPT_TEMP_LIMIT ? XFRM_PATH_SOCKET : XFRM_PATH_NONE));
+}
+
 static void check_flow(const struct xfrm_view *v, uint8_t family, const uint8_t *a,
 		       const uint8_t *b, uint16_t pa, uint16_t pb, uint8_t proto)
 {
@@ -87,6 +114,7 @@ static void check_flow(const struct xfrm_view *v, uint8_t family, const uint8_t 
 	xfrm_verdict_fmt(&vd, buf, sizeof(buf));
 	FUZZ_ASSERT(strlen(buf) < sizeof(buf));
 	xfrm_view_flow_if_id(v, &f, &if_id);
+	path_rules(&vd, acc);
 }
 
 static void check_sel(const struct xfrm_view *v, const struct xfrm_view_sel *s)
