@@ -38,6 +38,9 @@ endif
 .DELETE_ON_ERROR:
 .SUFFIXES:
 
+# The release (VERSION file): --version, the man pages, the Debian package.
+VERSION := $(shell cat VERSION)
+
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # Dependencies are probed once per build directory; tests/deps.sh names the
@@ -115,6 +118,9 @@ $(BUILD)/loader/%.o: loader/%.c $(SKELS) $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(XCFLAGS) $(INC_LOADER) -c $< -o $@
+
+$(BUILD)/loader/lib/opts.o: XCFLAGS += -DXW_VERSION='"$(VERSION)"'
+$(BUILD)/loader/lib/opts.o: VERSION
 
 $(LIBXWLDR): $(LDRLIB_OBJS)
 	$(call msg,AR,$@)

@@ -21,6 +21,10 @@ static const struct {
 	{"individual", XW_MODE_INDIV_SESS},	 /* RFC 5938 */
 	{"reflect-octets", XW_MODE_REFLECT_OCT}, /* RFC 6038 */
 	{"symmetric", XW_MODE_SYMMETRIC},	 /* RFC 6038 */
+	/* the bit names of RFC 8913's twamp-modes typedef (section 5.2) */
+	{"unauth-test-encrypt-control", XW_MODE_MIXED},
+	{"individual-session-control", XW_MODE_INDIV_SESS},
+	{"symmetrical-size", XW_MODE_SYMMETRIC},
 	{"all",
 	 XW_MODE_SECURITY_MASK | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC},
 };
@@ -74,7 +78,8 @@ int xw_modes_parse(const char *s, uint32_t *modes)
 		return 0;
 	}
 	while (*s) {
-		size_t len = strcspn(s, ",");
+		/* commas, or the spaces between YANG bits ("unauthenticated encrypted") */
+		size_t len = strcspn(s, ", ");
 
 		if (!len)
 			return -EINVAL;
@@ -86,7 +91,7 @@ int xw_modes_parse(const char *s, uint32_t *modes)
 		else if (letters(s, len, &m))
 			return -EINVAL;
 		s += len;
-		if (*s == ',' && !*++s)
+		if ((*s == ',' || *s == ' ') && !*++s)
 			return -EINVAL;
 	}
 	*modes = m;

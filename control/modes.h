@@ -9,10 +9,12 @@
 #include <stdint.h>
 
 /*
- * Parse a mode list into Modes bits.  Accepted, comma-separated and
- * case-insensitive: open (unauthenticated), auth (authenticated),
- * enc (encrypted), mixed, individual (RFC 5938), reflect-octets and
- * symmetric (RFC 6038), all; a token of the reference client's letters
+ * Parse a mode list into Modes bits.  Accepted, separated by commas or
+ * single spaces, case-insensitive: open (unauthenticated), auth
+ * (authenticated), enc (encrypted), mixed, individual (RFC 5938),
+ * reflect-octets and symmetric (RFC 6038), all, and RFC 8913's bit names
+ * (unauth-test-encrypt-control, individual-session-control,
+ * symmetrical-size); a token of the reference client's letters
  * O, A, E, M ("AEMO"); or the whole string as a number 1..255.
  * 0, or -EINVAL for an unknown word or an empty list.
  */

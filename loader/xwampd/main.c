@@ -22,8 +22,13 @@
  *   kill -USR1 %1     # status: connections and per-session counters
  *   kill %1           # SIGTERM: every session stopped, every connection closed
  *
+ * Configuration: the file (--config, default XWD_CONFIG_DEFAULT; one "name
+ * value" line per long option, RFC 8913 YANG names as aliases), then the
+ * command line over it; --check-config prints the effective one.
+ *
  * Signals: SIGINT/SIGTERM clean shutdown, SIGUSR1 status lines, SIGHUP
- * reloads the key file and the RFC 7717 key sources.  Each
+ * reloads the configuration file (what can change at run time: reload_cfg()),
+ * the key file and the RFC 7717 key sources.  Each
  * refused or failed connection, each session and each dropped test packet
  * (rate-limited) gets a log line naming the peer.  Options: --help.
  */
@@ -63,6 +68,10 @@
  */
 #define XWD_DEFAULT_MAX_TIMEOUT		 60
 
+#ifndef XWD_CONFIG_DEFAULT
+#define XWD_CONFIG_DEFAULT "/etc/xwamp/xwampd.conf"
+#endif
+
 /* --- options --------------------------------------------------------------- */
 
 static int opt_listen(void *cfgp, const char *arg)
@@ -93,6 +102,28 @@ static int opt_modes(void *cfgp, const char *arg)
 	}
 	cfg->modes = m;
 	cfg->modes_set = true;
+	return 0;
+}
+
+/*
+ * The PBKDF2 Count (RFC 4656 3.1: a power of 2, at least 1024), or its
+ * exponent 10..31 as RFC 8913's count leaf gives it (15 = 32768): no
+ * Count is below 1024, so the two never overlap.
+ */
+static int opt_count(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+	unsigned long v;
+
+	if (xw_parse_uint(arg, 10, 1ul << 30, &v) || (v > 31 && v < 1024))
+		return -EINVAL;
+	if (v <= 31)
+		v = 1ul << v;
+	if (v & (v - 1)) {
+		fprintf(stderr, "count %lu is not a power of 2 (RFC 4656 3.1)\n", v);
+		return -EINVAL;
+	}
+	cfg->count = (unsigned int)v;
 	return 0;
 }
 
@@ -170,8 +201,9 @@ static const struct xw_opt xwd_opts[] = {
 		 "control connections per client address (default 16; 0 unlimited)"),
 	XW_OPT_U("max-sessions", 0, CFG, max_sessions, "N", 0, 1000000,
 		 "test sessions per control connection (default 16; 0 unlimited)"),
-	XW_OPT_U("count", 0, CFG, count, "N", 1024, 1u << 30,
-		 "PBKDF2 Count in the Server Greeting, power of 2 >= 1024 (default 2048)"),
+	XW_OPT_CB("count", 0, opt_count, "N",
+		  "PBKDF2 Count in the Server Greeting, power of 2 >= 1024, or its exponent 10..30 "
+		  "as RFC 8913 gives it (default 2048)"),
 	XW_OPT_CB(
 		"xdp", 0, opt_xdp, "IFNAME",
 		"reflect unauthenticated test packets in XDP on IFNAME, repeatable (README: XDP)"),
@@ -209,11 +241,69 @@ static const struct xw_opt xwd_opts[] = {
 		 "after start-up run as NAME with only the capabilities still needed (default: "
 		 "user " XWD_USER_DEFAULT " if it exists, else " XWD_USER_FALLBACK
 		 "; root keeps root; README: Security)"),
+	XW_OPT_F("config", 'c', XW_OPT_STR, CFG, config, "FILE",
+		 "configuration file: one \"name value\" line per long option, the command line "
+		 "overrides it (default " XWD_CONFIG_DEFAULT ", if it exists; README: "
+		 "Configuration)"),
+	XW_OPT_F("check-config", 0, XW_OPT_FLAG, CFG, check_config, NULL,
+		 "check the configuration file and the command line, print the effective "
+		 "configuration and exit (0 valid, 2 not)"),
 	XW_OPT_LAST,
 };
 #undef CFG
 
-static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
+/* RFC 8913's YANG leaves (twamp/server, twamp/session-reflector) where they differ. */
+static const struct xw_opt_alias xwd_aliases[] = {
+	{"server-modes", "modes"},
+	{NULL, NULL},
+};
+
+static const char *const xwd_cmdline_only[] = {"check-config", "xfrm-dump", NULL};
+
+static const struct xw_opts_conf xwd_conf = {
+	.tbl = xwd_opts,
+	.aliases = xwd_aliases,
+	.file_opt = "config",
+	.default_file = XWD_CONFIG_DEFAULT,
+	.cmdline_only = xwd_cmdline_only,
+};
+
+/*
+ * What SIGHUP changes in a running xwampd: the values read per connection
+ * or per session.  Every other option (listeners, interfaces, key sources,
+ * modes, the user...) needs a restart, and a reload says so; an option added
+ * to the table later needs a restart until it is listed here.
+ */
+#define RELOADABLE(name, field)                                                             \
+	{                                                                                   \
+		name, offsetof(struct xwd_cfg, field), sizeof(((struct xwd_cfg *)0)->field) \
+	}
+static const struct {
+	const char *name;
+	size_t off, size;
+} xwd_reloadable[] = {
+	RELOADABLE("servwait", servwait),
+	RELOADABLE("refwait", refwait),
+	RELOADABLE("max-timeout", max_timeout),
+	RELOADABLE("setup-timeout", setup_timeout),
+	RELOADABLE("max-conns", max_conns),
+	RELOADABLE("max-conns-per-client", max_conns_per_client),
+	RELOADABLE("max-sessions", max_sessions),
+	RELOADABLE("count", count),
+	RELOADABLE("verbose", verbose),
+	RELOADABLE("quiet", quiet),
+};
+#undef RELOADABLE
+
+/* The running configuration, for SIGHUP: the command line stays over the file. */
+static struct {
+	int argc;
+	char **argv;
+	struct xwd_cfg *cfg;	/* main()'s */
+	struct xw_opts_src src; /* owns the strings cfg points to: kept to the end */
+} live;
+
+static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_src *src)
 {
 	int rc, first;
 
@@ -227,17 +317,12 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 	cfg->max_sessions = XWD_DEFAULT_MAX_SESSIONS;
 	cfg->count = XWD_DEFAULT_COUNT;
 
-	rc = xw_opts_parse(xwd_opts, argc, argv, cfg, &first);
+	rc = xw_opts_load(&xwd_conf, argc, argv, cfg, src, &first);
 	if (rc)
 		return rc;
 	if (first < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", argv[0],
 			argv[first]);
-		return -EINVAL;
-	}
-	if (cfg->count & (cfg->count - 1)) {
-		fprintf(stderr, "%s: --count %u is not a power of 2 (RFC 4656 3.1)\n", argv[0],
-			cfg->count);
 		return -EINVAL;
 	}
 	if (!cfg->modes_set) {
@@ -261,12 +346,81 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv)
 			argv[0]);
 		return -EINVAL;
 	}
+	if (cfg->require_ipsec)
+		cfg->xfrm = true;
 	if (!cfg->nlisten) {
 		xw_addr_any(&cfg->listen[0], AF_INET6, XW_PORT_TWAMP);
 		xw_addr_any(&cfg->listen[1], AF_INET, XW_PORT_TWAMP);
 		cfg->nlisten = 2;
 	}
 	return 0;
+}
+
+static void log_level_set(const struct xwd_cfg *cfg)
+{
+	if (cfg->quiet)
+		xw_log_set_level(XW_LOG_WARN);
+	else if (cfg->verbose)
+		xw_log_set_level(XW_LOG_DEBUG);
+	else
+		xw_log_set_level(XW_LOG_INFO);
+}
+
+/*
+ * SIGHUP: read the file again (the command line still over it) into a new
+ * configuration.  Any error: nothing changes.  Else each value that differs
+ * from the running one is applied when it can be (xwd_reloadable: new
+ * connections and sessions see it) or logged as needing a restart.
+ */
+static void reload_cfg(void)
+{
+	struct xw_opts_src ns = {0};
+	struct xwd_cfg nc;
+	char was[512], now[512];
+	unsigned int i, k, napplied = 0, nrestart = 0;
+	const char *file = live.src.file ? live.src.file : xwd_conf.default_file;
+
+	if (cfg_parse(&nc, live.argc, live.argv, &ns)) {
+		pr_err("configuration %s: not reloaded (error above): the running configuration "
+		       "stays in force",
+		       ns.file ? ns.file : file);
+		xw_opts_src_free(&ns);
+		return;
+	}
+	for (i = 0; xwd_opts[i].type != XW_OPT_END; i++) {
+		const struct xw_opt *o = &xwd_opts[i];
+
+		if (!strcmp(o->name, "config") || !strcmp(o->name, "check-config"))
+			continue;
+		xw_opts_value(xwd_opts, i, live.cfg, &live.src, was, sizeof(was));
+		xw_opts_value(xwd_opts, i, &nc, &ns, now, sizeof(now));
+		for (k = 0; k < sizeof(xwd_reloadable) / sizeof(xwd_reloadable[0]); k++)
+			if (!strcmp(xwd_reloadable[k].name, o->name))
+				break;
+		if (k < sizeof(xwd_reloadable) / sizeof(xwd_reloadable[0])) {
+			char *dst = (char *)live.cfg + xwd_reloadable[k].off;
+			const char *val = (const char *)&nc + xwd_reloadable[k].off;
+
+			if (!memcmp(dst, val, xwd_reloadable[k].size))
+				continue;
+			memcpy(dst, val, xwd_reloadable[k].size);
+			pr_info("configuration: %s %s%s (applied)", o->name,
+				now[0] ? "" : "default ",
+				now[0] ? now : (o->type == XW_OPT_UINT ? "" : "value"));
+			napplied++;
+			continue;
+		}
+		if (!strcmp(was, now))
+			continue;
+		pr_warn("configuration: %s changed from '%s' to '%s': needs a restart, the running "
+			"value stays",
+			o->name, was, now);
+		nrestart++;
+	}
+	log_level_set(live.cfg);
+	pr_info("configuration %s reloaded: %u change(s) applied, %u need a restart",
+		ns.file ? ns.file : "(none)", napplied, nrestart);
+	xw_opts_src_free(&ns);
 }
 
 /* --- signals, pid file ----------------------------------------------------- */
@@ -285,8 +439,11 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			xw_loop_stop(l);
 			break;
 		case SIGHUP:
-			/* key file and RFC 7717 key sources; live connections keep their keys */
-			pr_info("signal %u: reloading keys", si.ssi_signo);
+			/* configuration, key file and RFC 7717 key sources; live
+			 * connections keep their keys and limits */
+			pr_info("signal %u: reloading the configuration and the keys",
+				si.ssi_signo);
+			reload_cfg();
 			xwd_keys_reload(d->keys);
 			break;
 		case SIGUSR1:
@@ -504,6 +661,22 @@ static void listeners_close(struct xwd *d)
 
 /* --- main ------------------------------------------------------------------ */
 
+/* --check-config: the effective configuration, and the key file it names loads. */
+static int check_config(const struct xwd_cfg *cfg)
+{
+	struct xwd_keys *k;
+	int err = 0;
+
+	if (cfg->keyfile) {
+		k = xwd_keys_load(cfg->keyfile, &err);
+		if (!k)
+			return 2;
+		xwd_keys_free(k);
+	}
+	xw_opts_dump(stdout, &xwd_conf, cfg, &live.src);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
@@ -512,20 +685,20 @@ int main(int argc, char **argv)
 	int rc, err = 0, pid_fd = -1;
 
 	xw_log_set_ident("xwampd");
-	rc = cfg_parse(&cfg, argc, argv);
+	rc = cfg_parse(&cfg, argc, argv, &live.src);
 	if (rc == XW_OPTS_HELP)
 		return 0;
 	if (rc)
 		return 2;
-	if (cfg.quiet)
-		xw_log_set_level(XW_LOG_WARN);
-	else if (cfg.verbose)
-		xw_log_set_level(XW_LOG_DEBUG);
+	live.argc = argc;
+	live.argv = argv;
+	live.cfg = &cfg;
+	log_level_set(&cfg);
+	if (cfg.check_config)
+		return check_config(&cfg);
 
 	if (cfg.xfrm_dump)
 		return xwd_xfrm_dump_main() ? 1 : 0;
-	if (cfg.require_ipsec)
-		cfg.xfrm = true;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = &cfg;
@@ -619,9 +792,9 @@ int main(int argc, char **argv)
 		 cfg.modes & XW_MODE_IKEV2_DERIV ? " ikev2-derived" : "");
 	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, Timeout at most %u s, "
 		"setup timeout %u s, max %u connections (%u per client), %u sessions per "
-		"connection",
+		"connection, PBKDF2 Count %u",
 		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.max_timeout, cfg.setup_timeout,
-		cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions);
+		cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions, cfg.count);
 
 	rc = xw_loop_run(&d.loop);
 	if (rc)

@@ -45,12 +45,14 @@ struct xwd_cfg {
 	bool quiet;
 	bool foreground;
 	const char *pidfile;
-	const char *user; /* --user: run as this user after start-up (priv.h) */
-	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
-	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
-	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
-	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
-	bool xfrm_dump;		/* --xfrm-dump: print the view and exit */
+	const char *user;	   /* --user: run as this user after start-up (priv.h) */
+	struct xwd_xdp_cfg xdp;	   /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
+	bool no_afxdp;		   /* --no-afxdp: authenticated sessions stay on their sockets */
+	bool xfrm;		   /* --xfrm: follow the kernel's IPsec state (xfrm.h) */
+	bool require_ipsec;	   /* --require-ipsec (implies xfrm) */
+	bool xfrm_dump;		   /* --xfrm-dump: print the view and exit */
+	const char *config;	   /* --config: the configuration file (README: Configuration) */
+	bool check_config;	   /* --check-config: print the effective configuration, exit */
 	struct xw_light_cfg light; /* --light, --light-file: TWAMP Light sessions (lightd.h) */
 };
 
@@ -92,10 +94,10 @@ struct xwd {
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
 	/* key file (NULL: none) */
 	struct xwd_keys *keys;
-	struct xwd_xdp *xdp;   /* NULL: no XDP, every session on its socket */
-	struct xwd_xfrm *xfrm; /* NULL: no IPsec view (--xfrm) */
+	struct xwd_xdp *xdp;	 /* NULL: no XDP, every session on its socket */
+	struct xwd_xfrm *xfrm;	 /* NULL: no IPsec view (--xfrm) */
 	struct xwd_light *light; /* NULL: no TWAMP Light sessions */
-	struct xwd_xsk *xsk;   /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
+	struct xwd_xsk *xsk;	 /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
 	bool shutting_down;
 };
 
@@ -136,8 +138,8 @@ struct xwd_refl_xsk {
 	const struct xw_addr *local, *peer;
 	size_t expect_len;
 	uint8_t dscp;
-	uint32_t *seq;		/* the reflector's Sequence Number, shared with the socket */
-	uint64_t *last_rx_ns;	/* REFWAIT activity */
+	uint32_t *seq;		 /* the reflector's Sequence Number, shared with the socket */
+	uint64_t *last_rx_ns;	 /* REFWAIT activity */
 	struct xwd_xsk_cnt *cnt; /* AF_XDP counters of the session */
 };
 int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out);

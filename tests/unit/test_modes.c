@@ -23,6 +23,18 @@ TEST(names_and_synonyms)
 	CHECK_EQ(parse("all"), 127);
 }
 
+/* RFC 8913 5.2 twamp-modes: the YANG bit names, space-separated as YANG writes bits */
+TEST(rfc8913_bit_names)
+{
+	CHECK_EQ(parse("unauthenticated authenticated encrypted unauth-test-encrypt-control"),
+		 XW_MODE_SECURITY_MASK);
+	CHECK_EQ(parse("individual-session-control reflect-octets symmetrical-size"),
+		 XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC);
+	CHECK_EQ(parse("open auth,enc"), XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED);
+	CHECK_EQ(parse("open "), 0xdeadbeef);
+	CHECK_EQ(parse("open  auth"), 0xdeadbeef);
+}
+
 TEST(reference_letters)
 {
 	CHECK_EQ(parse("AEMO"), XW_MODE_SECURITY_MASK);
