@@ -125,7 +125,11 @@ test_file_serves() {
 # says which changes need a restart.
 test_sighup() {
 	local f=$XW_TMP/h.conf m
+	# xwampd re-reads the file as the user it dropped to (README: Security),
+	# as it reads /etc/xwamp/xwampd.conf (0644 in a world-searchable /etc)
+	chmod 755 "$XW_TMP"
 	printf 'listen %s\nmax-conns 1\n' "$XW_S4" >"$f"
+	chmod 644 "$f"
 	xw_start_server --config "$f" || return 1
 	m=$(greeting_modes 1)
 	expect "second connection refused at max-conns 1 (Modes 0, got $m)" [ "$m" = 0 ] || return 1
