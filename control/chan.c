@@ -21,6 +21,7 @@
  * block that goes through the CBC stream is fed to that direction's HMAC.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chan.h"
@@ -233,6 +234,37 @@ static int peek_block(const struct chan *c, const uint8_t *buf, uint8_t pt[XW_BL
 	return ret;
 }
 
+/*
+ * Messages whose length is spread over more than their first block (an
+ * OWAMP Stop-Sessions: each record's Number of Skip Ranges): decrypt a copy
+ * of every whole block received so far, at most CHAN_PEEK_MAX octets.
+ */
+#define CHAN_PEEK_MAX (1u << 20)
+
+static int peek_deep(const struct chan *c, enum codec_msg type, const uint8_t *buf, size_t avail)
+{
+	size_t n = avail - avail % XW_BLOCK_LEN;
+	uint8_t iv[XW_BLOCK_LEN], *pt;
+	int ret;
+
+	if (n > CHAN_PEEK_MAX) {
+		pr_warn("chan %s: a control message longer than %u octets", role_name(c),
+			CHAN_PEEK_MAX);
+		return -EMSGSIZE;
+	}
+	pt = malloc(n);
+	if (!pt)
+		return -ENOMEM;
+	memcpy(iv, c->iv_rx, sizeof(iv));
+	ret = xw_aes_cbc_decrypt(c->aes, iv, buf, pt, n);
+	if (!ret)
+		ret = codec_msg_len(type, pt, n);
+	xw_wipe(iv, sizeof(iv));
+	xw_wipe(pt, n);
+	free(pt);
+	return ret;
+}
+
 int chan_next_len(const struct chan *c, enum codec_msg type, const uint8_t *buf, size_t avail)
 {
 	uint8_t pt[XW_BLOCK_LEN];
@@ -253,6 +285,8 @@ int chan_next_len(const struct chan *c, enum codec_msg type, const uint8_t *buf,
 	if (!ret)
 		ret = codec_msg_len(type, pt, XW_BLOCK_LEN);
 	xw_wipe(pt, sizeof(pt));
+	if (ret == 0 && avail >= 2 * XW_BLOCK_LEN)
+		ret = peek_deep(c, type, buf, avail);
 	return ret;
 }
 

@@ -282,19 +282,12 @@ static size_t addr_len(uint8_t ipvn)
 	return ipvn == 6 ? 16 : 4;
 }
 
-int codec_request_tw_session_encode(const struct codec_request_tw_session *m, uint32_t mode,
-				    uint8_t *buf, size_t cap)
+/* The fixed 112 octets, shared by Request-TW-Session and OWAMP Request-Session. */
+static void rs_fixed_encode(const struct codec_request_tw_session *m, uint8_t cmd, uint32_t mode,
+			    uint8_t *buf)
 {
-	int err = check_cap("request-tw-session", cap, XW_REQUEST_TW_SESSION_LEN);
-
-	if (err)
-		return err;
-	if (m->ipvn != 4 && m->ipvn != 6) {
-		pr_debug("codec: request-tw-session: cannot encode IP version %u", m->ipvn);
-		return -EINVAL;
-	}
 	memset(buf, 0, XW_REQUEST_TW_SESSION_LEN);
-	buf[0] = XW_CMD_REQUEST_TW_SESSION;
+	buf[0] = cmd;
 	buf[RTS_IPVN] = m->ipvn & 0x0f;
 	buf[RTS_CONF_SENDER] = m->conf_sender;
 	buf[RTS_CONF_RECEIVER] = m->conf_receiver;
@@ -314,19 +307,10 @@ int codec_request_tw_session_encode(const struct codec_request_tw_session *m, ui
 		put_be16(buf + RTS_OCTETS_TO_REFLECT, m->octets_to_reflect);
 		put_be16(buf + RTS_REFLECT_PAD_LEN, m->reflect_pad_len);
 	}
-	return XW_REQUEST_TW_SESSION_LEN;
 }
 
-int codec_request_tw_session_decode(struct codec_request_tw_session *m, uint32_t mode,
-				    const uint8_t *buf, size_t len)
+static void rs_fixed_decode(struct codec_request_tw_session *m, uint32_t mode, const uint8_t *buf)
 {
-	int err = check_len("request-tw-session", len, XW_REQUEST_TW_SESSION_LEN);
-
-	if (err)
-		return err;
-	err = check_cmd("request-tw-session", buf, XW_CMD_REQUEST_TW_SESSION);
-	if (err)
-		return err;
 	memset(m, 0, sizeof(*m));
 	m->ipvn = buf[RTS_IPVN] & 0x0f; /* the high nibble is MBZ: ignored */
 	m->conf_sender = buf[RTS_CONF_SENDER];
@@ -346,12 +330,47 @@ int codec_request_tw_session_decode(struct codec_request_tw_session *m, uint32_t
 		m->octets_to_reflect = get_be16(buf + RTS_OCTETS_TO_REFLECT);
 		m->reflect_pad_len = get_be16(buf + RTS_REFLECT_PAD_LEN);
 	}
+}
 
-	if (m->ipvn != 4 && m->ipvn != 6) {
+static int rs_ipvn_ok(const char *what, uint8_t ipvn)
+{
+	if (ipvn != 4 && ipvn != 6) {
 		/* RFC 4656 3.5: "Currently meaningful IPVN values are 4 and 6." */
-		pr_debug("codec: request-tw-session: IP version %u is neither 4 nor 6", m->ipvn);
+		pr_debug("codec: %s: IP version %u is neither 4 nor 6", what, ipvn);
 		return -EOPNOTSUPP;
 	}
+	return 0;
+}
+
+int codec_request_tw_session_encode(const struct codec_request_tw_session *m, uint32_t mode,
+				    uint8_t *buf, size_t cap)
+{
+	int err = check_cap("request-tw-session", cap, XW_REQUEST_TW_SESSION_LEN);
+
+	if (err)
+		return err;
+	if (m->ipvn != 4 && m->ipvn != 6) {
+		pr_debug("codec: request-tw-session: cannot encode IP version %u", m->ipvn);
+		return -EINVAL;
+	}
+	rs_fixed_encode(m, XW_CMD_REQUEST_TW_SESSION, mode, buf);
+	return XW_REQUEST_TW_SESSION_LEN;
+}
+
+int codec_request_tw_session_decode(struct codec_request_tw_session *m, uint32_t mode,
+				    const uint8_t *buf, size_t len)
+{
+	int err = check_len("request-tw-session", len, XW_REQUEST_TW_SESSION_LEN);
+
+	if (err)
+		return err;
+	err = check_cmd("request-tw-session", buf, XW_CMD_REQUEST_TW_SESSION);
+	if (err)
+		return err;
+	rs_fixed_decode(m, mode, buf);
+	err = rs_ipvn_ok("request-tw-session", m->ipvn);
+	if (err)
+		return err;
 	if (m->conf_sender || m->conf_receiver) {
 		/* RFC 5357 3.5: "MUST interpret any non-zero value as an improperly
 		 * formatted command, and MUST respond with the Accept field set to 3" */
@@ -691,6 +710,514 @@ int codec_stop_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size
 	return n_decode("stop-n-ack", XW_CMD_STOP_N_ACK, 1, m, buf, len);
 }
 
+/*
+ * ---- OWAMP Request-Session (RFC 4656 3.5) --------------------------------
+ *
+ *   The fixed part is Request-TW-Session's diagram above with command 1
+ *   and octets 88..95 MBZ, HMAC at 96; then the slots, then a second HMAC:
+ *
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |    Slot Type  |                MBZ (7 octets)                 |  112 + 16 i
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                 Slot Parameter (Timestamp)                    |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |  112 + 16 n
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define SLOT_TYPE  0
+#define SLOT_PARAM 8
+_Static_assert(SLOT_PARAM + 8 == CODEC_OW_SLOT_LEN, "schedule slot layout");
+_Static_assert(CODEC_OW_REQUEST_LEN(1) == 144, "request-session layout");
+
+int codec_request_session_encode(const struct codec_request_session *m, uint8_t *buf, size_t cap)
+{
+	uint32_t n = m->f.num_slots, i;
+	size_t len;
+	int err;
+
+	if (n == 0 || n > CODEC_OW_SLOTS_MAX || !m->slots) {
+		pr_debug("codec: request-session: cannot encode %u schedule slots", n);
+		return -EINVAL;
+	}
+	if (m->f.ipvn != 4 && m->f.ipvn != 6) {
+		pr_debug("codec: request-session: cannot encode IP version %u", m->f.ipvn);
+		return -EINVAL;
+	}
+	len = CODEC_OW_REQUEST_LEN(n);
+	err = check_cap("request-session", cap, len);
+	if (err)
+		return err;
+	/* mode 0: no RFC 6038 fields in OWAMP, octets 88..95 stay MBZ */
+	rs_fixed_encode(&m->f, XW_CMD_REQUEST_SESSION, 0, buf);
+	memset(buf + XW_REQUEST_TW_SESSION_LEN, 0, len - XW_REQUEST_TW_SESSION_LEN);
+	for (i = 0; i < n; i++) {
+		uint8_t *s = buf + XW_REQUEST_TW_SESSION_LEN + (size_t)i * CODEC_OW_SLOT_LEN;
+
+		s[SLOT_TYPE] = m->slots[i].type;
+		put_be64(s + SLOT_PARAM, m->slots[i].param);
+	}
+	return (int)len;
+}
+
+int codec_request_session_decode(struct codec_request_session *m, const uint8_t *buf, size_t len)
+{
+	uint32_t n, i;
+	int err;
+
+	if (len < CODEC_OW_REQUEST_LEN(0)) {
+		pr_debug("codec: request-session: length %zu < %zu", len, CODEC_OW_REQUEST_LEN(0));
+		return -EMSGSIZE;
+	}
+	err = check_cmd("request-session", buf, XW_CMD_REQUEST_SESSION);
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	rs_fixed_decode(&m->f, 0, buf);
+	n = m->f.num_slots;
+	if (n > CODEC_OW_SLOTS_MAX) {
+		pr_warn("codec: request-session: %u schedule slots exceed our limit %u", n,
+			CODEC_OW_SLOTS_MAX);
+		return -EMSGSIZE;
+	}
+	err = check_len("request-session", len, CODEC_OW_REQUEST_LEN(n));
+	if (err)
+		return err;
+	m->slot_bytes = buf + XW_REQUEST_TW_SESSION_LEN;
+	/* RFC 4656 3.5: "MUST interpret any non-zero value as 1" */
+	m->f.conf_sender = !!m->f.conf_sender;
+	m->f.conf_receiver = !!m->f.conf_receiver;
+	if (!m->f.conf_sender && !m->f.conf_receiver) {
+		/* RFC 4656 3.5: "At least one of Conf-Sender and Conf-Receiver MUST be 1" */
+		pr_debug("codec: request-session: neither Conf-Sender nor Conf-Receiver is set");
+		return -EBADMSG;
+	}
+	if (n == 0) {
+		/* RFC 4656 3.5: "followed by one or more schedule slot descriptions" */
+		pr_debug("codec: request-session: Number of Schedule Slots is 0");
+		return -EBADMSG;
+	}
+	err = rs_ipvn_ok("request-session", m->f.ipvn);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		uint8_t t = m->slot_bytes[(size_t)i * CODEC_OW_SLOT_LEN + SLOT_TYPE];
+
+		if (t != CODEC_SLOT_EXP && t != CODEC_SLOT_FIXED) {
+			/* RFC 4656 3.6: "Two types are supported" */
+			pr_debug("codec: request-session: slot %u has unknown type %u", i, t);
+			return -EOPNOTSUPP;
+		}
+	}
+	if (m->f.conf_sender && (m->f.type_p & ~CODEC_TYPE_P_DSCP_MASK)) {
+		/* RFC 4656 3.5: a sender that cannot set the Type-P "SHOULD reject" */
+		pr_debug("codec: request-session: Type-P 0x%08x is not a DSCP", m->f.type_p);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+void codec_ow_slot_at(const struct codec_request_session *m, uint32_t i, struct codec_ow_slot *out)
+{
+	const uint8_t *s = m->slot_bytes + (size_t)i * CODEC_OW_SLOT_LEN;
+
+	out->type = s[SLOT_TYPE];
+	out->param = get_be64(s + SLOT_PARAM);
+}
+
+/*
+ * ---- OWAMP Stop-Sessions (RFC 4656 3.8) -----------------------------------
+ *
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |      3        |    Accept     |              MBZ              |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                      Number of Sessions                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        MBZ (8 octets)                         |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   then Number of Sessions records, each padded to a block:
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        SID (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                           Next Seqno                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                     Number of Skip Ranges                     |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |  First Seqno Skipped, Last Seqno Skipped (8 octets each) ...  |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   then the HMAC (16 octets).
+ */
+#define OWSTOP_REC_SID	 0
+#define OWSTOP_REC_NEXT	 16
+#define OWSTOP_REC_NSKIP 20
+#define OWSTOP_REC_SKIPS 24
+_Static_assert(OWSTOP_REC_SKIPS == CODEC_OW_STOP_REC_HDR_LEN, "stop-sessions record layout");
+_Static_assert(CODEC_OW_STOP_REC_LEN(0) == 32 && CODEC_OW_STOP_REC_LEN(1) == 32 &&
+		       CODEC_OW_STOP_REC_LEN(2) == 48,
+	       "stop-sessions record padding");
+
+void codec_ow_skip_at(const uint8_t *skip_bytes, uint32_t i, struct codec_ow_skip *out)
+{
+	out->first = get_be32(skip_bytes + (size_t)i * CODEC_OW_SKIP_LEN);
+	out->last = get_be32(skip_bytes + (size_t)i * CODEC_OW_SKIP_LEN + 4);
+}
+
+static int skip_list_check(const struct codec_ow_skip *s, uint32_t i, uint32_t next_seqno,
+			   const struct codec_ow_skip *prev)
+{
+	if (s->first > s->last) {
+		pr_warn("codec: skip range %u: first %u > last %u", i, s->first, s->last);
+		return -EBADMSG;
+	}
+	if (next_seqno && s->last >= next_seqno) {
+		pr_warn("codec: skip range %u: %u..%u beyond Next Seqno %u", i, s->first, s->last,
+			next_seqno);
+		return -EBADMSG;
+	}
+	if (prev && s->first <= prev->last) {
+		/* RFC 4656 3.8 "MUST be in order"; 3.9: overlapping or out of order is invalid */
+		pr_warn("codec: skip range %u (%u..%u) overlaps or precedes the one before "
+			"(%u..%u)",
+			i, s->first, s->last, prev->first, prev->last);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int codec_ow_skips_check(const uint8_t *skip_bytes, uint32_t n, uint32_t next_seqno)
+{
+	struct codec_ow_skip prev, cur;
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		codec_ow_skip_at(skip_bytes, i, &cur);
+		err = skip_list_check(&cur, i, next_seqno, i ? &prev : NULL);
+		if (err)
+			return err;
+		prev = cur;
+	}
+	return 0;
+}
+
+int codec_ow_stop_sessions_encode(uint8_t accept, const struct codec_ow_stop_rec *recs, uint32_t n,
+				  uint8_t *buf, size_t cap)
+{
+	size_t len = CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN, off;
+	uint32_t i, k;
+	int err;
+
+	if (n > CODEC_OW_STOP_SESSIONS_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (recs[i].num_skips > CODEC_OW_SKIPS_MAX)
+			return -EINVAL;
+		for (k = 0; k < recs[i].num_skips; k++)
+			if (skip_list_check(&recs[i].skips[k], k, recs[i].next_seqno,
+					    k ? &recs[i].skips[k - 1] : NULL))
+				return -EINVAL;
+		len += CODEC_OW_STOP_REC_LEN(recs[i].num_skips);
+	}
+	err = check_cap("stop-sessions", cap, len);
+	if (err)
+		return err;
+	memset(buf, 0, len);
+	buf[0] = XW_CMD_STOP_SESSIONS;
+	buf[STOP_ACCEPT] = accept;
+	put_be32(buf + STOP_NUM, n);
+	off = CODEC_OW_STOP_HDR_LEN;
+	for (i = 0; i < n; i++) {
+		uint8_t *r = buf + off;
+
+		memcpy(r + OWSTOP_REC_SID, recs[i].sid, XW_SID_LEN);
+		put_be32(r + OWSTOP_REC_NEXT, recs[i].next_seqno);
+		put_be32(r + OWSTOP_REC_NSKIP, recs[i].num_skips);
+		for (k = 0; k < recs[i].num_skips; k++) {
+			put_be32(r + OWSTOP_REC_SKIPS + k * CODEC_OW_SKIP_LEN,
+				 recs[i].skips[k].first);
+			put_be32(r + OWSTOP_REC_SKIPS + k * CODEC_OW_SKIP_LEN + 4,
+				 recs[i].skips[k].last);
+		}
+		off += CODEC_OW_STOP_REC_LEN(recs[i].num_skips);
+	}
+	return (int)len;
+}
+
+/*
+ * Walks the records of an OWAMP Stop-Sessions in the first @avail octets:
+ * returns the whole length when it is known, 0 when more octets are needed.
+ */
+static int ow_stop_len(const uint8_t *buf, size_t avail)
+{
+	size_t off = CODEC_OW_STOP_HDR_LEN;
+	uint32_t n, i, nskip;
+
+	if (avail < CODEC_OW_STOP_HDR_LEN)
+		return 0;
+	n = get_be32(buf + STOP_NUM);
+	if (n > CODEC_OW_STOP_SESSIONS_MAX) {
+		pr_warn("codec: stop-sessions: %u sessions exceed our limit %u", n,
+			CODEC_OW_STOP_SESSIONS_MAX);
+		return -EMSGSIZE;
+	}
+	for (i = 0; i < n; i++) {
+		if (avail < off + CODEC_OW_STOP_REC_HDR_LEN)
+			return 0;
+		nskip = get_be32(buf + off + OWSTOP_REC_NSKIP);
+		if (nskip > CODEC_OW_SKIPS_MAX) {
+			pr_warn("codec: stop-sessions: %u skip ranges exceed our limit %u", nskip,
+				CODEC_OW_SKIPS_MAX);
+			return -EMSGSIZE;
+		}
+		off += CODEC_OW_STOP_REC_LEN(nskip);
+		if (off > INT32_MAX / 2)
+			return -EMSGSIZE;
+	}
+	return (int)(off + XW_HMAC_LEN);
+}
+
+int codec_ow_stop_sessions_decode(struct codec_ow_stop *m, const uint8_t *buf, size_t len)
+{
+	size_t off = CODEC_OW_STOP_HDR_LEN;
+	struct codec_ow_stop_rec rec;
+	uint32_t i;
+	int want, err;
+
+	if (len < CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN) {
+		pr_debug("codec: stop-sessions: length %zu too short", len);
+		return -EMSGSIZE;
+	}
+	err = check_cmd("stop-sessions", buf, XW_CMD_STOP_SESSIONS);
+	if (err)
+		return err;
+	want = ow_stop_len(buf, len);
+	if (want <= 0)
+		return want ? want : -EMSGSIZE;
+	err = check_len("stop-sessions", len, (size_t)want);
+	if (err)
+		return err;
+	m->accept = codec_accept_from_wire(buf[STOP_ACCEPT]);
+	m->num_sessions = get_be32(buf + STOP_NUM);
+	m->recs = buf + CODEC_OW_STOP_HDR_LEN;
+	m->recs_len = len - CODEC_OW_STOP_HDR_LEN - XW_HMAC_LEN;
+	for (i = 0, off = 0; i < m->num_sessions; i++) {
+		codec_ow_stop_rec_at(m, &off, &rec);
+		err = codec_ow_skips_check(rec.skip_bytes, rec.num_skips, rec.next_seqno);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void codec_ow_stop_rec_at(const struct codec_ow_stop *m, size_t *off, struct codec_ow_stop_rec *rec)
+{
+	const uint8_t *r = m->recs + *off;
+
+	memset(rec, 0, sizeof(*rec));
+	memcpy(rec->sid, r + OWSTOP_REC_SID, XW_SID_LEN);
+	rec->next_seqno = get_be32(r + OWSTOP_REC_NEXT);
+	rec->num_skips = get_be32(r + OWSTOP_REC_NSKIP);
+	rec->skip_bytes = r + OWSTOP_REC_SKIPS;
+	*off += CODEC_OW_STOP_REC_LEN(rec->num_skips);
+}
+
+/*
+ * ---- Fetch-Session (RFC 4656 3.9) ------------------------------------------
+ *
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |      4        |                                               |
+ *   +-+-+-+-+-+-+-+-+         MBZ (7 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                         Begin Seq                             |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                          End Seq                              |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                        SID (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define FS_BEGIN 8
+#define FS_END	 12
+#define FS_SID	 16
+#define FS_HMAC	 32
+_Static_assert(FS_SID + XW_SID_LEN == FS_HMAC && FS_HMAC + XW_HMAC_LEN == CODEC_FETCH_SESSION_LEN,
+	       "fetch-session layout");
+
+int codec_fetch_session_encode(const struct codec_fetch_session *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("fetch-session", cap, CODEC_FETCH_SESSION_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, CODEC_FETCH_SESSION_LEN);
+	buf[0] = XW_CMD_FETCH_SESSION;
+	put_be32(buf + FS_BEGIN, m->begin_seq);
+	put_be32(buf + FS_END, m->end_seq);
+	memcpy(buf + FS_SID, m->sid, XW_SID_LEN);
+	return CODEC_FETCH_SESSION_LEN;
+}
+
+int codec_fetch_session_decode(struct codec_fetch_session *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("fetch-session", len, CODEC_FETCH_SESSION_LEN);
+
+	if (err)
+		return err;
+	err = check_cmd("fetch-session", buf, XW_CMD_FETCH_SESSION);
+	if (err)
+		return err;
+	m->begin_seq = get_be32(buf + FS_BEGIN);
+	m->end_seq = get_be32(buf + FS_END);
+	memcpy(m->sid, buf + FS_SID, XW_SID_LEN);
+	if (m->begin_seq > m->end_seq) {
+		pr_debug("codec: fetch-session: Begin Seq %u > End Seq %u", m->begin_seq,
+			 m->end_seq);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * ---- Fetch-Ack (RFC 4656 3.9) ----------------------------------------------
+ *
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |     Accept    | Finished      |          MBZ (2 octets)       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                           Next Seqno                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                    Number of Skip Ranges                      |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       Number of Records                       |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |                       HMAC (16 octets)                        |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+#define FA_ACCEPT   0
+#define FA_FINISHED 1
+#define FA_NEXT	    4
+#define FA_NSKIP    8
+#define FA_NREC	    12
+_Static_assert(FA_NREC + 4 + XW_HMAC_LEN == CODEC_FETCH_ACK_LEN, "fetch-ack layout");
+
+int codec_fetch_ack_encode(const struct codec_fetch_ack *m, uint8_t *buf, size_t cap)
+{
+	int err = check_cap("fetch-ack", cap, CODEC_FETCH_ACK_LEN);
+
+	if (err)
+		return err;
+	memset(buf, 0, CODEC_FETCH_ACK_LEN);
+	buf[FA_ACCEPT] = m->accept;
+	if (m->accept) /* RFC 4656 3.9: "MUST specify zero for all remaining fields" */
+		return CODEC_FETCH_ACK_LEN;
+	buf[FA_FINISHED] = m->finished;
+	/* "If Finished is zero, then Next Seqno [and Skip Ranges] MUST be set to zero" */
+	if (m->finished) {
+		put_be32(buf + FA_NEXT, m->next_seqno);
+		put_be32(buf + FA_NSKIP, m->num_skips);
+	}
+	put_be32(buf + FA_NREC, m->num_records);
+	return CODEC_FETCH_ACK_LEN;
+}
+
+int codec_fetch_ack_decode(struct codec_fetch_ack *m, const uint8_t *buf, size_t len)
+{
+	int err = check_len("fetch-ack", len, CODEC_FETCH_ACK_LEN);
+
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	m->accept = codec_accept_from_wire(buf[FA_ACCEPT]);
+	if (m->accept) /* "The client MUST ignore all remaining fields" */
+		return 0;
+	m->finished = buf[FA_FINISHED];
+	m->next_seqno = get_be32(buf + FA_NEXT);
+	m->num_skips = get_be32(buf + FA_NSKIP);
+	m->num_records = get_be32(buf + FA_NREC);
+	if (m->num_skips > CODEC_OW_SKIPS_MAX) {
+		pr_warn("codec: fetch-ack: %u skip ranges exceed our limit %u", m->num_skips,
+			CODEC_OW_SKIPS_MAX);
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+/*
+ * ---- Packet record of the session data (RFC 4656 3.9) ----------------------
+ *
+ *     00|                          Seq Number                           |
+ *     04|      Send Error Estimate      |    Receive Error Estimate     |
+ *     08|                         Send Timestamp                        |
+ *     16|                       Receive Timestamp                       |
+ *     24|    TTL        |
+ */
+#define REC_SEQ	    0
+#define REC_SEND_EE 4
+#define REC_RECV_EE 6
+#define REC_SEND_TS 8
+#define REC_RECV_TS 16
+#define REC_TTL	    24
+_Static_assert(REC_TTL + 1 == CODEC_OW_RECORD_LEN, "packet record layout");
+
+void codec_ow_record_encode(const struct codec_ow_record *r, uint8_t out[CODEC_OW_RECORD_LEN])
+{
+	put_be32(out + REC_SEQ, r->seq);
+	put_be16(out + REC_SEND_EE, r->send_errest);
+	put_be16(out + REC_RECV_EE, r->recv_errest);
+	put_be64(out + REC_SEND_TS, r->send_ts);
+	put_be64(out + REC_RECV_TS, r->recv_ts);
+	out[REC_TTL] = r->ttl;
+}
+
+void codec_ow_record_decode(struct codec_ow_record *r, const uint8_t in[CODEC_OW_RECORD_LEN])
+{
+	r->seq = get_be32(in + REC_SEQ);
+	r->send_errest = get_be16(in + REC_SEND_EE);
+	r->recv_errest = get_be16(in + REC_RECV_EE);
+	r->send_ts = get_be64(in + REC_SEND_TS);
+	r->recv_ts = get_be64(in + REC_RECV_TS);
+	r->ttl = in[REC_TTL];
+}
+
+int codec_ow_record_lost(const struct codec_ow_record *r)
+{
+	/* RFC 4656 3.9: "A receive timestamp consisting of all zero bits" */
+	return r->recv_ts == 0;
+}
+
+int codec_ow_skips_part_encode(const struct codec_ow_skip *s, uint32_t n, uint8_t *buf, size_t cap)
+{
+	size_t len = CODEC_OW_SKIPS_PART_LEN(n);
+	uint32_t i;
+	int err = check_cap("fetch skip ranges", cap, len);
+
+	if (err)
+		return err;
+	memset(buf, 0, len);
+	for (i = 0; i < n; i++) {
+		put_be32(buf + (size_t)i * CODEC_OW_SKIP_LEN, s[i].first);
+		put_be32(buf + (size_t)i * CODEC_OW_SKIP_LEN + 4, s[i].last);
+	}
+	return (int)len;
+}
+
+int codec_ow_records_part_encode(const struct codec_ow_record *r, uint32_t n, uint8_t *buf,
+				 size_t cap)
+{
+	size_t len = CODEC_OW_RECORDS_PART_LEN(n);
+	uint32_t i;
+	int err;
+
+	if (len > INT32_MAX)
+		return -EINVAL;
+	err = check_cap("fetch records", cap, len);
+	if (err)
+		return err;
+	memset(buf, 0, len);
+	for (i = 0; i < n; i++)
+		codec_ow_record_encode(&r[i], buf + (size_t)i * CODEC_OW_RECORD_LEN);
+	return (int)len;
+}
+
 /* ---- Message lengths ------------------------------------------------------ */
 
 /*
@@ -698,9 +1225,6 @@ int codec_stop_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size
  * Number of Schedule Slots 16-octet slots and one more HMAC.  TWAMP forbids
  * the command, but a server must still find where it ends to answer it.
  */
-#define OW_REQ_SLOT_LEN	 16
-#define OW_REQ_SLOTS_MAX 65536 /* resource limit, as CODEC_N_SESSIONS_MAX */
-
 int codec_peek_cmd(const uint8_t *buf, size_t avail)
 {
 	return avail ? buf[0] : -EAGAIN;
@@ -720,9 +1244,43 @@ static int n_len(const uint8_t *buf, size_t avail)
 	return (int)CODEC_N_LEN(n);
 }
 
-int codec_msg_len(enum codec_msg type, const uint8_t *buf, size_t avail)
+/* OWAMP Request-Session: both parts, from Number of Schedule Slots. */
+static int ow_request_len(const uint8_t *buf, size_t avail)
 {
 	uint32_t slots;
+
+	if (avail < RTS_NUM_SLOTS + 4)
+		return 0;
+	slots = get_be32(buf + RTS_NUM_SLOTS);
+	if (slots > CODEC_OW_SLOTS_MAX) {
+		pr_warn("codec: request-session: %u schedule slots exceed our limit", slots);
+		return -EMSGSIZE;
+	}
+	return (int)CODEC_OW_REQUEST_LEN(slots);
+}
+
+/* An OWAMP Control-Client's commands (RFC 4656 3.4): 1, 2, 3, 4. */
+static int ow_client_len(const uint8_t *buf, size_t avail)
+{
+	if (!avail)
+		return 0;
+	switch (buf[0]) {
+	case XW_CMD_REQUEST_SESSION:
+		return ow_request_len(buf, avail);
+	case XW_CMD_START_SESSIONS:
+		return XW_START_SESSIONS_LEN;
+	case XW_CMD_STOP_SESSIONS:
+		return ow_stop_len(buf, avail);
+	case XW_CMD_FETCH_SESSION:
+		return CODEC_FETCH_SESSION_LEN;
+	default:
+		pr_debug("codec: unknown OWAMP client command number %u", buf[0]);
+		return -EBADMSG;
+	}
+}
+
+int codec_msg_len(enum codec_msg type, const uint8_t *buf, size_t avail)
+{
 
 	switch (type) {
 	case CODEC_MSG_GREETING:
@@ -746,8 +1304,14 @@ int codec_msg_len(enum codec_msg type, const uint8_t *buf, size_t avail)
 	case CODEC_MSG_STOP_N_SESSIONS:
 	case CODEC_MSG_STOP_N_ACK:
 		return n_len(buf, avail);
+	case CODEC_MSG_FETCH_ACK:
+		return CODEC_FETCH_ACK_LEN;
+	case CODEC_MSG_OW_STOP_SESSIONS:
+		return ow_stop_len(buf, avail);
 	case CODEC_MSG_CLIENT_COMMAND:
 		break;
+	case CODEC_MSG_OW_CLIENT_COMMAND:
+		return ow_client_len(buf, avail);
 	default:
 		return -EINVAL;
 	}
@@ -755,16 +1319,8 @@ int codec_msg_len(enum codec_msg type, const uint8_t *buf, size_t avail)
 	if (!avail)
 		return 0;
 	switch (buf[0]) {
-	case XW_CMD_FORBIDDEN:
-		if (avail < RTS_NUM_SLOTS + 4)
-			return 0;
-		slots = get_be32(buf + RTS_NUM_SLOTS);
-		if (slots > OW_REQ_SLOTS_MAX) {
-			pr_warn("codec: request-session: %u schedule slots exceed our limit",
-				slots);
-			return -EMSGSIZE;
-		}
-		return (int)(XW_REQUEST_TW_SESSION_LEN + slots * OW_REQ_SLOT_LEN + XW_HMAC_LEN);
+	case XW_CMD_REQUEST_SESSION:
+		return ow_request_len(buf, avail);
 	case XW_CMD_START_SESSIONS:
 		return XW_START_SESSIONS_LEN;
 	case XW_CMD_STOP_SESSIONS:

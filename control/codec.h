@@ -94,6 +94,16 @@ enum codec_msg {
 	 * the command number in the first octet selects the message.
 	 */
 	CODEC_MSG_CLIENT_COMMAND,
+	/*
+	 * OWAMP (RFC 4656 3): whatever an OWAMP Control-Client sends next
+	 * (1 Request-Session, 2 Start-Sessions, 3 Stop-Sessions with session
+	 * records, 4 Fetch-Session); the server's Stop-Sessions; Fetch-Ack.
+	 * An OWAMP Stop-Sessions needs more than its first block to tell its
+	 * length: every record's Number of Skip Ranges.
+	 */
+	CODEC_MSG_OW_CLIENT_COMMAND,
+	CODEC_MSG_OW_STOP_SESSIONS,
+	CODEC_MSG_FETCH_ACK,
 };
 
 /*
@@ -235,5 +245,170 @@ int codec_stop_n_sessions_encode(const struct codec_n_sessions *m, uint8_t *buf,
 int codec_stop_n_sessions_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len);
 int codec_stop_n_ack_encode(const struct codec_n_sessions *m, uint8_t *buf, size_t cap);
 int codec_stop_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size_t len);
+
+/* ---- OWAMP-Control (RFC 4656 3.5-3.9) ------------------------------------ */
+
+/*
+ * Request-Session (RFC 4656 3.5): the same fixed 112 octets as
+ * Request-TW-Session (command 1 instead of 5; octets 88..95 MBZ: the
+ * RFC 6038 fields are TWAMP's), ending in an HMAC; then Number of Schedule
+ * Slots slots of 16 octets and a second HMAC.  One logical message.
+ */
+#define CODEC_OW_SLOT_LEN  16
+#define CODEC_OW_SLOTS_MAX 65536 /* resource limit, not from the RFC */
+#define CODEC_OW_REQUEST_LEN(n) \
+	(XW_REQUEST_TW_SESSION_LEN + (size_t)(n)*CODEC_OW_SLOT_LEN + XW_HMAC_LEN)
+#define CODEC_OW_REQUEST_HMAC1_END XW_REQUEST_TW_SESSION_LEN
+#define CODEC_FETCH_SESSION_LEN	   48
+#define CODEC_FETCH_ACK_LEN	   32
+#define CODEC_OW_STOP_HDR_LEN	   16
+#define CODEC_OW_STOP_REC_HDR_LEN  24 /* SID, Next Seqno, Number of Skip Ranges */
+#define CODEC_OW_SKIP_LEN	   8
+#define CODEC_OW_RECORD_LEN	   25	 /* RFC 4656 3.9 packet record */
+#define CODEC_OW_SKIPS_MAX	   65536 /* per session; resource limit */
+#define CODEC_OW_STOP_SESSIONS_MAX CODEC_N_SESSIONS_MAX
+#define CODEC_ROUNDUP16(x)	   (((size_t)(x) + 15) & ~(size_t)15)
+/* One session description record of Stop-Sessions, padded to a block. */
+#define CODEC_OW_STOP_REC_LEN(nskip) \
+	CODEC_ROUNDUP16(CODEC_OW_STOP_REC_HDR_LEN + (size_t)(nskip)*CODEC_OW_SKIP_LEN)
+/* Fetch data parts (RFC 4656 3.9): skip ranges + HMAC, records + HMAC. */
+#define CODEC_OW_SKIPS_PART_LEN(n) (CODEC_ROUNDUP16((size_t)(n)*CODEC_OW_SKIP_LEN) + XW_HMAC_LEN)
+#define CODEC_OW_RECORDS_PART_LEN(n) \
+	(CODEC_ROUNDUP16((size_t)(n)*CODEC_OW_RECORD_LEN) + XW_HMAC_LEN)
+/* Fetch-Session Begin/End Seq asking for the complete session. */
+#define CODEC_FETCH_ALL_BEGIN 0u
+#define CODEC_FETCH_ALL_END   0xFFFFFFFFu
+
+enum codec_slot_type {
+	CODEC_SLOT_EXP = 0,   /* exponentially distributed, Parameter = mean */
+	CODEC_SLOT_FIXED = 1, /* fixed, Parameter = the interval */
+};
+
+/*
+ *      0                   1                   2                   3
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |    Slot Type  |                                               |
+ *     +-+-+-+-+-+-+-+-+         MBZ (7 octets)                        |
+ *     |                                                               |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *     |                 Slot Parameter (Timestamp)                    |
+ *     |                                                               |
+ *     +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+struct codec_ow_slot {
+	uint8_t type;	/* enum codec_slot_type */
+	uint64_t param; /* NTP-format interval */
+};
+
+/*
+ * The fixed part uses struct codec_request_tw_session (its RFC 6038
+ * fields stay 0); num_slots is the number of entries of @slots.
+ * Conf-Sender/Receiver: 1 = the server is asked to be that agent.
+ */
+struct codec_request_session {
+	struct codec_request_tw_session f;
+	const struct codec_ow_slot *slots; /* encode only: f.num_slots entries */
+	const uint8_t *slot_bytes;	   /* decode: into the decoded buffer */
+};
+/* Whole message, CODEC_OW_REQUEST_LEN(num_slots) octets; -EINVAL for 0 slots, IPVN not 4/6. */
+int codec_request_session_encode(const struct codec_request_session *m, uint8_t *buf, size_t cap);
+/*
+ * Whole message (both parts, HMAC fields ignored).  Conf-Sender/Receiver
+ * read as 0/1 (RFC 4656 3.5 "MUST interpret any non-zero value as 1").
+ * -EMSGSIZE: len is not CODEC_OW_REQUEST_LEN(Number of Schedule Slots) or
+ * too many slots; -EBADMSG: wrong command, no slot, neither Conf bit set;
+ * -EOPNOTSUPP (Accept 3): IPVN not 4/6, an unknown slot type, Type-P other
+ * than a DSCP when the server is asked to send.
+ */
+int codec_request_session_decode(struct codec_request_session *m, const uint8_t *buf, size_t len);
+/* Slot @i of a decoded request (i < f.num_slots). */
+void codec_ow_slot_at(const struct codec_request_session *m, uint32_t i, struct codec_ow_slot *out);
+
+struct codec_ow_skip {
+	uint32_t first, last; /* First / Last Seqno Skipped, inclusive */
+};
+
+/* One session description record of an OWAMP Stop-Sessions (RFC 4656 3.8). */
+struct codec_ow_stop_rec {
+	uint8_t sid[XW_SID_LEN];
+	uint32_t next_seqno;
+	uint32_t num_skips;
+	const struct codec_ow_skip *skips; /* encode: num_skips entries */
+	const uint8_t *skip_bytes;	   /* decode: into the decoded buffer */
+};
+
+/*
+ * OWAMP Stop-Sessions: header (3, Accept, Number of Sessions), @n records,
+ * HMAC.  Skip ranges must be in order and not overlap, each first <= last
+ * < Next Seqno (RFC 4656 3.8 "Skip Ranges MUST be in order").  Returns the
+ * length or -ENOSPC / -EINVAL.
+ */
+int codec_ow_stop_sessions_encode(uint8_t accept, const struct codec_ow_stop_rec *recs, uint32_t n,
+				  uint8_t *buf, size_t cap);
+/*
+ * Checks the whole message: command 3, lengths (-EMSGSIZE), every record's
+ * skip ranges in order, not overlapping, within Next Seqno (-EBADMSG).
+ * Fills the header; records are then read with codec_ow_stop_rec_at().
+ */
+struct codec_ow_stop {
+	uint8_t accept;
+	uint32_t num_sessions;
+	const uint8_t *recs; /* first record, into the buffer */
+	size_t recs_len;
+};
+int codec_ow_stop_sessions_decode(struct codec_ow_stop *m, const uint8_t *buf, size_t len);
+/*
+ * Record at *off (start with 0) of a decoded Stop-Sessions; advances *off.
+ * Only valid after codec_ow_stop_sessions_decode() returned 0.
+ */
+void codec_ow_stop_rec_at(const struct codec_ow_stop *m, size_t *off,
+			  struct codec_ow_stop_rec *rec);
+/* Skip range @i from wire bytes (Stop-Sessions record or Fetch data). */
+void codec_ow_skip_at(const uint8_t *skip_bytes, uint32_t i, struct codec_ow_skip *out);
+/* -EBADMSG unless ranges are in order, disjoint, first <= last < next_seqno (0: no bound). */
+int codec_ow_skips_check(const uint8_t *skip_bytes, uint32_t n, uint32_t next_seqno);
+
+/* ---- Fetch-Session, Fetch-Ack and the session data (RFC 4656 3.9) -------- */
+
+struct codec_fetch_session {
+	uint32_t begin_seq, end_seq;
+	uint8_t sid[XW_SID_LEN];
+};
+int codec_fetch_session_encode(const struct codec_fetch_session *m, uint8_t *buf, size_t cap);
+int codec_fetch_session_decode(struct codec_fetch_session *m, const uint8_t *buf, size_t len);
+
+struct codec_fetch_ack {
+	uint8_t accept;
+	uint8_t finished;
+	uint32_t next_seqno;
+	uint32_t num_skips;
+	uint32_t num_records;
+};
+/* Accept != 0: every other field is written as 0 (RFC 4656 3.9 "MUST specify zero"). */
+int codec_fetch_ack_encode(const struct codec_fetch_ack *m, uint8_t *buf, size_t cap);
+/* Accept != 0: the other fields read as 0 ("MUST ignore all remaining fields"). */
+int codec_fetch_ack_decode(struct codec_fetch_ack *m, const uint8_t *buf, size_t len);
+
+/* One packet record of the session data (25 octets, not block aligned). */
+struct codec_ow_record {
+	uint32_t seq;
+	uint16_t send_errest, recv_errest;
+	uint64_t send_ts, recv_ts; /* NTP; recv_ts 0: a lost packet */
+	uint8_t ttl;
+};
+/* RFC 4656 3.9: a lost packet's send Error Estimate: Multiplier 1, Scale 64, S 0. */
+#define CODEC_OW_LOST_ERREST 0x4001u
+void codec_ow_record_encode(const struct codec_ow_record *r, uint8_t out[CODEC_OW_RECORD_LEN]);
+void codec_ow_record_decode(struct codec_ow_record *r, const uint8_t in[CODEC_OW_RECORD_LEN]);
+/* 1 when the record describes a lost packet (receive timestamp all zero). */
+int codec_ow_record_lost(const struct codec_ow_record *r);
+/*
+ * Fetch data parts (plaintext, HMAC field zero, ready for chan_seal()):
+ * skip ranges, then packet records, each padded to a block and ended by
+ * an HMAC field.  Return the part length or -ENOSPC.
+ */
+int codec_ow_skips_part_encode(const struct codec_ow_skip *s, uint32_t n, uint8_t *buf, size_t cap);
+int codec_ow_records_part_encode(const struct codec_ow_record *r, uint32_t n, uint8_t *buf,
+				 size_t cap);
 
 #endif /* XW_CODEC_H */

@@ -29,6 +29,7 @@ enum xw_mode {
 /* TWAMP-Control command numbers (RFC 5357 3.5, RFC 4656 3.4, RFC 5938 3). */
 enum xw_cmd {
 	XW_CMD_FORBIDDEN = 1, /* OWAMP Request-Session; forbidden in TWAMP */
+	XW_CMD_REQUEST_SESSION = 1, /* OWAMP (RFC 4656 3.5) */
 	XW_CMD_START_SESSIONS = 2,
 	XW_CMD_STOP_SESSIONS = 3,
 	XW_CMD_FETCH_SESSION = 4, /* OWAMP only */
