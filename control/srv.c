@@ -1383,6 +1383,19 @@ int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_
 	return 0;
 }
 
+int srv_sess_unstarted_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_ns)
+{
+	int i = sess_index(s, sid);
+
+	if (i < 0)
+		return -ENOENT;
+	if (s->sess[i]->started)
+		return -EBUSY;
+	pr_warn("control %s: session %d: accepted but not started in time: ended", s->peer, i + 1);
+	sess_end(s, (unsigned int)i, SRV_END_UNSTARTED, now_ns);
+	return 0;
+}
+
 enum srv_state srv_state(const struct srv *s)
 {
 	return s->state;

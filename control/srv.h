@@ -72,6 +72,7 @@ enum srv_end {
 			  * nothing is in flight for them, disarm now */
 	SRV_END_CLOSE,	 /* connection closed (or srv_free) before the session was stopped */
 	SRV_END_REFWAIT, /* the caller reported REFWAIT expiry with srv_sess_expired() */
+	SRV_END_UNSTARTED, /* accepted but never started in time: srv_sess_unstarted_expired() */
 };
 
 /*
@@ -256,6 +257,16 @@ int srv_timeout(struct srv *s, uint64_t now_ns);
  * any more, resumes SERVWAIT (RFC 5357 3.1).  -ENOENT for an unknown SID.
  */
 int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_ns);
+
+/*
+ * The caller's start timeout expired for session sid, accepted but not
+ * started: the SM ends it (sess_end SRV_END_UNSTARTED), so that a client
+ * that requests sessions and never starts them cannot hold reflector
+ * ports for as long as it keeps the connection up.  A later Start-N naming
+ * it gets Accept 1 for it (RFC 5938 3.3), Start-Sessions starts the others.
+ * -ENOENT for an unknown SID, -EBUSY when the session is started.
+ */
+int srv_sess_unstarted_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_ns);
 
 enum srv_state srv_state(const struct srv *s);
 int srv_closed(const struct srv *s);

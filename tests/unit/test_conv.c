@@ -1834,6 +1834,45 @@ TEST(servwait)
 	free(f);
 }
 
+/*
+ * An accepted session that is never started is ended by the caller's start
+ * timeout (its reflector port freed); the others start as usual, and a
+ * started session is not "unstarted".
+ */
+TEST(unstarted_session_expires)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_OPEN, NULL, NULL);
+	CHECK_EQ(setup(f, 4096), 0);
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	params(&p, 3002);
+	CHECK_EQ(cli_request(f->cli, &p), 1);
+	pump(f, 4096);
+	CHECK_EQ(srv_nsessions(f->srv), 2);
+	t_log_capture();
+	CHECK_EQ(srv_sess_unstarted_expired(f->srv, f->rec[0].sid, f->now), 0);
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK_EQ(f->rec[0].why, SRV_END_UNSTARTED);
+	CHECK(t_logged("not started in time"));
+	CHECK_EQ(srv_nsessions(f->srv), 1);
+	CHECK_EQ(srv_sess_unstarted_expired(f->srv, f->rec[0].sid, f->now), -ENOENT);
+	/* SERVWAIT still runs (nothing started) and the connection goes on */
+	CHECK(srv_deadline_ns(f->srv) != UINT64_MAX);
+	CHECK_EQ(srv_state(f->srv), SRV_READY);
+	CHECK_EQ(cli_start(f->cli), 0);
+	pump(f, 4096);
+	CHECK_EQ(srv_state(f->srv), SRV_TESTING);
+	CHECK_EQ(f->rec[1].started, 1);
+	CHECK_EQ(srv_sess_unstarted_expired(f->srv, f->rec[1].sid, f->now), -EBUSY);
+	CHECK_EQ(f->rec[1].ended, 0);
+	fx_free(f);
+	free(f);
+}
+
 /* Commands queued before the greeting go out in order once the connection is up. */
 TEST(commands_queued_early)
 {
