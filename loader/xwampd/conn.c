@@ -83,8 +83,21 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 {
 	struct xwd_conn *c = arg;
 
+	const struct xwd_cfg *cfg = c->d->cfg;
+
 	if (c->d->shutting_down)
 		return XW_ACCEPT_TEMP_LIMIT;
+	/*
+	 * Not only per connection: max-conns x max-sessions would be thousands
+	 * of sockets.  Accept 5 (RFC 4656 3.3, temporary resource limitation):
+	 * the sessions of others end, and the request may succeed then.
+	 */
+	if (cfg->max_sessions_total && c->d->nrefls >= cfg->max_sessions_total) {
+		pr_warn("control %s: Request-TW-Session: %u reflector sessions on this server "
+			"(--max-sessions-total): Accept 5",
+			c->name, c->d->nrefls);
+		return XW_ACCEPT_TEMP_LIMIT;
+	}
 	return xwd_refl_open(c->d, c, s, &c->local, &c->peer, c->name);
 }
 
@@ -311,6 +324,14 @@ int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN])
 	return rc;
 }
 
+int xwd_conn_unstarted(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN])
+{
+	int rc = srv_sess_unstarted_expired(c->sm, sid, xw_clock_now_ns());
+
+	conn_update(c);
+	return rc;
+}
+
 /* --- accepting ------------------------------------------------------------- */
 
 /* The refusal: Server Greeting with Modes 0 (see the top of this file). */
@@ -365,9 +386,15 @@ static unsigned int conns_from(struct xwd *d, const struct xw_addr *peer)
 	struct xwd_conn *c;
 	unsigned int n = 0;
 
-	for (c = d->conns; c; c = c->next)
-		if (xw_addr_same_host(&c->peer, peer))
+	struct pol_addr a, b;
+
+	/* an IPv6 client counts as its /64 (pol_same_client) */
+	xwd_pol_addr(peer, &a);
+	for (c = d->conns; c; c = c->next) {
+		xwd_pol_addr(&c->peer, &b);
+		if (pol_same_client(&a, &b))
 			n++;
+	}
 	return n;
 }
 

@@ -57,6 +57,21 @@
 #define XWD_DEFAULT_MAX_CONNS		 256
 #define XWD_DEFAULT_MAX_CONNS_PER_CLIENT 16
 #define XWD_DEFAULT_MAX_SESSIONS	 16
+/*
+ * Reflector sessions of all connections together.  Each holds a socket, so
+ * with the 256 control connections this stays under the usual 1024-file
+ * soft limit; far more than a measurement host serves at once.
+ */
+#define XWD_DEFAULT_MAX_SESSIONS_TOTAL	 512
+/*
+ * From Accept-Session to Start-Sessions / Start-N-Sessions.  A client sends
+ * Start right after its last Accept-Session: even 16 requests over a
+ * 1-second satellite round trip take ~17 s.  60 s leaves room for that and
+ * for a slow key derivation, and bounds how long a client that never starts
+ * holds reflector ports (SERVWAIT alone would allow 900 s, renewed by every
+ * byte it sends).
+ */
+#define XWD_DEFAULT_START_TIMEOUT_S	 60
 /* RFC 4656 3.1: Count >= 1024, a power of 2, "SHOULD be increased as more
  * computing power becomes common"; perfSONAR uses 2048. */
 #define XWD_DEFAULT_COUNT		 2048
@@ -147,6 +162,25 @@ static int opt_port_range(void *cfgp, const char *arg)
 	return 0;
 }
 
+static int opt_allow_sender(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+
+	if (cfg->nallow >= XWD_MAX_ALLOW) {
+		fprintf(stderr, "at most %d --allow-sender prefixes\n", XWD_MAX_ALLOW);
+		return -E2BIG;
+	}
+	if (pol_prefix_parse(arg, &cfg->allow_sender[cfg->nallow])) {
+		fprintf(stderr,
+			"bad prefix '%s' (ADDR or ADDR/LEN with the host bits zero, e.g. "
+			"198.51.100.0/24 or 2001:db8:1::/48)\n",
+			arg);
+		return -EINVAL;
+	}
+	cfg->nallow++;
+	return 0;
+}
+
 static int opt_xdp(void *cfgp, const char *arg)
 {
 	return xwd_xdp_opt_if(&((struct xwd_cfg *)cfgp)->xdp, arg);
@@ -185,7 +219,20 @@ static const struct xw_opt xwd_opts[] = {
 		"number (default: all with --keyfile, else open,individual,reflect-octets,"
 		"symmetric)"),
 	XW_OPT_CB("port-range", 'P', opt_port_range, "LO-HI",
-		  "reflector UDP ports (default: the requested port, else any)"),
+		  "reflector UDP ports: the requested one if inside and free, else the next free "
+		  "one (default: the requested port if >= 1024 and free on this host, else one the "
+		  "kernel picks)"),
+	XW_OPT_F("allow-low-ports", 0, XW_OPT_FLAG, CFG, allow_low_ports, NULL,
+		 "allow reflector ports below 1024 (never by default)"),
+	XW_OPT_CB("allow-sender", 0, opt_allow_sender, "PREFIX",
+		  "also accept sessions whose Sender Address is in PREFIX (e.g. a sender behind "
+		  "a NAT or a separate measurement host), repeatable; by default only the control "
+		  "connection's peer (RFC 4656 6.2)"),
+	XW_OPT_U("max-sessions-total", 0, CFG, max_sessions_total, "N", 0, 1000000,
+		 "reflector sessions of all connections (default 512; 0 unlimited; Accept 5 "
+		 "beyond)"),
+	XW_OPT_U("start-timeout", 0, CFG, start_timeout, "S", 1, 86400,
+		 "end a session accepted but not started within S s (default 60)"),
 	XW_OPT_U("servwait", 0, CFG, servwait, "S", 0, 86400,
 		 "close idle control connections after S s (RFC 5357 3.1; default 900; 0 off)"),
 	XW_OPT_U("refwait", 0, CFG, refwait, "S", 0, 86400,
@@ -289,6 +336,8 @@ static const struct {
 	RELOADABLE("max-conns", max_conns),
 	RELOADABLE("max-conns-per-client", max_conns_per_client),
 	RELOADABLE("max-sessions", max_sessions),
+	RELOADABLE("max-sessions-total", max_sessions_total),
+	RELOADABLE("start-timeout", start_timeout),
 	RELOADABLE("count", count),
 	RELOADABLE("verbose", verbose),
 	RELOADABLE("quiet", quiet),
@@ -315,6 +364,8 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 	cfg->max_conns = XWD_DEFAULT_MAX_CONNS;
 	cfg->max_conns_per_client = XWD_DEFAULT_MAX_CONNS_PER_CLIENT;
 	cfg->max_sessions = XWD_DEFAULT_MAX_SESSIONS;
+	cfg->max_sessions_total = XWD_DEFAULT_MAX_SESSIONS_TOTAL;
+	cfg->start_timeout = XWD_DEFAULT_START_TIMEOUT_S;
 	cfg->count = XWD_DEFAULT_COUNT;
 
 	rc = xw_opts_load(&xwd_conf, argc, argv, cfg, src, &first);
@@ -323,6 +374,13 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 	if (first < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (try --help)\n", argv[0],
 			argv[first]);
+		return -EINVAL;
+	}
+	if (cfg->port_lo && cfg->port_lo < 1024 && !cfg->allow_low_ports) {
+		fprintf(stderr,
+			"%s: --port-range %u-%u includes privileged ports (< 1024): add "
+			"--allow-low-ports if that is meant\n",
+			argv[0], cfg->port_lo, cfg->port_hi);
 		return -EINVAL;
 	}
 	if (!cfg->modes_set) {
@@ -681,7 +739,8 @@ int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
 	struct xwd d;
-	char modes[96];
+	char modes[96], pfx[64], ports[32];
+	unsigned int i;
 	int rc, err = 0, pid_fd = -1;
 
 	xw_log_set_ident("xwampd");
@@ -790,11 +849,21 @@ int main(int argc, char **argv)
 		 cfg.modes & XW_MODE_REFLECT_OCT ? " reflect-octets" : "",
 		 cfg.modes & XW_MODE_SYMMETRIC ? " symmetric" : "",
 		 cfg.modes & XW_MODE_IKEV2_DERIV ? " ikev2-derived" : "");
+	for (i = 0; i < cfg.nallow; i++)
+		pr_info("policy: Sender Addresses in %s accepted besides the control peer "
+			"(--allow-sender)",
+			pol_prefix_fmt(&cfg.allow_sender[i], pfx, sizeof(pfx)));
+	if (cfg.port_lo)
+		snprintf(ports, sizeof(ports), "%u-%u", cfg.port_lo, cfg.port_hi);
+	else
+		snprintf(ports, sizeof(ports), "requested or ephemeral");
 	pr_info("ready: modes%s (%u), SERVWAIT %u s, REFWAIT %u s, Timeout at most %u s, "
-		"setup timeout %u s, max %u connections (%u per client), %u sessions per "
-		"connection, PBKDF2 Count %u",
+		"setup timeout %u s, start timeout %u s, max %u connections (%u per client), %u "
+		"sessions per connection, %u in total, reflector ports %s%s, PBKDF2 Count %u",
 		modes, cfg.modes, cfg.servwait, cfg.refwait, cfg.max_timeout, cfg.setup_timeout,
-		cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions, cfg.count);
+		cfg.start_timeout, cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions,
+		cfg.max_sessions_total, ports, cfg.allow_low_ports ? " (< 1024 allowed)" : "",
+		cfg.count);
 
 	rc = xw_loop_run(&d.loop);
 	if (rc)

@@ -365,6 +365,16 @@ static void refl_timer(struct xw_loop *l, struct xw_timer *t)
 		refl_free(r, "stopped");
 		return;
 	}
+	if (r->state == REFL_ACCEPTED) {
+		pr_warn("session %s: accepted but not started within %u s (--start-timeout): "
+			"ending it",
+			r->name, cfg->start_timeout);
+		/* the state machine calls sess_end(UNSTARTED), which frees r */
+		if (r->conn && !xwd_conn_unstarted(r->conn, r->sid))
+			return;
+		refl_free(r, "not started in time");
+		return;
+	}
 	if (r->state != REFL_ARMED || !cfg->refwait)
 		return;
 	if (r->xdp) {
@@ -436,29 +446,50 @@ static bool port_taken(const struct xwd *d, uint16_t port)
 	return false;
 }
 
-#define REFL_PORT_TRIES 64
+#define REFL_PORT_TRIES	 64
+#define REFL_PORT_UNPRIV 1024 /* below: privileged ports (IKE 500, NTP 123, DNS 53, ...) */
 
 /*
- * A port from the range (or the kernel's ephemeral ports) that no other
- * session uses.  Sockets on ports another session has (on another address)
- * are held open while searching so that the next try gets another port.
+ * A port this session may take: unprivileged unless --allow-low-ports, in
+ * the configured range if there is one, and held by no other session and by
+ * no other socket of this host (a reflector on a service's port would answer
+ * that service's clients, and with XDP, indexed by port, take its packets).
  */
-static int refl_bind_free(struct xwd_refl *r, const struct xwd_cfg *cfg,
-			  const struct xw_udp_opts *o)
+static bool port_usable(const struct xwd *d, uint16_t port)
+{
+	const struct xwd_cfg *cfg = d->cfg;
+
+	if (!port || (port < REFL_PORT_UNPRIV && !cfg->allow_low_ports))
+		return false;
+	if (cfg->port_lo && (port < cfg->port_lo || port > cfg->port_hi))
+		return false;
+	return !port_taken(d, port) && !xwd_host_udp_port_used(port);
+}
+
+static int refl_try(struct xwd_refl *r, uint16_t port, const struct xw_udp_opts *o)
+{
+	xw_addr_set_port(&r->local, port);
+	return xw_udp_open(&r->local, o);
+}
+
+/*
+ * Without --port-range: a port the kernel picks from its ephemeral range
+ * (free by construction) that no other session uses.  Sockets on ports
+ * another session has (on another address) are held open while searching
+ * so that the next try gets another port.
+ */
+static int refl_bind_ephemeral(struct xwd_refl *r, const struct xw_udp_opts *o)
 {
 	int held[REFL_PORT_TRIES], nheld = 0, fd = -EADDRINUSE, i;
 	struct xw_addr got;
 
 	while (nheld < REFL_PORT_TRIES) {
-		if (cfg->port_lo) {
-			fd = xw_udp_open_range(&r->local, cfg->port_lo, cfg->port_hi, o);
-		} else {
-			xw_addr_set_port(&r->local, 0);
-			fd = xw_udp_open(&r->local, o);
-		}
+		fd = refl_try(r, 0, o);
 		if (fd < 0)
 			break;
-		if (xw_sock_local(fd, &got) || !port_taken(r->d, xw_addr_port(&got)))
+		if (xw_sock_local(fd, &got) ||
+		    (!port_taken(r->d, xw_addr_port(&got)) &&
+		     (xw_addr_port(&got) >= REFL_PORT_UNPRIV || r->d->cfg->allow_low_ports)))
 			break;
 		held[nheld++] = fd;
 		fd = -EADDRINUSE;
@@ -468,20 +499,48 @@ static int refl_bind_free(struct xwd_refl *r, const struct xwd_cfg *cfg,
 	return fd;
 }
 
+/* A bind failure that another port may not have (anything else is final). */
+static bool port_retry(int fd)
+{
+	return fd == -EADDRINUSE || fd == -EACCES;
+}
+
+/*
+ * RFC 5357 3.5: the requested port if we may, else "an alternate and
+ * available port" in the Accept-Session.  With --port-range the next free
+ * port of the range after the requested one (wrapping; from the start of
+ * the range when the request is outside it), as the reference
+ * implementation does, so that firewall rules written for the range hold.
+ */
 static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t want)
 {
 	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
+	unsigned int span, start, i;
 	int fd = -EADDRINUSE;
 
 	o.dscp = r->dscp;
-	/* RFC 5357 3.5: the requested port if we can, else another one */
-	if (want && (!cfg->port_lo || (want >= cfg->port_lo && want <= cfg->port_hi)) &&
-	    !port_taken(r->d, want)) {
-		xw_addr_set_port(&r->local, want);
-		fd = xw_udp_open(&r->local, &o);
+	if (port_usable(r->d, want)) {
+		fd = refl_try(r, want, &o);
+		if (!port_retry(fd))
+			goto done;
 	}
-	if (fd < 0 && fd != -EADDRNOTAVAIL && fd != -EAFNOSUPPORT)
-		fd = refl_bind_free(r, cfg, &o);
+	if (cfg->port_lo) {
+		span = (unsigned int)cfg->port_hi - cfg->port_lo + 1;
+		start = want >= cfg->port_lo && want <= cfg->port_hi ? want - cfg->port_lo + 1u : 0;
+		for (i = 0; i < span; i++) {
+			uint16_t p = (uint16_t)(cfg->port_lo + (start + i) % span);
+
+			if (p == want || !port_usable(r->d, p))
+				continue;
+			fd = refl_try(r, p, &o);
+			if (!port_retry(fd))
+				goto done;
+		}
+		fd = -EADDRINUSE;
+	} else {
+		fd = refl_bind_ephemeral(r, &o);
+	}
+done:
 	if (fd < 0)
 		return fd;
 	r->fd = fd;
@@ -671,6 +730,30 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		free(r);
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
+	{
+		/* RFC 4656 6.2 (RFC 5357 6): whom we answer, where we receive */
+		const struct pol_cfg pc = {.allow_sender = d->cfg->allow_sender,
+					   .nallow = d->cfg->nallow};
+		struct pol_req pq;
+		char why[256], pfx[64];
+		int allowed;
+
+		xwd_pol_addr(&r->peer, &pq.sender);
+		xwd_pol_addr(&r->local, &pq.receiver);
+		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
+		xwd_pol_addr(ctl_local, &pq.ctl_local);
+		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
+		if (rc != XW_ACCEPT_OK) {
+			pr_warn("control %s: Request-TW-Session declined: %s: Accept %d", conn_name,
+				why, rc);
+			free(r);
+			return rc;
+		}
+		if (allowed >= 0)
+			pr_info("control %s: Sender Address %s admitted by --allow-sender %s",
+				conn_name, xw_addr_fmt(&r->peer, false, pa, sizeof(pa)),
+				pol_prefix_fmt(&d->cfg->allow_sender[allowed], pfx, sizeof(pfx)));
+	}
 	r->tp.mode = (enum xw_tp_mode)tpm;
 	r->tp.padding_len = p->padding_len;
 	r->tp.reflect_len = (s->mode & XW_MODE_REFLECT_OCT) ? p->pad_to_reflect : 0;
@@ -714,6 +797,19 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		free(r);
 		return acc;
 	}
+	if (xw_addr_equal(&r->local, &r->peer)) {
+		/* our answers would come back to us as test packets, forever */
+		pr_warn("control %s: Request-TW-Session declined: Sender %s is the reflector "
+			"itself: Accept 1",
+			conn_name, xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
+		close(r->fd);
+		free(r);
+		return XW_ACCEPT_FAILURE;
+	}
+	if (p->receiver_port && xw_addr_port(&r->local) != p->receiver_port)
+		pr_info("control %s: requested reflector port %u not available (privileged, "
+			"outside --port-range or in use): port %u (RFC 5357 3.5)",
+			conn_name, p->receiver_port, xw_addr_port(&r->local));
 	/* IPsec protection of the test flow: logged, and required with --require-ipsec */
 	if (d->xfrm || d->cfg->require_ipsec) {
 		char who[XW_ADDRSTRLEN * 2 + 64];
@@ -778,6 +874,8 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	s->port = xw_addr_port(&r->local);
 	s->user = r;
 	refl_xdp_add(r);
+	/* a session that is never started must not hold its port forever */
+	xw_timer_arm(&d->loop, &r->timer, xwd_s_to_ns(d->cfg->start_timeout));
 	pr_info("control %s: session %s accepted (%s, %zu-octet packets, DSCP %d), path: %s",
 		conn_name, r->name,
 		tpm == XW_TP_OPEN   ? "open"
@@ -802,6 +900,7 @@ int xwd_refl_start(struct xwd_refl *r)
 
 	r->state = REFL_ARMED;
 	r->last_rx_ns = xw_now_ns();
+	xw_timer_cancel(&r->d->loop, &r->timer); /* the start timeout */
 	if (r->d->cfg->refwait)
 		xw_timer_arm(&r->d->loop, &r->timer, xwd_s_to_ns(r->d->cfg->refwait));
 	if (r->xdp)
@@ -823,9 +922,10 @@ void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
 		xw_timer_arm_at(&r->d->loop, &r->timer, r->drain_until);
 		return;
 	}
-	refl_free(r, why == SRV_END_STOP      ? "stopped"
-		     : why == SRV_END_REFWAIT ? "REFWAIT expired"
-					      : "control connection closed");
+	refl_free(r, why == SRV_END_STOP	? "stopped"
+		     : why == SRV_END_REFWAIT	? "REFWAIT expired"
+		     : why == SRV_END_UNSTARTED ? "not started in time"
+						: "control connection closed");
 }
 
 void xwd_refl_free_all(struct xwd *d)

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "loop.h"
 #include "net.h"
+#include "policy.h"
 #include "srv.h"
 #include "testpkt.h"
 #include "lightd.h"
@@ -22,6 +23,7 @@
 #include "xfrm_view.h"
 
 #define XWD_MAX_LISTEN 16
+#define XWD_MAX_ALLOW  64 /* --allow-sender prefixes */
 
 /* The command line, validated once, then read-only (doc/style.md 8). */
 struct xwd_cfg {
@@ -54,6 +56,13 @@ struct xwd_cfg {
 	const char *config;	   /* --config: the configuration file (README: Configuration) */
 	bool check_config;	   /* --check-config: print the effective configuration, exit */
 	struct xw_light_cfg light; /* --light, --light-file: TWAMP Light sessions (lightd.h) */
+
+	/* session policy (control/policy.h, refl.c) */
+	unsigned int max_sessions_total; /* reflector sessions of all connections */
+	unsigned int start_timeout;	 /* s from Accept-Session to Start, then ended */
+	bool allow_low_ports;		 /* --allow-low-ports: reflector ports < 1024 */
+	struct pol_prefix allow_sender[XWD_MAX_ALLOW]; /* RFC 4656 6.2 "otherwise configured" */
+	unsigned int nallow;
 };
 
 /* A small log rate limiter (control/log.h) on the loop's monotonic clock. */
@@ -100,6 +109,16 @@ struct xwd {
 	struct xwd_xsk *xsk;	 /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
 	bool shutting_down;
 };
+
+/*
+ * host.c: facts about this host for the session policy (policy.h) and the
+ * reflector's port choice, read at the decision.
+ */
+void xwd_pol_addr(const struct xw_addr *a, struct pol_addr *out);
+/* pol_host_fn: one of our addresses, a broadcast address of our subnets, or neither */
+enum pol_host xwd_host_addr(void *arg, const struct pol_addr *a);
+/* Some UDP socket of this host has the port, on any address or family. */
+bool xwd_host_udp_port_used(uint16_t port);
 
 /* conn.c */
 void xwd_listener_event(struct xw_loop *l, struct xw_io *io, uint32_t events);
@@ -150,6 +169,8 @@ int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out);
  * caller frees it then).
  */
 int xwd_conn_refwait(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN]);
+/* Likewise when a session was accepted and not started within --start-timeout. */
+int xwd_conn_unstarted(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN]);
 /*
  * conn.c: the connection's rate limit for warnings its client can repeat
  * at will (srv_log_ok()); true when one may be logged now.
