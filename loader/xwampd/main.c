@@ -622,7 +622,8 @@ static int privileges_drop(struct xwd *d)
 	struct xwd_priv_need need = {
 		.xdp = d->xdp != NULL,
 		.xfrm = d->xfrm != NULL,
-		.port_lo = cfg->port_lo,
+		/* --allow-low-ports alone: requested ports below 1024 */
+		.port_lo = cfg->allow_low_ports && !cfg->port_lo ? 1 : cfg->port_lo,
 	};
 	struct xwd_priv_user u = {0};
 	const char *files[2] = {cfg->keyfile, cfg->ike_keys};

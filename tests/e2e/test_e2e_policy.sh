@@ -112,8 +112,8 @@ receiver_not_ours_declined() {
 occupy() {
 	in_s python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); time.sleep(float(sys.argv[2]))' "$1" "$2" &
 	XW_PIDS="$XW_PIDS $!"
-	local i
-	for i in $(seq 50); do
+	local _
+	for _ in $(seq 50); do
 		in_s ss -Hlun "sport = :$1" | grep -q . && return 0
 		sleep 0.05
 	done
@@ -168,6 +168,24 @@ ports_default() {
 	grep -q "allow-low-ports" "$XW_TMP/bad.log" || return 1
 }
 
+# Explicitly allowed: a privileged port is given as asked (after the drop of
+# privileges too), still never one a host socket has.
+ports_low_allowed() {
+	occupy 501 30 || return 1
+	xw_start_server --listen $XW_S4 --allow-low-ports || return 1
+	server_logged "reflector ports requested or ephemeral \(< 1024 allowed\)" || return 1
+	local out
+	out=$(req $XW_S4 --src $XW_C4 --rport 500 --start --packets $N)
+	has "$out" "session 1: accept 0 port 500 replies $N sizes 41" || return 1
+	out=$(req $XW_S4 --src $XW_C4 --rport 501)
+	has "$out" "session 1: accept 0 port [0-9]+ " || return 1
+	case $out in *"port 501 "*)
+		xw_log "port 501 of a host socket given out"
+		return 1
+		;;
+	esac
+}
+
 unstarted_session_expires() {
 	xw_start_server --listen $XW_S4 --start-timeout 2 --port-range 20000-20009 || return 1
 	req $XW_S4 --src $XW_C4 --rport 20000 --hold 5 >"$XW_TMP/a" &
@@ -175,8 +193,8 @@ unstarted_session_expires() {
 	sleep 1
 	expect "port 20000 held while accepted" in_s sh -c "ss -Hlun 'sport = :20000' | grep -q ." ||
 		return 1
-	local i
-	for i in $(seq 60); do
+	local _
+	for _ in $(seq 60); do
 		grep -q "not started within 2 s" "$XW_TMP/xwampd.log" && break
 		sleep 0.1
 	done
@@ -243,6 +261,7 @@ per_client_ipv6_slash64() {
 }
 
 TESTS=(spoofed_sender_declined spoofed_sender_declined_xdp martian_senders_declined
-	receiver_not_ours_declined ports_in_range ports_default unstarted_session_expires
+	receiver_not_ours_declined ports_in_range ports_default ports_low_allowed
+	unstarted_session_expires
 	global_session_limit per_client_ipv6_slash64)
 xw_run "$@"
