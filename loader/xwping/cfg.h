@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sched.h"
+#include "schedule.h"
 
 /* -1 for padding: "as many octets as make both directions the same size" */
 #define XWPING_PAD_AUTO (-1)

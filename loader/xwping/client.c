@@ -12,7 +12,7 @@
  *
  * The sender is paced by a CLOCK_MONOTONIC timerfd armed with
  * TFD_TIMER_ABSTIME at each packet's absolute due time from the schedule
- * (sched.h): a late wake-up sends what is due and never shifts the rest.
+ * (control/schedule.h): a late wake-up sends what is due and never shifts the rest.
  * T1 is the timestamp written into the packet (RFC 5357 4.1.1: the best
  * approximation of the departure time), read just before send(); in open
  * and authenticated modes it is stamped after the crypto work.  T4 is the

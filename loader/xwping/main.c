@@ -26,7 +26,7 @@
  * Flow: connect, read the Server Greeting, choose the mode (RFC 4656 3.1),
  * Request-TW-Session per session (RFC 5357 3.5; each session its own UDP
  * port), Start-Sessions (or Start-N-Sessions, RFC 5938), send on the
- * schedule (sched.h), wait --wait seconds for the last replies (less when
+ * schedule (control/schedule.h), wait --wait seconds for the last replies (less when
  * every reply is in), Stop-Sessions (RFC 5357 3.8), print the statistics
  * (control/stats.h, control/report.h).  Ctrl-C stops early and still reports.
  *

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * xwping send schedule: the gaps between test packets.
+ * Send schedules: the gaps between test packets.
+ *
+ * Two users.  OWAMP (RFC 4656 3.6, 4.1.1): sender and receiver must compute
+ * the same send times from the Request-Session's schedule slots and the
+ * SID, so the OWAMP schedule (struct xw_ow_sched below, schedule.c) follows
+ * RFC 4656 5 exactly: algorithm S fed by the AES counter-mode generator of
+ * 5.3 keyed with the SID, the slots executed in a circle.
  *
  * TWAMP leaves the schedule to the Session-Sender (RFC 5357 3.6, 4.1.1),
  * so nothing here has to match the reflector.  We still generate Poisson
@@ -19,8 +25,8 @@
  * kept in integer nanoseconds, so that a late wake-up never shifts the
  * packets that follow (no drift).
  */
-#ifndef XWPING_SCHED_H
-#define XWPING_SCHED_H
+#ifndef XW_SCHEDULE_H
+#define XW_SCHEDULE_H
 
 #include <stdint.h>
 
@@ -152,4 +158,53 @@ static inline uint64_t xw_sched_next(struct xw_sched *s)
 	return t;
 }
 
-#endif /* XWPING_SCHED_H */
+/* ---- OWAMP schedules (RFC 4656 3.6, 5) ------------------------------------ */
+
+struct xw_aes;
+struct codec_ow_slot;
+
+/*
+ * RFC 4656 5.3 algorithm Unif: AES-128 keyed with the SID, a 16-octet
+ * big-endian counter c from 0; for c mod 4 == 0 the block E(c) is made,
+ * and word c mod 4 of the last block (high-order octets first) is output.
+ */
+struct xw_unif {
+	struct xw_aes *aes;
+	uint64_t c; /* the low 64 bits of the counter: 2^64 numbers suffice */
+	uint8_t block[16];
+};
+int xw_unif_init(struct xw_unif *u, const uint8_t sid[16]);
+uint32_t xw_unif_next(void *u); /* an xw_uniform_fn */
+void xw_unif_fini(struct xw_unif *u);
+
+/*
+ * The send times of one OWAMP-Test session (RFC 4656 3.6): "for a slot of
+ * type 0, wait an exponentially distributed time with a mean of the
+ * specified parameter and then send a test packet (and proceed to the next
+ * slot); for a slot of type 1, wait the specified time and send"; the
+ * schedule is circular.  Times are NTP 32.32 (include/xwamp/ntp.h): packet
+ * k is sent at start + the sum of the first k + 1 delays, computed in
+ * 32.32 fixed point exactly as RFC 4656 5.2 prescribes, so both ends agree
+ * to the last bit.
+ */
+#define XW_OW_SCHED_SLOTS_MAX 65536
+struct xw_ow_sched {
+	struct xw_unif unif;
+	uint64_t *param; /* per slot: 32.32 interval (copied) */
+	uint8_t *type;	 /* per slot: 0 exponential, 1 fixed */
+	uint32_t nslots;
+	uint32_t next;	  /* slot of the next packet */
+	uint64_t start;	  /* NTP Start Time of the session */
+	uint64_t elapsed; /* 32.32 sum of the delays handed out so far */
+	uint32_t seq;	  /* the packet whose time xw_ow_sched_next() returns next */
+};
+/* 0, -EINVAL (no slot, more than the maximum, a type other than 0/1), -ENOMEM, -EIO. */
+int xw_ow_sched_init(struct xw_ow_sched *s, const uint8_t sid[16],
+		     const struct codec_ow_slot *slots, uint32_t nslots, uint64_t start);
+/* Send time (NTP) of packet s->seq, then advance to the next packet. */
+uint64_t xw_ow_sched_next(struct xw_ow_sched *s);
+/* Send time (NTP) of packet @seq from the start (re-runs the schedule; for lost packets). */
+uint64_t xw_ow_sched_time_of(struct xw_ow_sched *s, uint32_t seq);
+void xw_ow_sched_fini(struct xw_ow_sched *s);
+
+#endif /* XW_SCHEDULE_H */
