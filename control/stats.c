@@ -232,8 +232,13 @@ static __s64 tdiff(__u64 later, __u64 earlier)
 
 __s64 xw_stats_arr_rtt(const struct xw_stats_session *s, const struct xw_stats_arrival *a)
 {
-	/* RFC 5357 4.2.1: the reflector's own time T3 - T2 is not path delay */
-	return tdiff(a->r.t4_ns, s->pkts[a->pkt].t1_ns) - tdiff(a->r.t3_ns, a->r.t2_ns);
+	/*
+	 * RFC 5357 4.2.1: the reflector's own time T3 - T2 is not path delay.
+	 * T2 and T3 are the reflector's word: the whole difference is taken
+	 * modulo 2^64 (a signed subtraction of the two parts overflows, which
+	 * is undefined, for a T3 - T2 near 2^63).
+	 */
+	return tdiff(a->r.t4_ns - s->pkts[a->pkt].t1_ns, a->r.t3_ns - a->r.t2_ns);
 }
 
 __s64 xw_stats_arr_fwd(const struct xw_stats_session *s, const struct xw_stats_arrival *a)
