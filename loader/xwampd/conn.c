@@ -36,9 +36,9 @@
  * 6 KiB more (a 48-octet answer per 32-octet command), so the queue stays
  * under 10 KiB.  Reading resumes as soon as the client has read enough.
  */
-#define CONN_TX_MAX 4096
+#define CONN_TX_MAX   4096
 /* Reading paused for the client and nothing of ours sent for this long: close. */
-#define CONN_STALL_S 30
+#define CONN_STALL_S  30
 
 struct xwd_conn {
 	struct xwd *d;
@@ -93,9 +93,11 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 	 * the sessions of others end, and the request may succeed then.
 	 */
 	if (cfg->max_sessions_total && c->d->nrefls >= cfg->max_sessions_total) {
-		pr_warn("control %s: Request-TW-Session: %u reflector sessions on this server "
-			"(--max-sessions-total): Accept 5",
-			c->name, c->d->nrefls);
+		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+			pr_warn("control %s: Request-TW-Session: %u reflector sessions on this "
+				"server "
+				"(--max-sessions-total): Accept 5",
+				c->name, c->d->nrefls);
 		return XW_ACCEPT_TEMP_LIMIT;
 	}
 	return xwd_refl_open(c->d, c, s, &c->local, &c->peer, c->name);

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -667,6 +668,41 @@ static int privileges_drop(struct xwd *d)
 	return 0;
 }
 
+/*
+ * Every control connection and every reflector session holds a descriptor:
+ * with the limits at their defaults (256 + 512) the usual soft limit of 1024
+ * suffices, larger ones need more.  Raise the soft limit towards the hard
+ * one (no privilege needed), and say so when even that is short: then
+ * accept() and session set-up fail before --max-conns and
+ * --max-sessions-total refuse cleanly.
+ */
+static void fd_limit_check(const struct xwd_cfg *cfg)
+{
+	const rlim_t spare = 64; /* listeners, epoll, signalfd, BPF maps, AF_XDP, netlink */
+	rlim_t need = (rlim_t)cfg->max_conns + cfg->max_sessions_total + spare;
+	struct rlimit rl;
+
+	if (!cfg->max_conns || !cfg->max_sessions_total || getrlimit(RLIMIT_NOFILE, &rl) ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > rl.rlim_cur) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur =
+			rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ? rl.rlim_max : need;
+		if (!setrlimit(RLIMIT_NOFILE, &rl))
+			pr_info("limits: open files soft limit raised from %llu to %llu",
+				(unsigned long long)was, (unsigned long long)rl.rlim_cur);
+		else if (getrlimit(RLIMIT_NOFILE, &rl))
+			return;
+	}
+	if (rl.rlim_cur < need)
+		pr_warn("limits: --max-conns %u and --max-sessions-total %u need about %llu open "
+			"files, the limit is %llu (ulimit -n): lower them or raise it",
+			cfg->max_conns, cfg->max_sessions_total, (unsigned long long)need,
+			(unsigned long long)rl.rlim_cur);
+}
+
 /* --- listeners ------------------------------------------------------------- */
 
 static int listeners_open(struct xwd *d)
@@ -839,6 +875,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	fd_limit_check(&cfg);
 	rc = privileges_drop(&d);
 	if (rc)
 		goto out;

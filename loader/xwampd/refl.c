@@ -744,8 +744,9 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		xwd_pol_addr(ctl_local, &pq.ctl_local);
 		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
 		if (rc != XW_ACCEPT_OK) {
-			pr_warn("control %s: Request-TW-Session declined: %s: Accept %d", conn_name,
-				why, rc);
+			if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
+				pr_warn("control %s: Request-TW-Session declined: %s: Accept %d",
+					conn_name, why, rc);
 			free(r);
 			return rc;
 		}
@@ -799,14 +800,16 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	}
 	if (xw_addr_equal(&r->local, &r->peer)) {
 		/* our answers would come back to us as test packets, forever */
-		pr_warn("control %s: Request-TW-Session declined: Sender %s is the reflector "
-			"itself: Accept 1",
-			conn_name, xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
+		if (xwd_conn_log_ok(c))
+			pr_warn("control %s: Request-TW-Session declined: Sender %s is the "
+				"reflector "
+				"itself: Accept 1",
+				conn_name, xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
 		close(r->fd);
 		free(r);
 		return XW_ACCEPT_FAILURE;
 	}
-	if (p->receiver_port && xw_addr_port(&r->local) != p->receiver_port)
+	if (p->receiver_port && xw_addr_port(&r->local) != p->receiver_port && xwd_conn_log_ok(c))
 		pr_info("control %s: requested reflector port %u not available (privileged, "
 			"outside --port-range or in use): port %u (RFC 5357 3.5)",
 			conn_name, p->receiver_port, xw_addr_port(&r->local));

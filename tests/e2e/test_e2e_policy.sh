@@ -20,7 +20,7 @@ req() { in_c python3 "$REQ" "$@"; }
 
 # server_logged REGEX: xwampd wrote a line matching REGEX
 server_logged() {
-	grep -Eq "$1" "$XW_TMP/xwampd.log" || {
+	grep -Eq -e "$1" "$XW_TMP/xwampd.log" || {
 		xw_log "no xwampd log line matching /$1/"
 		return 1
 	}
@@ -227,6 +227,25 @@ global_session_limit() {
 	has "$out" "session 3: accept 0 " || return 1
 }
 
+# The descriptors the limits need (256 + 512 + spare): the soft limit is
+# raised to the hard one, and a hard limit short of them is reported.
+fd_limits() {
+	(ulimit -Sn 300 && ulimit -Hn 400 && xw_start_server --listen $XW_S4) || return 1
+	server_logged "open files soft limit raised from 300 to 400" || return 1
+	server_logged "--max-conns 256 and --max-sessions-total 512 need about 832 open files, the limit is 400" ||
+		return 1
+	# started in a subshell: stop it through its namespace
+	ip netns pids "$XW_NS_S" | xargs -r kill
+	local _
+	for _ in $(seq 50); do
+		in_s ss -Hltn 'sport = :862' | grep -q LISTEN || break
+		sleep 0.1
+	done
+	(ulimit -Sn 300 && ulimit -Hn 4096 && xw_start_server --listen $XW_S4) || return 1
+	server_logged "open files soft limit raised from 300 to 832" || return 1
+	! grep -q "need about" "$XW_TMP/xwampd.log"
+}
+
 # IPv6 clients count per /64: two connections from 2001:db8::1 and ::11 fill a
 # limit of 2, ::12 is refused; another /64 and IPv4 addresses count apart.
 per_client_ipv6_slash64() {
@@ -263,5 +282,5 @@ per_client_ipv6_slash64() {
 TESTS=(spoofed_sender_declined spoofed_sender_declined_xdp martian_senders_declined
 	receiver_not_ours_declined ports_in_range ports_default ports_low_allowed
 	unstarted_session_expires
-	global_session_limit per_client_ipv6_slash64)
+	global_session_limit per_client_ipv6_slash64 fd_limits)
 xw_run "$@"
