@@ -8,7 +8,8 @@
 # only: it is replayed first, so every input once found to crash is run
 # again) plus what earlier runs found, in build/fuzz/corpus/NAME/.  Prints
 # "PASS fuzz/NAME: N runs, cov C" or "FAIL fuzz/NAME: ..." with the input
-# saved under build/fuzz/crash/ and the sanitizer's report; exit 1 on any failure.
+# saved under build/fuzz/crash/NAME-DATE-* (kept across runs) and the
+# sanitizer's report; exit 1 on any failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 BUILD=${BUILD:-build}
@@ -43,15 +44,15 @@ for n in "${names[@]}"; do
 	crash=$BUILD/fuzz/crash
 	log=$BUILD/fuzz/log-$n.txt
 	mkdir -p "$work" "$crash" "tests/fuzz/corpus/$n"
-	rm -f "$crash/$n-"*
+	stamp=$(date +%Y%m%d-%H%M%S)
 	# -timeout: one input taking 10 s is a hang; -rss_limit_mb: a leak or a blowup
 	timeout -k 10 $((SECS + 120)) "$bin" -max_total_time="$SECS" -timeout=10 \
 		-rss_limit_mb=2048 -max_len="$(max_len "$n")" -print_final_stats=1 \
-		-artifact_prefix="$crash/$n-" "$work" "tests/fuzz/corpus/$n" >"$log" 2>&1
+		-artifact_prefix="$crash/$n-$stamp-" "$work" "tests/fuzz/corpus/$n" >"$log" 2>&1
 	st=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1)
-	art=$(ls "$crash/$n-"* 2>/dev/null | head -n1)
+	art=$(ls "$crash/$n-$stamp-"* 2>/dev/null | head -n1)
 	if [ $st = 0 ] && [ -z "$art" ]; then
 		echo "PASS fuzz/$n: ${runs:-?} runs in ${SECS}s, ${cov:-cov: ?}"
 	else
