@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "stats.h"
 #include "xwamp/ntp.h"
 
@@ -561,5 +562,112 @@ out:
 	free(bwd);
 	free(tmp);
 	free(ok);
+	return err;
+}
+
+/* ---- One-way statistics from OWAMP session data ---------------------------- */
+
+/* 1 when seq lies in one of the ordered skip ranges. */
+static int in_skips(const struct codec_ow_skip *skips, __u32 nskips, __u32 seq)
+{
+	__u32 lo = 0, hi = nskips;
+
+	while (lo < hi) { /* ranges are sorted and disjoint: binary search */
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (seq < skips[mid].first)
+			hi = mid;
+		else if (seq > skips[mid].last)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+int xw_stats_from_owamp(struct xw_stats_session *s, const struct codec_ow_record *recs, size_t n,
+			__u32 next_seqno, const struct codec_ow_skip *skips, __u32 nskips,
+			struct xw_ow_summary *sum)
+{
+	__u64 *t1 = NULL;
+	__u8 *seen = NULL;
+	__u32 seq, k = 0;
+	size_t i, arrivals = 0;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (next_seqno) {
+		t1 = calloc(next_seqno, sizeof(*t1));
+		seen = calloc(next_seqno, 1);
+		if (!t1 || !seen) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct codec_ow_record *r = &recs[i];
+		int lost = codec_ow_record_lost(r);
+
+		if (r->seq >= next_seqno || in_skips(skips, nskips, r->seq)) {
+			if (lost)
+				continue;
+			/* RFC 4656 3.8: "MUST be invalidated" */
+			err = -EBADMSG;
+			goto out;
+		}
+		if (lost)
+			sum->lost_records++;
+		if (!t1[r->seq])
+			t1[r->seq] = xw_ntp_to_ns(r->send_ts);
+	}
+	/* every sequence number the sender says it sent, in order */
+	for (seq = 0; seq < next_seqno; seq++) {
+		while (k < nskips && skips[k].last < seq)
+			k++;
+		if (k < nskips && seq >= skips[k].first) {
+			sum->skipped++;
+			continue;
+		}
+		err = xw_stats_add_sent(s, seq, t1[seq]);
+		if (err)
+			goto out;
+		sum->expected++;
+	}
+	/* each arrival: T2 = T3 = T4 = receive time, so T2 - T1 is the one-way delay */
+	for (i = 0; i < n; i++) {
+		const struct codec_ow_record *r = &recs[i];
+		__u64 rx = xw_ntp_to_ns(r->recv_ts);
+		struct xw_stats_reply rep = {
+			.refl_seq = (__u32)arrivals,
+			.t2_ns = rx,
+			.t3_ns = rx,
+			.t4_ns = rx,
+			.sender_errest = r->send_errest,
+			.refl_errest = r->recv_errest,
+			.sender_ttl = r->ttl,
+			.ip_ttl = r->ttl,
+		};
+
+		if (codec_ow_record_lost(r) || r->seq >= next_seqno)
+			continue;
+		err = xw_stats_add_reply(s, r->seq, &rep);
+		if (err)
+			goto out;
+		arrivals++;
+		if (seen[r->seq])
+			continue;
+		seen[r->seq] = 1;
+		if (arrivals == 1 || r->ttl < sum->ttl_min)
+			sum->ttl_min = r->ttl;
+		if (arrivals == 1 || r->ttl > sum->ttl_max)
+			sum->ttl_max = r->ttl;
+	}
+	if (arrivals) {
+		sum->hops_min = (__u8)(255 - sum->ttl_max);
+		sum->hops_max = (__u8)(255 - sum->ttl_min);
+	}
+out:
+	free(t1);
+	free(seen);
 	return err;
 }

@@ -235,4 +235,42 @@ int xw_dist_compute(const double *v, size_t n, const struct xw_stats_opts *opts,
 /* Percentile p in [0, 100] of sorted[0..n-1] (n > 0), interpolated as above. */
 double xw_percentile_sorted(const double *sorted, size_t n, double p);
 
+/* ---- One-way statistics from OWAMP session data (RFC 4656 3.9) ---------- */
+
+struct codec_ow_record;
+struct codec_ow_skip;
+
+/*
+ * What the receiver's records say about one direction, beyond
+ * xw_stats_result.  The records are fed into an xw_stats_session as if
+ * each arrival were a "reply" with T2 = T3 = T4 = the receive time, so
+ * every count and distribution of xw_stats_compute() is the one-way one:
+ * fwd (= rtt) is the one-way delay and its IPDV/PDV, loss, duplicates and
+ * RFC 4737 reordering are over the receiver's arrival order, and unsync
+ * is set when either Error Estimate lacks the S bit (RFC 4656 4.1.2).
+ * The path-split fields (bwd_*, fwd_reordered) mean nothing here.
+ */
+struct xw_ow_summary {
+	__u64 expected;	    /* Next Seqno minus the packets in skip ranges: sent */
+	__u64 skipped;	    /* packets the sender says it never sent (RFC 4656 3.8) */
+	__u64 lost_records; /* lost-packet records in the data (receive time 0) */
+	/* TTL / Hop Limit at the receiver over first copies; 0/0 when none */
+	__u8 ttl_min, ttl_max;
+	/* hops = 255 - TTL (RFC 4656 4.1.2: the sender SHOULD send with 255) */
+	__u8 hops_min, hops_max;
+};
+
+/*
+ * Fill @s (new, empty) from @n records in arrival order, for a session
+ * whose sender reported @next_seqno and @nskips skip ranges (in order, as
+ * codec_ow_skips_check() ensures).  Every sequence number below
+ * next_seqno outside the skip ranges counts as sent.  Returns 0;
+ * -EBADMSG when a received record's seq is >= next_seqno or inside a skip
+ * range (RFC 4656 3.8: the session's results "MUST be invalidated");
+ * -ENOMEM.
+ */
+int xw_stats_from_owamp(struct xw_stats_session *s, const struct codec_ow_record *recs, size_t n,
+			__u32 next_seqno, const struct codec_ow_skip *skips, __u32 nskips,
+			struct xw_ow_summary *sum);
+
 #endif /* XW_STATS_H */
