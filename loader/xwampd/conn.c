@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "keywork.h"
 #include "log.h"
 #include "xwamp/wire.h"
 #include "xwampd.h"
@@ -57,6 +58,8 @@ struct xwd_conn {
 	bool rx_paused;		 /* more than CONN_TX_MAX queued: not reading */
 	bool paused_once;	 /* the pause was logged */
 	uint64_t stall_deadline; /* monotonic ns, while rx_paused */
+	/* the key step running for us in the key worker (keywork.h) */
+	struct xwd_keyjob *keyjob;
 };
 
 bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what)
@@ -66,17 +69,30 @@ bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what)
 
 /* --- the state machine's callbacks ----------------------------------------- */
 
+static bool conn_update(struct xwd_conn *c);
+
 bool xwd_conn_log_ok(struct xwd_conn *c)
 {
 	return srv_log_ok(c->sm, xw_clock_now_ns());
 }
 
-static int cb_key_lookup(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
-			 uint8_t *secret, size_t *len)
+static void conn_key_done(void *owner, struct srv_key_res *res)
+{
+	struct xwd_conn *c = owner;
+
+	c->keyjob = NULL;
+	srv_key_done(c->sm, res, xw_clock_now_ns());
+	conn_update(c);
+}
+
+/* Set-Up-Response: the key look-up and PBKDF2 go to the key worker, never in the loop. */
+static int cb_key_start(void *arg, const struct srv_key_req *req)
 {
 	struct xwd_conn *c = arg;
 
-	return xwd_keys_lookup(c->d->keys, c->name, mode, keyid, secret, len);
+	if (!c->d->keywork)
+		return XW_ACCEPT_INTERNAL;
+	return xwd_keywork_submit(c->d->keywork, req, c->name, conn_key_done, c, &c->keyjob);
 }
 
 static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
@@ -126,7 +142,7 @@ static void cb_closed(void *arg, enum srv_close why)
 }
 
 static const struct srv_ops conn_ops = {
-	.key_lookup = cb_key_lookup,
+	.key_start = cb_key_start,
 	.sess_request = cb_sess_request,
 	.sess_start = cb_sess_start,
 	.sess_end = cb_sess_end,
@@ -141,6 +157,8 @@ static void conn_free(struct xwd_conn *c)
 
 	xw_timer_cancel(&d->loop, &c->timer);
 	xw_loop_del(&d->loop, &c->io);
+	if (c->keyjob)
+		xwd_keywork_cancel(d->keywork, c->keyjob);
 	/* ends every session it still holds (refl.c frees them) */
 	srv_free(c->sm);
 	close(c->fd);
@@ -229,7 +247,7 @@ static bool conn_update(struct xwd_conn *c)
 		}
 		c->rx_paused = paused;
 		ev = (paused ? 0 : EPOLLIN) | (srv_out_pending(c->sm) ? EPOLLOUT : 0);
-		if (srv_state(c->sm) == SRV_WAIT_SETUP)
+		if (srv_state(c->sm) == SRV_WAIT_SETUP || srv_state(c->sm) == SRV_WAIT_KEY)
 			deadline = c->setup_deadline;
 		if (paused && c->stall_deadline < deadline)
 			deadline = c->stall_deadline;
@@ -310,6 +328,11 @@ static void conn_timer(struct xw_loop *l, struct xw_timer *t)
 		/* a client that stalls before Server-Start must not hold a slot */
 		pr_warn("control %s: no complete Set-Up-Response within %u s: closing", c->name,
 			c->d->cfg->setup_timeout);
+		srv_close(c->sm, xw_clock_now_ns());
+	} else if (srv_state(c->sm) == SRV_WAIT_KEY && now >= c->setup_deadline) {
+		/* the key sources or the worker's queue are too slow: same bound */
+		pr_warn("control %s: key look-up not done within %u s of connecting: closing",
+			c->name, c->d->cfg->setup_timeout);
 		srv_close(c->sm, xw_clock_now_ns());
 	} else {
 		srv_timeout(c->sm, xw_clock_now_ns());

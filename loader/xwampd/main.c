@@ -45,6 +45,7 @@
 
 #include "ikesrc.h"
 #include "keys.h"
+#include "keywork.h"
 #include "log.h"
 #include "modes.h"
 #include "opts.h"
@@ -503,7 +504,10 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			pr_info("signal %u: reloading the configuration and the keys",
 				si.ssi_signo);
 			reload_cfg();
-			xwd_keys_reload(d->keys);
+			if (d->keywork)
+				xwd_keywork_reload(d->keywork); /* the worker owns the keys */
+			else
+				xwd_keys_reload(d->keys);
 			break;
 		case SIGUSR1:
 			xwd_conn_status(d);
@@ -841,6 +845,14 @@ int main(int argc, char **argv)
 		pr_err("signals: %s", strerror(-rc));
 		goto out;
 	}
+	/* after signals_setup(): the worker thread must not take the loop's signals */
+	if (cfg.modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) {
+		rc = xwd_keywork_start(&d.loop, d.keys, &d.keywork);
+		if (rc) {
+			pr_err("key worker: %s", strerror(-rc));
+			goto out;
+		}
+	}
 	if (cfg.xfrm) {
 		d.xfrm = xwd_xfrm_open(&d.loop, false, &err);
 		if (!d.xfrm) {
@@ -920,6 +932,8 @@ out:
 	xwd_light_close(d.light);
 	d.light = NULL;
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
+	/* after the connections: they cancel their jobs */
+	xwd_keywork_stop(d.keywork);
 	xwd_keys_free(d.keys);
 	xwd_xfrm_close(d.xfrm);
 	if (d.sigfd >= 0) {

@@ -75,6 +75,7 @@ bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
 struct xwd_conn;
 struct xwd_refl;
 struct xwd_keys;
+struct xwd_keywork;
 struct xwd_xfrm;
 
 struct xwd_listener {
@@ -103,6 +104,8 @@ struct xwd {
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
 	/* key file (NULL: none) */
 	struct xwd_keys *keys;
+	/* the key step of Set-Up-Response, outside the loop (keywork.h); NULL: keyless */
+	struct xwd_keywork *keywork;
 	struct xwd_xdp *xdp;	 /* NULL: no XDP, every session on its socket */
 	struct xwd_xfrm *xfrm;	 /* NULL: no IPsec view (--xfrm) */
 	struct xwd_light *light; /* NULL: no TWAMP Light sessions */

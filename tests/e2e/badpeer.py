@@ -16,11 +16,12 @@ message on stdout otherwise.
                                        prints "SENT octets" and "CLOSED seconds" when
                                        the server closed during a further 40 s of not
                                        reading ("CLOSED -1": not closed)
-  badpeer.py setups HOST N MODE KEYID [SRC]
+  badpeer.py setups HOST N MODE KEYID[,KEYID...] [SRC]
                                        N Set-Up-Responses one after the other (MODE
                                        decimal, KEYID text, or "spi:" + 32 hex digits
-                                       for RFC 7717 SPIs) with a random Token; prints
-                                       "SETUP accept seconds" per try (time from the
+                                       for RFC 7717 SPIs; several are taken in turn)
+                                       with a random Token; prints "SETUP accept
+                                       seconds KEYID" per try (time from the
                                        Set-Up-Response to the Server-Start)
 
 A client that goes on sending after Stop-Sessions (open mode):
@@ -354,10 +355,11 @@ def setup_keyid(keyid):
     return keyid.encode().ljust(80, b"\0")
 
 
-def act_setups(host, n, mode, keyid, src=None):
+def act_setups(host, n, mode, keyids, src=None):
     n, mode = int(n), int(mode)
-    kid = setup_keyid(keyid)
-    for _ in range(n):
+    kids = [(k, setup_keyid(k)) for k in keyids.split(",")]
+    for i in range(n):
+        name, kid = kids[i % len(kids)]
         s = connect(host, src, timeout=30)
         greeting(s)
         msg = struct.pack("!I", mode) + kid + os.urandom(64) + os.urandom(16)
@@ -369,7 +371,7 @@ def act_setups(host, n, mode, keyid, src=None):
         if len(ss) != 48:
             print("FAIL: no Server-Start (%d octets)" % len(ss))
             return 1
-        print("SETUP %d %.6f" % (ss[15], dt))
+        print("SETUP %d %.6f %s" % (ss[15], dt, name))
     return 0
 
 
