@@ -4,9 +4,10 @@
  * 5.2): one XDP program and one tc program over the same maps and the same
  * transform (include/xwamp/reflect.h).
  *
- *   frame -> [Ethernet [802.1Q/802.1ad x2]] -> IPv4 (options ok) | IPv6 -> UDP
- *         -> sessions[dst port] -> 5-tuple, armed, unauthenticated
- *         -> reflect (reflect.h), swap, stamp, checksums
+ *   frame -> [Ethernet [802.1Q/802.1ad x2]] -> IPv4 (header checksum) | IPv6 -> UDP
+ *         -> sessions[dst port] -> 5-tuple, armed
+ *         -> for this host? (host_check(): MAC, addresses, UDP checksum)
+ *         -> unauthenticated: reflect (reflect.h), swap, stamp, checksums
  *         -> XDP_TX (xdp_xwamp) | bpf_redirect(ifindex, 0) (tc_xwamp)
  *
  * Everything else is passed (XDP_PASS / TC_ACT_OK), untouched.  TWAMP-Test
@@ -24,7 +25,19 @@
  *
  * Not handled here (passed, counted): IPv6 extension headers (a TWAMP
  * sender has no reason to send them; UDP must be the first next header),
- * IPv4 fragments, more than two VLAN tags.  Authenticated and encrypted
+ * IPv4 fragments and options, more than two VLAN tags.
+ *
+ * Safe by default: a frame is answered (or redirected to AF_XDP) only when
+ * the kernel would have delivered it to this host's socket: the Ethernet
+ * destination is the interface's own MAC, the addresses are unicast host
+ * addresses (include/xwamp/hostaddr.h, the rules xwampd's sockets apply
+ * too), a wildcard local address is one of this host's (own_addrs), a
+ * wildcard sender is not, and the IPv4 header and UDP checksums verify.
+ * A UDP checksum is trusted only when complete: a CHECKSUM_PARTIAL packet
+ * (a local sender with TX offload over veth, tap) holds only the
+ * pseudo-header sum in its checksum field, which no program can tell from
+ * a corrupted one; it is passed and the kernel, which knows, hands it to
+ * the session's socket.  Authenticated and encrypted
  * sessions go to xwampd's AF_XDP sockets (XDP; xsk_redirect()), or are
  * passed to their UDP socket (tc, or no AF_XDP socket on the queue).
  *
@@ -40,6 +53,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "xwamp/bpf_shared.h"
+#include "xwamp/hostaddr.h"
 #include "xwamp/ntp.h"
 #include "xwamp/reflect.h"
 
@@ -104,6 +118,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } xsks SEC(".maps");
+
+/* This host's addresses and the attached interfaces' MACs (bpf_shared.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XW_OWN_MAX);
+	__type(key, struct xw_own_key);
+	__type(value, struct xw_own_val);
+} own_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XW_IF_MACS_MAX);
+	__type(key, __u32);
+	__type(value, struct xw_if_mac);
+} if_macs SEC(".maps");
 
 struct xw_vlan {
 	__be16 tci;
@@ -368,6 +397,17 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 			*why = XW_STAT_PASS_BADLEN;
 			return -1;
 		}
+		/* options (source routes, ...) are the kernel's to process */
+		if (hlen != sizeof(*ip)) {
+			*why = XW_STAT_PASS_IPOPT;
+			return -1;
+		}
+		/* RFC 1122 3.2.1.2: a datagram whose header checksum fails is discarded */
+		if (csum_fold((__u64)((u32_a *)ip)[0] + ((u32_a *)ip)[1] + ((u32_a *)ip)[2] +
+			      ((u32_a *)ip)[3] + ((u32_a *)ip)[4]) != 0xffff) {
+			*why = XW_STAT_PASS_IPCSUM;
+			return -1;
+		}
 		k->ucsum0 = ((struct udphdr *)pos)->check == 0;
 		return 0;
 	}
@@ -454,12 +494,202 @@ static __always_inline void sess_count(__u64 *c)
 	__sync_fetch_and_add(c, 1);
 }
 
+/* Longest UDP datagram whose checksum is verified (longer ones are passed). */
+#define XW_CSUM_CHUNK 256
+#define XW_CSUM_MAX   (XW_REFL_MAX_MOVE + 512)
+
+/*
+ * The kernel's csum_partial() over n (constant, multiple of 4, <= 512)
+ * octets at c, which the caller checked are in the frame: a 32-bit partial
+ * sum, congruent to the 16-bit one modulo 0xffff, so it adds into acc.
+ */
+#define CSUM_HELPER(acc, c, n) ((acc) += (__u32)bpf_csum_diff(NULL, 0, (__be32 *)(c), (n), 0))
+
+/*
+ * Does the UDP checksum of the datagram at udp (k->ulen octets, inside the
+ * frame: parse() checked) verify, pseudo-header included (RFC 768, RFC
+ * 8200 8.1)?  The sum of everything, the checksum field included, is
+ * 0xffff (one's complement -0) exactly when it does.  The last ulen % 256
+ * octets first, in pieces of 128, 64 (the kernel's csum_partial() through
+ * bpf_csum_diff(): several times faster than BPF code on long runs), then
+ * 32, 16, 8, 4, 2 and 1 (32-bit loads); each piece is at an even offset
+ * from the UDP header but the last single octet, the first of a 16-bit
+ * word.  Then 256-octet chunks from the start, so that nothing after the
+ * loop depends on where it stopped and the verifier walks what follows
+ * once.  Longer than XW_CSUM_MAX: not verified (-1).
+ */
+static __always_inline int udp_csum_ok(void *data, void *end, const struct pkt *k)
+{
+	__u8 *l3 = data + (k->l3off & 0x3f), *u = data + (k->l4off & 0x7f), *c;
+	__u32 n = k->ulen, off = 0, base, rem, i;
+	__u64 acc;
+
+	if (n > XW_CSUM_MAX)
+		return -1;
+	if ((void *)(u + sizeof(struct udphdr)) > end)
+		return 0;
+	if (!k->v6) {
+		struct iphdr *ip = (struct iphdr *)l3;
+
+		if ((void *)(ip + 1) > end)
+			return 0;
+		acc = (__u64)ip->saddr + ip->daddr;
+	} else {
+		if ((void *)(l3 + sizeof(struct ipv6hdr)) > end)
+			return 0;
+		acc = (__u64)((u32_a *)l3)[2] + ((u32_a *)l3)[3] + ((u32_a *)l3)[4] +
+		      ((u32_a *)l3)[5] + ((u32_a *)l3)[6] + ((u32_a *)l3)[7] + ((u32_a *)l3)[8] +
+		      ((u32_a *)l3)[9];
+	}
+	acc += bpf_htons(IPPROTO_UDP_) + bpf_htons((__u16)n);
+	rem = n & (XW_CSUM_CHUNK - 1);
+	base = n - rem;
+	XW_REFL_OPAQUE(base);
+	base &= 0x3fff;
+	c = u + base;
+	if (rem & 128) {
+		if ((void *)(c + 128) > end)
+			return 0;
+		CSUM_HELPER(acc, c, 128);
+		c += 128;
+	}
+	if (rem & 64) {
+		if ((void *)(c + 64) > end)
+			return 0;
+		CSUM_HELPER(acc, c, 64);
+		c += 64;
+	}
+	if (rem & 32) {
+		if ((void *)(c + 32) > end)
+			return 0;
+		acc += (__u64)((u32_a *)c)[0] + ((u32_a *)c)[1] + ((u32_a *)c)[2] +
+		       ((u32_a *)c)[3] + ((u32_a *)c)[4] + ((u32_a *)c)[5] + ((u32_a *)c)[6] +
+		       ((u32_a *)c)[7];
+		c += 32;
+	}
+	if (rem & 16) {
+		if ((void *)(c + 16) > end)
+			return 0;
+		acc += (__u64)((u32_a *)c)[0] + ((u32_a *)c)[1] + ((u32_a *)c)[2] + ((u32_a *)c)[3];
+		c += 16;
+	}
+	if (rem & 8) {
+		if ((void *)(c + 8) > end)
+			return 0;
+		acc += (__u64)((u32_a *)c)[0] + ((u32_a *)c)[1];
+		c += 8;
+	}
+	if (rem & 4) {
+		if ((void *)(c + 4) > end)
+			return 0;
+		acc += *(const u32_a *)c;
+		c += 4;
+	}
+	if (rem & 2) {
+		if ((void *)(c + 2) > end)
+			return 0;
+		acc += *(const u16_a *)c;
+		c += 2;
+	}
+	if (rem & 1) {
+		if ((void *)(c + 1) > end)
+			return 0;
+		acc += bpf_ntohs((__u16)c[0] << 8);
+	}
+	for (i = 0; i < XW_CSUM_MAX / XW_CSUM_CHUNK && off < base; i++) {
+		c = u + (off & 0x3fff);
+		if ((void *)(c + XW_CSUM_CHUNK) > end)
+			return 0; /* cannot happen: the datagram is inside the frame */
+		CSUM_HELPER(acc, c, XW_CSUM_CHUNK);
+		off += XW_CSUM_CHUNK;
+	}
+	return csum_fold(acc) == 0xffff;
+}
+
+/* Where a 16-octet address lies in own_addrs: IPv4 as ::ffff:a.b.c.d. */
+static __always_inline struct xw_own_val *own_lookup(const __u8 *a, int v6)
+{
+	struct xw_own_key key;
+
+	if (v6) {
+		__builtin_memcpy(key.addr, a, 16);
+	} else {
+		*(u64_a *)key.addr = 0;
+		*(u32_a *)(key.addr + 8) = bpf_htonl(0xffff);
+		*(u32_a *)(key.addr + 12) = *(const u32_a *)a;
+	}
+	return bpf_map_lookup_elem(&own_addrs, &key);
+}
+
+/*
+ * Would the kernel deliver this session's frame to this host's socket?
+ * 0, or the stats slot of the first reason it would not (bpf_shared.h
+ * XW_STAT_PASS_IPOPT..): the frame is then passed, not answered.  Only
+ * frames that would be answered get here, so other traffic pays nothing.
+ * eth: the Ethernet header (NULL on L3 devices), ifindex: the device's.
+ */
+static __always_inline __u32 host_check(void *data, void *end, const struct pkt *k,
+					const struct xw_sess *s, const struct ethhdr *eth,
+					__u32 ifindex)
+{
+	__u8 *l3 = data + (k->l3off & 0x3f), *sa, *da;
+	struct xw_own_val *o;
+	int r;
+
+	if (eth) {
+		__u32 slot = ifindex % XW_IF_MACS_MAX;
+		struct xw_if_mac *m = bpf_map_lookup_elem(&if_macs, &slot);
+
+		if ((void *)(eth + 1) > end)
+			return XW_STAT_PASS_TRUNC;
+		/* a multicast/broadcast destination never equals the stored unicast MAC */
+		if (!m || m->ifindex != ifindex || *(u32_a *)eth->h_dest != *(u32_a *)m->mac ||
+		    *(u16_a *)(eth->h_dest + 4) != *(u16_a *)(m->mac + 4))
+			return XW_STAT_PASS_MAC;
+	}
+	if (!k->v6) {
+		if ((void *)(l3 + sizeof(struct iphdr)) > end)
+			return XW_STAT_PASS_TRUNC;
+		sa = l3 + __builtin_offsetof(struct iphdr, saddr);
+		da = l3 + __builtin_offsetof(struct iphdr, daddr);
+		if (!xw_host_addr4(sa, 0))
+			return XW_STAT_PASS_SRC;
+		if (!xw_host_addr4(da, 0))
+			return XW_STAT_PASS_DST;
+	} else {
+		if ((void *)(l3 + sizeof(struct ipv6hdr)) > end)
+			return XW_STAT_PASS_TRUNC;
+		sa = l3 + __builtin_offsetof(struct ipv6hdr, saddr);
+		da = l3 + __builtin_offsetof(struct ipv6hdr, daddr);
+		if (!xw_host_addr6(sa, 0))
+			return XW_STAT_PASS_SRC;
+		if (!xw_host_addr6(da, 0))
+			return XW_STAT_PASS_DST;
+	}
+	/* wildcards: a fixed address is the one xwampd (or its configuration) set */
+	if (s->flags & XW_SESS_F_ANY_SADDR && own_lookup(sa, k->v6))
+		return XW_STAT_PASS_SRC;
+	if (s->flags & XW_SESS_F_ANY_DADDR) {
+		o = own_lookup(da, k->v6);
+		if (!o || o->kind != XW_OWN_UNICAST)
+			return XW_STAT_PASS_DST;
+	}
+	if (k->ucsum0)
+		return k->v6 ? XW_STAT_PASS_UDPCSUM : 0; /* IPv4 without: none to verify */
+	r = udp_csum_ok(data, end, k);
+	if (r < 0)
+		return XW_STAT_PASS_NOROOM;
+	return r ? 0 : XW_STAT_PASS_UDPCSUM;
+}
+
 /*
  * The session of a parsed frame, or NULL with the stats slot in *why (the
  * frame is passed).  Sets *out_len to the reflector packet's length.
+ * eth, ifindex: for host_check().
  */
 static __always_inline struct xw_sess *sess_find(void *data, void *end, const struct pkt *k,
-						 __u32 *why, __u32 *out_len, int xsk, __u32 ifindex)
+						 __u32 *why, __u32 *out_len, int xsk,
+						 const struct ethhdr *eth, __u32 ifindex)
 {
 	struct udphdr *udp = data + (k->l4off & 0x7f);
 	void *l3 = data + (k->l3off & 0x3f);
@@ -487,14 +717,19 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 		*why = XW_STAT_PASS_IFACE;
 		return NULL;
 	}
-	if (xsk && s->state == XW_SESS_ARMED && s->mode == XW_SESS_AUTH_REDIRECT) {
-		/* the caller redirects it to AF_XDP (xsk_redirect()) */
-		*why = XW_STAT_REDIRECTED;
-		return NULL;
-	}
-	if (s->state != XW_SESS_ARMED || s->mode != XW_SESS_UNAUTH) {
+	if (s->state != XW_SESS_ARMED ||
+	    (s->mode != XW_SESS_UNAUTH && !(xsk && s->mode == XW_SESS_AUTH_REDIRECT))) {
 		sess_count(&s->passed);
 		*why = s->state != XW_SESS_ARMED ? XW_STAT_PASS_DISARMED : XW_STAT_PASS_MODE;
+		return NULL;
+	}
+	/* to be answered, here or by AF_XDP: only what the kernel would take */
+	*why = host_check(data, end, k, s, eth, ifindex);
+	if (*why)
+		return NULL;
+	if (s->mode == XW_SESS_AUTH_REDIRECT) {
+		/* the caller redirects it to AF_XDP (xsk_redirect()) */
+		*why = XW_STAT_REDIRECTED;
 		return NULL;
 	}
 	rl = (s->flags & XW_SESS_F_REFLECT) ? s->reflect_len : 0;
@@ -765,7 +1000,7 @@ int xdp_xwamp(struct xdp_md *ctx)
 
 	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
 		return verdict(why, XDP_PASS);
-	s = sess_find(data, end, &k, &why, &out_len, 1, ctx->ingress_ifindex);
+	s = sess_find(data, end, &k, &why, &out_len, 1, l3 ? NULL : data, ctx->ingress_ifindex);
 	if (!s) {
 		if (why == XW_STAT_REDIRECTED) {
 			struct udphdr *udp = data + (k.l4off & 0x7f);
@@ -792,7 +1027,7 @@ int xdp_xwamp(struct xdp_md *ctx)
 	}
 	st = transform(data, end, &k, s, out_len, &uc);
 	if (st != XW_STAT_REFLECTED)
-		return verdict(st, st >= XW_STAT_DROP_TRUNC ? XDP_DROP : XDP_PASS);
+		return verdict(st, XW_STAT_IS_DROP(st) ? XDP_DROP : XDP_PASS);
 	if (!l3)
 		swap_mac(data, end);
 	if (!k.ucsum0) {
@@ -830,7 +1065,7 @@ int tc_xwamp(struct __sk_buff *skb)
 	if (parse(data, end, &k, &why, l3 ? PARSE_TC_L3 : PARSE_ETH, bpf_ntohs(skb->protocol),
 		  skb->len))
 		return verdict(why, TC_ACT_OK_);
-	s = sess_find(data, end, &k, &why, &out_len, 0, skb->ifindex);
+	s = sess_find(data, end, &k, &why, &out_len, 0, l3 ? NULL : data, skb->ifindex);
 	if (!s)
 		return verdict(why, TC_ACT_OK_);
 
@@ -846,14 +1081,13 @@ int tc_xwamp(struct __sk_buff *skb)
 	}
 	st = transform(data, end, &k, s, out_len, &uc);
 	if (st != XW_STAT_REFLECTED)
-		return verdict(st, st >= XW_STAT_DROP_TRUNC ? TC_ACT_SHOT_ : TC_ACT_OK_);
+		return verdict(st, XW_STAT_IS_DROP(st) ? TC_ACT_SHOT_ : TC_ACT_OK_);
 	if (!l3)
 		swap_mac(data, end);
 	/*
-	 * UDP checksum through the helpers, which know the skb's checksum
-	 * state: with CHECKSUM_PARTIAL (a local sender with offload) the field
-	 * holds only the pseudo-header sum and the payload change must not be
-	 * applied, only the pseudo-header length.
+	 * UDP checksum through the helpers, which keep skb->csum right for
+	 * CHECKSUM_COMPLETE (CHECKSUM_PARTIAL packets never get here: their
+	 * checksum field does not verify, host_check()).
 	 */
 	if (!k.ucsum0) {
 		ckoff = k.l4off + 6;

@@ -26,6 +26,22 @@
  *             utc_offset_ns, host order), the T2 the XDP_TX path would stamp.
  *             No socket for the interface and queue: XDP_PASS (counted
  *             PASS_MODE).
+ *   own_addrs HASH, XW_OWN_MAX x (struct xw_own_key -> struct xw_own_val):
+ *             this host's addresses in xwampd's network namespace, from
+ *             rtnetlink (RTM_NEWADDR/RTM_DELADDR; loader/xwampd/ownaddr.c),
+ *             unicast addresses (not tentative) and IPv4 broadcast
+ *             addresses.  A wildcard local address (XW_SESS_F_ANY_DADDR)
+ *             answers only a destination that is here as XW_OWN_UNICAST; a
+ *             wildcard sender (XW_SESS_F_ANY_SADDR) is never a source found
+ *             here (the kernel drops own and broadcast sources from outside).
+ *   if_macs   ARRAY, XW_IF_MACS_MAX x struct xw_if_mac, key = ifindex %
+ *             XW_IF_MACS_MAX: the unicast MAC of each Ethernet interface the
+ *             program is attached to, with its ifindex; a frame whose
+ *             destination MAC differs (broadcast, multicast, another host's)
+ *             or whose interface is not the slot's is not answered.  An
+ *             array: its lookup is inlined, where a hash lookup cost ~10 ns
+ *             per frame (bench_xdp).  Two attached interfaces in one slot:
+ *             xwampd says so, and the second one's frames go to the sockets.
  *
  * Why an array indexed by port: the Server picks the reflector's port in
  * Accept-Session (RFC 5357 3.5), so xwampd can keep one session per local
@@ -69,8 +85,22 @@ enum xw_stat {
 	XW_STAT_DROP_MULT0,    /* TWAMP: sender Error Estimate Multiplier 0 */
 	XW_STAT_REDIRECTED,    /* authenticated/encrypted: to xwampd's AF_XDP socket (xsks) */
 	XW_STAT_PASS_IFACE,    /* session bound to another device (struct xw_sess.ifindex) */
+	/*
+	 * A session's frame the kernel would drop, or that is not for this
+	 * host: never answered here, passed so that the kernel decides (its
+	 * socket then applies the same rules where it can see them).
+	 */
+	XW_STAT_PASS_IPOPT,   /* IPv4 options (RFC 791): the kernel processes them (LSRR, ...) */
+	XW_STAT_PASS_IPCSUM,  /* IPv4 header checksum wrong (RFC 791, RFC 1122 3.2.1.2) */
+	XW_STAT_PASS_UDPCSUM, /* UDP checksum wrong or only partial, IPv6 without (RFC 8200 8.1) */
+	XW_STAT_PASS_SRC,     /* source: no host's unicast (hostaddr.h), or our own / broadcast */
+	XW_STAT_PASS_DST,     /* destination address not one of this host's unicast addresses */
+	XW_STAT_PASS_MAC,     /* Ethernet destination not the interface's own unicast MAC */
 	XW_STAT_MAX,
 };
+
+/* DROP_* slots: a TWAMP-Test packet of an armed session the reflector must not answer. */
+#define XW_STAT_IS_DROP(s) ((s) >= XW_STAT_DROP_TRUNC && (s) <= XW_STAT_DROP_MULT0)
 
 /* struct xw_sess.state */
 enum xw_sess_state {
@@ -178,6 +208,40 @@ struct xw_bpf_clock {
 	__u8 pad[6]; /* zero */
 };
 _Static_assert(sizeof(struct xw_bpf_clock) == 16, "xw_bpf_clock layout");
+
+/*
+ * Own addresses ("own_addrs").  The key is the address as 16 octets,
+ * IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d, RFC 4291 2.5.5.2), so that one
+ * map holds both families with unambiguous keys.
+ */
+#define XW_OWN_MAX 1024 /* addresses in the map; more are logged and left out */
+
+enum xw_own_kind {
+	XW_OWN_NONE = 0,      /* not in the map (lookup functions only) */
+	XW_OWN_UNICAST = 1,   /* IFA_LOCAL / IPv6 address of this host */
+	XW_OWN_BROADCAST = 2, /* an IPv4 subnet's broadcast address (IFA_BROADCAST) */
+};
+
+struct xw_own_key {
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct xw_own_key) == 16, "xw_own_key layout");
+
+struct xw_own_val {
+	__u32 ifindex; /* the interface the address is on */
+	__u8 kind;     /* enum xw_own_kind */
+	__u8 pad[3];   /* zero */
+};
+_Static_assert(sizeof(struct xw_own_val) == 8, "xw_own_val layout");
+
+/* An interface's unicast MAC ("if_macs", slot ifindex % XW_IF_MACS_MAX). */
+struct xw_if_mac {
+	__u32 ifindex; /* 0: free slot */
+	__u8 mac[6];
+	__u8 pad[2]; /* zero */
+};
+_Static_assert(sizeof(struct xw_if_mac) == 12, "xw_if_mac layout");
+#define XW_IF_MACS_MAX 256
 
 /* Runtime configuration, set in .rodata before load (skel->rodata->xw_cfg). */
 #define XW_CFG_L3 0x1 /* frames start at the IP header (TUN: ipsec0) */

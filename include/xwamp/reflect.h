@@ -59,13 +59,21 @@
 #define XW_REFL_E_NOSPC (-28) /* -ENOSPC: no room for the reflector's packet */
 
 /*
- * Longest padding move.  An XDP buffer is at most a page, so 4096 bounds
- * the loop the verifier walks; userspace may reflect any UDP payload.
+ * Bound of the padding move: a move is at most XW_REFL_MAX_MOVE - 1
+ * octets, i.e. the reflector packet at most XW_REFL_MAX_MOVE + 40 octets;
+ * longer answers are XW_REFL_E_NOSPC (the BPF programs pass the frame and
+ * the session's socket answers it, with the same bytes).  An XDP buffer is
+ * at most a page, so 4096 bounds the loop the verifier walks (generic XDP
+ * and tc with a jumbo MTU see longer frames); userspace may reflect any
+ * UDP payload.  A power of two (the move masks with it - 1).  Tests define
+ * it before including this header to run the BPF bound in userspace.
  */
+#ifndef XW_REFL_MAX_MOVE
 #if defined(__bpf__)
 #define XW_REFL_MAX_MOVE 4096
 #else
 #define XW_REFL_MAX_MOVE 65536
+#endif
 #endif
 
 /*
@@ -223,7 +231,8 @@ XW_INLINE int xw_reflect_open(__u8 *pkt, const void *end, __u32 len, const struc
 	 * every store lands 27 octets above its load and the pieces go down.
 	 * 32-octet pieces load all four words before storing (they are longer
 	 * than the distance), then the n % 32 lowest octets in pieces of 16,
-	 * 8, 4, 2 and 1, straight-line.  n < XW_REFL_MAX_MOVE, and every
+	 * 8, 4, 2 and 1, straight-line.  n < XW_REFL_MAX_MOVE (checked above:
+	 * the mask below must never cut it), and every
 	 * destination (the higher address) is checked against end.
 	 */
 	if (pad_off == XW_REFL_SENDER_HDR) {

@@ -861,6 +861,13 @@ int main(int argc, char **argv)
 		}
 		xwd_xfrm_on_change(d.xfrm, ipsec_changed, &d);
 	}
+	/*
+	 * This host's addresses, for Light's local=* and the programs' checks.
+	 * Not fatal: without them no wildcard local address is answered by XDP
+	 * (the sockets still answer what the kernel gives them).
+	 */
+	if (xwd_own_open(&d.loop, &d.own))
+		pr_warn("own addresses unknown: XDP answers no TWAMP Light local=* session");
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
 	cfg.xdp.in_tunnel = cfg.xfrm; /* the xfrm view picks in-tunnel devices (refl.c) */
 	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);
@@ -868,6 +875,8 @@ int main(int argc, char **argv)
 		pr_err("xdp: %s", strerror(-rc));
 		goto out;
 	}
+	if (d.xdp)
+		xwd_own_set_map(d.own, xwd_xdp_own_addrs_fd(d.xdp));
 	/* never fatal either: without AF_XDP, authenticated sessions use their sockets */
 	rc = xwd_xsk_start(&d);
 	if (rc) {
@@ -931,7 +940,9 @@ out:
 	xwd_xsk_close(d.xsk);
 	xwd_light_close(d.light);
 	d.light = NULL;
+	xwd_own_set_map(d.own, -1);
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
+	xwd_own_close(d.own);
 	/* after the connections: they cancel their jobs */
 	xwd_keywork_stop(d.keywork);
 	xwd_keys_free(d.keys);

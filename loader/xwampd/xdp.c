@@ -124,8 +124,10 @@ struct xwd_xdp {
 	bool clock_ok;
 };
 
-static const char *const pin_names[] = {"sessions",    "stats",	       "clock",
-					XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
+/* The maps first (pins_create() pins NPIN_MAPS of them), then the programs. */
+#define NPIN_MAPS 5
+static const char *const pin_names[] = {"sessions", "stats",	   "clock",	   "own_addrs",
+					"if_macs",  XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
 
 /* --- options ------------------------------------------------------------- */
 
@@ -295,7 +297,9 @@ static void pins_remove(struct xwd_xdp *x)
 
 static void pins_create(struct xwd_xdp *x)
 {
-	struct bpf_map *maps[] = {x->maps->maps.sessions, x->maps->maps.stats, x->maps->maps.clock};
+	struct bpf_map *maps[NPIN_MAPS] = {x->maps->maps.sessions, x->maps->maps.stats,
+					   x->maps->maps.clock, x->maps->maps.own_addrs,
+					   x->maps->maps.if_macs};
 	char path[PATH_MAX];
 	unsigned int i;
 	int rc = 0;
@@ -303,7 +307,7 @@ static void pins_create(struct xwd_xdp *x)
 	if (x->dir_fd < 0)
 		return;
 	x->pinned = true;
-	for (i = 0; i < 3 && !rc; i++) {
+	for (i = 0; i < NPIN_MAPS && !rc; i++) {
 		snprintf(path, sizeof(path), "%s/%s", x->dir, pin_names[i]);
 		rc = bpf_map__pin(maps[i], path);
 	}
@@ -311,7 +315,8 @@ static void pins_create(struct xwd_xdp *x)
 		pr_warn("xdp: pinning %s: %s (bpftool can still find the maps by name)", path,
 			strerror(-rc));
 	else
-		pr_info("xdp: maps pinned in %s (sessions, stats, clock)", x->dir);
+		pr_info("xdp: maps pinned in %s (sessions, stats, clock, own_addrs, if_macs)",
+			x->dir);
 }
 
 /* The program of instance k, pinned under its instance name once loaded. */
@@ -573,6 +578,8 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k, bool load)
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.clock, bpf_map__fd(x->maps->maps.clock));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsks, bpf_map__fd(x->maps->maps.xsks));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsk_ifs, bpf_map__fd(x->maps->maps.xsk_ifs));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.own_addrs, bpf_map__fd(x->maps->maps.own_addrs));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.if_macs, bpf_map__fd(x->maps->maps.if_macs));
 	/* only the program this hook runs is verified and loaded */
 	rc = rc
 		     ?: bpf_program__set_autoload(
@@ -695,6 +702,53 @@ static void where_update(struct xwd_xdp *x)
 }
 
 /*
+ * The interface's unicast MAC into "if_macs" (bpf_shared.h), so that the
+ * program answers only frames sent to it: at attach, and again when the
+ * device changes (link events).  A slot held by another attached
+ * interface is not taken over: the log says so and this interface's
+ * frames go to the sockets (PASS_MAC).
+ */
+static void mac_set(struct xwd_xdp *x, const struct xwd_xdp_if *i)
+{
+	struct xw_if_mac m = {.ifindex = (__u32)i->ifindex}, old;
+	__u32 slot = (__u32)i->ifindex % XW_IF_MACS_MAX;
+	struct ifreq ifr;
+	unsigned int k;
+	int fd, fdm = bpf_map__fd(x->maps->maps.if_macs);
+
+	if (i->hook != HOOK_XDP)
+		return; /* no link-layer header: nothing to check */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->name);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		pr_warn("xdp: %s: its MAC address: %s: frames to it go to the sockets", i->name,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	memcpy(m.mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (!bpf_map_lookup_elem(fdm, &slot, &old) && old.ifindex &&
+	    old.ifindex != (__u32)i->ifindex) {
+		for (k = 0; k < x->nifs; k++)
+			if (&x->ifs[k] != i && x->ifs[k].ifindex == (int)old.ifindex) {
+				pr_warn("xdp: %s: MAC slot %u is %s's (ifindex %u): frames to %s "
+					"go to the sockets",
+					i->name, slot, x->ifs[k].name, old.ifindex, i->name);
+				return;
+			}
+	}
+	if (bpf_map_update_elem(fdm, &slot, &m, BPF_ANY))
+		pr_warn("xdp: %s: if_macs: %s: frames to it go to the sockets", i->name,
+			strerror(errno));
+	else
+		pr_debug("xdp: %s: answering frames to %02x:%02x:%02x:%02x:%02x:%02x", i->name,
+			 m.mac[0], m.mac[1], m.mac[2], m.mac[3], m.mac[4], m.mac[5]);
+}
+
+/*
  * Attach the program the interface needs, if it is present (i->ifindex
  * set by the caller).  0, or -errno after a log line (its sessions then
  * use the socket path).
@@ -726,6 +780,7 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 	} else {
 		if (i->hook == HOOK_XDP_L3)
 			i->want = XWD_XDP_GENERIC;
+		mac_set(x, i);
 		rc = attach_one(i, in);
 		if (rc) {
 			pr_warn("xdp: %s: cannot attach: %s: its sessions use the socket path",
@@ -846,8 +901,12 @@ static void link_event(struct xwd_xdp *x, int type, int index, const char *name)
 		where_update(x);
 		return;
 	}
-	if (i->ifindex == index)
-		return; /* a change of flags, addresses, ... of the device we are on */
+	if (i->ifindex == index) {
+		/* a change of flags, addresses, ... of the device we are on: its MAC? */
+		if (if_attached(i))
+			mac_set(x, i);
+		return;
+	}
 	if (i->ifindex)
 		pr_warn("xdp: %s: now ifindex %d (was %d): the old device is gone", i->name, index,
 			i->ifindex);
@@ -1187,6 +1246,11 @@ int xwd_xdp_xsks_fd(const struct xwd_xdp *x)
 	return x ? bpf_map__fd(x->maps->maps.xsks) : -ENODEV;
 }
 
+int xwd_xdp_own_addrs_fd(const struct xwd_xdp *x)
+{
+	return x ? bpf_map__fd(x->maps->maps.own_addrs) : -ENODEV;
+}
+
 int xwd_xdp_xsk_ifs_fd(const struct xwd_xdp *x)
 {
 	return x ? bpf_map__fd(x->maps->maps.xsk_ifs) : -ENODEV;
@@ -1195,14 +1259,28 @@ int xwd_xdp_xsk_ifs_fd(const struct xwd_xdp *x)
 /* --- global counters ----------------------------------------------------------- */
 
 static const char *const stat_names[XW_STAT_MAX] = {
-	[XW_STAT_REFLECTED] = "reflected",	    [XW_STAT_PASS_NOT_IP] = "pass-not-ip",
-	[XW_STAT_PASS_NOT_UDP] = "pass-not-udp",    [XW_STAT_PASS_FRAG] = "pass-fragment",
-	[XW_STAT_PASS_TRUNC] = "pass-truncated",    [XW_STAT_PASS_BADLEN] = "pass-bad-length",
-	[XW_STAT_PASS_NO_SESS] = "pass-no-session", [XW_STAT_PASS_DISARMED] = "pass-disarmed",
-	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",  [XW_STAT_PASS_MODE] = "pass-mode",
-	[XW_STAT_PASS_NOROOM] = "pass-no-room",	    [XW_STAT_DROP_TRUNC] = "drop-truncated",
-	[XW_STAT_DROP_LEN] = "drop-length",	    [XW_STAT_DROP_MULT0] = "drop-multiplier-0",
-	[XW_STAT_REDIRECTED] = "redirected-afxdp",  [XW_STAT_PASS_IFACE] = "pass-other-device",
+	[XW_STAT_REFLECTED] = "reflected",
+	[XW_STAT_PASS_NOT_IP] = "pass-not-ip",
+	[XW_STAT_PASS_NOT_UDP] = "pass-not-udp",
+	[XW_STAT_PASS_FRAG] = "pass-fragment",
+	[XW_STAT_PASS_TRUNC] = "pass-truncated",
+	[XW_STAT_PASS_BADLEN] = "pass-bad-length",
+	[XW_STAT_PASS_NO_SESS] = "pass-no-session",
+	[XW_STAT_PASS_DISARMED] = "pass-disarmed",
+	[XW_STAT_PASS_TUPLE] = "pass-other-tuple",
+	[XW_STAT_PASS_MODE] = "pass-mode",
+	[XW_STAT_PASS_NOROOM] = "pass-no-room",
+	[XW_STAT_DROP_TRUNC] = "drop-truncated",
+	[XW_STAT_DROP_LEN] = "drop-length",
+	[XW_STAT_DROP_MULT0] = "drop-multiplier-0",
+	[XW_STAT_REDIRECTED] = "redirected-afxdp",
+	[XW_STAT_PASS_IFACE] = "pass-other-device",
+	[XW_STAT_PASS_IPOPT] = "pass-ip-options",
+	[XW_STAT_PASS_IPCSUM] = "pass-bad-ip-checksum",
+	[XW_STAT_PASS_UDPCSUM] = "pass-bad-udp-checksum",
+	[XW_STAT_PASS_SRC] = "pass-bad-source",
+	[XW_STAT_PASS_DST] = "pass-not-our-address",
+	[XW_STAT_PASS_MAC] = "pass-not-our-mac",
 };
 
 const char *xwd_xdp_stat_name(enum xw_stat s)

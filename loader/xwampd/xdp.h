@@ -129,6 +129,8 @@ int xwd_xdp_attached(const struct xwd_xdp *x, unsigned int k, const char **name,
 		     bool *generic);
 int xwd_xdp_xsks_fd(const struct xwd_xdp *x);
 int xwd_xdp_xsk_ifs_fd(const struct xwd_xdp *x);
+/* The "own_addrs" map's fd, for ownaddr.h's mirror (-ENODEV for NULL). */
+int xwd_xdp_own_addrs_fd(const struct xwd_xdp *x);
 
 /* Global counters summed over CPUs (enum xw_stat).  0 or -errno. */
 int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX]);

@@ -18,6 +18,7 @@
 #include "testpkt.h"
 #include "lightd.h"
 #include "log.h"
+#include "ownaddr.h"
 #include "xdp.h"
 #include "xsk.h"
 #include "xfrm_view.h"
@@ -110,6 +111,8 @@ struct xwd {
 	struct xwd_xfrm *xfrm;	 /* NULL: no IPsec view (--xfrm) */
 	struct xwd_light *light; /* NULL: no TWAMP Light sessions */
 	struct xwd_xsk *xsk;	 /* NULL: no AF_XDP sockets, authenticated sessions on sockets */
+	/* this host's addresses (ownaddr.h: xwd_own_is_local()); NULL: unknown */
+	struct xwd_own *own;
 	bool shutting_down;
 };
 

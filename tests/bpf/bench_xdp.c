@@ -50,6 +50,12 @@ static const struct bcase cases[] = {
 	{"ipv4 symmetrical 128 octets", {.paylen = 128, .symmetric = 1}, XW_SESS_F_SYMMETRIC},
 	{"ipv4 symmetrical 1400 octets", {.paylen = 1400, .symmetric = 1}, XW_SESS_F_SYMMETRIC},
 	{"ipv4 1400 octets (padding moved)", {.paylen = 1400}, 0},
+	{"ipv4 41 octets, Light local=*",
+	 {.paylen = 41},
+	 XW_SESS_F_ANY_DADDR | XW_SESS_F_ANY_SPORT},
+	{"ipv6 41 octets, Light local=*",
+	 {.v6 = 1, .paylen = 41},
+	 XW_SESS_F_ANY_DADDR | XW_SESS_F_ANY_SPORT},
 };
 
 static int prog_info(int fd, struct bpf_prog_info *info)
@@ -154,6 +160,15 @@ int main(int argc, char **argv)
 
 		if (only >= 0 && (size_t)only != i)
 			continue;
+		/*
+		 * The frame and its reflection alternate: both MACs are the
+		 * interface's (if_macs), both addresses this host's (own_addrs).
+		 */
+		memcpy(frame + 6, fx_mac_dst, 6);
+		if (fx_host(bpf_map__fd(skel->maps.if_macs), bpf_map__fd(skel->maps.own_addrs)) ||
+		    fx_own_add(bpf_map__fd(skel->maps.own_addrs), 0, fx_ip4_snd, XW_OWN_UNICAST) ||
+		    fx_own_add(bpf_map__fd(skel->maps.own_addrs), 1, fx_ip6_snd, XW_OWN_UNICAST))
+			goto out;
 		/* sender -> reflector, and the mirror image for the way back */
 		fx_session(&fwd, c->pkt.v6, c->flags, 0, 0, 0);
 		back = fwd;

@@ -7,6 +7,9 @@
  * frame must be addressed back to the sender it came from (addresses and
  * ports swapped) with an IPv4 header checksum and a UDP checksum that
  * verify from scratch.  Ethernet and L3-only (XW_CFG_L3, TUN) frames.
+ * A wildcard local address is any of this host's (own_addrs: the
+ * reflector's address and ...99 here), never another; a wildcard sender is
+ * anyone but this host.
  *
  * Also an entry bound to one device (struct xw_sess.ifindex, set by xwampd
  * for IPsec-protected flows: README "IPsec view"): a frame of the session's
@@ -35,6 +38,9 @@
 #define ANY_S (XW_SESS_F_ANY_SADDR | XW_SESS_F_ANY_SPORT)
 #define ANY_A (XW_SESS_F_ANY_SADDR | XW_SESS_F_ANY_DADDR)
 
+static const uint8_t own4_99[4] = {192, 0, 2, 99};
+static const uint8_t own6_99[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 99};
+
 struct env {
 	struct xwamp *skel;
 	int prog, sessions, stats, ncpu;
@@ -59,6 +65,11 @@ static int env_open(struct env *e, int l3)
 	e->sessions = bpf_map__fd(e->skel->maps.sessions);
 	e->stats = bpf_map__fd(e->skel->maps.stats);
 	e->ncpu = libbpf_num_possible_cpus();
+	/* this host: the fixture's reflector addresses and ...99 (last octet 99) */
+	if (fx_host(bpf_map__fd(e->skel->maps.if_macs), bpf_map__fd(e->skel->maps.own_addrs)) ||
+	    fx_own_add(bpf_map__fd(e->skel->maps.own_addrs), 0, own4_99, XW_OWN_UNICAST) ||
+	    fx_own_add(bpf_map__fd(e->skel->maps.own_addrs), 1, own6_99, XW_OWN_UNICAST))
+		return -errno;
 	return bpf_map_update_elem(bpf_map__fd(e->skel->maps.clock), &zero, &c, BPF_ANY) ? -errno
 											 : 0;
 }
@@ -100,6 +111,12 @@ static const struct lcase cases[] = {
 	{"any sender port only, other address", 0, XW_SESS_F_ANY_SPORT, 4, 77, 0, 5555, XDP_PASS,
 	 XW_STAT_PASS_TUPLE},
 	{"any local address", 0, XW_SESS_F_ANY_DADDR, 4, 0, 99, 0, XDP_TX, XW_STAT_REFLECTED},
+	{"any local address, not this host's", 0, XW_SESS_F_ANY_DADDR, 4, 0, 98, 0, XDP_PASS,
+	 XW_STAT_PASS_DST},
+	{"IPv6 any local address, not this host's", 1, XW_SESS_F_ANY_DADDR, 6, 0, 98, 0, XDP_PASS,
+	 XW_STAT_PASS_DST},
+	{"all wildcards, from this host's own address", 0, ANY_S | ANY_A, 0, 99, 2, 5555, XDP_PASS,
+	 XW_STAT_PASS_SRC},
 	{"IPv6 any sender", 1, ANY_S, 6, 77, 0, 5555, XDP_TX, XW_STAT_REFLECTED},
 	{"IPv6 packet, IPv4 wildcard session", 1, ANY_S, 4, 77, 0, 5555, XDP_PASS,
 	 XW_STAT_PASS_TUPLE},

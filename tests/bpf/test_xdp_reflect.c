@@ -65,16 +65,43 @@ struct fixture {
 	int ethertype;		 /* != 0: replaces the (innermost) EtherType */
 	int ihl;		 /* != 0: IPv4 IHL */
 	enum xw_stat tc_l3_stat; /* != 0: tc in L3 mode counts this instead */
+	/* not for this host, or what the kernel would drop (checksums fixed up unless bad_*) */
+	const uint8_t *saddr, *daddr; /* != NULL: source / destination address (4 or 16) */
+	const uint8_t *mac;	      /* != NULL: Ethernet destination */
+	int bad_ipcsum;		      /* IPv4 header checksum off by one */
+	int bad_udpcsum;	      /* UDP checksum off by one */
+	int udpcsum;		      /* > 0: UDP checksum field set to this, -1: to 0 */
+	int frag_off;		      /* IPv4 fragment offset */
+	uint8_t opt_type;	      /* != 0: first IPv4 option octet (with .pkt.ipopt) */
 	/* expected */
 	int verdict;
 	enum xw_stat stat;
 };
 
 static const char *const stat_names[XW_STAT_MAX] = {
-	"REFLECTED",   "PASS_NOT_IP",  "PASS_NOT_UDP",	"PASS_FRAG",  "PASS_TRUNC",
-	"PASS_BADLEN", "PASS_NO_SESS", "PASS_DISARMED", "PASS_TUPLE", "PASS_MODE",
-	"PASS_NOROOM", "DROP_TRUNC",   "DROP_LEN",	"DROP_MULT0",
+	"REFLECTED",	"PASS_NOT_IP",	 "PASS_NOT_UDP", "PASS_FRAG",  "PASS_TRUNC",  "PASS_BADLEN",
+	"PASS_NO_SESS", "PASS_DISARMED", "PASS_TUPLE",	 "PASS_MODE",  "PASS_NOROOM", "DROP_TRUNC",
+	"DROP_LEN",	"DROP_MULT0",	 "REDIRECTED",	 "PASS_IFACE", "PASS_IPOPT",  "PASS_IPCSUM",
+	"PASS_UDPCSUM", "PASS_SRC",	 "PASS_DST",	 "PASS_MAC",
 };
+
+/* Addresses and MACs of frames that are not for this host. */
+static const uint8_t a4_bcast[4] = {255, 255, 255, 255};
+static const uint8_t a4_subnet_bcast[4] = {192, 0, 2, 255}; /* own_addrs: XW_OWN_BROADCAST */
+static const uint8_t a4_mcast[4] = {224, 0, 0, 1};
+static const uint8_t a4_other[4] = {192, 0, 2, 99};
+static const uint8_t a4_zero[4] = {0, 0, 0, 0};
+static const uint8_t a4_loop[4] = {127, 0, 0, 1};
+static const uint8_t a4_classe[4] = {240, 0, 0, 1};
+static const uint8_t a6_mcast[16] = {0xff, 0x02, [15] = 1};
+static const uint8_t a6_loop[16] = {[15] = 1};
+static const uint8_t a6_zero[16] = {0};
+static const uint8_t a6_mapped[16] = {[10] = 0xff, 0xff, 192, 0, 2, 1};
+static const uint8_t a6_other[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x99};
+static const uint8_t a6_linklocal[16] = {0xfe, 0x80, [15] = 7};
+static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+static const uint8_t mac_other[6] = {0x02, 0, 0, 0, 0, 0x99};
 
 #define V4(...)                      \
 	{                            \
@@ -111,9 +138,8 @@ static const struct fixture fixtures[] = {
 	{"ipv4, reflect octets 10, grows", V4(.paylen = 24), S_ARMED, REFL, 10, .verdict = XDP_TX},
 	{"ipv4, symmetrical + reflect octets", V4(.paylen = 57, .symmetric = 1), S_ARMED,
 	 SYM | REFL, 10, .verdict = XDP_TX},
-	{"ipv4, options 8", V4(.paylen = 60, .ipopt = 8), S_ARMED, .verdict = XDP_TX},
-	{"ipv4, options 40", V4(.paylen = 41, .ipopt = 40), S_ARMED, .verdict = XDP_TX},
-	{"ipv4, options 40, grows", V4(.paylen = 14, .ipopt = 40), S_ARMED, .verdict = XDP_TX},
+	{"ipv4, padding moved, 3400", V4(.paylen = 3400), S_ARMED, .verdict = XDP_TX},
+	{"ipv6, padding moved, 3333", V6(.paylen = 3333), S_ARMED, .verdict = XDP_TX},
 	{"ipv4, 802.1Q", V4(.paylen = 41, .nvlan = 1), S_ARMED, .verdict = XDP_TX},
 	{"ipv4, QinQ", V4(.paylen = 100, .nvlan = 2), S_ARMED, .verdict = XDP_TX},
 	{"ipv4, QinQ, grows", V4(.paylen = 14, .nvlan = 2), S_ARMED, .verdict = XDP_TX},
@@ -154,6 +180,86 @@ static const struct fixture fixtures[] = {
 	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_NOT_IP},
 	{"ipv4 fragment", V4(.paylen = 41), S_ARMED, .frag = 1, .verdict = XDP_PASS,
 	 .stat = XW_STAT_PASS_FRAG},
+	{"ipv4 last fragment (offset, no MF)", V4(.paylen = 41), S_ARMED, .frag_off = 185,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_FRAG},
+	/* what the kernel would drop or process itself: passed, counted per reason */
+	{"ipv4, options 8 (NOPs)", V4(.paylen = 60, .ipopt = 8), S_ARMED, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_IPOPT},
+	{"ipv4, LSRR option", V4(.paylen = 41, .ipopt = 12), S_ARMED, .opt_type = 0x83,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_IPOPT},
+	{"ipv4, options 40, would grow", V4(.paylen = 14, .ipopt = 40), S_ARMED,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_IPOPT},
+	{"ipv4, bad header checksum", V4(.paylen = 41), S_ARMED, .bad_ipcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_IPCSUM},
+	{"ipv4, bad UDP checksum", V4(.paylen = 41), S_ARMED, .bad_udpcsum = 1, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv4, bad UDP checksum, padding moved", V4(.paylen = 1001), S_ARMED, .bad_udpcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv4, partial checksum (pseudo-header sum only)", V4(.paylen = 41), S_ARMED,
+	 .udpcsum = 0x8446, .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv4, bad UDP checksum, would grow", V4(.paylen = 14), S_ARMED, .bad_udpcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv6, bad UDP checksum", V6(.paylen = 41), S_ARMED, .bad_udpcsum = 1, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv6, bad UDP checksum, odd length", V6(.paylen = 333), S_ARMED, .bad_udpcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	{"ipv6, UDP checksum 0 (required, RFC 8200 8.1)", V6(.paylen = 41), S_ARMED, .udpcsum = -1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	/* not for this host */
+	{"Ethernet broadcast", V4(.paylen = 41), S_ARMED, .mac = mac_bcast, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_MAC},
+	{"Ethernet multicast", V6(.paylen = 41), S_ARMED, .mac = mac_mcast, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_MAC},
+	{"another host's MAC", V4(.paylen = 41), S_ARMED, .mac = mac_other, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_MAC},
+	{"local=*: to 255.255.255.255", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a4_bcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"local=*: to the subnet broadcast", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a4_subnet_bcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"local=*: to 224.0.0.1", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR, .daddr = a4_mcast,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"local=*: to another host", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a4_other, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"local=*: to 127.0.0.1 from outside", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a4_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"local=*: to this host", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .verdict = XDP_TX},
+	{"ipv6 local=*: to ff02::1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a6_mcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"ipv6 local=*: to ::1 from outside", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a6_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"ipv6 local=*: to another host", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a6_other, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"ipv6 local=*: to this host", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .verdict = XDP_TX},
+	{"sender=*: from 224.0.0.1", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_mcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from 255.255.255.255", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_bcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from the subnet broadcast", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_subnet_bcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from 0.0.0.0", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR, .saddr = a4_zero,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from 127.0.0.1", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from 240.0.0.1 (martian)", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_classe, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from this host's own address", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = fx_ip4_ref, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"sender=*: from another host", V4(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_other, .verdict = XDP_TX},
+	{"ipv6 sender=*: from ff02::1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a6_mcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from ::", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR, .saddr = a6_zero,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from ::1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a6_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from ::ffff:192.0.2.1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a6_mapped, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from a link-local address", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a6_linklocal, .verdict = XDP_TX},
+	{"exact session, multicast destination", V4(.paylen = 41), S_ARMED, .daddr = a4_mcast,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_TUPLE},
 	{"ipv4 IHL 4", V4(.paylen = 41), S_ARMED, .ihl = 4, .verdict = XDP_PASS,
 	 .stat = XW_STAT_PASS_BADLEN},
 	{"ipv4 IHL 15 past the frame", V4(.paylen = 20), S_ARMED, .ihl = 15, .cut = 14 + 40,
@@ -193,8 +299,17 @@ static const struct fixture fixtures[] = {
 static const struct fixture fixtures_l3[] = {
 	{"L3 ipv4", V4(.l3 = 1, .paylen = 41), S_ARMED, .verdict = XDP_TX},
 	{"L3 ipv4, grows", V4(.l3 = 1, .paylen = 14), S_ARMED, .verdict = XDP_TX},
-	{"L3 ipv4, options, moved", V4(.l3 = 1, .paylen = 99, .ipopt = 12), S_ARMED,
-	 .verdict = XDP_TX},
+	{"L3 ipv4, padding moved", V4(.l3 = 1, .paylen = 99), S_ARMED, .verdict = XDP_TX},
+	{"L3 ipv4, options", V4(.l3 = 1, .paylen = 99, .ipopt = 12), S_ARMED, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_IPOPT},
+	{"L3 ipv4, bad header checksum", V4(.l3 = 1, .paylen = 41), S_ARMED, .bad_ipcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_IPCSUM},
+	{"L3 ipv6, bad UDP checksum", V6(.l3 = 1, .paylen = 60), S_ARMED, .bad_udpcsum = 1,
+	 .verdict = XDP_PASS, .stat = XW_STAT_PASS_UDPCSUM},
+	{"L3 local=*: to 224.0.0.1", V4(.l3 = 1, .paylen = 41), S_ARMED, XW_SESS_F_ANY_DADDR,
+	 .daddr = a4_mcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_DST},
+	{"L3 sender=*: from 127.0.0.1", V4(.l3 = 1, .paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a4_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
 	{"L3 ipv6, symmetrical", V6(.l3 = 1, .paylen = 60, .symmetric = 1), S_ARMED, SYM,
 	 .verdict = XDP_TX},
 	{"L3 no session", V6(.l3 = 1, .paylen = 41), S_NONE, .verdict = XDP_PASS,
@@ -238,6 +353,9 @@ static int env_open_hook(struct env *e, int l3, int tc)
 	e->stats = bpf_map__fd(e->skel->maps.stats);
 	e->clock = bpf_map__fd(e->skel->maps.clock);
 	e->ncpu = libbpf_num_possible_cpus();
+	if (fx_host(bpf_map__fd(e->skel->maps.if_macs), bpf_map__fd(e->skel->maps.own_addrs)) ||
+	    fx_own_add(bpf_map__fd(e->skel->maps.own_addrs), 0, a4_subnet_bcast, XW_OWN_BROADCAST))
+		return -errno;
 	return bpf_map_update_elem(e->clock, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 
@@ -315,12 +433,30 @@ static size_t fixture_frame(const struct fixture *fx, uint8_t *f, struct fx_off 
 		ip[0] = 0x55;
 	if (fx->ethertype)
 		put_be16(f + o->l3 - 2, (uint16_t)fx->ethertype);
+	if (fx->frag_off)
+		put_be16(ip + 6, (uint16_t)fx->frag_off);
+	if (fx->opt_type)
+		ip[20] = fx->opt_type;
+	if (fx->mac)
+		memcpy(f, fx->mac, 6);
+	if (fx->saddr)
+		memcpy(ip + (fx->pkt.v6 ? 8 : 12), fx->saddr, fx->pkt.v6 ? 16 : 4);
+	if (fx->daddr)
+		memcpy(ip + (fx->pkt.v6 ? 24 : 16), fx->daddr, fx->pkt.v6 ? 16 : 4);
+	if (fx->saddr || fx->daddr)
+		put_be16(udp + 6, fx_udp_csum(fx->pkt.v6, ip, udp, 8 + fx->pkt.paylen));
+	if (fx->bad_udpcsum)
+		put_be16(udp + 6, (uint16_t)(get_be16(udp + 6) + 1));
+	if (fx->udpcsum)
+		put_be16(udp + 6, fx->udpcsum > 0 ? (uint16_t)fx->udpcsum : 0);
 	if (!fx->pkt.v6)
 		put_be16(ip + 10,
 			 fx_ip4_csum(ip, (size_t)(ip[0] & 0xf) * 4 > 20 &&
 							 (ip[0] & 0xf) * 4 <= 20 + fx->pkt.ipopt
 						 ? (size_t)(ip[0] & 0xf) * 4
 						 : 20));
+	if (fx->bad_ipcsum)
+		put_be16(ip + 10, (uint16_t)(get_be16(ip + 10) + 1));
 	if (fx->cut > 0 && (size_t)fx->cut < n)
 		n = (size_t)fx->cut;
 	return n;
@@ -348,14 +484,14 @@ static size_t expect_tx(const struct fixture *fx, const uint8_t *in, const struc
 		memcpy(w + 6, fx_mac_dst, 6);
 	}
 	if (!fx->pkt.v6) {
-		memcpy(ip + 12, fx_ip4_ref, 4);
-		memcpy(ip + 16, fx_ip4_snd, 4);
+		memcpy(ip + 12, fx->daddr ? fx->daddr : fx_ip4_ref, 4);
+		memcpy(ip + 16, fx->saddr ? fx->saddr : fx_ip4_snd, 4);
 		ip[1] = tc;
 		ip[8] = 255;
 		put_be16(ip + 2, (uint16_t)(o->pay - o->l3 + out));
 	} else {
-		memcpy(ip + 8, fx_ip6_ref, 16);
-		memcpy(ip + 24, fx_ip6_snd, 16);
+		memcpy(ip + 8, fx->daddr ? fx->daddr : fx_ip6_ref, 16);
+		memcpy(ip + 24, fx->saddr ? fx->saddr : fx_ip6_snd, 16);
 		ip[0] = (uint8_t)(0x60 | tc >> 4);
 		ip[1] = (uint8_t)((tc << 4) | (ip[1] & 0x0f));
 		ip[7] = 255;
@@ -662,23 +798,7 @@ TEST(reflect_h_agrees_with_testpkt)
 		__u16 rl = (variant & 2) ? 10 : (variant & 4) ? 1 : 0;
 
 		for (li = 0; li < 161 + 3; li++) {
-			struct xw_tp_cfg cfg = {
-				.mode = XW_TP_OPEN, .reflect_len = rl, .symmetric = (__u8)sym};
-			struct xw_tp_refl r = {.seq = 5,
-					       .rx_ts = 0x1111222233334444ULL,
-					       .tx_ts = 0x5555666677778888ULL,
-					       .errest = 0x8105,
-					       .sender_ttl = 58};
-			__u64 seq = 5;
-			struct xw_refl_args args = {.rx_ts = r.rx_ts,
-						    .tx_ts = r.tx_ts,
-						    .next_seq = &seq,
-						    .errest = r.errest,
-						    .reflect_len = rl,
-						    .sender_ttl = 58,
-						    .flags =
-							    (__u8)((sym ? XW_REFL_F_SYMMETRIC : 0) |
-								   (rl ? XW_REFL_F_REFLECT : 0))};
+			__u64 seq;
 			int ra, rb;
 
 			len = li < 161 ? li : lens[li - 161];
@@ -687,9 +807,8 @@ TEST(reflect_h_agrees_with_testpkt)
 			if (mult0 && len > 13)
 				a[13] = 0;
 			memcpy(b, a, sizeof(a));
-			args.expect_len = exp ? 77 : 0;
-			ra = xw_tp_reflect_open(&cfg, a, len, sizeof(a), args.expect_len, &r);
-			rb = xw_reflect_open(b, b + sizeof(b), len, &args);
+			fx_reflect_both(a, b, sizeof(a), len, sym, rl, exp ? 77 : 0, &seq, &ra,
+					&rb);
 			if (ra != rb) {
 				t_fail(__FILE__, __LINE__,
 				       "len %u variant %u: testpkt %d, reflect.h %d", len, variant,

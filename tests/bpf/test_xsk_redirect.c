@@ -81,6 +81,8 @@ static int env_open(struct env *e)
 	e->clock = bpf_map__fd(e->skel->maps.clock);
 	e->xsks = bpf_map__fd(e->skel->maps.xsks);
 	e->ncpu = libbpf_num_possible_cpus();
+	if (fx_host(bpf_map__fd(e->skel->maps.if_macs), bpf_map__fd(e->skel->maps.own_addrs)))
+		return -errno;
 	return bpf_map_update_elem(e->clock, &zero, &c, BPF_ANY) ? -errno : 0;
 }
 

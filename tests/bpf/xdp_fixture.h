@@ -12,7 +12,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
+#include "testpkt.h"
 #include "xwamp/bpf_shared.h"
+#include "xwamp/reflect.h"
 #include "xwamp/wire.h"
 
 #define FX_SPORT 40000
@@ -111,6 +115,38 @@ static inline void fx_sender_payload(uint8_t *p, uint32_t len, int symmetric)
 		put_be16(p + 12, 0x8001);
 }
 
+/*
+ * One sender packet of len octets reflected by both reflectors, on copies
+ * of it: a by control/testpkt.c xw_tp_reflect_open(), b by reflect.h
+ * xw_reflect_open() (cap octets each), Symmetrical Size sym, Reflect
+ * Octets rl, expected length expect_len (0: any), the same timestamps and
+ * Error Estimate.  Their results in *ra and *rb; *seq is reflect.h's
+ * counter, 5 before the call (6 after a reflection).
+ */
+static inline void fx_reflect_both(uint8_t *a, uint8_t *b, size_t cap, __u32 len, int sym, __u16 rl,
+				   __u32 expect_len, __u64 *seq, int *ra, int *rb)
+{
+	struct xw_tp_cfg cfg = {.mode = XW_TP_OPEN, .reflect_len = rl, .symmetric = (__u8)sym};
+	struct xw_tp_refl r = {.seq = 5,
+			       .rx_ts = 0x1111222233334444ULL,
+			       .tx_ts = 0x5555666677778888ULL,
+			       .errest = 0x8105,
+			       .sender_ttl = 58};
+	struct xw_refl_args args = {
+		.rx_ts = r.rx_ts,
+		.tx_ts = r.tx_ts,
+		.next_seq = seq,
+		.expect_len = expect_len,
+		.errest = r.errest,
+		.reflect_len = rl,
+		.sender_ttl = 58,
+		.flags = (__u8)((sym ? XW_REFL_F_SYMMETRIC : 0) | (rl ? XW_REFL_F_REFLECT : 0))};
+
+	*seq = 5;
+	*ra = xw_tp_reflect_open(&cfg, a, len, cap, expect_len, &r);
+	*rb = xw_reflect_open(b, b + cap, len, &args);
+}
+
 /* Build a frame into f; returns its length and fills *o. */
 static inline size_t fx_build(const struct fx_pkt *x, uint8_t *f, struct fx_off *o)
 {
@@ -174,6 +210,53 @@ static inline size_t fx_build(const struct fx_pkt *x, uint8_t *f, struct fx_off 
 		f[n++] = 0xee;
 	o->len = (uint32_t)n;
 	return n;
+}
+
+/* The own_addrs key of an address (bpf_shared.h: IPv4 as ::ffff:a.b.c.d). */
+static inline struct xw_own_key fx_own_key(int v6, const uint8_t *a)
+{
+	struct xw_own_key k;
+
+	memset(&k, 0, sizeof(k));
+	if (v6) {
+		memcpy(k.addr, a, 16);
+	} else {
+		k.addr[10] = k.addr[11] = 0xff;
+		memcpy(k.addr + 12, a, 4);
+	}
+	return k;
+}
+
+/* Put an address in own_addrs as kind (enum xw_own_kind); 0 or -1. */
+static inline int fx_own_add(int own_fd, int v6, const uint8_t *a, uint8_t kind)
+{
+	struct xw_own_key k = fx_own_key(v6, a);
+	struct xw_own_val v = {.ifindex = 1, .kind = kind};
+
+	return bpf_map_update_elem(own_fd, &k, &v, BPF_ANY) ? -1 : 0;
+}
+
+/*
+ * The host the fixtures run on, as xwampd would describe it: test runs see
+ * the loopback device (ifindex 1) as the receiving interface, here with
+ * the reflector's MAC (if_macs), and the reflector's addresses are this
+ * host's (own_addrs).  0 or -1.
+ */
+#define FX_IFINDEX 1
+static inline int fx_host(int if_macs_fd, int own_fd)
+{
+	struct xw_if_mac m;
+	__u32 slot = FX_IFINDEX % XW_IF_MACS_MAX;
+
+	memset(&m, 0, sizeof(m));
+	m.ifindex = FX_IFINDEX;
+	memcpy(m.mac, fx_mac_dst, 6);
+	if (bpf_map_update_elem(if_macs_fd, &slot, &m, BPF_ANY))
+		return -1;
+	return fx_own_add(own_fd, 0, fx_ip4_ref, XW_OWN_UNICAST) ||
+			       fx_own_add(own_fd, 1, fx_ip6_ref, XW_OWN_UNICAST)
+		       ? -1
+		       : 0;
 }
 
 /* A session entry for the frames fx_build() makes. */

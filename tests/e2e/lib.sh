@@ -114,6 +114,12 @@ xw_start_server() {
 	return 1
 }
 
+# stat_slot N: slot N (enum xw_stat) of the pinned "stats" map under $PINS, summed over CPUs.
+stat_slot() {
+	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |
+		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))'
+}
+
 # json_get FILE EXPR: evaluate a Python expression over the parsed JSON (as j).
 json_get() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -50,11 +50,6 @@ afxdp_env() {
 	in_c ethtool -K xwc0 tx off >/dev/null
 }
 
-stat_slot() {
-	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |
-		python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(v["value"] for v in j["formatted"]["values"]))'
-}
-
 # accepted_tuple: "refl_port sender_port length" of the last accepted session.
 accepted_tuple() {
 	sed -n 's/.*session [0-9a-f]* [^ ]*:\([0-9]*\)<-[^ ]*:\([0-9]*\) accepted ([a-z]*, \([0-9]*\)-octet.*/\1 \2 \3/p' \

@@ -35,11 +35,6 @@ fail() {
 	exit 1
 }
 
-stat_slot() {
-	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |
-		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))'
-}
-
 # ping_ok FILE MODE: every packet back, none lost, every reply's HMAC good
 ping_ok() {
 	python3 - "$1" "$2" "$COUNT" <<'PY'

@@ -38,13 +38,9 @@ client_veth_for_native() {
 	in_c ethtool -K xwc0 tx off >/dev/null
 }
 
-# stat_slot N: the global stats map slot N (enum xw_stat) summed over CPUs.
-stat_slot() {
-	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |
-		python3 -c 'import json,sys; j=json.load(sys.stdin); print(sum(v["value"] for v in j["formatted"]["values"]))'
-}
 S_REFLECTED=0
 S_PASS_MODE=9
+S_PASS_UDPCSUM=18
 
 # sess_entry PORT: the formatted session table entry of a local port as JSON.
 sess_entry() {
@@ -181,10 +177,13 @@ native_ipv6_open() { run_native open "[$XW_S6]"; }
 native_ipv4_mixed() { run_native mixed $XW_S4; }
 native_ipv6_mixed() { run_native mixed "[$XW_S6]"; }
 
-# Generic (SKB) mode: the peer needs no XDP program, its TX offload may stay on.
+# Generic (SKB) mode: the peer needs no XDP program; complete UDP checksums
+# (TX offload off), as a real NIC delivers them (generic_partial_checksum:
+# what happens otherwise).
 generic_ipv4_open() {
 	local kf
 	xdp_env || return 1
+	in_c ethtool -K xwc0 tx off >/dev/null
 	kf=$(xw_keyfile)
 	xw_start_server --listen $XW_S4 --xdp xws0 --xdp-mode generic --bpf-dir "$PINS" ||
 		return 1
@@ -193,6 +192,30 @@ generic_ipv4_open() {
 	xdp_session open $XW_S4 "$kf" || return 1
 	stop_server || return 1
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
+}
+
+# The sender's TX checksum offload on: veth hands over CHECKSUM_PARTIAL
+# packets whose UDP checksum field holds only the pseudo-header sum.  The
+# program trusts only a complete checksum, so it passes them
+# (pass-bad-udp-checksum) and the kernel, which knows they are partial,
+# hands them to the session's socket: every packet answered, by the socket.
+generic_partial_checksum() {
+	local kf out u0 r0
+	xdp_env || return 1
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --xdp xws0 --xdp-mode generic --bpf-dir "$PINS" ||
+		return 1
+	u0=$(stat_slot $S_PASS_UDPCSUM)
+	r0=$(stat_slot $S_REFLECTED)
+	out=$XW_TMP/ping-partial.json
+	in_c "$XWPING" -A open -c $COUNT -i 0.02 --json $XW_S4 >"$out" 2>"$XW_TMP/ping.err" ||
+		{ sed 's/^/#   /' "$XW_TMP/ping.err"; return 1; }
+	check_ping "$out" open || return 1
+	expect "stats PASS_UDPCSUM grew by $COUNT" \
+		[ "$(stat_slot $S_PASS_UDPCSUM)" = $((u0 + COUNT)) ] || return 1
+	expect "stats REFLECTED did not grow" [ "$(stat_slot $S_REFLECTED)" = "$r0" ] || return 1
+	stop_server || return 1
+	check_line "$(srv_port)" "$COUNT 0 $COUNT 0 0"
 }
 
 # An authenticated session on the XDP interface without AF_XDP sockets
@@ -273,7 +296,7 @@ crash_recovery() {
 	xw_log "program id before the crash $old, after the restart $new"
 	expect "stale program removed (log)" \
 		grep -q "removed a stale xdp_xwamp (id $old" "$XW_TMP/xwampd.log" || return 1
-	expect "stale pins removed (log)" grep -q "removed 4 stale pins" "$XW_TMP/xwampd.log" ||
+	expect "stale pins removed (log)" grep -q "removed 6 stale pins" "$XW_TMP/xwampd.log" ||
 		return 1
 	expect "a new program is attached" [ -n "$new" ] || return 1
 	expect "and it is not the old one" [ "$new" != "$old" ] || return 1
@@ -336,6 +359,6 @@ recreated() {
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
 
-TESTS=(no_interface recreated native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open
+TESTS=(no_interface recreated native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
