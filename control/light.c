@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "light.h"
+#include "xwamp/hostaddr.h"
 #include "log.h"
 
 #define LIGHT_MAX_FILE (1 << 20)
@@ -155,6 +156,14 @@ static int parse_word(char *w, struct xw_light_sess *s, unsigned int *seen, cons
 		}
 		if (parse_addr(val, &fam, raw)) {
 			light_err(name, line, "%s: '%s' is not an IPv4/IPv6 address or *", w, val);
+			return -EINVAL;
+		}
+		/* never a multicast, broadcast, unspecified or reserved address (hostaddr.h) */
+		if (!(fam == XW_LIGHT_INET ? xw_host_addr4(raw, 1) : xw_host_addr6(raw, 1))) {
+			light_err(name, line,
+				  "%s: '%s' is not a host's unicast address (multicast, broadcast, "
+				  "unspecified or reserved)",
+				  w, val);
 			return -EINVAL;
 		}
 		if (s->family != XW_LIGHT_ANY && s->family != fam) {

@@ -481,6 +481,12 @@ static int udp_setup(int fd, int family, const struct xw_udp_opts *o)
 		else
 			rc = setopt_int(fd, IPPROTO_IP, IP_RECVTTL, 1);
 	}
+	if (!rc && o->rx_dst) {
+		if (family == AF_INET6)
+			rc = setopt_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+		else
+			rc = setopt_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
+	}
 	return rc;
 }
 
@@ -527,10 +533,10 @@ int xw_udp_open_range(struct xw_addr *a, uint16_t lo, uint16_t hi, const struct 
 /* ------------------------------------------------------------------------ */
 /* Batched datagram I/O                                                      */
 
-/* Room for a timestamp (timespec or 3 of them) and a TTL/hop limit. */
+/* Room for a timestamp (timespec or 3 of them), a TTL/hop limit and the destination. */
 #define XW_CTL_LEN                                                               \
 	(CMSG_SPACE(sizeof(struct scm_timestamping)) + CMSG_SPACE(sizeof(int)) + \
-	 CMSG_SPACE(sizeof(int)) + 64)
+	 CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64)
 
 int xw_rxbatch_init(struct xw_rxbatch *b, unsigned int cap, size_t bufsize)
 {
@@ -596,6 +602,18 @@ static void rx_parse_cmsgs(struct msghdr *mh, struct xw_rx_msg *m)
 
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
 			m->ttl = v;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			m->dst_valid = !xw_addr_from_raw(&m->dst, AF_INET, &pi.ipi_addr, 0);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			m->dst_valid = !xw_addr_from_raw(&m->dst, AF_INET6, &pi.ipi6_addr, 0);
 		}
 	}
 }
@@ -635,6 +653,7 @@ int xw_recv_batch(int fd, struct xw_rxbatch *b)
 		m->ts.tv_sec = 0;
 		m->ts.tv_nsec = 0;
 		m->ttl = -1;
+		m->dst_valid = false;
 		rx_parse_cmsgs(mh, m);
 		xw_addr_unmap(&m->src);
 	}

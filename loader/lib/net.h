@@ -135,6 +135,7 @@ struct xw_udp_opts {
 	bool rx_ttl;	   /* IP_RECVTTL + IPV6_RECVHOPLIMIT: the sender's TTL (4.2.1) */
 	bool reuseaddr;	   /* SO_REUSEADDR */
 	int rcvbuf;	   /* receive buffer in octets, best effort; 0 = system default */
+	bool rx_dst;	   /* IP_PKTINFO / IPV6_RECVPKTINFO: each datagram's destination */
 };
 
 /*
@@ -184,6 +185,8 @@ struct xw_rx_msg {
 	struct timespec ts; /* kernel receive time, CLOCK_REALTIME */
 	bool ts_valid;	    /* false when the kernel gave no timestamp */
 	int ttl;	    /* IP TTL / IPv6 hop limit of the datagram; -1 = unknown */
+	struct xw_addr dst; /* destination address in the IP header (port 0; rx_dst) */
+	bool dst_valid;	    /* false without rx_dst */
 };
 
 /* Reusable buffers for one recvmmsg call; allocate once per socket or loop. */

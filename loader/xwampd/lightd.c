@@ -38,6 +38,8 @@ enum light_drop {
 	LD_OTHER = XW_TP_DROP_OTHER,
 	LD_OVERSIZE = XW_TP_DROP_MAX,
 	LD_SOURCE,
+	LD_BAD_SOURCE,
+	LD_NOT_LOCAL,
 	LD_NO_TS,
 	LD_SEND,
 	LD_NOT_PROTECTED, /* --require-ipsec: IPsec does not protect the flow (now) */
@@ -46,8 +48,9 @@ enum light_drop {
 
 static const char *ld_name(enum light_drop r)
 {
-	static const char *const names[] = {"oversize", "wrong-source", "no-timestamp",
-					    "send-failed", "not-protected"};
+	static const char *const names[] = {"oversize",	       "wrong-source", "bad-source",
+					    "not-our-address", "no-timestamp", "send-failed",
+					    "not-protected"};
 
 	if ((int)r < (int)XW_TP_DROP_MAX)
 		return xw_tp_drop_name((enum xw_tp_drop)r);
@@ -97,6 +100,27 @@ static bool sender_ok(const struct xw_light_sess *s, const struct xw_addr *src)
 	return n == (s->family == XW_LIGHT_INET6 ? 16u : 4u) && !memcmp(raw, s->sender, n);
 }
 
+/*
+ * The rules the XDP/tc programs apply (bpf/xwamp.bpf.c host_check()), as
+ * far as a socket sees them: the source is a host's unicast address
+ * (include/xwamp/hostaddr.h) and not a broadcast address of ours; the
+ * destination (IP_PKTINFO) is unicast, and with local=* one of this host's
+ * own (a socket bound to the wildcard address gets broadcasts too).
+ * Loopback addresses are fine here: the kernel delivers those only from lo.
+ * Checksums, options and fragments the kernel has dealt with already.
+ */
+static bool for_us(const struct xwd_light *L, const struct xw_light_sess *s,
+		   const struct xw_rx_msg *m)
+{
+	if (!xwd_host_addr(&m->src, true) || xwd_own_lookup(L->d->own, &m->src) == XW_OWN_BROADCAST)
+		return false;
+	if (!m->dst_valid)
+		return true; /* not asked for: cannot happen on Light's sockets */
+	if (!xwd_host_addr(&m->dst, true))
+		return false;
+	return !s->local_any || !L->d->own || xwd_own_is_local(L->d->own, &m->dst);
+}
+
 static void light_drop(struct light_port *p, enum light_drop why, const struct xw_addr *src)
 {
 	char a[XW_ADDRSTRLEN];
@@ -132,6 +156,11 @@ static void light_batch(struct light_port *p, int fd)
 		int len;
 
 		p->n_rx++;
+		if (!for_us(L, s, m)) {
+			light_drop(p, xwd_host_addr(&m->src, true) ? LD_NOT_LOCAL : LD_BAD_SOURCE,
+				   &m->src);
+			continue;
+		}
 		if (!sender_ok(s, &m->src)) {
 			light_drop(p, LD_SOURCE, &m->src);
 			continue;
@@ -272,6 +301,7 @@ static int light_port_open(struct light_port *p)
 	int k, rc, fam = 0;
 
 	o.dscp = s->dscp;
+	o.rx_dst = true; /* for_us(): the datagram's destination address */
 	for (k = 0; k < 2; k++) {
 		struct xw_addr local;
 

@@ -15,6 +15,12 @@
 #                port's table entry is ARMED with the wildcard flags and
 #                family 0, the socket reflected 0), a restricted sender's
 #                packets passed (pass-other-tuple) and dropped by the socket.
+#   own_addresses local=* is this host's addresses: the pinned own_addrs map
+#                follows an address added and removed at run time (and XDP
+#                answers it meanwhile); nothing answers a datagram to the
+#                subnet broadcast (XDP pass-not-our-mac, socket
+#                not-our-address) or from a multicast source (XDP
+#                pass-bad-source, the kernel drops it).
 . "$(dirname "$0")/lib.sh"
 
 COUNT=40
@@ -125,14 +131,12 @@ import json, sys
 e = json.loads(sys.argv[1])
 sys.exit(0 if e["state"] == 2 and e["flags"] == int(sys.argv[2]) and e["family"] == 0 else 1)' \
 		"$entry" $F_ANY || return 1
-	s0=$(bpftool -j map lookup pinned "$PINS/stats" key 0 0 0 0 |
-		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))')
+	s0=$(stat_slot 0)
 	lping "$XW_TMP/p1.json" $XW_S4:8627 && ping_ok "$XW_TMP/p1.json" $COUNT || return 1
 	lping "$XW_TMP/p2.json" "[$XW_S6]:8620" && ping_ok "$XW_TMP/p2.json" $COUNT || return 1
 	lping "$XW_TMP/p3.json" $XW_S4:8701
 	ping_lost "$XW_TMP/p3.json" $COUNT || return 1
-	s1=$(bpftool -j map lookup pinned "$PINS/stats" key 0 0 0 0 |
-		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))')
+	s1=$(stat_slot 0)
 	expect "stats REFLECTED grew by $((2 * COUNT)) ($s0 -> $s1)" [ $((s1 - s0)) = $((2 * COUNT)) ] ||
 		return 1
 	stop_server || return 1
@@ -145,5 +149,120 @@ sys.exit(0 if e["state"] == 2 and e["flags"] == int(sys.argv[2]) and e["family"]
 	umount -l "$BPFFS"
 }
 
-TESTS=(socket_path xdp_path)
+# own KEY...: the own_addrs entry of an IPv4 address ("kind ifindex"), or "none".
+own4() {
+	local a b c d
+	IFS=. read -r a b c d <<<"$1"
+	bpftool -j map lookup pinned "$PINS/own_addrs" key 0 0 0 0 0 0 0 0 0 0 255 255 $a $b $c $d \
+		2>/dev/null | python3 -c '
+import json, sys
+try:
+    v = json.load(sys.stdin)["formatted"]["value"]; print(v["kind"], v["ifindex"])
+except Exception:
+    print("none")'
+}
+
+S_REFLECTED=0
+S_PASS_SRC=18
+S_PASS_MAC=20
+
+# wait_own ADDR WANT: until own4 ADDR prints WANT (5 s).
+wait_own() {
+	local i
+	for i in $(seq 50); do
+		[ "$(own4 "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	xw_log "own_addrs[$1] = $(own4 "$1"), want $2"
+	return 1
+}
+
+# send_raw ARGS: python3 inline, in the client namespace: TWAMP-Test packets that
+# no reflector may answer; prints how many replies came back.
+send_odd() {
+	in_c python3 - "$@" <<'PY'
+import socket, struct, sys, time
+what, n = sys.argv[1], int(sys.argv[2])
+pkt = struct.pack("!IQH", 1, 0, 0x8001) + bytes(27)   # 41 octets, Multiplier 1
+if what == "broadcast":       # to the subnet's broadcast address, port 8620
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    s.bind(("0.0.0.0", 0))
+    s.settimeout(0.2)
+    got = 0
+    for i in range(n):
+        s.sendto(pkt, ("192.0.2.255", 8620))
+        try:
+            s.recvfrom(2048); got += 1
+        except socket.timeout:
+            pass
+    print(got)
+else:                          # "mcastsrc": from 224.0.0.5, raw Ethernet to the server's MAC
+    dmac = bytes.fromhex(sys.argv[3].replace(":", ""))
+    r = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    r.bind(("xwc0", 0))
+    smac = r.getsockname()[4]
+    src, dst = socket.inet_aton("224.0.0.5"), socket.inet_aton("192.0.2.2")
+    udp = struct.pack("!HHHH", 40000, 8620, 8 + len(pkt), 0) + pkt
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, src, dst)
+    c = sum(struct.unpack("!10H", ip)); c = (c & 0xffff) + (c >> 16); c = (c & 0xffff) + (c >> 16)
+    ip = ip[:10] + struct.pack("!H", ~c & 0xffff) + ip[12:]
+    ps = src + dst + struct.pack("!BBH", 0, 17, len(udp)) + udp + (b"\0" if len(udp) % 2 else b"")
+    c = sum(struct.unpack("!%dH" % (len(ps) // 2), ps))
+    while c >> 16: c = (c & 0xffff) + (c >> 16)
+    udp = udp[:6] + struct.pack("!H", (~c & 0xffff) or 0xffff) + udp[8:]
+    for i in range(n):
+        r.send(dmac + smac + b"\x08\x00" + ip + udp)
+    print(0)
+PY
+}
+
+# local=* means this host's addresses, as rtnetlink says now: the own_addrs
+# map follows an address added and removed at run time (XDP answers it
+# while it is there), has the subnet broadcast as broadcast; a datagram to
+# the broadcast address is answered by nobody (XDP passes it: not our MAC;
+# the socket drops it: not-our-address), nor is one from a multicast source
+# (XDP: pass-bad-source; the kernel drops it as martian).
+own_addresses() {
+	local BPFFS=$XW_TMP/bpf PINS l r0 m0 s0 got smac
+	PINS=$BPFFS/xwamp
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
+	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
+	ip -n "$XW_NS_C" link set dev xwc0 xdpdrv obj "$XW_BUILD/bpf/xdp_pass.bpf.o" sec xdp || return 1
+	in_c ethtool -K xwc0 tx off >/dev/null
+	xw_start_server --xdp xws0 --bpf-dir "$PINS" --light 'port=8620' || return 1
+	expect "192.0.2.2 is ours (unicast)" wait_own 192.0.2.2 "1 $(in_s cat /sys/class/net/xws0/ifindex)" ||
+		return 1
+	expect "192.0.2.255 is our broadcast" wait_own 192.0.2.255 "2 $(in_s cat /sys/class/net/xws0/ifindex)" ||
+		return 1
+	expect "192.0.2.50 not yet" [ "$(own4 192.0.2.50)" = none ] || return 1
+	in_s ip addr add 192.0.2.50/24 dev xws0 || return 1
+	expect "192.0.2.50 added at run time" wait_own 192.0.2.50 "1 $(in_s cat /sys/class/net/xws0/ifindex)" ||
+		return 1
+	grep -q "own addresses: added 192.0.2.50" "$XW_TMP/xwampd.log" || { xw_log "no log line"; return 1; }
+	r0=$(stat_slot $S_REFLECTED)
+	lping "$XW_TMP/p1.json" 192.0.2.50:8620 && ping_ok "$XW_TMP/p1.json" $COUNT || return 1
+	expect "XDP answered for the new address" [ "$(stat_slot $S_REFLECTED)" = $((r0 + COUNT)) ] || return 1
+	in_s ip addr del 192.0.2.50/24 dev xws0 || return 1
+	expect "192.0.2.50 removed at run time" wait_own 192.0.2.50 none || return 1
+	expect "192.0.2.2 still there" [ "$(own4 192.0.2.2)" != none ] || return 1
+	# to the broadcast address: not our MAC for XDP, not our address for the socket
+	m0=$(stat_slot $S_PASS_MAC)
+	got=$(send_odd broadcast 10)
+	expect "no reply to the broadcast address ($got)" [ "$got" = 0 ] || return 1
+	expect "XDP passed them as not our MAC" [ "$(stat_slot $S_PASS_MAC)" = $((m0 + 10)) ] || return 1
+	# from a multicast source
+	s0=$(stat_slot $S_PASS_SRC)
+	smac=$(in_s cat /sys/class/net/xws0/address)
+	send_odd mcastsrc 10 "$smac" >/dev/null || return 1
+	sleep 0.3
+	expect "XDP passed the multicast source (pass-bad-source)" \
+		[ "$(stat_slot $S_PASS_SRC)" = $((s0 + 10)) ] || return 1
+	stop_server || return 1
+	grep -q "light port=8620 .*not-our-address=10" "$XW_TMP/xwampd.log" ||
+		{ xw_log "socket: no not-our-address=10"; grep "light port=8620" "$XW_TMP/xwampd.log" | sed 's/^/#   /'; return 1; }
+	umount -l "$BPFFS"
+}
+
+TESTS=(socket_path xdp_path own_addresses)
 xw_run "$@"

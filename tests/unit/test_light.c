@@ -157,6 +157,39 @@ TEST(bad_lines_rejected_with_file_line)
 	CHECK(rejected("port=1-10\n\nport=10\n", 3, "already used (line 1)"));
 }
 
+/*
+ * Addresses no host answers for or from (include/xwamp/hostaddr.h): a
+ * configuration naming one is refused, so that no path (XDP, tc, socket)
+ * could answer a broadcast or multicast sender or destination.
+ */
+TEST(non_unicast_addresses_rejected)
+{
+	static const char *const bad[] = {
+		"port=2 sender=255.255.255.255",
+		"port=2 sender=224.0.0.5",
+		"port=2 local=224.0.0.1",
+		"port=2 sender=0.0.0.0",
+		"port=2 local=0.0.0.0",
+		"port=2 sender=240.1.2.3",
+		"port=2 sender=ff02::1",
+		"port=2 local=ff05::2",
+		"port=2 sender=::",
+		"port=2 sender=::ffff:192.0.2.1",
+	};
+	char text[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "port=1\n%s\n", bad[i]);
+		CHECK(rejected(text, 2, "not a host's unicast address"));
+	}
+	/* loopback is a host's (over lo), and so are other unicast addresses */
+	memset(&cfg, 0, sizeof(cfg));
+	CHECK_EQ(parse("port=1 local=127.0.0.1 sender=127.0.0.2\nport=2 local=::1\n"
+		       "port=3 sender=fe80::1 local=2001:db8::2\n"),
+		 0);
+}
+
 TEST(limits)
 {
 	char *text = malloc(XW_LIGHT_MAX_SESS * 16 + 64);
