@@ -160,6 +160,7 @@ static void ent_add(struct xwd_own *o, const struct xw_own_key *k, __u32 ifindex
 		    const struct xw_own_key *owner)
 {
 	struct own_ent *e = ent_find(o, k, ifindex, kind, owner);
+	bool known;
 
 	if (e) {
 		e->gen = o->gen;
@@ -173,23 +174,26 @@ static void ent_add(struct xwd_own *o, const struct xw_own_key *k, __u32 ifindex
 		o->full_logged = true;
 		return;
 	}
+	known = ent_best(o, k) != NULL;
 	e = &o->ent[o->n++];
 	e->key = *k;
 	e->owner = *owner;
 	e->ifindex = ifindex;
 	e->kind = kind;
 	e->gen = o->gen;
-	ent_log(o, "added", e);
+	if (!known)
+		ent_log(o, "added", e); /* not again for a second interface or owner */
 	map_sync(o, k);
 }
 
 static void ent_remove(struct xwd_own *o, struct own_ent *e)
 {
-	struct xw_own_key k = e->key;
+	struct own_ent gone = *e;
 
-	ent_log(o, "removed", e);
 	*e = o->ent[--o->n];
-	map_sync(o, &k);
+	if (!ent_best(o, &gone.key))
+		ent_log(o, "removed", &gone); /* the last entry of the address */
+	map_sync(o, &gone.key);
 }
 
 static void ent_del(struct xwd_own *o, const struct xw_own_key *k, __u32 ifindex, __u8 kind,

@@ -163,8 +163,8 @@ except Exception:
 }
 
 S_REFLECTED=0
-S_PASS_SRC=18
-S_PASS_MAC=20
+S_PASS_SRC=19
+S_PASS_MAC=21
 
 # wait_own ADDR WANT: until own4 ADDR prints WANT (5 s).
 wait_own() {
