@@ -7,19 +7,12 @@
 #include <string.h>
 
 #include "policy.h"
+#include "xwamp/hostaddr.h"
 #include "xwamp/proto.h"
 
 static unsigned int addr_bits(const struct pol_addr *a)
 {
 	return a->ipvn == 4 ? 32 : 128;
-}
-
-static bool zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
 }
 
 /* The first bits of a and b are equal. */
@@ -53,34 +46,17 @@ bool pol_same_client(const struct pol_addr *a, const struct pol_addr *b)
 	return bits_equal(a->a, b->a, a->ipvn == 4 ? 32 : 64);
 }
 
+/* The one classification of include/xwamp/hostaddr.h, which the BPF programs use too. */
+_Static_assert((int)POL_KIND_UNICAST == XW_ADDR_UNICAST && (int)POL_KIND_UNSPEC == XW_ADDR_UNSPEC &&
+		       (int)POL_KIND_LOOPBACK == XW_ADDR_LOOPBACK &&
+		       (int)POL_KIND_MULTICAST == XW_ADDR_MULTICAST &&
+		       (int)POL_KIND_BROADCAST == XW_ADDR_BROADCAST &&
+		       (int)POL_KIND_RESERVED == XW_ADDR_RESERVED,
+	       "pol_kind is xw_addr_kind");
+
 enum pol_kind pol_addr_kind(const struct pol_addr *a)
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	const uint8_t *p = a->a;
-
-	if (a->ipvn == 4) {
-		if (p[0] == 0)
-			return POL_KIND_UNSPEC; /* "this network" (RFC 1122 3.2.1.3) */
-		if (p[0] == 127)
-			return POL_KIND_LOOPBACK;
-		if (p[0] == 255 && p[1] == 255 && p[2] == 255 && p[3] == 255)
-			return POL_KIND_BROADCAST;
-		if ((p[0] & 0xf0) == 224)
-			return POL_KIND_MULTICAST;
-		if ((p[0] & 0xf0) == 240)
-			return POL_KIND_RESERVED;
-		return POL_KIND_UNICAST;
-	}
-	if (zero(p, 15))
-		return p[15] == 0   ? POL_KIND_UNSPEC
-		       : p[15] == 1 ? POL_KIND_LOOPBACK
-				    : POL_KIND_RESERVED;
-	if (p[0] == 0xff)
-		return POL_KIND_MULTICAST;
-	/* an IPv4 address in IPv6 clothes dodges the IPv4 checks: never */
-	if (!memcmp(p, mapped, 12) || zero(p, 12))
-		return POL_KIND_RESERVED;
-	return POL_KIND_UNICAST;
+	return (enum pol_kind)(a->ipvn == 4 ? xw_addr_kind4(a->a) : xw_addr_kind6(a->a));
 }
 
 const char *pol_kind_name(enum pol_kind k)

@@ -18,6 +18,7 @@
  *         ff00::/8      multicast (RFC 4291 2.7: never a source)
  *         ::ffff:0:0/96 IPv4-mapped (RFC 4291 2.5.5.2: not on the wire; Linux
  *                       drops it as a source, ip6_input.c)
+ *         ::/96         the rest: IPv4-compatible, deprecated (RFC 4291 2.5.5.1)
  *
  * loopback_ok: the address reached us through the host's own loopback
  * device (a socket's peer on lo): loopback addresses are fine there, and
@@ -34,32 +35,66 @@
 
 #include "xwamp/types.h"
 
-XW_INLINE int xw_host_addr4(const __u8 a[4], int loopback_ok)
+/* What an address is (one classification: control/policy.c names the same kinds). */
+enum xw_addr_kind {
+	XW_ADDR_UNICAST = 0,
+	XW_ADDR_UNSPEC,	   /* 0.0.0.0/8, :: */
+	XW_ADDR_LOOPBACK,  /* 127.0.0.0/8, ::1 */
+	XW_ADDR_MULTICAST, /* 224.0.0.0/4, ff00::/8 */
+	XW_ADDR_BROADCAST, /* 255.255.255.255 */
+	XW_ADDR_RESERVED,  /* 240.0.0.0/4, ::ffff:0:0/96, the rest of ::/96 */
+};
+
+XW_INLINE enum xw_addr_kind xw_addr_kind4(const __u8 a[4])
 {
-	if (a[0] == 0 || a[0] >= 224)
-		return 0;
-	return a[0] != 127 || loopback_ok;
+	if (a[0] == 0)
+		return XW_ADDR_UNSPEC;
+	if (a[0] == 127)
+		return XW_ADDR_LOOPBACK;
+	if (a[0] < 224)
+		return XW_ADDR_UNICAST;
+	if (a[0] < 240)
+		return XW_ADDR_MULTICAST;
+	if ((a[0] & a[1] & a[2] & a[3]) == 255)
+		return XW_ADDR_BROADCAST;
+	return XW_ADDR_RESERVED;
 }
 
-XW_INLINE int xw_host_addr6(const __u8 a[16], int loopback_ok)
+XW_INLINE enum xw_addr_kind xw_addr_kind6(const __u8 a[16])
 {
 	__u32 z = 0;
 	int i;
 
 	if (a[0] == 0xff)
-		return 0;
+		return XW_ADDR_MULTICAST;
 	for (i = 0; i < 10; i++)
 		z |= a[i];
 	if (z)
-		return 1; /* not in ::/80: neither ::, ::1 nor IPv4-mapped */
+		return XW_ADDR_UNICAST; /* outside ::/80 */
 	if (a[10] == 0xff && a[11] == 0xff)
-		return 0;
-	z = (__u32)a[10] | a[11] | a[12] | a[13] | a[14];
-	if (z)
-		return 1; /* other ::/80 (IPv4-compatible, deprecated): left to the kernel */
+		return XW_ADDR_RESERVED; /* IPv4-mapped: an IPv4 address dodging the IPv4 rules */
+	if (a[10] | a[11])
+		return XW_ADDR_UNICAST; /* outside ::/96 */
+	if (a[12] | a[13] | a[14])
+		return XW_ADDR_RESERVED; /* IPv4-compatible */
 	if (a[15] == 0)
-		return 0;
-	return a[15] != 1 || loopback_ok;
+		return XW_ADDR_UNSPEC;
+	return a[15] == 1 ? XW_ADDR_LOOPBACK : XW_ADDR_RESERVED;
+}
+
+/* A host's unicast address (loopback only when loopback_ok). */
+XW_INLINE int xw_host_addr4(const __u8 a[4], int loopback_ok)
+{
+	enum xw_addr_kind k = xw_addr_kind4(a);
+
+	return k == XW_ADDR_UNICAST || (k == XW_ADDR_LOOPBACK && loopback_ok);
+}
+
+XW_INLINE int xw_host_addr6(const __u8 a[16], int loopback_ok)
+{
+	enum xw_addr_kind k = xw_addr_kind6(a);
+
+	return k == XW_ADDR_UNICAST || (k == XW_ADDR_LOOPBACK && loopback_ok);
 }
 
 #endif /* XWAMP_HOSTADDR_H */

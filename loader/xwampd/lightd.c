@@ -112,11 +112,12 @@ static bool sender_ok(const struct xw_light_sess *s, const struct xw_addr *src)
 static bool for_us(const struct xwd_light *L, const struct xw_light_sess *s,
 		   const struct xw_rx_msg *m)
 {
-	if (!xwd_host_addr(&m->src, true) || xwd_own_lookup(L->d->own, &m->src) == XW_OWN_BROADCAST)
+	if (!xwd_hostaddr_ok(&m->src, true) ||
+	    xwd_own_lookup(L->d->own, &m->src) == XW_OWN_BROADCAST)
 		return false;
 	if (!m->dst_valid)
 		return true; /* not asked for: cannot happen on Light's sockets */
-	if (!xwd_host_addr(&m->dst, true))
+	if (!xwd_hostaddr_ok(&m->dst, true))
 		return false;
 	return !s->local_any || !L->d->own || xwd_own_is_local(L->d->own, &m->dst);
 }
@@ -157,7 +158,7 @@ static void light_batch(struct light_port *p, int fd)
 
 		p->n_rx++;
 		if (!for_us(L, s, m)) {
-			light_drop(p, xwd_host_addr(&m->src, true) ? LD_NOT_LOCAL : LD_BAD_SOURCE,
+			light_drop(p, xwd_hostaddr_ok(&m->src, true) ? LD_NOT_LOCAL : LD_BAD_SOURCE,
 				   &m->src);
 			continue;
 		}

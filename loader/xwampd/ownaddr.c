@@ -471,7 +471,7 @@ enum xw_own_kind xwd_own_lookup(const struct xwd_own *o, const struct xw_addr *a
 	return e ? (enum xw_own_kind)e->kind : XW_OWN_NONE;
 }
 
-bool xwd_host_addr(const struct xw_addr *addr, bool loopback_ok)
+bool xwd_hostaddr_ok(const struct xw_addr *addr, bool loopback_ok)
 {
 	struct xw_addr a = *addr;
 	__u8 raw[16];

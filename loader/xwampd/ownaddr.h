@@ -56,7 +56,7 @@ bool xwd_own_is_local(const struct xwd_own *o, const struct xw_addr *a);
  * fine (a datagram the kernel delivered to a socket from a loopback
  * address came over lo: it drops them from anywhere else).
  */
-bool xwd_host_addr(const struct xw_addr *a, bool loopback_ok);
+bool xwd_hostaddr_ok(const struct xw_addr *a, bool loopback_ok);
 
 /*
  * Mirror the table into a BPF "own_addrs" map (fd; -1: stop), now and at

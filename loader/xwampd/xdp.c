@@ -722,8 +722,10 @@ static void mac_set(struct xwd_xdp *x, const struct xwd_xdp_if *i)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->name);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		pr_warn("xdp: %s: its MAC address: %s: frames to it go to the sockets", i->name,
-			strerror(errno));
+		/* ENODEV: the device is going away (its deletion follows) */
+		if (errno != ENODEV)
+			pr_warn("xdp: %s: its MAC address: %s: frames to it go to the sockets",
+				i->name, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return;
