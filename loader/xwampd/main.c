@@ -621,7 +621,26 @@ static void pidfile_remove(const char *path, int fd)
  * run-time code paths use.  The pin directory becomes the user's so that
  * pins can still be added (an instance loaded later) and removed at exit.
  */
-static int privileges_drop(struct xwd *d)
+static int privileges_plan(const struct xwd_cfg *cfg, struct xwd_priv_user *u)
+{
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if (geteuid() == 0)
+		return xwd_priv_resolve(cfg->user, u);
+	if (!cfg->user)
+		return 0;
+	rc = xwd_priv_resolve(cfg->user, u);
+	if (!rc && u->uid != getuid()) {
+		pr_err("--user %s: only root can change user (running as uid %u)", cfg->user,
+		       (unsigned int)getuid());
+		rc = -EPERM;
+	}
+	u->keep_root = false;
+	return rc;
+}
+
+static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 {
 	const struct xwd_cfg *cfg = d->cfg;
 	struct xwd_priv_need need = {
@@ -630,32 +649,17 @@ static int privileges_drop(struct xwd *d)
 		/* --allow-low-ports alone: requested ports below 1024 */
 		.port_lo = cfg->allow_low_ports && !cfg->port_lo ? 1 : cfg->port_lo,
 	};
-	struct xwd_priv_user u = {0};
 	const char *files[2] = {cfg->keyfile, cfg->ike_keys};
 	unsigned int i;
 	int rc, fd;
 
-	if (geteuid() == 0) {
-		rc = xwd_priv_resolve(cfg->user, &u);
-		if (rc)
-			return rc;
-		if (!u.keep_root && d->xdp)
-			xwd_xdp_give(d->xdp, u.uid, u.gid);
-	} else if (cfg->user) {
-		rc = xwd_priv_resolve(cfg->user, &u);
-		if (rc)
-			return rc;
-		if (u.uid != getuid()) {
-			pr_err("--user %s: only root can change user (running as uid %u)",
-			       cfg->user, (unsigned int)getuid());
-			return -EPERM;
-		}
-	}
-	if (geteuid() != 0 && d->xdp) /* every program loaded while CAP_BPF is still here */
-		xwd_xdp_give(d->xdp, geteuid(), getegid());
-	rc = xwd_priv_drop_probe(&u, xwd_priv_caps(&need), d->xdp ? 1ull << CAP_BPF : 0,
+	/* every BPF program loaded while we may; the pin directory becomes the user's */
+	if (d->xdp && !u->keep_root)
+		xwd_xdp_give(d->xdp, geteuid() == 0 ? u->uid : geteuid(),
+			     geteuid() == 0 ? u->gid : getegid());
+	rc = xwd_priv_drop_probe(u, xwd_priv_caps(&need), d->xdp ? 1ull << CAP_BPF : 0,
 				 xwd_xdp_probe, d->xdp);
-	if (rc || u.keep_root)
+	if (rc || u->keep_root)
 		return rc;
 	/* SIGHUP and the IKE table's change check re-read these as this user */
 	for (i = 0; i < 2; i++) {
@@ -780,6 +784,7 @@ int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
 	struct xwd d;
+	struct xwd_priv_user user;
 	char modes[96], pfx[64], ports[32];
 	unsigned int i;
 	int rc, err = 0, pid_fd = -1;
@@ -808,6 +813,9 @@ int main(int argc, char **argv)
 		pr_err("epoll: %s", strerror(-rc));
 		return 1;
 	}
+	rc = privileges_plan(&cfg, &user); /* who we become decides how XDP attaches */
+	if (rc)
+		goto out;
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
 
@@ -870,6 +878,7 @@ int main(int argc, char **argv)
 		pr_warn("own addresses unknown: XDP answers no TWAMP Light local=* session");
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
 	cfg.xdp.in_tunnel = cfg.xfrm; /* the xfrm view picks in-tunnel devices (refl.c) */
+	cfg.xdp.alone = !user.keep_root;
 	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);
 	if (rc) {
 		pr_err("xdp: %s", strerror(-rc));
@@ -897,7 +906,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fd_limit_check(&cfg);
-	rc = privileges_drop(&d);
+	rc = privileges_drop(&d, &user);
 	if (rc)
 		goto out;
 	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",

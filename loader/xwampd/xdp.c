@@ -117,6 +117,7 @@ struct xwd_xdp {
 	int dir_fd;    /* holds the flock; -1: no pins */
 	int parent_fd; /* the pin directory's parent, to remove it at exit */
 	bool pinned;
+	bool alone; /* cfg->alone: libxdp told to skip its dispatcher */
 	/* clock */
 	struct xw_timer clock_timer;
 	long res_ns;
@@ -796,6 +797,8 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 			i->hook == HOOK_XDP_L3 ? "frames from the IP header" : "Ethernet frames",
 			xdp_program__id(in->prog),
 			!i->direct ? "in libxdp's dispatcher"
+			: x->alone ? "directly: xwampd drops root, libxdp's dispatcher would need "
+				     "CAP_SYS_ADMIN at run time (--user root shares the interface)"
 				   : "directly: libxdp's dispatcher is not available "
 				     "here, no other XDP program can share the interface");
 	}
@@ -1047,6 +1050,9 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	x->dir_fd = x->parent_fd = -1;
 	x->stats_fd = x->clock_fd = x->rtnl_fd = -1;
 	x->mode = c->mode;
+	x->alone = c->alone;
+	if (c->alone) /* read by libxdp at each attach */
+		setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
 	snprintf(x->dir, sizeof(x->dir), "%s", c->pin_dir ? c->pin_dir : XWD_XDP_DEFAULT_DIR);
 	xw_timer_init(&x->clock_timer, clock_timer, x);
 	x->res_ns = clock_getres(CLOCK_REALTIME, &res) ? 1 : res.tv_nsec;
@@ -1351,15 +1357,13 @@ void xwd_xdp_give(struct xwd_xdp *x, uid_t uid, gid_t gid)
 	 * Every instance loaded now, while we may (CAP_BPF, and CAP_PERFMON for
 	 * the verifier's pointer rules): an interface that appears later, or
 	 * the in-tunnel device of a session, only needs an attach
-	 * (CAP_NET_ADMIN).  libxdp's dispatcher cannot be loaded then either:
-	 * it is told to attach the program alone.
+	 * (CAP_NET_ADMIN; alone: xwd_xdp_cfg.alone).
 	 */
 	for (k = 0; k < INST_MAX; k++)
 		if (!x->inst[k].skel && inst_get(x, (enum xdp_hook)k, true))
 			pin_prog(x, k,
 				 k == HOOK_TC_L3 ? bpf_program__fd(x->inst[k].skel->progs.tc_xwamp)
 						 : xdp_program__fd(x->inst[k].prog));
-	setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
 	if (x->dir_fd >= 0 && fchown(x->dir_fd, uid, gid))
 		pr_warn("xdp: %s: chown to uid %u: %s: pins stay at exit", x->dir,
 			(unsigned int)uid, strerror(errno));

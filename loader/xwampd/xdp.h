@@ -45,6 +45,14 @@ struct xwd_xdp_cfg {
 	enum xwd_xdp_mode mode; /* --xdp-mode */
 	const char *pin_dir;	/* --bpf-dir; NULL: XWD_XDP_DEFAULT_DIR */
 	bool in_tunnel;		/* --xfrm: open even without --xdp, for xwd_xdp_ensure() */
+	/*
+	 * Attach alone, never in libxdp's dispatcher: xwampd drops root after
+	 * start-up, and the dispatcher's run-time handling (attaching to a
+	 * device that appears later, detaching at exit) opens programs by id,
+	 * which needs CAP_SYS_ADMIN; a program loaded as a dispatcher
+	 * extension cannot be attached alone later either.
+	 */
+	bool alone;
 };
 
 /* Option parsers for main.c's table: 0 or -EINVAL (after a message on stderr). */
