@@ -853,14 +853,6 @@ int main(int argc, char **argv)
 		pr_err("signals: %s", strerror(-rc));
 		goto out;
 	}
-	/* after signals_setup(): the worker thread must not take the loop's signals */
-	if (cfg.modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) {
-		rc = xwd_keywork_start(&d.loop, d.keys, &d.keywork);
-		if (rc) {
-			pr_err("key worker: %s", strerror(-rc));
-			goto out;
-		}
-	}
 	if (cfg.xfrm) {
 		d.xfrm = xwd_xfrm_open(&d.loop, false, &err);
 		if (!d.xfrm) {
@@ -909,6 +901,19 @@ int main(int argc, char **argv)
 	rc = privileges_drop(&d, &user);
 	if (rc)
 		goto out;
+	/*
+	 * After signals_setup(): the worker thread must not take the loop's
+	 * signals.  After the drop: capabilities, the bounding set and
+	 * no_new_privs are per thread, so a thread started before would keep
+	 * what the main thread gave up.
+	 */
+	if (cfg.modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) {
+		rc = xwd_keywork_start(&d.loop, d.keys, &d.keywork);
+		if (rc) {
+			pr_err("key worker: %s", strerror(-rc));
+			goto out;
+		}
+	}
 	snprintf(modes, sizeof(modes), "%s%s%s%s%s%s%s%s", cfg.modes & XW_MODE_OPEN ? " open" : "",
 		 cfg.modes & XW_MODE_AUTH ? " auth" : "",
 		 cfg.modes & XW_MODE_ENCRYPTED ? " enc" : "",

@@ -44,7 +44,16 @@ expect_creds() {
 		xw_log "$f $v"
 		expect "$f = $(printf '%016x' "$want")" [ $((16#$v)) = "$want" ] || return 1
 	done
-	expect "NoNewPrivs 1" [ "$(status_field "$pid" NoNewPrivs)" = 1 ]
+	expect "NoNewPrivs 1" [ "$(status_field "$pid" NoNewPrivs)" = 1 ] || return 1
+	# capabilities, the bounding set and no_new_privs are per thread: every thread
+	local t n=0
+	for t in /proc/"$pid"/task/*; do
+		n=$((n + 1))
+		expect "thread ${t##*/}: same Uid, Cap*, NoNewPrivs as the process" [ \
+			"$(grep -E '^(Uid|Gid|Cap|NoNewPrivs)' "$t/status")" = \
+			"$(grep -E '^(Uid|Gid|Cap|NoNewPrivs)' "/proc/$pid/status")" ] || return 1
+	done
+	xw_log "$n threads checked"
 }
 
 # ping_ok MODE [ADDR]: one xwping session with no loss.
@@ -111,7 +120,7 @@ socket_path() {
 # --port-range below 1024: CAP_NET_BIND_SERVICE, and the session's port is bound after the drop.
 low_ports() {
 	KF=$(xw_keyfile)
-	start --listen $XW_S4 --modes open --port-range 900-999 || return 1
+	start --listen $XW_S4 --modes open --port-range 900-999 --allow-low-ports || return 1
 	expect_creds "$XW_SRV_PID" 65534 $CAP_NET_BIND_SERVICE || return 1
 	ping_ok open || return 1
 	expect "session bound a port below 1024" \
