@@ -816,6 +816,19 @@ int codec_request_session_decode(struct codec_request_session *m, const uint8_t 
 	return 0;
 }
 
+int codec_request_session_fixup(uint8_t *buf, size_t len, const uint8_t sid[XW_SID_LEN],
+				uint16_t sender_port, uint16_t receiver_port)
+{
+	if (len < CODEC_OW_REQUEST_LEN(0))
+		return -EINVAL;
+	put_be16(buf + RTS_SENDER_PORT, sender_port);
+	put_be16(buf + RTS_RECEIVER_PORT, receiver_port);
+	memcpy(buf + RTS_SID, sid, XW_SID_LEN);
+	memset(buf + RTS_HMAC, 0, XW_HMAC_LEN);
+	memset(buf + len - XW_HMAC_LEN, 0, XW_HMAC_LEN);
+	return 0;
+}
+
 void codec_ow_slot_at(const struct codec_request_session *m, uint32_t i, struct codec_ow_slot *out)
 {
 	const uint8_t *s = m->slot_bytes + (size_t)i * CODEC_OW_SLOT_LEN;

@@ -321,6 +321,14 @@ int codec_request_session_encode(const struct codec_request_session *m, uint8_t 
  * than a DSCP when the server is asked to send.
  */
 int codec_request_session_decode(struct codec_request_session *m, const uint8_t *buf, size_t len);
+/*
+ * The Request-Session reproduction of RFC 4656 3.9 from a received one
+ * (plaintext, @len octets, in place): the SID and the ports "actually
+ * used" written in, both HMAC fields zeroed (the channel writes them when
+ * the data is sent).  -EINVAL when @len is too short.
+ */
+int codec_request_session_fixup(uint8_t *buf, size_t len, const uint8_t sid[XW_SID_LEN],
+				uint16_t sender_port, uint16_t receiver_port);
 /* Slot @i of a decoded request (i < f.num_slots). */
 void codec_ow_slot_at(const struct codec_request_session *m, uint32_t i, struct codec_ow_slot *out);
 

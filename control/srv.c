@@ -40,6 +40,10 @@ enum srv_msg {
 	 * Accept-Session Accept 3 (RFC 5357 3.5) and stay in step.
 	 */
 	SRV_MSG_FOREIGN,
+	/* OWAMP's own commands (RFC 4656 3.5, 3.8, 3.9) */
+	SRV_MSG_REQUEST_OW,
+	SRV_MSG_STOP_OW,
+	SRV_MSG_FETCH,
 	SRV_NMSGS,
 };
 
@@ -200,6 +204,8 @@ static int out_append(struct srv *s, const uint8_t *p, size_t n)
 
 static void sess_free(struct srv_sess *ss)
 {
+	free(ss->ow_req);
+	free(ss->ow_skips);
 	xw_wipe(ss, sizeof(*ss));
 	free(ss);
 }
@@ -609,6 +615,53 @@ static int make_sid(struct srv *s, uint8_t sid[XW_SID_LEN], uint64_t now)
 	return -EEXIST;
 }
 
+/* Room for one more session in s->sess and a zeroed session; NULL without memory. */
+static struct srv_sess *sess_alloc(struct srv *s)
+{
+	struct srv_sess **arr;
+
+	if (s->nsess == s->sess_cap) {
+		unsigned int cap = s->sess_cap ? 2 * s->sess_cap : 4;
+
+		arr = realloc(s->sess, cap * sizeof(*arr));
+		if (!arr)
+			return NULL;
+		s->sess = arr;
+		s->sess_cap = cap;
+	}
+	return calloc(1, sizeof(struct srv_sess));
+}
+
+/*
+ * The steps every accepted session goes through, TWAMP or OWAMP: its SID
+ * (ours when new_sid), its test keys, then the caller's sess_request.
+ * Returns XW_ACCEPT_OK or the Accept code to refuse with (logged).
+ */
+static int sess_setup(struct srv *s, struct srv_sess *ss, int new_sid, uint64_t now)
+{
+	int rc = new_sid ? make_sid(s, ss->sid, now) : 0;
+
+	/* RFC 5357 4.1.2 -> RFC 4656 4.1.2: test keys in authenticated and encrypted
+	 * modes only; RFC 5618 4: mixed mode tests are unauthenticated */
+	if (!rc && (s->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
+		rc = xw_test_keys_derive(&s->keys, ss->sid, &ss->keys);
+		ss->has_keys = !rc;
+	}
+	if (rc) {
+		pr_err("control %s: cannot make a SID or test keys: %d, Accept 2", s->peer, rc);
+		return XW_ACCEPT_INTERNAL;
+	}
+	rc = s->ops.sess_request(s->arg, ss, now);
+	if (rc < 0) {
+		pr_err("control %s: session setup failed: %d, Accept 2", s->peer, rc);
+		rc = XW_ACCEPT_INTERNAL;
+	} else if (rc == XW_ACCEPT_OK && !ss->port) {
+		pr_err("control %s: session accepted without a test port, Accept 2", s->peer);
+		rc = XW_ACCEPT_INTERNAL;
+	}
+	return rc;
+}
+
 static void params_from_req(struct twsess_params *p, const struct codec_request_tw_session *q)
 {
 	memset(p, 0, sizeof(*p));
@@ -686,7 +739,7 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	struct codec_request_tw_session q;
 	struct codec_accept_session a = {0};
-	struct srv_sess *ss, **arr;
+	struct srv_sess *ss;
 	int rc;
 
 	rc = codec_request_tw_session_decode(&q, s->mode, msg, len);
@@ -713,19 +766,7 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		refuse_session(s, XW_ACCEPT_PERM_LIMIT, now);
 		return;
 	}
-	if (s->nsess == s->sess_cap) {
-		unsigned int cap = s->sess_cap ? 2 * s->sess_cap : 4;
-
-		arr = realloc(s->sess, cap * sizeof(*arr));
-		if (!arr) {
-			pr_err("control %s: no memory for a session, Accept 5", s->peer);
-			refuse_session(s, XW_ACCEPT_TEMP_LIMIT, now);
-			return;
-		}
-		s->sess = arr;
-		s->sess_cap = cap;
-	}
-	ss = calloc(1, sizeof(*ss));
+	ss = sess_alloc(s);
 	if (!ss) {
 		pr_err("control %s: no memory for a session, Accept 5", s->peer);
 		refuse_session(s, XW_ACCEPT_TEMP_LIMIT, now);
@@ -733,27 +774,7 @@ static void on_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	}
 	params_from_req(&ss->params, &q);
 	ss->mode = s->mode;
-	rc = make_sid(s, ss->sid, now);
-	/* RFC 5357 4.1.2 -> RFC 4656 4.1.2: test keys in authenticated and encrypted
-	 * modes only; RFC 5618 4: mixed mode tests are unauthenticated */
-	if (!rc && (s->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
-		rc = xw_test_keys_derive(&s->keys, ss->sid, &ss->keys);
-		ss->has_keys = !rc;
-	}
-	if (rc) {
-		pr_err("control %s: cannot make a SID or test keys: %d, Accept 2", s->peer, rc);
-		sess_free(ss);
-		refuse_session(s, XW_ACCEPT_INTERNAL, now);
-		return;
-	}
-	rc = s->ops.sess_request(s->arg, ss, now);
-	if (rc < 0) {
-		pr_err("control %s: session setup failed: %d, Accept 2", s->peer, rc);
-		rc = XW_ACCEPT_INTERNAL;
-	} else if (rc == XW_ACCEPT_OK && !ss->port) {
-		pr_err("control %s: session accepted without a reflector port, Accept 2", s->peer);
-		rc = XW_ACCEPT_INTERNAL;
-	}
+	rc = sess_setup(s, ss, 1, now);
 	if (rc != XW_ACCEPT_OK) {
 		warn_rl(s, now, "control %s: Request-TW-Session for port %u refused, Accept %d",
 			s->peer, q.receiver_port, rc);
@@ -1043,6 +1064,257 @@ static void on_stop_n(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	on_n_sessions(s, msg, len, now, 0);
 }
 
+/* ---- OWAMP commands (RFC 4656 3.5, 3.8, 3.9) ------------------------------- */
+
+/* Accept-Session refusing an OWAMP Request-Session, with a rate-limited reason. */
+static void ow_refuse(struct srv *s, uint8_t accept, const char *why, uint64_t now)
+{
+	warn_rl(s, now, "control %s: Request-Session refused (%s), Accept %u", s->peer, why,
+		accept);
+	refuse_session(s, accept, now);
+}
+
+static void on_ow_request(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	static const uint8_t zero_sid[XW_SID_LEN];
+	struct codec_request_session q;
+	struct codec_accept_session a = {0};
+	struct srv_sess *ss;
+	int rc;
+
+	rc = codec_request_session_decode(&q, msg, len);
+	if (rc) {
+		ow_refuse(s, XW_ACCEPT_NOT_SUPPORTED,
+			  rc == -EOPNOTSUPP ? "options not supported" : "malformed", now);
+		return;
+	}
+	if (q.f.conf_sender && q.f.conf_receiver) {
+		/* RFC 4656 3.5 allows asking for both; we are one of the two ends */
+		ow_refuse(s, XW_ACCEPT_NOT_SUPPORTED, "both Conf-Sender and Conf-Receiver", now);
+		return;
+	}
+	if (!q.f.num_packets) {
+		ow_refuse(s, XW_ACCEPT_NOT_SUPPORTED, "Number of Packets 0", now);
+		return;
+	}
+	if (q.f.conf_sender && !memcmp(q.f.sid, zero_sid, XW_SID_LEN)) {
+		/* RFC 4656 3.5: the receiver (here the client) chooses the SID */
+		ow_refuse(s, XW_ACCEPT_FAILURE, "we are to send, but the SID is zero", now);
+		return;
+	}
+	if (q.f.conf_sender && sess_index(s, q.f.sid) >= 0) {
+		ow_refuse(s, XW_ACCEPT_FAILURE, "SID already in use", now);
+		return;
+	}
+	if (s->cfg.max_sessions && s->nsess >= s->cfg.max_sessions) {
+		ow_refuse(s, XW_ACCEPT_PERM_LIMIT, "session limit of the connection", now);
+		return;
+	}
+	ss = sess_alloc(s);
+	if (ss)
+		ss->ow_req = malloc(len);
+	if (!ss || !ss->ow_req) {
+		pr_err("control %s: no memory for a session, Accept 5", s->peer);
+		if (ss)
+			sess_free(ss);
+		refuse_session(s, XW_ACCEPT_TEMP_LIMIT, now);
+		return;
+	}
+	memcpy(ss->ow_req, msg, len);
+	ss->ow_req_len = len;
+	params_from_req(&ss->params, &q.f);
+	ss->mode = s->mode;
+	/* RFC 4656 3.5: the receiving side chooses the SID */
+	if (!q.f.conf_receiver)
+		memcpy(ss->sid, q.f.sid, XW_SID_LEN);
+	rc = sess_setup(s, ss, q.f.conf_receiver, now);
+	if (rc != XW_ACCEPT_OK) {
+		warn_rl(s, now, "control %s: Request-Session (%s) refused, Accept %d", s->peer,
+			q.f.conf_receiver ? "we receive" : "we send", rc);
+		sess_free(ss);
+		refuse_session(s, (uint8_t)(rc > 255 ? XW_ACCEPT_FAILURE : rc), now);
+		return;
+	}
+	/* RFC 4656 3.9: the reproduction shows the ports actually used and the SID */
+	codec_request_session_fixup(ss->ow_req, ss->ow_req_len, ss->sid,
+				    q.f.conf_sender ? ss->port : q.f.sender_port,
+				    q.f.conf_receiver ? ss->port : q.f.receiver_port);
+	s->sess[s->nsess++] = ss;
+	a.accept = XW_ACCEPT_OK;
+	a.port = ss->port;
+	memcpy(a.sid, ss->sid, XW_SID_LEN);
+	pr_debug("control %s: OWAMP session %u accepted (%s), port %u", s->peer, s->nsess,
+		 q.f.conf_receiver ? "we receive" : "we send", a.port);
+	send_accept_session(s, &a, now);
+}
+
+/* The server's own Stop-Sessions: one record per send session it controls (RFC 4656 3.8). */
+static int ow_send_stop(struct srv *s, uint64_t now)
+{
+	struct codec_ow_stop_rec *recs = NULL;
+	struct codec_ow_skip *skips = NULL;
+	uint32_t n = 0, i;
+	uint8_t *buf = NULL;
+	size_t cap;
+	int len, rc = -ENOMEM;
+
+	recs = calloc(s->nsess ? s->nsess : 1, sizeof(*recs));
+	skips = calloc((size_t)(s->nsess ? s->nsess : 1) * SRV_OW_SKIPS_MAX, sizeof(*skips));
+	if (!recs || !skips)
+		goto out;
+	for (i = 0; i < s->nsess; i++) {
+		struct srv_sess *ss = s->sess[i];
+		uint32_t nsk = SRV_OW_SKIPS_MAX, next = 0;
+
+		if (!ss->params.conf_sender)
+			continue;
+		recs[n].skips = skips + (size_t)n * SRV_OW_SKIPS_MAX;
+		if (!s->ops.ow_sent ||
+		    s->ops.ow_sent(s->arg, ss, &next, (struct codec_ow_skip *)recs[n].skips, &nsk))
+			nsk = 0;
+		memcpy(recs[n].sid, ss->sid, XW_SID_LEN);
+		recs[n].next_seqno = next;
+		recs[n].num_skips = nsk > SRV_OW_SKIPS_MAX ? SRV_OW_SKIPS_MAX : nsk;
+		n++;
+	}
+	cap = CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN +
+	      (size_t)n * CODEC_OW_STOP_REC_LEN(SRV_OW_SKIPS_MAX);
+	buf = malloc(cap);
+	if (!buf)
+		goto out;
+	len = codec_ow_stop_sessions_encode(XW_ACCEPT_OK, recs, n, buf, cap);
+	if (len < 0) {
+		pr_err("control %s: cannot encode our Stop-Sessions: %d", s->peer, len);
+		rc = len;
+		goto out;
+	}
+	rc = send_msg(s, buf, (size_t)len, now);
+out:
+	if (rc == -ENOMEM)
+		pr_err("control %s: no memory for Stop-Sessions", s->peer);
+	free(recs);
+	free(skips);
+	free(buf);
+	return rc;
+}
+
+static void on_ow_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_ow_stop st;
+	struct codec_ow_stop_rec rec;
+	uint32_t i, nrecv = 0, unknown = 0;
+	size_t off = 0;
+	int rc, idx;
+
+	rc = codec_ow_stop_sessions_decode(&st, msg, len);
+	if (rc) {
+		/* RFC 4656 3.9: skip ranges out of order or overlapping: invalid */
+		pr_warn("control %s: malformed Stop-Sessions (%d): closing", s->peer, rc);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	for (i = 0; i < s->nsess; i++)
+		nrecv += s->sess[i]->params.conf_receiver;
+	/*
+	 * RFC 4656 3.8: the client "MUST account for each accepted
+	 * Request-Session where Conf-Receiver was set"; "If the Stop-Sessions
+	 * message does not account for exactly the send sessions controlled by
+	 * that side, then it is to be considered invalid and the connection
+	 * SHOULD be closed".  Sessions we ended after REFWAIT still count.
+	 */
+	if (st.num_sessions != nrecv + s->nexpired) {
+		pr_warn("control %s: Stop-Sessions describes %u sessions, the client sends %u: "
+			"closing",
+			s->peer, st.num_sessions, nrecv + s->nexpired);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return;
+	}
+	for (i = 0; i < st.num_sessions; i++) {
+		codec_ow_stop_rec_at(&st, &off, &rec);
+		idx = sess_index(s, rec.sid);
+		if (idx < 0 || !s->sess[idx]->params.conf_receiver) {
+			if (idx < 0 && ++unknown <= s->nexpired)
+				continue;
+			pr_warn("control %s: Stop-Sessions describes a session the client does not "
+				"send: closing",
+				s->peer);
+			shut(s, SRV_CLOSE_PROTO, now);
+			return;
+		}
+		if (s->sess[idx]->ow_stop_ok || rec.next_seqno > s->sess[idx]->params.num_packets) {
+			pr_warn("control %s: Stop-Sessions: session described twice, or Next Seqno "
+				"%u beyond its %u packets: closing",
+				s->peer, rec.next_seqno, s->sess[idx]->params.num_packets);
+			shut(s, SRV_CLOSE_PROTO, now);
+			return;
+		}
+		if (rec.num_skips) {
+			struct codec_ow_skip *sk = calloc(rec.num_skips, sizeof(*sk));
+			uint32_t k;
+
+			if (!sk) {
+				shut(s, SRV_CLOSE_INTERNAL, now);
+				return;
+			}
+			for (k = 0; k < rec.num_skips; k++)
+				codec_ow_skip_at(rec.skip_bytes, k, &sk[k]);
+			s->sess[idx]->ow_skips = sk;
+		}
+		s->sess[idx]->ow_nskips = rec.num_skips;
+		s->sess[idx]->ow_next_seqno = rec.next_seqno;
+		/* RFC 4656 3.8: with Accept != 0 the results are invalid */
+		s->sess[idx]->ow_stop_ok = st.accept == XW_ACCEPT_OK;
+	}
+	if (st.accept != XW_ACCEPT_OK)
+		pr_info("control %s: client stops with Accept %u: results are invalid", s->peer,
+			st.accept);
+	if (ow_send_stop(s, now))
+		return;
+	for (i = s->nsess; i-- > 0;)
+		sess_end(s, i, SRV_END_STOP, now);
+	s->nexpired = 0;
+	back_to_ready(s, now);
+}
+
+static void on_fetch(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
+{
+	struct codec_fetch_session f;
+	struct ow_fetch out = {0};
+	uint8_t ack[CODEC_FETCH_ACK_LEN];
+	size_t part1;
+	int rc;
+
+	rc = codec_fetch_session_decode(&f, msg, len);
+	if (rc) {
+		warn_rl(s, now, "control %s: malformed Fetch-Session (%d), Fetch-Ack 1", s->peer,
+			rc);
+		out.ack.accept = XW_ACCEPT_FAILURE;
+	} else {
+		rc = s->ops.ow_fetch(s->arg, &f, &out, now);
+		if (rc < 0 && out.ack.accept == XW_ACCEPT_OK)
+			out.ack.accept = XW_ACCEPT_INTERNAL;
+	}
+	if (out.ack.accept == XW_ACCEPT_OK && out.req_len < CODEC_OW_REQUEST_LEN(1))
+		out.ack.accept = XW_ACCEPT_INTERNAL;
+	if (out.ack.accept != XW_ACCEPT_OK)
+		warn_rl(s, now, "control %s: Fetch-Session refused, Fetch-Ack %u", s->peer,
+			out.ack.accept);
+	/* RFC 4656 3.9: "The server MUST respond with a Fetch-Ack message" */
+	codec_fetch_ack_encode(&out.ack, ack, sizeof(ack));
+	if (send_msg(s, ack, sizeof(ack), now) || out.ack.accept != XW_ACCEPT_OK)
+		goto out;
+	/* the data: reproduction (two HMAC parts), skip ranges, records, each sealed */
+	part1 = CODEC_OW_REQUEST_HMAC1_END;
+	if (send_msg(s, out.data, part1, now) ||
+	    send_msg(s, out.data + part1, out.req_len - part1, now) ||
+	    send_msg(s, out.data + out.req_len, out.skips_len, now) ||
+	    send_msg(s, out.data + out.req_len + out.skips_len, out.recs_len, now))
+		goto out;
+	pr_debug("control %s: Fetch-Session: %u records sent", s->peer, out.ack.num_records);
+out:
+	ow_fetch_free(&out);
+}
+
 /* ---- the table ------------------------------------------------------------- */
 
 static const srv_handler srv_table[SRV_NSTATES][SRV_NMSGS] = {
@@ -1073,20 +1345,59 @@ static const srv_handler srv_table[SRV_NSTATES][SRV_NMSGS] = {
 		},
 };
 
+/*
+ * OWAMP's command set after the same handshake (RFC 4656 3.4): Request-
+ * Session, Start-Sessions and Fetch-Session before testing, only
+ * Stop-Sessions while sessions run.
+ */
+static const srv_handler srv_table_ow[SRV_NSTATES][SRV_NMSGS] = {
+	[SRV_WAIT_SETUP] =
+		{
+			[SRV_MSG_SETUP] = on_setup,
+		},
+	[SRV_WAIT_KEY] = {0},
+	[SRV_READY] =
+		{
+			[SRV_MSG_REQUEST_OW] = on_ow_request,
+			[SRV_MSG_START] = on_start,
+			[SRV_MSG_STOP_OW] = on_ow_stop,
+			[SRV_MSG_FETCH] = on_fetch,
+		},
+	[SRV_TESTING] =
+		{
+			[SRV_MSG_STOP_OW] = on_ow_stop,
+		},
+};
+
 static const char *msg_name(enum srv_msg m)
 {
 	static const char *const names[] = {
 		[SRV_MSG_SETUP] = "Set-Up-Response",	[SRV_MSG_REQUEST_TW] = "Request-TW-Session",
 		[SRV_MSG_START] = "Start-Sessions",	[SRV_MSG_STOP] = "Stop-Sessions",
 		[SRV_MSG_START_N] = "Start-N-Sessions", [SRV_MSG_STOP_N] = "Stop-N-Sessions",
-		[SRV_MSG_FOREIGN] = "foreign command",
+		[SRV_MSG_FOREIGN] = "foreign command",	[SRV_MSG_REQUEST_OW] = "Request-Session",
+		[SRV_MSG_STOP_OW] = "Stop-Sessions",	[SRV_MSG_FETCH] = "Fetch-Session",
 	};
 
 	return (unsigned int)m < SRV_NMSGS ? names[m] : "?";
 }
 
-static enum srv_msg msg_of_cmd(uint8_t cmd)
+static enum srv_msg msg_of_cmd(const struct srv *s, uint8_t cmd)
 {
+	if (s->cfg.proto == SRV_PROTO_OWAMP) {
+		switch (cmd) {
+		case XW_CMD_REQUEST_SESSION:
+			return SRV_MSG_REQUEST_OW;
+		case XW_CMD_START_SESSIONS:
+			return SRV_MSG_START;
+		case XW_CMD_STOP_SESSIONS:
+			return SRV_MSG_STOP_OW;
+		case XW_CMD_FETCH_SESSION:
+			return SRV_MSG_FETCH;
+		default:
+			return SRV_MSG_FOREIGN; /* not framed: cannot happen */
+		}
+	}
 	switch (cmd) {
 	case XW_CMD_REQUEST_TW_SESSION:
 		return SRV_MSG_REQUEST_TW;
@@ -1144,9 +1455,9 @@ static void dispatch(struct srv *s, uint64_t now)
 			shut(s, SRV_CLOSE_INTERNAL, now);
 			return;
 		}
-		m = msg_of_cmd(s->rx[0]);
+		m = msg_of_cmd(s, s->rx[0]);
 	}
-	h = srv_table[s->state][m];
+	h = (s->cfg.proto == SRV_PROTO_OWAMP ? srv_table_ow : srv_table)[s->state][m];
 	if (!h) {
 		pr_warn("control %s: %s not allowed in state %s", s->peer, msg_name(m),
 			srv_state_name(s->state));
@@ -1206,6 +1517,10 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 		pr_err("srv: IKEv2Derived offered without authenticated, encrypted or mixed mode");
 		return NULL;
 	}
+	if (cfg->proto == SRV_PROTO_OWAMP && !ops->ow_fetch) {
+		pr_err("srv: OWAMP needs the ow_fetch callback");
+		return NULL;
+	}
 	if (!ops->sess_request || !ops->sess_end ||
 	    ((cfg->modes & (XW_MODE_SECURITY_MASK & ~XW_MODE_OPEN)) && !ops->key_lookup &&
 	     !ops->key_start)) {
@@ -1217,6 +1532,9 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 		return NULL;
 	s->cfg = *cfg;
 	s->cfg.modes &= SRV_KNOWN_MODES;
+	if (cfg->proto == SRV_PROTO_OWAMP) /* RFC 4656 3.1: open, authenticated, encrypted */
+		s->cfg.modes &=
+			XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV;
 	s->ops = *ops;
 	s->arg = arg;
 	snprintf(s->peer, sizeof(s->peer), "%s", cfg->peer ? cfg->peer : "?");
@@ -1286,10 +1604,19 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 			if (s->state == SRV_WAIT_SETUP)
 				n = codec_msg_len(CODEC_MSG_SETUP_RESPONSE, s->rx, s->rx_len);
 			else
-				n = chan_next_len(&s->chan, CODEC_MSG_CLIENT_COMMAND, s->rx,
-						  s->rx_len);
+				n = chan_next_len(&s->chan,
+						  s->cfg.proto == SRV_PROTO_OWAMP
+							  ? CODEC_MSG_OW_CLIENT_COMMAND
+							  : CODEC_MSG_CLIENT_COMMAND,
+						  s->rx, s->rx_len);
+			/*
+			 * TWAMP: 16 octets always tell the length.  OWAMP's
+			 * Stop-Sessions needs every record's header: read on
+			 * block by block until the length is known.
+			 */
 			if (n < 0 || (size_t)n > SRV_RX_MAX ||
-			    (n == 0 && s->rx_len >= XW_BLOCK_LEN)) {
+			    (n == 0 && s->rx_len >= XW_BLOCK_LEN &&
+			     (s->cfg.proto != SRV_PROTO_OWAMP || s->rx_len >= SRV_RX_MAX))) {
 				unframeable(s, n < 0 ? n : -EMSGSIZE, now_ns);
 				return -EPIPE;
 			}
@@ -1297,8 +1624,9 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 		}
 		if (!len)
 			return 0;
-		/* with the length unknown, take no more than the first block */
-		take = (s->rx_need ? s->rx_need : XW_BLOCK_LEN) - s->rx_len;
+		/* with the length unknown, take no more than the next block */
+		take = s->rx_need ? s->rx_need - s->rx_len
+				  : XW_BLOCK_LEN - s->rx_len % XW_BLOCK_LEN;
 		if (take > len)
 			take = len;
 		memcpy(s->rx + s->rx_len, p, take);

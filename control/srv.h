@@ -33,7 +33,9 @@
 #include <stdint.h>
 
 #include "xwamp/proto.h"
+#include "codec.h"
 #include "crypto.h"
+#include "owstore.h"
 #include "twsess.h"
 
 /* Largest shared secret (passphrase, or RFC 7717 prf output) key_lookup may return. */
@@ -66,12 +68,12 @@ enum srv_close {
 
 /* Why the state machine let go of a session (ops->sess_end). */
 enum srv_end {
-	SRV_END_STOP,	 /* Stop-Sessions / Stop-N-Sessions: keep reflecting for Timeout,
+	SRV_END_STOP,	   /* Stop-Sessions / Stop-N-Sessions: keep reflecting for Timeout,
 			  * then free (RFC 5357 3.8: reflect packets arriving within Timeout).
 			  * Stop-Sessions ends never-started sessions too (started == 0):
 			  * nothing is in flight for them, disarm now */
-	SRV_END_CLOSE,	 /* connection closed (or srv_free) before the session was stopped */
-	SRV_END_REFWAIT, /* the caller reported REFWAIT expiry with srv_sess_expired() */
+	SRV_END_CLOSE,	   /* connection closed (or srv_free) before the session was stopped */
+	SRV_END_REFWAIT,   /* the caller reported REFWAIT expiry with srv_sess_expired() */
 	SRV_END_UNSTARTED, /* accepted but never started in time: srv_sess_unstarted_expired() */
 };
 
@@ -99,6 +101,15 @@ struct srv_key_res {
 	uint8_t kek[XW_AES_KEY_LEN]; /* PBKDF2 output; see srv_key_derive() */
 };
 
+/*
+ * The command set after the shared handshake (RFC 4656 3.1 = RFC 5357 3.1):
+ * TWAMP's (RFC 5357 3.4-3.8, RFC 5938) or OWAMP's (RFC 4656 3.4-3.9).
+ */
+enum srv_proto {
+	SRV_PROTO_TWAMP = 0,
+	SRV_PROTO_OWAMP,
+};
+
 /* One accepted test session.  Owned by the state machine; valid until ops->sess_end returns. */
 struct srv_sess {
 	uint8_t sid[XW_SID_LEN]; /* made by the SM: sid_addr + NTP(now) + random (RFC 4656 3.5) */
@@ -115,6 +126,25 @@ struct srv_sess {
 	uint16_t server_octets; /* RFC 6038 4.3: set by sess_request, default 0 */
 	int started;
 	void *user; /* for the caller; the SM never touches it */
+	/*
+	 * OWAMP only.  params.conf_receiver: the server receives (a receiver
+	 * on s->port, the SID is the server's); params.conf_sender: the server
+	 * sends to receiver_addr:receiver_port from s->port, the SID is the
+	 * client's (RFC 4656 3.5).  ow_req is the Request-Session as Fetch-
+	 * Session reproduces it (SID and ports filled in once accepted, HMAC
+	 * fields zero; RFC 4656 3.9), for ow_store_open().
+	 */
+	uint8_t *ow_req;
+	size_t ow_req_len;
+	/*
+	 * At SRV_END_STOP of a session the server receives: what the client's
+	 * Stop-Sessions said about it (RFC 4656 3.8).  ow_stop_ok is 0 when the
+	 * Stop-Sessions had Accept != 0 (results invalid) or did not reach us.
+	 */
+	int ow_stop_ok;
+	uint32_t ow_next_seqno;
+	uint32_t ow_nskips;
+	struct codec_ow_skip *ow_skips;
 };
 
 struct srv_ops {
@@ -169,7 +199,26 @@ struct srv_ops {
 	void (*sess_end)(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now_ns);
 	/* The connection is closed (once), after any last message was queued.  Optional. */
 	void (*closed)(void *arg, enum srv_close why);
+	/*
+	 * OWAMP: the state of the server's send session s (Conf-Sender) for its
+	 * Stop-Sessions (RFC 4656 3.8): Next Seqno and up to *nskips skip
+	 * ranges into skips (in order); set *nskips to the number written.
+	 * Optional: NULL reports Next Seqno 0 and no skip range.
+	 */
+	int (*ow_sent)(void *arg, struct srv_sess *s, uint32_t *next_seqno,
+		       struct codec_ow_skip *skips, uint32_t *nskips);
+	/*
+	 * OWAMP Fetch-Session (RFC 4656 3.9): the answer, usually
+	 * ow_store_fetch() of the daemon's store (data that may come from
+	 * another connection).  The SM sends it and ow_fetch_free()s it.
+	 * Required with SRV_PROTO_OWAMP.
+	 */
+	int (*ow_fetch)(void *arg, const struct codec_fetch_session *f, struct ow_fetch *out,
+			uint64_t now_ns);
 };
+
+/* Skip ranges a server's send session may report (SRV ow_sent). */
+#define SRV_OW_SKIPS_MAX 64
 
 struct srv_cfg {
 	/* Modes offered in the greeting: security bits and feature bits (XW_MODE_*). */
@@ -186,6 +235,14 @@ struct srv_cfg {
 	uint8_t sid_addr[4];
 	/* For log lines, e.g. "192.0.2.1:40000"; copied. */
 	const char *peer;
+	/*
+	 * The command set.  OWAMP offers the security modes only (no mixed
+	 * mode, RFC 5618 is TWAMP's; no RFC 5938/6038 bits) and RFC 7717's
+	 * IKEv2Derived bit only when modes has it: RFC 7717 3 leaves it to a
+	 * private arrangement for OWAMP, so the caller sets it behind an
+	 * explicit option.
+	 */
+	enum srv_proto proto;
 };
 
 /*
