@@ -271,8 +271,8 @@ static const struct xw_opt xwd_opts[] = {
 		 "are answered by their UDP sockets (README: AF_XDP)"),
 	XW_OPT_F("xfrm", 0, XW_OPT_FLAG, CFG, xfrm, NULL,
 		 "follow the kernel's IPsec SAs and policies (xfrm netlink): log SA rekey, expiry, "
-		 "deletion, and for each session whether IPsec protects its test flow (README: "
-		 "IPsec)"),
+		 "deletion, and for each session whether IPsec protects its test flow; implied by "
+		 "--xdp (README: IPsec)"),
 	XW_OPT_F(
 		"require-ipsec", 0, XW_OPT_FLAG, CFG, require_ipsec, NULL,
 		"accept open and mixed mode sessions only when IPsec with integrity protects their "
@@ -407,6 +407,14 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 		return -EINVAL;
 	}
 	if (cfg->require_ipsec)
+		cfg->xfrm = true;
+	/*
+	 * Safe by default: XDP must know which flows IPsec applies to, so --xdp
+	 * follows the IPsec view too (README "IPsec view"); without xfrm
+	 * netlink it goes on as before, with a warning.
+	 */
+	cfg->xfrm_by_xdp = !cfg->xfrm && cfg->xdp.nifs;
+	if (cfg->xfrm_by_xdp)
 		cfg->xfrm = true;
 	if (!cfg->nlisten) {
 		xw_addr_any(&cfg->listen[0], AF_INET6, XW_PORT_TWAMP);
@@ -855,11 +863,17 @@ int main(int argc, char **argv)
 	}
 	if (cfg.xfrm) {
 		d.xfrm = xwd_xfrm_open(&d.loop, false, &err);
-		if (!d.xfrm) {
+		if (!d.xfrm && cfg.xfrm_by_xdp) {
+			pr_warn("xfrm: no IPsec view (%s): XDP cannot tell the test flows IPsec "
+				"protects and answers open sessions on every --xdp device",
+				strerror(-err));
+			cfg.xfrm = false;
+		} else if (!d.xfrm) {
 			rc = err;
 			goto out;
 		}
-		xwd_xfrm_on_change(d.xfrm, ipsec_changed, &d);
+		if (d.xfrm)
+			xwd_xfrm_on_change(d.xfrm, ipsec_changed, &d);
 	}
 	/*
 	 * This host's addresses, for Light's local=* and the programs' checks.

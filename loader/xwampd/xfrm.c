@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -344,6 +345,21 @@ static void ev_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	}
 }
 
+/* Read the dump socket until the first SA and policy dumps are in (at most ~2 s). */
+static void first_dump_wait(struct xwd_xfrm *x)
+{
+	struct pollfd p = {.fd = x->dump_fd, .events = POLLIN};
+	int i;
+
+	for (i = 0; i < 200 && !x->ready && x->dump != DUMP_IDLE; i++) {
+		if (poll(&p, 1, 10) > 0)
+			dump_event(x->loop, &x->dump_io, EPOLLIN);
+	}
+	if (!x->ready)
+		pr_warn("xfrm: the first dump is not complete yet: sessions until it is are "
+			"answered by their sockets only");
+}
+
 struct xwd_xfrm *xwd_xfrm_open(struct xw_loop *l, bool stop_when_ready, int *err)
 {
 	static const int groups[] = {XFRMNLGRP_SA, XFRMNLGRP_POLICY, XFRMNLGRP_EXPIRE};
@@ -396,6 +412,13 @@ struct xwd_xfrm *xwd_xfrm_open(struct xw_loop *l, bool stop_when_ready, int *err
 		rc = -EIO;
 		goto fail;
 	}
+	/*
+	 * The daemon waits for the first dump (a few ms) before it serves
+	 * anything: sessions and TWAMP Light ports then start with the view
+	 * complete, never on a fast path the view would have refused.
+	 */
+	if (!stop_when_ready)
+		first_dump_wait(x);
 	return x;
 fail:
 	*err = rc;

@@ -53,6 +53,7 @@ struct xwd_cfg {
 	bool no_afxdp;		   /* --no-afxdp: authenticated sessions stay on their sockets */
 	bool xfrm;		   /* --xfrm: follow the kernel's IPsec state (xfrm.h) */
 	bool require_ipsec;	   /* --require-ipsec (implies xfrm) */
+	bool xfrm_by_xdp;	/* xfrm set by --xdp alone: no view is not fatal */
 	bool xfrm_dump;		   /* --xfrm-dump: print the view and exit */
 	const char *config;	   /* --config: the configuration file (README: Configuration) */
 	bool check_config;	   /* --check-config: print the effective configuration, exit */
