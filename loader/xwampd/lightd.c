@@ -63,13 +63,14 @@ struct light_port {
 	uint16_t port;
 	int fd[2]; /* IPv4, IPv6; -1: not open */
 	struct xw_io io[2];
-	bool xdp;	     /* an XDP entry exists for the port */
-	int family;	     /* of the XDP entry (AF_INET for both) */
-	bool ipsec_watch;    /* addresses known and the xfrm view on: follow it */
-	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
-	int xdp_ifindex;     /* XFRM_PATH_TUNNEL: the only device of the entry */
-	uint32_t seq;	     /* without XDP */
-	uint64_t n_seq_xdp;  /* numbers this socket took from the entry */
+	bool xdp;		/* an XDP entry exists for the port */
+	int family;		/* of the XDP entry (AF_INET for both) */
+	bool ipsec_watch;	/* addresses known and the xfrm view on: follow it */
+	enum xfrm_path path;	/* XFRM_PATH_ANY without the view */
+	int xdp_ifindex;	/* XFRM_PATH_TUNNEL: the only device of the entry */
+	uint32_t seq;		/* without XDP */
+	uint64_t n_seq_xdp;	/* numbers of the entry's counter XDP did not give */
+	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec) */
 	uint64_t n_rx, n_reflected, n_drop[LD_MAX];
 };
 
@@ -278,6 +279,7 @@ static void light_xdp_add(struct light_port *p, int family)
 	}
 	xwd_xdp_sess_arm(p->L->d->xdp, p->port, true);
 	p->xdp = true;
+	p->n_seq_xdp = sc.first_seq; /* numbered before: not XDP's */
 }
 
 /* The port's IPsec path (xwd_ipsec_path()); its verdict line in why. */
@@ -359,6 +361,8 @@ static void light_sess_line(const struct xwd_light *L, unsigned int si, const ch
 			xwd_xdp_sess_stats(L->d->xdp, p->port, &st);
 			xdp_refl += st.next_seq - p->n_seq_xdp;
 		}
+		xdp = xdp || p->xdp_refl_done;
+		xdp_refl += p->xdp_refl_done; /* entries removed by IPsec changes */
 	}
 	drops[0] = '\0';
 	for (k = 0; k < LD_MAX && off < sizeof(drops); k++) {
@@ -426,11 +430,11 @@ static void light_ipsec_recheck(struct light_port *p)
 		xwd_xdp_sess_arm(d->xdp, p->port, false);
 		xwd_xdp_sess_stats(d->xdp, p->port, &st);
 		p->seq = (uint32_t)st.next_seq;
+		p->xdp_refl_done += st.next_seq - p->n_seq_xdp;
 		xwd_xdp_sess_del(d->xdp, p->port);
 		p->xdp = false;
-		p->n_seq_xdp = 0;
-		pr_warn("light port %u: IPsec: XDP entry removed (XDP had reflected %llu)", p->port,
-			(unsigned long long)st.next_seq);
+		pr_warn("light port %u: IPsec: XDP entry removed (XDP reflected %llu in all)",
+			p->port, (unsigned long long)p->xdp_refl_done);
 	}
 	if (!p->xdp)
 		light_xdp_add(p, p->family);

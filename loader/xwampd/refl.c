@@ -100,10 +100,12 @@ struct xwd_refl {
 	struct xw_tx_msg *tx;
 	struct xwd_ratelimit rl;
 	/* XDP session table entry (xdp.h) */
-	bool xdp;		/* an entry exists for our port */
-	bool xdp_refl;		/* ...and XDP reflects (XW_SESS_UNAUTH) */
-	uint64_t xdp_seen;	/* XDP activity at the last REFWAIT check */
-	uint64_t n_seq_xdp;	/* sequence numbers this socket took from the entry */
+	bool xdp;	   /* an entry exists for our port */
+	bool xdp_refl;	   /* ...and XDP reflects (XW_SESS_UNAUTH) */
+	uint64_t xdp_seen; /* XDP activity at the last REFWAIT check */
+	uint64_t
+		n_seq_xdp; /* numbers of the entry's counter XDP did not give (socket, first_seq) */
+	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec changes) */
 	struct xwd_xsk_cnt xsk; /* AF_XDP path (xsk.c): authenticated/encrypted sessions */
 	/* IPsec (open and mixed mode with the xfrm view): where it may be answered */
 	bool ipsec_watch;    /* follow xfrm changes (xwd_refl_ipsec_changed()) */
@@ -141,7 +143,7 @@ static void refl_xdp_part(const struct xwd_refl *r, char *buf, size_t len)
 	off = (size_t)snprintf(buf, len,
 			       "; XDP: reflected %llu (next_seq %llu), passed %llu, "
 			       "dropped %llu%s",
-			       (unsigned long long)(st.next_seq - r->n_seq_xdp),
+			       (unsigned long long)(r->xdp_refl_done + st.next_seq - r->n_seq_xdp),
 			       (unsigned long long)st.next_seq, (unsigned long long)st.passed,
 			       (unsigned long long)st.dropped, st.dropped ? ":" : "");
 	for (i = 0; i < XW_SESS_DROP_MAX && off < len; i++)
@@ -607,6 +609,7 @@ static void refl_xdp_add(struct xwd_refl *r)
 	}
 	r->xdp = true;
 	r->xdp_refl = sc.mode == XW_SESS_UNAUTH;
+	r->n_seq_xdp = sc.first_seq; /* numbered before: not XDP's */
 }
 
 /* xwd_xfrm_path()'s in-tunnel device: it gets the reflector, if XDP is in use. */
@@ -643,14 +646,14 @@ static void refl_xdp_remove(struct xwd_refl *r)
 
 	xwd_xdp_sess_arm(r->d->xdp, port, false);
 	xwd_xdp_sess_stats(r->d->xdp, port, &st);
-	if (r->xdp_refl)
+	if (r->xdp_refl) {
 		r->seq = (uint32_t)st.next_seq;
+		r->xdp_refl_done += st.next_seq - r->n_seq_xdp;
+	}
 	xwd_xdp_sess_del(r->d->xdp, port);
 	r->xdp = r->xdp_refl = false;
-	pr_warn("session %s: IPsec: XDP entry removed (XDP had reflected %llu, passed %llu)",
-		r->name, (unsigned long long)(st.next_seq - r->n_seq_xdp),
-		(unsigned long long)st.passed);
-	r->n_seq_xdp = 0;
+	pr_warn("session %s: IPsec: XDP entry removed (XDP reflected %llu in all, passed %llu)",
+		r->name, (unsigned long long)r->xdp_refl_done, (unsigned long long)st.passed);
 }
 
 /* One session after an xfrm change: its path again, the entry to match. */
