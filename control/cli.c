@@ -194,10 +194,11 @@ static void shut(struct cli *c, enum cli_close why)
 	xw_wipe(&c->keys, sizeof(c->keys));
 	xw_wipe(c->rx, c->rx_len);
 	c->rx_len = c->rx_need = 0;
-	if (why == CLI_CLOSE_LOCAL || why == CLI_CLOSE_PEER)
+	/* the application says why, once, with what to do (CLI_EV_CLOSED) */
+	if (why == CLI_CLOSE_LOCAL || why == CLI_CLOSE_PEER || why == CLI_CLOSE_REFUSED)
 		pr_info("cli %s: closed (%s)", c->peer, cli_close_name(why));
 	else
-		pr_warn("cli %s: closing the control connection (%s)", c->peer,
+		pr_info("cli %s: closing the control connection (%s)", c->peer,
 			cli_close_name(why));
 	push_event(c, &ev);
 }
@@ -534,13 +535,13 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 		if ((g.modes & XW_MODE_OPEN) && !(c->cfg.modes & XW_MODE_OPEN) &&
 		    (c->cfg.secret_len || c->cfg.ike_modes))
 			/* the greeting is not authenticated: a keyed mode may have been removed */
-			pr_warn("cli %s: the server offers Modes 0x%x: of the modes we allow "
+			pr_info("cli %s: the server offers Modes 0x%x: of the modes we allow "
 				"(0x%x) "
 				"only unauthenticated mode, which we do not fall back to with a "
 				"key",
 				c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
 		else
-			pr_warn("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common "
+			pr_info("cli %s: the server offers Modes 0x%x, we allow 0x%x: no common "
 				"mode",
 				c->peer, g.modes, c->cfg.modes | c->cfg.ike_modes);
 		if (codec_setup_response_encode(&r, buf, sizeof(buf)) == XW_SETUP_RESPONSE_LEN)
@@ -555,7 +556,7 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	 * so an open-mode connection pays nothing and is not refused.
 	 */
 	if (sec != XW_MODE_OPEN && g.count > c->max_count) {
-		pr_warn("cli %s: the server asks for Count %u PBKDF2 iterations, more than our "
+		pr_info("cli %s: the server asks for Count %u PBKDF2 iterations, more than our "
 			"maximum %u (RFC 5357 6): closing",
 			c->peer, g.count, c->max_count);
 		shut(c, CLI_CLOSE_COUNT);
@@ -617,9 +618,9 @@ static void on_server_start(struct cli *c, uint8_t *msg, size_t len)
 	}
 	if (ss.accept != XW_ACCEPT_OK) {
 		/* RFC 4656 3.1: the client SHOULD close after a negative Server-Start */
-		pr_warn("cli %s: the server refuses the connection (Accept %u%s)", c->peer,
-			ss.accept,
-			ss.accept == XW_ACCEPT_FAILURE ? ": wrong KeyID or shared secret?" : "");
+		/* the client application says it once, with what to check */
+		pr_info("cli %s: the server refuses the connection (Accept %u)", c->peer,
+			ss.accept);
 		push_event(c, &(struct cli_event){.type = CLI_EV_SERVER_START,
 						  .accept = ss.accept,
 						  .modes = c->mode,
@@ -690,7 +691,7 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 			s->has_keys = 1;
 		}
 	} else {
-		pr_warn("cli %s: session %d refused, Accept %u", c->peer, idx, a.accept);
+		pr_info("cli %s: session %d refused, Accept %u", c->peer, idx, a.accept);
 	}
 	push_event(c, &(struct cli_event){.type = CLI_EV_ACCEPT, .accept = a.accept, .sess = idx});
 }
@@ -718,7 +719,7 @@ static void on_start_ack(struct cli *c, uint8_t *msg, size_t len)
 					  .sess = -1});
 	if (a.accept != XW_ACCEPT_OK) {
 		/* RFC 4656 3.7: the client SHOULD close after a rejection */
-		pr_warn("cli %s: Start-Sessions refused, Accept %u", c->peer, a.accept);
+		pr_info("cli %s: Start-Sessions refused, Accept %u", c->peer, a.accept);
 		shut(c, CLI_CLOSE_REFUSED);
 	}
 }

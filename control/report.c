@@ -126,7 +126,10 @@ int xw_report_text(FILE *f, const struct xw_report_meta *meta, const struct xw_s
 		text_ms(f, r->errest_max_ns);
 		fprintf(f, " ms%s", r->unsync ? ", " : "\n");
 		if (r->unsync)
-			fprintf(f, "%" PRIu64 " of %" PRIu64 " samples unsynchronized (unsync)\n",
+			fprintf(f,
+				"%" PRIu64 " of %" PRIu64 " samples unsynchronized (unsync): "
+				"one-way values need both clocks synchronized (NTP, chrony or "
+				"PTP on sender and reflector); round trip and IPDV do not\n",
 				(uint64_t)r->n_unsync, (uint64_t)r->received);
 	}
 	return done(f);

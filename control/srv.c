@@ -1476,11 +1476,15 @@ static void unframeable(struct srv *s, int err, uint64_t now)
 		return;
 	}
 	if (!chan_is_secure(&s->chan))
-		pr_warn("control %s: command %u cannot be framed (%d): Accept-Session 3, closing",
-			s->peer, s->rx[0], err);
+		pr_warn("control %s: not a TWAMP-Control command: Command Number %u (0x%02x) is "
+			"%s (RFC 5357 3.5); answering Accept-Session 3 and closing",
+			s->peer, s->rx[0], s->rx[0],
+			err == -EMSGSIZE ? "longer than any command" : "not one this server knows");
 	else
-		pr_warn("control %s: a command cannot be framed (%d): Accept-Session 3, closing",
-			s->peer, err);
+		pr_warn("control %s: an encrypted command did not decrypt to a known Command "
+			"Number (a wrong key, or not a TWAMP client); answering Accept-Session 3 "
+			"and closing",
+			s->peer);
 	/* RFC 5357 3.5: unexpected Command Number -> Accept 3; with its length
 	 * unknown we cannot find the next message, so the connection ends */
 	refuse_session(s, XW_ACCEPT_NOT_SUPPORTED, now);

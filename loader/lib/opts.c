@@ -65,6 +65,8 @@ static int apply(const struct xw_opt *o, void *cfg, const char *arg, const char 
 		return 0;
 	case XW_OPT_FN:
 		rc = o->fn(cfg, arg);
+		if (rc == -ECANCELED) /* the callback said what is wrong */
+			return -EINVAL;
 		if (rc) {
 			fprintf(stderr, "%s: invalid value '%s'\n", where, arg ? arg : "");
 			return -EINVAL;

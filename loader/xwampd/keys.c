@@ -125,6 +125,7 @@ int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
 		return XW_ACCEPT_OK;
 	}
 	keyid_str(keyid, name);
-	pr_warn("control %s: unknown KeyID '%s': Server-Start Accept 1", who, name);
+	/* srv.c logs the refusal (KeyID and Accept code) once: here only for debugging */
+	pr_debug("control %s: KeyID \"%s\" is not in the key file", who, name);
 	return XW_ACCEPT_FAILURE;
 }

@@ -739,7 +739,14 @@ static int listeners_open(struct xwd *d)
 				pr_warn("listen %s: %s: skipped", a, strerror(-fd));
 				continue;
 			}
-			pr_err("listen %s: %s", a, strerror(-fd));
+			if ((fd == -EACCES || fd == -EPERM) && xw_addr_port(&cfg->listen[i]) < 1024)
+				pr_err("listen %s: %s: a port below 1024 needs root or the "
+				       "CAP_NET_BIND_SERVICE capability (start xwampd as root, or "
+				       "give it that capability, or --listen ADDR:PORT with a port "
+				       ">= 1024)",
+				       a, strerror(-fd));
+			else
+				pr_err("listen %s: %s", a, strerror(-fd));
 			return fd;
 		}
 		ls->d = d;

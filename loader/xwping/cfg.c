@@ -34,6 +34,7 @@ const struct xwping_cfg xwping_defaults = {
 	.wait = 2.0, /* the reference's session timeout */
 	.ctl_timeout = 30.0,
 	.start_delay = 0.0,
+	.live = -1,
 };
 
 /* Custom parsers: the shared table parser has no doubles or "was given" flags. */
@@ -96,6 +97,18 @@ static int parse_dscp(void *c, const char *arg)
 }
 
 static int parse_modes(void *c, const char *arg);
+
+static int parse_live(void *c, const char *arg)
+{
+	((struct xwping_cfg *)c)->live = 1;
+	return 0;
+}
+
+static int parse_no_live(void *c, const char *arg)
+{
+	((struct xwping_cfg *)c)->live = 0;
+	return 0;
+}
 static int parse_family4(void *c, const char *arg);
 static int parse_family6(void *c, const char *arg);
 static int parse_schedule(void *c, const char *arg);
@@ -165,7 +178,12 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_F("per-packet", 'R', XW_OPT_FLAG, CFG, per_packet, NULL,
 		 "also one record per packet"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "more log (twice: debug)"),
-	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "errors only on stderr"),
+	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL,
+		 "only the final report on stdout, errors only on stderr"),
+	XW_OPT_CB("live", 0, parse_live, NULL,
+		  "a line per reply as it arrives (one per second above 10 packets/s), like "
+		  "ping; the default on a terminal"),
+	XW_OPT_CB("no-live", 0, parse_no_live, NULL, "no line per reply, even on a terminal"),
 	XW_OPT_LAST,
 };
 
@@ -175,8 +193,13 @@ static int parse_modes(void *c, const char *arg)
 	struct xwping_cfg *cfg = c;
 	uint32_t m;
 
-	if (xw_modes_parse(arg, &m) || !m || (m & ~XW_MODE_SECURITY_MASK))
-		return -EINVAL;
+	if (xw_modes_parse(arg, &m) || !m || (m & ~XW_MODE_SECURITY_MASK)) {
+		fprintf(stderr,
+			"xwping: -A %s: the modes are open, auth, enc and mixed (a comma "
+			"list, e.g. -A auth,enc) or the reference's letters O, A, E, M\n",
+			arg);
+		return -ECANCELED; /* said here: the parser adds nothing */
+	}
 	cfg->modes = m;
 	cfg->modes_given = true;
 	return 0;
@@ -278,7 +301,9 @@ void xwping_usage(FILE *f)
 		XW_PORT_TWAMP);
 	xw_opts_usage(f, "xwping", "HOST[:PORT]", opt_table);
 	fprintf(f, "\nExit status: 0 when the measurement completed; 1 when the server refused\n"
-		   "(its Accept code is printed) or the connection failed; 2 on bad usage.\n");
+		   "(its Accept code is printed) or the connection failed; 2 on bad usage;\n"
+		   "130 (143) when interrupted by SIGINT (SIGTERM): the report of what was\n"
+		   "measured until then is printed, marked as interrupted.\n");
 }
 
 /* Cross-option rules, once, after every option is in. */
@@ -332,6 +357,12 @@ static int validate(struct xwping_cfg *cfg)
 				"--start-n or keyed -A modes\n");
 		return -EINVAL;
 	}
+	/* like ping: a line per reply on a terminal, the summary only elsewhere */
+	if (cfg->live < 0)
+		cfg->live = isatty(STDOUT_FILENO) == 1;
+	if (cfg->quiet || cfg->json)
+		cfg->live = 0;
+	cfg->header = !cfg->quiet && !cfg->json;
 	if (cfg->reflect_octets > 0 && cfg->padding != XWPING_PAD_AUTO &&
 	    cfg->padding <= cfg->reflect_octets) {
 		/* RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect */

@@ -50,6 +50,8 @@ struct xwping_cfg {
 	bool per_packet; /* -R / --per-packet */
 	int verbose;	 /* -v (repeatable) */
 	bool quiet;	 /* -q */
+	int live;	 /* --live / --no-live; -1: on when stdout is a terminal (validate()) */
+	bool header;	 /* the "connecting" and "mode ... accepted" lines (validate()) */
 };
 
 extern const struct xwping_cfg xwping_defaults;

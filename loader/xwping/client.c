@@ -87,7 +87,17 @@ struct app {
 	struct xw_rxbatch rx;
 	uint8_t *txbuf;
 	size_t txcap;
+	char srv[XW_ADDRSTRLEN]; /* the server as HOST:PORT, for messages */
+	/* --live above LIVE_MAX_RATE: one line per second instead of one per reply */
+	bool live_per_second;
+	struct xw_timer live_timer;
+	uint64_t live_t0;		     /* monotonic ns of the first packet */
+	uint32_t live_sent, live_recv;	     /* since the last per-second line */
+	double live_min, live_max, live_sum; /* round trip, ns, since the last line */
 };
+
+/* Above this many packets per second, --live prints one line per second. */
+#define LIVE_MAX_RATE 10.0
 
 static const char *const drop_names[XWPING_DROP_MAX] = {
 	[XWPING_DROP_TRUNC] = "truncated",   [XWPING_DROP_LEN] = "bad-length",
@@ -188,7 +198,7 @@ static void ctl_timeout(struct xw_loop *l, struct xw_timer *t)
 {
 	struct app *a = t->arg;
 
-	pr_err("control %s: no answer from the server within %g s (%s)", a->cfg->server,
+	pr_err("control %s: no answer from the server within %g s (%s)", a->srv,
 	       a->cfg->ctl_timeout,
 	       a->phase == PH_CONNECT ? "connecting" : cli_state_name(cli_state(a->cli)));
 	app_fail(a, -ETIMEDOUT);
@@ -276,7 +286,7 @@ static int request_sessions(struct app *a, uint32_t mode)
 	if (!rc)
 		rc = xw_sock_peer(a->ctl_fd, &peer);
 	if (rc) {
-		pr_err("control %s: cannot read the connection's addresses: %s", cfg->server,
+		pr_err("control %s: cannot read the connection's addresses: %s", a->srv,
 		       strerror(-rc));
 		return rc;
 	}
@@ -431,6 +441,100 @@ static void enter_wait(struct app *a)
 	xw_timer_arm(&a->loop, &a->wait_timer, s_to_ns(a->cfg->wait));
 }
 
+/* --------------------------------------------------------------------- */
+/* Live output (--live, the default on a terminal): what ping shows        */
+
+static void live_flush(void)
+{
+	/* a pipe is block-buffered: --live there still means "as it happens" */
+	fflush(stdout);
+}
+
+/* One line per reply: "41 bytes from ADDR: seq=N ttl=T rtt=X ms fwd=Y ms bwd=Z ms". */
+static void live_reply(struct app *a, const struct tsess *s, uint32_t seq,
+		       const struct xw_stats_reply *sr, size_t len, bool dup)
+{
+	const struct xwping_sess_result *r = s->r;
+	double rtt =
+		(double)(__s64)((sr->t4_ns - xw_ntp_to_ns(r->t1[seq])) - (sr->t3_ns - sr->t2_ns));
+	double fwd = (double)(__s64)(sr->t2_ns - xw_ntp_to_ns(r->t1[seq]));
+	double bwd = (double)(__s64)(sr->t4_ns - sr->t3_ns);
+	bool sync = (sr->sender_errest & XW_ERREST_S) && (sr->refl_errest & XW_ERREST_S);
+	char buf[XW_ADDRSTRLEN];
+
+	if (a->live_per_second) {
+		if (!a->live_recv || rtt < a->live_min)
+			a->live_min = rtt;
+		if (!a->live_recv || rtt > a->live_max)
+			a->live_max = rtt;
+		a->live_recv++;
+		a->live_sum += rtt;
+		return;
+	}
+	if (a->nts > 1)
+		printf("[%d] ", r->index);
+	printf("%zu bytes from %s: seq=%u", len, xw_addr_fmt(&r->remote, true, buf, sizeof(buf)),
+	       seq);
+	if (sr->ip_ttl != XW_STATS_TTL_UNKNOWN)
+		printf(" ttl=%d", sr->ip_ttl);
+	printf(" rtt=%.3f ms fwd=%.3f ms bwd=%.3f ms%s%s\n", rtt / 1e6, fwd / 1e6, bwd / 1e6,
+	       sync ? "" : " (unsync)", dup ? " DUP!" : "");
+	live_flush();
+}
+
+/* Per-second line: packets and round trip of the last second, totals so far. */
+static void live_tick(struct xw_loop *l, struct xw_timer *t)
+{
+	struct app *a = t->arg;
+	uint64_t sent = 0, recv = 0;
+	unsigned int i;
+
+	for (i = 0; i < a->nts; i++) {
+		sent += a->ts[i].r->sent;
+		recv += a->ts[i].r->received;
+	}
+	printf("%.0f s: %u sent, %u answered", (double)(xw_now_ns() - a->live_t0) / 1e9,
+	       a->live_sent, a->live_recv);
+	if (a->live_recv)
+		printf(", rtt min/avg/max = %.3f/%.3f/%.3f ms", a->live_min / 1e6,
+		       a->live_sum / a->live_recv / 1e6, a->live_max / 1e6);
+	printf("; total %llu sent, %llu answered\n", (unsigned long long)sent,
+	       (unsigned long long)recv);
+	live_flush();
+	a->live_sent = a->live_recv = 0;
+	a->live_sum = 0;
+	if (a->phase == PH_TEST || a->phase == PH_WAIT)
+		xw_timer_arm(&a->loop, &a->live_timer, XW_NSEC_PER_SEC);
+}
+
+/* The line that says what is about to happen, once the sessions are agreed. */
+static void live_start(struct app *a)
+{
+	const struct xwping_cfg *cfg = a->cfg;
+	double rate = cfg->interval > 0 ? a->nts / cfg->interval : 1e9;
+	double secs = cfg->interval * cfg->count;
+
+	if (cfg->header) {
+		if (cfg->light)
+			printf("TWAMP Light to %s: ", a->srv);
+		else
+			printf("%s: mode %s, %u session%s accepted; ", a->srv,
+			       xw_mode_name(a->res->mode & XW_MODE_SECURITY_MASK), a->nts,
+			       a->nts == 1 ? "" : "s");
+		printf("%u packets of %zu octets per session, %s %g s (about %.0f s)\n", cfg->count,
+		       a->ts[0].r->sender_len,
+		       cfg->schedule == XW_SCHED_POISSON ? "Poisson mean" : "every", cfg->interval,
+		       secs + (secs < 1 ? 0.5 : 0));
+		live_flush();
+	}
+	if (!cfg->live)
+		return;
+	a->live_t0 = xw_now_ns();
+	a->live_per_second = rate > LIVE_MAX_RATE;
+	if (a->live_per_second)
+		xw_timer_arm(&a->loop, &a->live_timer, XW_NSEC_PER_SEC);
+}
+
 /* Build, stamp and send packet s->next_seq. */
 static void send_one(struct app *a, struct tsess *s)
 {
@@ -473,6 +577,7 @@ static void send_one(struct app *a, struct tsess *s)
 	} else {
 		r->t1[s->next_seq] = f.ts;
 		r->sent++;
+		a->live_sent++;
 		rc = xw_stats_add_sent(r->st, s->next_seq, xw_ntp_to_ns(f.ts));
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
@@ -541,6 +646,7 @@ static void start_sending(struct app *a)
 		s->due = xw_sched_next(&s->sched);
 	}
 	a->phase = PH_TEST;
+	live_start(a);
 	send_due(a);
 }
 
@@ -624,6 +730,7 @@ static void begin_stop(struct app *a)
 	if (a->phase == PH_STOP || a->phase == PH_DONE)
 		return;
 	xw_timer_cancel(&a->loop, &a->wait_timer);
+	xw_timer_cancel(&a->loop, &a->live_timer);
 	if (!a->res->end_ns)
 		a->res->end_ns = xw_clock_now_ns();
 	a->phase = PH_STOP;
@@ -634,7 +741,7 @@ static void begin_stop(struct app *a)
 	}
 	rc = cli_stop(a->cli, XW_ACCEPT_OK);
 	if (rc) {
-		pr_err("control %s: cannot queue Stop-Sessions: %s", a->cfg->server, strerror(-rc));
+		pr_err("control %s: cannot queue Stop-Sessions: %s", a->srv, strerror(-rc));
 		app_fail(a, rc);
 		return;
 	}
@@ -653,6 +760,7 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	if (n == -ECONNREFUSED) {
 		/* ICMP port unreachable from the reflector's host: the packet is lost */
 		pr_debug("session %d: reflector port unreachable", r->index);
+		r->port_unreachable++;
 		return;
 	}
 	if (n < 0) {
@@ -700,6 +808,9 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		rc = xw_stats_add_reply(r->st, rep.sender_seq, &sr);
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
+		if (a->cfg->live)
+			live_reply(a, s, rep.sender_seq, &sr, m->len,
+				   r->answered[rep.sender_seq] != 0);
 		if (!r->answered[rep.sender_seq]) {
 			r->answered[rep.sender_seq] = 1;
 			r->received++;
@@ -733,13 +844,13 @@ static void ike_report(struct app *a, uint32_t mode)
 		return;
 	xw_ike_spis_str(a->ike->spi_i, a->ike->spi_r, spis, sizeof(spis));
 	if (mode & XW_MODE_IKEV2_DERIV) {
-		pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)",
-			cfg->server, spis, spis + 17);
+		pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)", a->srv,
+			spis, spis + 17);
 		return;
 	}
 	/* RFC 7717 5.2: a server without IKEv2Derived; the RFC 4656/5357 modes instead */
 	xw_log(cfg->ike ? XW_LOG_WARN : XW_LOG_INFO,
-	       "control %s: %s: using mode %s without the IKE key", cfg->server,
+	       "control %s: %s: using mode %s without the IKE key", a->srv,
 	       (a->res->server_modes & XW_MODE_IKEV2_DERIV)
 		       ? "the server offers IKEv2-derived keys only in modes we do not allow"
 		       : "the server does not offer IKEv2-derived keys (RFC 7717)",
@@ -759,17 +870,36 @@ static void handle_events(struct app *a)
 			break;
 		case CLI_EV_GREETING:
 			a->res->server_modes = ev.modes;
-			pr_info("control %s: server offers modes 0x%x", cfg->server, ev.modes);
+			pr_info("control %s: server offers modes 0x%x", a->srv, ev.modes);
 			break;
 		case CLI_EV_SERVER_START:
+			if (ev.accept == XW_ACCEPT_FAILURE &&
+			    (ev.modes & XW_MODE_SECURITY_MASK) != XW_MODE_OPEN) {
+				/* RFC 4656 3.1: Accept 1 here is the server's "bad key" answer */
+				if (ev.modes & XW_MODE_IKEV2_DERIV)
+					pr_err("control %s: the server refused the IKEv2-derived "
+					       "key "
+					       "(Server-Start Accept 1, RFC 7717)",
+					       a->srv);
+				else
+					pr_err("control %s: the server refused KeyID '%s' "
+					       "(Server-Start "
+					       "Accept 1): it is not in the server's key file or "
+					       "its "
+					       "passphrase there differs from the one in %s",
+					       a->srv, cfg->keyid ? cfg->keyid : "?",
+					       cfg->keyfile ? cfg->keyfile : "the key file");
+				app_fail(a, -ECONNREFUSED);
+				break;
+			}
 			if (ev.accept != XW_ACCEPT_OK) {
 				pr_err("control %s: server refused the connection: Accept %u (%s)",
-				       cfg->server, ev.accept, xwping_accept_str(ev.accept));
+				       a->srv, ev.accept, xwping_accept_str(ev.accept));
 				app_fail(a, -ECONNREFUSED);
 				break;
 			}
 			a->res->mode = ev.modes;
-			pr_info("control %s: mode %s (0x%x)", cfg->server,
+			pr_info("control %s: mode %s (0x%x)", a->srv,
 				xw_mode_name(ev.modes & XW_MODE_SECURITY_MASK), ev.modes);
 			ike_report(a, ev.modes);
 			if (cfg->symmetric && !(ev.modes & XW_MODE_SYMMETRIC))
@@ -792,7 +922,7 @@ static void handle_events(struct app *a)
 				break;
 			if (ev.accept != XW_ACCEPT_OK) {
 				pr_err("control %s: server refused test session %u: Accept %u (%s)",
-				       cfg->server, i, ev.accept, xwping_accept_str(ev.accept));
+				       a->srv, i, ev.accept, xwping_accept_str(ev.accept));
 				app_fail(a, -ECONNREFUSED);
 				break;
 			}
@@ -812,7 +942,7 @@ static void handle_events(struct app *a)
 				pr_err("control %s: server refused to start the sessions: Accept "
 				       "%u "
 				       "(%s)",
-				       cfg->server, ev.accept, xwping_accept_str(ev.accept));
+				       a->srv, ev.accept, xwping_accept_str(ev.accept));
 				app_fail(a, -ECONNREFUSED);
 				break;
 			}
@@ -821,8 +951,8 @@ static void handle_events(struct app *a)
 			break;
 		case CLI_EV_STOPPED:
 			if (ev.accept != XW_ACCEPT_OK)
-				pr_warn("control %s: Stop-N-Ack Accept %u (%s)", cfg->server,
-					ev.accept, xwping_accept_str(ev.accept));
+				pr_warn("control %s: Stop-N-Ack Accept %u (%s)", a->srv, ev.accept,
+					xwping_accept_str(ev.accept));
 			break;
 		case CLI_EV_CLOSED:
 			if (a->phase == PH_STOP &&
@@ -841,14 +971,14 @@ static void handle_events(struct app *a)
 				       "back to open mode with a key (the greeting is not "
 				       "authenticated, an on-path attacker may have removed the "
 				       "keyed modes); -A open allows it",
-				       cfg->server, a->res->server_modes);
+				       a->srv, a->res->server_modes);
 			else if (ev.reason == CLI_CLOSE_COUNT)
 				pr_err("control %s: the server's greeting asks for more PBKDF2 "
 				       "iterations (Count) than --max-count %u (RFC 5357 6): "
 				       "refused; raise --max-count to allow it",
-				       cfg->server, cfg->max_count);
+				       a->srv, cfg->max_count);
 			else
-				pr_err("control %s: connection closed: %s", cfg->server,
+				pr_err("control %s: connection closed: %s", a->srv,
 				       ev.reason == CLI_CLOSE_NO_MODE
 					       ? "the server offers none of the allowed modes"
 					       : cli_close_name(ev.reason));
@@ -868,7 +998,7 @@ static void ctl_progress_rx(struct app *a, bool received)
 		return;
 	rc = ctl_flush(a);
 	if (rc) {
-		pr_err("control %s: send: %s", a->cfg->server, strerror(-rc));
+		pr_err("control %s: send: %s", a->srv, strerror(-rc));
 		app_fail(a, rc);
 		return;
 	}
@@ -899,13 +1029,13 @@ static void ctl_io(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			return;
 		rc = xw_tcp_connect_result(a->ctl_fd);
 		if (rc) {
-			pr_err("control %s: connect: %s", a->cfg->server, strerror(-rc));
+			pr_err("control %s: connect: %s", a->srv, strerror(-rc));
 			app_fail(a, rc);
 			return;
 		}
 		a->phase = PH_CONTROL;
 		got = true; /* the greeting is due now: restart the timer */
-		pr_debug("control %s: connected", a->cfg->server);
+		pr_debug("control %s: connected", a->srv);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		for (;;) {
@@ -918,7 +1048,7 @@ static void ctl_io(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			if (k < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
 			if (k < 0)
-				pr_debug("control %s: recv: %s", a->cfg->server, strerror(errno));
+				pr_debug("control %s: recv: %s", a->srv, strerror(errno));
 			cli_eof(a->cli);
 			break;
 		}
@@ -934,8 +1064,12 @@ static void on_signal(struct xw_loop *l, struct xw_io *io, uint32_t events)
 
 	if (read(a->sfd, &si, sizeof(si)) != sizeof(si))
 		return;
+	a->res->signo = (int)si.ssi_signo;
 	if (a->res->interrupted || a->phase < PH_TEST) {
-		pr_err("interrupted");
+		/* nothing measured yet (or a second signal): no report */
+		a->res->interrupted = true;
+		pr_warn("interrupted (%s)%s", strsignal((int)si.ssi_signo),
+			a->phase < PH_TEST ? " before any test packet" : "");
 		app_fail(a, -EINTR);
 		return;
 	}
@@ -1010,6 +1144,21 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 		return rc;
 	xw_timer_init(&a->ctl_timer, ctl_timeout, a);
 	xw_timer_init(&a->wait_timer, wait_done, a);
+	xw_timer_init(&a->live_timer, live_tick, a);
+	xw_addr_fmt(server, true, a->srv, sizeof(a->srv));
+
+	/* Ctrl-C: stop the sessions and report, TWAMP and TWAMP Light alike */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	/* an inherited "ignore" (a background job of a script) would discard them */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (!sigprocmask(SIG_BLOCK, &sigs, NULL)) {
+		a->sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+		if (a->sfd >= 0)
+			xw_loop_add(&a->loop, &a->sfd_io, a->sfd, EPOLLIN, on_signal, a);
+	}
 
 	a->ike = ike;
 	if (cfg->light) {
@@ -1046,19 +1195,16 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 	if (rc)
 		return rc;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	if (!sigprocmask(SIG_BLOCK, &sigs, NULL)) {
-		a->sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
-		if (a->sfd >= 0)
-			xw_loop_add(&a->loop, &a->sfd_io, a->sfd, EPOLLIN, on_signal, a);
+	if (cfg->header) {
+		/* say what is happening before the first wait (connect, greeting) */
+		printf("connecting to %s (TWAMP-Control, timeout %g s)\n", a->srv,
+		       cfg->ctl_timeout);
+		fflush(stdout);
 	}
-
 	a->ctl_fd = xw_tcp_connect(server, NULL, &in_progress);
 	if (a->ctl_fd < 0) {
 		rc = a->ctl_fd;
-		pr_err("control %s: connect: %s", cfg->server, strerror(-rc));
+		pr_err("control %s: connect: %s", a->srv, strerror(-rc));
 		return rc;
 	}
 	a->phase = in_progress ? PH_CONNECT : PH_CONTROL;

@@ -51,6 +51,7 @@ struct xwping_sess_result {
 	uint32_t received;	 /* distinct packets with a valid reply */
 	uint32_t drops[XWPING_DROP_MAX];
 	uint32_t reflect_mismatch;   /* RFC 6038: reflected octets differ */
+	uint32_t port_unreachable;   /* ICMP port unreachable from the reflector's host */
 	uint64_t *t1;		     /* [count]: NTP T1 written in packet seq; 0 = not sent */
 	uint8_t *answered;	     /* [count]: a reply was seen */
 	struct xw_stats_session *st; /* every sent packet and every reply, in order */
@@ -63,6 +64,7 @@ struct xwping_result {
 	unsigned int nsess;
 	struct xwping_sess_result *sess; /* [nsess] */
 	bool interrupted;		 /* stopped early by SIGINT/SIGTERM */
+	int signo;			 /* which, when interrupted */
 	bool completed;			 /* sessions ran and Stop-Sessions was sent */
 	uint64_t start_ns, end_ns;	 /* wall clock of the first / last test packet */
 };

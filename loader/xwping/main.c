@@ -32,10 +32,13 @@
  *
  * Exit status: 0 when the measurement completed; 1 when the connection
  * failed or the server refused (the Accept code and its meaning are
- * printed); 2 on bad usage or an unusable key file.
+ * printed); 2 on bad usage or an unusable key file; 128 + the signal
+ * (130 SIGINT, 143 SIGTERM) when interrupted, after the report of what was
+ * measured until then (none when no test packet had gone out).
  */
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,21 +61,25 @@
 /*
  * "host", "host:port", "[v6]:port" or a bare IPv6 address, names resolved
  * within the family of -4 / -6.  A local helper because xw_addr_parse()
- * (loader/lib/net.h) resolves names without a family choice.
+ * (loader/lib/net.h) resolves names without a family choice.  0, or
+ * -errno after one message that names the cause.
  */
 static int resolve_server(const char *str, int family, struct xw_addr *out)
 {
 	struct addrinfo hints = {0}, *res = NULL;
 	char host[256], port[8];
-	const char *p = NULL, *colon;
+	const char *p = NULL, *colon, *arg = str;
 	size_t hlen;
 	int rc;
 
 	if (str[0] == '[') {
 		const char *close = strchr(str, ']');
 
-		if (!close || (close[1] && close[1] != ':'))
+		if (!close || (close[1] && close[1] != ':')) {
+			fprintf(stderr,
+				"xwping: '%s': an IPv6 address with a port is [ADDR]:PORT\n", arg);
 			return -EINVAL;
+		}
 		hlen = (size_t)(close - str - 1);
 		str++;
 		if (close[1] == ':')
@@ -87,8 +94,10 @@ static int resolve_server(const char *str, int family, struct xw_addr *out)
 			hlen = strlen(str);
 		}
 	}
-	if (!hlen || hlen >= sizeof(host))
+	if (!hlen || hlen >= sizeof(host)) {
+		fprintf(stderr, "xwping: '%s': %s host name\n", arg, hlen ? "too long a" : "no");
 		return -EINVAL;
+	}
 	memcpy(host, str, hlen);
 	host[hlen] = 0;
 	if (p) {
@@ -96,8 +105,11 @@ static int resolve_server(const char *str, int family, struct xw_addr *out)
 		char *end;
 
 		v = strtoul(p, &end, 10);
-		if (!*p || *end || !v || v > 65535)
+		if (!*p || *end || !v || v > 65535) {
+			fprintf(stderr, "xwping: '%s': port '%s' is not a number in 1..65535\n",
+				arg, p);
 			return -EINVAL;
+		}
 		snprintf(port, sizeof(port), "%lu", v);
 	} else {
 		snprintf(port, sizeof(port), "%d", XW_PORT_TWAMP);
@@ -106,13 +118,32 @@ static int resolve_server(const char *str, int family, struct xw_addr *out)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc == EAI_ADDRFAMILY || rc == EAI_NONAME || rc == EAI_NODATA) {
+	if (rc) {
 		/* AI_ADDRCONFIG hides ::1 when only loopback has IPv6: try without */
 		hints.ai_flags = AI_NUMERICSERV;
 		rc = getaddrinfo(host, port, &hints, &res);
 	}
+	if (rc && family != AF_UNSPEC) {
+		/* is it the family?  then say so rather than blame name resolution */
+		char other[XW_ADDRSTRLEN] = "";
+
+		hints.ai_family = AF_UNSPEC;
+		if (!getaddrinfo(host, port, &hints, &res)) {
+			struct xw_addr a = {0};
+
+			memcpy(&a.ss, res->ai_addr, res->ai_addrlen);
+			a.len = res->ai_addrlen;
+			xw_addr_fmt(&a, false, other, sizeof(other));
+			freeaddrinfo(res);
+			fprintf(stderr, "xwping: %s has no %s address (%s), only %s: drop %s\n",
+				host, family == AF_INET6 ? "IPv6" : "IPv4",
+				family == AF_INET6 ? "-6" : "-4", other,
+				family == AF_INET6 ? "-6" : "-4");
+			return -ENOENT;
+		}
+	}
 	if (rc) {
-		fprintf(stderr, "xwping: %s: %s\n", host, gai_strerror(rc));
+		fprintf(stderr, "xwping: cannot resolve '%s': %s\n", host, gai_strerror(rc));
 		return -ENOENT;
 	}
 	memset(out, 0, sizeof(*out));
@@ -168,6 +199,37 @@ static void text_drops(FILE *f, const struct xwping_sess_result *r)
 	fprintf(f, "\n");
 }
 
+/* No reply at all: say what usually causes it, on stderr (one line per cause). */
+static void no_reply_hint(const struct xwping_cfg *cfg, const struct xwping_sess_result *r)
+{
+	char rfl[XW_ADDRSTRLEN];
+
+	if (!r->sent || r->received)
+		return;
+	xw_addr_fmt(&r->remote, true, rfl, sizeof(rfl));
+	if (r->port_unreachable)
+		fprintf(stderr,
+			"xwping: no reply from %s: its host answered ICMP port unreachable %u "
+			"times: %s\n",
+			rfl, r->port_unreachable,
+			cfg->light
+				? "no TWAMP Light reflector listens on that port (xwampd --light "
+				  "'port=...' configures one)"
+				: "the reflector's session socket is gone");
+	else if (cfg->light)
+		fprintf(stderr,
+			"xwping: no reply from %s: is a TWAMP Light reflector configured there "
+			"(RFC 5357 Appendix I; xwampd --light 'port=...')? A firewall may also "
+			"drop "
+			"the UDP packets\n",
+			rfl);
+	else
+		fprintf(stderr,
+			"xwping: no reply from %s although the server accepted the session: a "
+			"firewall or NAT between the hosts may drop UDP to that port\n",
+			rfl);
+}
+
 /* Compute and print every session; 0, or -errno when statistics fail. */
 static int print_results(const struct xwping_cfg *cfg, const struct xwping_result *res)
 {
@@ -181,6 +243,12 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 		       xw_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
 		       res->server_modes, xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		       res->interrupted ? "true" : "false");
+	else if (res->interrupted)
+		printf("--- interrupted by %s after %.1f s: the report covers what was measured "
+		       "until then ---\n",
+		       res->signo == SIGTERM ? "SIGTERM" : "SIGINT",
+		       res->end_ns > res->start_ns ? (double)(res->end_ns - res->start_ns) / 1e9
+						   : 0);
 	for (i = 0; i < res->nsess; i++) {
 		const struct xwping_sess_result *r = &res->sess[i];
 		struct xw_report_meta meta = {
@@ -213,6 +281,8 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 				xw_report_packets_text(stdout, r->st);
 			xw_report_text(stdout, &meta, &st, NULL);
 			text_drops(stdout, r);
+			fflush(stdout);
+			no_reply_hint(cfg, r);
 			if (i + 1 < res->nsess)
 				printf("\n");
 		}
@@ -327,10 +397,8 @@ int main(int argc, char **argv)
 				 : cfg.verbose	  ? XW_LOG_INFO
 						  : XW_LOG_WARN);
 
-	if (resolve_server(cfg.server, cfg.family, &server)) {
-		fprintf(stderr, "xwping: cannot use server address '%s'\n", cfg.server);
+	if (resolve_server(cfg.server, cfg.family, &server))
 		return EXIT_USAGE;
-	}
 	if (load_secret(&cfg, secret, sizeof(secret), &secret_len))
 		return EXIT_USAGE;
 
@@ -353,5 +421,8 @@ int main(int argc, char **argv)
 			rc = -EIO;
 	}
 	xwping_result_free(&res);
+	/* like a shell: 128 + the signal, so that a script tells an interrupted run apart */
+	if (res.interrupted)
+		return 128 + (res.signo ? res.signo : SIGINT);
 	return rc ? 1 : 0;
 }

@@ -903,7 +903,8 @@ TEST(mode_not_offered)
 	CHECK_EQ(get_be32(f->c2s), 0);
 	CHECK_EQ(f->ns2c, XW_GREETING_LEN);
 	CHECK_EQ(f->key_calls, 0);
-	CHECK(t_logged("no common mode"));
+	/* the reason is the application's to say, once (xwping: test_e2e_outputs) */
+	CHECK_EQ(t_log_count(XW_LOG_WARN), 0);
 	fx_free(f);
 
 	/* a client choosing a mode the server did not offer: Server-Start Accept 3 */
@@ -1080,7 +1081,7 @@ TEST(garbage_input)
 	CHECK_EQ(n, XW_ACCEPT_SESSION_LEN);
 	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
 	CHECK_EQ(get_be16(out + 2), 0); /* Port zero on refusal (RFC 5357 3.5) */
-	CHECK(t_logged("command 238 cannot be framed"));
+	CHECK(t_logged("not a TWAMP-Control command: Command Number 238"));
 	fx_free(f);
 
 	/* garbage instead of a Set-Up-Response: every Mode bit set */
@@ -1722,7 +1723,8 @@ TEST(cli_no_open_fallback_with_key)
 	pump(f, 4096);
 	CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_NO_MODE);
 	CHECK_EQ(cli_mode(f->cli), 0);
-	CHECK(t_logged("which we do not fall back to with a key"));
+	/* the reason is the application's to say, once (xwping: test_e2e_outputs) */
+	CHECK_EQ(t_log_count(XW_LOG_WARN), 0);
 	CHECK_EQ(f->nc2s, XW_SETUP_RESPONSE_LEN);
 	CHECK_MEM(f->c2s, mode0, 4);
 	CHECK_EQ(srv_close_reason(f->srv), SRV_CLOSE_CLIENT_MODE0);
@@ -1781,7 +1783,8 @@ TEST(cli_max_count)
 		}
 		if (cases[i].refused) {
 			CHECK_EQ(cli_close_reason(f->cli), CLI_CLOSE_COUNT);
-			CHECK(t_logged("more than our maximum"));
+			/* the reason is the application's to say, once (xwping: test_e2e_outputs) */
+			CHECK_EQ(t_log_count(XW_LOG_WARN), 0);
 			/* closed without a Set-Up-Response: no PBKDF2 was run */
 			CHECK_EQ(f->nc2s, 0);
 			CHECK_EQ(f->key_calls, 0);

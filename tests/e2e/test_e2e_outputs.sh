@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# What a person at a terminal sees (issue: live progress, Ctrl-C, messages a
+# user can act on): the "connecting" and "mode ... accepted" lines, a line per
+# reply as it happens on a terminal (and none in a pipe), Ctrl-C that stops
+# the sessions, reports them as interrupted and exits 130 (TWAMP and TWAMP
+# Light), and one message per cause for the usual mistakes.
+. "$(dirname "$0")/lib.sh"
+
+# count PATTERN FILE: lines matching (0 when none)
+count() { grep -c -- "$1" "$2" || true; }
+
+live_lines() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	# forced on in a pipe: lines come while the run is going on
+	in_c "$XWPING" --live -c 12 -i 0.25 $XW_S4 >"$XW_TMP/live.out" 2>&1 &
+	local p=$!
+	sleep 2
+	local early
+	early=$(count 'bytes from 192.0.2.2:[0-9]*: seq=' "$XW_TMP/live.out")
+	expect "still running after 2 s" kill -0 $p || return 1
+	wait $p || { sed 's/^/#   /' "$XW_TMP/live.out"; return 1; }
+	sed 's/^/#   /' "$XW_TMP/live.out" | head -5
+	xw_log "$early reply lines after 2 s"
+	expect "reply lines as they happen (>= 3 after 2 s)" [ "$early" -ge 3 ] || return 1
+	expect "first line says where it connects" \
+		[ "$(head -1 "$XW_TMP/live.out")" = "connecting to 192.0.2.2:862 (TWAMP-Control, timeout 30 s)" ] || return 1
+	expect "then the mode and the sessions" grep -q '^192.0.2.2:862: mode open, 1 session accepted; 12 packets' "$XW_TMP/live.out" || return 1
+	expect "12 reply lines" [ "$(count ' seq=' "$XW_TMP/live.out")" = 12 ] || return 1
+	expect "rtt on each" [ "$(count 'rtt=[0-9.]* ms fwd=' "$XW_TMP/live.out")" = 12 ] || return 1
+
+	# not a terminal, nothing forced: the summary only
+	in_c "$XWPING" -c 3 -i 0.05 $XW_S4 >"$XW_TMP/pipe.out" 2>&1 || return 1
+	expect "no reply lines in a pipe" [ "$(count 'bytes from' "$XW_TMP/pipe.out")" = 0 ] || return 1
+	expect "the summary" grep -q '^3 sent, 3 received' "$XW_TMP/pipe.out" || return 1
+	# a terminal: on by default (script gives xwping a pty); -q: off
+	in_c script -qec "$XWPING -c 3 -i 0.3 $XW_S4" /dev/null >"$XW_TMP/tty.out" 2>&1 || return 1
+	expect "reply lines on a terminal" [ "$(count 'bytes from' "$XW_TMP/tty.out")" = 3 ] || return 1
+	in_c script -qec "$XWPING -q -c 3 -i 0.3 $XW_S4" /dev/null >"$XW_TMP/q.out" 2>&1 || return 1
+	expect "-q: no reply lines" [ "$(count 'bytes from' "$XW_TMP/q.out")" = 0 ] || return 1
+	expect "-q: no connecting line" [ "$(count 'connecting' "$XW_TMP/q.out")" = 0 ] || return 1
+	# fast: one line per second instead
+	in_c "$XWPING" --live -c 250 -i 0.01 $XW_S4 >"$XW_TMP/fast.out" 2>&1 || return 1
+	expect "per-second lines at 100/s" grep -q '^1 s: [0-9]* sent, [0-9]* answered, rtt min/avg/max' "$XW_TMP/fast.out" || return 1
+	expect "not one per reply" [ "$(count 'bytes from' "$XW_TMP/fast.out")" = 0 ]
+}
+
+# signal_run SIG OUT ARGS...: xwping ARGS (stdout to OUT) gets SIG after 1.5 s; RC its status
+signal_run() {
+	local sig=$1 out=$2 p
+	shift 2
+	ip netns exec "$XW_NS_C" "$XWPING" "$@" >"$out" 2>/dev/null &
+	p=$!
+	sleep 1.5
+	kill -"$sig" $p
+	wait $p
+	RC=$?
+}
+
+# Ctrl-C (xwping itself gets the signal: ip netns exec, not the in_c subshell):
+# Stop-Sessions goes out (the server stops the session at once, not at
+# its REFWAIT), the report is printed and marked, the exit status is 130.
+ctrl_c() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	signal_run INT "$XW_TMP/int.out" -c 200 -i 0.05 $XW_S4
+	sed 's/^/#   /' "$XW_TMP/int.out" | head -5
+	expect "exit status 130" [ $RC = 130 ] || return 1
+	expect "marked interrupted" grep -q '^--- interrupted by SIGINT after' "$XW_TMP/int.out" || return 1
+	local sent
+	sent=$(sed -n 's/^\([0-9]*\) sent, .*/\1/p' "$XW_TMP/int.out")
+	expect "a partial report ($sent sent)" [ -n "$sent" ] && [ "$sent" -gt 5 ] && [ "$sent" -lt 200 ] || return 1
+	local i
+	for i in $(seq 20); do
+		grep -q 'stopped: received' "$XW_TMP/xwampd.log" && break
+		sleep 0.1
+	done
+	expect "the server stopped the session (Stop-Sessions)" grep -q 'stopped: received' "$XW_TMP/xwampd.log" || return 1
+	# JSON says so too
+	signal_run TERM "$XW_TMP/int.json" --json -c 200 -i 0.05 $XW_S4
+	expect "SIGTERM: exit status 143" [ $RC = 143 ] || return 1
+	expect "json interrupted" [ "$(json_get "$XW_TMP/int.json" 'j["interrupted"]')" = True ] || return 1
+	# TWAMP Light (no reflector there: the run is all loss, still reported)
+	signal_run INT "$XW_TMP/light.out" --light -c 200 -i 0.05 $XW_S4:8621
+	expect "--light: exit status 130" [ $RC = 130 ] || return 1
+	expect "--light: marked interrupted" grep -q '^--- interrupted by SIGINT' "$XW_TMP/light.out" || return 1
+	expect "--light: the report" grep -q ' sent, 0 received' "$XW_TMP/light.out"
+}
+
+# One message per cause, with what to do.
+messages() {
+	local kf
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth,enc || return 1
+
+	in_c "$XWPING" -c 1 $XW_S4:99999 >"$XW_TMP/m1" 2>&1 && return 1
+	expect "port range" grep -q "port '99999' is not a number in 1..65535" "$XW_TMP/m1" || return 1
+	expect "one line" [ "$(wc -l <"$XW_TMP/m1")" = 1 ] || return 1
+
+	in_c "$XWPING" -A foo $XW_S4 >"$XW_TMP/m2" 2>&1 && return 1
+	expect "-A lists the modes" grep -q 'open, auth, enc and mixed' "$XW_TMP/m2" || return 1
+	expect "one line" [ "$(wc -l <"$XW_TMP/m2")" = 1 ] || return 1
+
+	in_c "$XWPING" -6 -c 1 $XW_S4 >"$XW_TMP/m3" 2>&1 && return 1
+	expect "-6 names the family" grep -q '192.0.2.2 has no IPv6 address (-6)' "$XW_TMP/m3" || return 1
+
+	in_c "$XWPING" -c 1 192.0.2.2:8630 >"$XW_TMP/m4" 2>&1 && return 1
+	expect "refused names the port" grep -q 'control 192.0.2.2:8630: connect: Connection refused' "$XW_TMP/m4" || return 1
+	in_c "$XWPING" -c 1 192.0.2.2 >/dev/null 2>&1 || return 1
+
+	local wrong=$XW_TMP/wrong
+	printf 'alice %s\n' "$(printf 'wrong horse' | od -An -tx1 | tr -d ' \n')" >"$wrong"
+	chmod 600 "$wrong"
+	in_c "$XWPING" -A auth -u alice -k "$wrong" -c 1 $XW_S4 >/dev/null 2>"$XW_TMP/m5" && return 1
+	sed 's/^/#   /' "$XW_TMP/m5"
+	expect "wrong key: one message" [ "$(wc -l <"$XW_TMP/m5")" = 1 ] || return 1
+	expect "wrong key: what to check" grep -q "refused KeyID 'alice'.*passphrase there differs" "$XW_TMP/m5" || return 1
+
+	printf 'mallory %s\n' "$(printf 'x' | od -An -tx1 | tr -d ' \n')" >"$wrong"
+	in_c "$XWPING" -A auth -u mallory -k "$wrong" -c 1 $XW_S4 >/dev/null 2>&1 && return 1
+	expect "server: unknown KeyID logged once" [ "$(count mallory "$XW_TMP/xwampd.log")" = 1 ] || return 1
+
+	in_c "$XWPING" -c 2 -i 0.05 $XW_S4 >"$XW_TMP/m6" 2>&1 || return 1
+	expect "unsync: names NTP/chrony/PTP" grep -q 'NTP, chrony or PTP' "$XW_TMP/m6" || return 1
+
+	in_c "$XWPING" --light -c 3 -i 0.05 $XW_S4:8621 >/dev/null 2>"$XW_TMP/m7"
+	expect "--light without a reflector: the hint" grep -q 'no TWAMP Light reflector listens on that port' "$XW_TMP/m7" || return 1
+
+	# garbage on the control port: a readable line, no errno number
+	in_c python3 -c '
+import socket, time
+s = socket.create_connection(("192.0.2.2", 862))
+s.recv(64)
+s.sendall(bytes([0, 0, 0, 1]) + bytes(160))
+s.recv(64)
+s.sendall(b"T" * 64)
+time.sleep(0.5)
+' || return 1
+	sleep 0.3
+	expect "garbage: readable" grep -q 'not a TWAMP-Control command: Command Number 84' "$XW_TMP/xwampd.log" || return 1
+	expect "garbage: no errno number" [ "$(count 'cannot be framed' "$XW_TMP/xwampd.log")" = 0 ] || return 1
+
+	# a privileged port without privileges: says what is missing
+	in_s setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+		"$XWAMPD" --listen $XW_S4:863 --modes open >"$XW_TMP/m8" 2>&1 && return 1
+	sed 's/^/#   /' "$XW_TMP/m8" | grep listen
+	expect "listen: names the capability" grep -q 'listen 192.0.2.2:863: Permission denied: a port below 1024 needs root or the CAP_NET_BIND_SERVICE' "$XW_TMP/m8"
+}
+
+TESTS=(live_lines ctrl_c messages)
+xw_run "$@"
