@@ -18,6 +18,10 @@
 #   deps           install the missing Debian packages (apt-get)
 #   vmlinux        regenerate vmlinux/vmlinux.h from the running kernel's BTF
 #   format         clang-format every source file in place
+#   install        xwampd, xwping, xwamp-keys, man pages, the systemd unit, an example
+#                  configuration under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)
+#   install-charon-plugin  the strongSwan charon plugin (README "strongSwan plugin")
+#   deb            the Debian package into build/deb/ (debian/, dpkg-buildpackage)
 
 .DEFAULT_GOAL := all
 
@@ -40,6 +44,18 @@ endif
 
 # The release (VERSION file): --version, the man pages, the Debian package.
 VERSION := $(shell cat VERSION)
+
+# Installation directories (make install PREFIX=/usr DESTDIR=/tmp/root).  The
+# configuration stays under /etc whatever PREFIX is: xwampd reads
+# $(SYSCONFDIR)/xwamp/xwampd.conf by default.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/xwamp
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
@@ -68,6 +84,7 @@ CONTROL_SRCS := $(wildcard control/*.c)
 LDRLIB_SRCS  := $(wildcard loader/lib/*.c)
 XWAMPD_SRCS  := $(wildcard loader/xwampd/*.c)
 XWPING_SRCS  := $(wildcard loader/xwping/*.c)
+XWKEYS_SRCS  := $(wildcard loader/xwamp-keys/*.c)
 BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 BPFTEST_SRCS := $(wildcard tests/bpf/test_*.c)
@@ -77,6 +94,7 @@ CONTROL_OBJS := $(CONTROL_SRCS:%.c=$(BUILD)/%.o)
 LDRLIB_OBJS  := $(LDRLIB_SRCS:%.c=$(BUILD)/%.o)
 XWAMPD_OBJS  := $(XWAMPD_SRCS:%.c=$(BUILD)/%.o)
 XWPING_OBJS  := $(XWPING_SRCS:%.c=$(BUILD)/%.o)
+XWKEYS_OBJS  := $(XWKEYS_SRCS:%.c=$(BUILD)/%.o)
 BPF_OBJS     := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 SKELS        := $(BPF_SRCS:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -86,10 +104,14 @@ BENCH_BINS   := $(patsubst %.c,$(BUILD)/bench/%,$(notdir $(BENCH_SRCS)))
 LIBXWCTL := $(BUILD)/libxwctl.a
 LIBXWLDR := $(BUILD)/libxwldr.a
 
-BINS := $(BUILD)/xwampd $(BUILD)/xwping
+BINS := $(BUILD)/xwampd $(BUILD)/xwping $(BUILD)/xwamp-keys
+MAN_SRCS   := $(wildcard man/*.[0-9])
+DIST_FILES := $(MAN_SRCS:man/%=$(BUILD)/dist/%) $(BUILD)/dist/xwampd.service \
+	      $(BUILD)/dist/xwampd.conf
 
-.PHONY: all check demo bench deps vmlinux format clean tests fuzz fuzz-build
-all: $(BINS) $(BPF_OBJS) $(SKELS) tests
+
+.PHONY: all check demo bench deps vmlinux format clean tests fuzz fuzz-build install deb
+all: $(BINS) $(BPF_OBJS) $(SKELS) tests $(DIST_FILES)
 tests: $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
@@ -121,6 +143,7 @@ $(BUILD)/loader/%.o: loader/%.c $(SKELS) $(DEPS_STAMP)
 
 $(BUILD)/loader/lib/opts.o: XCFLAGS += -DXW_VERSION='"$(VERSION)"'
 $(BUILD)/loader/lib/opts.o: VERSION
+$(BUILD)/loader/xwampd/main.o: XCFLAGS += -DXWD_CONFIG_DEFAULT='"$(SYSCONFDIR)/xwamp/xwampd.conf"'
 
 $(LIBXWLDR): $(LDRLIB_OBJS)
 	$(call msg,AR,$@)
@@ -136,6 +159,46 @@ $(BUILD)/xwampd: $(XWAMPD_OBJS) $(LOADER_LIBS)
 $(BUILD)/xwping: $(XWPING_OBJS) $(LOADER_LIBS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $(XWPING_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/xwamp-keys: $(XWKEYS_OBJS) $(LOADER_LIBS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(XWKEYS_OBJS) $(LOADER_LIBS) $(CRYPTO_LIBS)
+
+# --- installation (README "Installation") --------------------------------------
+# Man pages, unit and example configuration name the installed paths: the
+# templates' @NAMES@ are filled in here (build/dist/).
+SUBST := sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	     -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	     -e 's|@UNITDIR@|$(UNITDIR)|g'
+
+# the values filled in, remembered: another PREFIX makes them again
+DIST_VARS := $(VERSION) $(SBINDIR) $(BINDIR) $(SYSCONFDIR) $(UNITDIR)
+$(BUILD)/dist/.vars: FORCE
+	$(Q)mkdir -p $(@D) && echo '$(DIST_VARS)' | cmp -s - $@ || echo '$(DIST_VARS)' > $@
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/dist/%: man/% $(BUILD)/dist/.vars
+	$(Q)$(SUBST) $< > $@
+$(BUILD)/dist/xwampd.service: dist/xwampd.service.in $(BUILD)/dist/.vars
+	$(Q)$(SUBST) $< > $@
+$(BUILD)/dist/xwampd.conf: dist/xwampd.conf $(BUILD)/dist/.vars
+	$(Q)$(SUBST) $< > $@
+
+# The example configuration goes to $(SYSCONFDIR) only where there is none yet.
+install: $(BINS) $(DIST_FILES)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/xwamp
+	install -m 0755 $(BUILD)/xwampd $(DESTDIR)$(SBINDIR)/xwampd
+	install -m 0755 $(BUILD)/xwping $(BUILD)/xwamp-keys $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(BUILD)/dist/xwping.1 $(BUILD)/dist/xwamp-keys.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/dist/xwampd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/dist/xwampd.service $(DESTDIR)$(UNITDIR)/xwampd.service
+	install -m 0644 dist/xwamp.sysusers $(DESTDIR)$(SYSUSERSDIR)/xwamp.conf
+	install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(DOCDIR)/xwampd.conf.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf ] || \
+		install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf
 
 # --- tests ---------------------------------------------------------------------
 # Unit tests see control/ only and link without libbpf: that proves the layering.
@@ -256,7 +319,7 @@ CHARON_PLUGIN_SRCS := loader/charon/xwamp_plugin.c loader/charon/xwamp_listener.
 		      loader/charon/xwamp_socket.c
 PLUGINDIR      ?= /usr/lib/ipsec/plugins
 
-.PHONY: charon-plugin charon-plugin-install
+.PHONY: charon-plugin charon-plugin-install install-charon-plugin
 charon-plugin: $(CHARON_PLUGIN)
 
 $(SWAN_SRC_DIR)/tree-%: loader/charon/swan-src.sh
@@ -273,5 +336,6 @@ $(CHARON_PLUGIN): $(CHARON_PLUGIN_SRCS) $(wildcard loader/charon/*.h) loader/lib
 		-include $$S/config.h -DME= -I$$S/src/libstrongswan -I$$S/src/libcharon \
 		-Iloader/lib -o $@ $(CHARON_PLUGIN_SRCS)
 
-charon-plugin-install: $(CHARON_PLUGIN)
-	install -m 0644 $(CHARON_PLUGIN) $(PLUGINDIR)/libstrongswan-xwamp.so
+charon-plugin-install install-charon-plugin: $(CHARON_PLUGIN)
+	install -d $(DESTDIR)$(PLUGINDIR)
+	install -m 0644 $(CHARON_PLUGIN) $(DESTDIR)$(PLUGINDIR)/libstrongswan-xwamp.so

@@ -29,3 +29,15 @@ int xw_unhex(const char *s, size_t len, uint8_t *out, size_t max)
 	}
 	return (int)(len / 2);
 }
+
+void xw_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digit[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digit[in[i] >> 4];
+		out[2 * i + 1] = digit[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

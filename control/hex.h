@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Hex text to octets, for the key file, the RFC 7717 key table and the
+ * Hex text to octets and back, for the key file, the RFC 7717 key table and the
  * charon plugin's answers: one decoder, so they accept exactly the same
  * digits.
  */
@@ -20,5 +20,8 @@ int xw_hexval(char c);
  * written: the caller wipes it if it holds secrets).
  */
 int xw_unhex(const char *s, size_t len, uint8_t *out, size_t max);
+
+/* n octets as 2n lower-case hex digits and a NUL at out (2n + 1 octets): the key file's form. */
+void xw_hex(const uint8_t *in, size_t n, char *out);
 
 #endif /* XW_HEX_H */

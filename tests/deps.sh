@@ -32,6 +32,15 @@ need_test=(
 	"file:/usr/lib/ipsec/plugins/libstrongswan-openssl.so:libstrongswan-standard-plugins"
 	"file:/usr/lib/ipsec/plugins/libstrongswan-cmac.so:libstrongswan-extra-plugins"
 	"openssl:openssl"
+	# the installed product (tests/e2e/test_install*.sh): man pages, the unit,
+	# the Debian package and the Debian 12 root it is installed into
+	"groff:groff-base"
+	"systemd-analyze:systemd"
+	"dpkg-buildpackage:dpkg-dev"
+	"dh:debhelper"
+	"lintian:lintian"
+	"fakeroot:fakeroot"
+	"debootstrap:debootstrap"
 	# libFuzzer, ASan and UBSan runtimes for tests/fuzz/ (clang only recommends them)
 	"clangrt:fuzzer:libclang-rt-14-dev"
 	"clangrt:asan:libclang-rt-14-dev"

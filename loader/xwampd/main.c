@@ -48,6 +48,7 @@
 #include "keywork.h"
 #include "log.h"
 #include "modes.h"
+#include "notify.h"
 #include "opts.h"
 #include "priv.h"
 #include "xwamp/bpf_shared.h"
@@ -504,6 +505,7 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		case SIGTERM:
 			pr_info("signal %u: shutting down", si.ssi_signo);
 			d->shutting_down = true;
+			xw_notify("STOPPING=1");
 			xw_loop_stop(l);
 			break;
 		case SIGHUP:
@@ -511,11 +513,13 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			 * connections keep their keys and limits */
 			pr_info("signal %u: reloading the configuration and the keys",
 				si.ssi_signo);
+			xw_notify("RELOADING=1");
 			reload_cfg();
 			if (d->keywork)
 				xwd_keywork_reload(d->keywork); /* the worker owns the keys */
 			else
 				xwd_keys_reload(d->keys);
+			xw_notify("READY=1");
 			break;
 		case SIGUSR1:
 			xwd_conn_status(d);
@@ -958,6 +962,11 @@ int main(int argc, char **argv)
 		cfg.start_timeout, cfg.max_conns, cfg.max_conns_per_client, cfg.max_sessions,
 		cfg.max_sessions_total, ports, cfg.allow_low_ports ? " (< 1024 allowed)" : "",
 		cfg.count);
+
+	/* Type=notify: started only now, listeners bound and XDP attached */
+	rc = xw_notify("READY=1\nSTATUS=serving TWAMP-Control");
+	if (rc)
+		pr_warn("service manager readiness ($NOTIFY_SOCKET): %s", strerror(-rc));
 
 	rc = xw_loop_run(&d.loop);
 	if (rc)

@@ -26,3 +26,19 @@ TEST(rejections)
 	CHECK_EQ(xw_unhex("0x12", 4, out, sizeof(out)), -EINVAL);   /* no prefix either */
 	CHECK_EQ(xw_unhex("a0b1", 4, out, sizeof(out)), 2);	    /* exactly max */
 }
+
+/* the encoder writes what the decoder reads back (the key file's lower case) */
+TEST(encode_round_trip)
+{
+	const uint8_t in[] = {0x00, 0xff, 0xa9, 0xc1, 0x10};
+	char text[2 * sizeof(in) + 1];
+	uint8_t back[sizeof(in)];
+
+	memset(text, 'x', sizeof(text));
+	xw_hex(in, sizeof(in), text);
+	CHECK(!strcmp(text, "00ffa9c110"));
+	CHECK_EQ(xw_unhex(text, strlen(text), back, sizeof(back)), (int)sizeof(in));
+	CHECK_MEM(back, in, sizeof(in));
+	xw_hex(in, 0, text);
+	CHECK_EQ(text[0], '\0');
+}
