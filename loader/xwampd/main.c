@@ -661,7 +661,7 @@ static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 		/* --allow-low-ports alone: requested ports below 1024 */
 		.port_lo = cfg->allow_low_ports && !cfg->port_lo ? 1 : cfg->port_lo,
 	};
-	const char *files[2] = {cfg->keyfile, cfg->ike_keys};
+	const char *files[3] = {cfg->keyfile, cfg->ike_keys, live.src.file};
 	unsigned int i;
 	int rc, fd;
 
@@ -674,13 +674,13 @@ static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 	if (rc || u->keep_root)
 		return rc;
 	/* SIGHUP and the IKE table's change check re-read these as this user */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (!files[i])
 			continue;
 		fd = open(files[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (fd < 0)
 			pr_warn("privileges: %s is not readable by uid %u (%s): a reload (SIGHUP, "
-				"change) will keep the keys loaded now; chown it to that user",
+				"change) will keep what was read at start; chown it to that user",
 				files[i], (unsigned int)getuid(), strerror(errno));
 		else
 			close(fd);

@@ -100,8 +100,9 @@ stop_ok() {
 # Default: nobody, no capability at all; open and authenticated sessions.
 socket_path() {
 	KF=$(xw_keyfile)
+	(umask 077 && echo "servwait 900" >"$XW_TMP/xwampd.conf")
 	start --listen $XW_S4 --keyfile "$KF" --modes open,auth --port-range 9000-9999 \
-		--pidfile "$XW_TMP/xwampd.pid" || return 1
+		--pidfile "$XW_TMP/xwampd.pid" --config "$XW_TMP/xwampd.conf" || return 1
 	expect "log: user and capabilities" grep -q \
 		"privileges: running as user nobody (uid 65534, gid 65534), capabilities kept: none" \
 		"$XW_TMP/xwampd.log" || return 1
@@ -112,6 +113,9 @@ socket_path() {
 	# the key file is root's 0600: the warning tells what SIGHUP will do
 	expect "log: key file not readable after the drop" grep -q \
 		"privileges: $KF is not readable by uid 65534" "$XW_TMP/xwampd.log" || return 1
+	expect "log: configuration file not readable after the drop" grep -q \
+		"privileges: $XW_TMP/xwampd.conf is not readable by uid 65534" "$XW_TMP/xwampd.log" ||
+		return 1
 	stop_ok || return 1
 	# /tmp/xw-e2e.* is root's 0700: not removable as nobody, emptied instead
 	expect "pid file emptied at exit" [ -f "$XW_TMP/xwampd.pid" -a ! -s "$XW_TMP/xwampd.pid" ]
