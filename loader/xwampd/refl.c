@@ -508,6 +508,30 @@ static bool port_retry(int fd)
 }
 
 /*
+ * Receive buffer of a reflector socket.  1 MiB absorbs a burst while the
+ * loop is busy elsewhere, but each socket may hold that much queued kernel
+ * memory (twice the value, with the kernel's bookkeeping), so sessions
+ * share REFL_RCVBUF_BUDGET by --max-sessions-total: 64 sessions or fewer
+ * get 1 MiB each, 512 (the default) 128 KiB, never less than 64 KiB (also
+ * with no limit on sessions).
+ */
+#define REFL_RCVBUF_MAX	   (1u << 20)
+#define REFL_RCVBUF_MIN	   (64u << 10)
+#define REFL_RCVBUF_BUDGET (64u << 20)
+
+static int refl_rcvbuf(const struct xwd_cfg *cfg)
+{
+	unsigned int b = cfg->max_sessions_total ? REFL_RCVBUF_BUDGET / cfg->max_sessions_total
+						 : REFL_RCVBUF_MIN;
+
+	if (b > REFL_RCVBUF_MAX)
+		b = REFL_RCVBUF_MAX;
+	if (b < REFL_RCVBUF_MIN)
+		b = REFL_RCVBUF_MIN;
+	return (int)b;
+}
+
+/*
  * RFC 5357 3.5: the requested port if we may, else "an alternate and
  * available port" in the Accept-Session.  With --port-range the next free
  * port of the range after the requested one (wrapping; from the start of
@@ -521,6 +545,7 @@ static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t wan
 	int fd = -EADDRINUSE;
 
 	o.dscp = r->dscp;
+	o.rcvbuf = refl_rcvbuf(cfg);
 	if (port_usable(r->d, want)) {
 		fd = refl_try(r, want, &o);
 		if (!port_retry(fd))

@@ -13,6 +13,8 @@
 #                    (2 s timeout per look-up) while RFC 7717 setups arrive
 #   pbkdf2_storm     authenticated setups with a PBKDF2 Count of 2^19
 #   keyid_timing     unknown vs known KeyID: the same time to Server-Start
+#   rcvbuf_budget    reflector sockets' receive buffers shrink with --max-sessions-total
+#   memory_per_session  RSS per session and per idle connection, as documented
 . "$(dirname "$0")/lib.sh"
 
 PEER=$(dirname "$0")/badpeer.py
@@ -205,5 +207,75 @@ sys.exit(0 if 0.5 <= u / k <= 2.0 else 1)
 PY
 }
 
-TESTS=(non_reader key_source_stall pbkdf2_storm keyid_timing)
+# rcvbuf_of N: the receive buffer (ss's rb, twice SO_RCVBUF) of the reflector
+# socket of a running session, with --max-sessions-total N
+rcvbuf_of() {
+	xw_start_server --listen $XW_S4 --modes open --max-sessions-total "$1" || return 1
+	in_c "$XWPING" -A open -c 150 -i 0.01 $XW_S4 >/dev/null 2>&1 &
+	local p=$! i rb=
+	for i in $(seq 40); do
+		# the only UDP socket in the server's namespace: the session's
+		rb=$(in_s ss -Huamn | grep -o 'rb[0-9]*' | head -1)
+		[ -n "$rb" ] && break
+		sleep 0.05
+	done
+	wait $p
+	kill "$XW_SRV_PID" 2>/dev/null
+	wait "$XW_SRV_PID" 2>/dev/null
+	echo "${rb#rb}"
+}
+
+# The sessions share a 64 MiB budget of receive buffers: 1 MiB each up to 64
+# sessions, 128 KiB each for the default 512, so that thousands of sessions
+# cannot pin GiBs of kernel memory.
+rcvbuf_budget() {
+	local big small
+	big=$(rcvbuf_of 16)
+	small=$(rcvbuf_of 512)
+	xw_log "reflector socket receive buffer: $big (16 sessions), $small (512 sessions)"
+	expect "1 MiB with 16 sessions at most" [ "${big:-0}" -ge $((2 * 1048576)) ] || return 1
+	expect "128 KiB with 512" [ "${small:-0}" -eq $((2 * 131072)) ]
+}
+
+# Memory per session and per connection, as documented in the README (RSS
+# growth of xwampd; measured 53..70 KiB per session with 41-octet packets,
+# 17 KiB per idle connection, mostly the 16 KiB buffer for the largest
+# Start-N-Sessions).  Bounds: 128 KiB and 34 KiB.
+memory_per_session() {
+	xw_start_server --listen $XW_S4 --modes open --max-sessions 64 --max-conns-per-client 200 ||
+		return 1
+	sleep 0.3
+	local r0 r1 r2 r3 n p1 p2 pc
+	r0=$(status_kb VmRSS)
+	in_c "$XWPING" -A open --sessions 32 -c 500 -i 0.01 $XW_S4 >/dev/null 2>&1 &
+	p1=$!
+	in_c "$XWPING" -A open --sessions 32 -c 500 -i 0.01 $XW_S4 >/dev/null 2>&1 &
+	p2=$!
+	sleep 4
+	r1=$(status_kb VmRSS)
+	n=$(grep -c 'started, path' "$XW_TMP/xwampd.log")
+	wait $p1 $p2
+	sleep 0.5
+	r2=$(status_kb VmRSS)
+	in_c python3 - <<'PY' &
+import socket, time
+held = []
+for i in range(100):
+    s = socket.create_connection(("192.0.2.2", 862))
+    s.recv(64)
+    held.append(s)
+time.sleep(3)
+PY
+	pc=$!
+	sleep 2
+	r3=$(status_kb VmRSS)
+	wait $pc
+	xw_log "$n sessions: RSS $r0 -> $r1 KiB, $(((r1 - r0) / (n > 0 ? n : 1))) KiB each;" \
+		"100 idle connections: $r2 -> $r3 KiB, $(((r3 - r2) * 1024 / 100)) octets each"
+	expect "64 sessions ran" [ "$n" -eq 64 ] || return 1
+	expect "under 128 KiB per session" [ $((r1 - r0)) -lt $((64 * 128)) ] || return 1
+	expect "under 34 KiB per idle connection" [ $((r3 - r2)) -lt $((100 * 34)) ]
+}
+
+TESTS=(non_reader key_source_stall pbkdf2_storm keyid_timing rcvbuf_budget memory_per_session)
 xw_run "$@"
