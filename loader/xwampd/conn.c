@@ -25,6 +25,7 @@
 #include "keywork.h"
 #include "log.h"
 #include "xwamp/wire.h"
+#include "owsess.h"
 #include "xwampd.h"
 
 #define CONN_LINGER_S 5 /* time to flush a last message before closing anyway */
@@ -51,6 +52,7 @@ struct xwd_conn {
 	struct xw_addr peer, local;
 	char name[XW_ADDRSTRLEN + 24]; /* "#3 192.0.2.1:40000" */
 	struct srv *sm;
+	enum srv_proto proto; /* the listener's: TWAMP or OWAMP commands */
 	struct xw_timer timer;
 	uint64_t setup_deadline; /* monotonic ns, while waiting for Set-Up-Response */
 	uint64_t linger_deadline;
@@ -99,6 +101,11 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 {
 	struct xwd_conn *c = arg;
 
+	if (c->proto == SRV_PROTO_OWAMP)
+		return c->d->shutting_down ? XW_ACCEPT_TEMP_LIMIT
+					   : xwd_ows_open(c->d, s, &c->local, &c->peer, c->name,
+							  xwd_conn_log_ok(c));
+
 	const struct xwd_cfg *cfg = c->d->cfg;
 
 	if (c->d->shutting_down)
@@ -121,16 +128,44 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 
 static int cb_sess_start(void *arg, struct srv_sess *s, uint64_t now_ns)
 {
+	struct xwd_conn *c = arg;
+
 	if (!s->user)
 		return XW_ACCEPT_INTERNAL;
+	if (c->proto == SRV_PROTO_OWAMP)
+		return xwd_ows_start(s->user, s);
 	return xwd_refl_start(s->user);
 }
 
 static void cb_sess_end(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now_ns)
 {
-	if (s->user)
+	struct xwd_conn *c = arg;
+
+	if (s->user && c->proto == SRV_PROTO_OWAMP)
+		xwd_ows_end(s->user, s, why);
+	else if (s->user)
 		xwd_refl_end(s->user, why);
 	s->user = NULL;
+}
+
+/* OWAMP Stop-Sessions: what our send session did (RFC 4656 3.8). */
+static int cb_ow_sent(void *arg, struct srv_sess *s, uint32_t *next_seqno,
+		      struct codec_ow_skip *skips, uint32_t *nskips)
+{
+	if (!s->user)
+		return -ENOENT;
+	xwd_ows_sent(s->user, next_seqno, skips, nskips);
+	return 0;
+}
+
+/* OWAMP Fetch-Session: from the daemon's store, whichever connection made the data. */
+static int cb_ow_fetch(void *arg, const struct codec_fetch_session *f, struct ow_fetch *out,
+		       uint64_t now_ns)
+{
+	struct xwd_conn *c = arg;
+
+	ow_store_expire(c->d->owstore, now_ns);
+	return ow_store_fetch(c->d->owstore, f, out);
 }
 
 static void cb_closed(void *arg, enum srv_close why)
@@ -147,6 +182,8 @@ static const struct srv_ops conn_ops = {
 	.sess_start = cb_sess_start,
 	.sess_end = cb_sess_end,
 	.closed = cb_closed,
+	.ow_sent = cb_ow_sent,
+	.ow_fetch = cb_ow_fetch,
 };
 
 /* --- connection life ------------------------------------------------------- */
@@ -423,7 +460,7 @@ static unsigned int conns_from(struct xwd *d, const struct xw_addr *peer)
 	return n;
 }
 
-static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer)
+static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv_proto proto)
 {
 	const struct xwd_cfg *cfg = d->cfg;
 	char a[XW_ADDRSTRLEN];
@@ -439,6 +476,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer)
 	c->d = d;
 	c->fd = fd;
 	c->peer = *peer;
+	c->proto = proto;
 	c->id = ++d->next_conn_id;
 	xw_timer_init(&c->timer, conn_timer, c);
 	if (xw_sock_local(fd, &c->local))
@@ -458,6 +496,10 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer)
 	sc.servwait_ns = xwd_s_to_ns(cfg->servwait);
 	sid_addr(&c->local, sc.sid_addr);
 	sc.peer = c->name;
+	sc.proto = proto;
+	if (proto == SRV_PROTO_OWAMP && !cfg->ow_ikev2)
+		/* RFC 7717 3: the bit is a private arrangement for OWAMP: only on request */
+		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
 	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
 	if (!c->sm) {
 		free(c);
@@ -522,7 +564,7 @@ void xwd_listener_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			 conns_from(d, &peer) >= cfg->max_conns_per_client)
 			conn_refuse(d, fd, &peer, "too many control connections from this client");
 		else
-			conn_new(d, fd, &peer);
+			conn_new(d, fd, &peer, ls->proto);
 	}
 }
 

@@ -54,6 +54,7 @@
 #include "xwamp/bpf_shared.h"
 #include "xwamp/ntp.h"
 #include "xfrm.h"
+#include "owsess.h"
 #include "xwampd.h"
 
 #define XWD_DEFAULT_SETUP_TIMEOUT_S	 30
@@ -91,6 +92,15 @@
 #endif
 
 /* --- options --------------------------------------------------------------- */
+
+static int opt_owamp_listen(void *cfgp, const char *arg)
+{
+	struct xwd_cfg *cfg = cfgp;
+
+	if (cfg->now_listen >= XWD_MAX_LISTEN)
+		return -E2BIG;
+	return xw_addr_parse(arg, XW_PORT_OWAMP, false, &cfg->ow_listen[cfg->now_listen++]);
+}
 
 static int opt_listen(void *cfgp, const char *arg)
 {
@@ -208,6 +218,21 @@ static int opt_xdp_mode(void *cfgp, const char *arg)
 static const struct xw_opt xwd_opts[] = {
 	XW_OPT_CB("listen", 'l', opt_listen, "ADDR[:PORT]",
 		  "TWAMP-Control address, repeatable (default [::]:862 and 0.0.0.0:862)"),
+	XW_OPT_CB("owamp-listen", 0, opt_owamp_listen, "ADDR[:PORT]",
+		  "listen for OWAMP-Control here (repeatable; default: the --listen addresses "
+		  "on port 861)"),
+	XW_OPT_F("no-owamp", 0, XW_OPT_FLAG, CFG, no_owamp, NULL, "TWAMP only: no OWAMP listener"),
+	XW_OPT_F("no-twamp", 0, XW_OPT_FLAG, CFG, no_twamp, NULL, "OWAMP only: no TWAMP listener"),
+	XW_OPT_U("owamp-max-records", 0, CFG, ow_max_records, "N", 1, 100000000,
+		 "OWAMP: records one stored session may hold (Number of Packets + duplicates; "
+		 "Accept 4 beyond; default 1000000)"),
+	XW_OPT_U("owamp-max-total", 0, CFG, ow_max_total, "N", 1, 1000000000,
+		 "OWAMP: records stored over all sessions (Accept 4 beyond; default 4000000)"),
+	XW_OPT_U("owamp-keep", 0, CFG, ow_keep, "S", 0, 604800,
+		 "OWAMP: seconds a session's data stays fetchable after it ended (default 300)"),
+	XW_OPT_F("owamp-ikev2", 0, XW_OPT_FLAG, CFG, ow_ikev2, NULL,
+		 "OWAMP: offer RFC 7717's IKEv2-derived key bit too (a private arrangement for "
+		 "OWAMP, RFC 7717 3; off by default)"),
 	XW_OPT_F("keyfile", 'k', XW_OPT_STR, CFG, keyfile, "FILE",
 		 "KeyID -> passphrase file for auth/enc/mixed modes"),
 	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
@@ -370,6 +395,9 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 	cfg->max_sessions_total = XWD_DEFAULT_MAX_SESSIONS_TOTAL;
 	cfg->start_timeout = XWD_DEFAULT_START_TIMEOUT_S;
 	cfg->count = XWD_DEFAULT_COUNT;
+	cfg->ow_max_records = 1000000;
+	cfg->ow_max_total = 4000000;
+	cfg->ow_keep = 300;
 
 	rc = xw_opts_load(&xwd_conf, argc, argv, cfg, src, &first);
 	if (rc)
@@ -417,10 +445,25 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 	cfg->xfrm_by_xdp = !cfg->xfrm && cfg->xdp.nifs;
 	if (cfg->xfrm_by_xdp)
 		cfg->xfrm = true;
+	if (cfg->no_owamp && cfg->no_twamp) {
+		fprintf(stderr, "%s: --no-owamp and --no-twamp leave nothing to serve\n", argv[0]);
+		return -EINVAL;
+	}
 	if (!cfg->nlisten) {
 		xw_addr_any(&cfg->listen[0], AF_INET6, XW_PORT_TWAMP);
 		xw_addr_any(&cfg->listen[1], AF_INET, XW_PORT_TWAMP);
 		cfg->nlisten = 2;
+	}
+	if (!cfg->now_listen) {
+		/* the TWAMP addresses, on OWAMP's port (RFC 8545) */
+		unsigned int i;
+
+		for (i = 0; i < cfg->nlisten; i++) {
+			cfg->ow_listen[i] = cfg->listen[i];
+			xw_addr_set_port(&cfg->ow_listen[i], XW_PORT_OWAMP);
+		}
+		cfg->now_listen = cfg->nlisten;
+		cfg->ow_listen_default = true;
 	}
 	return 0;
 }
@@ -524,6 +567,7 @@ static void sig_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		case SIGUSR1:
 			xwd_conn_status(d);
 			xwd_refl_status(d);
+			xwd_ows_status(d);
 			xwd_xdp_status(d->xdp);
 			xwd_light_status(d->light);
 			xwd_xsk_status(d->xsk);
@@ -725,25 +769,40 @@ static void fd_limit_check(const struct xwd_cfg *cfg)
 
 /* --- listeners ------------------------------------------------------------- */
 
-static int listeners_open(struct xwd *d)
+static int listeners_open_proto(struct xwd *d, enum srv_proto proto)
 {
 	const struct xwd_cfg *cfg = d->cfg;
+	bool ow = proto == SRV_PROTO_OWAMP;
+	const struct xw_addr *addrs = ow ? cfg->ow_listen : cfg->listen;
+	unsigned int i, n = ow ? cfg->now_listen : cfg->nlisten;
 	char a[XW_ADDRSTRLEN];
-	unsigned int i;
 	int fd, rc;
 
-	for (i = 0; i < cfg->nlisten; i++) {
+	for (i = 0; i < n; i++) {
 		struct xwd_listener *ls = &d->lst[d->nlst];
 
-		xw_addr_fmt(&cfg->listen[i], true, a, sizeof(a));
-		fd = xw_tcp_listen(&cfg->listen[i], 128);
+		if (d->nlst >= 2 * XWD_MAX_LISTEN)
+			return -E2BIG;
+		xw_addr_fmt(&addrs[i], true, a, sizeof(a));
+		fd = xw_tcp_listen(&addrs[i], 128);
 		if (fd < 0) {
 			/* the default [::] on a host without IPv6 is not an error */
-			if (fd == -EAFNOSUPPORT && cfg->nlisten > 1) {
+			if (fd == -EAFNOSUPPORT && n > 1) {
 				pr_warn("listen %s: %s: skipped", a, strerror(-fd));
 				continue;
 			}
-			if ((fd == -EACCES || fd == -EPERM) && xw_addr_port(&cfg->listen[i]) < 1024)
+			/*
+			 * OWAMP on by default: its port taken by another server, or
+			 * privileged when we are not, is only a warning
+			 */
+			if (ow && cfg->ow_listen_default &&
+			    (fd == -EADDRINUSE || fd == -EACCES || fd == -EPERM)) {
+				pr_warn("listen %s: %s: no OWAMP there (--owamp-listen, "
+					"--no-owamp)",
+					a, strerror(-fd));
+				continue;
+			}
+			if ((fd == -EACCES || fd == -EPERM) && xw_addr_port(&addrs[i]) < 1024)
 				pr_err("listen %s: %s: a port below 1024 needs root or the "
 				       "CAP_NET_BIND_SERVICE capability (start xwampd as root, or "
 				       "give it that capability, or --listen ADDR:PORT with a port "
@@ -753,6 +812,7 @@ static int listeners_open(struct xwd *d)
 				pr_err("listen %s: %s", a, strerror(-fd));
 			return fd;
 		}
+		ls->proto = proto;
 		ls->d = d;
 		ls->fd = fd;
 		xw_sock_local(fd, &ls->addr);
@@ -763,10 +823,32 @@ static int listeners_open(struct xwd *d)
 			return rc;
 		}
 		d->nlst++;
-		pr_info("listening for TWAMP-Control on %s",
+		pr_info("listening for %s-Control on %s", ow ? "OWAMP" : "TWAMP",
 			xw_addr_fmt(&ls->addr, true, a, sizeof(a)));
 	}
+	return 0;
+}
+
+static int listeners_open(struct xwd *d)
+{
+	int rc = 0;
+
+	if (!d->cfg->no_twamp)
+		rc = listeners_open_proto(d, SRV_PROTO_TWAMP);
+	if (!rc && !d->cfg->no_owamp)
+		rc = listeners_open_proto(d, SRV_PROTO_OWAMP);
+	if (rc)
+		return rc;
 	return d->nlst ? 0 : -EADDRNOTAVAIL;
+}
+
+/* OWAMP session data past its keeping time (--owamp-keep) is freed. */
+static void owstore_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd *d = t->arg;
+
+	ow_store_expire(d->owstore, xw_clock_now_ns());
+	xw_timer_arm(l, t, 10 * XW_NS_PER_SEC);
 }
 
 static void listeners_close(struct xwd *d)
@@ -912,6 +994,22 @@ int main(int argc, char **argv)
 	rc = xwd_light_open(&d, &cfg.light, &d.light);
 	if (rc)
 		goto out;
+	{
+		const struct ow_store_cfg oc = {
+			.max_records = cfg.ow_max_records,
+			.max_total = cfg.ow_max_total,
+			.max_sessions = cfg.max_sessions_total ? cfg.max_sessions_total : 65536,
+			.keep_ns = xwd_s_to_ns(cfg.ow_keep),
+		};
+
+		d.owstore = ow_store_new(&oc);
+		if (!d.owstore) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		xw_timer_init(&d.owstore_timer, owstore_timer, &d);
+		xw_timer_arm(&d.loop, &d.owstore_timer, 10 * XW_NS_PER_SEC);
+	}
 	rc = listeners_open(&d);
 	if (rc)
 		goto out;
@@ -977,6 +1075,7 @@ int main(int argc, char **argv)
 	listeners_close(&d);
 	xwd_conn_close_all(&d);
 	xwd_refl_free_all(&d);
+	xwd_ows_free_all(&d);
 	pr_info("stopped");
 out:
 	pidfile_remove(cfg.pidfile, pid_fd);
@@ -995,6 +1094,8 @@ out:
 		xw_loop_del(&d.loop, &d.sig_io);
 		close(d.sigfd);
 	}
+	xw_timer_cancel(&d.loop, &d.owstore_timer);
+	ow_store_free(d.owstore);
 	xw_loop_fini(&d.loop);
 	return rc ? 1 : 0;
 }

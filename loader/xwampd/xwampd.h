@@ -14,6 +14,7 @@
 #include "loop.h"
 #include "net.h"
 #include "policy.h"
+#include "owstore.h"
 #include "srv.h"
 #include "testpkt.h"
 #include "lightd.h"
@@ -65,6 +66,17 @@ struct xwd_cfg {
 	bool allow_low_ports;		 /* --allow-low-ports: reflector ports < 1024 */
 	struct pol_prefix allow_sender[XWD_MAX_ALLOW]; /* RFC 4656 6.2 "otherwise configured" */
 	unsigned int nallow;
+
+	/* OWAMP (RFC 4656; README "OWAMP") */
+	bool no_owamp;			 /* --no-owamp: TWAMP only */
+	bool no_twamp;			 /* --no-twamp: OWAMP only */
+	struct xw_addr ow_listen[XWD_MAX_LISTEN]; /* --owamp-listen; default: as --listen, port 861 */
+	unsigned int now_listen;
+	bool ow_listen_default; /* not given: a port in use there is only a warning */
+	unsigned int ow_max_records;	 /* records per stored session (Accept 4 beyond) */
+	unsigned int ow_max_total;	 /* records stored over all sessions */
+	unsigned int ow_keep;		 /* s: data fetchable after the session ended */
+	bool ow_ikev2;			 /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
 };
 
 /* A small log rate limiter (control/log.h) on the loop's monotonic clock. */
@@ -76,12 +88,14 @@ bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
 
 struct xwd_conn;
 struct xwd_refl;
+struct xwd_ows;
 struct xwd_keys;
 struct xwd_keywork;
 struct xwd_xfrm;
 
 struct xwd_listener {
 	struct xwd *d;
+	enum srv_proto proto; /* TWAMP (862) or OWAMP (861) */
 	struct xw_io io;
 	struct xw_addr addr;
 	int fd;
@@ -94,7 +108,7 @@ struct xwd {
 	struct xw_loop loop;
 	struct xw_clock clock;
 	uint64_t start_ntp; /* Server-Start Start-Time (RFC 4656 3.1) */
-	struct xwd_listener lst[XWD_MAX_LISTEN];
+	struct xwd_listener lst[2 * XWD_MAX_LISTEN]; /* TWAMP, then OWAMP */
 	unsigned int nlst;
 	struct xw_io sig_io;
 	int sigfd;
@@ -102,6 +116,10 @@ struct xwd {
 	unsigned int nconns;
 	struct xwd_refl *refls; /* every reflector session, incl. draining ones */
 	unsigned int nrefls;
+	struct xwd_ows *ows; /* every OWAMP-Test session (owsess.c) */
+	unsigned int nows;
+	struct ow_store *owstore; /* OWAMP session data, beyond any connection */
+	struct xw_timer owstore_timer;
 	uint64_t next_conn_id;
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
 	/* key file (NULL: none) */

@@ -174,6 +174,12 @@ static const struct xw_opt opt_table[] = {
 		  "delay from Start-Ack to the first packet (default 0)"),
 	XW_OPT_CB("ports", 'P', parse_ports, "LO-HI",
 		  "local UDP test ports (default: the kernel picks)"),
+	XW_OPT_F("owamp", 'O', XW_OPT_FLAG, CFG, owamp, NULL,
+		 "OWAMP (RFC 4656): one-way sessions with the server, port 861 unless given"),
+	XW_OPT_F("to", 't', XW_OPT_FLAG, CFG, ow_to, NULL,
+		 "OWAMP: only the session to the server (default: both directions)"),
+	XW_OPT_F("from", 'f', XW_OPT_FLAG, CFG, ow_from, NULL,
+		 "OWAMP: only the session from the server (default: both directions)"),
 	XW_OPT_F("json", 0, XW_OPT_FLAG, CFG, json, NULL, "results as JSON"),
 	XW_OPT_F("per-packet", 'R', XW_OPT_FLAG, CFG, per_packet, NULL,
 		 "also one record per packet"),
@@ -363,6 +369,16 @@ static int validate(struct xwping_cfg *cfg)
 	if (cfg->quiet || cfg->json)
 		cfg->live = 0;
 	cfg->header = !cfg->quiet && !cfg->json;
+	if ((cfg->ow_to || cfg->ow_from) && !cfg->owamp) {
+		fprintf(stderr, "xwping: -t and -f are OWAMP's: add -O\n");
+		return -EINVAL;
+	}
+	if (cfg->owamp && (cfg->light || cfg->start_n || cfg->symmetric ||
+			   cfg->reflect_octets >= 0 || cfg->sessions > 1)) {
+		fprintf(stderr, "xwping: -O: no --light, --start-n, --symmetric, "
+				"--reflect-octets or --sessions (TWAMP's)\n");
+		return -EINVAL;
+	}
 	if (cfg->reflect_octets > 0 && cfg->padding != XWPING_PAD_AUTO &&
 	    cfg->padding <= cfg->reflect_octets) {
 		/* RFC 6038 4.2: Padding Length SHALL be > Length of padding to reflect */

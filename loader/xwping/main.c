@@ -54,6 +54,7 @@
 #include "report.h"
 #include "stats.h"
 #include "cfg.h"
+#include "owclient.h"
 #include "client.h"
 
 #define EXIT_USAGE 2
@@ -64,7 +65,7 @@
  * (loader/lib/net.h) resolves names without a family choice.  0, or
  * -errno after one message that names the cause.
  */
-static int resolve_server(const char *str, int family, struct xw_addr *out)
+static int resolve_server(const char *str, int family, uint16_t dport, struct xw_addr *out)
 {
 	struct addrinfo hints = {0}, *res = NULL;
 	char host[256], port[8];
@@ -112,7 +113,7 @@ static int resolve_server(const char *str, int family, struct xw_addr *out)
 		}
 		snprintf(port, sizeof(port), "%lu", v);
 	} else {
-		snprintf(port, sizeof(port), "%d", XW_PORT_TWAMP);
+		snprintf(port, sizeof(port), "%u", dport);
 	}
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
@@ -397,11 +398,18 @@ int main(int argc, char **argv)
 				 : cfg.verbose	  ? XW_LOG_INFO
 						  : XW_LOG_WARN);
 
-	if (resolve_server(cfg.server, cfg.family, &server))
+	if (resolve_server(cfg.server, cfg.family, cfg.owamp ? XW_PORT_OWAMP : XW_PORT_TWAMP,
+			   &server))
 		return EXIT_USAGE;
 	if (load_secret(&cfg, secret, sizeof(secret), &secret_len))
 		return EXIT_USAGE;
 
+	if (cfg.owamp) {
+		/* RFC 7717 for OWAMP is a private arrangement (RFC 7717 3): passphrases only */
+		rc = xwping_owamp_run(&cfg, &server, secret_len ? secret : NULL, secret_len);
+		xw_wipe(secret, sizeof(secret));
+		return rc ? 1 : 0;
+	}
 	have_ike = find_ike_key(&cfg, &server, &ike);
 	if (!have_ike && !secret_len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
 		fprintf(stderr,

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xwampd's OWAMP-Test sessions (RFC 4656 4): the socket receiver (the
+ * server receives, Conf-Receiver) and the sender (the server sends,
+ * Conf-Sender).  The OWAMP-Control state machine (control/srv.h) decides;
+ * this file owns the UDP sockets, the send timer, and hands every verified
+ * packet to the daemon's session store (control/owstore.h), which outlives
+ * the control connection.
+ *
+ * Receiver: one UDP socket per session, kernel receive timestamps
+ * (SO_TIMESTAMPNS) and the TTL of every datagram (RFC 4656 3.9 records
+ * it); authenticated and encrypted packets are verified (HMAC, in constant
+ * time) before anything is stored: a forged packet is counted and never
+ * recorded.  Only the Sender Address of the request may send.
+ *
+ * Sender: the schedule of RFC 4656 3.6/5 (control/schedule.h) in absolute
+ * NTP times, a timer armed at each due time; a packet more than Timeout
+ * late is not sent and becomes a skip range (4.1.1); the timestamp is read
+ * just before the packet leaves (after the crypto in authenticated mode,
+ * xw_tp_stamp(); in encrypted mode it is sealed with the packet, so it is
+ * read just before building it).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "owsess.h"
+#include "schedule.h"
+#include "xwamp/ntp.h"
+
+struct xwd_ows {
+	struct xwd *d;
+	struct xwd_ows *next, *prev;
+	char name[96];
+	bool recv; /* true: we receive; false: we send */
+	uint8_t sid[XW_SID_LEN];
+	int fd;
+	struct xw_io io;
+	struct xw_timer timer;
+	struct xw_addr local, peer;
+	bool any_port; /* the sender's port was not given: any port of its address */
+	struct xw_tp_cfg tp;
+	struct xw_tp_crypto crypto;
+	bool has_crypto;
+	size_t len;
+	struct xw_rxbatch rx;
+	/* sender */
+	struct xw_ow_sched sched;
+	uint32_t npkt, seq;
+	uint64_t due;	     /* NTP send time of packet seq */
+	uint64_t timeout_ns; /* RFC 4656 4.1.1: later than this: skipped */
+	struct codec_ow_skip skips[SRV_OW_SKIPS_MAX];
+	uint32_t nskips;
+	uint8_t *pkt;
+	bool started;
+	/* counters */
+	uint64_t n_rx, n_stored, n_forged, n_drop, n_sent, n_skipped;
+};
+
+static uint64_t ntp_interval_to_ns(uint64_t t)
+{
+	uint64_t sec = t >> 32, frac = t & 0xffffffffULL;
+
+	if (sec > 1000000000ULL)
+		return UINT64_MAX / 2;
+	return sec * XW_NS_PER_SEC + ((frac * XW_NS_PER_SEC) >> 32);
+}
+
+static void ows_unlink(struct xwd_ows *o)
+{
+	struct xwd *d = o->d;
+
+	if (o->prev)
+		o->prev->next = o->next;
+	else if (d->ows == o)
+		d->ows = o->next;
+	if (o->next)
+		o->next->prev = o->prev;
+	o->next = o->prev = NULL;
+}
+
+static void ows_free(struct xwd_ows *o, const char *why)
+{
+	struct xwd *d = o->d;
+
+	if (o->recv)
+		pr_info("owamp %s: receiver closed (%s): %llu received, %llu recorded, %llu "
+			"forged, "
+			"%llu dropped",
+			o->name, why, (unsigned long long)o->n_rx, (unsigned long long)o->n_stored,
+			(unsigned long long)o->n_forged, (unsigned long long)o->n_drop);
+	else
+		pr_info("owamp %s: sender closed (%s): %llu sent, %llu skipped, Next Seqno %u",
+			o->name, why, (unsigned long long)o->n_sent,
+			(unsigned long long)o->n_skipped, o->seq);
+	xw_timer_cancel(&d->loop, &o->timer);
+	xw_loop_del(&d->loop, &o->io);
+	if (o->fd >= 0)
+		close(o->fd);
+	xw_rxbatch_free(&o->rx);
+	xw_tp_crypto_free(&o->crypto);
+	xw_ow_sched_fini(&o->sched);
+	free(o->pkt);
+	ows_unlink(o);
+	d->nows--;
+	xw_wipe(o, sizeof(*o));
+	free(o);
+}
+
+/* --- receiver -------------------------------------------------------------- */
+
+static bool from_sender(const struct xwd_ows *o, const struct xw_addr *src)
+{
+	if (o->any_port)
+		return xw_addr_same_host(src, &o->peer);
+	return xw_addr_equal(src, &o->peer);
+}
+
+static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_ows *o = io->arg;
+	uint16_t errest = xw_clock_errest(&o->d->clock, xw_clock_now_ns());
+	int n, i;
+
+	for (;;) {
+		n = xw_recv_batch(o->fd, &o->rx);
+		if (n <= 0)
+			return;
+		for (i = 0; i < n; i++) {
+			const struct xw_rx_msg *m = &o->rx.msg[i];
+			struct codec_ow_record r;
+			struct xw_tp_sender f;
+			int err;
+
+			o->n_rx++;
+			if (!from_sender(o, &m->src) || m->truncated || !m->ts_valid) {
+				o->n_drop++; /* never a clock read after recv(): no timestamp, no record */
+				continue;
+			}
+			err = xw_tp_parse_sender(&o->tp, o->has_crypto ? &o->crypto : NULL, m->buf,
+						 m->len, o->len, &f);
+			if (err) {
+				if (err == XW_TP_E_HMAC)
+					o->n_forged++; /* verified before recorded: never stored */
+				else
+					o->n_drop++;
+				continue;
+			}
+			r.seq = f.seq;
+			r.send_errest = f.errest;
+			r.send_ts = f.ts;
+			r.recv_errest = errest;
+			r.recv_ts = xw_timespec_to_ntp(&m->ts);
+			r.ttl = m->ttl < 0 ? 255 : (uint8_t)m->ttl;
+			if (!ow_store_add(o->d->owstore, o->sid, &r))
+				o->n_stored++;
+			else
+				o->n_drop++;
+		}
+	}
+}
+
+/* --- sender ---------------------------------------------------------------- */
+
+static void skip_add(struct xwd_ows *o, uint32_t seq)
+{
+	struct codec_ow_skip *last = o->nskips ? &o->skips[o->nskips - 1] : NULL;
+
+	o->n_skipped++;
+	if (last && last->last + 1 == seq) {
+		last->last = seq;
+		return;
+	}
+	if (o->nskips == SRV_OW_SKIPS_MAX) {
+		/* out of room to describe holes: widen the last one (all of it was skipped
+		 * or sent; declaring sent packets skipped only shrinks what is measured) */
+		last->last = seq;
+		return;
+	}
+	o->skips[o->nskips++] = (struct codec_ow_skip){seq, seq};
+}
+
+static int send_one(struct xwd_ows *o)
+{
+	struct xw_tp_sender f = {.seq = o->seq};
+	uint64_t now;
+	ssize_t k;
+	int len;
+
+	f.errest = xw_clock_errest(&o->d->clock, xw_clock_now_ns());
+	if (o->tp.mode == XW_TP_ENC)
+		f.ts = xw_clock_now_ntp(); /* sealed with the packet: read just before */
+	len = xw_tp_build_sender(&o->tp, o->has_crypto ? &o->crypto : NULL, &f, NULL, o->pkt,
+				 o->len);
+	if (len < 0)
+		return len;
+	if (o->tp.mode != XW_TP_ENC) {
+		/* RFC 4656 4.1.1: "the best possible approximation of its real time of departure" */
+		now = xw_clock_now_ntp();
+		xw_tp_stamp(o->tp.mode, o->pkt, (size_t)len, now, f.errest);
+	}
+	k = send(o->fd, o->pkt, (size_t)len, MSG_DONTWAIT);
+	if (k < 0)
+		return -errno;
+	o->n_sent++;
+	return 0;
+}
+
+static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
+{
+	struct xwd_ows *o = t->arg;
+	uint64_t now = xw_clock_now_ntp(), late_ns;
+	int err;
+
+	while (o->seq < o->npkt && o->due <= now) {
+		late_ns = ntp_interval_to_ns(now - o->due);
+		if (late_ns > o->timeout_ns) {
+			/* RFC 4656 4.1.1: "MUST NOT send the packet"; a skip range tells */
+			skip_add(o, o->seq);
+		} else {
+			err = send_one(o);
+			if (err && err != -EAGAIN && err != -ENOBUFS)
+				pr_warn("owamp %s: cannot send packet %u: %s", o->name, o->seq,
+					strerror(-err));
+			if (err)
+				skip_add(
+					o,
+					o->seq); /* not sent: the receiver must not count it lost */
+		}
+		o->seq++;
+		if (o->seq < o->npkt)
+			o->due = xw_ow_sched_next(&o->sched);
+		now = xw_clock_now_ntp();
+	}
+	if (o->seq >= o->npkt) {
+		pr_debug("owamp %s: all %u packets handled", o->name, o->npkt);
+		return;
+	}
+	xw_timer_arm_at(l, &o->timer, xw_now_ns() + ntp_interval_to_ns(o->due - now));
+}
+
+/* --- the control side ------------------------------------------------------ */
+
+static bool raw_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* An end of the session from the request; all zero: the control connection's (RFC 4656 3.5). */
+static int req_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
+		    const struct xw_addr *ctl, uint16_t port)
+{
+	int fam = ipvn == 6 ? AF_INET6 : AF_INET;
+
+	if (raw_zero(raw, 16)) {
+		if (xw_addr_family(ctl) != fam)
+			return -EAFNOSUPPORT;
+		*out = *ctl;
+		xw_addr_set_port(out, port);
+		return 0;
+	}
+	return xw_addr_from_raw(out, fam, raw, port);
+}
+
+int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_local,
+		 const struct xw_addr *ctl_peer, const char *conn_name, bool log_ok)
+{
+	const struct twsess_params *p = &s->params;
+	const struct xwd_cfg *cfg = d->cfg;
+	struct xw_udp_opts uo = XW_UDP_OPTS_TEST;
+	char la[XW_ADDRSTRLEN], pa[XW_ADDRSTRLEN], why[256];
+	struct xwd_ows *o;
+	int tpm, rc, dscp = (int)CODEC_TYPE_P_DSCP(p->type_p);
+
+	tpm = xw_tp_mode_of(s->mode);
+	if (tpm < 0)
+		return XW_ACCEPT_NOT_SUPPORTED;
+	if (cfg->max_sessions_total && d->nrefls + d->nows >= cfg->max_sessions_total) {
+		if (log_ok)
+			pr_warn("control %s: Request-Session: %u test sessions on this server "
+				"(--max-sessions-total): Accept 5",
+				conn_name, d->nrefls + d->nows);
+		return XW_ACCEPT_TEMP_LIMIT;
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->d = d;
+	o->fd = -1;
+	o->recv = !!p->conf_receiver;
+	memcpy(o->sid, s->sid, XW_SID_LEN);
+	xw_timer_init(&o->timer, ows_tx_timer, o);
+	/*
+	 * We receive: local = Receiver Address, peer = Sender Address:Sender Port.
+	 * We send: local = Sender Address, peer = Receiver Address:Receiver Port.
+	 */
+	if (o->recv)
+		rc = req_addr(&o->local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+		     req_addr(&o->peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port);
+	else
+		rc = req_addr(&o->local, p->ipvn, p->sender_addr, ctl_local, 0) ||
+		     req_addr(&o->peer, p->ipvn, p->receiver_addr, ctl_peer, p->receiver_port);
+	if (rc) {
+		if (log_ok)
+			pr_warn("control %s: Request-Session IPv%u with zero addresses on another "
+				"family: Accept 3",
+				conn_name, p->ipvn);
+		free(o);
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	o->any_port = o->recv && !p->sender_port;
+	{
+		/*
+		 * RFC 4656 6.2: by default only the control client's address (or
+		 * one of ours) as the other end: whom we send to, whom we take
+		 * packets from.  The same policy as TWAMP's reflector (policy.h).
+		 */
+		const struct pol_cfg pc = {.allow_sender = cfg->allow_sender,
+					   .nallow = cfg->nallow};
+		struct pol_req pq;
+		int allowed;
+
+		xwd_pol_addr(&o->peer, &pq.sender);
+		xwd_pol_addr(&o->local, &pq.receiver);
+		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
+		xwd_pol_addr(ctl_local, &pq.ctl_local);
+		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
+		if (rc != XW_ACCEPT_OK) {
+			if (log_ok)
+				pr_warn("control %s: Request-Session declined: %s: Accept %d",
+					conn_name, why, rc);
+			free(o);
+			return rc;
+		}
+	}
+	if (!o->recv && !xw_addr_port(&o->peer)) {
+		if (log_ok)
+			pr_warn("control %s: Request-Session: we are to send, but to port 0: "
+				"Accept 3",
+				conn_name);
+		free(o);
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	o->tp.mode = (enum xw_tp_mode)tpm;
+	o->tp.padding_len = p->padding_len;
+	o->len = xw_tp_sender_len(&o->tp);
+	if (o->len > XW_TP_MAX_LEN) {
+		if (log_ok)
+			pr_warn("control %s: Request-Session with padding %u: too big: Accept 3",
+				conn_name, p->padding_len);
+		free(o);
+		return XW_ACCEPT_NOT_SUPPORTED;
+	}
+	if (s->has_keys) {
+		rc = xw_tp_crypto_init(&o->crypto, &s->keys);
+		if (rc) {
+			free(o);
+			return rc;
+		}
+		o->has_crypto = true;
+	}
+	o->timeout_ns = ntp_interval_to_ns(p->timeout);
+	o->npkt = p->num_packets;
+	uo.dscp = dscp;
+	if (cfg->port_lo)
+		o->fd = xw_udp_open_range(&o->local, cfg->port_lo, cfg->port_hi, &uo);
+	else
+		o->fd = xw_udp_open(&o->local, &uo);
+	if (o->fd < 0 || xw_sock_local(o->fd, &o->local)) {
+		rc = o->fd;
+		if (log_ok)
+			pr_warn("control %s: cannot open an OWAMP-Test socket on %s: %s: Accept 5",
+				conn_name, xw_addr_fmt(&o->local, false, la, sizeof(la)),
+				strerror(rc < 0 ? -rc : EIO));
+		if (o->fd >= 0)
+			close(o->fd);
+		xw_tp_crypto_free(&o->crypto);
+		free(o);
+		return XW_ACCEPT_TEMP_LIMIT;
+	}
+	if (o->recv) {
+		/* the store keeps the reproduction of RFC 4656 3.9: our SID and port in it */
+		codec_request_session_fixup(s->ow_req, s->ow_req_len, s->sid, p->sender_port,
+					    xw_addr_port(&o->local));
+		rc = xw_rxbatch_init(&o->rx, 16, o->len + 1);
+		if (!rc)
+			rc = ow_store_open(d->owstore, s->ow_req, s->ow_req_len, xw_clock_now_ns());
+		if (!rc)
+			rc = xw_loop_add(&d->loop, &o->io, o->fd, EPOLLIN, ows_rx_event, o);
+		if (rc) {
+			if (log_ok)
+				pr_warn("control %s: cannot store the session (%s): Accept %d",
+					conn_name, strerror(-rc),
+					rc == -ENOSPC ? XW_ACCEPT_PERM_LIMIT
+						      : XW_ACCEPT_TEMP_LIMIT);
+			goto refuse;
+		}
+	} else {
+		rc = connect(o->fd, &o->peer.sa, o->peer.len) ? -errno : 0;
+		o->pkt = malloc(o->len);
+		if (rc || !o->pkt)
+			goto refuse;
+	}
+	snprintf(o->name, sizeof(o->name), "%s %s %s %s", conn_name,
+		 xw_addr_fmt(&o->local, true, la, sizeof(la)), o->recv ? "<-" : "->",
+		 xw_addr_fmt(&o->peer, true, pa, sizeof(pa)));
+	s->port = xw_addr_port(&o->local);
+	s->user = o;
+	o->next = d->ows;
+	if (d->ows)
+		d->ows->prev = o;
+	d->ows = o;
+	d->nows++;
+	pr_info("owamp %s: %s session of %u packets accepted", o->name,
+		o->recv ? "receive" : "send", o->npkt);
+	return XW_ACCEPT_OK;
+refuse:
+	xw_loop_del(&d->loop, &o->io);
+	close(o->fd);
+	xw_rxbatch_free(&o->rx);
+	xw_tp_crypto_free(&o->crypto);
+	free(o->pkt);
+	free(o);
+	return rc == -ENOSPC ? XW_ACCEPT_PERM_LIMIT : XW_ACCEPT_TEMP_LIMIT;
+}
+
+int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
+{
+	struct codec_request_session rq;
+	struct codec_ow_slot *slots;
+	uint32_t i;
+	int rc;
+
+	o->started = true;
+	if (o->recv)
+		return XW_ACCEPT_OK;
+	/* the schedule the receiver will compute: from the SID, slots and Start Time */
+	if (codec_request_session_decode(&rq, s->ow_req, s->ow_req_len))
+		return XW_ACCEPT_INTERNAL;
+	slots = calloc(rq.f.num_slots, sizeof(*slots));
+	if (!slots)
+		return XW_ACCEPT_INTERNAL;
+	for (i = 0; i < rq.f.num_slots; i++)
+		codec_ow_slot_at(&rq, i, &slots[i]);
+	rc = xw_ow_sched_init(&o->sched, o->sid, slots, rq.f.num_slots, rq.f.start_time);
+	free(slots);
+	if (rc)
+		return XW_ACCEPT_INTERNAL;
+	o->seq = 0;
+	o->due = xw_ow_sched_next(&o->sched);
+	/* RFC 4656 3.7: after Start-Ack or at the start time, whichever is later */
+	ows_tx_timer(&o->d->loop, &o->timer);
+	return XW_ACCEPT_OK;
+}
+
+void xwd_ows_sent(const struct xwd_ows *o, uint32_t *next_seqno, struct codec_ow_skip *skips,
+		  uint32_t *nskips)
+{
+	uint32_t n = o->nskips < *nskips ? o->nskips : *nskips;
+
+	*next_seqno = o->seq;
+	memcpy(skips, o->skips, n * sizeof(*skips));
+	*nskips = n;
+}
+
+void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
+{
+	struct xwd *d = o->d;
+	uint64_t now = xw_clock_now_ns();
+	int rc;
+
+	if (o->recv) {
+		/* drain what the kernel holds before the records are closed */
+		ows_rx_event(&d->loop, &o->io, EPOLLIN);
+		if (why == SRV_END_STOP && s->ow_stop_ok) {
+			rc = ow_store_stop(d->owstore, o->sid, s->ow_next_seqno, s->ow_skips,
+					   s->ow_nskips, xw_ns_to_ntp(now),
+					   xw_clock_errest(&d->clock, now), now);
+			if (rc)
+				pr_warn("owamp %s: the session's data is invalid (%s)", o->name,
+					strerror(-rc));
+		} else {
+			ow_store_abort(d->owstore, o->sid, now);
+		}
+	}
+	ows_free(o, why == SRV_END_STOP ? "Stop-Sessions" : "ended");
+}
+
+void xwd_ows_free_all(struct xwd *d)
+{
+	while (d->ows) {
+		if (d->ows->recv)
+			ow_store_abort(d->owstore, d->ows->sid, xw_clock_now_ns());
+		ows_free(d->ows, "shutdown");
+	}
+}
+
+void xwd_ows_status(struct xwd *d)
+{
+	struct xwd_ows *o;
+
+	for (o = d->ows; o; o = o->next)
+		pr_info("owamp %s: %s: rx %llu recorded %llu forged %llu dropped %llu sent %llu "
+			"skipped %llu",
+			o->name, o->recv ? "receiver" : "sender", (unsigned long long)o->n_rx,
+			(unsigned long long)o->n_stored, (unsigned long long)o->n_forged,
+			(unsigned long long)o->n_drop, (unsigned long long)o->n_sent,
+			(unsigned long long)o->n_skipped);
+	if (d->owstore)
+		pr_info("owamp store: %u sessions, %llu records reserved, %llu dropped",
+			ow_store_nsessions(d->owstore),
+			(unsigned long long)ow_store_nrecords(d->owstore),
+			(unsigned long long)ow_store_dropped(d->owstore));
+}

@@ -1,0 +1,157 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# OWAMP (RFC 4656) end to end: xwampd in one namespace listens on 861 beside
+# TWAMP's 862, xwping -O in the other measures one way in both directions
+# (and -t / -f alone) in every mode over IPv4 and IPv6: the server receives
+# one session (socket receiver, its records fetched after Stop-Sessions) and
+# sends the other (on the RFC 4656 5 schedule).  Asserts on xwping's JSON
+# (every packet counted once per direction, one clock so delays >= 0, TTL
+# 255 over one link) and on xwampd's counters (recorded = received, 0
+# forged).  Then the limits: a session too big for the store gets Accept 4,
+# and forged authenticated packets sent at the receiver are counted and
+# never recorded.
+. "$(dirname "$0")/lib.sh"
+
+COUNT=40
+
+# wait_owamp: xwampd listens on 861 too
+wait_owamp() {
+	for _ in $(seq 100); do
+		in_s ss -Hltn 'sport = :861' | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	xw_log "xwampd does not listen on 861"
+	return 1
+}
+
+# check_dir FILE DIR: one direction of xwping -O --json
+check_dir() {
+	python3 - "$1" "$2" "$COUNT" <<'PY' || return 1
+import json, sys
+f, d, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = json.load(open(f))[d]
+errs = []
+def want(cond, what):
+    if not cond:
+        errs.append(what)
+want(s["sent"] == count, "sent %r" % s["sent"])
+want(s["received"] == count, "received %r" % s["received"])
+want(s["lost"] == 0 and s["duplicates"] == 0, "lost %r dup %r" % (s["lost"], s["duplicates"]))
+want(s["forged"] == 0, "forged %r" % s["forged"])
+dl = s["delay_ms"]
+want(0 <= dl["min"] <= dl["median"] <= dl["max"] < 1000, "delay %r" % dl)
+want(s["ttl"] == {"min": 255, "max": 255} and s["hops"]["max"] == 0, "ttl %r" % s["ttl"])
+if errs:
+    print("# %s: %s" % (d, "; ".join(errs)))
+    sys.exit(1)
+PY
+}
+
+# run_mode MODE ADDR [DIRECTION-OPTION]: one measurement, both or one direction
+run_mode() {
+	local mode=$1 addr=$2 dir=${3:-} kf out
+	kf=$(xw_keyfile)
+	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc || return 1
+	wait_owamp || return 1
+	out=$XW_TMP/ow-$mode.json
+	# shellcheck disable=SC2086 # $dir is one option or none
+	if ! in_c "$XWPING" -O $dir -A "$mode" -u alice -k "$kf" -c "$COUNT" -i 0.005 --wait 1 \
+		--json "$addr" >"$out" 2>"$XW_TMP/ping.err"; then
+		xw_log "xwping -O failed:"
+		sed 's/^/#   /' "$XW_TMP/ping.err" "$out"
+		return 1
+	fi
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" 2>/dev/null
+	if [ "$dir" != -f ]; then
+		check_dir "$out" to_server || return 1
+		# the socket receiver recorded every packet, verified none forged
+		expect "server receiver counters" \
+			grep -q "receiver closed (Stop-Sessions): $COUNT received, $COUNT recorded, 0 forged, 0 dropped" \
+			"$XW_TMP/xwampd.log" || return 1
+	else
+		expect "no to_server with -f" python3 -c 'import json,sys; sys.exit("to_server" in json.load(open(sys.argv[1])))' "$out" || return 1
+	fi
+	if [ "$dir" != -t ]; then
+		check_dir "$out" from_server || return 1
+		expect "server sender sent all, skipped none" \
+			grep -q "sender closed (Stop-Sessions): $COUNT sent, 0 skipped, Next Seqno $COUNT" \
+			"$XW_TMP/xwampd.log" || return 1
+	fi
+}
+
+for m in open auth enc; do
+	eval "ipv4_$m() { run_mode $m $XW_S4; }"
+	eval "ipv6_$m() { run_mode $m '[$XW_S6]'; }"
+done
+ipv4_to_only() { run_mode enc "$XW_S4" -t; }
+ipv6_from_only() { run_mode auth "[$XW_S6]" -f; }
+
+# Accept 4 when the store cannot hold the session (--owamp-max-records)
+store_limit() {
+	xw_start_server --listen "$XW_S4" --owamp-max-records 40 || return 1
+	wait_owamp || return 1
+	if in_c "$XWPING" -O -t -c "$COUNT" -i 0.005 --wait 1 "$XW_S4" >"$XW_TMP/out" 2>"$XW_TMP/err"; then
+		xw_log "a session beyond the store's bound was accepted"
+		return 1
+	fi
+	expect "xwping reports Accept 4" grep -q "Accept 4" "$XW_TMP/err" || return 1
+	expect "xwampd says why" grep -q "cannot store the session" "$XW_TMP/xwampd.log" || return 1
+	# a session that fits still works on the same server
+	in_c "$XWPING" -O -t -c 20 -i 0.005 --wait 1 --json "$XW_S4" >"$XW_TMP/ok.json" ||
+		{ xw_log "a fitting session failed"; return 1; }
+	expect "fitting session complete" test "$(json_get "$XW_TMP/ok.json" 'j["to_server"]["received"]')" = 20
+}
+
+# --no-owamp: nothing on 861; the TWAMP side is unchanged
+no_owamp() {
+	xw_start_server --listen "$XW_S4" --no-owamp || return 1
+	sleep 0.3
+	if in_s ss -Hltn 'sport = :861' | grep -q LISTEN; then
+		xw_log "xwampd listens on 861 with --no-owamp"
+		return 1
+	fi
+	in_c "$XWPING" -c 5 -i 0.01 --wait 1 "$XW_S4" >/dev/null 2>"$XW_TMP/err" ||
+		{ xw_log "TWAMP failed with --no-owamp"; sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+}
+
+# Forged authenticated packets at the receiver: counted, never recorded.
+forged_not_recorded() {
+	local kf port
+	kf=$(xw_keyfile)
+	xw_start_server --listen "$XW_S4" --keyfile "$kf" --modes auth || return 1
+	wait_owamp || return 1
+	in_c "$XWPING" -O -t -A auth -u alice -k "$kf" -c 100 -i 0.02 --wait 1 --json "$XW_S4" \
+		>"$XW_TMP/f.json" 2>"$XW_TMP/err" &
+	local ping=$!
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*owamp .* 192\.0\.2\.2:\([0-9]*\) <- 192\.0\.2\.1:\([0-9]*\): receive session.*/\1 \2/p' \
+			"$XW_TMP/xwampd.log" | head -n1)
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || { xw_log "no receive session in the log"; return 1; }
+	# 48-octet packets with a wrong HMAC, from the sender's own address and port
+	# (a raw socket, so that the 5-tuple is the real sender's)
+	# shellcheck disable=SC2086 # two words: the receiver's and the sender's port
+	in_c python3 - $port <<'PY' || { xw_log "could not inject"; return 1; }
+import socket, struct, sys
+dport, sport = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+for i in range(5):
+    payload = bytes([0x42]) * 48
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    s.sendto(udp, ("192.0.2.2", 0))
+PY
+	wait $ping || { xw_log "xwping failed"; sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" 2>/dev/null
+	expect "5 forged, 100 recorded" \
+		grep -q "receiver closed (Stop-Sessions): 105 received, 100 recorded, 5 forged, 0 dropped" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "the fetched data has the 100 real packets only" \
+		test "$(json_get "$XW_TMP/f.json" 'j["to_server"]["received"]')" = 100
+}
+
+TESTS=(ipv4_open ipv4_auth ipv4_enc ipv6_open ipv6_auth ipv6_enc ipv4_to_only ipv6_from_only
+	store_limit no_owamp forged_not_recorded)
+xw_run "$@"
