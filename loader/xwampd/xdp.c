@@ -1357,13 +1357,12 @@ void xwd_xdp_give(struct xwd_xdp *x, uid_t uid, gid_t gid)
 	 * Every instance loaded now, while we may (CAP_BPF, and CAP_PERFMON for
 	 * the verifier's pointer rules): an interface that appears later, or
 	 * the in-tunnel device of a session, only needs an attach
-	 * (CAP_NET_ADMIN; alone: xwd_xdp_cfg.alone).
+	 * (CAP_NET_ADMIN; alone: xwd_xdp_cfg.alone).  Pinned at that first
+	 * use, as before (pin_prog() works through the directory fd).
 	 */
 	for (k = 0; k < INST_MAX; k++)
-		if (!x->inst[k].skel && inst_get(x, (enum xdp_hook)k, true))
-			pin_prog(x, k,
-				 k == HOOK_TC_L3 ? bpf_program__fd(x->inst[k].skel->progs.tc_xwamp)
-						 : xdp_program__fd(x->inst[k].prog));
+		if (!x->inst[k].skel)
+			(void)inst_get(x, (enum xdp_hook)k, true);
 	if (x->dir_fd >= 0 && fchown(x->dir_fd, uid, gid))
 		pr_warn("xdp: %s: chown to uid %u: %s: pins stay at exit", x->dir,
 			(unsigned int)uid, strerror(errno));
