@@ -8,9 +8,11 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "xwamp/ntp.h"
 
 #define NS_PER_MS 1e6
 
@@ -391,5 +393,241 @@ int xw_report_packets_json(FILE *f, const struct xw_stats_session *s)
 		}
 	}
 	fputs("]\n", f);
+	return done(f);
+}
+
+/* ------------------------------------- the reference's formats (twping) */
+
+#define NS_PER_S 1e9
+
+/* An error estimate in seconds, as the reference prints it (%g). */
+static double errest_s(__u16 ee)
+{
+	return (double)xw_errest_to_ns(ee) / NS_PER_S;
+}
+
+static int ee_sync(__u16 ee)
+{
+	return (ee & XW_ERREST_S) ? 1 : 0;
+}
+
+int xw_report_raw_arrival(FILE *f, const struct xw_stats_session *s,
+			  const struct xw_stats_arrival *a)
+{
+	const struct xw_stats_pkt *p = xw_stats_pkt_at(s, a->pkt);
+	const struct xw_stats_reply *r = &a->r;
+
+	fprintf(f,
+		"%" PRIu32 " %020" PRIu64 " %d %g %020" PRIu64 " %d %g %u %" PRIu32 " %020" PRIu64
+		" %d %g %020" PRIu64 " %d %g %d\n",
+		p->seq, (uint64_t)xw_ns_to_ntp(p->t1_ns), ee_sync(r->sender_errest),
+		errest_s(r->sender_errest), (uint64_t)xw_ns_to_ntp(r->t2_ns),
+		ee_sync(r->refl_errest), errest_s(r->refl_errest), r->sender_ttl, r->refl_seq,
+		(uint64_t)xw_ns_to_ntp(r->t3_ns), ee_sync(r->refl_errest), errest_s(r->refl_errest),
+		(uint64_t)xw_ns_to_ntp(r->t4_ns), ee_sync(r->sender_errest),
+		errest_s(r->sender_errest), r->ip_ttl == XW_STATS_TTL_UNKNOWN ? 0 : r->ip_ttl);
+	return done(f);
+}
+
+int xw_report_raw_lost(FILE *f, const struct xw_stats_session *s)
+{
+	size_t i, n = xw_stats_npkts(s);
+
+	for (i = 0; i < n; i++) {
+		const struct xw_stats_pkt *p = xw_stats_pkt_at(s, i);
+
+		if (p->first != XW_STATS_NONE)
+			continue;
+		fprintf(f, "%" PRIu32 " %020" PRIu64 " 0 0 %020d 0 0 0 0 %020d 0 0 %020d 0 0 0\n",
+			p->seq, (uint64_t)xw_ns_to_ntp(p->t1_ns), 0, 0, 0);
+	}
+	return done(f);
+}
+
+/* Bucket counts of one delay bucket: [0] round trip, [1] forward, [2] backward. */
+struct mbucket {
+	long b;
+	__u32 c[3];
+};
+
+struct mkey {
+	long b;
+	int type;
+};
+
+static int mkey_cmp(const void *x, const void *y)
+{
+	const struct mkey *a = x, *b = y;
+
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* The reference's bucket: delay / width, rounded away from zero. */
+static long bucket_of(double delay_s, double width)
+{
+	double d = delay_s / width;
+
+	return (long)(d < 0 ? floor(d) : ceil(d));
+}
+
+/* The reference's percentile: the first bucket where the running count reaches alpha * sent. */
+static int bucket_pct(const struct mbucket *bk, size_t nb, int type, double alpha, __u64 sent,
+		      double width, double *out)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < nb && bk[i].c[type] + sum < alpha * (double)sent; i++)
+		sum += bk[i].c[type];
+	if (i >= nb)
+		return 0;
+	*out = (double)bk[i].b * width;
+	return 1;
+}
+
+static void machine_dist(FILE *f, const char *key, const char *suffix, int have, double v)
+{
+	if (have)
+		fprintf(f, "%s%s\t%g\n", key, suffix, v);
+}
+
+int xw_report_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_stats_session *s)
+{
+	static const char *const sfx[3] = {"", "_FWD", "_BCK"};
+	size_t i, na = xw_stats_narrivals(s), np = xw_stats_npkts(s), nk = 0, nb = 0;
+	double mn[4], mx[4], maxerr[3] = {0, 0, 0}, v, p50, p95;
+	__u64 ttl[2][256] = {{0}}, sent = np, lost = 0, dups[2] = {0, 0};
+	struct mkey *keys = NULL;
+	struct mbucket *bk = NULL;
+	int sync = 1, have = 0, t, ttl_kinds = 0;
+	__u64 start = 0, end = 0;
+
+	if (!m->bucket_width || !(m->bucket_width > 0))
+		return -EINVAL;
+	if (np) {
+		start = xw_ns_to_ntp(xw_stats_pkt_at(s, 0)->t1_ns);
+		end = xw_ns_to_ntp(xw_stats_pkt_at(s, np - 1)->t1_ns);
+	}
+	keys = calloc(3 * (na ? na : 1), sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < np; i++)
+		lost += xw_stats_pkt_at(s, i)->first == XW_STATS_NONE;
+	for (i = 0; i < na; i++) {
+		const struct xw_stats_arrival *a = xw_stats_arrival_at(s, i);
+		const struct xw_stats_reply *r = &a->r;
+		double d[4], es = errest_s(r->sender_errest), er = errest_s(r->refl_errest);
+
+		d[0] = (double)xw_stats_arr_rtt(s, a) / NS_PER_S;
+		d[1] = (double)xw_stats_arr_fwd(s, a) / NS_PER_S;
+		d[2] = (double)xw_stats_arr_bwd(s, a) / NS_PER_S;
+		d[3] = (double)(__s64)(r->t3_ns - r->t2_ns) / NS_PER_S;
+		for (t = 0; t < 4; t++) {
+			mn[t] = have && mn[t] < d[t] ? mn[t] : d[t];
+			mx[t] = have && mx[t] > d[t] ? mx[t] : d[t];
+		}
+		have = 1;
+		/* round trip: all four timestamps; each direction: its two */
+		maxerr[0] = fmax(maxerr[0], 2 * es + 2 * er);
+		maxerr[1] = fmax(maxerr[1], es + er);
+		maxerr[2] = fmax(maxerr[2], es + er);
+		if (!xw_stats_arr_synced(a))
+			sync = 0;
+		if (a->flags & XW_ARR_DUP) {
+			/* a new reflector seq: the reflector got it twice (forward) */
+			const struct xw_stats_pkt *p = xw_stats_pkt_at(s, a->pkt);
+			__u32 j;
+			int again = 0;
+
+			for (j = p->first; j != XW_STATS_NONE && j < i;
+			     j = xw_stats_arrival_at(s, j)->next)
+				again |= xw_stats_arrival_at(s, j)->r.refl_seq == r->refl_seq;
+			dups[again ? 1 : 0]++;
+			continue;
+		}
+		for (t = 0; t < 3; t++)
+			keys[nk++] = (struct mkey){bucket_of(d[t], m->bucket_width), t};
+		ttl[0][r->sender_ttl]++;
+		if (r->ip_ttl >= 0 && r->ip_ttl < 256)
+			ttl[1][r->ip_ttl]++;
+	}
+	qsort(keys, nk, sizeof(*keys), mkey_cmp);
+	bk = calloc(nk ? nk : 1, sizeof(*bk));
+	if (!bk) {
+		free(keys);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nk; i++) {
+		if (!nb || bk[nb - 1].b != keys[i].b)
+			bk[nb++].b = keys[i].b;
+		bk[nb - 1].c[keys[i].type]++;
+	}
+
+	fprintf(f, "SUMMARY\t%.2f\n", 3.0);
+	fprintf(f, "SID\t%s\n", m->sid ? m->sid : "");
+	fprintf(f, "FROM_HOST\t%s\nFROM_ADDR\t%s\nFROM_PORT\t%u\n", str_or(m->from_host, "?"),
+		str_or(m->from_addr, "?"), m->from_port);
+	fprintf(f, "TO_HOST\t%s\nTO_ADDR\t%s\nTO_PORT\t%u\n", str_or(m->to_host, "?"),
+		str_or(m->to_addr, "?"), m->to_port);
+	fprintf(f, "START_TIME\t%020" PRIu64 "\nEND_TIME\t%020" PRIu64 "\n", (uint64_t)start,
+		(uint64_t)end);
+	if (m->dscp >= 0)
+		fprintf(f, "DSCP\t0x%2.2x\n", (unsigned int)m->dscp);
+	fprintf(f, "LOSS_TIMEOUT\t%" PRIu64 "\n", (uint64_t)m->loss_timeout);
+	fprintf(f, "PACKET_PADDING\t%u\n", m->padding);
+	fprintf(f, "SESSION_PACKET_COUNT\t%u\n", m->npackets);
+	fprintf(f, "SAMPLE_PACKET_COUNT\t%zu\n", np);
+	fprintf(f, "BUCKET_WIDTH\t%g\n", m->bucket_width);
+	fprintf(f, "SESSION_FINISHED\t%d\n", m->finished ? 1 : 0);
+	fprintf(f, "SENT\t%" PRIu64 "\n", (uint64_t)sent);
+	fprintf(f, "SYNC\t%d\n", sync);
+	fprintf(f, "MAXERR\t%g\nMAXERR_FWD\t%g\nMAXERR_BCK\t%g\n", maxerr[0], maxerr[1], maxerr[2]);
+	fprintf(f, "DUPS_FWD\t%" PRIu64 "\nDUPS_BCK\t%" PRIu64 "\n", (uint64_t)dups[0],
+		(uint64_t)dups[1]);
+	fprintf(f, "LOST\t%" PRIu64 "\n", (uint64_t)lost);
+	for (t = 0; t < 3; t++)
+		machine_dist(f, "MIN", sfx[t], have, mn[t]);
+	machine_dist(f, "MIN", "_PROC", have, mn[3]);
+	for (t = 0; t < 3; t++)
+		if (bucket_pct(bk, nb, t, 0.5, sent, m->bucket_width, &v))
+			fprintf(f, "MEDIAN%s\t%g\n", sfx[t], v);
+	for (t = 0; t < 3; t++)
+		machine_dist(f, "MAX", sfx[t], have, mx[t]);
+	machine_dist(f, "MAX", "_PROC", have, mx[3]);
+	for (t = 0; t < 3; t++)
+		if (bucket_pct(bk, nb, t, 0.95, sent, m->bucket_width, &p95) &&
+		    bucket_pct(bk, nb, t, 0.5, sent, m->bucket_width, &p50))
+			fprintf(f, "PDV%s\t%g\n", sfx[t], p95 - p50);
+	if (sent > lost) {
+		fputs("<BUCKETS>\n", f);
+		for (i = 0; i < nb; i++)
+			fprintf(f, "\t%ld\t%u\t%u\t%u\n", bk[i].b, bk[i].c[0], bk[i].c[1],
+				bk[i].c[2]);
+		fputs("</BUCKETS>\n", f);
+	}
+	for (t = 0; t < 2; t++) {
+		int lo = 255, hi = 0, k;
+
+		for (k = 0; k < 256; k++)
+			if (ttl[t][k]) {
+				ttl_kinds++;
+				lo = k < lo ? k : lo;
+				hi = k > hi ? k : hi;
+			}
+		fprintf(f, "MINTTL%s\t%d\nMAXTTL%s\t%d\n", sfx[t + 1], lo, sfx[t + 1], hi);
+	}
+	if (ttl_kinds) {
+		int k;
+
+		fputs("<TTLBUCKETS>\n", f);
+		for (k = 0; k < 256; k++)
+			if (ttl[0][k] || ttl[1][k])
+				fprintf(f, "\t%d\t%" PRIu64 "\t%" PRIu64 "\n", k,
+					(uint64_t)ttl[0][k], (uint64_t)ttl[1][k]);
+		fputs("</TTLBUCKETS>\n", f);
+	}
+	fputc('\n', f);
+	free(bk);
+	free(keys);
 	return done(f);
 }

@@ -81,4 +81,51 @@ int xw_report_packets_text(FILE *f, const struct xw_stats_session *s);
 /* The same as a JSON array (see above), followed by a newline. */
 int xw_report_packets_json(FILE *f, const struct xw_stats_session *s);
 
+/* ---- The reference client's formats (perfSONAR twping -M and -R) ---------- */
+
+/*
+ * What the machine-readable summary says about the session beyond the
+ * statistics: the reference prints these from its session header.
+ */
+struct xw_machine_meta {
+	const char *sid;		   /* 32 hex digits */
+	const char *from_host, *from_addr; /* the Session-Sender */
+	unsigned int from_port;
+	const char *to_host, *to_addr; /* the Session-Reflector */
+	unsigned int to_port;
+	int dscp;	       /* 0..63, or -1 when Type-P is not a DSCP */
+	__u64 loss_timeout;    /* 32.32 fixed point seconds, as the reference prints it */
+	unsigned int padding;  /* Packet Padding octets */
+	unsigned int npackets; /* packets the session was to send */
+	double bucket_width;   /* seconds (the reference's default: 0.0001) */
+	int finished;	       /* 1: the session ran to its end, 0: cut short */
+};
+
+/*
+ * The summary in the format of perfSONAR twping -M ("SUMMARY 3.00"): one
+ * "KEY<TAB>value" per line, delays in seconds with %g, NTP timestamps as
+ * 20-digit decimals, the delay histogram between <BUCKETS> and </BUCKETS>
+ * ("<TAB>bucket<TAB>round trip<TAB>forward<TAB>backward", bucket = delay /
+ * width rounded away from zero, first copies only), the TTL histogram
+ * (forward = the Sender TTL the reflector saw, backward = the reply's TTL
+ * here), a blank line at the end.  Medians are the reference's: the bucket
+ * where the running count reaches half of the packets sent (lost included);
+ * PDV is its 95th minus its 50th percentile.  Minimum, maximum and MAXERR
+ * count every arrival, duplicates included, as the reference does.
+ */
+int xw_report_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_stats_session *s);
+
+/*
+ * One line per arrival in the format of perfSONAR twping -R, 16 fields:
+ * "SSEQ STIME SS SERR SRTIME SRS SRERR STTL RSEQ RSTIME RSS RSERR RTIME RS
+ * RERR RTTL": T1, T2, T3, T4 as 20-digit NTP decimals, each with its S bit
+ * and error estimate in seconds (%g) (T1 and T4 with the sender's, T2 and
+ * T3 with the reflector's), the Sender TTL the reflector saw and the
+ * reply's TTL here (0 when unknown).
+ */
+int xw_report_raw_arrival(FILE *f, const struct xw_stats_session *s,
+			  const struct xw_stats_arrival *a);
+/* The lost packets, one line each: receive fields all zero. */
+int xw_report_raw_lost(FILE *f, const struct xw_stats_session *s);
+
 #endif /* XW_REPORT_H */

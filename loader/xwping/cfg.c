@@ -35,6 +35,7 @@ const struct xwping_cfg xwping_defaults = {
 	.ctl_timeout = 30.0,
 	.start_delay = 0.0,
 	.live = -1,
+	.bucket_width = 0.0001, /* the reference's default */
 };
 
 /* Custom parsers: the shared table parser has no doubles or "was given" flags. */
@@ -74,6 +75,13 @@ static int parse_timeout(void *c, const char *arg)
 static int parse_start_delay(void *c, const char *arg)
 {
 	return parse_double(arg, 0, 3600, &((struct xwping_cfg *)c)->start_delay);
+}
+
+static int parse_bucket(void *c, const char *arg)
+{
+	struct xwping_cfg *cfg = c;
+
+	return parse_double(arg, 1e-9, 1, &cfg->bucket_width);
 }
 
 static int parse_reflect(void *c, const char *arg)
@@ -151,7 +159,7 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_CB("padding", 's', parse_padding, "BYTES",
 		  "Packet Padding (RFC 5357 4.1.2); default: same size both ways (27 open/mixed, "
 		  "64 auth/enc)"),
-	XW_OPT_CB("dscp", 0, parse_dscp, "N",
+	XW_OPT_CB("dscp", 'D', parse_dscp, "N",
 		  "DSCP 0..63 of test packets, asked for in the Type-P Descriptor"),
 	XW_OPT_F("symmetric", 0, XW_OPT_FLAG, CFG, symmetric, NULL,
 		 "RFC 6038 Symmetrical Size, when the server offers it"),
@@ -165,12 +173,12 @@ static const struct xw_opt opt_table[] = {
 		 "TWAMP Light (RFC 5357 Appendix I): no control connection, send the test "
 		 "packets to HOST[:PORT] (UDP, default 862) of a statically configured reflector "
 		 "(unauthenticated; --symmetric, --reflect-octets as configured there)"),
-	XW_OPT_CB("wait", 0, parse_wait, "S",
+	XW_OPT_CB("wait", 'L', parse_wait, "S",
 		  "wait for late replies after the last packet; also the session Timeout "
 		  "(default 2)"),
 	XW_OPT_CB("timeout", 0, parse_timeout, "S",
 		  "wait at most this long for each server answer (default 30)"),
-	XW_OPT_CB("start-delay", 0, parse_start_delay, "S",
+	XW_OPT_CB("start-delay", 'z', parse_start_delay, "S",
 		  "delay from Start-Ack to the first packet (default 0)"),
 	XW_OPT_CB("ports", 'P', parse_ports, "LO-HI",
 		  "local UDP test ports (default: the kernel picks)"),
@@ -181,8 +189,17 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_F("from", 'f', XW_OPT_FLAG, CFG, ow_from, NULL,
 		 "OWAMP: only the session from the server (default: both directions)"),
 	XW_OPT_F("json", 0, XW_OPT_FLAG, CFG, json, NULL, "results as JSON"),
-	XW_OPT_F("per-packet", 'R', XW_OPT_FLAG, CFG, per_packet, NULL,
-		 "also one record per packet"),
+	XW_OPT_F("per-packet", 0, XW_OPT_FLAG, CFG, per_packet, NULL,
+		 "also one record per packet (text lines, or \"per_packet\" in --json)"),
+	XW_OPT_F("raw", 'R', XW_OPT_FLAG, CFG, raw, NULL,
+		 "one line per packet as twping -R prints it (16 fields: SSEQ STIME SS SERR "
+		 "SRTIME SRS SRERR STTL RSEQ RSTIME RSS RSERR RTIME RS RERR RTTL), as the replies "
+		 "arrive, lost packets at the end; with --json: --per-packet"),
+	XW_OPT_F("machine", 'M', XW_OPT_FLAG, CFG, machine, NULL,
+		 "the summary as twping -M prints it (SUMMARY 3.00 keys, <BUCKETS>), for "
+		 "tools that parse the reference's output"),
+	XW_OPT_CB("bucket-width", 'b', parse_bucket, "S",
+		  "-M histogram bucket width in seconds (default 0.0001)"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "more log (twice: debug)"),
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL,
 		 "only the final report on stdout, errors only on stderr"),
@@ -366,11 +383,28 @@ static int validate(struct xwping_cfg *cfg)
 	/* like ping: a line per reply on a terminal, the summary only elsewhere */
 	if (cfg->live < 0)
 		cfg->live = isatty(STDOUT_FILENO) == 1;
-	if (cfg->quiet || cfg->json)
+	/* --json -R: what -R meant before it took the reference's meaning */
+	if (cfg->json && cfg->raw) {
+		cfg->raw = false;
+		cfg->per_packet = true;
+	}
+	if (cfg->json && cfg->machine) {
+		fprintf(stderr,
+			"xwping: -M and --json are two formats of one summary: choose one\n");
+		return -EINVAL;
+	}
+	/* the machine formats: nothing else on stdout */
+	if (cfg->quiet || cfg->json || cfg->machine || cfg->raw)
 		cfg->live = 0;
-	cfg->header = !cfg->quiet && !cfg->json;
+	cfg->header = !cfg->quiet && !cfg->json && !cfg->machine && !cfg->raw;
 	if ((cfg->ow_to || cfg->ow_from) && !cfg->owamp) {
 		fprintf(stderr, "xwping: -t and -f are OWAMP's: add -O\n");
+		return -EINVAL;
+	}
+	if (cfg->owamp && (cfg->machine || cfg->raw)) {
+		/* owping's -M and -R are one-way formats: not written yet */
+		fprintf(stderr, "xwping: -M and -R are twping's formats: not yet with -O "
+				"(--json has the one-way results)\n");
 		return -EINVAL;
 	}
 	if (cfg->owamp && (cfg->light || cfg->start_n || cfg->symmetric ||

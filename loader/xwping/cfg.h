@@ -45,16 +45,19 @@ struct xwping_cfg {
 	double start_delay;	/* --start-delay: seconds from Start-Ack to packet 0 */
 	const char *port_range; /* -P LO-HI: local test ports; NULL: the kernel picks */
 	uint16_t port_lo, port_hi;
-	uint64_t seed;	 /* --seed: Poisson stream (0: random) */
-	bool json;	 /* --json */
-	bool per_packet; /* -R / --per-packet */
-	int verbose;	 /* -v (repeatable) */
-	bool quiet;	 /* -q */
-	int live;	 /* --live / --no-live; -1: on when stdout is a terminal (validate()) */
-	bool header;	 /* the "connecting" and "mode ... accepted" lines (validate()) */
-	bool owamp;	 /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
-	bool ow_to;	 /* -t: OWAMP to the server only */
-	bool ow_from;	 /* -f: OWAMP from the server only */
+	uint64_t seed;	     /* --seed: Poisson stream (0: random) */
+	bool json;	     /* --json */
+	bool per_packet;     /* --per-packet (and --json -R) */
+	bool raw;	     /* -R: the reference's raw per-packet lines (twping -R) */
+	bool machine;	     /* -M: the reference's machine-readable summary (twping -M) */
+	double bucket_width; /* -b: -M histogram bucket, seconds */
+	int verbose;	     /* -v (repeatable) */
+	bool quiet;	     /* -q */
+	int live;	     /* --live / --no-live; -1: on when stdout is a terminal (validate()) */
+	bool header;	     /* the "connecting" and "mode ... accepted" lines (validate()) */
+	bool owamp;	     /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
+	bool ow_to;	     /* -t: OWAMP to the server only */
+	bool ow_from;	     /* -f: OWAMP from the server only */
 };
 
 extern const struct xwping_cfg xwping_defaults;

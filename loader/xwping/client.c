@@ -37,6 +37,7 @@
 #include "log.h"
 #include "modes.h"
 #include "loop.h"
+#include "report.h"
 #include "xwamp/ntp.h"
 #include "xwamp/proto.h"
 
@@ -808,6 +809,13 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		rc = xw_stats_add_reply(r->st, rep.sender_seq, &sr);
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
+		if (!rc && a->cfg->raw) {
+			/* twping -R lines as they happen (the reference prints them at the end) */
+			xw_report_raw_arrival(
+				stdout, r->st,
+				xw_stats_arrival_at(r->st, xw_stats_narrivals(r->st) - 1));
+			live_flush();
+		}
 		if (a->cfg->live)
 			live_reply(a, s, rep.sender_seq, &sr, m->len,
 				   r->answered[rep.sender_seq] != 0);

@@ -231,6 +231,36 @@ static void no_reply_hint(const struct xwping_cfg *cfg, const struct xwping_sess
 			rfl);
 }
 
+/* twping -M for session r (control/report.h), -R's lost packets; 0 or -errno. */
+static int print_reference(const struct xwping_cfg *cfg, const struct xwping_result *res,
+			   const struct xwping_sess_result *r, const char *sid)
+{
+	char from[XW_ADDRSTRLEN], to[XW_ADDRSTRLEN];
+	struct xw_machine_meta m = {
+		.sid = sid,
+		.from_host = xw_addr_fmt(&r->local, false, from, sizeof(from)),
+		.from_addr = from,
+		.from_port = xw_addr_port(&r->local),
+		.to_host = xw_addr_fmt(&r->remote, false, to, sizeof(to)),
+		.to_addr = to,
+		.to_port = xw_addr_port(&r->remote),
+		.dscp = cfg->dscp,
+		/* the reference prints its Timeout as the raw 32.32 fixed-point number */
+		.loss_timeout = (__u64)(cfg->wait * 4294967296.0),
+		.padding = r->tp.padding_len,
+		.npackets = cfg->count,
+		.bucket_width = cfg->bucket_width,
+		.finished = !res->interrupted,
+	};
+	int rc = 0;
+
+	if (cfg->raw)
+		rc = xw_report_raw_lost(stdout, r->st);
+	if (!rc && cfg->machine)
+		rc = xw_report_machine(stdout, &m, r->st);
+	return rc;
+}
+
 /* Compute and print every session; 0, or -errno when statistics fail. */
 static int print_results(const struct xwping_cfg *cfg, const struct xwping_result *res)
 {
@@ -244,7 +274,7 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 		       xw_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
 		       res->server_modes, xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		       res->interrupted ? "true" : "false");
-	else if (res->interrupted)
+	else if (res->interrupted && !cfg->machine && !cfg->raw)
 		printf("--- interrupted by %s after %.1f s: the report covers what was measured "
 		       "until then ---\n",
 		       res->signo == SIGTERM ? "SIGTERM" : "SIGINT",
@@ -267,7 +297,12 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 		}
 		for (k = 0; k < XW_SID_LEN; k++)
 			snprintf(sid + 2 * k, 3, "%02x", r->sid[k]);
-		if (cfg->json) {
+		if (cfg->machine || cfg->raw) {
+			rc = print_reference(cfg, res, r, sid);
+			if (rc)
+				break;
+			no_reply_hint(cfg, r);
+		} else if (cfg->json) {
 			printf("%s{\"index\":%u,\"sid\":\"%s\",\"sender_octets\":%zu,",
 			       i ? "," : "", i, sid, r->sender_len);
 			json_drops(stdout, r);

@@ -147,5 +147,65 @@ time.sleep(0.5)
 	expect "listen: names the capability" grep -q 'listen 192.0.2.2:863: Permission denied: a port below 1024 needs root or the CAP_NET_BIND_SERVICE' "$XW_TMP/m8"
 }
 
-TESTS=(live_lines ctrl_c messages)
+# -M and -R in the reference's formats, read by a parser written the way
+# tools that read twping's output do it (KEY<TAB>VALUE lines, <BUCKETS>).
+reference_formats() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	in_c "$XWPING" -M -c 10 -i 0.02 -D 46 $XW_S4 >"$XW_TMP/m.out" 2>"$XW_TMP/m.err" || return 1
+	sed 's/^/#   /' "$XW_TMP/m.out" | head -12
+	python3 - "$XW_TMP/m.out" <<'PY' || return 1
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+kv, buckets, ttl, where = {}, [], [], None
+for l in lines:
+    if l in ("<BUCKETS>", "<TTLBUCKETS>"):
+        where = buckets if l == "<BUCKETS>" else ttl
+    elif l in ("</BUCKETS>", "</TTLBUCKETS>"):
+        where = None
+    elif where is not None:
+        where.append([float(x) for x in l.split("\t")[1:]])
+    elif l:
+        k, v = l.split("\t")
+        kv[k] = v
+assert lines[0] == "SUMMARY\t3.00", lines[0]
+assert lines[-2:] == ["", ""], "ends with a blank line"
+assert kv["SENT"] == "10" and kv["LOST"] == "0", kv
+assert kv["SESSION_FINISHED"] == "1" and kv["DSCP"] == "0x2e", kv
+assert kv["TO_PORT"] and kv["FROM_ADDR"] == "192.0.2.1", kv
+assert len(kv["SID"]) == 32 and len(kv["START_TIME"]) == 20, kv
+assert int(kv["END_TIME"]) > int(kv["START_TIME"])
+assert 0 < float(kv["MIN"]) <= float(kv["MEDIAN"]) <= float(kv["MAX"]) + 0.0001 < 0.1, kv
+for c in range(3):
+    assert sum(b[c + 1] for b in buckets) == 10, buckets
+assert ttl == [[255.0, 10.0, 10.0]] or ttl[-1][0] == 255, ttl
+assert kv["MINTTL_FWD"] == "255", kv
+PY
+	# -R: 16 fields per packet, lines as the replies arrive
+	ip netns exec "$XW_NS_C" "$XWPING" -R -c 12 -i 0.25 $XW_S4 >"$XW_TMP/r.out" 2>&1 &
+	local p=$!
+	sleep 2
+	local early
+	early=$(wc -l <"$XW_TMP/r.out")
+	wait $p || return 1
+	expect "raw lines as they happen ($early after 2 s)" [ "$early" -ge 3 ] || return 1
+	python3 - "$XW_TMP/r.out" <<'PY' || return 1
+import sys
+rows = [l.split(" ") for l in open(sys.argv[1]).read().splitlines()]
+assert len(rows) == 12, len(rows)
+for i, r in enumerate(rows):
+    assert len(r) == 16, r
+    assert int(r[0]) == i and int(r[8]) == i, r
+    t1, t2, t3, t4 = (int(r[k]) for k in (1, 4, 9, 12))
+    assert all(len(r[k]) == 20 for k in (1, 4, 9, 12)), r
+    assert t1 <= t2 <= t3 <= t4 and t4 - t1 < (1 << 32) // 10, r  # one host, < 100 ms
+    assert r[7] == "255" and r[15] == "255", r
+PY
+	# interrupted: SESSION_FINISHED 0 (the reference's "not finished normally")
+	signal_run INT "$XW_TMP/mi.out" -M -c 200 -i 0.05 $XW_S4
+	expect "-M interrupted: 130" [ $RC = 130 ] || return 1
+	expect "-M interrupted: SESSION_FINISHED 0" grep -q '^SESSION_FINISHED	0$' "$XW_TMP/mi.out" || return 1
+	expect "-M: nothing but the summary" [ "$(head -1 "$XW_TMP/mi.out")" = "SUMMARY	3.00" ]
+}
+
+TESTS=(live_lines ctrl_c messages reference_formats)
 xw_run "$@"
