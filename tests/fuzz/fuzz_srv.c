@@ -12,7 +12,7 @@
  * is opened with the client's channel: its HMAC must verify and it must
  * decode as the message that command calls for.
  *
- * Input: a 3-octet header, then records.
+ * Input: a 4-octet header, then records.
  *   h0  bits 0-1 security mode (open, auth, encrypted, mixed); 0x04 raw:
  *       the rest of the input goes to srv_feed() as it is, from the first
  *       octet (the unauthenticated path, Set-Up-Response included);
@@ -26,13 +26,20 @@
  *       srv_feed() (ops->key_start, srv_key_done()): in the raw mode the
  *       next chunk arrives while it runs (the machine holds it), and an
  *       input that ends then closes the connection before the late result.
+ *   h3  0x01 OWAMP-Control (RFC 4656 3.4-3.9) instead of TWAMP's command
+ *       set: security modes only (mixed reads as authenticated), the real
+ *       session store (control/owstore.h) behind sess_request, sess_end
+ *       and ow_fetch as xwampd wires it; answers are drained, not checked.
  * Records, by the low 3 bits of their first octet:
  *   0-3 a command: its plaintext follows, as long as codec_msg_len() says
- *       from its first octet (32 when it cannot tell), padded with zeros.
- *       0x08: the SIDs of a Start-N/Stop-N are replaced by the SIDs the
- *       server gave.  0x10: one bit of the sealed command is flipped.
+ *       (32 when it cannot tell), padded with zeros.  0x08: the SIDs it
+ *       names (Start-N/Stop-N, OWAMP Stop-Sessions records, Fetch-Session)
+ *       are replaced by the SIDs the server gave.  0x10: one bit of the
+ *       sealed command is flipped.
  *   4   time passes (next octet x 8 s), srv_timeout().
- *   5   REFWAIT of the session given by the next octet (srv_sess_expired).
+ *   5   REFWAIT of the session given by the next octet (srv_sess_expired);
+ *       0x40: its start timeout (srv_sess_unstarted_expired); 0x80: OWAMP,
+ *       a packet record (the next 25 octets) stored for it.
  *   6   raw octets into the channel (count in the next octet).
  *   7   the client closes (srv_eof).
  * After a flipped bit or raw octets the answers are no longer checked
@@ -53,7 +60,9 @@
 #include "codec.h"
 #include "crypto.h"
 #include "fuzz.h"
+#include "owstore.h"
 #include "srv.h"
+#include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 
 #define T0	 1795000000000000000ULL
@@ -67,11 +76,17 @@ static const uint8_t SID_ADDR[4] = {192, 0, 2, 7};
 
 struct rec {
 	int accepted, started, ended;
+	int recv; /* OWAMP: the server receives, the store holds the session */
+	uint8_t sid[XW_SID_LEN];
 };
 
 struct ctx {
 	uint8_t cb;
 	unsigned int max_sessions;
+	int owamp;
+	struct ow_store *store;
+	uint8_t sids[MAXSIDS][XW_SID_LEN]; /* every SID sess_request accepted */
+	unsigned int nsids;
 	int key_pending; /* key_start() was called, srv_key_done() not yet */
 	struct srv_key_req key_req;
 	struct rec rec[MAXREC];
@@ -126,6 +141,7 @@ static int key_done(struct srv *srv, struct ctx *c, uint64_t now)
 static int cb_request(void *arg, struct srv_sess *s, uint64_t now)
 {
 	struct ctx *c = arg;
+	struct rec *r;
 
 	switch (c->cb & 3) {
 	case 2:
@@ -141,8 +157,24 @@ static int cb_request(void *arg, struct srv_sess *s, uint64_t now)
 		s->port = (uint16_t)(20000 + c->nrec);
 	if (s->mode & XW_MODE_REFLECT_OCT)
 		s->server_octets = 0x5a5a;
-	s->user = &c->rec[c->nrec++];
-	((struct rec *)s->user)->accepted = 1;
+	r = &c->rec[c->nrec];
+	if (c->owamp && s->params.conf_receiver) {
+		/* as xwampd: the store keeps the request with our SID and ports */
+		int rc;
+
+		codec_request_session_fixup(s->ow_req, s->ow_req_len, s->sid, s->params.sender_port,
+					    s->port);
+		rc = ow_store_open(c->store, s->ow_req, s->ow_req_len, now);
+		if (rc)
+			return rc == -ENOSPC ? XW_ACCEPT_PERM_LIMIT : XW_ACCEPT_INTERNAL;
+		r->recv = 1;
+	}
+	c->nrec++;
+	r->accepted = 1;
+	memcpy(r->sid, s->sid, XW_SID_LEN);
+	if (c->nsids < MAXSIDS)
+		memcpy(c->sids[c->nsids++], s->sid, XW_SID_LEN);
+	s->user = r;
 	return XW_ACCEPT_OK;
 }
 
@@ -169,6 +201,34 @@ static void cb_end(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now
 	FUZZ_ASSERT(r && r->accepted);
 	r->ended++;
 	FUZZ_ASSERT(r->ended == 1);
+	if (r->recv) {
+		if (why == SRV_END_STOP && s->ow_stop_ok)
+			ow_store_stop(((struct ctx *)arg)->store, r->sid, s->ow_next_seqno,
+				      s->ow_skips, s->ow_nskips, xw_ns_to_ntp(now), 0x0001, now);
+		else
+			ow_store_abort(((struct ctx *)arg)->store, r->sid, now);
+	}
+}
+
+/* OWAMP: what our send session did (RFC 4656 3.8): 10 packets, 2 and 3 skipped. */
+static int cb_ow_sent(void *arg, struct srv_sess *s, uint32_t *next_seqno,
+		      struct codec_ow_skip *skips, uint32_t *nskips)
+{
+	FUZZ_ASSERT(*nskips >= 1);
+	*next_seqno = 10;
+	skips[0].first = 2;
+	skips[0].last = 3;
+	*nskips = 1;
+	return 0;
+}
+
+static int cb_ow_fetch(void *arg, const struct codec_fetch_session *f, struct ow_fetch *out,
+		       uint64_t now)
+{
+	struct ctx *c = arg;
+
+	ow_store_expire(c->store, now);
+	return ow_store_fetch(c->store, f, out);
 }
 
 static void cb_closed(void *arg, enum srv_close why)
@@ -185,6 +245,8 @@ static const struct srv_ops OPS = {
 	.sess_start = cb_start,
 	.sess_end = cb_end,
 	.closed = cb_closed,
+	.ow_sent = cb_ow_sent,
+	.ow_fetch = cb_ow_fetch,
 };
 static const struct srv_ops OPS_ASYNC = {
 	.key_lookup = cb_key,
@@ -193,6 +255,8 @@ static const struct srv_ops OPS_ASYNC = {
 	.sess_start = cb_start,
 	.sess_end = cb_end,
 	.closed = cb_closed,
+	.ow_sent = cb_ow_sent,
+	.ow_fetch = cb_ow_fetch,
 };
 
 /* The harness's side of the conversation. */
@@ -204,8 +268,6 @@ struct peer {
 	int checked; /* answers are still checked */
 	size_t chunk;
 	uint64_t now;
-	uint8_t sids[MAXSIDS][XW_SID_LEN];
-	unsigned int nsids;
 	size_t nin;
 	uint8_t in[CMD_MAX]; /* what the server sent, not yet read (nin octets) */
 };
@@ -262,8 +324,10 @@ static void read_answers(struct peer *p, enum codec_msg t)
 			if (a.accept == XW_ACCEPT_OK) {
 				/* RFC 4656 3.5: the SID starts with the server's address */
 				FUZZ_ASSERT(!memcmp(a.sid, SID_ADDR, 4));
-				if (p->nsids < MAXSIDS)
-					memcpy(p->sids[p->nsids++], a.sid, XW_SID_LEN);
+				/* and is the one the session was set up with */
+				FUZZ_ASSERT(p->ctx->nsids &&
+					    !memcmp(a.sid, p->ctx->sids[p->ctx->nsids - 1],
+						    XW_SID_LEN));
 			}
 		} else if (t == CODEC_MSG_START_ACK) {
 			struct codec_start_ack a;
@@ -309,6 +373,24 @@ static int seal(struct peer *p, uint8_t *buf, size_t len)
 	return chan_seal(&p->chan, buf, len);
 }
 
+/* OWAMP Stop-Sessions records and Fetch-Session name the sessions the server gave. */
+static void patch_ow_sids(const struct ctx *c, uint8_t *m, size_t len)
+{
+	size_t off = CODEC_OW_STOP_HDR_LEN;
+	unsigned int i = 0;
+
+	if (m[0] == XW_CMD_FETCH_SESSION && len >= 32) {
+		memcpy(m + 16, c->sids[0], XW_SID_LEN);
+		return;
+	}
+	if (m[0] != XW_CMD_STOP_SESSIONS)
+		return;
+	while (off + CODEC_OW_STOP_REC_HDR_LEN + XW_HMAC_LEN <= len) {
+		memcpy(m + off, c->sids[i++ % c->nsids], XW_SID_LEN);
+		off += CODEC_OW_STOP_REC_LEN(get_be32(m + off + 20));
+	}
+}
+
 static void send_command(struct peer *p, struct fz *f, uint8_t op)
 {
 	const uint8_t *src;
@@ -316,23 +398,29 @@ static void send_command(struct peer *p, struct fz *f, uint8_t op)
 	uint8_t c;
 	int n;
 
-	memset(cmd, 0, XW_BLOCK_LEN);
-	src = fz_take(f, XW_BLOCK_LEN, &have);
-	memcpy(cmd, src, have);
-	n = codec_msg_len(CODEC_MSG_CLIENT_COMMAND, cmd, XW_BLOCK_LEN);
+	/* the length from what the input holds (an OWAMP Stop-Sessions needs its records) */
+	have = f->n < sizeof(cmd) ? f->n : sizeof(cmd);
+	memset(cmd, 0, have > 32 ? have : 32);
+	memcpy(cmd, f->p, have);
+	n = codec_msg_len(p->ctx->owamp ? CODEC_MSG_OW_CLIENT_COMMAND : CODEC_MSG_CLIENT_COMMAND,
+			  cmd, have > XW_BLOCK_LEN ? have : XW_BLOCK_LEN);
 	len = n > 0 ? (size_t)n : 32;
 	if (len > sizeof(cmd))
 		len = sizeof(cmd);
-	memset(cmd + XW_BLOCK_LEN, 0, len - XW_BLOCK_LEN);
-	src = fz_take(f, len - XW_BLOCK_LEN, &have);
-	memcpy(cmd + XW_BLOCK_LEN, src, have);
+	src = fz_take(f, len, &have);
+	memset(cmd, 0, len);
+	memcpy(cmd, src, have);
 	c = cmd[0];
-	if ((op & 0x08) && p->nsids &&
+	if ((op & 0x08) && p->ctx->nsids && p->ctx->owamp && n > 0)
+		patch_ow_sids(p->ctx, cmd, len);
+	if ((op & 0x08) && p->ctx->nsids && !p->ctx->owamp &&
 	    (c == XW_CMD_START_N_SESSIONS || c == XW_CMD_STOP_N_SESSIONS) && n > 0)
 		for (i = 0; (i + 1) * XW_SID_LEN + CODEC_N_HDR_LEN + XW_HMAC_LEN <= len; i++)
-			memcpy(cmd + CODEC_N_HDR_LEN + i * XW_SID_LEN, p->sids[i % p->nsids],
-			       XW_SID_LEN);
+			memcpy(cmd + CODEC_N_HDR_LEN + i * XW_SID_LEN,
+			       p->ctx->sids[i % p->ctx->nsids], XW_SID_LEN);
 	FUZZ_ASSERT(seal(p, cmd, len) == 0);
+	if (p->ctx->owamp)
+		p->checked = 0; /* OWAMP answers are drained, not modelled */
 	if (op & 0x10) {
 		cmd[(op >> 5) % len] ^= 0x01;
 		p->checked = 0;
@@ -365,6 +453,11 @@ static int handshake(struct peer *p, uint8_t h0)
 	p->nin = 0;
 	r.mode = sec | (h0 & 0x08 ? XW_MODE_INDIV_SESS : 0) |
 		 (h0 & 0x10 ? XW_MODE_REFLECT_OCT : 0) | (h0 & 0x20 ? XW_MODE_SYMMETRIC : 0);
+	if (p->ctx->owamp) {
+		/* OWAMP: no mixed mode (RFC 5618 is TWAMP's), no feature bits */
+		sec = sec == XW_MODE_MIXED ? XW_MODE_AUTH : sec;
+		r.mode = sec;
+	}
 	if (sec != XW_MODE_OPEN) {
 		const uint8_t *secret = (const uint8_t *)FUZZ_PASS;
 		size_t slen = strlen(FUZZ_PASS);
@@ -436,8 +529,20 @@ static void run(struct peer *p, struct fz *f)
 			break;
 		case 5:
 			k = fz_u8(f);
-			if (p->nsids)
-				srv_sess_expired(p->srv, p->sids[k % p->nsids], p->now);
+			if (op & 0x80) {
+				struct codec_ow_record rec;
+
+				raw = fz_take(f, CODEC_OW_RECORD_LEN, &n);
+				if (n < CODEC_OW_RECORD_LEN || !p->ctx->nsids)
+					break;
+				codec_ow_record_decode(&rec, raw);
+				ow_store_add(p->ctx->store, p->ctx->sids[k % p->ctx->nsids], &rec);
+			} else if (p->ctx->nsids && (op & 0x40)) {
+				srv_sess_unstarted_expired(p->srv, p->ctx->sids[k % p->ctx->nsids],
+							   p->now);
+			} else if (p->ctx->nsids) {
+				srv_sess_expired(p->srv, p->ctx->sids[k % p->ctx->nsids], p->now);
+			}
 			break;
 		case 6:
 			raw = fz_take(f, fz_u8(f), &n);
@@ -468,16 +573,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct srv_cfg cfg = {0};
 	struct peer *p = &peer;
 	struct fz f = {data, size};
-	uint8_t h0, h1, h2;
+	uint8_t h0, h1, h2, h3;
+	const struct ow_store_cfg oc = {
+		.max_records = 4096,
+		.max_total = 65536,
+		.max_sessions = 64,
+		.keep_ns = 60 * NS,
+	};
 	unsigned int i;
 
-	if (size < 3)
+	if (size < 4)
 		return 0;
 	fuzz_reset();
 	h0 = fz_u8(&f);
 	h1 = fz_u8(&f);
 	h2 = fz_u8(&f);
+	h3 = fz_u8(&f);
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.owamp = h3 & 1;
+	ctx.store = ow_store_new(&oc);
+	FUZZ_ASSERT(ctx.store != NULL);
 	ctx.cb = h2;
 	ctx.max_sessions = h2 >> 4 & 7;
 	memset(p, 0, offsetof(struct peer, in));
@@ -486,7 +601,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p->now = T0;
 	p->checked = 1;
 
-	cfg.modes = 0xff;
+	cfg.modes = ctx.owamp
+			    ? XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV
+			    : 0xff;
+	cfg.proto = ctx.owamp ? SRV_PROTO_OWAMP : SRV_PROTO_TWAMP;
 	cfg.count = 1024;
 	cfg.start_time = 0xeeaf032578eb13dfULL;
 	cfg.max_sessions = ctx.max_sessions;
@@ -532,5 +650,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < ctx.nrec; i++)
 		FUZZ_ASSERT(ctx.rec[i].accepted && ctx.rec[i].ended == 1);
 	FUZZ_ASSERT(ctx.closed_calls == 1);
+	ow_store_free(ctx.store);
 	return 0;
 }
