@@ -70,7 +70,7 @@ $(DEPS_STAMP): tests/deps.sh
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wno-unused-parameter -Wformat=2 -Werror
 CFLAGS  ?= -O2 -g
-XCFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -fno-strict-aliasing
+XCFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -MMD -MP -fno-strict-aliasing
 LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf libxdp 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf libxdp 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null)
@@ -110,8 +110,9 @@ DIST_FILES := $(MAN_SRCS:man/%=$(BUILD)/dist/%) $(BUILD)/dist/xwampd.service \
 	      $(BUILD)/dist/xwampd.conf
 
 
-.PHONY: all check demo bench deps vmlinux format clean tests fuzz fuzz-build install deb
+.PHONY: all check demo bench deps vmlinux format clean tests fuzz fuzz-build install deb progs
 all: $(BINS) $(BPF_OBJS) $(SKELS) tests $(DIST_FILES)
+progs: $(BINS) $(DIST_FILES)
 tests: $(UNIT_BINS) $(BPFTEST_BINS) $(BENCH_BINS)
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
@@ -154,15 +155,15 @@ LDLIBS_ALL  := $(LIBBPF_LIBS) $(CRYPTO_LIBS) -lm -lpthread
 
 $(BUILD)/xwampd: $(XWAMPD_OBJS) $(LOADER_LIBS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(XWAMPD_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(XWAMPD_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/xwping: $(XWPING_OBJS) $(LOADER_LIBS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(XWPING_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(XWPING_OBJS) $(LOADER_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/xwamp-keys: $(XWKEYS_OBJS) $(LOADER_LIBS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $(XWKEYS_OBJS) $(LOADER_LIBS) $(CRYPTO_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(XWKEYS_OBJS) $(LOADER_LIBS) $(CRYPTO_LIBS)
 
 # --- installation (README "Installation") --------------------------------------
 # Man pages, unit and example configuration name the installed paths: the
@@ -199,6 +200,17 @@ install: $(BINS) $(DIST_FILES)
 	install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(DOCDIR)/xwampd.conf.example
 	[ -e $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf ] || \
 		install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf
+
+# The Debian package (debian/): built from a copy of the tree in build/deb/src,
+# so that dpkg-buildpackage's ../ is build/deb/; lintian must be clean.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	tar --exclude=./build --exclude=./.git --exclude='./debian/build-tree' -cf - . | \
+		tar -C $(BUILD)/deb/src -xf -
+	cd $(BUILD)/deb/src && dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 30 ../build.log; exit 1; }
+	lintian --fail-on error,warning $(BUILD)/deb/*.changes
+	@ls $(BUILD)/deb/*.deb
 
 # --- tests ---------------------------------------------------------------------
 # Unit tests see control/ only and link without libbpf: that proves the layering.

@@ -53,7 +53,7 @@ test_layout() {
 test_man_pages() {
 	install_tree || return 1
 	local rc=0 prog page opt out
-	for prog in xwampd:man8/xwampd.8 xwping:man1/xwping.1; do
+	for prog in sbin/xwampd:man8/xwampd.8 bin/xwping:man1/xwping.1; do
 		page=$R/usr/share/man/${prog#*:}
 		out=$(groff -man -Tutf8 -wall -P -cbou "$page" 2>&1 >"$XW_TMP/page.txt")
 		[ -z "$out" ] || { xw_log "$page: groff says: $out"; rc=1; }
@@ -61,7 +61,7 @@ test_man_pages() {
 		for s in NAME SYNOPSIS DESCRIPTION OPTIONS FILES SIGNALS "EXIT STATUS" EXAMPLES; do
 			grep -q "^\.SH \"\?$s" "$page" || { xw_log "$page: no section $s"; rc=1; }
 		done
-		for opt in $("$R/usr/"*bin/"${prog%%:*}" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
+		for opt in $("$R/usr/${prog%%:*}" --help | grep -o -- '--[a-z0-9-]*' | sort -u); do
 			grep -qE -- "(^|[^a-z-])$opt([^a-z-]|$)" "$XW_TMP/page.txt" ||
 				{ xw_log "${prog%%:*} $opt: not in $page"; rc=1; }
 		done
@@ -167,7 +167,7 @@ test_keys() {
 # reloads (RELOADING=1, READY=1, the new limit logged as applied).
 test_unit() {
 	install_tree || return 1
-	local unit=$R/usr/lib/systemd/system/xwampd.service cmd reload i
+	local unit=$R/usr/lib/systemd/system/xwampd.service cmd reload
 	command -v systemd-analyze >/dev/null || { xw_log "systemd-analyze missing (systemd)"; return 1; }
 	sed "s|/usr/sbin/xwampd|$R/usr/sbin/xwampd|" "$unit" >"$XW_TMP/xwampd.service"
 	systemd-analyze verify --man=no "$XW_TMP/xwampd.service" >"$XW_TMP/verify" 2>&1 ||
@@ -206,7 +206,7 @@ with open(log, "w", buffering=1) as f:
             f.write("%s listening=%s\n" % (line, listening))
 PY
 	XW_PIDS="${XW_PIDS:-} $!"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		grep -q "^READY=1" "$XW_TMP/notify.log" 2>/dev/null && break
 		sleep 0.1
 	done
@@ -215,7 +215,7 @@ PY
 		return 1
 	local pid
 	pid=$(sed -n 's/^pid //p' "$XW_TMP/notify.log")
-	in_c "$XWPING" -A auth -u kx -k "$R/etc/xwamp/keys" -c 20 -i 0.01 --json $XW_S4 \
+	in_c "$I_XWPING" -A auth -u kx -k "$R/etc/xwamp/keys" -c 20 -i 0.01 --json "$XW_S4" \
 		>"$XW_TMP/p.json" 2>"$XW_TMP/p.err" || { sed 's/^/#   /' "$XW_TMP/p.err"; return 1; }
 	expect "20 replies" [ "$(json_get "$XW_TMP/p.json" \
 		'(j["sessions"][0] if "sessions" in j else j)["packets"]["received"]')" = 20 ] || return 1
@@ -223,7 +223,7 @@ PY
 		>"$R/etc/xwamp/xwampd.conf"
 	# shellcheck disable=SC2086
 	${reload//\$MAINPID/$pid} || return 1
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ "$(grep -c '^READY=1' "$XW_TMP/notify.log")" -ge 2 ] && break
 		sleep 0.1
 	done
