@@ -134,6 +134,12 @@ struct {
 	__type(value, struct xw_if_mac);
 } if_macs SEC(".maps");
 
+/* OWAMP receiver records for xwampd (struct xw_ow_event; XW_SESS_OW_RECV) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XW_OW_EVENTS_BYTES);
+} ow_events SEC(".maps");
+
 struct xw_vlan {
 	__be16 tci;
 	__be16 proto;
@@ -717,8 +723,10 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 		*why = XW_STAT_PASS_IFACE;
 		return NULL;
 	}
+	/* XDP only: AF_XDP redirects and OWAMP records (the tc program passes them) */
 	if (s->state != XW_SESS_ARMED ||
-	    (s->mode != XW_SESS_UNAUTH && !(xsk && s->mode == XW_SESS_AUTH_REDIRECT))) {
+	    (s->mode != XW_SESS_UNAUTH &&
+	     !(xsk && (s->mode == XW_SESS_AUTH_REDIRECT || s->mode == XW_SESS_OW_RECV)))) {
 		sess_count(&s->passed);
 		*why = s->state != XW_SESS_ARMED ? XW_STAT_PASS_DISARMED : XW_STAT_PASS_MODE;
 		return NULL;
@@ -730,6 +738,11 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 	if (s->mode == XW_SESS_AUTH_REDIRECT) {
 		/* the caller redirects it to AF_XDP (xsk_redirect()) */
 		*why = XW_STAT_REDIRECTED;
+		return NULL;
+	}
+	if (s->mode == XW_SESS_OW_RECV) {
+		/* the caller records it (ow_record()) */
+		*why = XW_STAT_OW_RECORDED;
 		return NULL;
 	}
 	rl = (s->flags & XW_SESS_F_REFLECT) ? s->reflect_len : 0;
@@ -987,6 +1000,58 @@ pass:
 	return verdict(XW_STAT_PASS_MODE, XDP_PASS);
 }
 
+/*
+ * OWAMP receiver (RFC 4656 4.2): the receive time first, then what a
+ * packet record needs (Sequence Number, Timestamp, Error Estimate of the
+ * open-mode sender packet, RFC 4656 4.1.2, and the TTL) into the ring
+ * buffer; the frame is dropped, no copy reaches a socket.  Ring buffer
+ * full: passed, the session's socket records it (same record, later
+ * timestamp).  A packet that is not the session's length is dropped, as
+ * its socket would; the Multiplier-0 rule is xwampd's (it drops the record).
+ */
+static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
+{
+	struct udphdr *udp = data + (k->l4off & 0x7f);
+	struct xw_bpf_clock *clk;
+	struct xw_ow_event *e;
+	struct xw_sess *s;
+	__u32 zero = 0, port;
+	__u8 *p;
+	__u64 now;
+
+	clk = bpf_map_lookup_elem(&clock, &zero);
+	if (!clk)
+		return verdict(XW_STAT_PASS_MODE, XDP_PASS);
+	now = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
+	p = (__u8 *)(udp + 1);
+	if ((void *)(p + 14) > end)
+		return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
+	port = bpf_ntohs(udp->dest);
+	s = bpf_map_lookup_elem(&sessions, &port);
+	if (!s)
+		return verdict(XW_STAT_PASS_NO_SESS, XDP_PASS);
+	if (s->expect_len && k->ulen - (__u32)sizeof(struct udphdr) != s->expect_len) {
+		sess_count(&s->drops[XW_SESS_DROP_LEN]);
+		return verdict(XW_STAT_OW_LEN, XDP_DROP);
+	}
+	e = bpf_ringbuf_reserve(&ow_events, sizeof(*e), 0);
+	if (!e) {
+		sess_count(&s->passed);
+		return verdict(XW_STAT_OW_FULL, XDP_PASS);
+	}
+	e->port = (__u16)port;
+	e->ttl = k->ttl;
+	e->pad0 = 0;
+	__builtin_memcpy(e->seq, p, 4);
+	__builtin_memcpy(e->send_ts, p + 4, 8);
+	__builtin_memcpy(e->send_errest, p + 12, 2);
+	e->pad1[0] = e->pad1[1] = 0;
+	e->recv_ns = now;
+	bpf_ringbuf_submit(e, 0);
+	sess_count(&s->next_seq); /* records handed over: xwampd's counter of the XDP path */
+	return verdict(XW_STAT_OW_RECORDED, XDP_DROP);
+}
+
 SEC("xdp")
 int xdp_xwamp(struct xdp_md *ctx)
 {
@@ -1009,6 +1074,8 @@ int xdp_xwamp(struct xdp_md *ctx)
 				return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
 			return xsk_redirect(ctx, bpf_ntohs(udp->dest));
 		}
+		if (why == XW_STAT_OW_RECORDED)
+			return ow_record(data, end, &k);
 		return verdict(why, XDP_PASS);
 	}
 

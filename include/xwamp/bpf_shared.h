@@ -96,6 +96,10 @@ enum xw_stat {
 	XW_STAT_PASS_SRC,     /* source: no host's unicast (hostaddr.h), or our own / broadcast */
 	XW_STAT_PASS_DST,     /* destination address not one of this host's unicast addresses */
 	XW_STAT_PASS_MAC,     /* Ethernet destination not the interface's own unicast MAC */
+	/* OWAMP receiver (XW_SESS_OW_RECV): the record went to xwampd (ow_events), frame dropped */
+	XW_STAT_OW_RECORDED,
+	XW_STAT_OW_FULL, /* ow_events full: passed, the session's socket records it */
+	XW_STAT_OW_LEN,	 /* not the session's packet length: dropped (the socket would too) */
 	XW_STAT_MAX,
 };
 
@@ -113,6 +117,14 @@ enum xw_sess_state {
 enum xw_sess_mode {
 	XW_SESS_UNAUTH = 0,	   /* unauthenticated / mixed mode: reflect in XDP */
 	XW_SESS_AUTH_REDIRECT = 1, /* authenticated/encrypted: AF_XDP when armed, else PASS */
+	/*
+	 * OWAMP receiver, unauthenticated (RFC 4656 4.1.2 open mode): XDP takes
+	 * the receive time and the fields a record needs (struct xw_ow_event),
+	 * hands them to xwampd through the ow_events ring buffer and drops the
+	 * frame.  Authenticated/encrypted OWAMP sessions are not put in the
+	 * table: they must be verified, which their socket does.
+	 */
+	XW_SESS_OW_RECV = 2,
 };
 
 /* struct xw_sess.flags: RFC 6038, same bits as reflect.h */
@@ -189,6 +201,25 @@ _Static_assert(__builtin_offsetof(struct xw_sess, refl_addr) == 32, "xw_sess lay
 _Static_assert(__builtin_offsetof(struct xw_sess, next_seq) == 48, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, drops) == 64, "xw_sess layout");
 _Static_assert(__builtin_offsetof(struct xw_sess, ifindex) == 96, "xw_sess layout");
+
+/*
+ * One received OWAMP-Test packet (ow_events ring buffer, XDP -> xwampd):
+ * what a packet record of RFC 4656 3.9 needs.  The Sender's fields as on
+ * the wire (network order); the receive time as Unix ns (clock map offset
+ * applied), converted to NTP by xwampd.
+ */
+struct xw_ow_event {
+	__u16 port; /* our UDP port (host order): the session */
+	__u8 ttl;   /* IPv4 TTL / IPv6 Hop Limit */
+	__u8 pad0;  /* zero */
+	__u8 seq[4];
+	__u8 send_ts[8];
+	__u8 send_errest[2];
+	__u8 pad1[2]; /* zero */
+	__u64 recv_ns;
+};
+_Static_assert(sizeof(struct xw_ow_event) == 32, "xw_ow_event layout");
+#define XW_OW_EVENTS_BYTES (1u << 20) /* ring buffer: 32768 records in flight */
 
 #define XW_SESS_MAX_ENTRIES 65536
 #define XW_XSK_MAX_QUEUES   64 /* "xsks" slots per interface: receive queues */

@@ -985,6 +985,7 @@ int main(int argc, char **argv)
 	}
 	if (d.xdp)
 		xwd_own_set_map(d.own, xwd_xdp_own_addrs_fd(d.xdp));
+	xwd_xdp_ow_handler(d.xdp, xwd_ows_xdp_event, &d); /* OWAMP receivers in XDP */
 	/* never fatal either: without AF_XDP, authenticated sessions use their sockets */
 	rc = xwd_xsk_start(&d);
 	if (rc) {

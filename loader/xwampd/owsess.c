@@ -30,6 +30,7 @@
 #include "owsess.h"
 #include "schedule.h"
 #include "xwamp/ntp.h"
+#include "xwamp/wire.h"
 
 struct xwd_ows {
 	struct xwd *d;
@@ -56,8 +57,9 @@ struct xwd_ows {
 	uint32_t nskips;
 	uint8_t *pkt;
 	bool started;
+	bool xdp; /* an XDP receiver entry (open mode): records come from ow_events */
 	/* counters */
-	uint64_t n_rx, n_stored, n_forged, n_drop, n_sent, n_skipped;
+	uint64_t n_rx, n_stored, n_forged, n_drop, n_sent, n_skipped, n_xdp;
 };
 
 static uint64_t ntp_interval_to_ns(uint64_t t)
@@ -89,13 +91,16 @@ static void ows_free(struct xwd_ows *o, const char *why)
 	if (o->recv)
 		pr_info("owamp %s: receiver closed (%s): %llu received, %llu recorded, %llu "
 			"forged, "
-			"%llu dropped",
+			"%llu dropped; %llu by XDP",
 			o->name, why, (unsigned long long)o->n_rx, (unsigned long long)o->n_stored,
-			(unsigned long long)o->n_forged, (unsigned long long)o->n_drop);
+			(unsigned long long)o->n_forged, (unsigned long long)o->n_drop,
+			(unsigned long long)o->n_xdp);
 	else
 		pr_info("owamp %s: sender closed (%s): %llu sent, %llu skipped, Next Seqno %u",
 			o->name, why, (unsigned long long)o->n_sent,
 			(unsigned long long)o->n_skipped, o->seq);
+	if (o->xdp)
+		xwd_xdp_sess_del(d->xdp, xw_addr_port(&o->local));
 	xw_timer_cancel(&d->loop, &o->timer);
 	xw_loop_del(&d->loop, &o->io);
 	if (o->fd >= 0)
@@ -161,6 +166,71 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 				o->n_drop++;
 		}
 	}
+}
+
+/*
+ * A record from the XDP receiver (xdp.h ow_events): the same record the
+ * socket path makes, with XDP's receive time.  Open mode only: nothing to
+ * verify but the Multiplier (RFC 4656 4.1.2).
+ */
+void xwd_ows_xdp_event(void *arg, const struct xw_ow_event *e)
+{
+	struct xwd *d = arg;
+	struct codec_ow_record r;
+	struct xwd_ows *o;
+
+	for (o = d->ows; o; o = o->next)
+		if (o->recv && o->xdp && xw_addr_port(&o->local) == e->port)
+			break;
+	if (!o)
+		return; /* the session ended meanwhile */
+	o->n_rx++;
+	o->n_xdp++;
+	r.seq = get_be32(e->seq);
+	r.send_ts = get_be64(e->send_ts);
+	r.send_errest = get_be16(e->send_errest);
+	if (!(r.send_errest & 0xff)) {
+		o->n_drop++; /* Multiplier 0: not a valid Error Estimate */
+		return;
+	}
+	r.recv_ts = xw_ns_to_ntp(e->recv_ns);
+	r.recv_errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
+	r.ttl = e->ttl;
+	if (!ow_store_add(d->owstore, o->sid, &r))
+		o->n_stored++;
+	else
+		o->n_drop++;
+}
+
+/*
+ * The XDP receiver for an open-mode session, when XDP is attached and the
+ * IPsec view lets it (refl.c xwd_ipsec_path(): a protected flow is recorded
+ * only on its in-tunnel device, after the kernel decrypted it, or on the
+ * socket, after the inbound policy check).  Else the socket does it all.
+ */
+static void ows_xdp_add(struct xwd_ows *o)
+{
+	struct xwd *d = o->d;
+	struct xwd_xdp_sess_cfg sc = {
+		.local = &o->local,
+		.peer = &o->peer,
+		.mode = XW_SESS_OW_RECV,
+		.flags = o->any_port ? XW_SESS_F_ANY_SPORT : 0,
+		.expect_len = (uint32_t)o->len,
+	};
+
+	char why[160];
+	enum xfrm_path path;
+
+	if (o->tp.mode != XW_TP_OPEN || !xwd_xdp_ow_ready(d->xdp))
+		return;
+	path = xwd_ipsec_path(d, &o->local, &o->peer, o->name, &sc.ifindex, why, sizeof(why));
+	if (path != XFRM_PATH_ANY && path != XFRM_PATH_TUNNEL)
+		return;
+	if (path == XFRM_PATH_ANY)
+		sc.ifindex = 0;
+	if (!xwd_xdp_sess_add(d->xdp, &sc))
+		o->xdp = true;
 }
 
 /* --- sender ---------------------------------------------------------------- */
@@ -417,8 +487,13 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 		d->ows->prev = o;
 	d->ows = o;
 	d->nows++;
-	pr_info("owamp %s: %s session of %u packets accepted", o->name,
-		o->recv ? "receive" : "send", o->npkt);
+	if (o->recv)
+		ows_xdp_add(o);
+	pr_info("owamp %s: %s session of %u packets accepted, %s", o->name,
+		o->recv ? "receive" : "send", o->npkt,
+		o->xdp	  ? "receiver: XDP"
+		: o->recv ? "receiver: socket"
+			  : "sender: socket");
 	return XW_ACCEPT_OK;
 refuse:
 	xw_loop_del(&d->loop, &o->io);
@@ -438,8 +513,11 @@ int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 	int rc;
 
 	o->started = true;
-	if (o->recv)
+	if (o->recv) {
+		if (o->xdp)
+			xwd_xdp_sess_arm(o->d->xdp, xw_addr_port(&o->local), true);
 		return XW_ACCEPT_OK;
+	}
 	/* the schedule the receiver will compute: from the SID, slots and Start Time */
 	if (codec_request_session_decode(&rq, s->ow_req, s->ow_req_len))
 		return XW_ACCEPT_INTERNAL;
@@ -476,7 +554,11 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 	int rc;
 
 	if (o->recv) {
-		/* drain what the kernel holds before the records are closed */
+		/* drain what XDP and the kernel hold before the records are closed */
+		if (o->xdp) {
+			xwd_xdp_sess_arm(d->xdp, xw_addr_port(&o->local), false);
+			xwd_xdp_ow_drain(d->xdp);
+		}
 		ows_rx_event(&d->loop, &o->io, EPOLLIN);
 		if (why == SRV_END_STOP && s->ow_stop_ok) {
 			rc = ow_store_stop(d->owstore, o->sid, s->ow_next_seqno, s->ow_skips,

@@ -123,6 +123,11 @@ struct xwd_xdp {
 	long res_ns;
 	long tai; /* last TAI-UTC seen, to log changes */
 	bool clock_ok;
+	/* OWAMP receiver records (ow_events ring buffer) */
+	struct ring_buffer *ow_rb;
+	struct xw_io ow_io;
+	xwd_xdp_ow_fn ow_fn;
+	void *ow_arg;
 };
 
 /* The maps first (pins_create() pins NPIN_MAPS of them), then the programs. */
@@ -581,6 +586,7 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k, bool load)
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsk_ifs, bpf_map__fd(x->maps->maps.xsk_ifs));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.own_addrs, bpf_map__fd(x->maps->maps.own_addrs));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.if_macs, bpf_map__fd(x->maps->maps.if_macs));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.ow_events, bpf_map__fd(x->maps->maps.ow_events));
 	/* only the program this hook runs is verified and loaded */
 	rc = rc
 		     ?: bpf_program__set_autoload(
@@ -980,7 +986,9 @@ static void xdp_free(struct xwd_xdp *x)
 	if (x->loop) {
 		xw_timer_cancel(x->loop, &x->clock_timer);
 		xw_loop_del(x->loop, &x->rtnl);
+		xw_loop_del(x->loop, &x->ow_io);
 	}
+	ring_buffer__free(x->ow_rb);
 	if (x->rtnl_fd >= 0)
 		close(x->rtnl_fd);
 	detach_all(x);
@@ -993,6 +1001,63 @@ static void xdp_free(struct xwd_xdp *x)
 	}
 	xwamp__destroy(x->maps);
 	free(x);
+}
+
+/* --- OWAMP receiver records ---------------------------------------------------- */
+
+static int ow_event(void *ctx, void *data, size_t len)
+{
+	struct xwd_xdp *x = ctx;
+
+	if (len >= sizeof(struct xw_ow_event) && x->ow_fn)
+		x->ow_fn(x->ow_arg, data);
+	return 0;
+}
+
+static void ow_events_ready(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd_xdp *x = io->arg;
+
+	ring_buffer__consume(x->ow_rb);
+}
+
+/* The consumer of ow_events, on the loop; without it OWAMP sessions stay on sockets. */
+static void ow_events_open(struct xwd_xdp *x)
+{
+	int rc;
+
+	x->ow_rb = ring_buffer__new(bpf_map__fd(x->maps->maps.ow_events), ow_event, x, NULL);
+	if (!x->ow_rb) {
+		pr_warn("xdp: OWAMP ring buffer: %s: OWAMP receivers use their sockets",
+			strerror(errno));
+		return;
+	}
+	rc = xw_loop_add(x->loop, &x->ow_io, ring_buffer__epoll_fd(x->ow_rb), EPOLLIN,
+			 ow_events_ready, x);
+	if (rc) {
+		pr_warn("xdp: OWAMP ring buffer: epoll: %s", strerror(-rc));
+		ring_buffer__free(x->ow_rb);
+		x->ow_rb = NULL;
+	}
+}
+
+bool xwd_xdp_ow_ready(const struct xwd_xdp *x)
+{
+	return x && x->ow_rb && x->where[0];
+}
+
+void xwd_xdp_ow_handler(struct xwd_xdp *x, xwd_xdp_ow_fn fn, void *arg)
+{
+	if (!x)
+		return;
+	x->ow_fn = fn;
+	x->ow_arg = arg;
+}
+
+void xwd_xdp_ow_drain(struct xwd_xdp *x)
+{
+	if (x && x->ow_rb)
+		ring_buffer__consume(x->ow_rb);
 }
 
 /* The maps, created from the object with none of its programs loaded. */
@@ -1086,6 +1151,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	clock_refresh(x);
 	x->loop = loop;
 	xw_timer_arm(loop, &x->clock_timer, XW_NS_PER_SEC);
+	ow_events_open(x);
 	pins_create(x);
 	rtnl_open(x);
 
@@ -1289,6 +1355,9 @@ static const char *const stat_names[XW_STAT_MAX] = {
 	[XW_STAT_PASS_SRC] = "pass-bad-source",
 	[XW_STAT_PASS_DST] = "pass-not-our-address",
 	[XW_STAT_PASS_MAC] = "pass-not-our-mac",
+	[XW_STAT_OW_RECORDED] = "owamp-recorded",
+	[XW_STAT_OW_FULL] = "pass-owamp-ring-full",
+	[XW_STAT_OW_LEN] = "drop-owamp-length",
 };
 
 const char *xwd_xdp_stat_name(enum xw_stat s)

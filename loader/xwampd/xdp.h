@@ -62,6 +62,19 @@ int xwd_xdp_opt_mode(struct xwd_xdp_cfg *c, const char *arg);
 struct xwd_xdp;
 
 /*
+ * OWAMP receivers in XDP (bpf_shared.h XW_SESS_OW_RECV): every record the
+ * program hands over (struct xw_ow_event) is passed to fn on the loop.
+ * xwd_xdp_ow_ready(): the ring buffer works and the program is attached
+ * somewhere, so an OWAMP session entry makes sense.  xwd_xdp_ow_drain():
+ * consume what is queued now (before a session's data is closed).
+ */
+struct xw_ow_event;
+typedef void (*xwd_xdp_ow_fn)(void *arg, const struct xw_ow_event *e);
+void xwd_xdp_ow_handler(struct xwd_xdp *x, xwd_xdp_ow_fn fn, void *arg);
+bool xwd_xdp_ow_ready(const struct xwd_xdp *x);
+void xwd_xdp_ow_drain(struct xwd_xdp *x);
+
+/*
  * Create and pin the maps, attach to the configured interfaces that exist
  * (the others when they appear).  Returns 0 with *out set (NULL when
  * neither --xdp nor in_tunnel was given, or the maps could not be made:

@@ -152,6 +152,45 @@ PY
 		test "$(json_get "$XW_TMP/f.json" 'j["to_server"]["received"]')" = 100
 }
 
+# --- the XDP receiver ----------------------------------------------------------
+# With --xdp, an open-mode session the server receives is recorded by the XDP
+# program (ring buffer, frame dropped): proven by the program's counter
+# (stats slot owamp-recorded) and by xwampd's "N by XDP".  The client end
+# sends with complete UDP checksums (tx offload off), as test_e2e_xdp.sh.
+S_OW_RECORDED=22
+
+xdp_receiver() {
+	local addr=$1 kf out n
+	BPFFS=$XW_TMP/bpf
+	PINS=$BPFFS/xwamp
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
+	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
+	in_c ethtool -K xwc0 tx off >/dev/null
+	kf=$(xw_keyfile)
+	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc --xdp xws0 \
+		--xdp-mode native --bpf-dir "$PINS" || return 1
+	wait_owamp || return 1
+	out=$XW_TMP/xdp.json
+	# open: XDP; then encrypted: verified on the socket (the record must be decrypted)
+	in_c "$XWPING" -O -A open -c "$COUNT" -i 0.005 --wait 1 --json "$addr" >"$out" \
+		2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	check_dir "$out" to_server || return 1
+	check_dir "$out" from_server || return 1
+	n=$(stat_slot $S_OW_RECORDED)
+	expect "XDP recorded all $COUNT (owamp-recorded $n)" [ "$n" = "$COUNT" ] || return 1
+	expect "the session said it was XDP's" grep -q "receive session of $COUNT packets accepted, receiver: XDP" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "receiver counters: all by XDP" \
+		grep -q "receiver closed (Stop-Sessions): $COUNT received, $COUNT recorded, 0 forged, 0 dropped; $COUNT by XDP" \
+		"$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -O -t -A enc -u alice -k "$kf" -c "$COUNT" -i 0.005 --wait 1 --json "$addr" \
+		>"$out" 2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	check_dir "$out" to_server || return 1
+	expect "encrypted: socket receiver, XDP counter unchanged" [ "$(stat_slot $S_OW_RECORDED)" = "$COUNT" ]
+}
+xdp_ipv4() { xdp_receiver "$XW_S4"; }
+xdp_ipv6() { xdp_receiver "[$XW_S6]"; }
+
 TESTS=(ipv4_open ipv4_auth ipv4_enc ipv6_open ipv6_auth ipv6_enc ipv4_to_only ipv6_from_only
-	store_limit no_owamp forged_not_recorded)
+	store_limit no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6)
 xw_run "$@"
