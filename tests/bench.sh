@@ -16,7 +16,9 @@
 #   5. the XDP reflector (section "xdp"):
 #      a. cost per packet under BPF_PROG_TEST_RUN vs a MAC-swap XDP_TX
 #         program and vs MAC swap + one clock read (build/bench/bench_xdp;
-#         also prints the verifier's processed instructions and JIT size)
+#         also prints the verifier's processed instructions and JIT size);
+#         the last line is the OWAMP receiver: records/s into the ring buffer,
+#         against the same two baselines, every record consumed)
 #      b. reflected packets/s over the veth, native XDP, vs the MAC-swap
 #         program on the same veth; generator: BPF_PROG_RUN live frames on
 #         the client veth (build/bench/bench_veth)
