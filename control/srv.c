@@ -64,8 +64,9 @@ struct srv {
 	struct srv_ops ops;
 	void *arg;
 	char peer[64];
-	char what[80];		/* "control PEER", for the rate limiter's summary line */
-	struct xw_ratelimit rl; /* warnings the client can repeat at will */
+	char what[80];		  /* "control PEER", for the rate limiter's summary line */
+	struct xw_ratelimit rl;	  /* warnings the client can repeat at will... */
+	struct xw_ratelimit *rlp; /* ...this one, or cfg.log_rl shared by the client's */
 	enum srv_state state;
 	enum srv_close why;
 	uint32_t mode; /* the client's Mode, feature bits included */
@@ -161,7 +162,7 @@ static void spis_str(const uint8_t keyid[XW_KEYID_LEN], char *out, size_t cap)
 
 bool srv_log_ok(struct srv *s, uint64_t now_ns)
 {
-	return xw_ratelimit_ok(&s->rl, now_ns, s->what);
+	return xw_ratelimit_ok(s->rlp, now_ns, s->what);
 }
 
 /*
@@ -267,7 +268,7 @@ static void shut(struct srv *s, enum srv_close why, uint64_t now)
 	s->have_keys = 0;
 	xw_wipe(s->rx, s->rx_len);
 	s->rx_len = s->rx_need = 0;
-	xw_ratelimit_flush(&s->rl, s->what);
+	xw_ratelimit_flush(s->rlp, s->what);
 	xw_wipe(&s->setup, sizeof(s->setup));
 	held_free(s);
 	if (why == SRV_CLOSE_PEER || why == SRV_CLOSE_LOCAL || why == SRV_CLOSE_CLIENT_MODE0)
@@ -1543,6 +1544,7 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	s->arg = arg;
 	snprintf(s->peer, sizeof(s->peer), "%s", cfg->peer ? cfg->peer : "?");
 	snprintf(s->what, sizeof(s->what), "control %s", s->peer);
+	s->rlp = cfg->log_rl ? cfg->log_rl : &s->rl;
 	s->cfg.peer = s->peer;
 	s->state = SRV_WAIT_SETUP;
 	s->idle_since = now_ns;

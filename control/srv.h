@@ -35,6 +35,7 @@
 #include "xwamp/proto.h"
 #include "codec.h"
 #include "crypto.h"
+#include "log.h"
 #include "owstore.h"
 #include "twsess.h"
 
@@ -235,6 +236,12 @@ struct srv_cfg {
 	uint8_t sid_addr[4];
 	/* For log lines, e.g. "192.0.2.1:40000"; copied. */
 	const char *peer;
+	/*
+	 * Rate limit of the warnings a client can repeat at will (srv_log_ok):
+	 * the caller's, shared by the connections of one client (it must
+	 * outlive them); NULL: one of the connection's own.
+	 */
+	struct xw_ratelimit *log_rl;
 	/*
 	 * The command set.  OWAMP offers the security modes only (no mixed
 	 * mode, RFC 5618 is TWAMP's; no RFC 5938/6038 bits) and RFC 7717's

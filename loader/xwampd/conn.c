@@ -460,6 +460,27 @@ static unsigned int conns_from(struct xwd *d, const struct xw_addr *peer)
 	return n;
 }
 
+/*
+ * The log rate limiter of a client: by its IPv4 address or IPv6 /64, the
+ * host as --max-conns-per-client counts it, so that opening more
+ * connections does not buy more log lines.  Two clients whose addresses
+ * hash alike share one; that costs only log lines.
+ */
+static struct xw_ratelimit *client_rl(struct xwd *d, const struct xw_addr *peer)
+{
+	const uint8_t *p = (const uint8_t *)&peer->in.sin_addr;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	size_t n = 4;
+
+	if (xw_addr_family(peer) == AF_INET6) {
+		p = peer->in6.sin6_addr.s6_addr;
+		n = 8;
+	}
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	return &d->rl_client[h % XWD_RL_CLIENTS];
+}
+
 static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv_proto proto)
 {
 	const struct xwd_cfg *cfg = d->cfg;
@@ -500,6 +521,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 	if (proto == SRV_PROTO_OWAMP && !cfg->ow_ikev2)
 		/* RFC 7717 3: the bit is a private arrangement for OWAMP: only on request */
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
+	sc.log_rl = client_rl(d, peer);
 	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
 	if (!c->sm) {
 		free(c);

@@ -26,6 +26,8 @@
 
 #define XWD_MAX_LISTEN 16
 #define XWD_MAX_ALLOW  64 /* --allow-sender prefixes */
+/* client log rate limiters (conn.c); addresses that hash alike share one */
+#define XWD_RL_CLIENTS 256
 
 /* The command line, validated once, then read-only (doc/style.md 8). */
 struct xwd_cfg {
@@ -122,6 +124,8 @@ struct xwd {
 	struct xw_timer owstore_timer;
 	uint64_t next_conn_id;
 	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
+	/* repeated warnings of one client's connections, by a hash of its address (conn.c) */
+	struct xw_ratelimit rl_client[XWD_RL_CLIENTS];
 	/* key file (NULL: none) */
 	struct xwd_keys *keys;
 	/* the key step of Set-Up-Response, outside the loop (keywork.h); NULL: keyless */

@@ -2382,3 +2382,53 @@ TEST(async_key_closed_meanwhile_and_held_input)
 	fx_free(f);
 	free(f);
 }
+
+/* ---- warnings a client can repeat: rate-limited per client (log.h) ------------ */
+
+TEST(refused_requests_rate_limited_per_client)
+{
+	struct fx *f = calloc(1, sizeof(*f)), *g = calloc(1, sizeof(*g));
+	struct xw_ratelimit rl = {0};
+	uint8_t bad[XW_REQUEST_TW_SESSION_LEN] = {XW_CMD_REQUEST_TW_SESSION, 4, 1}, acc = 0xff;
+	char want[64];
+	int i;
+
+	CHECK(f && g);
+	/* two connections of one client share its limiter (srv_cfg.log_rl) */
+	fx_cfg(f, 0x7f, XW_MODE_OPEN, NULL, NULL);
+	fx_cfg(g, 0x7f, XW_MODE_OPEN, NULL, NULL);
+	f->scfg.log_rl = &rl;
+	g->scfg.log_rl = &rl;
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &acc), 0);
+	CHECK_EQ(acc, XW_ACCEPT_OK);
+	CHECK_EQ(raw_setup(g, XW_MODE_OPEN, NULL, &acc), 0);
+	CHECK_EQ(acc, XW_ACCEPT_OK);
+	t_log_reset();
+	/* Conf-Sender 1: Accept 3 each time, the connection goes on (RFC 5357 3.5) */
+	for (i = 0; i < 30; i++) {
+		CHECK_EQ(srv_feed(f->srv, bad, sizeof(bad), f->now), 0);
+		CHECK_EQ(srv_feed(g->srv, bad, sizeof(bad), f->now), 0);
+	}
+	CHECK_EQ(srv_out_pending(f->srv), 30 * XW_ACCEPT_SESSION_LEN);
+	CHECK_EQ(srv_out_pending(g->srv), 30 * XW_ACCEPT_SESSION_LEN);
+	/* 60 refusals in one second: XW_RATELIMIT_BURST lines for both connections */
+	CHECK_EQ(t_log_count(XW_LOG_WARN), XW_RATELIMIT_BURST);
+	/* a second later: the count of what was left out, then the line */
+	CHECK_EQ(srv_feed(g->srv, bad, sizeof(bad), f->now + 1000000000ULL), 0);
+	snprintf(want, sizeof(want), "%d similar messages suppressed", 60 - XW_RATELIMIT_BURST);
+	CHECK(t_logged(want));
+	CHECK_EQ(t_log_count(XW_LOG_WARN), XW_RATELIMIT_BURST + 2);
+	srv_free(f->srv);
+	srv_free(g->srv);
+
+	/* without a shared limiter, each connection has its own */
+	fx_cfg(f, 0x7f, XW_MODE_OPEN, NULL, NULL);
+	CHECK_EQ(raw_setup(f, XW_MODE_OPEN, NULL, &acc), 0);
+	t_log_reset();
+	for (i = 0; i < 30; i++)
+		CHECK_EQ(srv_feed(f->srv, bad, sizeof(bad), f->now), 0);
+	CHECK_EQ(t_log_count(XW_LOG_WARN), XW_RATELIMIT_BURST);
+	srv_free(f->srv);
+	free(f);
+	free(g);
+}
