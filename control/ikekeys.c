@@ -264,18 +264,13 @@ void xw_ike_sources_free(struct xw_ike_source *src, unsigned int n)
 	}
 }
 
-int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const char *who,
-			 const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t cap,
-			 size_t *len)
+int xw_ike_server_result(const char *who, const uint8_t keyid[XW_KEYID_LEN], int rc)
 {
 	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
 	char spis[XW_IKE_SPIS_STRLEN];
-	struct xw_ike_key key;
-	int rc;
 
 	xw_ike_keyid_get(keyid, spi_i, spi_r); /* the remaining 64 octets are ignored */
 	xw_ike_spis_str(spi_i, spi_r, spis, sizeof(spis));
-	rc = xw_ike_lookup_spi(src, n, spi_i, spi_r, &key);
 	if (rc == -ENOENT) {
 		/* RFC 7717 5.3: MUST log the event; SHOULD answer Accept 6 */
 		pr_warn("control %s: no IKE SA with SPIi %.16s SPIr %.16s (RFC 7717): "
@@ -293,13 +288,25 @@ int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const 
 	 * keeps them: a rekey or delete of the SA later does not touch it
 	 * (RFC 7717 5.1).
 	 */
-	rc = xw_ike_shared_secret(&key, secret, cap, len);
-	xw_wipe(&key, sizeof(key));
-	if (rc)
-		return rc;
 	pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)", who, spis,
 		spis + 17);
 	return XW_ACCEPT_OK;
+}
+
+int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const char *who,
+			 const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t cap,
+			 size_t *len)
+{
+	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
+	struct xw_ike_key key;
+	int rc;
+
+	xw_ike_keyid_get(keyid, spi_i, spi_r);
+	rc = xw_ike_lookup_spi(src, n, spi_i, spi_r, &key);
+	if (!rc)
+		rc = xw_ike_shared_secret(&key, secret, cap, len);
+	xw_wipe(&key, sizeof(key));
+	return xw_ike_server_result(who, keyid, rc);
 }
 
 /* ---- the key table -------------------------------------------------------- */

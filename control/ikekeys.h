@@ -176,6 +176,12 @@ void xw_ike_sources_free(struct xw_ike_source *src, unsigned int n);
 int xw_ike_server_secret(const struct xw_ike_source *src, unsigned int n, const char *who,
 			 const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t cap,
 			 size_t *len);
+/*
+ * The end of that step, shared with control/keysrc.c: rc of the look-up
+ * (0, -ENOENT, -errno) -> XW_ACCEPT_OK / XW_ACCEPT_NO_IKE_SA / rc, logged
+ * with the SPIs of keyid and who as above.
+ */
+int xw_ike_server_result(const char *who, const uint8_t keyid[XW_KEYID_LEN], int rc);
 
 /* ---- implementation 1: the key table file ----------------------------------- */
 

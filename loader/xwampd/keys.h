@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * xwampd's key sources for the control state machine (srv_ops.key_lookup):
- * KeyID -> shared secret from the key file (control/keyfile.h), and RFC 7717
- * keys by SPIs from IKE key sources (control/ikekeys.h: the key table file,
- * the charon plugin's socket client in loader/lib/ikesrc.h, ...).
+ * an ordered list of control/keysrc.h sources (the passphrase key file, the
+ * RFC 7717 key table, the charon plugin's socket client, ...).
  */
 #ifndef XWAMPD_KEYS_H
 #define XWAMPD_KEYS_H
@@ -12,33 +11,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ikekeys.h"
+#include "keysrc.h"
 #include "xwamp/proto.h"
-
-/* IKE key sources xwampd asks, in order. */
-#define XWD_IKE_SOURCES_MAX 4
 
 struct xwd_keys;
 
 /*
- * Load the key file at path, or make an empty key set when path is NULL
- * (every KeyID unknown).  NULL with *err = -errno (logged) on failure.
+ * Load the passphrase key file at path as the first key source, or make an
+ * empty key set when path is NULL (every KeyID unknown).  NULL with
+ * *err = -errno (logged) on failure.
  */
 struct xwd_keys *xwd_keys_load(const char *path, int *err);
 void xwd_keys_free(struct xwd_keys *k); /* wipes; NULL is fine */
 
 /*
- * Add an RFC 7717 key source; k takes it over (frees it with k) on success
- * and on failure.  Sources are asked in the order they were added.
- * 0, or -ENOSPC beyond XWD_IKE_SOURCES_MAX.
+ * Append a key source (control/keysrc.h); k takes it over (frees it with k)
+ * on success and on failure.  Sources are asked in the order they were
+ * added.  0, or -ENOSPC beyond XW_KEYSRCS_MAX.
  */
-int xwd_keys_add_ike(struct xwd_keys *k, struct xw_ike_source *src);
-/* true when at least one IKE key source is configured: the greeting sets IKEv2Derived. */
-bool xwd_keys_have_ike(const struct xwd_keys *k);
+int xwd_keys_add(struct xwd_keys *k, struct xw_keysrc *src);
+/* true when a source serves class c (IKE: the greeting sets IKEv2Derived). */
+bool xwd_keys_have(const struct xwd_keys *k, enum xw_keyclass c);
 
 /*
- * SIGHUP: re-read the key file (the old one stays on error) and reload
- * every IKE source.  Errors are logged.
+ * SIGHUP: reload every source (a key file that cannot be re-read keeps
+ * its old keys).  Errors are logged.
  */
 void xwd_keys_reload(struct xwd_keys *k);
 

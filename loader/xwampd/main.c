@@ -928,26 +928,32 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cfg.ike_keys) {
-		struct xw_ike_source src;
+		struct xw_ike_source ike;
+		struct xw_keysrc src;
 
-		rc = xw_ike_table_source(cfg.ike_keys, &src);
+		rc = xw_ike_table_source(cfg.ike_keys, &ike);
 		if (!rc)
-			rc = xwd_keys_add_ike(d.keys, &src);
+			rc = xw_keysrc_ike(&ike, &src);
+		if (!rc)
+			rc = xwd_keys_add(d.keys, &src);
 		if (rc)
 			goto out;
 	}
 	if (cfg.ike_socket) {
-		struct xw_ike_source src;
+		struct xw_ike_source ike;
+		struct xw_keysrc src;
 
 		/* nothing connects yet: charon may start (or restart) later */
-		rc = xw_ikesrc_source(cfg.ike_socket, &src);
+		rc = xw_ikesrc_source(cfg.ike_socket, &ike);
 		if (!rc)
-			rc = xwd_keys_add_ike(d.keys, &src);
+			rc = xw_keysrc_ike(&ike, &src);
+		if (!rc)
+			rc = xwd_keys_add(d.keys, &src);
 		if (rc)
 			goto out;
 	}
 	/* RFC 7717 5.2: IKEv2Derived in the greeting when a key source can answer */
-	if (xwd_keys_have_ike(d.keys))
+	if (xwd_keys_have(d.keys, XW_KEYCLASS_IKE))
 		cfg.modes |= XW_MODE_IKEV2_DERIV;
 	rc = signals_setup(&d);
 	if (rc) {

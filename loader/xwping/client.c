@@ -65,8 +65,8 @@ struct tsess {
 
 struct app {
 	const struct xwping_cfg *cfg;
-	const struct xw_ike_key *ike; /* RFC 7717 key for this server, NULL: none */
-	bool key_no_open;	      /* open mode left out because of a key (key_no_open()) */
+	const struct xw_key *ike; /* RFC 7717 key for this server, NULL: none */
+	bool key_no_open;	  /* open mode left out because of a key (key_no_open()) */
 	struct xwping_result *res;
 	struct xw_loop loop;
 	struct cli *cli;
@@ -846,11 +846,13 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 static void ike_report(struct app *a, uint32_t mode)
 {
 	const struct xwping_cfg *cfg = a->cfg;
+	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
 	char spis[XW_IKE_SPIS_STRLEN];
 
 	if (!a->ike)
 		return;
-	xw_ike_spis_str(a->ike->spi_i, a->ike->spi_r, spis, sizeof(spis));
+	xw_ike_keyid_get(a->ike->keyid, spi_i, spi_r);
+	xw_ike_spis_str(spi_i, spi_r, spis, sizeof(spis));
 	if (mode & XW_MODE_IKEV2_DERIV) {
 		pr_info("control %s: IKEv2-derived key of SPIi %.16s SPIr %.16s (RFC 7717)", a->srv,
 			spis, spis + 17);
@@ -1101,9 +1103,8 @@ static bool key_no_open(const struct xwping_cfg *cfg, uint32_t ike_modes)
 }
 
 static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
-			    const struct xw_ike_key *ike, bool *no_open)
+			    const struct xw_key *ike, bool *no_open)
 {
-	uint8_t ike_secret[CLI_SECRET_MAX];
 	struct cli_cfg cc = {0};
 	struct cli *c;
 
@@ -1121,23 +1122,22 @@ static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 	cc.secret_len = secret_len;
 	cc.peer = cfg->server;
 	/* RFC 7717 5.3: KeyID = SPIi || SPIr; the key stands in for the passphrase */
-	if (ike && cfg->ike_modes &&
-	    !xw_ike_shared_secret(ike, ike_secret, sizeof(ike_secret), &cc.ike_secret_len)) {
+	if (ike && cfg->ike_modes) {
 		cc.ike_modes = cfg->ike_modes;
-		cc.ike_secret = ike_secret;
-		xw_ike_keyid_put(cc.ike_keyid, ike->spi_i, ike->spi_r);
+		cc.ike_secret = ike->secret;
+		cc.ike_secret_len = ike->len;
+		memcpy(cc.ike_keyid, ike->keyid, XW_KEYID_LEN);
 	}
 	*no_open = key_no_open(cfg, cc.ike_modes) && (cc.modes & XW_MODE_OPEN);
 	if (*no_open)
 		cc.modes &= ~XW_MODE_OPEN;
 	c = cli_new(&cc);
-	xw_wipe(ike_secret, sizeof(ike_secret));
 	xw_wipe(&cc, sizeof(cc));
 	return c;
 }
 
 static int setup(struct app *a, const struct xw_addr *server, const uint8_t *secret,
-		 size_t secret_len, const struct xw_ike_key *ike)
+		 size_t secret_len, const struct xw_key *ike)
 {
 	const struct xwping_cfg *cfg = a->cfg;
 	sigset_t sigs;
@@ -1254,7 +1254,7 @@ static void teardown(struct app *a)
 }
 
 int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const uint8_t *secret,
-	       size_t secret_len, const struct xw_ike_key *ike, struct xwping_result *res)
+	       size_t secret_len, const struct xw_key *ike, struct xwping_result *res)
 {
 	struct app a = {.cfg = cfg, .res = res, .ctl_fd = -1, .tfd = -1, .sfd = -1};
 	int rc;

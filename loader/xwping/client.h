@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
-#include "ikekeys.h"
+#include "keysrc.h"
 #include "net.h"
 #include "stats.h"
 #include "testpkt.h"
@@ -80,7 +80,7 @@ struct xwping_result {
  * xwping_result_free().
  */
 int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const uint8_t *secret,
-	       size_t secret_len, const struct xw_ike_key *ike, struct xwping_result *res);
+	       size_t secret_len, const struct xw_key *ike, struct xwping_result *res);
 void xwping_result_free(struct xwping_result *res);
 
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */

@@ -330,16 +330,55 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 	return rc;
 }
 
-/* The shared secret of cfg->keyid from cfg->keyfile; 0, or -errno after a message. */
-static int load_secret(const struct xwping_cfg *cfg, uint8_t *secret, size_t cap, size_t *len)
+/*
+ * The key sources of the command line, in order: the passphrase key file
+ * (-k), the RFC 7717 key table (--ike-keys), the charon plugin's socket.
+ * 0, or -errno after a message.
+ */
+static int open_sources(const struct xwping_cfg *cfg, struct xw_keysrcs *l)
 {
-	struct xw_keyfile *kf = NULL;
-	uint8_t keyid[XW_KEYID_LEN];
-	const uint8_t *s;
-	size_t n;
+	struct xw_ike_source ike;
+	struct xw_keysrc src;
 	int rc;
 
-	*len = 0;
+	memset(l, 0, sizeof(*l));
+	if (cfg->keyid) {
+		rc = xw_keysrc_keyfile(cfg->keyfile, &src);
+		if (!rc)
+			rc = xw_keysrcs_add(l, &src);
+		if (rc) {
+			/* bad lines were logged with file:line */
+			fprintf(stderr, "xwping: cannot use key file %s: %s\n", cfg->keyfile,
+				strerror(-rc));
+			return rc;
+		}
+	}
+	if (!cfg->ike_modes)
+		return 0;
+	if (cfg->ike_keys) {
+		rc = xw_ike_table_source(cfg->ike_keys, &ike);
+		if (!rc)
+			rc = xw_keysrc_ike(&ike, &src);
+		if (!rc)
+			rc = xw_keysrcs_add(l, &src);
+		if (rc)
+			fprintf(stderr, "xwping: cannot use IKE key table %s: %s\n", cfg->ike_keys,
+				strerror(-rc));
+	}
+	if (cfg->ike_socket && !xw_ikesrc_source(cfg->ike_socket, &ike) &&
+	    !xw_keysrc_ike(&ike, &src))
+		xw_keysrcs_add(l, &src);
+	return 0;
+}
+
+/* The shared secret of cfg->keyid; 0, or -errno after a message. */
+static int load_secret(const struct xwping_cfg *cfg, const struct xw_keysrcs *l, struct xw_key *key)
+{
+	uint8_t keyid[XW_KEYID_LEN];
+	struct xw_keyreq req = {.cls = XW_KEYCLASS_PASSPHRASE, .keyid = keyid};
+	int rc;
+
+	key->len = 0;
 	if (!cfg->keyid)
 		return 0;
 	rc = xw_keyid_pad(cfg->keyid, keyid);
@@ -348,23 +387,11 @@ static int load_secret(const struct xwping_cfg *cfg, uint8_t *secret, size_t cap
 			cfg->keyid, XW_KEYID_LEN);
 		return rc;
 	}
-	rc = xw_keyfile_load(cfg->keyfile, &kf);
-	if (rc) {
-		/* bad lines were logged with file:line */
-		fprintf(stderr, "xwping: cannot use key file %s: %s\n", cfg->keyfile,
-			strerror(-rc));
-		return rc;
-	}
-	rc = xw_keyfile_lookup(kf, keyid, &s, &n);
-	if (rc) {
+	rc = xw_keysrcs_client(l, &req, key);
+	if (rc == -ENOENT)
 		fprintf(stderr, "xwping: KeyID '%s' is not in %s\n", cfg->keyid, cfg->keyfile);
-	} else if (n > cap) {
-		rc = -E2BIG;
-	} else {
-		memcpy(secret, s, n);
-		*len = n;
-	}
-	xw_keyfile_free(kf);
+	else if (rc)
+		fprintf(stderr, "xwping: KeyID '%s': %s\n", cfg->keyid, strerror(-rc));
 	return rc;
 }
 
@@ -375,29 +402,19 @@ static int load_secret(const struct xwping_cfg *cfg, uint8_t *secret, size_t cap
  * configuration nor its privileges); it logs and goes on with the RFC
  * 4656/5357/5618 modes, the RFC's second alternative (README: RFC 7717).
  */
-static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_addr *server,
-			struct xw_ike_key *key)
+static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_keysrcs *l,
+			const struct xw_addr *server, struct xw_key *key)
 {
-	struct xw_ike_source src[2];
-	unsigned int n = 0;
+	struct xw_keyreq req = {
+		.cls = XW_KEYCLASS_IKE, .peer = &server->sa, .peer_len = server->len};
+	uint8_t spi_i[XW_IKE_SPI_LEN], spi_r[XW_IKE_SPI_LEN];
 	char a[XW_ADDRSTRLEN], spis[XW_IKE_SPIS_STRLEN];
 	int rc;
 
 	if (!cfg->ike_modes)
 		return 0;
-	if (cfg->ike_keys) {
-		rc = xw_ike_table_source(cfg->ike_keys, &src[n]);
-		if (rc)
-			fprintf(stderr, "xwping: cannot use IKE key table %s: %s\n", cfg->ike_keys,
-				strerror(-rc));
-		else
-			n++;
-	}
-	if (cfg->ike_socket && !xw_ikesrc_source(cfg->ike_socket, &src[n]))
-		n++;
 	xw_addr_fmt(server, false, a, sizeof(a));
-	rc = xw_ike_lookup_peer(src, n, &server->sa, server->len, key);
-	xw_ike_sources_free(src, n);
+	rc = xw_keysrcs_client(l, &req, key);
 	if (rc) {
 		xw_log(cfg->ike ? XW_LOG_WARN : XW_LOG_INFO,
 		       "%s %s%s%s (RFC 7717 5.1): not initiating one, using the passphrase or "
@@ -406,8 +423,9 @@ static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_addr *serv
 		       rc == -ENOENT ? "" : ": ", rc == -ENOENT ? "" : strerror(-rc));
 		return 0;
 	}
+	xw_ike_keyid_get(key->keyid, spi_i, spi_r);
 	pr_info("IKE SA with %s: SPIi %.16s SPIr %.16s", a,
-		xw_ike_spis_str(key->spi_i, key->spi_r, spis, sizeof(spis)), spis + 17);
+		xw_ike_spis_str(spi_i, spi_r, spis, sizeof(spis)), spis + 17);
 	return 1;
 }
 
@@ -416,9 +434,8 @@ int main(int argc, char **argv)
 	struct xwping_cfg cfg;
 	struct xwping_result res;
 	struct xw_addr server;
-	uint8_t secret[CLI_SECRET_MAX];
-	size_t secret_len = 0;
-	struct xw_ike_key ike;
+	struct xw_keysrcs srcs;
+	struct xw_key pass, ike;
 	int rc, have_ike;
 
 	rc = xwping_opts_parse(argc, argv, &cfg);
@@ -436,28 +453,33 @@ int main(int argc, char **argv)
 	if (resolve_server(cfg.server, cfg.family, cfg.owamp ? XW_PORT_OWAMP : XW_PORT_TWAMP,
 			   &server))
 		return EXIT_USAGE;
-	if (load_secret(&cfg, secret, sizeof(secret), &secret_len))
+	if (open_sources(&cfg, &srcs))
 		return EXIT_USAGE;
-
-	if (cfg.owamp) {
+	rc = load_secret(&cfg, &srcs, &pass);
+	if (!rc && cfg.owamp) {
+		xw_keysrcs_free(&srcs);
 		/* RFC 7717 for OWAMP is a private arrangement (RFC 7717 3): passphrases only */
-		rc = xwping_owamp_run(&cfg, &server, secret_len ? secret : NULL, secret_len);
-		xw_wipe(secret, sizeof(secret));
+		rc = xwping_owamp_run(&cfg, &server, pass.len ? pass.secret : NULL, pass.len);
+		xw_key_wipe(&pass);
 		return rc ? 1 : 0;
 	}
-	have_ike = find_ike_key(&cfg, &server, &ike);
-	if (!have_ike && !secret_len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
+	have_ike = rc ? 0 : find_ike_key(&cfg, &srcs, &server, &ike);
+	xw_keysrcs_free(&srcs); /* wipes: only the copies in pass and ike remain */
+	if (rc)
+		return EXIT_USAGE;
+	if (!have_ike && !pass.len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
 		fprintf(stderr,
 			"xwping: no IKE key for %s and no passphrase (-u, -k) for the keyed "
 			"modes\n",
 			cfg.server);
+		xw_key_wipe(&pass);
 		return 1;
 	}
 
-	rc = xwping_run(&cfg, &server, secret_len ? secret : NULL, secret_len,
+	rc = xwping_run(&cfg, &server, pass.len ? pass.secret : NULL, pass.len,
 			have_ike ? &ike : NULL, &res);
-	xw_wipe(secret, sizeof(secret));
-	xw_wipe(&ike, sizeof(ike));
+	xw_key_wipe(&pass);
+	xw_key_wipe(&ike);
 	if (rc == 0 || (res.nsess && res.start_ns)) {
 		/* a run cut short after packets went out still reports what it saw */
 		if (print_results(&cfg, &res) && !rc)
