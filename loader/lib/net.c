@@ -608,12 +608,14 @@ static void rx_parse_cmsgs(struct msghdr *mh, struct xw_rx_msg *m)
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			m->dst_valid = !xw_addr_from_raw(&m->dst, AF_INET, &pi.ipi_addr, 0);
+			m->ifindex = pi.ipi_ifindex;
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
 			   c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			m->dst_valid = !xw_addr_from_raw(&m->dst, AF_INET6, &pi.ipi6_addr, 0);
+			m->ifindex = (int)pi.ipi6_ifindex;
 		}
 	}
 }
@@ -654,6 +656,7 @@ int xw_recv_batch(int fd, struct xw_rxbatch *b)
 		m->ts.tv_nsec = 0;
 		m->ttl = -1;
 		m->dst_valid = false;
+		m->ifindex = 0;
 		rx_parse_cmsgs(mh, m);
 		xw_addr_unmap(&m->src);
 	}

@@ -187,6 +187,7 @@ struct xw_rx_msg {
 	int ttl;	    /* IP TTL / IPv6 hop limit of the datagram; -1 = unknown */
 	struct xw_addr dst; /* destination address in the IP header (port 0; rx_dst) */
 	bool dst_valid;	    /* false without rx_dst */
+	int ifindex;	    /* the receiving device (rx_dst's pktinfo); 0: unknown */
 };
 
 /* Reusable buffers for one recvmmsg call; allocate once per socket or loop. */

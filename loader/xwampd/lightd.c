@@ -63,13 +63,13 @@ struct light_port {
 	uint16_t port;
 	int fd[2]; /* IPv4, IPv6; -1: not open */
 	struct xw_io io[2];
-	bool xdp;		/* an XDP entry exists for the port */
-	int family;		/* of the XDP entry (AF_INET for both) */
-	bool ipsec_watch;	/* addresses known and the xfrm view on: follow it */
-	enum xfrm_path path;	/* XFRM_PATH_ANY without the view */
-	int xdp_ifindex;	/* XFRM_PATH_TUNNEL: the only device of the entry */
-	uint32_t seq;		/* without XDP */
-	uint64_t n_seq_xdp;	/* numbers of the entry's counter XDP did not give */
+	bool xdp;	     /* an XDP entry exists for the port */
+	int family;	     /* of the XDP entry (AF_INET for both) */
+	bool ipsec_watch;    /* addresses known and the xfrm view on: follow it */
+	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
+	int tun_ifindex;     /* in-tunnel device (route-based IPsec): the only one of the entry */
+	uint32_t seq;	     /* without XDP */
+	uint64_t n_seq_xdp;  /* numbers of the entry's counter XDP did not give */
 	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec) */
 	uint64_t n_rx, n_reflected, n_drop[LD_MAX];
 };
@@ -261,7 +261,7 @@ static void light_xdp_add(struct light_port *p, int family)
 		.dscp = s->dscp,
 		.reflect_len = s->reflect_len,
 		.expect_len = s->length,
-		.ifindex = p->xdp_ifindex,
+		.ifindex = p->tun_ifindex,
 		.first_seq = p->seq,
 	};
 	int rc;
@@ -292,7 +292,7 @@ static void light_ipsec_path(struct light_port *p, char *why, size_t whylen)
 	light_addr(&local, p->family, false, s->local, p->port);
 	light_addr(&peer, p->family, false, s->sender, s->sender_port);
 	snprintf(who, sizeof(who), "light port %u", p->port);
-	p->path = xwd_ipsec_path(p->L->d, &local, &peer, who, &p->xdp_ifindex, why, whylen);
+	p->path = xwd_ipsec_path(p->L->d, &local, &peer, who, &p->tun_ifindex, why, whylen);
 }
 
 static int light_port_open(struct light_port *p)
@@ -414,17 +414,17 @@ static void light_ipsec_recheck(struct light_port *p)
 {
 	struct xwd *d = p->L->d;
 	enum xfrm_path old = p->path;
-	int old_if = p->xdp_ifindex;
+	int old_if = p->tun_ifindex;
 	struct xwd_xdp_sess_stats st;
 	char why[1024];
 
 	light_ipsec_path(p, why, sizeof(why));
-	if (p->path == old && p->xdp_ifindex == old_if)
+	if (p->path == old && p->tun_ifindex == old_if)
 		return;
 	xw_log(p->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
 	       "light port %u: IPsec changed: test flow %s: %s -> %s", p->port, why,
 	       xfrm_path_name(old), xfrm_path_name(p->path));
-	if (p->xdp && (p->xdp_ifindex != old_if ||
+	if (p->xdp && (p->tun_ifindex != old_if ||
 		       (p->path != XFRM_PATH_ANY && p->path != XFRM_PATH_TUNNEL))) {
 		/* disarm, take over the numbering, remove */
 		xwd_xdp_sess_arm(d->xdp, p->port, false);

@@ -50,6 +50,7 @@ enum refl_drop {
 	RD_NO_TS,		      /* the kernel gave no receive timestamp */
 	RD_SEND,		      /* the answer could not be sent */
 	RD_NOT_PROTECTED,	      /* --require-ipsec and IPsec no longer protects the flow */
+	RD_OUTSIDE_TUNNEL,	      /* route-based IPsec: not received on the xfrm interface */
 	RD_MAX,
 };
 
@@ -61,6 +62,7 @@ static const char *const rd_names[RD_MAX] = {
 	[RD_NO_TS] = "no-timestamp",
 	[RD_SEND] = "send-failed",
 	[RD_NOT_PROTECTED] = "not-protected",
+	[RD_OUTSIDE_TUNNEL] = "outside-tunnel",
 };
 
 static const char *rd_name(enum refl_drop r)
@@ -110,7 +112,7 @@ struct xwd_refl {
 	/* IPsec (open and mixed mode with the xfrm view): where it may be answered */
 	bool ipsec_watch;    /* follow xfrm changes (xwd_refl_ipsec_changed()) */
 	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
-	int xdp_ifindex;     /* XFRM_PATH_TUNNEL: the only device of the entry */
+	int tun_ifindex;     /* in-tunnel device (route-based IPsec): XDP and socket only there */
 	/* counters */
 	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
 };
@@ -277,6 +279,16 @@ static void refl_batch(struct xwd_refl *r)
 		/* --require-ipsec and the SA or policy is gone: this session stopped */
 		if (r->path == XFRM_PATH_NONE) {
 			refl_drop(r, RD_NOT_PROTECTED, &m->src);
+			continue;
+		}
+		/*
+		 * Route-based IPsec: the inbound policy has an if_id, so a cleartext
+		 * packet with the tuple on the outer device matches no policy and
+		 * lands here too; only what the xfrm interface delivered (decrypted)
+		 * is the Session-Sender's (README "IPsec view").
+		 */
+		if (r->tun_ifindex && m->ifindex != r->tun_ifindex) {
+			refl_drop(r, RD_OUTSIDE_TUNNEL, &m->src);
 			continue;
 		}
 		if (r->state == REFL_ACCEPTED) {
@@ -546,6 +558,7 @@ static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t wan
 
 	o.dscp = r->dscp;
 	o.rcvbuf = refl_rcvbuf(cfg);
+	o.rx_dst = true; /* the receiving device: route-based IPsec (refl_batch()) */
 	if (port_usable(r->d, want)) {
 		fd = refl_try(r, want, &o);
 		if (!port_retry(fd))
@@ -587,11 +600,11 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 			 "policies)");
 	else if (r->xdp && !*xwd_xdp_where(x))
 		snprintf(buf, len, "socket (XDP attached nowhere yet)");
-	else if (r->xdp_refl && r->xdp_ifindex) {
+	else if (r->xdp_refl && r->tun_ifindex) {
 		char ifname[IF_NAMESIZE];
 
 		snprintf(buf, len, "XDP on %s only (in-tunnel device; socket for the rest)",
-			 if_indextoname((unsigned int)r->xdp_ifindex, ifname) ? ifname : "?");
+			 if_indextoname((unsigned int)r->tun_ifindex, ifname) ? ifname : "?");
 	} else if (r->xdp_refl)
 		snprintf(buf, len, "XDP on %s (socket for packets arriving elsewhere)",
 			 xwd_xdp_where(x));
@@ -618,7 +631,7 @@ static void refl_xdp_add(struct xwd_refl *r)
 		.dscp = (uint8_t)r->dscp,
 		.reflect_len = (uint16_t)r->tp.reflect_len,
 		.expect_len = (uint32_t)r->expect_len,
-		.ifindex = r->xdp_ifindex,
+		.ifindex = r->tun_ifindex,
 		.first_seq = r->seq,
 	};
 	int rc;
@@ -685,13 +698,13 @@ static void refl_xdp_remove(struct xwd_refl *r)
 static void refl_ipsec_recheck(struct xwd_refl *r)
 {
 	enum xfrm_path old = r->path;
-	int old_if = r->xdp_ifindex;
+	int old_if = r->tun_ifindex;
 	char why[1024], path[160];
 	bool want;
 
-	r->path = xwd_ipsec_path(r->d, &r->local, &r->peer, r->name, &r->xdp_ifindex, why,
+	r->path = xwd_ipsec_path(r->d, &r->local, &r->peer, r->name, &r->tun_ifindex, why,
 				 sizeof(why));
-	if (r->path == old && r->xdp_ifindex == old_if)
+	if (r->path == old && r->tun_ifindex == old_if)
 		return;
 	/* a warning when the fast path goes, news when it comes */
 	xw_log(r->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
@@ -699,7 +712,7 @@ static void refl_ipsec_recheck(struct xwd_refl *r)
 	       xfrm_path_name(old), xfrm_path_name(r->path));
 	want = r->path == XFRM_PATH_ANY || r->path == XFRM_PATH_TUNNEL;
 	/* an entry bound elsewhere, or one that must not be there: gone at once */
-	if (r->xdp && (!want || r->xdp_ifindex != old_if))
+	if (r->xdp && (!want || r->tun_ifindex != old_if))
 		refl_xdp_remove(r);
 	if (!r->xdp && want) {
 		refl_xdp_add(r);
@@ -865,7 +878,7 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			char why[1024];
 
 			r->ipsec_watch = true;
-			r->path = xwd_ipsec_path(d, &r->local, &r->peer, who, &r->xdp_ifindex, why,
+			r->path = xwd_ipsec_path(d, &r->local, &r->peer, who, &r->tun_ifindex, why,
 						 sizeof(why));
 		}
 	}

@@ -557,16 +557,13 @@ enum xfrm_path xwd_xfrm_path(struct xwd_xfrm *x, const struct xw_addr *local,
 	}
 	xfrm_view_check(&x->view, &f, &vd);
 	xfrm_verdict_fmt(&vd, why, whylen);
-	if (vd.protected_ && !xfrm_view_flow_if_id(&x->view, &f, &if_id)) {
+	if (vd.protected_ && !xfrm_view_flow_if_id(&x->view, &f, &if_id))
 		dev = xwd_xfrm_if_by_id(if_id, ifname);
-		if (dev > 0 && (!tunnel_ok || !tunnel_ok(arg, ifname)))
-			dev = 0;
-	}
-	if (dev > 0 && xfrm_flow_path(&vd, true, require) == XFRM_PATH_TUNNEL) {
-		*ifindex = dev;
-		return XFRM_PATH_TUNNEL;
-	}
-	return xfrm_flow_path(&vd, false, require);
+	if (dev <= 0)
+		return xfrm_flow_path(&vd, false, require);
+	/* route-based: only the xfrm interface carries what the kernel decrypted */
+	*ifindex = dev;
+	return xfrm_flow_path(&vd, tunnel_ok && tunnel_ok(arg, ifname), require);
 }
 
 /* --- xfrm interfaces over rtnetlink

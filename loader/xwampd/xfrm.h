@@ -59,7 +59,9 @@ int xwd_xfrm_if_by_id(uint32_t if_id, char ifname[IF_NAMESIZE]);
  * flow may be answered now (xfrm_flow_path()), with tunnel_ok saying whether
  * the in-tunnel device can take the reflector (xwd_xdp_ensure() succeeded;
  * called with the device's name when the flow has one; NULL: no device can).
- * *ifindex: the in-tunnel device for XFRM_PATH_TUNNEL, else 0.  why: the
+ * *ifindex: the in-tunnel device of a protected route-based flow (the
+ * xfrm interface whose if_id its inbound SA/policy has), whether it could
+ * take the reflector or not (TUNNEL or SOCKET), else 0.  why: the
  * verdict line for the log.  Before the first dump is complete: SOCKET, or
  * NONE with require (nothing is known yet).  No view (x NULL): ANY.
  */

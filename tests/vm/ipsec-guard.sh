@@ -15,6 +15,12 @@
 #                      running session: its entry (and a Light port's) is
 #                      removed at once (pinned sessions map), the log says so
 #   guard_sa_back      the SA added again: the entries come back on ipsec1
+#   guard_spoof_socket the spoofs passed by XDP reached the session's socket
+#                      (the inbound policy has an if_id: no match in clear),
+#                      which dropped them: not received on ipsec1
+#   guard_socket_tunnel_only  no XDP at all (pin directory locked): the
+#                      socket answers the session's ESP traffic (decrypted on
+#                      ipsec1) and drops the spoofs; A sees no answer to them
 #   guard_req_light    --require-ipsec with TWAMP Light: a protected port is
 #                      reflected on ipsec1 only; an unprotected port gets no
 #                      answer and no entry; the inbound policy deleted: the
@@ -201,9 +207,53 @@ kill -INT $PING 2>/dev/null
 wait $PING
 g_stop
 # route-based: the spoofs matched no inbound policy (it has an if_id) and
-# reached the socket, whose replies went into ipsec1 (ESP), not in clear
-grep -E "session [0-9a-f]+ $IB:${PORT:-x}<-.*: (stopped|shutdown|control connection closed): " "$G_LOG" |
-	sed 's/^.*xwampd: [a-z]*: /# /'
+# reached the socket, which drops what did not come through ipsec1
+end=$(grep -E "session [0-9a-f]+ $IB:${PORT:-x}<-.*: (stopped|shutdown|control connection closed): " "$G_LOG")
+echo "$end" | sed 's/^.*xwampd: [a-z]*: /# /'
+echo "$end" | grep -q "received 3, reflected 0, dropped 3: outside-tunnel=3;" && pass guard_spoof_socket ||
+	fail guard_spoof_socket "the socket answered the spoofs: $end"
+
+# --- 3b. route-based, no XDP at all: the socket answers only what ipsec1 delivered ----
+# (the pin directory locked by "another xwampd": xwampd runs without XDP)
+mkdir -p "$PINS"
+exec 9<"$PINS"
+flock -n 9 || fail guard_socket_tunnel_only "cannot lock $PINS"
+g_start $B -l $IB --xfrm --bpf-dir "$PINS"
+ip netns exec $A "$XWPING" -A open -c 3000 -i 0.05 --json $IB >"$W/g3.json" 2>"$W/g3.err" &
+PING=$!
+if grep -q "locked by another running xwampd" "$G_LOG" &&
+	g_wait_log "session [0-9a-f]+ $IB:[0-9]+<-$IA:[0-9]+: started" 20; then
+	line=$(grep -oE "session [0-9a-f]+ $IB:[0-9]+<-$IA:[0-9]+: started" "$G_LOG" | head -1)
+	PORT=$(echo "$line" | sed -E "s/.*$IB:([0-9]+)<-.*/\1/")
+	SPORT=$(echo "$line" | sed -E "s/.*<-$IA:([0-9]+):.*/\1/")
+	sleep 1
+	# no answer to the spoofs at all: neither in clear nor decrypted by A
+	g_capture $A xwxv1 "udp and src host $IB and udp[32:4] = 0xdead0001" "$W/g-sock.pcap"
+	g_spoof "$SPORT" "$PORT" 3
+	sleep 1
+	g_capture_end
+	kill -INT $PING
+	wait $PING
+	g_stop
+	ans=$(tcpdump -n -r "$W/g-sock.pcap" 2>/dev/null | wc -l)
+	end=$(grep -E "session [0-9a-f]+ $IB:$PORT<-.*: (stopped|shutdown|control connection closed): " "$G_LOG")
+	echo "$end" | sed 's/^.*xwampd: [a-z]*: /# /'
+	echo "# answers to the spoofs seen by A: $ans"
+	rx=$(echo "$end" | sed -E 's/.*: received ([0-9]+), reflected ([0-9]+), .*/\1 \2/')
+	if [ "$ans" = 0 ] && echo "$end" | grep -Eq "dropped 3: outside-tunnel=3(;|$)" &&
+		[ "$(echo "$rx" | cut -d' ' -f2)" -ge 10 ] &&
+		[ $(($(echo "$rx" | cut -d' ' -f1) - 3)) = "$(echo "$rx" | cut -d' ' -f2)" ]; then
+		pass guard_socket_tunnel_only
+	else
+		fail guard_socket_tunnel_only "$ans answers; $end"
+	fi
+else
+	kill -INT $PING 2>/dev/null
+	wait $PING
+	g_stop
+	fail guard_socket_tunnel_only "no session or XDP not locked out: $(tail -3 "$W/g3.err")"
+fi
+exec 9<&- # unlocked: XDP again for the next runs
 ip -n $A link set dev xwxv1 xdpdrv off
 
 echo "# guard: t=$(date +%s)"
