@@ -23,6 +23,8 @@ need_test=(
 	"tshark:tshark"
 	"tcpdump:tcpdump"
 	"python3:python3"
+	# a real Prometheus server scrapes xwampd and xwping (test_e2e_metrics.sh)
+	"prometheus:prometheus"
 	"xdp-loader:xdp-tools"
 	# strongSwan for the IPsec tests (tests/testbed/ipsec-netns.sh, the charon plugin)
 	"file:/usr/lib/ipsec/charon:strongswan-charon"

@@ -499,6 +499,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 	c->peer = *peer;
 	c->proto = proto;
 	c->id = ++d->next_conn_id;
+	d->conns_total++;
 	xw_timer_init(&c->timer, conn_timer, c);
 	if (xw_sock_local(fd, &c->local))
 		xw_addr_any(&c->local, xw_addr_family(peer), 0);

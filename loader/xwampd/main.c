@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ikesrc.h"
+#include "httpm.h"
 #include "keys.h"
 #include "keywork.h"
 #include "log.h"
@@ -310,6 +311,9 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL, "warnings and errors only"),
 	XW_OPT_F("foreground", 'f', XW_OPT_FLAG, CFG, foreground, NULL,
 		 "accepted for compatibility: xwampd always runs in the foreground"),
+	XW_OPT_F("metrics", 0, XW_OPT_STR, CFG, metrics, "ADDR:PORT",
+		 "serve Prometheus metrics on http://ADDR:PORT/metrics (off by default; whoever "
+		 "reaches the address reads the counters: bind a management address)"),
 	XW_OPT_F("pidfile", 'p', XW_OPT_STR, CFG, pidfile, "FILE",
 		 "write the process id to FILE (a symbolic link there is refused)"),
 	XW_OPT_F("user", 0, XW_OPT_STR, CFG, user, "NAME",
@@ -1020,6 +1024,11 @@ int main(int argc, char **argv)
 	rc = listeners_open(&d);
 	if (rc)
 		goto out;
+	if (cfg.metrics) {
+		rc = xw_httpm_open(&d.loop, cfg.metrics, xwd_metrics_render, &d, &d.metrics);
+		if (rc)
+			goto out;
+	}
 	if (cfg.pidfile) {
 		pid_fd = pidfile_write(cfg.pidfile);
 		if (pid_fd < 0) {
@@ -1086,6 +1095,8 @@ int main(int argc, char **argv)
 	pr_info("stopped");
 out:
 	pidfile_remove(cfg.pidfile, pid_fd);
+	xw_httpm_close(d.metrics);
+	d.metrics = NULL;
 	listeners_close(&d);
 	xwd_xsk_close(d.xsk);
 	xwd_light_close(d.light);

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "httpm.h"
 #include "log.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
@@ -211,11 +212,20 @@ static void refl_drop(struct xwd_refl *r, enum refl_drop why, const struct xw_ad
 			xw_addr_fmt(src, true, a, sizeof(a)), rd_name(why));
 }
 
+_Static_assert(RD_MAX <= sizeof(((struct xwd *)0)->refl_done_drop) / sizeof(uint64_t),
+	       "struct xwd keeps a total per drop reason");
+
 static void refl_free(struct xwd_refl *r, const char *why)
 {
 	struct xwd *d = r->d;
+	int i;
 
 	refl_status_line(r, why);
+	/* the metrics' totals outlive the session */
+	d->refl_done_rx += r->n_rx;
+	d->refl_done_reflected += r->n_reflected;
+	for (i = 0; i < RD_MAX; i++)
+		d->refl_done_drop[i] += r->n_drop[i];
 	if (r->xdp)
 		xwd_xdp_sess_del(d->xdp, xw_addr_port(&r->local));
 	xw_timer_cancel(&d->loop, &r->timer);
@@ -1009,4 +1019,49 @@ void xwd_refl_status(struct xwd *d)
 
 	for (r = d->refls; r; r = r->next)
 		refl_status_line(r, names[r->state]);
+}
+
+/*
+ * Prometheus (--metrics): the sessions by mode and path, the socket path's
+ * packet counters (ended sessions included) and its drops per reason.  The
+ * XDP program's own counters come from xwd_xdp_metrics().
+ */
+void xwd_refl_metrics(struct xwd *d, FILE *f)
+{
+	static const char *const modes[] = {"open", "authenticated", "encrypted"};
+	static const char *const paths[] = {"xdp", "af_xdp", "socket"};
+	unsigned int n[3][3] = {{0}};
+	uint64_t rx = d->refl_done_rx, refl = d->refl_done_reflected, drop[RD_MAX];
+	struct xwd_refl *r;
+	int i, m, p;
+
+	for (i = 0; i < RD_MAX; i++)
+		drop[i] = d->refl_done_drop[i];
+	for (r = d->refls; r; r = r->next) {
+		m = r->tp.mode == XW_TP_ENC ? 2 : r->tp.mode == XW_TP_AUTH ? 1 : 0;
+		p = r->xdp_refl ? 0 : (r->xsk.rx || d->xsk) && r->tp.mode != XW_TP_OPEN ? 1 : 2;
+		n[m][p]++;
+		rx += r->n_rx;
+		refl += r->n_reflected;
+		for (i = 0; i < RD_MAX; i++)
+			drop[i] += r->n_drop[i];
+	}
+	xw_prom_help(f, "xwampd_reflector_sessions", "gauge",
+		     "TWAMP-Test sessions (accepted, running or draining) by security mode and "
+		     "the path that answers them");
+	for (m = 0; m < 3; m++)
+		for (p = 0; p < 3; p++)
+			fprintf(f, "xwampd_reflector_sessions{mode=\"%s\",path=\"%s\"} %u\n",
+				modes[m], paths[p], n[m][p]);
+	xw_prom_help(f, "xwampd_socket_packets_received_total", "counter",
+		     "test packets that reached a session's UDP socket");
+	fprintf(f, "xwampd_socket_packets_received_total %llu\n", (unsigned long long)rx);
+	xw_prom_help(f, "xwampd_socket_packets_reflected_total", "counter",
+		     "test packets answered from a session's UDP socket");
+	fprintf(f, "xwampd_socket_packets_reflected_total %llu\n", (unsigned long long)refl);
+	xw_prom_help(f, "xwampd_socket_packets_dropped_total", "counter",
+		     "test packets a session's UDP socket did not answer, by reason");
+	for (i = 0; i < RD_MAX; i++)
+		fprintf(f, "xwampd_socket_packets_dropped_total{reason=\"%s\"} %llu\n",
+			rd_name((enum refl_drop)i), (unsigned long long)drop[i]);
 }

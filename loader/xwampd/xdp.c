@@ -58,6 +58,7 @@
 #include <xdp/libxdp.h>
 
 #include "clock.h"
+#include "httpm.h"
 #include "log.h"
 #include "xdp.h"
 #include "xwamp/ntp.h"
@@ -1444,4 +1445,22 @@ int xwd_xdp_probe(void *arg)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(x->clock_fd, &zero, &c) ? -errno : 0;
+}
+
+/* Prometheus (--metrics): the XDP program's frame counters (the stats map). */
+void xwd_xdp_metrics(const struct xwd_xdp *x, FILE *f)
+{
+	uint64_t st[XW_STAT_MAX];
+	int k;
+
+	xw_prom_help(f, "xwampd_xdp_attached", "gauge", "1 when the XDP reflector is attached");
+	fprintf(f, "xwampd_xdp_attached %d\n", x ? 1 : 0);
+	if (!x || xwd_xdp_stats(x, st))
+		return;
+	xw_prom_help(f, "xwampd_xdp_frames_total", "counter",
+		     "frames the XDP program saw, by what it did (the SIGUSR1 counters)");
+	for (k = 0; k < XW_STAT_MAX; k++)
+		if (stat_names[k])
+			fprintf(f, "xwampd_xdp_frames_total{result=\"%s\"} %llu\n", stat_names[k],
+				(unsigned long long)st[k]);
 }

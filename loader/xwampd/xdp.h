@@ -22,6 +22,7 @@
 #define XWAMPD_XDP_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -159,5 +160,7 @@ int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX]);
 const char *xwd_xdp_stat_name(enum xw_stat s);
 /* The SIGUSR1 status line of the XDP side (nothing for NULL). */
 void xwd_xdp_status(const struct xwd_xdp *x);
+/* The same counters for Prometheus (--metrics; "not attached" for NULL). */
+void xwd_xdp_metrics(const struct xwd_xdp *x, FILE *f);
 
 #endif /* XWAMPD_XDP_H */

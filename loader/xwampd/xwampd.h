@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clock.h"
 #include "loop.h"
@@ -51,15 +52,16 @@ struct xwd_cfg {
 	bool quiet;
 	bool foreground;
 	const char *pidfile;
-	const char *user;	   /* --user: run as this user after start-up (priv.h) */
-	struct xwd_xdp_cfg xdp;	   /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
-	bool no_afxdp;		   /* --no-afxdp: authenticated sessions stay on their sockets */
-	bool xfrm;		   /* --xfrm: follow the kernel's IPsec state (xfrm.h) */
-	bool require_ipsec;	   /* --require-ipsec (implies xfrm) */
+	const char *metrics;	/* --metrics ADDR:PORT: Prometheus endpoint (loader/lib/httpm.h) */
+	const char *user;	/* --user: run as this user after start-up (priv.h) */
+	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
+	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
+	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
+	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
 	bool xfrm_by_xdp;	/* xfrm set by --xdp alone: no view is not fatal */
-	bool xfrm_dump;		   /* --xfrm-dump: print the view and exit */
-	const char *config;	   /* --config: the configuration file (README: Configuration) */
-	bool check_config;	   /* --check-config: print the effective configuration, exit */
+	bool xfrm_dump;		/* --xfrm-dump: print the view and exit */
+	const char *config;	/* --config: the configuration file (README: Configuration) */
+	bool check_config;	/* --check-config: print the effective configuration, exit */
 	struct xw_light_cfg light; /* --light, --light-file: TWAMP Light sessions (lightd.h) */
 
 	/* session policy (control/policy.h, refl.c) */
@@ -70,15 +72,16 @@ struct xwd_cfg {
 	unsigned int nallow;
 
 	/* OWAMP (RFC 4656; README "OWAMP") */
-	bool no_owamp;			 /* --no-owamp: TWAMP only */
-	bool no_twamp;			 /* --no-twamp: OWAMP only */
-	struct xw_addr ow_listen[XWD_MAX_LISTEN]; /* --owamp-listen; default: as --listen, port 861 */
+	bool no_owamp; /* --no-owamp: TWAMP only */
+	bool no_twamp; /* --no-twamp: OWAMP only */
+	struct xw_addr
+		ow_listen[XWD_MAX_LISTEN]; /* --owamp-listen; default: as --listen, port 861 */
 	unsigned int now_listen;
-	bool ow_listen_default; /* not given: a port in use there is only a warning */
-	unsigned int ow_max_records;	 /* records per stored session (Accept 4 beyond) */
-	unsigned int ow_max_total;	 /* records stored over all sessions */
-	unsigned int ow_keep;		 /* s: data fetchable after the session ended */
-	bool ow_ikev2;			 /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
+	bool ow_listen_default;	     /* not given: a port in use there is only a warning */
+	unsigned int ow_max_records; /* records per stored session (Accept 4 beyond) */
+	unsigned int ow_max_total;   /* records stored over all sessions */
+	unsigned int ow_keep;	     /* s: data fetchable after the session ended */
+	bool ow_ikev2;		     /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
 };
 
 /* A small log rate limiter (control/log.h) on the loop's monotonic clock. */
@@ -109,7 +112,7 @@ struct xwd {
 	const struct xwd_cfg *cfg;
 	struct xw_loop loop;
 	struct xw_clock clock;
-	uint64_t start_ntp; /* Server-Start Start-Time (RFC 4656 3.1) */
+	uint64_t start_ntp;			     /* Server-Start Start-Time (RFC 4656 3.1) */
 	struct xwd_listener lst[2 * XWD_MAX_LISTEN]; /* TWAMP, then OWAMP */
 	unsigned int nlst;
 	struct xw_io sig_io;
@@ -137,7 +140,16 @@ struct xwd {
 	/* this host's addresses (ownaddr.h: xwd_own_is_local()); NULL: unknown */
 	struct xwd_own *own;
 	bool shutting_down;
+	struct xw_httpm *metrics; /* NULL: no --metrics */
+	/* counters of sessions that ended, so that the _total metrics never go down */
+	uint64_t refl_done_rx, refl_done_reflected, refl_done_drop[16];
+	uint64_t conns_total; /* control connections accepted */
 };
+
+/* metrics.c: the Prometheus exposition of everything below (--metrics). */
+void xwd_metrics_render(void *arg, FILE *f);
+/* refl.c: its part of it (xdp.h: xwd_xdp_metrics()) */
+void xwd_refl_metrics(struct xwd *d, FILE *f);
 
 /*
  * host.c: facts about this host for the session policy (policy.h) and the

@@ -200,6 +200,9 @@ static const struct xw_opt opt_table[] = {
 		 "tools that parse the reference's output"),
 	XW_OPT_CB("bucket-width", 'b', parse_bucket, "S",
 		  "-M histogram bucket width in seconds (default 0.0001)"),
+	XW_OPT_F("metrics", 0, XW_OPT_STR, CFG, metrics, "ADDR:PORT",
+		 "serve Prometheus metrics of the run on http://ADDR:PORT/metrics (whoever reaches "
+		 "the address reads them)"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "more log (twice: debug)"),
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL,
 		 "only the final report on stdout, errors only on stderr"),

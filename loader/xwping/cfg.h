@@ -55,6 +55,7 @@ struct xwping_cfg {
 	bool quiet;	     /* -q */
 	int live;	     /* --live / --no-live; -1: on when stdout is a terminal (validate()) */
 	bool header;	     /* the "connecting" and "mode ... accepted" lines (validate()) */
+	const char *metrics; /* --metrics ADDR:PORT: Prometheus endpoint (loader/lib/httpm.h) */
 	bool owamp;	     /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
 	bool ow_to;	     /* -t: OWAMP to the server only */
 	bool ow_from;	     /* -f: OWAMP from the server only */

@@ -36,10 +36,13 @@
 #include "keyfile.h"
 #include "log.h"
 #include "modes.h"
+#include "httpm.h"
 #include "loop.h"
 #include "report.h"
 #include "xwamp/ntp.h"
 #include "xwamp/proto.h"
+
+#define XWPING_NBUCKETS 14
 
 enum phase {
 	PH_CONNECT, /* TCP connect in progress */
@@ -61,6 +64,12 @@ struct tsess {
 	uint64_t due;	    /* monotonic ns of packet next_seq */
 	uint32_t next_seq;  /* next sequence number to send */
 	uint8_t reflect[4]; /* RFC 6038 octets put first in our padding */
+	/* --metrics: first copies by direction (round trip, forward, backward) */
+	uint64_t hist[3][XWPING_NBUCKETS + 1]; /* + the +Inf bucket */
+	double hsum[3];
+	uint64_t dups, reordered;
+	bool synced;	  /* the last reply's clocks */
+	double err_bound; /* its one-way error bound, seconds */
 };
 
 struct app {
@@ -88,7 +97,8 @@ struct app {
 	struct xw_rxbatch rx;
 	uint8_t *txbuf;
 	size_t txcap;
-	char srv[XW_ADDRSTRLEN]; /* the server as HOST:PORT, for messages */
+	char srv[XW_ADDRSTRLEN];  /* the server as HOST:PORT, for messages */
+	struct xw_httpm *metrics; /* --metrics, NULL: none */
 	/* --live above LIVE_MAX_RATE: one line per second instead of one per reply */
 	bool live_per_second;
 	struct xw_timer live_timer;
@@ -96,6 +106,11 @@ struct app {
 	uint32_t live_sent, live_recv;	     /* since the last per-second line */
 	double live_min, live_max, live_sum; /* round trip, ns, since the last line */
 };
+
+/* --metrics delay histogram bucket bounds, seconds (smokeping_prober's range) */
+static const double hist_le[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+				 0.025,	 0.05,	  0.1,	  0.25,	 0.5,	 1,	2.5};
+_Static_assert(sizeof(hist_le) / sizeof(hist_le[0]) == XWPING_NBUCKETS, "bucket bounds");
 
 /* Above this many packets per second, --live prints one line per second. */
 #define LIVE_MAX_RATE 10.0
@@ -440,6 +455,131 @@ static void enter_wait(struct app *a)
 		return;
 	}
 	xw_timer_arm(&a->loop, &a->wait_timer, s_to_ns(a->cfg->wait));
+}
+
+/* --------------------------------------------------------------------- */
+/* Prometheus (--metrics): what a probe exporter shows, per target        */
+
+/* Packets sent more than late ns ago with no answer. */
+static uint64_t lost_now(const struct tsess *s, uint64_t now, uint64_t late)
+{
+	const struct xwping_sess_result *r = s->r;
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < s->next_seq && i < r->count; i++)
+		if (r->t1[i] && !r->answered[i] && xw_ntp_to_ns(r->t1[i]) + late < now)
+			n++;
+	return n;
+}
+
+static void metrics_reply(struct tsess *s, const struct xw_stats_reply *sr, uint64_t t1_ntp,
+			  const struct xw_stats_arrival *arr)
+{
+	uint64_t t1 = xw_ntp_to_ns(t1_ntp);
+	double d[3];
+	int k, b;
+
+	if (arr->flags & XW_ARR_DUP) {
+		s->dups++;
+		return;
+	}
+	if (arr->flags & XW_ARR_REORD)
+		s->reordered++;
+	d[0] = (double)(__s64)((sr->t4_ns - t1) - (sr->t3_ns - sr->t2_ns)) / 1e9;
+	d[1] = (double)(__s64)(sr->t2_ns - t1) / 1e9;
+	d[2] = (double)(__s64)(sr->t4_ns - sr->t3_ns) / 1e9;
+	for (k = 0; k < 3; k++) {
+		for (b = 0; b < XWPING_NBUCKETS && d[k] > hist_le[b]; b++)
+			;
+		s->hist[k][b]++;
+		s->hsum[k] += d[k];
+	}
+	s->synced = (sr->sender_errest & XW_ERREST_S) && (sr->refl_errest & XW_ERREST_S);
+	s->err_bound =
+		(double)(xw_errest_to_ns(sr->sender_errest) + xw_errest_to_ns(sr->refl_errest)) /
+		1e9;
+}
+
+static const char *const phase_names[] = {
+	[PH_CONNECT] = "connecting", [PH_CONTROL] = "setup", [PH_TEST] = "sending",
+	[PH_WAIT] = "waiting",	     [PH_STOP] = "stopping", [PH_DONE] = "done",
+};
+
+static void metrics_render(void *arg, FILE *f)
+{
+	static const char *const dir[3] = {"round_trip", "forward", "backward"};
+	struct app *a = arg;
+	uint64_t now = xw_clock_now_ns(), late = s_to_ns(a->cfg->wait);
+	unsigned int i, p;
+	int k, b;
+
+	xw_prom_help(f, "xwping_session_state", "gauge",
+		     "1 for the state the measurement is in (connecting, setup, sending, waiting, "
+		     "stopping, done)");
+	for (p = 0; p <= PH_DONE; p++)
+		fprintf(f, "xwping_session_state{target=\"%s\",state=\"%s\"} %d\n", a->srv,
+			phase_names[p], a->phase == p);
+#define PER_SESSION(name, type, help, fmt, expr)                                               \
+	do {                                                                                   \
+		xw_prom_help(f, name, type, help);                                             \
+		for (i = 0; i < a->nts; i++)                                                   \
+			fprintf(f, name "{target=\"%s\",session=\"%u\"} " fmt "\n", a->srv, i, \
+				expr);                                                         \
+	} while (0)
+	PER_SESSION("xwping_packets_sent_total", "counter", "test packets sent", "%u",
+		    a->ts[i].r->sent);
+	PER_SESSION("xwping_packets_received_total", "counter",
+		    "test packets answered (first copies)", "%u", a->ts[i].r->received);
+	PER_SESSION("xwping_packets_lost_total", "counter",
+		    "test packets unanswered after --wait seconds", "%llu",
+		    (unsigned long long)lost_now(&a->ts[i], now, late));
+	PER_SESSION("xwping_packets_duplicated_total", "counter", "extra copies of answers", "%llu",
+		    (unsigned long long)a->ts[i].dups);
+	PER_SESSION("xwping_packets_reordered_total", "counter",
+		    "answers out of order (RFC 4737 3.3)", "%llu",
+		    (unsigned long long)a->ts[i].reordered);
+	PER_SESSION("xwping_clock_synchronized", "gauge",
+		    "1 when both clocks of the last answer said synchronized (Error Estimate S "
+		    "bit): one-way delays mean something",
+		    "%d", a->ts[i].synced);
+	PER_SESSION("xwping_clock_error_bound_seconds", "gauge",
+		    "one-way error bound of the last answer (both Error Estimates)", "%g",
+		    a->ts[i].err_bound);
+#undef PER_SESSION
+	xw_prom_help(f, "xwping_delay_seconds", "histogram",
+		     "delay of each answered packet (round trip without the reflector's time; "
+		     "one-way ones need synchronized clocks)");
+	for (i = 0; i < a->nts; i++) {
+		const struct tsess *s = &a->ts[i];
+
+		for (k = 0; k < 3; k++) {
+			uint64_t cum = 0;
+
+			for (b = 0; b <= XWPING_NBUCKETS; b++) {
+				cum += s->hist[k][b];
+				if (b < XWPING_NBUCKETS)
+					fprintf(f,
+						"xwping_delay_seconds_bucket{target=\"%s\",session="
+						"\"%u\",direction=\"%s\",le=\"%g\"} %llu\n",
+						a->srv, i, dir[k], hist_le[b],
+						(unsigned long long)cum);
+				else
+					fprintf(f,
+						"xwping_delay_seconds_bucket{target=\"%s\",session="
+						"\"%u\",direction=\"%s\",le=\"+Inf\"} %llu\n",
+						a->srv, i, dir[k], (unsigned long long)cum);
+			}
+			fprintf(f,
+				"xwping_delay_seconds_sum{target=\"%s\",session=\"%u\",direction="
+				"\"%s\"} %.9g\n",
+				a->srv, i, dir[k], s->hsum[k]);
+			fprintf(f,
+				"xwping_delay_seconds_count{target=\"%s\",session=\"%u\",direction="
+				"\"%s\"} %llu\n",
+				a->srv, i, dir[k], (unsigned long long)cum);
+		}
+	}
 }
 
 /* --------------------------------------------------------------------- */
@@ -809,6 +949,9 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		rc = xw_stats_add_reply(r->st, rep.sender_seq, &sr);
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
+		if (!rc && a->metrics)
+			metrics_reply(s, &sr, r->t1[rep.sender_seq],
+				      xw_stats_arrival_at(r->st, xw_stats_narrivals(r->st) - 1));
 		if (!rc && a->cfg->raw) {
 			/* twping -R lines as they happen (the reference prints them at the end) */
 			xw_report_raw_arrival(
@@ -1154,6 +1297,11 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 	xw_timer_init(&a->wait_timer, wait_done, a);
 	xw_timer_init(&a->live_timer, live_tick, a);
 	xw_addr_fmt(server, true, a->srv, sizeof(a->srv));
+	if (cfg->metrics) {
+		rc = xw_httpm_open(&a->loop, cfg->metrics, metrics_render, a, &a->metrics);
+		if (rc)
+			return rc;
+	}
 
 	/* Ctrl-C: stop the sessions and report, TWAMP and TWAMP Light alike */
 	sigemptyset(&sigs);
@@ -1247,6 +1395,7 @@ static void teardown(struct app *a)
 		xw_loop_del(&a->loop, &a->sfd_io);
 		close(a->sfd);
 	}
+	xw_httpm_close(a->metrics);
 	cli_free(a->cli);
 	xw_rxbatch_free(&a->rx);
 	free(a->txbuf);

@@ -1,0 +1,159 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Prometheus metrics (--metrics ADDR:PORT) of xwampd and xwping, scraped by a
+# real Prometheus server (Debian's prometheus) in the client namespace and
+# read back through its HTTP API; and the endpoint under attack: slowloris
+# clients and a huge request neither stall the daemon nor stop a scrape.
+. "$(dirname "$0")/lib.sh"
+
+PROM=${PROMETHEUS:-prometheus}
+
+# prom_query EXPR: the first value of an instant query, "" when none
+prom_query() {
+	in_c python3 - "$1" <<'PY'
+import json, sys, urllib.parse, urllib.request
+q = urllib.parse.quote(sys.argv[1])
+try:
+    j = json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/query?query=" + q, timeout=3))
+    r = j["data"]["result"]
+    print(r[0]["value"][1] if r else "")
+except Exception as e:
+    print("")
+PY
+}
+
+scraped_by_prometheus() {
+	command -v "$PROM" >/dev/null || { xw_log "no prometheus (apt-get install prometheus)"; return $XW_SKIP; }
+	xw_start_server --listen $XW_S4 --modes open --metrics $XW_S4:9862 || return 1
+	cat >"$XW_TMP/prom.yml" <<YML
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: xwampd
+    static_configs: [{targets: ["$XW_S4:9862"]}]
+  - job_name: xwping
+    static_configs: [{targets: ["127.0.0.1:9863"]}]
+YML
+	ip netns exec "$XW_NS_C" "$PROM" --config.file="$XW_TMP/prom.yml" \
+		--storage.tsdb.path="$XW_TMP/tsdb" --web.listen-address=127.0.0.1:9090 \
+		>"$XW_TMP/prom.log" 2>&1 &
+	XW_PIDS="$XW_PIDS $!"
+	ip netns exec "$XW_NS_C" "$XWPING" -q -c 120 -i 0.1 --metrics 127.0.0.1:9863 $XW_S4 \
+		>"$XW_TMP/ping.out" 2>&1 &
+	local ping=$! i v sent refl
+	XW_PIDS="$XW_PIDS $ping"
+	# both targets up, and the counters moving, within 10 s
+	for i in $(seq 40); do
+		sleep 0.25
+		v=$(prom_query 'sum(up)')
+		sent=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2:862"}')
+		refl=$(prom_query 'xwampd_socket_packets_reflected_total')
+		[ "$v" = 2 ] && [ "${sent:-0}" -ge 20 ] 2>/dev/null && [ "${refl:-0}" -ge 20 ] 2>/dev/null && break
+	done
+	xw_log "up=$v xwping sent=$sent xwampd reflected=$refl"
+	expect "both targets scraped (up == 2)" [ "$v" = 2 ] || { tail -5 "$XW_TMP/prom.log"; return 1; }
+	expect "xwping_packets_sent_total >= 20" [ "${sent:-0}" -ge 20 ] || return 1
+	expect "xwampd_socket_packets_reflected_total >= 20" [ "${refl:-0}" -ge 20 ] || return 1
+	v=$(prom_query 'xwampd_reflector_sessions{mode="open",path="socket"}')
+	expect "one open session on the socket path ($v)" [ "$v" = 1 ] || return 1
+	v=$(prom_query 'xwping_session_state{state="sending"}')
+	expect "xwping is sending ($v)" [ "$v" = 1 ] || return 1
+	v=$(prom_query 'histogram_quantile(0.5, xwping_delay_seconds_bucket{direction="round_trip"})')
+	xw_log "median round trip from the histogram: $v s"
+	expect "a median round trip below 10 ms" python3 -c "import sys; v=float(sys.argv[1]); sys.exit(not 0 < v < 0.01)" "$v" || return 1
+	v=$(prom_query 'xwping_delay_seconds_count{direction="forward"}')
+	expect "forward delays counted ($v)" [ "${v:-0}" -ge 20 ] || return 1
+	v=$(prom_query 'xwping_clock_synchronized')
+	expect "clock state exported ($v)" [ -n "$v" ] || return 1
+	v=$(prom_query 'xwampd_control_connections')
+	expect "one control connection ($v)" [ "$v" = 1 ] || return 1
+	kill -INT $ping
+	wait $ping
+	true
+}
+
+# Slowloris and a huge request: the daemon answers TWAMP and a scrape meanwhile,
+# the slow connections are evicted or closed at the deadline, the huge one gets 431.
+endpoint_attacked() {
+	xw_start_server --listen $XW_S4 --modes open --metrics $XW_S4:9862 || return 1
+	in_c python3 - <<'PY' || return 1
+import socket, time, sys
+A = ("192.0.2.2", 9862)
+def scrape():
+    s = socket.create_connection(A, timeout=3)
+    s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    return data
+# 30 slowloris clients: one byte each, then nothing
+slow = []
+for i in range(30):
+    s = socket.create_connection(A, timeout=3)
+    s.sendall(b"G")
+    slow.append(s)
+t0 = time.time()
+r = scrape()
+dt = time.time() - t0
+assert r.startswith(b"HTTP/1.0 200 OK"), r[:80]
+assert b"xwampd_control_connections" in r
+assert dt < 1.0, "scrape took %.2f s behind slowloris" % dt
+print("# scrape with 30 slow clients: %.3f s" % dt)
+# the oldest were evicted: at most 8 slots, the rest see EOF
+closed = 0
+for s in slow:
+    s.settimeout(0.2)
+    try:
+        closed += s.recv(10) == b""
+    except socket.timeout:
+        pass
+    except ConnectionResetError:  # closed with its byte unread: a reset
+        closed += 1
+assert closed >= 30 - 8, "only %d slow connections closed" % closed
+# the survivors are closed at the 5 s deadline
+t0 = time.time()
+for s in slow:
+    s.settimeout(8)
+    try:
+        s.recv(10)
+    except (socket.timeout, ConnectionResetError):
+        pass
+dt = time.time() - t0
+assert dt < 7.5, "slow connections lived %.1f s" % dt
+# a huge request head: 431, closed, and no memory to speak of
+s = socket.create_connection(A, timeout=3)
+try:
+    s.sendall(b"GET /metrics HTTP/1.0\r\nX-Junk: " + b"a" * 100000)
+except (BrokenPipeError, ConnectionResetError):
+    pass
+data = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+except ConnectionResetError:
+    pass
+assert data.startswith(b"HTTP/1.0 431"), data[:60]
+assert scrape().startswith(b"HTTP/1.0 200 OK")
+# other methods and paths
+s = socket.create_connection(A, timeout=3)
+s.sendall(b"POST /metrics HTTP/1.0\r\n\r\n")
+assert s.recv(100).startswith(b"HTTP/1.0 405")
+s = socket.create_connection(A, timeout=3)
+s.sendall(b"GET /secret HTTP/1.0\r\n\r\n")
+assert s.recv(100).startswith(b"HTTP/1.0 404")
+PY
+	# and TWAMP was served all along
+	in_c "$XWPING" -q -c 5 -i 0.02 $XW_S4 >"$XW_TMP/ping.out" 2>&1 || return 1
+	expect "TWAMP answered" grep -q '^5 sent, 5 received' "$XW_TMP/ping.out"
+}
+
+TESTS=(scraped_by_prometheus endpoint_attacked)
+xw_run "$@"
