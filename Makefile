@@ -200,6 +200,9 @@ install: $(BINS) $(DIST_FILES)
 	install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(DOCDIR)/xwampd.conf.example
 	[ -e $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf ] || \
 		install -m 0644 $(BUILD)/dist/xwampd.conf $(DESTDIR)$(SYSCONFDIR)/xwamp/xwampd.conf
+	@# the user xwampd drops to, on this system (not when staging into DESTDIR)
+	[ -n "$(DESTDIR)" ] || ! command -v systemd-sysusers >/dev/null || \
+		systemd-sysusers $(SYSUSERSDIR)/xwamp.conf
 
 # The Debian package (debian/): built from a copy of the tree in build/deb/src,
 # so that dpkg-buildpackage's ../ is build/deb/; lintian must be clean.

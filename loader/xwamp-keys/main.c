@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 			return EXIT_FAIL;
 	}
 	/* the same parser as xwampd and xwping: a file they refuse is not rewritten */
-	rc = xw_keyfile_parse(text, len, path, &kf);
+	rc = exists ? xw_keyfile_parse(text, len, path, &kf) : 0;
 	if (rc) {
 		fprintf(stderr, "xwamp-keys: %s does not parse (above): not changed\n", path);
 		goto out;
