@@ -188,6 +188,9 @@ static const struct xw_opt opt_table[] = {
 		 "OWAMP: only the session to the server (default: both directions)"),
 	XW_OPT_F("from", 'f', XW_OPT_FLAG, CFG, ow_from, NULL,
 		 "OWAMP: only the session from the server (default: both directions)"),
+	XW_OPT_F("owamp-ikev2", 0, XW_OPT_FLAG, CFG, ow_ikev2, NULL,
+		 "OWAMP: use an IKEv2-derived key (RFC 7717) when the server offers it; a "
+		 "private arrangement for OWAMP (RFC 7717 3), off by default"),
 	XW_OPT_F("json", 0, XW_OPT_FLAG, CFG, json, NULL, "results as JSON"),
 	XW_OPT_F("per-packet", 0, XW_OPT_FLAG, CFG, per_packet, NULL,
 		 "also one record per packet (text lines, or \"per_packet\" in --json)"),

@@ -456,17 +456,19 @@ int main(int argc, char **argv)
 	if (open_sources(&cfg, &srcs))
 		return EXIT_USAGE;
 	rc = load_secret(&cfg, &srcs, &pass);
-	if (!rc && cfg.owamp) {
-		xw_keysrcs_free(&srcs);
-		/* RFC 7717 for OWAMP is a private arrangement (RFC 7717 3): passphrases only */
-		rc = xwping_owamp_run(&cfg, &server, pass.len ? pass.secret : NULL, pass.len);
-		xw_key_wipe(&pass);
-		return rc ? 1 : 0;
-	}
-	have_ike = rc ? 0 : find_ike_key(&cfg, &srcs, &server, &ike);
+	/* RFC 7717 3: for OWAMP the IKEv2-derived key is a private arrangement: on request */
+	have_ike =
+		rc || (cfg.owamp && !cfg.ow_ikev2) ? 0 : find_ike_key(&cfg, &srcs, &server, &ike);
 	xw_keysrcs_free(&srcs); /* wipes: only the copies in pass and ike remain */
 	if (rc)
 		return EXIT_USAGE;
+	if (cfg.owamp) {
+		rc = xwping_owamp_run(&cfg, &server, pass.len ? pass.secret : NULL, pass.len,
+				      have_ike ? &ike : NULL);
+		xw_key_wipe(&pass);
+		xw_key_wipe(&ike);
+		return rc ? 1 : 0;
+	}
 	if (!have_ike && !pass.len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
 		fprintf(stderr,
 			"xwping: no IKE key for %s and no passphrase (-u, -k) for the keyed "

@@ -32,6 +32,7 @@
 #include "codec.h"
 #include "crypto.h"
 #include "keyfile.h"
+#include "keysrc.h"
 #include "log.h"
 #include "net.h"
 #include "schedule.h"
@@ -74,7 +75,8 @@ struct ow_cli {
 	struct xw_addr local, peer;
 	struct xw_tp_cfg tp;
 	size_t pkt_len;
-	struct ow_dir dir[2]; /* [0] to the server, [1] from it */
+	struct ow_dir dir[2];	  /* [0] to the server, [1] from it */
+	const struct xw_key *ike; /* RFC 7717 key and SPIs KeyID (--owamp-ikev2), NULL: none */
 };
 
 /* --- control I/O ----------------------------------------------------------- */
@@ -187,11 +189,13 @@ static int ctl_recv_framed(struct ow_cli *c, enum codec_msg type, uint8_t **out,
 
 /* --- setup (RFC 4656 3.1) --------------------------------------------------- */
 
-static uint32_t choose_mode(const struct xwping_cfg *cfg, uint32_t offered, bool have_key)
+static uint32_t choose_mode(const struct xwping_cfg *cfg, uint32_t offered, bool have_key, bool ike)
 {
-	uint32_t allowed = cfg->modes & (XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED);
+	/* with an IKE key, the keyed modes -A allows for it (cfg.c validate()) */
+	uint32_t allowed = (cfg->modes | (ike ? cfg->ike_modes : 0)) &
+			   (XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED);
 
-	if (have_key && !cfg->modes_given)
+	if (have_key && (!cfg->modes_given || ike))
 		allowed &= ~(uint32_t)XW_MODE_OPEN; /* README: no silent fallback with a key */
 	if (!have_key)
 		allowed &= XW_MODE_OPEN;
@@ -210,6 +214,7 @@ static int setup(struct ow_cli *c, const uint8_t *secret, size_t secret_len)
 	struct codec_setup_response r = {0};
 	struct codec_server_start ss;
 	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN];
+	bool use_ike;
 	int rc;
 
 	rc = read_full(c->fd, buf, XW_GREETING_LEN);
@@ -222,8 +227,23 @@ static int setup(struct ow_cli *c, const uint8_t *secret, size_t secret_len)
 		pr_err("the server does not wish to communicate (Modes 0)");
 		return -ECONNREFUSED;
 	}
-	c->mode = choose_mode(cfg, g.modes, secret_len > 0);
+	/*
+	 * RFC 7717 5.2: the IKEv2-derived key when the server offers the bit
+	 * and we have a key for it (asked for with --owamp-ikev2), else the
+	 * passphrase.  The KeyID then carries the IKE SA's SPIs (5.1).
+	 */
+	use_ike = c->ike && c->ike->len && (g.modes & XW_MODE_IKEV2_DERIV);
+	if (use_ike) {
+		secret = c->ike->secret;
+		secret_len = c->ike->len;
+	} else if (c->ike) {
+		pr_warn("the server does not offer IKEv2-derived keys on OWAMP (Modes 0x%x): %s",
+			g.modes, secret_len ? "passphrase" : "no key");
+	}
+	c->mode = choose_mode(cfg, g.modes, secret_len > 0, use_ike);
 	r.mode = c->mode;
+	if (use_ike && c->mode != XW_MODE_OPEN && c->mode)
+		r.mode |= XW_MODE_IKEV2_DERIV;
 	if (c->mode != XW_MODE_OPEN && g.count > cfg->max_count) {
 		pr_err("greeting Count %u above --max-count %u (RFC 5357 6)", g.count,
 		       cfg->max_count);
@@ -236,7 +256,10 @@ static int setup(struct ow_cli *c, const uint8_t *secret, size_t secret_len)
 	if (!rc)
 		rc = xw_random((uint8_t *)&c->keys, sizeof(c->keys));
 	if (!rc && c->mode && c->mode != XW_MODE_OPEN) {
-		xw_keyid_pad(cfg->keyid, r.keyid);
+		if (r.mode & XW_MODE_IKEV2_DERIV)
+			memcpy(r.keyid, c->ike->keyid, XW_KEYID_LEN);
+		else
+			xw_keyid_pad(cfg->keyid, r.keyid);
 		rc = xw_pbkdf2_sha1(secret, secret_len, g.salt, sizeof(g.salt), g.count, kek,
 				    sizeof(kek));
 		if (!rc)
@@ -705,7 +728,7 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 /* --- the run ------------------------------------------------------------------- */
 
 int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
-		     const uint8_t *secret, size_t secret_len)
+		     const uint8_t *secret, size_t secret_len, const struct xw_key *ike)
 {
 	struct ow_cli c = {.cfg = cfg, .fd = -1};
 	struct timeval tv = {
@@ -739,6 +762,7 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
 	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	xw_sock_local(c.fd, &c.local);
+	c.ike = ike;
 	rc = setup(&c, secret, secret_len);
 	if (rc)
 		goto out;

@@ -189,8 +189,54 @@ xdp_receiver() {
 	expect "encrypted: socket receiver, XDP counter unchanged" [ "$(stat_slot $S_OW_RECORDED)" = "$COUNT" ]
 }
 xdp_ipv4() { xdp_receiver "$XW_S4"; }
+
+# RFC 7717 on OWAMP: only with the explicit option on both ends (RFC 7717 3:
+# a private arrangement for OWAMP), the same key table as TWAMP's.
+rfc7717_owamp() {
+	local i=e33d65fab7818ad9 r=e58d539a5b542c26
+	local k=e13c1305a4f2b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6
+	printf '%s %s %s\n' $i $r $k >"$XW_TMP/srv.keys"
+	printf '%s %s %s %s\n' $i $r $k "$XW_S4" >"$XW_TMP/cli.keys"
+	chmod 600 "$XW_TMP/srv.keys" "$XW_TMP/cli.keys"
+	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc \
+		--owamp-ikev2 || return 1
+	wait_owamp || return 1
+	in_c "$XWPING" -O --owamp-ikev2 --ike-keys "$XW_TMP/cli.keys" -A enc -c "$COUNT" -i 0.005 \
+		--wait 1 --json "$XW_S4" >"$XW_TMP/ike.json" 2>"$XW_TMP/err" ||
+		{ sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	check_dir "$XW_TMP/ike.json" to_server || return 1
+	check_dir "$XW_TMP/ike.json" from_server || return 1
+	expect "encrypted with the IKEv2-derived bit (Mode 0x84) on 861" \
+		grep -q "connected to $XW_S4:861" "$XW_TMP/xwampd.log" &&
+		grep -q "Mode 0x84 accepted" "$XW_TMP/xwampd.log" || return 1
+	# without the option on the client: no key at all, so no session
+	if in_c "$XWPING" -O --ike-keys "$XW_TMP/cli.keys" -A enc -c 5 "$XW_S4" >/dev/null \
+		2>"$XW_TMP/err2"; then
+		xw_log "xwping -O used the IKE key without --owamp-ikev2"
+		return 1
+	fi
+}
+
+# The server without --owamp-ikev2 does not offer the bit on 861 (its TWAMP side does)
+rfc7717_owamp_off_by_default() {
+	local i=e33d65fab7818ad9 r=e58d539a5b542c26
+	local k=e13c1305a4f2b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6
+	printf '%s %s %s\n' $i $r $k >"$XW_TMP/srv.keys"
+	printf '%s %s %s %s\n' $i $r $k "$XW_S4" >"$XW_TMP/cli.keys"
+	chmod 600 "$XW_TMP/srv.keys" "$XW_TMP/cli.keys"
+	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc || return 1
+	wait_owamp || return 1
+	if in_c "$XWPING" -O --owamp-ikev2 --ike-keys "$XW_TMP/cli.keys" -A enc -c 5 "$XW_S4" \
+		>/dev/null 2>"$XW_TMP/err"; then
+		xw_log "an OWAMP session with an IKE key the server did not offer"
+		return 1
+	fi
+	expect "xwping says the bit is not offered" \
+		grep -q "does not offer IKEv2-derived keys on OWAMP" "$XW_TMP/err"
+}
 xdp_ipv6() { xdp_receiver "[$XW_S6]"; }
 
 TESTS=(ipv4_open ipv4_auth ipv4_enc ipv6_open ipv6_auth ipv6_enc ipv4_to_only ipv6_from_only
-	store_limit no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6)
+	store_limit no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6 rfc7717_owamp
+	rfc7717_owamp_off_by_default)
 xw_run "$@"
