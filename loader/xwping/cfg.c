@@ -188,6 +188,9 @@ static const struct xw_opt opt_table[] = {
 		 "OWAMP: only the session to the server (default: both directions)"),
 	XW_OPT_F("from", 'f', XW_OPT_FLAG, CFG, ow_from, NULL,
 		 "OWAMP: only the session from the server (default: both directions)"),
+	XW_OPT_F("fetch", 0, XW_OPT_STR, CFG, ow_fetch, "SID",
+		 "OWAMP: only fetch the data of a session the server received earlier (the SID "
+		 "xwping printed, 32 hex digits), from this new connection"),
 	XW_OPT_F("owamp-ikev2", 0, XW_OPT_FLAG, CFG, ow_ikev2, NULL,
 		 "OWAMP: use an IKEv2-derived key (RFC 7717) when the server offers it; a "
 		 "private arrangement for OWAMP (RFC 7717 3), off by default"),
@@ -403,6 +406,11 @@ static int validate(struct xwping_cfg *cfg)
 	if (cfg->quiet || cfg->json || cfg->machine || cfg->raw)
 		cfg->live = 0;
 	cfg->header = !cfg->quiet && !cfg->json && !cfg->machine && !cfg->raw;
+	if (cfg->ow_fetch && (!cfg->owamp || strlen(cfg->ow_fetch) != 2 * XW_SID_LEN ||
+			      strspn(cfg->ow_fetch, "0123456789abcdefABCDEF") != 2 * XW_SID_LEN)) {
+		fprintf(stderr, "xwping: --fetch needs -O and a SID of 32 hex digits\n");
+		return -EINVAL;
+	}
 	if ((cfg->ow_to || cfg->ow_from) && !cfg->owamp) {
 		fprintf(stderr, "xwping: -t and -f are OWAMP's: add -O\n");
 		return -EINVAL;

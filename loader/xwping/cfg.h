@@ -59,7 +59,8 @@ struct xwping_cfg {
 	bool owamp;	     /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
 	bool ow_to;	     /* -t: OWAMP to the server only */
 	bool ow_from;	     /* -f: OWAMP from the server only */
-	bool ow_ikev2;	     /* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
+	const char *ow_fetch; /* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
+	bool ow_ikev2;	      /* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
 };
 
 extern const struct xwping_cfg xwping_defaults;

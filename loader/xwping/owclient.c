@@ -593,8 +593,9 @@ static int fetch(struct ow_cli *c, struct ow_dir *d)
 	struct codec_fetch_session q = {CODEC_FETCH_ALL_BEGIN, CODEC_FETCH_ALL_END, {0}};
 	struct codec_fetch_ack fa;
 	struct codec_request_session rs;
-	uint8_t buf[CODEC_FETCH_SESSION_LEN], req[CODEC_OW_REQUEST_LEN(1)], *data;
-	size_t len, i;
+	uint8_t buf[CODEC_FETCH_SESSION_LEN], req[CODEC_OW_REQUEST_HMAC1_END], *data, *full;
+	size_t len, i, rlen;
+	uint32_t nslots;
 	int rc;
 
 	memcpy(q.sid, d->sid, XW_SID_LEN);
@@ -611,15 +612,22 @@ static int fetch(struct ow_cli *c, struct ow_dir *d)
 		return -EACCES;
 	}
 	rc = ctl_recv(c, req, CODEC_OW_REQUEST_HMAC1_END);
-	if (!rc && get_be32(req + 4) != 1)
-		rc = -EBADMSG; /* we asked for one slot */
+	if (rc)
+		return rc;
+	nslots = get_be32(req + 4);
+	if (!nslots || nslots > CODEC_OW_SLOTS_MAX)
+		return -EBADMSG;
+	rlen = CODEC_OW_REQUEST_LEN(nslots);
+	full = malloc(rlen);
+	if (!full)
+		return -ENOMEM;
+	memcpy(full, req, CODEC_OW_REQUEST_HMAC1_END);
+	rc = ctl_recv(c, full + CODEC_OW_REQUEST_HMAC1_END, rlen - CODEC_OW_REQUEST_HMAC1_END);
 	if (!rc)
-		rc = ctl_recv(c, req + CODEC_OW_REQUEST_HMAC1_END,
-			      sizeof(req) - CODEC_OW_REQUEST_HMAC1_END);
-	if (!rc)
-		rc = codec_request_session_decode(&rs, req, sizeof(req));
+		rc = codec_request_session_decode(&rs, full, rlen);
 	if (!rc && memcmp(rs.f.sid, d->sid, XW_SID_LEN))
 		rc = -EBADMSG;
+	free(full);
 	if (rc)
 		return rc;
 	len = CODEC_OW_SKIPS_PART_LEN(fa.num_skips);
@@ -769,6 +777,14 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	c.tp.mode = (enum xw_tp_mode)xw_tp_mode_of(c.mode);
 	c.tp.padding_len = cfg->padding == XWPING_PAD_AUTO ? 0 : (uint32_t)cfg->padding;
 	c.pkt_len = xw_tp_sender_len(&c.tp);
+	if (cfg->ow_fetch) {
+		/* RFC 4656 3.8/3.9: data of a session another connection made */
+		c.dir[0].on = true;
+		for (i = 0; i < XW_SID_LEN; i++)
+			sscanf(cfg->ow_fetch + 2 * i, "%2hhx", &c.dir[0].sid[i]);
+		rc = fetch(&c, &c.dir[0]);
+		goto report;
+	}
 	start_ntp = xw_ns_to_ntp(xw_clock_now_ns() + (uint64_t)((cfg->start_delay + 1.0) * 1e9));
 	/* -t and -f as the reference's owping: both directions unless one is named */
 	for (i = 0; i < 2 && !rc; i++) {
@@ -794,6 +810,7 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		rc = stop(&c);
 	if (!rc && c.dir[0].on)
 		rc = fetch(&c, &c.dir[0]);
+report:
 	if (!rc) {
 		if (cfg->json)
 			fputc('{', stdout);

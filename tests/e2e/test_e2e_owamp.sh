@@ -103,6 +103,33 @@ store_limit() {
 	expect "fitting session complete" test "$(json_get "$XW_TMP/ok.json" 'j["to_server"]["received"]')" = 20
 }
 
+# The data outlives the connection that made it (RFC 4656 3.8): a new
+# connection fetches it after the session ended, the same records; after
+# --owamp-keep it is gone (Fetch-Ack 1).
+fetch_later() {
+	local sid a b
+	xw_start_server --listen "$XW_S4" --owamp-keep 3 || return 1
+	wait_owamp || return 1
+	in_c "$XWPING" -O -t -c "$COUNT" -i 0.005 --wait 1 --json "$XW_S4" >"$XW_TMP/a.json" \
+		2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	sid=$(json_get "$XW_TMP/a.json" 'j["to_server"]["sid"]')
+	in_c "$XWPING" -O --fetch "$sid" --json "$XW_S4" >"$XW_TMP/b.json" 2>"$XW_TMP/err" ||
+		{ xw_log "fetch on a new connection failed"; sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	check_dir "$XW_TMP/b.json" to_server || return 1
+	a=$(json_get "$XW_TMP/a.json" 'j["to_server"]["delay_ms"]')
+	b=$(json_get "$XW_TMP/b.json" 'j["to_server"]["delay_ms"]')
+	expect "the same records from the second connection ($a / $b)" [ "$a" = "$b" ] || return 1
+	sleep 4 # --owamp-keep 3 (expired by the timer, or before a fetch)
+	if in_c "$XWPING" -O --fetch "$sid" "$XW_S4" >/dev/null 2>"$XW_TMP/err"; then
+		xw_log "data fetched after --owamp-keep"
+		return 1
+	fi
+	expect "Fetch-Ack 1 after --owamp-keep" grep -q "Fetch-Ack Accept 1" "$XW_TMP/err" || return 1
+	# an unknown SID: Fetch-Ack 1 as well
+	in_c "$XWPING" -O --fetch 00000000000000000000000000000001 "$XW_S4" >/dev/null 2>"$XW_TMP/err"
+	expect "unknown SID: Fetch-Ack 1" grep -q "Fetch-Ack Accept 1" "$XW_TMP/err"
+}
+
 # --no-owamp: nothing on 861; the TWAMP side is unchanged
 no_owamp() {
 	xw_start_server --listen "$XW_S4" --no-owamp || return 1
@@ -237,6 +264,6 @@ rfc7717_owamp_off_by_default() {
 xdp_ipv6() { xdp_receiver "[$XW_S6]"; }
 
 TESTS=(ipv4_open ipv4_auth ipv4_enc ipv6_open ipv6_auth ipv6_enc ipv4_to_only ipv6_from_only
-	store_limit no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6 rfc7717_owamp
+	store_limit fetch_later no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6 rfc7717_owamp
 	rfc7717_owamp_off_by_default)
 xw_run "$@"
