@@ -506,8 +506,8 @@ void xw_opts_dump(FILE *f, const struct xw_opts_conf *c, const void *cfg,
 	if (src->file)
 		fprintf(f, "# effective configuration: %s, then the command line\n", src->file);
 	else
-		fprintf(f, "# effective configuration: no file (%s absent), the command line\n",
-			c->default_file ? c->default_file : "none");
+		fprintf(f, "# effective configuration: the command line (no configuration file "
+			   "read)\n");
 	for (i = 0; c->tbl[i].type != XW_OPT_END; i++) {
 		const struct xw_opt *o = &c->tbl[i];
 		bool any = false;

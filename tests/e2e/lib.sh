@@ -95,7 +95,9 @@ xw_keyfile() {
 xw_start_server() {
 	# not through in_s: a backgrounded function is a subshell, and $! must be
 	# xwampd itself (ip netns exec execs it) so that tests can signal it
-	ip netns exec "$XW_NS_S" "$XWAMPD" "$@" >"$XW_TMP/xwampd.log" 2>&1 &
+	# --config '': not the host's /etc/xwamp/xwampd.conf (an installed xwamp's);
+	# a test's own --config comes later and wins
+	ip netns exec "$XW_NS_S" "$XWAMPD" --config '' "$@" >"$XW_TMP/xwampd.log" 2>&1 &
 	XW_SRV_PID=$!
 	XW_PIDS="${XW_PIDS:-} $XW_SRV_PID"
 	local i
