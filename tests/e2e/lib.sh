@@ -122,6 +122,16 @@ stat_slot() {
 		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))'
 }
 
+# xw_wait_log PATTERN [SECONDS]: wait until xwampd's log has a line matching
+# PATTERN (grep BRE), 20 s at most (a loaded machine is slow, never this slow).
+xw_wait_log() {
+	local deadline=$(($(date +%s) + ${2:-20}))
+	until grep -q -- "$1" "$XW_TMP/xwampd.log"; do
+		[ "$(date +%s)" -lt $deadline ] || return 1
+		sleep 0.02
+	done
+}
+
 # json_get FILE EXPR: evaluate a Python expression over the parsed JSON (as j).
 json_get() {
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -105,23 +105,33 @@ PY
 }
 
 # xdp_session MODE ADDR: one session through XDP; asserts on everything above.
+#
+# The entry is read while the session runs, deterministically: once xwampd
+# logged "started" (the entry is armed before that line), xwampd is stopped
+# (SIGSTOP) until the entry has been read.  XDP goes on reflecting in the
+# kernel, so xwping's session is undisturbed, but a stopped xwampd cannot act
+# on Stop-Sessions and disarm the entry (which it then zeroes), however late
+# the read comes on a loaded machine.  The 1 s start delay (-z) only widens
+# the margin between "started" and the end of the packets for the SIGSTOP.
 xdp_session() {
 	local mode=$1 addr=$2 kf out port entry line slot0 want
 	kf=$3
 	out=$XW_TMP/ping-$mode.json
 	slot0=$(stat_slot $S_REFLECTED)
-	in_c "$XWPING" -A "$mode" -u alice -k "$kf" -c $COUNT -i 0.02 --json "$addr" \
+	in_c "$XWPING" -A "$mode" -u alice -k "$kf" -c $COUNT -i 0.02 -z 1 --json "$addr" \
 		>"$out" 2>"$XW_TMP/ping.err" &
 	local ping=$! i
+	xw_wait_log "started, path: XDP" ||
+		{ wait $ping; xw_log "no started line"; return 1; }
+	kill -STOP "$XW_SRV_PID"
+	port=$(srv_port)
 	# the entry while the session runs: ARMED, the client's tuple, next_seq counting
-	for i in $(seq 60); do
-		port=$(srv_port)
-		if [ -n "$port" ]; then
-			entry=$(sess_entry "$port")
-			python3 -c 'import json,sys; e=json.loads(sys.argv[1]); sys.exit(0 if e["state"]==2 and e["next_seq"]>=5 else 1)' "$entry" && break
-		fi
+	for i in $(seq 100); do
+		entry=$(sess_entry "$port")
+		python3 -c 'import json,sys; e=json.loads(sys.argv[1]); sys.exit(0 if e["state"]==2 and e["next_seq"]>=5 else 1)' "$entry" && break
 		sleep 0.05
 	done
+	kill -CONT "$XW_SRV_PID"
 	xw_log "entry of port $port during the session: $entry"
 	expect "session entry ARMED, unauthenticated, counting" python3 -c '
 import json, sys
