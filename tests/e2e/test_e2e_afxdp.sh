@@ -127,14 +127,26 @@ afxdp_session() {
 	ping=$!
 	n=0
 	if [ -n "$bad" ]; then
-		for i in $(seq 100); do
-			grep -q "started, path: AF_XDP" "$XW_TMP/xwampd.log" && break
-			sleep 0.05
-		done
+		# The bad packets must arrive while the session is armed.  Sent
+		# whenever the injector got going, on a loaded machine they came
+		# after the 2 s session had ended (XDP passed them: REDIRECTED grew
+		# by COUNT only).  So xwping is stopped (SIGSTOP) once xwampd logged
+		# "started" (armed before that line) until they are in: a stopped
+		# Session-Sender sends no Stop-Sessions.  Its replies wait in its
+		# socket with the kernel's receive time (T4), and the packets due
+		# meanwhile go out when it continues (T1 stamped then).
+		xw_wait_log "started, path: AF_XDP" ||
+			{ wait $ping; xw_log "no started line"; return 1; }
+		kill -STOP $ping
 		tuple=$(accepted_tuple)
+		port=${tuple%% *}
+		expect "session still running while xwping is stopped" sh -c \
+			"! grep -qE ':$port<-[^ ]*: (stopped|shutdown|REFWAIT expired|control connection closed)' '$XW_TMP/xwampd.log'" ||
+			{ kill -CONT $ping; wait $ping; return 1; }
 		xw_log "injecting into the session (reflector port, sender port, length): $tuple"
 		# shellcheck disable=SC2086
-		inject $XW_C4 $XW_S4 $tuple || { wait $ping; return 1; }
+		inject $XW_C4 $XW_S4 $tuple || { kill -CONT $ping; wait $ping; return 1; }
+		kill -CONT $ping
 		n=15
 	fi
 	if ! wait $ping; then
