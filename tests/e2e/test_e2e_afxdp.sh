@@ -367,9 +367,23 @@ burst_control() {
 	expect "session 1 started on AF_XDP" [ -n "$len" ] || { wait $ping1; return 1; }
 	flood $XW_C4 $XW_S4 "$port" "$sport" "$len" "$XW_TMP/flood.stop" >"$XW_TMP/flood.out" &
 	fl=$!
-	# the flood under way, the RX ring overflowing, before the second client starts;
-	# its connections from 192.0.2.11 (session 1's sockets are bound to .1)
-	sleep 0.5
+	# the flood under way, the RX ring overflowing, before the second client
+	# starts: observed, not slept for (a fixed 0.5 s was shorter than the
+	# flooder's start-up on a loaded machine).  More frames redirected than
+	# session 1 has packets plus the UMEM has frames: flood frames, more than
+	# the socket can hold, sent after the flood's start time (taken before
+	# its senders begin).
+	local seen=0 deadline=$(($(date +%s) + FLOOD_MIN))
+	while [ "$(date +%s)" -le $deadline ]; do
+		seen=$(($(stat_slot $S_REDIRECTED) - red0))
+		[ $seen -gt $((BURST_C1 + XSK_FRAMES)) ] && break
+		sleep 0.05
+	done
+	expect "the flood observed before session 2 ($seen frames redirected)" \
+		[ $seen -gt $((BURST_C1 + XSK_FRAMES)) ] ||
+		{ touch "$XW_TMP/flood.stop"; wait $fl; wait $ping1; return 1; }
+	xw_log "flood observed: $seen frames redirected"
+	# session 2's connections from 192.0.2.11 (session 1's sockets are bound to .1)
 	ip -n "$XW_NS_C" route add $XW_S4/32 dev xwc0 src 192.0.2.11
 	t0=$(date +%s%N)
 	in_c "$XWPING" -A open -c $BURST_C2 -i 0.02 --wait 0.5 --timeout 5 --json -R $XW_S4 \
