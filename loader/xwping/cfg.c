@@ -36,6 +36,7 @@ const struct xwping_cfg xwping_defaults = {
 	.start_delay = 0.0,
 	.live = -1,
 	.bucket_width = 0.0001, /* the reference's default */
+	.report_interval = 60,
 };
 
 /* Custom parsers: the shared table parser has no doubles or "was given" flags. */
@@ -75,6 +76,11 @@ static int parse_timeout(void *c, const char *arg)
 static int parse_start_delay(void *c, const char *arg)
 {
 	return parse_double(arg, 0, 3600, &((struct xwping_cfg *)c)->start_delay);
+}
+
+static int parse_report_interval(void *c, const char *arg)
+{
+	return parse_double(arg, 1, 86400, &((struct xwping_cfg *)c)->report_interval);
 }
 
 static int parse_bucket(void *c, const char *arg)
@@ -209,6 +215,13 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_F("metrics", 0, XW_OPT_STR, CFG, metrics, "ADDR:PORT",
 		 "serve Prometheus metrics of the run on http://ADDR:PORT/metrics (whoever reaches "
 		 "the address reads them)"),
+	XW_OPT_F("continuous", 0, XW_OPT_FLAG, CFG, continuous, NULL,
+		 "measure every target until stopped, like powstream: a session per "
+		 "--report-interval, one JSON line each, back-off while a target is unreachable"),
+	XW_OPT_CB("report-interval", 0, parse_report_interval, "S",
+		  "--continuous: seconds of packets summarised per line (default 60)"),
+	XW_OPT_F("targets", 0, XW_OPT_STR, CFG, targets, "FILE",
+		 "--continuous: more targets, one HOST[:PORT] per line ('#' comments)"),
 	XW_OPT_F("verbose", 'v', XW_OPT_COUNT, CFG, verbose, NULL, "more log (twice: debug)"),
 	XW_OPT_F("quiet", 'q', XW_OPT_FLAG, CFG, quiet, NULL,
 		 "only the final report on stdout, errors only on stderr"),
@@ -392,6 +405,21 @@ static int validate(struct xwping_cfg *cfg)
 	/* like ping: a line per reply on a terminal, the summary only elsewhere */
 	if (cfg->live < 0)
 		cfg->live = isatty(STDOUT_FILENO) == 1;
+	if (cfg->targets && !cfg->continuous) {
+		fprintf(stderr, "xwping: --targets goes with --continuous\n");
+		return -EINVAL;
+	}
+	if (cfg->continuous) {
+		if (cfg->machine || cfg->raw || cfg->light || cfg->owamp || cfg->metrics) {
+			fprintf(stderr, "xwping: --continuous writes JSON lines of TWAMP sessions: "
+					"no -M, -R, --light, -O or --metrics with it (yet)\n");
+			return -EINVAL;
+		}
+		cfg->json = true;
+		cfg->count = (unsigned int)(cfg->report_interval / cfg->interval);
+		if (!cfg->count)
+			cfg->count = 1;
+	}
 	/* --json -R: what -R meant before it took the reference's meaning */
 	if (cfg->json && cfg->raw) {
 		cfg->raw = false;
@@ -456,11 +484,18 @@ int xwping_opts_parse(int argc, char **argv, struct xwping_cfg *cfg)
 		return 1;
 	if (rc)
 		return -EINVAL;
-	if (first != argc - 1) {
+	if (cfg->continuous && first < argc) {
+		/* several targets: the first, and the rest */
+		cfg->extra = argv + first + 1;
+		cfg->nextra = (unsigned int)(argc - first - 1);
+		argc = first + 1;
+	}
+	if (first != argc - 1 && !(cfg->continuous && cfg->targets && first >= argc)) {
 		fprintf(stderr, "xwping: %s (try --help)\n",
-			first >= argc ? "which server? give HOST[:PORT]" : "only one server");
+			first >= argc ? "which server? give HOST[:PORT]"
+				      : "only one server (several with --continuous)");
 		return -EINVAL;
 	}
-	cfg->server = argv[first];
+	cfg->server = first < argc ? argv[first] : NULL;
 	return validate(cfg);
 }

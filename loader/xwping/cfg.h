@@ -59,8 +59,13 @@ struct xwping_cfg {
 	bool owamp;	     /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
 	bool ow_to;	     /* -t: OWAMP to the server only */
 	bool ow_from;	     /* -f: OWAMP from the server only */
-	const char *ow_fetch; /* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
-	bool ow_ikev2;	      /* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
+	const char *ow_fetch;	/* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
+	bool ow_ikev2;		/* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
+	bool continuous;	/* --continuous: measure the targets until stopped */
+	double report_interval; /* --report-interval: seconds of packets per JSON line */
+	const char *targets;	/* --targets FILE: one HOST[:PORT] per line */
+	char **extra;		/* --continuous: the servers after the first on the command line */
+	unsigned int nextra;
 };
 
 extern const struct xwping_cfg xwping_defaults;

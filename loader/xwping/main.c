@@ -39,6 +39,9 @@
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,11 +271,16 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 	unsigned int i;
 	int rc = 0, k;
 
+	if (cfg->continuous)
+		/* one line per interval: which target, when (Unix seconds of the first packet) */
+		printf("{\"target\":\"%s\",\"unix_time\":%.3f,\"end_unix_time\":%.3f,", cfg->server,
+		       (double)res->start_ns / 1e9, (double)res->end_ns / 1e9);
 	if (cfg->json)
-		printf("{\"mode\":\"%s\",\"mode_bits\":%u,\"server_modes\":%u,\"server\":\"%s\","
+		printf("%s\"mode\":\"%s\",\"mode_bits\":%u,\"server_modes\":%u,\"server\":\"%s\","
 		       "\"interrupted\":%s,\"sessions\":[",
-		       xw_mode_name(res->mode & XW_MODE_SECURITY_MASK), res->mode,
-		       res->server_modes, xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
+		       cfg->continuous ? "" : "{", xw_mode_name(res->mode & XW_MODE_SECURITY_MASK),
+		       res->mode, res->server_modes,
+		       xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		       res->interrupted ? "true" : "false");
 	else if (res->interrupted && !cfg->machine && !cfg->raw)
 		printf("--- interrupted by %s after %.1f s: the report covers what was measured "
@@ -429,6 +437,192 @@ static int find_ike_key(const struct xwping_cfg *cfg, const struct xw_keysrcs *l
 	return 1;
 }
 
+/* ---- --continuous: the role powstream plays for OWAMP ------------------- */
+
+#define BACKOFF_MAX_S 60
+
+/* One JSON line saying why target has no interval, and when it is tried again. */
+static void continuous_error(const char *target, int err, unsigned int retry_s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	printf("{\"target\":\"%s\",\"unix_time\":%.3f,\"error\":\"%s\",\"retry_in_s\":%u}\n",
+	       target, (double)ts.tv_sec + ts.tv_nsec / 1e9, strerror(err), retry_s);
+	fflush(stdout);
+}
+
+/* Sleep s seconds unless SIGINT/SIGTERM comes (blocked: it waits here); its number or 0. */
+static int backoff_sleep(unsigned int s)
+{
+	struct timespec ts = {.tv_sec = s};
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sig = sigtimedwait(&set, NULL, &ts);
+	return sig > 0 ? sig : 0;
+}
+
+/*
+ * Measure one target until a signal: a session of cfg->count packets per
+ * interval, a JSON line each (the same statistics as a one-shot --json),
+ * everything freed between intervals so that memory stays flat however
+ * long it runs.  A failure (no route, refused, server restarting) gives an
+ * error line and a retry after 1, 2, 4 ... 60 s.  Returns the exit status.
+ */
+static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len)
+{
+	unsigned int backoff = 1;
+	struct xwping_result res;
+	struct xw_addr server;
+	int rc, sig;
+
+	for (;;) {
+		rc = resolve_server(cfg->server, cfg->family, XW_PORT_TWAMP, &server);
+		if (!rc) {
+			rc = xwping_run(cfg, &server, secret, secret_len, NULL, &res);
+			if (rc == 0 || (res.nsess && res.start_ns)) {
+				if (print_results(cfg, &res) && !rc)
+					rc = -EIO;
+			}
+			sig = res.interrupted ? (res.signo ? res.signo : SIGINT) : 0;
+			xwping_result_free(&res);
+			if (sig)
+				return 128 + sig;
+			if (!rc) {
+				backoff = 1;
+				continue;
+			}
+		}
+		continuous_error(cfg->server, rc < 0 ? -rc : EIO, backoff);
+		sig = backoff_sleep(backoff);
+		if (sig)
+			return 128 + sig;
+		backoff = backoff * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : backoff * 2;
+	}
+}
+
+/* Targets from the command line and --targets; NULL after a message. */
+static char **continuous_targets(const struct xwping_cfg *cfg, unsigned int *n)
+{
+	char **t = NULL, line[300], *p, *e;
+	unsigned int cap = 0, k;
+	FILE *f = NULL;
+
+	*n = 0;
+	cap = 1 + cfg->nextra + 64;
+	t = calloc(cap, sizeof(*t));
+	if (!t)
+		return NULL;
+	if (cfg->server)
+		t[(*n)++] = (char *)cfg->server;
+	for (k = 0; k < cfg->nextra; k++)
+		t[(*n)++] = cfg->extra[k];
+	if (cfg->targets) {
+		f = fopen(cfg->targets, "r");
+		if (!f) {
+			fprintf(stderr, "xwping: --targets %s: %s\n", cfg->targets,
+				strerror(errno));
+			free(t);
+			return NULL;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			for (p = line; *p == ' ' || *p == '\t'; p++)
+				;
+			e = p + strcspn(p, " \t\r\n#");
+			*e = 0;
+			if (!*p)
+				continue;
+			if (*n == cap) {
+				fprintf(stderr, "xwping: --targets %s: more than %u targets\n",
+					cfg->targets, cap);
+				break;
+			}
+			t[(*n)++] = strdup(p);
+		}
+		fclose(f);
+	}
+	if (!*n) {
+		fprintf(stderr, "xwping: --continuous: no target\n");
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * Several targets: a process each (each its own loop and sessions, one
+ * unreachable target never delays another), their lines on our stdout.
+ * SIGINT/SIGTERM are passed on; the status is the first child's failure.
+ */
+static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len)
+{
+	static char obuf[1 << 16];
+	unsigned int n, i, alive = 0;
+	pid_t *pids;
+	char **t;
+	sigset_t set;
+	int status, ret = 0, sig;
+
+	t = continuous_targets(cfg, &n);
+	if (!t)
+		return EXIT_USAGE;
+	/* a whole line per write(): lines of several targets do not mix */
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (n == 1) {
+		cfg->server = t[0];
+		return monitor_target(cfg, secret, secret_len);
+	}
+	pids = calloc(n, sizeof(*pids));
+	if (!pids)
+		return 1;
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			cfg->server = t[i];
+			_exit(monitor_target(cfg, secret, secret_len));
+		}
+		if (pids[i] > 0)
+			alive++;
+		else
+			fprintf(stderr, "xwping: %s: fork: %s\n", t[i], strerror(errno));
+	}
+	while (alive) {
+		sig = sigwaitinfo(&set, NULL);
+		if (sig == SIGINT || sig == SIGTERM) {
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], sig);
+			continue;
+		}
+		for (;;) {
+			pid_t p = waitpid(-1, &status, WNOHANG);
+
+			if (p <= 0)
+				break;
+			for (i = 0; i < n; i++)
+				if (pids[i] == p) {
+					pids[i] = 0;
+					alive--;
+					if (!ret && WIFEXITED(status))
+						ret = WEXITSTATUS(status);
+				}
+		}
+	}
+	free(pids);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct xwping_cfg cfg;
@@ -450,6 +644,18 @@ int main(int argc, char **argv)
 				 : cfg.verbose	  ? XW_LOG_INFO
 						  : XW_LOG_WARN);
 
+	if (cfg.continuous) {
+		/* the passphrase, once for every target (RFC 7717 keys: one-shot runs only) */
+		if (open_sources(&cfg, &srcs))
+			return EXIT_USAGE;
+		rc = load_secret(&cfg, &srcs, &pass);
+		xw_keysrcs_free(&srcs);
+		if (rc)
+			return EXIT_USAGE;
+		rc = run_continuous(&cfg, pass.len ? pass.secret : NULL, pass.len);
+		xw_key_wipe(&pass);
+		return rc;
+	}
 	if (resolve_server(cfg.server, cfg.family, cfg.owamp ? XW_PORT_OWAMP : XW_PORT_TWAMP,
 			   &server))
 		return EXIT_USAGE;

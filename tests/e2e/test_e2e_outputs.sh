@@ -207,5 +207,52 @@ PY
 	expect "-M: nothing but the summary" [ "$(head -1 "$XW_TMP/mi.out")" = "SUMMARY	3.00" ]
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats)
+# --continuous: a JSON line per interval, through a server restart (error
+# lines with a growing back-off meanwhile), flat memory, SIGTERM ends it.
+continuous() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	ip netns exec "$XW_NS_C" "$XWPING" --continuous --report-interval 1 -i 0.002 --wait 0.2 \
+		$XW_S4 192.0.2.2:8630 >"$XW_TMP/c.out" 2>"$XW_TMP/c.err" &
+	local p=$! rss1 rss2 pid
+	sleep 2.5
+	# the peak of 2 intervals (VmHWM: RSS itself moves as malloc trims between intervals)
+	pid=$(pgrep -P $p | head -1)
+	rss1=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+	kill -TERM $XW_SRV_PID
+	wait $XW_SRV_PID
+	sleep 3
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	sleep 7
+	rss2=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+	kill -TERM $p
+	wait $p
+	local rc=$?
+	xw_log "xwping peak RSS ${rss1} kB after 2 intervals, ${rss2} kB at the end; exit $rc"
+	expect "SIGTERM: 143" [ $rc = 143 ] || return 1
+	expect "memory flat (< 256 kB growth)" [ $((rss2 - rss1)) -lt 256 ] || return 1
+	python3 - "$XW_TMP/c.out" <<'PY' || return 1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ok = [l for l in lines if l["target"] == "192.0.2.2" and "sessions" in l]
+err = [l for l in lines if l["target"] == "192.0.2.2" and "error" in l]
+dead = [l for l in lines if l["target"] == "192.0.2.2:8630"]
+print("# %d intervals, %d errors of the restarted server, %d of the dead one" % (len(ok), len(err), len(dead)))
+full = [l for l in ok if not l["interrupted"]]
+assert len(full) >= 4, "intervals: %d" % len(full)
+# the same statistics as a one-shot run, 500 packets per 1 s interval
+s = full[0]["sessions"][0]
+assert s["packets"]["sent"] == 500 and s["rtt_ms"]["n"] > 400, s["packets"]
+# intervals before and after the restart
+t_err = [l["unix_time"] for l in err]
+assert t_err, "no error line while the server was down"
+assert any(l["unix_time"] < min(t_err) for l in full), "none before"
+assert any(l["unix_time"] > max(t_err) for l in full), "none after the restart"
+# the dead target: back-off 1, 2, 4 ... never faster
+r = [l["retry_in_s"] for l in dead]
+assert r[:3] == [1, 2, 4], r
+assert all(l["error"] == "Connection refused" for l in dead)
+PY
+}
+
+TESTS=(live_lines ctrl_c messages reference_formats continuous)
 xw_run "$@"
