@@ -153,5 +153,24 @@ test_sighup() {
 	kill -0 "$XW_SRV_PID"
 }
 
-TESTS=(test_bad_lines test_check_config test_file_serves test_sighup)
+# Every long option --help lists is a name the file knows (the file goes
+# through the same table): alone on a line it is taken (a flag), wants its
+# value, or is one of the three the command line keeps for itself.
+test_every_option_in_file() {
+	local f=$XW_TMP/o.conf opt out rc=0
+	for opt in $("$XWAMPD" --help | grep -o -- '^ *\(-., \)\?--[a-z0-9-]*' | grep -o -- '--.*' | sort -u); do
+		case $opt in --help | --version) continue ;; esac
+		printf '%s\n' "${opt#--}" >"$f"
+		out=$("$XWAMPD" --config "$f" --check-config 2>&1 >/dev/null)
+		if grep -q "unknown option" <<<"$out"; then
+			xw_log "$opt: not known in a configuration file: $out"
+			rc=1
+		fi
+	done
+	# and the count of names checked is the table's, not zero
+	[ "$("$XWAMPD" --help | grep -c -- ' --[a-z]')" -gt 30 ] || { xw_log "few options?"; rc=1; }
+	return $rc
+}
+
+TESTS=(test_bad_lines test_check_config test_file_serves test_sighup test_every_option_in_file)
 xw_run "$@"
