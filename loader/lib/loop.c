@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "loop.h"
 
 uint64_t xw_now_ns(void)
@@ -16,6 +17,11 @@ uint64_t xw_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * XW_NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+bool xw_rl_ok(struct xw_ratelimit *rl, const char *what)
+{
+	return xw_ratelimit_ok(rl, xw_now_ns(), what);
 }
 
 int xw_loop_init(struct xw_loop *l)

@@ -55,6 +55,14 @@ struct xw_loop {
 
 /* CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t xw_now_ns(void);
+
+struct xw_ratelimit; /* control/log.h */
+/*
+ * The log rate limiter (control/log.h) on this monotonic clock: true when a
+ * line may be logged now; prints the "suppressed" count when a window
+ * rolls over.  For every daemon of loader/.
+ */
+bool xw_rl_ok(struct xw_ratelimit *rl, const char *what);
 #define XW_NS_PER_SEC 1000000000ULL
 
 /* Create the epoll instance.  0 or -errno. */

@@ -64,11 +64,6 @@ struct xwd_conn {
 	struct xwd_keyjob *keyjob;
 };
 
-bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what)
-{
-	return xw_ratelimit_ok(&rl->r, xw_now_ns(), what);
-}
-
 /* --- the state machine's callbacks ----------------------------------------- */
 
 static bool conn_update(struct xwd_conn *c);
@@ -115,12 +110,12 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 	 * of sockets.  Accept 5 (RFC 4656 3.3, temporary resource limitation):
 	 * the sessions of others end, and the request may succeed then.
 	 */
-	if (cfg->max_sessions_total && c->d->nrefls >= cfg->max_sessions_total) {
+	if (cfg->max_sessions_total && xwd_twamp_sessions(c->d) >= cfg->max_sessions_total) {
 		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 			pr_warn("control %s: Request-TW-Session: %u reflector sessions on this "
 				"server "
 				"(--max-sessions-total): Accept 5",
-				c->name, c->d->nrefls);
+				c->name, xwd_twamp_sessions(c->d));
 		return XW_ACCEPT_TEMP_LIMIT;
 	}
 	return xwd_refl_open(c->d, c, s, &c->local, &c->peer, c->name);
@@ -438,7 +433,7 @@ static void conn_refuse(struct xwd *d, int fd, const struct xw_addr *peer, const
 	k = send(fd, g, sizeof(g), MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)k;
 	close(fd);
-	if (xwd_ratelimit_ok(&d->rl_accept, "refused connections"))
+	if (xw_rl_ok(&d->rl_accept, "refused connections"))
 		pr_warn("control %s: refused: %s (greeting with Modes 0)",
 			xw_addr_fmt(peer, true, a, sizeof(a)), why);
 }
@@ -572,7 +567,7 @@ void xwd_listener_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			char a[XW_ADDRSTRLEN];
 
 			/* out of descriptors or memory: pause this listener for a second */
-			if (xwd_ratelimit_ok(&d->rl_accept, "accept errors"))
+			if (xw_rl_ok(&d->rl_accept, "accept errors"))
 				pr_err("listen %s: accept: %s: pausing for 1 s",
 				       xw_addr_fmt(&ls->addr, true, a, sizeof(a)), strerror(-fd));
 			xw_loop_mod(l, &ls->io, 0);
@@ -610,7 +605,7 @@ void xwd_conn_status(struct xwd *d)
 {
 	struct xwd_conn *c;
 
-	pr_info("status: %u control connections, %u reflector sessions", d->nconns, d->nrefls);
+	pr_info("status: %u control connections, %u reflector sessions", d->nconns, xwd_twamp_sessions(d));
 	for (c = d->conns; c; c = c->next)
 		pr_info("control %s: %s, mode %u, %u sessions (%u started)", c->name,
 			srv_state_name(srv_state(c->sm)), srv_mode(c->sm), srv_nsessions(c->sm),

@@ -30,48 +30,18 @@
 #include "xwampd.h"
 #include "xfrm_view.h"
 
-enum light_drop {
-	LD_TRUNC = XW_TP_DROP_TRUNC,
-	LD_LEN = XW_TP_DROP_LEN,
-	LD_HMAC = XW_TP_DROP_HMAC,
-	LD_MULT0 = XW_TP_DROP_MULT0,
-	LD_OTHER = XW_TP_DROP_OTHER,
-	LD_OVERSIZE = XW_TP_DROP_MAX,
-	LD_SOURCE,
-	LD_BAD_SOURCE,
-	LD_NOT_LOCAL,
-	LD_NO_TS,
-	LD_SEND,
-	LD_NOT_PROTECTED, /* --require-ipsec: IPsec does not protect the flow (now) */
-	LD_MAX,
-};
-
-static const char *ld_name(enum light_drop r)
-{
-	static const char *const names[] = {"oversize",	       "wrong-source", "bad-source",
-					    "not-our-address", "no-timestamp", "send-failed",
-					    "not-protected"};
-
-	if ((int)r < (int)XW_TP_DROP_MAX)
-		return xw_tp_drop_name((enum xw_tp_drop)r);
-	return names[r - LD_OVERSIZE];
-}
-
 struct light_port {
+	struct xwd_sess s; /* in the registry (sess.h): state ARMED, tp and length of the line */
 	struct xwd_light *L;
-	const struct xw_light_sess *s;
-	uint16_t port;
-	int fd[2]; /* IPv4, IPv6; -1: not open */
+	const struct xw_light_sess *ls; /* the configured line */
+	int fd[2];			/* IPv4, IPv6; -1: not open */
 	struct xw_io io[2];
-	bool xdp;	     /* an XDP entry exists for the port */
-	int family;	     /* of the XDP entry (AF_INET for both) */
-	bool ipsec_watch;    /* addresses known and the xfrm view on: follow it */
-	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
-	int tun_ifindex;     /* in-tunnel device (route-based IPsec): the only one of the entry */
-	uint32_t seq;	     /* without XDP */
-	uint64_t n_seq_xdp;  /* numbers of the entry's counter XDP did not give */
+	bool xdp;	    /* an XDP entry exists for the port */
+	int family;	    /* of the XDP entry (AF_INET for both) */
+	bool ipsec_watch;   /* addresses known and the xfrm view on: follow it */
+	int tun_ifindex;    /* in-tunnel device (route-based IPsec): the only one of the entry */
+	uint64_t n_seq_xdp; /* numbers of the entry's counter XDP did not give */
 	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec) */
-	uint64_t n_rx, n_reflected, n_drop[LD_MAX];
 };
 
 struct xwd_light {
@@ -82,7 +52,7 @@ struct xwd_light {
 	struct xw_rxbatch rx;
 	uint8_t *txbuf; /* rx.cap replies of XW_DGRAM_MAX octets */
 	struct xw_tx_msg *tx;
-	struct xwd_ratelimit rl;
+	struct xw_ratelimit rl;
 };
 
 /* Does the datagram's source match the session's sender (address, port)? */
@@ -123,79 +93,79 @@ static bool for_us(const struct xwd_light *L, const struct xw_light_sess *s,
 	return !s->local_any || !L->d->own || xwd_own_is_local(L->d->own, &m->dst);
 }
 
-static void light_drop(struct light_port *p, enum light_drop why, const struct xw_addr *src)
+/* A drop already counted: the rate-limited line. */
+static void light_drop_log(struct light_port *p, enum xwd_drop why, const struct xw_addr *src)
 {
 	char a[XW_ADDRSTRLEN];
 
-	p->n_drop[why]++;
-	if (xwd_ratelimit_ok(&p->L->rl, "TWAMP Light"))
-		pr_warn("light port %u: dropped a packet from %s: %s", p->port,
-			xw_addr_fmt(src, true, a, sizeof(a)), ld_name(why));
+	if (xw_rl_ok(&p->L->rl, "TWAMP Light"))
+		pr_warn("light port %u: dropped a packet from %s: %s", p->s.port,
+			xw_addr_fmt(src, true, a, sizeof(a)), xwd_drop_name(why));
+}
+
+static void light_drop(struct light_port *p, enum xwd_drop why, const struct xw_addr *src)
+{
+	p->s.sock.drop[why]++;
+	light_drop_log(p, why, src);
 }
 
 static void light_batch(struct light_port *p, int fd)
 {
 	struct xwd_light *L = p->L;
-	const struct xw_light_sess *s = p->s;
-	struct xw_tp_cfg tp = {.mode = XW_TP_OPEN};
+	const struct xw_light_sess *s = p->ls;
 	unsigned int i, ntx = 0;
+	uint64_t mono_ns;
 	uint16_t errest;
 	int n, sent;
 
 	n = xw_recv_batch(fd, &L->rx);
 	if (n < 0) {
-		if (n != -EAGAIN && xwd_ratelimit_ok(&L->rl, "TWAMP Light"))
-			pr_warn("light port %u: recvmmsg: %s", p->port, strerror(-n));
+		if (n != -EAGAIN && xw_rl_ok(&L->rl, "TWAMP Light"))
+			pr_warn("light port %u: recvmmsg: %s", p->s.port, strerror(-n));
 		return;
 	}
-	tp.symmetric = s->symmetric;
-	tp.reflect_len = s->reflect_len;
+	mono_ns = xw_now_ns();
 	errest = xw_clock_errest(&L->d->clock, xw_clock_now_ns());
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct xw_rx_msg *m = &L->rx.msg[i];
 		uint8_t *out = L->txbuf + (size_t)ntx * XW_DGRAM_MAX;
-		struct xw_tp_refl r;
+		struct xwd_pkt in = {
+			.buf = m->buf, .len = m->len, .mono_ns = mono_ns, .errest = errest};
+		enum xwd_drop why;
 		int len;
 
-		p->n_rx++;
+		p->s.sock.rx++;
 		if (!for_us(L, s, m)) {
-			light_drop(p, xwd_hostaddr_ok(&m->src, true) ? LD_NOT_LOCAL : LD_BAD_SOURCE,
+			light_drop(p,
+				   xwd_hostaddr_ok(&m->src, true) ? XWD_DROP_NOT_LOCAL
+								  : XWD_DROP_BAD_SOURCE,
 				   &m->src);
 			continue;
 		}
 		if (!sender_ok(s, &m->src)) {
-			light_drop(p, LD_SOURCE, &m->src);
-			continue;
-		}
-		if (p->path == XFRM_PATH_NONE) {
-			light_drop(p, LD_NOT_PROTECTED, &m->src);
+			light_drop(p, XWD_DROP_SOURCE, &m->src);
 			continue;
 		}
 		if (m->truncated) {
-			light_drop(p, LD_OVERSIZE, &m->src);
+			light_drop(p, XWD_DROP_OVERSIZE, &m->src);
 			continue;
 		}
 		if (!m->ts_valid) {
-			light_drop(p, LD_NO_TS, &m->src);
+			light_drop(p, XWD_DROP_NO_TS, &m->src);
 			continue;
 		}
-		r.seq = p->seq;
-		r.rx_ts = xw_timespec_to_ntp(&m->ts);
-		r.tx_ts = r.rx_ts;
-		r.errest = errest;
-		r.sender_ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
-		len = xw_tp_reflect(&tp, NULL, m->buf, m->len, s->length, &r, out, XW_DGRAM_MAX,
-				    NULL);
+		in.rx_ntp = xw_timespec_to_ntp(&m->ts);
+		in.ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
+		len = xwd_sess_reflect(&p->s, &p->s.sock, &in, out, XW_DGRAM_MAX, &why);
 		if (len < 0) {
-			light_drop(p, (enum light_drop)xw_tp_drop_reason(len), &m->src);
+			light_drop_log(p, why, &m->src);
 			continue;
 		}
 		if (p->xdp) {
 			/* one counter with XDP: unique numbers whichever path answers */
-			put_be32(out, xwd_xdp_sess_next_seq(L->d->xdp, p->port));
+			put_be32(out, xwd_xdp_sess_next_seq(L->d->xdp, p->s.port));
 			p->n_seq_xdp++;
 		}
-		p->seq++;
 		L->tx[ntx].buf = out;
 		L->tx[ntx].len = (size_t)len;
 		L->tx[ntx].dst = &m->src;
@@ -212,9 +182,9 @@ static void light_batch(struct light_port *p, int fd)
 	sent = xw_send_batch(fd, L->tx, ntx);
 	if (sent < 0)
 		sent = 0;
-	p->n_reflected += (uint64_t)sent;
+	p->s.sock.reflected += (uint64_t)sent;
 	if ((unsigned int)sent < ntx)
-		p->n_drop[LD_SEND] += ntx - (unsigned int)sent;
+		p->s.sock.drop[XWD_DROP_SEND] += ntx - (unsigned int)sent;
 }
 
 static void light_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
@@ -225,10 +195,10 @@ static void light_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	(void)l;
 	(void)events;
 	for (k = 0; k < 4; k++) {
-		uint64_t before = p->n_rx;
+		uint64_t before = p->s.sock.rx;
 
 		light_batch(p, io->fd);
-		if (p->n_rx - before < p->L->rx.cap)
+		if (p->s.sock.rx - before < p->L->rx.cap)
 			break;
 	}
 }
@@ -247,7 +217,7 @@ static int light_addr(struct xw_addr *a, int family, bool any, const uint8_t raw
 /* The port's XDP entry, ARMED: Light sessions run from the start. */
 static void light_xdp_add(struct light_port *p, int family)
 {
-	const struct xw_light_sess *s = p->s;
+	const struct xw_light_sess *s = p->ls;
 	struct xw_addr local, peer;
 	struct xwd_xdp_sess_cfg sc = {
 		.local = &local,
@@ -262,22 +232,22 @@ static void light_xdp_add(struct light_port *p, int family)
 		.reflect_len = s->reflect_len,
 		.expect_len = s->length,
 		.ifindex = p->tun_ifindex,
-		.first_seq = p->seq,
+		.first_seq = p->s.seq,
 	};
 	int rc;
 
 	/* IPsec applies to the flow and no in-tunnel device: the socket only */
-	if (!p->L->d->xdp || (p->path != XFRM_PATH_ANY && p->path != XFRM_PATH_TUNNEL))
+	if (!p->L->d->xdp || (p->s.path != XFRM_PATH_ANY && p->s.path != XFRM_PATH_TUNNEL))
 		return;
-	light_addr(&local, family, s->local_any, s->local, p->port);
+	light_addr(&local, family, s->local_any, s->local, p->s.port);
 	light_addr(&peer, family, s->sender_any, s->sender, s->sender_port);
 	rc = xwd_xdp_sess_add(p->L->d->xdp, &sc);
 	if (rc) {
-		pr_warn("light port %u: no XDP session entry: %s (the socket answers)", p->port,
+		pr_warn("light port %u: no XDP session entry: %s (the socket answers)", p->s.port,
 			strerror(-rc));
 		return;
 	}
-	xwd_xdp_sess_arm(p->L->d->xdp, p->port, true);
+	xwd_xdp_sess_arm(p->L->d->xdp, p->s.port, true);
 	p->xdp = true;
 	p->n_seq_xdp = sc.first_seq; /* numbered before: not XDP's */
 }
@@ -285,20 +255,20 @@ static void light_xdp_add(struct light_port *p, int family)
 /* The port's IPsec path (xwd_ipsec_path()); its verdict line in why. */
 static void light_ipsec_path(struct light_port *p, char *why, size_t whylen)
 {
-	const struct xw_light_sess *s = p->s;
+	const struct xw_light_sess *s = p->ls;
 	struct xw_addr local, peer;
 	char who[64];
 
-	light_addr(&local, p->family, false, s->local, p->port);
+	light_addr(&local, p->family, false, s->local, p->s.port);
 	light_addr(&peer, p->family, false, s->sender, s->sender_port);
-	snprintf(who, sizeof(who), "light port %u", p->port);
-	p->path = xwd_ipsec_path(p->L->d, &local, &peer, who, &p->tun_ifindex, why, whylen);
+	snprintf(who, sizeof(who), "light port %u", p->s.port);
+	p->s.path = xwd_ipsec_path(p->L->d, &local, &peer, who, &p->tun_ifindex, why, whylen);
 }
 
 static int light_port_open(struct light_port *p)
 {
 	static const int fams[2] = {AF_INET, AF_INET6};
-	const struct xw_light_sess *s = p->s;
+	const struct xw_light_sess *s = p->ls;
 	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
 	char a[XW_ADDRSTRLEN];
 	int k, rc, fam = 0;
@@ -311,7 +281,7 @@ static int light_port_open(struct light_port *p)
 		p->fd[k] = -1;
 		if (s->family && s->family != (k ? XW_LIGHT_INET6 : XW_LIGHT_INET))
 			continue;
-		light_addr(&local, fams[k], s->local_any, s->local, p->port);
+		light_addr(&local, fams[k], s->local_any, s->local, p->s.port);
 		rc = xw_udp_open(&local, &o);
 		if (rc < 0) {
 			pr_err("light: line %u: cannot open a reflector on %s: %s", s->line,
@@ -326,6 +296,8 @@ static int light_port_open(struct light_port *p)
 	}
 	/* family 0 in the entry (both address wildcards) covers IPv4 and IPv6 */
 	p->family = s->family == XW_LIGHT_ANY ? AF_INET : fam;
+	light_addr(&p->s.local, p->family, s->local_any, s->local, p->s.port);
+	light_addr(&p->s.peer, p->family, s->sender_any, s->sender, s->sender_port);
 	if (p->L->d->xfrm && !s->local_any && !s->sender_any) {
 		char why[1024];
 
@@ -339,10 +311,10 @@ static int light_port_open(struct light_port *p)
 static void light_sess_line(const struct xwd_light *L, unsigned int si, const char *why)
 {
 	const struct xw_light_sess *s = &L->cfg.sess[si];
-	uint64_t rx = 0, refl = 0, drop[LD_MAX] = {0}, dropped = 0, xdp_refl = 0;
+	struct xwd_cnt sum = {0};
+	uint64_t dropped, xdp_refl = 0;
 	char desc[256], drops[256];
 	bool xdp = false;
-	size_t off = 0;
 	unsigned int i;
 	int k;
 
@@ -350,38 +322,31 @@ static void light_sess_line(const struct xwd_light *L, unsigned int si, const ch
 		const struct light_port *p = &L->ports[i];
 		struct xwd_xdp_sess_stats st;
 
-		if (p->s != s)
+		if (p->ls != s)
 			continue;
-		rx += p->n_rx;
-		refl += p->n_reflected;
-		for (k = 0; k < LD_MAX; k++)
-			drop[k] += p->n_drop[k];
+		sum.rx += p->s.sock.rx;
+		sum.reflected += p->s.sock.reflected;
+		for (k = 0; k < XWD_DROP_MAX; k++)
+			sum.drop[k] += p->s.sock.drop[k];
 		if (p->xdp) {
 			xdp = true;
-			xwd_xdp_sess_stats(L->d->xdp, p->port, &st);
+			xwd_xdp_sess_stats(L->d->xdp, p->s.port, &st);
 			xdp_refl += st.next_seq - p->n_seq_xdp;
 		}
 		xdp = xdp || p->xdp_refl_done;
 		xdp_refl += p->xdp_refl_done; /* entries removed by IPsec changes */
 	}
-	drops[0] = '\0';
-	for (k = 0; k < LD_MAX && off < sizeof(drops); k++) {
-		if (!drop[k])
-			continue;
-		dropped += drop[k];
-		off += (size_t)snprintf(drops + off, sizeof(drops) - off, " %s=%llu",
-					ld_name((enum light_drop)k), (unsigned long long)drop[k]);
-	}
+	dropped = xwd_cnt_drops(&sum, drops, sizeof(drops));
 	xw_light_fmt(s, desc, sizeof(desc));
 	if (xdp)
 		pr_info("light %s: %s: socket received %llu, reflected %llu, dropped %llu%s%s; "
 			"XDP: reflected %llu",
-			desc, why, (unsigned long long)rx, (unsigned long long)refl,
+			desc, why, (unsigned long long)sum.rx, (unsigned long long)sum.reflected,
 			(unsigned long long)dropped, dropped ? ":" : "", drops,
 			(unsigned long long)xdp_refl);
 	else
 		pr_info("light %s: %s: socket received %llu, reflected %llu, dropped %llu%s%s",
-			desc, why, (unsigned long long)rx, (unsigned long long)refl,
+			desc, why, (unsigned long long)sum.rx, (unsigned long long)sum.reflected,
 			(unsigned long long)dropped, dropped ? ":" : "", drops);
 }
 
@@ -394,7 +359,8 @@ static void light_free(struct xwd_light *L)
 		struct light_port *p = &L->ports[i];
 
 		if (p->xdp)
-			xwd_xdp_sess_del(L->d->xdp, p->port);
+			xwd_xdp_sess_del(L->d->xdp, p->s.port);
+		xwd_reg_del(&L->d->reg, &p->s);
 		for (k = 0; k < 2; k++) {
 			if (p->fd[k] < 0)
 				continue;
@@ -413,38 +379,38 @@ static void light_free(struct xwd_light *L)
 static void light_ipsec_recheck(struct light_port *p)
 {
 	struct xwd *d = p->L->d;
-	enum xfrm_path old = p->path;
+	enum xfrm_path old = p->s.path;
 	int old_if = p->tun_ifindex;
 	struct xwd_xdp_sess_stats st;
 	char why[1024];
 
 	light_ipsec_path(p, why, sizeof(why));
-	if (p->path == old && p->tun_ifindex == old_if)
+	if (p->s.path == old && p->tun_ifindex == old_if)
 		return;
-	xw_log(p->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
-	       "light port %u: IPsec changed: test flow %s: %s -> %s", p->port, why,
-	       xfrm_path_name(old), xfrm_path_name(p->path));
+	xw_log(p->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
+	       "light port %u: IPsec changed: test flow %s: %s -> %s", p->s.port, why,
+	       xfrm_path_name(old), xfrm_path_name(p->s.path));
 	if (p->xdp && (p->tun_ifindex != old_if ||
-		       (p->path != XFRM_PATH_ANY && p->path != XFRM_PATH_TUNNEL))) {
+		       (p->s.path != XFRM_PATH_ANY && p->s.path != XFRM_PATH_TUNNEL))) {
 		/* disarm, take over the numbering, remove */
-		xwd_xdp_sess_arm(d->xdp, p->port, false);
-		xwd_xdp_sess_stats(d->xdp, p->port, &st);
-		p->seq = (uint32_t)st.next_seq;
+		xwd_xdp_sess_arm(d->xdp, p->s.port, false);
+		xwd_xdp_sess_stats(d->xdp, p->s.port, &st);
+		p->s.seq = (uint32_t)st.next_seq;
 		p->xdp_refl_done += st.next_seq - p->n_seq_xdp;
-		xwd_xdp_sess_del(d->xdp, p->port);
+		xwd_xdp_sess_del(d->xdp, p->s.port);
 		p->xdp = false;
 		pr_warn("light port %u: IPsec: XDP entry removed (XDP reflected %llu in all)",
-			p->port, (unsigned long long)p->xdp_refl_done);
+			p->s.port, (unsigned long long)p->xdp_refl_done);
 	}
 	if (!p->xdp)
 		light_xdp_add(p, p->family);
-	if (p->path == XFRM_PATH_NONE)
+	if (p->s.path == XFRM_PATH_NONE)
 		pr_warn("light port %u: --require-ipsec and the test flow is not protected by "
 			"IPsec: "
 			"not answered",
-			p->port);
+			p->s.port);
 	else
-		pr_info("light port %u: path: %s%s", p->port, p->xdp ? "XDP on " : "socket",
+		pr_info("light port %u: path: %s%s", p->s.port, p->xdp ? "XDP on " : "socket",
 			p->xdp ? xwd_xdp_where(d->xdp) : "");
 }
 
@@ -496,10 +462,26 @@ int xwd_light_open(struct xwd *d, const struct xw_light_cfg *cfg, struct xwd_lig
 			struct light_port *p = &L->ports[n++];
 
 			p->L = L;
-			p->s = s;
-			p->port = (uint16_t)port;
+			p->ls = s;
+			p->s.port = (uint16_t)port;
+			p->s.kind = XWD_SESS_LIGHT;
+			p->s.state = XWD_SESS_ARMED; /* Light sessions are always on */
+			p->s.tp.mode = XW_TP_OPEN;
+			p->s.tp.symmetric = s->symmetric;
+			p->s.tp.reflect_len = s->reflect_len;
+			p->s.expect_len = s->length;
+			p->s.dscp = s->dscp;
+			p->s.owner = p;
 			p->fd[0] = p->fd[1] = -1;
 			L->nports = n;
+			rc = xwd_reg_add(&d->reg, &p->s);
+			if (rc) {
+				xw_light_fmt(s, desc, sizeof(desc));
+				pr_err("light %s: port %u: %s", desc, port,
+				       rc == -EADDRINUSE ? "another session has it"
+							 : strerror(-rc));
+				goto fail;
+			}
 			rc = light_port_open(p);
 			if (rc)
 				goto fail;

@@ -1101,6 +1101,7 @@ out:
 	xwd_xsk_close(d.xsk);
 	xwd_light_close(d.light);
 	d.light = NULL;
+	xwd_reg_free(&d.reg); /* every session is gone */
 	xwd_own_set_map(d.own, -1);
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
 	xwd_own_close(d.own);

@@ -33,24 +33,21 @@
 #include "xwamp/wire.h"
 
 struct xwd_ows {
+	struct xwd_sess s; /* in the registry (sess.h): port, addresses, mode, keys, Seqno */
 	struct xwd *d;
-	struct xwd_ows *next, *prev;
 	char name[96];
 	bool recv; /* true: we receive; false: we send */
 	uint8_t sid[XW_SID_LEN];
 	int fd;
 	struct xw_io io;
 	struct xw_timer timer;
-	struct xw_addr local, peer;
 	bool any_port; /* the sender's port was not given: any port of its address */
-	struct xw_tp_cfg tp;
-	struct xw_tp_crypto crypto;
 	bool has_crypto;
 	size_t len;
 	struct xw_rxbatch rx;
 	/* sender */
 	struct xw_ow_sched sched;
-	uint32_t npkt, seq;
+	uint32_t npkt;
 	uint64_t due;	     /* NTP send time of packet seq */
 	uint64_t timeout_ns; /* RFC 4656 4.1.1: later than this: skipped */
 	struct codec_ow_skip skips[SRV_OW_SKIPS_MAX];
@@ -71,19 +68,6 @@ static uint64_t ntp_interval_to_ns(uint64_t t)
 	return sec * XW_NS_PER_SEC + ((frac * XW_NS_PER_SEC) >> 32);
 }
 
-static void ows_unlink(struct xwd_ows *o)
-{
-	struct xwd *d = o->d;
-
-	if (o->prev)
-		o->prev->next = o->next;
-	else if (d->ows == o)
-		d->ows = o->next;
-	if (o->next)
-		o->next->prev = o->prev;
-	o->next = o->prev = NULL;
-}
-
 static void ows_free(struct xwd_ows *o, const char *why)
 {
 	struct xwd *d = o->d;
@@ -98,19 +82,18 @@ static void ows_free(struct xwd_ows *o, const char *why)
 	else
 		pr_info("owamp %s: sender closed (%s): %llu sent, %llu skipped, Next Seqno %u",
 			o->name, why, (unsigned long long)o->n_sent,
-			(unsigned long long)o->n_skipped, o->seq);
+			(unsigned long long)o->n_skipped, o->s.seq);
 	if (o->xdp)
-		xwd_xdp_sess_del(d->xdp, xw_addr_port(&o->local));
+		xwd_xdp_sess_del(d->xdp, o->s.port);
 	xw_timer_cancel(&d->loop, &o->timer);
 	xw_loop_del(&d->loop, &o->io);
 	if (o->fd >= 0)
 		close(o->fd);
 	xw_rxbatch_free(&o->rx);
-	xw_tp_crypto_free(&o->crypto);
+	xw_tp_crypto_free(&o->s.crypto);
 	xw_ow_sched_fini(&o->sched);
 	free(o->pkt);
-	ows_unlink(o);
-	d->nows--;
+	xwd_reg_del(&d->reg, &o->s);
 	xw_wipe(o, sizeof(*o));
 	free(o);
 }
@@ -120,8 +103,8 @@ static void ows_free(struct xwd_ows *o, const char *why)
 static bool from_sender(const struct xwd_ows *o, const struct xw_addr *src)
 {
 	if (o->any_port)
-		return xw_addr_same_host(src, &o->peer);
-	return xw_addr_equal(src, &o->peer);
+		return xw_addr_same_host(src, &o->s.peer);
+	return xw_addr_equal(src, &o->s.peer);
 }
 
 static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
@@ -145,8 +128,8 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 				o->n_drop++; /* never a clock read after recv(): no timestamp, no record */
 				continue;
 			}
-			err = xw_tp_parse_sender(&o->tp, o->has_crypto ? &o->crypto : NULL, m->buf,
-						 m->len, o->len, &f);
+			err = xw_tp_parse_sender(&o->s.tp, o->has_crypto ? &o->s.crypto : NULL,
+						 m->buf, m->len, o->len, &f);
 			if (err) {
 				if (err == XW_TP_E_HMAC)
 					o->n_forged++; /* verified before recorded: never stored */
@@ -177,12 +160,10 @@ void xwd_ows_xdp_event(void *arg, const struct xw_ow_event *e)
 {
 	struct xwd *d = arg;
 	struct codec_ow_record r;
-	struct xwd_ows *o;
+	struct xwd_sess *s = xwd_reg_get(&d->reg, e->port); /* O(1) per record */
+	struct xwd_ows *o = s && s->kind == XWD_SESS_OWAMP_RECV ? s->owner : NULL;
 
-	for (o = d->ows; o; o = o->next)
-		if (o->recv && o->xdp && xw_addr_port(&o->local) == e->port)
-			break;
-	if (!o)
+	if (!o || !o->xdp)
 		return; /* the session ended meanwhile */
 	o->n_rx++;
 	o->n_xdp++;
@@ -212,8 +193,8 @@ static void ows_xdp_add(struct xwd_ows *o)
 {
 	struct xwd *d = o->d;
 	struct xwd_xdp_sess_cfg sc = {
-		.local = &o->local,
-		.peer = &o->peer,
+		.local = &o->s.local,
+		.peer = &o->s.peer,
 		.mode = XW_SESS_OW_RECV,
 		.flags = o->any_port ? XW_SESS_F_ANY_SPORT : 0,
 		.expect_len = (uint32_t)o->len,
@@ -222,9 +203,9 @@ static void ows_xdp_add(struct xwd_ows *o)
 	char why[160];
 	enum xfrm_path path;
 
-	if (o->tp.mode != XW_TP_OPEN || !xwd_xdp_ow_ready(d->xdp))
+	if (o->s.tp.mode != XW_TP_OPEN || !xwd_xdp_ow_ready(d->xdp))
 		return;
-	path = xwd_ipsec_path(d, &o->local, &o->peer, o->name, &sc.ifindex, why, sizeof(why));
+	path = xwd_ipsec_path(d, &o->s.local, &o->s.peer, o->name, &sc.ifindex, why, sizeof(why));
 	if (path != XFRM_PATH_ANY && path != XFRM_PATH_TUNNEL)
 		return;
 	if (path == XFRM_PATH_ANY)
@@ -255,22 +236,22 @@ static void skip_add(struct xwd_ows *o, uint32_t seq)
 
 static int send_one(struct xwd_ows *o)
 {
-	struct xw_tp_sender f = {.seq = o->seq};
+	struct xw_tp_sender f = {.seq = o->s.seq};
 	uint64_t now;
 	ssize_t k;
 	int len;
 
 	f.errest = xw_clock_errest(&o->d->clock, xw_clock_now_ns());
-	if (o->tp.mode == XW_TP_ENC)
+	if (o->s.tp.mode == XW_TP_ENC)
 		f.ts = xw_clock_now_ntp(); /* sealed with the packet: read just before */
-	len = xw_tp_build_sender(&o->tp, o->has_crypto ? &o->crypto : NULL, &f, NULL, o->pkt,
+	len = xw_tp_build_sender(&o->s.tp, o->has_crypto ? &o->s.crypto : NULL, &f, NULL, o->pkt,
 				 o->len);
 	if (len < 0)
 		return len;
-	if (o->tp.mode != XW_TP_ENC) {
+	if (o->s.tp.mode != XW_TP_ENC) {
 		/* RFC 4656 4.1.1: "the best possible approximation of its real time of departure" */
 		now = xw_clock_now_ntp();
-		xw_tp_stamp(o->tp.mode, o->pkt, (size_t)len, now, f.errest);
+		xw_tp_stamp(o->s.tp.mode, o->pkt, (size_t)len, now, f.errest);
 	}
 	k = send(o->fd, o->pkt, (size_t)len, MSG_DONTWAIT);
 	if (k < 0)
@@ -285,27 +266,27 @@ static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
 	uint64_t now = xw_clock_now_ntp(), late_ns;
 	int err;
 
-	while (o->seq < o->npkt && o->due <= now) {
+	while (o->s.seq < o->npkt && o->due <= now) {
 		late_ns = ntp_interval_to_ns(now - o->due);
 		if (late_ns > o->timeout_ns) {
 			/* RFC 4656 4.1.1: "MUST NOT send the packet"; a skip range tells */
-			skip_add(o, o->seq);
+			skip_add(o, o->s.seq);
 		} else {
 			err = send_one(o);
 			if (err && err != -EAGAIN && err != -ENOBUFS)
-				pr_warn("owamp %s: cannot send packet %u: %s", o->name, o->seq,
+				pr_warn("owamp %s: cannot send packet %u: %s", o->name, o->s.seq,
 					strerror(-err));
 			if (err)
 				skip_add(
 					o,
-					o->seq); /* not sent: the receiver must not count it lost */
+					o->s.seq); /* not sent: the receiver must not count it lost */
 		}
-		o->seq++;
-		if (o->seq < o->npkt)
+		o->s.seq++;
+		if (o->s.seq < o->npkt)
 			o->due = xw_ow_sched_next(&o->sched);
 		now = xw_clock_now_ntp();
 	}
-	if (o->seq >= o->npkt) {
+	if (o->s.seq >= o->npkt) {
 		pr_debug("owamp %s: all %u packets handled", o->name, o->npkt);
 		return;
 	}
@@ -351,11 +332,11 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	tpm = xw_tp_mode_of(s->mode);
 	if (tpm < 0)
 		return XW_ACCEPT_NOT_SUPPORTED;
-	if (cfg->max_sessions_total && d->nrefls + d->nows >= cfg->max_sessions_total) {
+	if (cfg->max_sessions_total && xwd_test_sessions(d) >= cfg->max_sessions_total) {
 		if (log_ok)
 			pr_warn("control %s: Request-Session: %u test sessions on this server "
 				"(--max-sessions-total): Accept 5",
-				conn_name, d->nrefls + d->nows);
+				conn_name, xwd_test_sessions(d));
 		return XW_ACCEPT_TEMP_LIMIT;
 	}
 	o = calloc(1, sizeof(*o));
@@ -371,11 +352,11 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	 * We send: local = Sender Address, peer = Receiver Address:Receiver Port.
 	 */
 	if (o->recv)
-		rc = req_addr(&o->local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
-		     req_addr(&o->peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port);
+		rc = req_addr(&o->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+		     req_addr(&o->s.peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port);
 	else
-		rc = req_addr(&o->local, p->ipvn, p->sender_addr, ctl_local, 0) ||
-		     req_addr(&o->peer, p->ipvn, p->receiver_addr, ctl_peer, p->receiver_port);
+		rc = req_addr(&o->s.local, p->ipvn, p->sender_addr, ctl_local, 0) ||
+		     req_addr(&o->s.peer, p->ipvn, p->receiver_addr, ctl_peer, p->receiver_port);
 	if (rc) {
 		if (log_ok)
 			pr_warn("control %s: Request-Session IPv%u with zero addresses on another "
@@ -396,8 +377,8 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 		struct pol_req pq;
 		int allowed;
 
-		xwd_pol_addr(&o->peer, &pq.sender);
-		xwd_pol_addr(&o->local, &pq.receiver);
+		xwd_pol_addr(&o->s.peer, &pq.sender);
+		xwd_pol_addr(&o->s.local, &pq.receiver);
 		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
 		xwd_pol_addr(ctl_local, &pq.ctl_local);
 		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
@@ -409,7 +390,7 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 			return rc;
 		}
 	}
-	if (!o->recv && !xw_addr_port(&o->peer)) {
+	if (!o->recv && !xw_addr_port(&o->s.peer)) {
 		if (log_ok)
 			pr_warn("control %s: Request-Session: we are to send, but to port 0: "
 				"Accept 3",
@@ -417,9 +398,9 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 		free(o);
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
-	o->tp.mode = (enum xw_tp_mode)tpm;
-	o->tp.padding_len = p->padding_len;
-	o->len = xw_tp_sender_len(&o->tp);
+	o->s.tp.mode = (enum xw_tp_mode)tpm;
+	o->s.tp.padding_len = p->padding_len;
+	o->len = xw_tp_sender_len(&o->s.tp);
 	if (o->len > XW_TP_MAX_LEN) {
 		if (log_ok)
 			pr_warn("control %s: Request-Session with padding %u: too big: Accept 3",
@@ -428,7 +409,7 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 		return XW_ACCEPT_NOT_SUPPORTED;
 	}
 	if (s->has_keys) {
-		rc = xw_tp_crypto_init(&o->crypto, &s->keys);
+		rc = xw_tp_crypto_init(&o->s.crypto, &s->keys);
 		if (rc) {
 			free(o);
 			return rc;
@@ -439,25 +420,25 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	o->npkt = p->num_packets;
 	uo.dscp = dscp;
 	if (cfg->port_lo)
-		o->fd = xw_udp_open_range(&o->local, cfg->port_lo, cfg->port_hi, &uo);
+		o->fd = xw_udp_open_range(&o->s.local, cfg->port_lo, cfg->port_hi, &uo);
 	else
-		o->fd = xw_udp_open(&o->local, &uo);
-	if (o->fd < 0 || xw_sock_local(o->fd, &o->local)) {
+		o->fd = xw_udp_open(&o->s.local, &uo);
+	if (o->fd < 0 || xw_sock_local(o->fd, &o->s.local)) {
 		rc = o->fd;
 		if (log_ok)
 			pr_warn("control %s: cannot open an OWAMP-Test socket on %s: %s: Accept 5",
-				conn_name, xw_addr_fmt(&o->local, false, la, sizeof(la)),
+				conn_name, xw_addr_fmt(&o->s.local, false, la, sizeof(la)),
 				strerror(rc < 0 ? -rc : EIO));
 		if (o->fd >= 0)
 			close(o->fd);
-		xw_tp_crypto_free(&o->crypto);
+		xw_tp_crypto_free(&o->s.crypto);
 		free(o);
 		return XW_ACCEPT_TEMP_LIMIT;
 	}
 	if (o->recv) {
 		/* the store keeps the reproduction of RFC 4656 3.9: our SID and port in it */
 		codec_request_session_fixup(s->ow_req, s->ow_req_len, s->sid, p->sender_port,
-					    xw_addr_port(&o->local));
+					    xw_addr_port(&o->s.local));
 		rc = xw_rxbatch_init(&o->rx, 16, o->len + 1);
 		if (!rc)
 			rc = ow_store_open(d->owstore, s->ow_req, s->ow_req_len, xw_clock_now_ns());
@@ -472,21 +453,28 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 			goto refuse;
 		}
 	} else {
-		rc = connect(o->fd, &o->peer.sa, o->peer.len) ? -errno : 0;
+		rc = connect(o->fd, &o->s.peer.sa, o->s.peer.len) ? -errno : 0;
 		o->pkt = malloc(o->len);
 		if (rc || !o->pkt)
 			goto refuse;
 	}
 	snprintf(o->name, sizeof(o->name), "%s %s %s %s", conn_name,
-		 xw_addr_fmt(&o->local, true, la, sizeof(la)), o->recv ? "<-" : "->",
-		 xw_addr_fmt(&o->peer, true, pa, sizeof(pa)));
-	s->port = xw_addr_port(&o->local);
+		 xw_addr_fmt(&o->s.local, true, la, sizeof(la)), o->recv ? "<-" : "->",
+		 xw_addr_fmt(&o->s.peer, true, pa, sizeof(pa)));
+	o->s.port = xw_addr_port(&o->s.local);
+	o->s.kind = o->recv ? XWD_SESS_OWAMP_RECV : XWD_SESS_OWAMP_SEND;
+	o->s.owner = o;
+	rc = xwd_reg_add(&d->reg, &o->s);
+	if (rc) {
+		if (log_ok)
+			pr_warn("control %s: OWAMP-Test port %u: another test session has it: "
+				"Accept 5",
+				conn_name, o->s.port);
+		rc = -EADDRINUSE;
+		goto refuse;
+	}
+	s->port = o->s.port;
 	s->user = o;
-	o->next = d->ows;
-	if (d->ows)
-		d->ows->prev = o;
-	d->ows = o;
-	d->nows++;
 	if (o->recv)
 		ows_xdp_add(o);
 	pr_info("owamp %s: %s session of %u packets accepted, %s", o->name,
@@ -499,7 +487,7 @@ refuse:
 	xw_loop_del(&d->loop, &o->io);
 	close(o->fd);
 	xw_rxbatch_free(&o->rx);
-	xw_tp_crypto_free(&o->crypto);
+	xw_tp_crypto_free(&o->s.crypto);
 	free(o->pkt);
 	free(o);
 	return rc == -ENOSPC ? XW_ACCEPT_PERM_LIMIT : XW_ACCEPT_TEMP_LIMIT;
@@ -515,7 +503,7 @@ int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 	o->started = true;
 	if (o->recv) {
 		if (o->xdp)
-			xwd_xdp_sess_arm(o->d->xdp, xw_addr_port(&o->local), true);
+			xwd_xdp_sess_arm(o->d->xdp, o->s.port, true);
 		return XW_ACCEPT_OK;
 	}
 	/* the schedule the receiver will compute: from the SID, slots and Start Time */
@@ -530,7 +518,7 @@ int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 	free(slots);
 	if (rc)
 		return XW_ACCEPT_INTERNAL;
-	o->seq = 0;
+	o->s.seq = 0;
 	o->due = xw_ow_sched_next(&o->sched);
 	/* RFC 4656 3.7: after Start-Ack or at the start time, whichever is later */
 	ows_tx_timer(&o->d->loop, &o->timer);
@@ -542,7 +530,7 @@ void xwd_ows_sent(const struct xwd_ows *o, uint32_t *next_seqno, struct codec_ow
 {
 	uint32_t n = o->nskips < *nskips ? o->nskips : *nskips;
 
-	*next_seqno = o->seq;
+	*next_seqno = o->s.seq;
 	memcpy(skips, o->skips, n * sizeof(*skips));
 	*nskips = n;
 }
@@ -556,7 +544,7 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 	if (o->recv) {
 		/* drain what XDP and the kernel hold before the records are closed */
 		if (o->xdp) {
-			xwd_xdp_sess_arm(d->xdp, xw_addr_port(&o->local), false);
+			xwd_xdp_sess_arm(d->xdp, o->s.port, false);
 			xwd_xdp_ow_drain(d->xdp);
 		}
 		ows_rx_event(&d->loop, &o->io, EPOLLIN);
@@ -574,26 +562,38 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 	ows_free(o, why == SRV_END_STOP ? "Stop-Sessions" : "ended");
 }
 
+static void ows_free_one(struct xwd_sess *s, void *arg)
+{
+	struct xwd_ows *o = s->owner;
+
+	if (o->recv)
+		ow_store_abort(o->d->owstore, o->sid, xw_clock_now_ns());
+	ows_free(o, arg);
+}
+
 void xwd_ows_free_all(struct xwd *d)
 {
-	while (d->ows) {
-		if (d->ows->recv)
-			ow_store_abort(d->owstore, d->ows->sid, xw_clock_now_ns());
-		ows_free(d->ows, "shutdown");
-	}
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_RECV, ows_free_one, "shutdown");
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_SEND, ows_free_one, "shutdown");
+}
+
+static void ows_status_one(struct xwd_sess *s, void *arg)
+{
+	const struct xwd_ows *o = s->owner;
+
+	(void)arg;
+	pr_info("owamp %s: %s: rx %llu recorded %llu forged %llu dropped %llu sent %llu "
+		"skipped %llu",
+		o->name, o->recv ? "receiver" : "sender", (unsigned long long)o->n_rx,
+		(unsigned long long)o->n_stored, (unsigned long long)o->n_forged,
+		(unsigned long long)o->n_drop, (unsigned long long)o->n_sent,
+		(unsigned long long)o->n_skipped);
 }
 
 void xwd_ows_status(struct xwd *d)
 {
-	struct xwd_ows *o;
-
-	for (o = d->ows; o; o = o->next)
-		pr_info("owamp %s: %s: rx %llu recorded %llu forged %llu dropped %llu sent %llu "
-			"skipped %llu",
-			o->name, o->recv ? "receiver" : "sender", (unsigned long long)o->n_rx,
-			(unsigned long long)o->n_stored, (unsigned long long)o->n_forged,
-			(unsigned long long)o->n_drop, (unsigned long long)o->n_sent,
-			(unsigned long long)o->n_skipped);
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_RECV, ows_status_one, NULL);
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_SEND, ows_status_one, NULL);
 	if (d->owstore)
 		pr_info("owamp store: %u sessions, %llu records reserved, %llu dropped",
 			ow_store_nsessions(d->owstore),

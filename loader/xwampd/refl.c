@@ -37,71 +37,21 @@
 #include "xfrm.h"
 #include "xwampd.h"
 
-/* Why a datagram got no answer.  The first ones mirror enum xw_tp_drop. */
-enum refl_drop {
-	RD_TRUNC = XW_TP_DROP_TRUNC, /* shorter than the header */
-	RD_LEN = XW_TP_DROP_LEN,     /* not the negotiated length */
-	RD_HMAC = XW_TP_DROP_HMAC,   /* forged, wrong key or wrong session */
-	RD_MULT0 = XW_TP_DROP_MULT0, /* Error Estimate Multiplier 0 */
-	RD_OTHER = XW_TP_DROP_OTHER,
-	RD_OVERSIZE = XW_TP_DROP_MAX, /* longer than the receive buffer (MSG_TRUNC) */
-	RD_NOT_STARTED,		      /* before Start-Sessions (RFC 4656 3.7) */
-	RD_LATE,		      /* after Stop + Timeout (RFC 5357 4.2: ignore) */
-	RD_SOURCE,		      /* not from the Session-Sender's address and port */
-	RD_NO_TS,		      /* the kernel gave no receive timestamp */
-	RD_SEND,		      /* the answer could not be sent */
-	RD_NOT_PROTECTED,	      /* --require-ipsec and IPsec no longer protects the flow */
-	RD_OUTSIDE_TUNNEL,	      /* route-based IPsec: not received on the xfrm interface */
-	RD_MAX,
-};
-
-static const char *const rd_names[RD_MAX] = {
-	[RD_OVERSIZE] = "oversize",
-	[RD_NOT_STARTED] = "not-started",
-	[RD_LATE] = "late",
-	[RD_SOURCE] = "wrong-source",
-	[RD_NO_TS] = "no-timestamp",
-	[RD_SEND] = "send-failed",
-	[RD_NOT_PROTECTED] = "not-protected",
-	[RD_OUTSIDE_TUNNEL] = "outside-tunnel",
-};
-
-static const char *rd_name(enum refl_drop r)
-{
-	if ((int)r < (int)XW_TP_DROP_MAX)
-		return xw_tp_drop_name((enum xw_tp_drop)r);
-	return rd_names[r];
-}
-
-enum refl_state {
-	REFL_ACCEPTED, /* socket open, waiting for Start */
-	REFL_ARMED,    /* reflecting */
-	REFL_DRAIN,    /* stopped: reflecting until the Timeout ends */
-};
-
 struct xwd_refl {
+	struct xwd_sess s; /* in the registry (sess.h) from Accept to free */
 	struct xwd *d;
 	struct xwd_conn *conn; /* NULL once the state machine let go (sess_end) */
-	struct xwd_refl *next, *prev;
 	uint8_t sid[XW_SID_LEN];
 	char name[96]; /* "sid 7f000001eeaf0325 local -> peer" for logs */
-	enum refl_state state;
 	int fd;
 	struct xw_io io;
-	struct xw_addr local, peer;
-	int dscp;
-	struct xw_tp_cfg tp;
-	struct xw_tp_crypto crypto;
-	size_t expect_len, reply_len;
-	uint64_t timeout_ns;  /* Request-TW-Session Timeout, clamped */
-	uint64_t last_rx_ns;  /* monotonic: last packet of this session (REFWAIT) */
-	uint64_t drain_until; /* monotonic: end of the Timeout after Stop */
+	size_t reply_len;
+	uint64_t timeout_ns; /* Request-TW-Session Timeout, clamped */
 	struct xw_timer timer;
-	uint32_t seq; /* reflector's own sequence number (RFC 5357 4.2.1) */
 	struct xw_rxbatch rx;
 	uint8_t *txbuf; /* rx.cap replies of reply_len octets */
 	struct xw_tx_msg *tx;
-	struct xwd_ratelimit rl;
+	struct xw_ratelimit rl;
 	/* XDP session table entry (xdp.h) */
 	bool xdp;	   /* an entry exists for our port */
 	bool xdp_refl;	   /* ...and XDP reflects (XW_SESS_UNAUTH) */
@@ -109,13 +59,9 @@ struct xwd_refl {
 	uint64_t
 		n_seq_xdp; /* numbers of the entry's counter XDP did not give (socket, first_seq) */
 	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec changes) */
-	struct xwd_xsk_cnt xsk; /* AF_XDP path (xsk.c): authenticated/encrypted sessions */
 	/* IPsec (open and mixed mode with the xfrm view): where it may be answered */
-	bool ipsec_watch;    /* follow xfrm changes (xwd_refl_ipsec_changed()) */
-	enum xfrm_path path; /* XFRM_PATH_ANY without the view */
-	int tun_ifindex;     /* in-tunnel device (route-based IPsec): XDP and socket only there */
-	/* counters */
-	uint64_t n_rx, n_reflected, n_drop[RD_MAX];
+	bool ipsec_watch; /* follow xfrm changes (xwd_refl_ipsec_changed()) */
+	int tun_ifindex;  /* in-tunnel device (route-based IPsec): XDP and socket only there */
 };
 
 /* --- helpers --------------------------------------------------------------- */
@@ -142,7 +88,7 @@ static void refl_xdp_part(const struct xwd_refl *r, char *buf, size_t len)
 	buf[0] = '\0';
 	if (!r->xdp)
 		return;
-	xwd_xdp_sess_stats(r->d->xdp, xw_addr_port(&r->local), &st);
+	xwd_xdp_sess_stats(r->d->xdp, r->s.port, &st);
 	off = (size_t)snprintf(buf, len,
 			       "; XDP: reflected %llu (next_seq %llu), passed %llu, "
 			       "dropped %llu%s",
@@ -155,65 +101,48 @@ static void refl_xdp_part(const struct xwd_refl *r, char *buf, size_t len)
 						(unsigned long long)st.drops[i]);
 }
 
-/* "; AF_XDP: reflected N, dropped D[: why=n]" when the AF_XDP path saw the session */
+/* "; AF_XDP: received N, reflected N, dropped D[: why=n]" when the AF_XDP path is in use */
 static void refl_xsk_part(const struct xwd_refl *r, char *buf, size_t len)
 {
-	uint64_t total = 0;
-	size_t off;
-	int i;
+	char drops[256];
+	uint64_t total;
 
 	buf[0] = '\0';
-	if (!r->xsk.rx && !r->d->xsk)
+	if (!r->s.xsk.rx && !r->d->xsk)
 		return;
-	for (i = 0; i < XWD_XSK_DROP_MAX; i++)
-		total += r->xsk.drop[i];
-	off = (size_t)snprintf(buf, len, "; AF_XDP: received %llu, reflected %llu, dropped %llu%s",
-			       (unsigned long long)r->xsk.rx, (unsigned long long)r->xsk.reflected,
-			       (unsigned long long)total, total ? ":" : "");
-	for (i = 0; i < XWD_XSK_DROP_MAX && off < len; i++)
-		if (r->xsk.drop[i])
-			off += (size_t)snprintf(buf + off, len - off, " %s=%llu",
-						xwd_xsk_drop_name((enum xwd_xsk_drop)i),
-						(unsigned long long)r->xsk.drop[i]);
+	total = xwd_cnt_drops(&r->s.xsk, drops, sizeof(drops));
+	snprintf(buf, len, "; AF_XDP: received %llu, reflected %llu, dropped %llu%s%s",
+		 (unsigned long long)r->s.xsk.rx, (unsigned long long)r->s.xsk.reflected,
+		 (unsigned long long)total, total ? ":" : "", drops);
 }
 
 static void refl_status_line(const struct xwd_refl *r, const char *why)
 {
-	char drops[512], xdp[192], xsk[256];
-	size_t off = 0;
-	uint64_t total = 0;
-	int i;
+	char drops[512], xdp[192], xsk[320];
+	uint64_t total = xwd_cnt_drops(&r->s.sock, drops, sizeof(drops));
 
-	drops[0] = '\0';
-	for (i = 0; i < RD_MAX; i++) {
-		if (!r->n_drop[i])
-			continue;
-		total += r->n_drop[i];
-		off += (size_t)snprintf(drops + off, off < sizeof(drops) ? sizeof(drops) - off : 0,
-					" %s=%llu", rd_name((enum refl_drop)i),
-					(unsigned long long)r->n_drop[i]);
-		if (off >= sizeof(drops))
-			break;
-	}
 	refl_xdp_part(r, xdp, sizeof(xdp));
 	refl_xsk_part(r, xsk, sizeof(xsk));
 	pr_info("session %s: %s: received %llu, reflected %llu, dropped %llu%s%s%s%s", r->name, why,
-		(unsigned long long)r->n_rx, (unsigned long long)r->n_reflected,
+		(unsigned long long)r->s.sock.rx, (unsigned long long)r->s.sock.reflected,
 		(unsigned long long)total, total ? ":" : "", drops, xdp, xsk);
 }
 
-static void refl_drop(struct xwd_refl *r, enum refl_drop why, const struct xw_addr *src)
+/* A drop already counted: the rate-limited line. */
+static void refl_drop_log(struct xwd_refl *r, enum xwd_drop why, const struct xw_addr *src)
 {
 	char a[XW_ADDRSTRLEN];
 
-	r->n_drop[why]++;
-	if (xwd_ratelimit_ok(&r->rl, r->name))
+	if (xw_rl_ok(&r->rl, r->name))
 		pr_warn("session %s: dropped a packet from %s: %s", r->name,
-			xw_addr_fmt(src, true, a, sizeof(a)), rd_name(why));
+			xw_addr_fmt(src, true, a, sizeof(a)), xwd_drop_name(why));
 }
 
-_Static_assert(RD_MAX <= sizeof(((struct xwd *)0)->refl_done_drop) / sizeof(uint64_t),
-	       "struct xwd keeps a total per drop reason");
+static void refl_drop(struct xwd_refl *r, enum xwd_drop why, const struct xw_addr *src)
+{
+	r->s.sock.drop[why]++;
+	refl_drop_log(r, why, src);
+}
 
 static void refl_free(struct xwd_refl *r, const char *why)
 {
@@ -222,27 +151,21 @@ static void refl_free(struct xwd_refl *r, const char *why)
 
 	refl_status_line(r, why);
 	/* the metrics' totals outlive the session */
-	d->refl_done_rx += r->n_rx;
-	d->refl_done_reflected += r->n_reflected;
-	for (i = 0; i < RD_MAX; i++)
-		d->refl_done_drop[i] += r->n_drop[i];
+	d->refl_done.rx += r->s.sock.rx;
+	d->refl_done.reflected += r->s.sock.reflected;
+	for (i = 0; i < XWD_DROP_MAX; i++)
+		d->refl_done.drop[i] += r->s.sock.drop[i];
 	if (r->xdp)
-		xwd_xdp_sess_del(d->xdp, xw_addr_port(&r->local));
+		xwd_xdp_sess_del(d->xdp, r->s.port);
 	xw_timer_cancel(&d->loop, &r->timer);
 	xw_loop_del(&d->loop, &r->io);
 	if (r->fd >= 0)
 		close(r->fd);
-	xw_tp_crypto_free(&r->crypto);
+	xw_tp_crypto_free(&r->s.crypto);
 	xw_rxbatch_free(&r->rx);
 	free(r->txbuf);
 	free(r->tx);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		d->refls = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	d->nrefls--;
+	xwd_reg_del(&d->reg, &r->s);
 	memset(r, 0, sizeof(*r));
 	free(r);
 }
@@ -252,7 +175,7 @@ static void refl_free(struct xwd_refl *r, const char *why)
 static void refl_batch(struct xwd_refl *r)
 {
 	struct xwd *d = r->d;
-	const bool seal_ts = r->tp.mode == XW_TP_ENC;
+	const bool seal_ts = r->s.tp.mode == XW_TP_ENC;
 	unsigned int i, ntx = 0;
 	uint64_t mono_ns;
 	uint16_t errest;
@@ -262,7 +185,7 @@ static void refl_batch(struct xwd_refl *r)
 	if (n == -EAGAIN)
 		return;
 	if (n < 0) {
-		if (xwd_ratelimit_ok(&r->rl, r->name))
+		if (xw_rl_ok(&r->rl, r->name))
 			pr_warn("session %s: recvmmsg: %s", r->name, strerror(-n));
 		return;
 	}
@@ -277,18 +200,15 @@ static void refl_batch(struct xwd_refl *r)
 	errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct xw_rx_msg *m = &r->rx.msg[i];
-		struct xw_tp_refl out;
+		struct xwd_pkt in = {
+			.buf = m->buf, .len = m->len, .mono_ns = mono_ns, .errest = errest};
+		enum xwd_drop why;
 		int len;
 
-		r->n_rx++;
+		r->s.sock.rx++;
 		/* only the Session-Sender gets answers: no reflection towards third parties */
-		if (!xw_addr_equal(&m->src, &r->peer)) {
-			refl_drop(r, RD_SOURCE, &m->src);
-			continue;
-		}
-		/* --require-ipsec and the SA or policy is gone: this session stopped */
-		if (r->path == XFRM_PATH_NONE) {
-			refl_drop(r, RD_NOT_PROTECTED, &m->src);
+		if (!xw_addr_equal(&m->src, &r->s.peer)) {
+			refl_drop(r, XWD_DROP_SOURCE, &m->src);
 			continue;
 		}
 		/*
@@ -298,45 +218,32 @@ static void refl_batch(struct xwd_refl *r)
 		 * is the Session-Sender's (README "IPsec view").
 		 */
 		if (r->tun_ifindex && m->ifindex != r->tun_ifindex) {
-			refl_drop(r, RD_OUTSIDE_TUNNEL, &m->src);
-			continue;
-		}
-		if (r->state == REFL_ACCEPTED) {
-			refl_drop(r, RD_NOT_STARTED, &m->src);
+			refl_drop(r, XWD_DROP_OUTSIDE_TUNNEL, &m->src);
 			continue;
 		}
 		if (m->truncated) {
-			refl_drop(r, RD_OVERSIZE, &m->src);
+			refl_drop(r, XWD_DROP_OVERSIZE, &m->src);
 			continue;
 		}
 		if (!m->ts_valid) {
 			/* never a clock read after recv(): no timestamp, no answer */
-			refl_drop(r, RD_NO_TS, &m->src);
+			refl_drop(r, XWD_DROP_NO_TS, &m->src);
 			continue;
 		}
-		r->last_rx_ns = mono_ns;
-		if (r->state == REFL_DRAIN && r->last_rx_ns > r->drain_until) {
-			refl_drop(r, RD_LATE, &m->src);
-			continue;
-		}
-		out.seq = r->seq;
-		out.rx_ts = xw_timespec_to_ntp(&m->ts);
-		out.errest = errest;
-		out.sender_ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
-		out.tx_ts = seal_ts ? xw_clock_now_ntp() : out.rx_ts;
-		len = xw_tp_reflect(&r->tp, &r->crypto, m->buf, m->len, r->expect_len, &out,
-				    r->txbuf + (size_t)ntx * r->reply_len, r->reply_len, NULL);
+		in.rx_ntp = xw_timespec_to_ntp(&m->ts);
+		in.ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
+		len = xwd_sess_reflect(&r->s, &r->s.sock, &in,
+				       r->txbuf + (size_t)ntx * r->reply_len, r->reply_len, &why);
 		if (len < 0) {
-			refl_drop(r, (enum refl_drop)xw_tp_drop_reason(len), &m->src);
+			refl_drop_log(r, why, &m->src);
 			continue;
 		}
 		if (r->xdp_refl) {
 			/* one counter with XDP: unique numbers whichever path answers */
 			put_be32(r->txbuf + (size_t)ntx * r->reply_len,
-				 xwd_xdp_sess_next_seq(d->xdp, xw_addr_port(&r->local)));
+				 xwd_xdp_sess_next_seq(d->xdp, r->s.port));
 			r->n_seq_xdp++;
 		}
-		r->seq++;
 		r->tx[ntx].buf = r->txbuf + (size_t)ntx * r->reply_len;
 		r->tx[ntx].len = (size_t)len;
 		r->tx[ntx].dst = &m->src;
@@ -348,16 +255,16 @@ static void refl_batch(struct xwd_refl *r)
 		uint64_t t3 = xw_clock_now_ntp();
 
 		for (i = 0; i < ntx; i++)
-			xw_tp_stamp(r->tp.mode, r->txbuf + (size_t)i * r->reply_len, r->tx[i].len,
+			xw_tp_stamp(r->s.tp.mode, r->txbuf + (size_t)i * r->reply_len, r->tx[i].len,
 				    t3, errest);
 	}
 	sent = xw_send_batch(r->fd, r->tx, ntx);
 	if (sent < 0)
 		sent = 0;
-	r->n_reflected += (uint64_t)sent;
+	r->s.sock.reflected += (uint64_t)sent;
 	if ((unsigned int)sent < ntx) {
-		r->n_drop[RD_SEND] += ntx - (unsigned int)sent;
-		if (xwd_ratelimit_ok(&r->rl, r->name))
+		r->s.sock.drop[XWD_DROP_SEND] += ntx - (unsigned int)sent;
+		if (xw_rl_ok(&r->rl, r->name))
 			pr_warn("session %s: %u replies not sent (socket buffer full?)", r->name,
 				ntx - (unsigned int)sent);
 	}
@@ -370,10 +277,10 @@ static void refl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 
 	/* a few batches per wakeup, then give the other sessions their turn */
 	for (i = 0; i < 4; i++) {
-		uint64_t before = r->n_rx;
+		uint64_t before = r->s.sock.rx;
 
 		refl_batch(r);
-		if (r->n_rx - before < r->rx.cap)
+		if (r->s.sock.rx - before < r->rx.cap)
 			break;
 	}
 }
@@ -385,11 +292,11 @@ static void refl_timer(struct xw_loop *l, struct xw_timer *t)
 	const struct xwd_cfg *cfg = r->d->cfg;
 	uint64_t now = xw_now_ns();
 
-	if (r->state == REFL_DRAIN) {
+	if (r->s.state == XWD_SESS_DRAIN) {
 		refl_free(r, "stopped");
 		return;
 	}
-	if (r->state == REFL_ACCEPTED) {
+	if (r->s.state == XWD_SESS_ACCEPTED) {
 		pr_warn("session %s: accepted but not started within %u s (--start-timeout): "
 			"ending it",
 			r->name, cfg->start_timeout);
@@ -399,23 +306,23 @@ static void refl_timer(struct xw_loop *l, struct xw_timer *t)
 		refl_free(r, "not started in time");
 		return;
 	}
-	if (r->state != REFL_ARMED || !cfg->refwait)
+	if (r->s.state != XWD_SESS_ARMED || !cfg->refwait)
 		return;
 	if (r->xdp) {
 		/* packets XDP handled never reach the socket: count them as activity */
 		struct xwd_xdp_sess_stats st;
 		uint64_t act;
 
-		xwd_xdp_sess_stats(r->d->xdp, xw_addr_port(&r->local), &st);
+		xwd_xdp_sess_stats(r->d->xdp, r->s.port, &st);
 		act = st.next_seq + st.passed + st.dropped;
 		if (act != r->xdp_seen) {
 			r->xdp_seen = act;
-			if (now > r->last_rx_ns)
-				r->last_rx_ns = now;
+			if (now > r->s.last_rx_ns)
+				r->s.last_rx_ns = now;
 		}
 	}
-	if (now - r->last_rx_ns < xwd_s_to_ns(cfg->refwait)) {
-		xw_timer_arm_at(l, t, r->last_rx_ns + xwd_s_to_ns(cfg->refwait));
+	if (now - r->s.last_rx_ns < xwd_s_to_ns(cfg->refwait)) {
+		xw_timer_arm_at(l, t, r->s.last_rx_ns + xwd_s_to_ns(cfg->refwait));
 		return;
 	}
 	pr_info("session %s: no test packet for REFWAIT %u s: stopping it (RFC 5357 4.2)", r->name,
@@ -462,12 +369,7 @@ static int request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16]
  */
 static bool port_taken(const struct xwd *d, uint16_t port)
 {
-	const struct xwd_refl *o;
-
-	for (o = d->refls; o; o = o->next)
-		if (xw_addr_port(&o->local) == port)
-			return true;
-	return false;
+	return xwd_reg_get(&d->reg, port) != NULL;
 }
 
 #define REFL_PORT_TRIES	 64
@@ -492,8 +394,8 @@ static bool port_usable(const struct xwd *d, uint16_t port)
 
 static int refl_try(struct xwd_refl *r, uint16_t port, const struct xw_udp_opts *o)
 {
-	xw_addr_set_port(&r->local, port);
-	return xw_udp_open(&r->local, o);
+	xw_addr_set_port(&r->s.local, port);
+	return xw_udp_open(&r->s.local, o);
 }
 
 /*
@@ -566,7 +468,7 @@ static int refl_bind(struct xwd_refl *r, const struct xwd_cfg *cfg, uint16_t wan
 	unsigned int span, start, i;
 	int fd = -EADDRINUSE;
 
-	o.dscp = r->dscp;
+	o.dscp = r->s.dscp;
 	o.rcvbuf = refl_rcvbuf(cfg);
 	o.rx_dst = true; /* the receiving device: route-based IPsec (refl_batch()) */
 	if (port_usable(r->d, want)) {
@@ -594,7 +496,9 @@ done:
 	if (fd < 0)
 		return fd;
 	r->fd = fd;
-	return xw_sock_local(fd, &r->local);
+	fd = xw_sock_local(fd, &r->s.local);
+	r->s.port = xw_addr_port(&r->s.local);
+	return fd;
 }
 
 /* Which path answers this session's packets, for the Accept and Start log lines. */
@@ -602,9 +506,9 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 {
 	const struct xwd_xdp *x = r->d->xdp;
 
-	if (r->path == XFRM_PATH_NONE)
+	if (r->s.path == XFRM_PATH_NONE)
 		snprintf(buf, len, "none (--require-ipsec: IPsec no longer protects the flow)");
-	else if (r->path == XFRM_PATH_SOCKET && x)
+	else if (r->s.path == XFRM_PATH_SOCKET && x)
 		snprintf(buf, len,
 			 "socket (IPsec applies to the flow: no XDP around the kernel's "
 			 "policies)");
@@ -633,22 +537,22 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 static void refl_xdp_add(struct xwd_refl *r)
 {
 	struct xwd_xdp_sess_cfg sc = {
-		.local = &r->local,
-		.peer = &r->peer,
-		.mode = r->tp.mode == XW_TP_OPEN ? XW_SESS_UNAUTH : XW_SESS_AUTH_REDIRECT,
-		.flags = (uint8_t)((r->tp.symmetric ? XW_SESS_F_SYMMETRIC : 0) |
-				   (r->tp.reflect_len ? XW_SESS_F_REFLECT : 0)),
-		.dscp = (uint8_t)r->dscp,
-		.reflect_len = (uint16_t)r->tp.reflect_len,
-		.expect_len = (uint32_t)r->expect_len,
+		.local = &r->s.local,
+		.peer = &r->s.peer,
+		.mode = r->s.tp.mode == XW_TP_OPEN ? XW_SESS_UNAUTH : XW_SESS_AUTH_REDIRECT,
+		.flags = (uint8_t)((r->s.tp.symmetric ? XW_SESS_F_SYMMETRIC : 0) |
+				   (r->s.tp.reflect_len ? XW_SESS_F_REFLECT : 0)),
+		.dscp = (uint8_t)r->s.dscp,
+		.reflect_len = (uint16_t)r->s.tp.reflect_len,
+		.expect_len = (uint32_t)r->s.expect_len,
 		.ifindex = r->tun_ifindex,
-		.first_seq = r->seq,
+		.first_seq = r->s.seq,
 	};
 	int rc;
 
 	/* IPsec applies and no in-tunnel device: no entry, the socket answers */
-	if (!r->d->xdp ||
-	    (sc.mode == XW_SESS_UNAUTH && r->path != XFRM_PATH_ANY && r->path != XFRM_PATH_TUNNEL))
+	if (!r->d->xdp || (sc.mode == XW_SESS_UNAUTH && r->s.path != XFRM_PATH_ANY &&
+			   r->s.path != XFRM_PATH_TUNNEL))
 		return;
 	rc = xwd_xdp_sess_add(r->d->xdp, &sc);
 	if (rc) {
@@ -690,12 +594,12 @@ enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
 static void refl_xdp_remove(struct xwd_refl *r)
 {
 	struct xwd_xdp_sess_stats st;
-	uint16_t port = xw_addr_port(&r->local);
+	uint16_t port = r->s.port;
 
 	xwd_xdp_sess_arm(r->d->xdp, port, false);
 	xwd_xdp_sess_stats(r->d->xdp, port, &st);
 	if (r->xdp_refl) {
-		r->seq = (uint32_t)st.next_seq;
+		r->s.seq = (uint32_t)st.next_seq;
 		r->xdp_refl_done += st.next_seq - r->n_seq_xdp;
 	}
 	xwd_xdp_sess_del(r->d->xdp, port);
@@ -707,42 +611,47 @@ static void refl_xdp_remove(struct xwd_refl *r)
 /* One session after an xfrm change: its path again, the entry to match. */
 static void refl_ipsec_recheck(struct xwd_refl *r)
 {
-	enum xfrm_path old = r->path;
+	enum xfrm_path old = r->s.path;
 	int old_if = r->tun_ifindex;
 	char why[1024], path[160];
 	bool want;
 
-	r->path = xwd_ipsec_path(r->d, &r->local, &r->peer, r->name, &r->tun_ifindex, why,
-				 sizeof(why));
-	if (r->path == old && r->tun_ifindex == old_if)
+	r->s.path = xwd_ipsec_path(r->d, &r->s.local, &r->s.peer, r->name, &r->tun_ifindex, why,
+				   sizeof(why));
+	if (r->s.path == old && r->tun_ifindex == old_if)
 		return;
 	/* a warning when the fast path goes, news when it comes */
-	xw_log(r->path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
+	xw_log(r->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
 	       "session %s: IPsec changed: test flow %s: %s -> %s", r->name, why,
-	       xfrm_path_name(old), xfrm_path_name(r->path));
-	want = r->path == XFRM_PATH_ANY || r->path == XFRM_PATH_TUNNEL;
+	       xfrm_path_name(old), xfrm_path_name(r->s.path));
+	want = r->s.path == XFRM_PATH_ANY || r->s.path == XFRM_PATH_TUNNEL;
 	/* an entry bound elsewhere, or one that must not be there: gone at once */
 	if (r->xdp && (!want || r->tun_ifindex != old_if))
 		refl_xdp_remove(r);
 	if (!r->xdp && want) {
 		refl_xdp_add(r);
-		if (r->xdp && r->state == REFL_ARMED)
-			xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), true);
+		if (r->xdp && r->s.state == XWD_SESS_ARMED)
+			xwd_xdp_sess_arm(r->d->xdp, r->s.port, true);
 	}
-	if (r->path == XFRM_PATH_NONE)
+	if (r->s.path == XFRM_PATH_NONE)
 		pr_warn("session %s: --require-ipsec and the test flow is not protected by IPsec "
 			"any more: stopped (no answers until the session ends)",
 			r->name);
 	pr_info("session %s: path: %s", r->name, refl_path(r, path, sizeof(path)));
 }
 
+static void refl_ipsec_one(struct xwd_sess *s, void *arg)
+{
+	struct xwd_refl *r = s->owner;
+
+	(void)arg;
+	if (r->ipsec_watch)
+		refl_ipsec_recheck(r);
+}
+
 void xwd_refl_ipsec_changed(struct xwd *d)
 {
-	struct xwd_refl *r;
-
-	for (r = d->refls; r; r = r->next)
-		if (r->ipsec_watch)
-			refl_ipsec_recheck(r);
+	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_ipsec_one, NULL);
 }
 
 int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
@@ -766,14 +675,16 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	r->s.kind = XWD_SESS_TWAMP;
+	r->s.owner = r;
 	r->d = d;
 	r->conn = c;
 	r->fd = -1;
-	r->dscp = dscp;
+	r->s.dscp = (uint8_t)dscp;
 	memcpy(r->sid, s->sid, XW_SID_LEN);
 	xw_timer_init(&r->timer, refl_timer, r);
-	if (request_addr(&r->local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
-	    request_addr(&r->peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
+	if (request_addr(&r->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+	    request_addr(&r->s.peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
 		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 			pr_warn("control %s: Request-TW-Session IPv%u with zero addresses on an "
 				"IPv%u connection: Accept 3",
@@ -789,8 +700,8 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		char why[256], pfx[64];
 		int allowed;
 
-		xwd_pol_addr(&r->peer, &pq.sender);
-		xwd_pol_addr(&r->local, &pq.receiver);
+		xwd_pol_addr(&r->s.peer, &pq.sender);
+		xwd_pol_addr(&r->s.local, &pq.receiver);
 		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
 		xwd_pol_addr(ctl_local, &pq.ctl_local);
 		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
@@ -803,16 +714,16 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		}
 		if (allowed >= 0)
 			pr_info("control %s: Sender Address %s admitted by --allow-sender %s",
-				conn_name, xw_addr_fmt(&r->peer, false, pa, sizeof(pa)),
+				conn_name, xw_addr_fmt(&r->s.peer, false, pa, sizeof(pa)),
 				pol_prefix_fmt(&d->cfg->allow_sender[allowed], pfx, sizeof(pfx)));
 	}
-	r->tp.mode = (enum xw_tp_mode)tpm;
-	r->tp.padding_len = p->padding_len;
-	r->tp.reflect_len = (s->mode & XW_MODE_REFLECT_OCT) ? p->pad_to_reflect : 0;
-	r->tp.symmetric = !!(s->mode & XW_MODE_SYMMETRIC);
-	r->expect_len = xw_tp_sender_len(&r->tp);
-	r->reply_len = xw_tp_reflector_len(&r->tp, r->expect_len);
-	if (r->expect_len > XW_TP_MAX_LEN || r->reply_len > XW_TP_MAX_LEN) {
+	r->s.tp.mode = (enum xw_tp_mode)tpm;
+	r->s.tp.padding_len = p->padding_len;
+	r->s.tp.reflect_len = (s->mode & XW_MODE_REFLECT_OCT) ? p->pad_to_reflect : 0;
+	r->s.tp.symmetric = !!(s->mode & XW_MODE_SYMMETRIC);
+	r->s.expect_len = xw_tp_sender_len(&r->s.tp);
+	r->reply_len = xw_tp_reflector_len(&r->s.tp, r->s.expect_len);
+	if (r->s.expect_len > XW_TP_MAX_LEN || r->reply_len > XW_TP_MAX_LEN) {
 		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 			pr_warn("control %s: Request-TW-Session with padding %u: packets too big: "
 				"Accept 3",
@@ -842,36 +753,36 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 
 		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 			pr_warn("control %s: cannot open a reflector on %s: %s: Accept %d",
-				conn_name, xw_addr_fmt(&r->local, false, la, sizeof(la)),
+				conn_name, xw_addr_fmt(&r->s.local, false, la, sizeof(la)),
 				strerror(-rc), acc);
 		if (r->fd >= 0)
 			close(r->fd);
 		free(r);
 		return acc;
 	}
-	if (xw_addr_equal(&r->local, &r->peer)) {
+	if (xw_addr_equal(&r->s.local, &r->s.peer)) {
 		/* our answers would come back to us as test packets, forever */
 		if (xwd_conn_log_ok(c))
 			pr_warn("control %s: Request-TW-Session declined: Sender %s is the "
 				"reflector "
 				"itself: Accept 1",
-				conn_name, xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
+				conn_name, xw_addr_fmt(&r->s.peer, true, pa, sizeof(pa)));
 		close(r->fd);
 		free(r);
 		return XW_ACCEPT_FAILURE;
 	}
-	if (p->receiver_port && xw_addr_port(&r->local) != p->receiver_port && xwd_conn_log_ok(c))
+	if (p->receiver_port && r->s.port != p->receiver_port && xwd_conn_log_ok(c))
 		pr_info("control %s: requested reflector port %u not available (privileged, "
 			"outside --port-range or in use): port %u (RFC 5357 3.5)",
-			conn_name, p->receiver_port, xw_addr_port(&r->local));
+			conn_name, p->receiver_port, r->s.port);
 	/* IPsec protection of the test flow: logged, and required with --require-ipsec */
 	if (d->xfrm || d->cfg->require_ipsec) {
 		char who[XW_ADDRSTRLEN * 2 + 64];
 
 		snprintf(who, sizeof(who), "control %s: session %s<-%s", conn_name,
-			 xw_addr_fmt(&r->local, true, la, sizeof(la)),
-			 xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
-		rc = xwd_xfrm_session(d->xfrm, &r->local, &r->peer, tpm == XW_TP_OPEN,
+			 xw_addr_fmt(&r->s.local, true, la, sizeof(la)),
+			 xw_addr_fmt(&r->s.peer, true, pa, sizeof(pa)));
+		rc = xwd_xfrm_session(d->xfrm, &r->s.local, &r->s.peer, tpm == XW_TP_OPEN,
 				      d->cfg->require_ipsec, who);
 		if (rc != XW_ACCEPT_OK) {
 			close(r->fd);
@@ -888,23 +799,23 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			char why[1024];
 
 			r->ipsec_watch = true;
-			r->path = xwd_ipsec_path(d, &r->local, &r->peer, who, &r->tun_ifindex, why,
-						 sizeof(why));
+			r->s.path = xwd_ipsec_path(d, &r->s.local, &r->s.peer, who, &r->tun_ifindex,
+						   why, sizeof(why));
 		}
 	}
 	if (s->has_keys) {
-		rc = xw_tp_crypto_init(&r->crypto, &s->keys);
+		rc = xw_tp_crypto_init(&r->s.crypto, &s->keys);
 		if (rc)
 			goto fail;
 	}
 	/* batch of up to 64 datagrams, but no more than ~1 MiB of buffers */
-	cap = (unsigned int)((1u << 20) / (r->expect_len + 1 + r->reply_len));
+	cap = (unsigned int)((1u << 20) / (r->s.expect_len + 1 + r->reply_len));
 	if (cap > XW_BATCH_MAX)
 		cap = XW_BATCH_MAX;
 	if (!cap)
 		cap = 1;
 	/* one octet more than the session's length, so longer datagrams show MSG_TRUNC */
-	rc = xw_rxbatch_init(&r->rx, cap, r->expect_len + 1);
+	rc = xw_rxbatch_init(&r->rx, cap, r->s.expect_len + 1);
 	if (rc)
 		goto fail;
 	r->txbuf = malloc((size_t)cap * r->reply_len);
@@ -918,14 +829,14 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		goto fail;
 	snprintf(r->name, sizeof(r->name), "%02x%02x%02x%02x%02x%02x%02x%02x %s<-%s", r->sid[0],
 		 r->sid[1], r->sid[2], r->sid[3], r->sid[8], r->sid[9], r->sid[10], r->sid[11],
-		 xw_addr_fmt(&r->local, true, la, sizeof(la)),
-		 xw_addr_fmt(&r->peer, true, pa, sizeof(pa)));
-	r->next = d->refls;
-	if (d->refls)
-		d->refls->prev = r;
-	d->refls = r;
-	d->nrefls++;
-	s->port = xw_addr_port(&r->local);
+		 xw_addr_fmt(&r->s.local, true, la, sizeof(la)),
+		 xw_addr_fmt(&r->s.peer, true, pa, sizeof(pa)));
+	rc = xwd_reg_add(&d->reg, &r->s);
+	if (rc) {
+		xw_loop_del(&d->loop, &r->io);
+		goto fail;
+	}
+	s->port = r->s.port;
 	s->user = r;
 	refl_xdp_add(r);
 	/* a session that is never started must not hold its port forever */
@@ -935,11 +846,11 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		tpm == XW_TP_OPEN   ? "open"
 		: tpm == XW_TP_AUTH ? "auth"
 				    : "encrypted",
-		r->expect_len, r->dscp, refl_path(r, path, sizeof(path)));
+		r->s.expect_len, r->s.dscp, refl_path(r, path, sizeof(path)));
 	return XW_ACCEPT_OK;
 fail:
 	pr_err("control %s: reflector setup failed: %s: Accept 2", conn_name, strerror(-rc));
-	xw_tp_crypto_free(&r->crypto);
+	xw_tp_crypto_free(&r->s.crypto);
 	xw_rxbatch_free(&r->rx);
 	free(r->txbuf);
 	free(r->tx);
@@ -952,13 +863,13 @@ int xwd_refl_start(struct xwd_refl *r)
 {
 	char path[160];
 
-	r->state = REFL_ARMED;
-	r->last_rx_ns = xw_now_ns();
+	r->s.state = XWD_SESS_ARMED;
+	r->s.last_rx_ns = xw_now_ns();
 	xw_timer_cancel(&r->d->loop, &r->timer); /* the start timeout */
 	if (r->d->cfg->refwait)
 		xw_timer_arm(&r->d->loop, &r->timer, xwd_s_to_ns(r->d->cfg->refwait));
 	if (r->xdp)
-		xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), true);
+		xwd_xdp_sess_arm(r->d->xdp, r->s.port, true);
 	pr_info("session %s: started, path: %s", r->name, refl_path(r, path, sizeof(path)));
 	return XW_ACCEPT_OK;
 }
@@ -968,12 +879,12 @@ void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
 	r->conn = NULL;
 	/* Stop: XDP passes from now on; the socket answers during the Timeout */
 	if (r->xdp)
-		xwd_xdp_sess_arm(r->d->xdp, xw_addr_port(&r->local), false);
-	if (why == SRV_END_STOP && r->state == REFL_ARMED && r->timeout_ns) {
+		xwd_xdp_sess_arm(r->d->xdp, r->s.port, false);
+	if (why == SRV_END_STOP && r->s.state == XWD_SESS_ARMED && r->timeout_ns) {
 		/* RFC 5357 3.8/4.2: answer packets still in flight for Timeout, then stop */
-		r->state = REFL_DRAIN;
-		r->drain_until = xw_now_ns() + r->timeout_ns;
-		xw_timer_arm_at(&r->d->loop, &r->timer, r->drain_until);
+		r->s.state = XWD_SESS_DRAIN;
+		r->s.drain_until = xw_now_ns() + r->timeout_ns;
+		xw_timer_arm_at(&r->d->loop, &r->timer, r->s.drain_until);
 		return;
 	}
 	refl_free(r, why == SRV_END_STOP	? "stopped"
@@ -982,43 +893,48 @@ void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
 						: "control connection closed");
 }
 
-void xwd_refl_free_all(struct xwd *d)
+static void refl_free_one(struct xwd_sess *s, void *arg)
 {
-	while (d->refls)
-		refl_free(d->refls, "shutdown");
+	refl_free(s->owner, arg);
 }
 
-int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out)
+void xwd_refl_free_all(struct xwd *d)
 {
-	struct xwd_refl *r;
+	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_free_one, "shutdown");
+}
 
-	for (r = d->refls; r; r = r->next) {
-		if (xw_addr_port(&r->local) != port)
-			continue;
-		/* one session per local port (port_taken()) */
-		if (r->state == REFL_ACCEPTED || r->tp.mode == XW_TP_OPEN)
-			return -ENOENT;
-		out->tp = &r->tp;
-		out->crypto = &r->crypto;
-		out->local = &r->local;
-		out->peer = &r->peer;
-		out->expect_len = r->expect_len;
-		out->dscp = (uint8_t)r->dscp;
-		out->seq = &r->seq;
-		out->last_rx_ns = &r->last_rx_ns;
-		out->cnt = &r->xsk;
-		return 0;
-	}
-	return -ENOENT;
+static void refl_status_one(struct xwd_sess *s, void *arg)
+{
+	static const char *const names[] = {"accepted", "running", "draining"};
+
+	(void)arg;
+	refl_status_line(s->owner, names[s->state]);
 }
 
 void xwd_refl_status(struct xwd *d)
 {
-	static const char *const names[] = {"accepted", "running", "draining"};
-	struct xwd_refl *r;
+	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_status_one, NULL);
+}
 
-	for (r = d->refls; r; r = r->next)
-		refl_status_line(r, names[r->state]);
+/* xwd_refl_metrics(): sessions by mode and path, socket counters summed */
+struct refl_metrics {
+	unsigned int n[3][3];
+	struct xwd_cnt sum;
+};
+
+static void refl_metrics_one(struct xwd_sess *s, void *arg)
+{
+	const struct xwd_refl *r = s->owner;
+	struct refl_metrics *M = arg;
+	int i, m, p;
+
+	m = s->tp.mode == XW_TP_ENC ? 2 : s->tp.mode == XW_TP_AUTH ? 1 : 0;
+	p = r->xdp_refl ? 0 : (s->xsk.rx || r->d->xsk) && s->tp.mode != XW_TP_OPEN ? 1 : 2;
+	M->n[m][p]++;
+	M->sum.rx += s->sock.rx;
+	M->sum.reflected += s->sock.reflected;
+	for (i = 0; i < XWD_DROP_MAX; i++)
+		M->sum.drop[i] += s->sock.drop[i];
 }
 
 /*
@@ -1030,38 +946,27 @@ void xwd_refl_metrics(struct xwd *d, FILE *f)
 {
 	static const char *const modes[] = {"open", "authenticated", "encrypted"};
 	static const char *const paths[] = {"xdp", "af_xdp", "socket"};
-	unsigned int n[3][3] = {{0}};
-	uint64_t rx = d->refl_done_rx, refl = d->refl_done_reflected, drop[RD_MAX];
-	struct xwd_refl *r;
+	struct refl_metrics M = {.sum = d->refl_done};
 	int i, m, p;
 
-	for (i = 0; i < RD_MAX; i++)
-		drop[i] = d->refl_done_drop[i];
-	for (r = d->refls; r; r = r->next) {
-		m = r->tp.mode == XW_TP_ENC ? 2 : r->tp.mode == XW_TP_AUTH ? 1 : 0;
-		p = r->xdp_refl ? 0 : (r->xsk.rx || d->xsk) && r->tp.mode != XW_TP_OPEN ? 1 : 2;
-		n[m][p]++;
-		rx += r->n_rx;
-		refl += r->n_reflected;
-		for (i = 0; i < RD_MAX; i++)
-			drop[i] += r->n_drop[i];
-	}
+	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_metrics_one, &M);
 	xw_prom_help(f, "xwampd_reflector_sessions", "gauge",
 		     "TWAMP-Test sessions (accepted, running or draining) by security mode and "
 		     "the path that answers them");
 	for (m = 0; m < 3; m++)
 		for (p = 0; p < 3; p++)
 			fprintf(f, "xwampd_reflector_sessions{mode=\"%s\",path=\"%s\"} %u\n",
-				modes[m], paths[p], n[m][p]);
+				modes[m], paths[p], M.n[m][p]);
 	xw_prom_help(f, "xwampd_socket_packets_received_total", "counter",
 		     "test packets that reached a session's UDP socket");
-	fprintf(f, "xwampd_socket_packets_received_total %llu\n", (unsigned long long)rx);
+	fprintf(f, "xwampd_socket_packets_received_total %llu\n", (unsigned long long)M.sum.rx);
 	xw_prom_help(f, "xwampd_socket_packets_reflected_total", "counter",
 		     "test packets answered from a session's UDP socket");
-	fprintf(f, "xwampd_socket_packets_reflected_total %llu\n", (unsigned long long)refl);
+	fprintf(f, "xwampd_socket_packets_reflected_total %llu\n",
+		(unsigned long long)M.sum.reflected);
 	xw_prom_help(f, "xwampd_socket_packets_dropped_total", "counter",
 		     "test packets a session's UDP socket did not answer, by reason");
-	for (i = 0; i < RD_MAX; i++)
+	for (i = 0; i < XWD_DROP_MAX; i++)
 		fprintf(f, "xwampd_socket_packets_dropped_total{reason=\"%s\"} %llu\n",
-			rd_name((enum refl_drop)i), (unsigned long long)drop[i]);
+			xwd_drop_name((enum xwd_drop)i), (unsigned long long)M.sum.drop[i]);
 }

@@ -90,22 +90,9 @@ struct xwd_xsk {
 	struct xsk_q *q;
 	unsigned int nq;
 	char where[XWD_XDP_MAX_IFS * (IF_NAMESIZE + 32)];
-	struct xwd_ratelimit rl;
+	struct xw_ratelimit rl;
 	uint8_t scratch[XSK_FRAME_SIZE];
 };
-
-static const char *const drop_names[XWD_XSK_DROP_MAX] = {
-	[XWD_XSK_DROP_SOURCE] = "wrong-source",
-	[XWD_XSK_DROP_NOROOM] = "no-room",
-	[XWD_XSK_DROP_TXFULL] = "tx-ring-full",
-};
-
-const char *xwd_xsk_drop_name(enum xwd_xsk_drop d)
-{
-	if ((int)d < (int)XW_TP_DROP_MAX)
-		return xw_tp_drop_name((enum xw_tp_drop)d);
-	return (unsigned int)d < XWD_XSK_DROP_MAX ? drop_names[d] : "?";
-}
 
 /* --- queues of an interface ------------------------------------------------- */
 
@@ -214,7 +201,7 @@ static void kick(struct xsk_q *q)
 		if (sendto(xsk_socket__fd(q->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
 		    errno != EAGAIN) {
 			if (errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN &&
-			    xwd_ratelimit_ok(&q->x->rl, "afxdp"))
+			    xw_rl_ok(&q->x->rl, "afxdp"))
 				pr_warn("afxdp: %s queue %u: TX kick: %s", q->ifc->name, q->queue,
 					strerror(errno));
 			complete(q);
@@ -327,14 +314,14 @@ static int parse(const uint8_t *f, size_t len, bool l3, struct xsk_pkt *k)
 }
 
 /* The frame's source is the session's Session-Sender and its destination us. */
-static bool tuple_ok(const struct xsk_pkt *k, const struct xwd_refl_xsk *s)
+static bool tuple_ok(const struct xsk_pkt *k, const struct xwd_sess *s)
 {
 	uint8_t peer[16], local[16];
-	size_t alen = xw_addr_to_raw(s->peer, peer);
+	size_t alen = xw_addr_to_raw(&s->peer, peer);
 
-	if (alen != (k->v6 ? 16u : 4u) || xw_addr_to_raw(s->local, local) != alen)
+	if (alen != (k->v6 ? 16u : 4u) || xw_addr_to_raw(&s->local, local) != alen)
 		return false;
-	return k->sport == xw_addr_port(s->peer) && !memcmp(k->saddr, peer, alen) &&
+	return k->sport == xw_addr_port(&s->peer) && !memcmp(k->saddr, peer, alen) &&
 	       !memcmp(k->daddr, local, alen);
 }
 
@@ -401,7 +388,7 @@ struct xsk_reply {
 	uint32_t len;  /* frame length of the reply */
 	struct xsk_pkt k;
 	enum xw_tp_mode mode;
-	struct xwd_xsk_cnt *cnt;
+	struct xwd_cnt *cnt;
 };
 
 /*
@@ -414,8 +401,8 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 	struct xwd_xsk *x = q->x;
 	uint8_t *f = xsk_umem__get_data(q->area, dsc->addr);
 	size_t room = XSK_FRAME_SIZE - (size_t)(dsc->addr % XSK_FRAME_SIZE);
-	struct xwd_refl_xsk s;
-	struct xw_tp_refl out;
+	struct xwd_sess *s;
+	struct xwd_pkt in;
 	uint64_t t2;
 	int len;
 
@@ -423,14 +410,15 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 		q->n_gdrop[XG_FRAME]++;
 		return -1;
 	}
-	if (xwd_refl_xsk(x->d, rep->k.dport, &s)) {
+	/* O(1): the registry by port, as the XDP program's session table */
+	s = xwd_reg_get(&x->d->reg, rep->k.dport);
+	if (!s || s->kind != XWD_SESS_TWAMP || s->tp.mode == XW_TP_OPEN) {
 		q->n_gdrop[XG_NO_SESS]++;
 		return -1;
 	}
-	s.cnt->rx++;
-	*s.last_rx_ns = mono_ns;
-	if (!tuple_ok(&rep->k, &s)) {
-		s.cnt->drop[XWD_XSK_DROP_SOURCE]++;
+	s->xsk.rx++;
+	if (!tuple_ok(&rep->k, s)) {
+		s->xsk.drop[XWD_DROP_SOURCE]++;
 		return -1;
 	}
 	/* the metadata the program wrote: 8 octets right in front of the frame */
@@ -443,27 +431,25 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 		q->n_gdrop[XG_NO_META]++;
 		return -1;
 	}
-	out.seq = *s.seq;
-	out.rx_ts = xw_ns_to_ntp(t2);
-	out.errest = errest;
-	out.sender_ttl = rep->k.ttl;
-	out.tx_ts = s.tp->mode == XW_TP_ENC ? xw_clock_now_ntp() : out.rx_ts;
-	len = xw_tp_reflect(s.tp, s.crypto, f + rep->k.l4 + 8, rep->k.plen, s.expect_len, &out,
-			    x->scratch, sizeof(x->scratch), NULL);
-	if (len < 0) {
-		s.cnt->drop[xw_tp_drop_reason(len)]++;
+	in.buf = f + rep->k.l4 + 8;
+	in.len = rep->k.plen;
+	in.rx_ntp = xw_ns_to_ntp(t2);
+	in.ttl = rep->k.ttl;
+	in.mono_ns = mono_ns;
+	in.errest = errest;
+	len = xwd_sess_reflect(s, &s->xsk, &in, x->scratch, sizeof(x->scratch), NULL);
+	if (len < 0)
 		return -1;
-	}
 	if (rep->k.l4 + 8 + (size_t)len > room) {
-		s.cnt->drop[XWD_XSK_DROP_NOROOM]++;
+		s->xsk.drop[XWD_DROP_NOROOM]++;
+		s->seq--; /* not sent: the number is the next reply's (RFC 5357 4.2.1) */
 		return -1;
 	}
 	memcpy(f + rep->k.l4 + 8, x->scratch, (size_t)len);
-	(*s.seq)++;
 	rep->addr = dsc->addr;
-	rep->len = (uint32_t)headers(f, &rep->k, (size_t)len, s.dscp);
-	rep->mode = s.tp->mode;
-	rep->cnt = s.cnt;
+	rep->len = (uint32_t)headers(f, &rep->k, (size_t)len, s->dscp);
+	rep->mode = s->tp.mode;
+	rep->cnt = &s->xsk;
 	return 0;
 }
 
@@ -500,7 +486,7 @@ static unsigned int batch(struct xsk_q *q)
 	if (ntx && xsk_ring_prod__reserve(&q->tx, ntx, &tidx) != ntx)
 		ntx = 0;
 	for (i = ntx; i < nrep; i++) {
-		rep[i].cnt->drop[XWD_XSK_DROP_TXFULL]++;
+		rep[i].cnt->drop[XWD_DROP_TXFULL]++;
 		q->n_txfull++;
 		frame_free(q, rep[i].addr);
 	}

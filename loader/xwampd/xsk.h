@@ -27,31 +27,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "testpkt.h"
-
 struct xwd;
 
-/* Why the AF_XDP path answered a frame with nothing.  The first ones mirror enum xw_tp_drop. */
-enum xwd_xsk_drop {
-	XWD_XSK_DROP_TRUNC = XW_TP_DROP_TRUNC, /* shorter than the header */
-	XWD_XSK_DROP_LEN = XW_TP_DROP_LEN,     /* not the session's length */
-	XWD_XSK_DROP_HMAC = XW_TP_DROP_HMAC,   /* forged, replayed garbage, wrong key */
-	XWD_XSK_DROP_MULT0 = XW_TP_DROP_MULT0, /* Error Estimate Multiplier 0 */
-	XWD_XSK_DROP_OTHER = XW_TP_DROP_OTHER,
-	XWD_XSK_DROP_SOURCE = XW_TP_DROP_MAX, /* not the session's 5-tuple */
-	XWD_XSK_DROP_NOROOM,		      /* the reply does not fit the frame */
-	XWD_XSK_DROP_TXFULL,		      /* TX ring full: dropped, never waited for */
-	XWD_XSK_DROP_MAX,
-};
-/* "truncated", "bad-hmac", ..., "tx-ring-full" */
-const char *xwd_xsk_drop_name(enum xwd_xsk_drop d);
-
-/* Per-session counters, kept in the session (refl.c) and counted by the worker. */
-struct xwd_xsk_cnt {
-	uint64_t rx;	    /* frames of this session taken from an RX ring */
-	uint64_t reflected; /* replies put on a TX ring */
-	uint64_t drop[XWD_XSK_DROP_MAX];
-};
+/*
+ * Sessions are found in the registry by destination port (sess.h), O(1)
+ * per frame, and answered by its reflect step; their AF_XDP counters are
+ * the session's xsk counters (struct xwd_cnt, enum xwd_drop).
+ */
 
 /* An interface the XDP program is attached to (from xdp.h). */
 struct xwd_xsk_if {

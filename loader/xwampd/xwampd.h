@@ -22,6 +22,7 @@
 #include "log.h"
 #include "ownaddr.h"
 #include "xdp.h"
+#include "sess.h"
 #include "xsk.h"
 #include "xfrm_view.h"
 
@@ -84,15 +85,9 @@ struct xwd_cfg {
 	bool ow_ikev2;		     /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
 };
 
-/* A small log rate limiter (control/log.h) on the loop's monotonic clock. */
-struct xwd_ratelimit {
-	struct xw_ratelimit r;
-};
-/* true when a line may be logged now; prints the "suppressed" count when a window rolls over */
-bool xwd_ratelimit_ok(struct xwd_ratelimit *rl, const char *what);
-
 struct xwd_conn;
 struct xwd_refl;
+struct xwd_refl_bufs;
 struct xwd_ows;
 struct xwd_keys;
 struct xwd_keywork;
@@ -119,14 +114,12 @@ struct xwd {
 	int sigfd;
 	struct xwd_conn *conns; /* doubly linked */
 	unsigned int nconns;
-	struct xwd_refl *refls; /* every reflector session, incl. draining ones */
-	unsigned int nrefls;
-	struct xwd_ows *ows; /* every OWAMP-Test session (owsess.c) */
-	unsigned int nows;
-	struct ow_store *owstore; /* OWAMP session data, beyond any connection */
+	struct xwd_reg reg;		 /* every test session, by local port (sess.h) */
+	struct xwd_refl_bufs *refl_bufs; /* refl.c: the batch buffers every session shares */
+	struct ow_store *owstore;	 /* OWAMP session data, beyond any connection */
 	struct xw_timer owstore_timer;
 	uint64_t next_conn_id;
-	struct xwd_ratelimit rl_accept; /* refusals during a connection flood */
+	struct xw_ratelimit rl_accept; /* refusals during a connection flood */
 	/* repeated warnings of one client's connections, by a hash of its address (conn.c) */
 	struct xw_ratelimit rl_client[XWD_RL_CLIENTS];
 	/* key file (NULL: none) */
@@ -142,8 +135,8 @@ struct xwd {
 	bool shutting_down;
 	struct xw_httpm *metrics; /* NULL: no --metrics */
 	/* counters of sessions that ended, so that the _total metrics never go down */
-	uint64_t refl_done_rx, refl_done_reflected, refl_done_drop[16];
-	uint64_t conns_total; /* control connections accepted */
+	struct xwd_cnt refl_done; /* socket path of the reflector sessions (refl.c) */
+	uint64_t conns_total;	  /* control connections accepted */
 };
 
 /* metrics.c: the Prometheus exposition of everything below (--metrics). */
@@ -176,33 +169,17 @@ void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
 void xwd_refl_status(struct xwd *d);
 /*
- * refl.c, the fast-path guard (README "IPsec view"): where an
+ * host.c, the fast-path guard (README "IPsec view"): where an
  * unauthenticated flow may be answered now (xwd_xfrm_path() with
  * --require-ipsec), attaching the reflector to its in-tunnel device.
- * *ifindex: that device for XFRM_PATH_TUNNEL.  Used by lightd.c too.
+ * *ifindex: that device for XFRM_PATH_TUNNEL.  For refl.c, lightd.c and
+ * owsess.c.
  */
 enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
 			      const struct xw_addr *peer, const char *who, int *ifindex, char *why,
 			      size_t whylen);
 /* refl.c: the IPsec view changed: every open/mixed session's path again. */
 void xwd_refl_ipsec_changed(struct xwd *d);
-/*
- * refl.c, for the AF_XDP worker (xsk.c): what it needs of the session on a
- * local port, pointing into the session (no copy of its state).  0, or
- * -ENOENT when no authenticated/encrypted session on that port is started
- * (armed, or draining after Stop).
- */
-struct xwd_refl_xsk {
-	const struct xw_tp_cfg *tp;
-	struct xw_tp_crypto *crypto;
-	const struct xw_addr *local, *peer;
-	size_t expect_len;
-	uint8_t dscp;
-	uint32_t *seq;		 /* the reflector's Sequence Number, shared with the socket */
-	uint64_t *last_rx_ns;	 /* REFWAIT activity */
-	struct xwd_xsk_cnt *cnt; /* AF_XDP counters of the session */
-};
-int xwd_refl_xsk(struct xwd *d, uint16_t port, struct xwd_refl_xsk *out);
 /*
  * conn.c, called by refl.c when REFWAIT expired on a started session: tells
  * the state machine, which ends the session (xwd_refl_end() frees it).
@@ -217,6 +194,18 @@ int xwd_conn_unstarted(struct xwd_conn *c, const uint8_t sid[XW_SID_LEN]);
  * at will (srv_log_ok()); true when one may be logged now.
  */
 bool xwd_conn_log_ok(struct xwd_conn *c);
+
+/* TWAMP-Test sessions (refl.c) in the registry, draining ones included */
+static inline unsigned int xwd_twamp_sessions(const struct xwd *d)
+{
+	return d->reg.n_kind[XWD_SESS_TWAMP];
+}
+
+/* TWAMP and OWAMP test sessions (not Light ports): --max-sessions-total counts these */
+static inline unsigned int xwd_test_sessions(const struct xwd *d)
+{
+	return d->reg.n - d->reg.n_kind[XWD_SESS_LIGHT];
+}
 
 static inline uint64_t xwd_s_to_ns(unsigned int s)
 {
