@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xfrm.h"
 #include "xwampd.h"
 
 void xwd_pol_addr(const struct xw_addr *a, struct pol_addr *out)
@@ -98,4 +99,27 @@ bool xwd_host_udp_port_used(uint16_t port)
 	err = errno;
 	close(fd);
 	return rc && err == EADDRINUSE;
+}
+
+/* xwd_xfrm_path()'s in-tunnel device: it gets the reflector, if XDP is in use. */
+struct tunnel_arg {
+	struct xwd *d;
+	const char *who;
+};
+
+static bool tunnel_ok(void *arg, const char *ifname)
+{
+	const struct tunnel_arg *t = arg;
+
+	return t->d->xdp && !xwd_xdp_ensure(t->d->xdp, ifname, t->who);
+}
+
+enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
+			      const struct xw_addr *peer, const char *who, int *ifindex, char *why,
+			      size_t whylen)
+{
+	struct tunnel_arg t = {.d = d, .who = who};
+
+	return xwd_xfrm_path(d->xfrm, local, peer, d->cfg->require_ipsec, tunnel_ok, &t, ifindex,
+			     why, whylen);
 }

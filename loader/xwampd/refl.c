@@ -564,29 +564,6 @@ static void refl_xdp_add(struct xwd_refl *r)
 	r->n_seq_xdp = sc.first_seq; /* numbered before: not XDP's */
 }
 
-/* xwd_xfrm_path()'s in-tunnel device: it gets the reflector, if XDP is in use. */
-struct tunnel_arg {
-	struct xwd *d;
-	const char *who;
-};
-
-static bool tunnel_ok(void *arg, const char *ifname)
-{
-	const struct tunnel_arg *t = arg;
-
-	return t->d->xdp && !xwd_xdp_ensure(t->d->xdp, ifname, t->who);
-}
-
-enum xfrm_path xwd_ipsec_path(struct xwd *d, const struct xw_addr *local,
-			      const struct xw_addr *peer, const char *who, int *ifindex, char *why,
-			      size_t whylen)
-{
-	struct tunnel_arg t = {.d = d, .who = who};
-
-	return xwd_xfrm_path(d->xfrm, local, peer, d->cfg->require_ipsec, tunnel_ok, &t, ifindex,
-			     why, whylen);
-}
-
 /*
  * The session's XDP entry goes (IPsec changed): disarmed first, then the
  * socket continues the Sequence Numbers from the entry's counter.
