@@ -48,9 +48,6 @@ struct xwd_refl {
 	size_t reply_len;
 	uint64_t timeout_ns; /* Request-TW-Session Timeout, clamped */
 	struct xw_timer timer;
-	struct xw_rxbatch rx;
-	uint8_t *txbuf; /* rx.cap replies of reply_len octets */
-	struct xw_tx_msg *tx;
 	struct xw_ratelimit rl;
 	/* XDP session table entry (xdp.h) */
 	bool xdp;	   /* an entry exists for our port */
@@ -144,6 +141,64 @@ static void refl_drop(struct xwd_refl *r, enum xwd_drop why, const struct xw_add
 	refl_drop_log(r, why, src);
 }
 
+/*
+ * The batch buffers of every session's socket: one set per daemon, since
+ * one loop reads one socket at a time and answers its batch before the
+ * next (memory per session is then its state, not 64 datagram slots).
+ * Sized for the biggest session open so far, at most ~1 MiB per direction.
+ */
+struct xwd_refl_bufs {
+	struct xw_rxbatch rx;
+	size_t rx_slot, tx_slot;
+	uint8_t *txbuf; /* rx.cap replies of tx_slot octets */
+	struct xw_tx_msg *tx;
+};
+
+static void refl_bufs_free(struct xwd_refl_bufs *b)
+{
+	if (!b)
+		return;
+	xw_rxbatch_free(&b->rx);
+	free(b->txbuf);
+	free(b->tx);
+	free(b);
+}
+
+/* Room for rx_len-octet datagrams and reply_len-octet replies; 0 or -ENOMEM. */
+static int refl_bufs_fit(struct xwd *d, size_t rx_len, size_t reply_len)
+{
+	struct xwd_refl_bufs *b = d->refl_bufs, *n;
+	unsigned int cap;
+
+	if (b && b->rx_slot >= rx_len && b->tx_slot >= reply_len)
+		return 0;
+	if (b) {
+		rx_len = rx_len > b->rx_slot ? rx_len : b->rx_slot;
+		reply_len = reply_len > b->tx_slot ? reply_len : b->tx_slot;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	/* a batch of up to 64 datagrams, but no more than ~1 MiB of buffers */
+	cap = (unsigned int)((1u << 20) / (rx_len + reply_len));
+	if (cap > XW_BATCH_MAX)
+		cap = XW_BATCH_MAX;
+	if (!cap)
+		cap = 1;
+	n->rx_slot = rx_len;
+	n->tx_slot = reply_len;
+	n->txbuf = malloc((size_t)cap * reply_len);
+	n->tx = calloc(cap, sizeof(*n->tx));
+	if (!n->txbuf || !n->tx || xw_rxbatch_init(&n->rx, cap, rx_len)) {
+		refl_bufs_free(n);
+		return -ENOMEM;
+	}
+	/* never while a batch is answered: called from the control side only */
+	refl_bufs_free(b);
+	d->refl_bufs = n;
+	return 0;
+}
+
 static void refl_free(struct xwd_refl *r, const char *why)
 {
 	struct xwd *d = r->d;
@@ -162,9 +217,6 @@ static void refl_free(struct xwd_refl *r, const char *why)
 	if (r->fd >= 0)
 		close(r->fd);
 	xw_tp_crypto_free(&r->s.crypto);
-	xw_rxbatch_free(&r->rx);
-	free(r->txbuf);
-	free(r->tx);
 	xwd_reg_del(&d->reg, &r->s);
 	memset(r, 0, sizeof(*r));
 	free(r);
@@ -172,22 +224,26 @@ static void refl_free(struct xwd_refl *r, const char *why)
 
 /* --- the packet path ------------------------------------------------------- */
 
-static void refl_batch(struct xwd_refl *r)
+static int refl_batch(struct xwd_refl *r)
 {
 	struct xwd *d = r->d;
+	struct xwd_refl_bufs *b = d->refl_bufs;
+	const size_t slot = b->tx_slot;
 	const bool seal_ts = r->s.tp.mode == XW_TP_ENC;
 	unsigned int i, ntx = 0;
 	uint64_t mono_ns;
 	uint16_t errest;
 	int n, sent;
 
-	n = xw_recv_batch(r->fd, &r->rx);
+	/* one octet more than the session's length, so longer datagrams show MSG_TRUNC */
+	b->rx.bufsize = r->s.expect_len + 1;
+	n = xw_recv_batch(r->fd, &b->rx);
 	if (n == -EAGAIN)
-		return;
+		return 0;
 	if (n < 0) {
 		if (xw_rl_ok(&r->rl, r->name))
 			pr_warn("session %s: recvmmsg: %s", r->name, strerror(-n));
-		return;
+		return 0;
 	}
 	/*
 	 * One clock read per batch for REFWAIT and the Error Estimate.  T3 is
@@ -199,7 +255,7 @@ static void refl_batch(struct xwd_refl *r)
 	mono_ns = xw_now_ns();
 	errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
 	for (i = 0; i < (unsigned int)n; i++) {
-		struct xw_rx_msg *m = &r->rx.msg[i];
+		struct xw_rx_msg *m = &b->rx.msg[i];
 		struct xwd_pkt in = {
 			.buf = m->buf, .len = m->len, .mono_ns = mono_ns, .errest = errest};
 		enum xwd_drop why;
@@ -232,33 +288,33 @@ static void refl_batch(struct xwd_refl *r)
 		}
 		in.rx_ntp = xw_timespec_to_ntp(&m->ts);
 		in.ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
-		len = xwd_sess_reflect(&r->s, &r->s.sock, &in,
-				       r->txbuf + (size_t)ntx * r->reply_len, r->reply_len, &why);
+		len = xwd_sess_reflect(&r->s, &r->s.sock, &in, b->txbuf + (size_t)ntx * slot,
+				       r->reply_len, &why);
 		if (len < 0) {
 			refl_drop_log(r, why, &m->src);
 			continue;
 		}
 		if (r->xdp_refl) {
 			/* one counter with XDP: unique numbers whichever path answers */
-			put_be32(r->txbuf + (size_t)ntx * r->reply_len,
+			put_be32(b->txbuf + (size_t)ntx * slot,
 				 xwd_xdp_sess_next_seq(d->xdp, r->s.port));
 			r->n_seq_xdp++;
 		}
-		r->tx[ntx].buf = r->txbuf + (size_t)ntx * r->reply_len;
-		r->tx[ntx].len = (size_t)len;
-		r->tx[ntx].dst = &m->src;
+		b->tx[ntx].buf = b->txbuf + (size_t)ntx * slot;
+		b->tx[ntx].len = (size_t)len;
+		b->tx[ntx].dst = &m->src;
 		ntx++;
 	}
 	if (!ntx)
-		return;
+		return n;
 	if (!seal_ts) {
 		uint64_t t3 = xw_clock_now_ntp();
 
 		for (i = 0; i < ntx; i++)
-			xw_tp_stamp(r->s.tp.mode, r->txbuf + (size_t)i * r->reply_len, r->tx[i].len,
-				    t3, errest);
+			xw_tp_stamp(r->s.tp.mode, b->txbuf + (size_t)i * slot, b->tx[i].len, t3,
+				    errest);
 	}
-	sent = xw_send_batch(r->fd, r->tx, ntx);
+	sent = xw_send_batch(r->fd, b->tx, ntx);
 	if (sent < 0)
 		sent = 0;
 	r->s.sock.reflected += (uint64_t)sent;
@@ -268,6 +324,7 @@ static void refl_batch(struct xwd_refl *r)
 			pr_warn("session %s: %u replies not sent (socket buffer full?)", r->name,
 				ntx - (unsigned int)sent);
 	}
+	return n;
 }
 
 static void refl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
@@ -275,14 +332,12 @@ static void refl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	struct xwd_refl *r = io->arg;
 	int i;
 
+	(void)l;
+	(void)events;
 	/* a few batches per wakeup, then give the other sessions their turn */
-	for (i = 0; i < 4; i++) {
-		uint64_t before = r->s.sock.rx;
-
-		refl_batch(r);
-		if (r->s.sock.rx - before < r->rx.cap)
+	for (i = 0; i < 4; i++)
+		if (refl_batch(r) < (int)r->d->refl_bufs->rx.cap)
 			break;
-	}
 }
 
 /* REFWAIT while armed, end of the Timeout while draining. */
@@ -638,7 +693,6 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	const struct twsess_params *p = &s->params;
 	char la[XW_ADDRSTRLEN], pa[XW_ADDRSTRLEN], path[160];
 	struct xwd_refl *r;
-	unsigned int cap;
 	int rc, tpm, dscp;
 
 	tpm = xw_tp_mode_of(s->mode);
@@ -785,22 +839,9 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		if (rc)
 			goto fail;
 	}
-	/* batch of up to 64 datagrams, but no more than ~1 MiB of buffers */
-	cap = (unsigned int)((1u << 20) / (r->s.expect_len + 1 + r->reply_len));
-	if (cap > XW_BATCH_MAX)
-		cap = XW_BATCH_MAX;
-	if (!cap)
-		cap = 1;
-	/* one octet more than the session's length, so longer datagrams show MSG_TRUNC */
-	rc = xw_rxbatch_init(&r->rx, cap, r->s.expect_len + 1);
+	rc = refl_bufs_fit(d, r->s.expect_len + 1, r->reply_len);
 	if (rc)
 		goto fail;
-	r->txbuf = malloc((size_t)cap * r->reply_len);
-	r->tx = calloc(cap, sizeof(*r->tx));
-	if (!r->txbuf || !r->tx) {
-		rc = -ENOMEM;
-		goto fail;
-	}
 	rc = xw_loop_add(&d->loop, &r->io, r->fd, EPOLLIN, refl_event, r);
 	if (rc)
 		goto fail;
@@ -828,9 +869,6 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 fail:
 	pr_err("control %s: reflector setup failed: %s: Accept 2", conn_name, strerror(-rc));
 	xw_tp_crypto_free(&r->s.crypto);
-	xw_rxbatch_free(&r->rx);
-	free(r->txbuf);
-	free(r->tx);
 	close(r->fd);
 	free(r);
 	return XW_ACCEPT_INTERNAL;
@@ -878,6 +916,8 @@ static void refl_free_one(struct xwd_sess *s, void *arg)
 void xwd_refl_free_all(struct xwd *d)
 {
 	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_free_one, "shutdown");
+	refl_bufs_free(d->refl_bufs);
+	d->refl_bufs = NULL;
 }
 
 static void refl_status_one(struct xwd_sess *s, void *arg)
