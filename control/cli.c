@@ -122,6 +122,7 @@ const char *cli_close_name(enum cli_close why)
 		[CLI_CLOSE_COUNT] = "PBKDF2 Count above our maximum",
 		[CLI_CLOSE_LOCAL] = "closed locally",
 		[CLI_CLOSE_INTERNAL] = "internal error",
+		[CLI_CLOSE_SA] = "the greeting names another IPsec SA",
 	};
 
 	if ((unsigned int)why < sizeof(names) / sizeof(names[0]) && names[why])
@@ -491,17 +492,80 @@ static uint32_t choose_mode(const struct cli *c, uint32_t allowed, uint32_t offe
 	return 0;
 }
 
+/*
+ * IPsec SA profile: the greeting of draft Figure 2, 3 or 5 into g, after
+ * checking that it names our SA pair (draft 4.1: "MUST close the
+ * connection if it receives a greeting with an erroneous SPI and protocol
+ * value"): -EPERM when closed for that.
+ */
+static int sa_greeting(struct cli *c, const uint8_t *msg, size_t len, struct codec_greeting *g)
+{
+	struct xw_sa_greeting sg;
+	const char *why = "";
+	int rc;
+
+	if (c->cfg.sa_variant == XW_SA_KEYMAT) {
+		rc = codec_greeting_decode(g, msg,
+					   len); /* Figure 2 is RFC 4656's with the Unused filled */
+		if (rc)
+			return rc;
+	}
+	rc = xw_sa_greeting_get(c->cfg.sa_variant, msg, len, &sg);
+	if (rc)
+		return rc;
+	if (xw_sa_greeting_check(&sg, &c->cfg.sa, &why)) {
+		pr_warn("cli %s: the greeting names protocol %u SPIi 0x%08x SPIr 0x%08x, our SA "
+			"pair is %u 0x%08x/0x%08x: %s; closing (IPsec SA profile, draft 4.1)",
+			c->peer, sg.proto, sg.spi_i, sg.spi_r, c->cfg.sa.c2s.proto,
+			c->cfg.sa.c2s.spi, c->cfg.sa.s2c.spi, why);
+		shut(c, CLI_CLOSE_SA);
+		return -EPERM;
+	}
+	g->modes = sg.modes;
+	memcpy(g->challenge, sg.challenge, 16);
+	if (c->cfg.sa_variant != XW_SA_KEYMAT)
+		g->count = 0; /* Figures 3, 5: no Salt, no Count, no PBKDF2 */
+	return 0;
+}
+
+/*
+ * IPsec SA profile, Alternatives 1 and 2: the session keys from our SA and
+ * the Set-Up-Response of Figure 4 or 6 for mode.  0 or -errno.
+ */
+static int sa_setup(struct cli *c, uint32_t mode, const uint8_t challenge[16], uint8_t *buf,
+		    size_t *len)
+{
+	struct xw_sa_setup r = {.mode = mode};
+	int rc = 0;
+
+	if (mode & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) {
+		rc = xw_sa_derive(c->cfg.sa_variant, &c->cfg.sa, NULL, 0, NULL, &c->keys);
+		if (!rc)
+			rc = xw_random(c->client_iv, sizeof(c->client_iv));
+		if (!rc && c->cfg.sa_variant == XW_SA_ALT1)
+			rc = xw_sa_alt1_token(&c->keys, challenge, r.token);
+		if (!rc)
+			c->have_keys = 1;
+		memcpy(r.client_iv, c->client_iv, sizeof(r.client_iv));
+	}
+	*len = xw_sa_setup_put(c->cfg.sa_variant, &r, buf);
+	xw_wipe(&r, sizeof(r));
+	return rc;
+}
+
 static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 {
 	struct codec_greeting g;
 	struct codec_setup_response r = {0};
-	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN];
+	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN], sa_secret[XW_SA_KEYMAT_MAX];
 	uint32_t sec, ike = 0;
-	const uint8_t *secret;
-	size_t secret_len;
+	const uint8_t *secret = NULL;
+	size_t secret_len = 0;
 	int rc;
 
-	rc = codec_greeting_decode(&g, msg, len);
+	rc = c->cfg.sa_variant ? sa_greeting(c, msg, len, &g) : codec_greeting_decode(&g, msg, len);
+	if (rc == -EPERM)
+		return; /* closed: another SA */
 	if (rc) {
 		pr_warn("cli %s: malformed Server Greeting: %d", c->peer, rc);
 		shut(c, CLI_CLOSE_PROTO);
@@ -555,7 +619,8 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	 * busy for an hour.  Count is used only to make the keyed modes' Token,
 	 * so an open-mode connection pays nothing and is not refused.
 	 */
-	if (sec != XW_MODE_OPEN && g.count > c->max_count) {
+	if (sec != XW_MODE_OPEN && g.count > c->max_count &&
+	    (c->cfg.sa_variant == XW_SA_NONE || c->cfg.sa_variant == XW_SA_KEYMAT)) {
 		pr_info("cli %s: the server asks for Count %u PBKDF2 iterations, more than our "
 			"maximum %u (RFC 5357 6): closing",
 			c->peer, g.count, c->max_count);
@@ -567,11 +632,38 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 	if (ike)
 		c->mode |= XW_MODE_IKEV2_DERIV; /* RFC 7717 7: e.g. 130 for authenticated */
 	r.mode = c->mode;
-	if (sec != XW_MODE_OPEN) {
+	if (c->cfg.sa_variant == XW_SA_ALT1 || c->cfg.sa_variant == XW_SA_ALT2) {
+		size_t n = 0;
+
+		rc = sa_setup(c, c->mode, g.challenge, buf, &n);
+		if (!rc)
+			rc = out_append(c, buf, n);
+		if (rc) {
+			pr_err("cli %s: cannot send Set-Up-Response with the SA's keys: %d",
+			       c->peer, rc);
+			shut(c, CLI_CLOSE_INTERNAL);
+			goto out;
+		}
+		c->state = CLI_WAIT_SERVER_START;
+		goto out;
+	}
+	if (sec != XW_MODE_OPEN && c->cfg.sa_variant == XW_SA_KEYMAT) {
+		/* draft 4.1: KEYMAT is the shared secret; the KeyID is not used (zero) */
+		rc = xw_sa_derive(XW_SA_KEYMAT, &c->cfg.sa, sa_secret, sizeof(sa_secret),
+				  &secret_len, NULL);
+		if (rc) {
+			pr_err("cli %s: no KEYMAT from our SA: %d", c->peer, rc);
+			shut(c, CLI_CLOSE_INTERNAL);
+			goto out;
+		}
+		secret = sa_secret;
+	} else if (sec != XW_MODE_OPEN) {
 		/* RFC 7717 5.3: the KeyID carries SPIi || SPIr; the key replaces the passphrase */
 		memcpy(r.keyid, ike ? c->cfg.ike_keyid : c->cfg.keyid, XW_KEYID_LEN);
 		secret = ike ? c->ike_secret : c->secret;
 		secret_len = ike ? c->cfg.ike_secret_len : c->cfg.secret_len;
+	}
+	if (sec != XW_MODE_OPEN) {
 		rc = xw_random(&c->keys, sizeof(c->keys));
 		if (!rc)
 			rc = xw_random(c->client_iv, sizeof(c->client_iv));
@@ -603,6 +695,7 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 out:
 	xw_wipe(&r, sizeof(r));
 	xw_wipe(buf, sizeof(buf));
+	xw_wipe(sa_secret, sizeof(sa_secret));
 }
 
 static void on_server_start(struct cli *c, uint8_t *msg, size_t len)
@@ -682,7 +775,12 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 				c->peer, idx, s->port, s->params.receiver_port);
 		/* RFC 4656 4.1.2: per-session test keys; none in open and mixed mode */
 		if (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED)) {
-			rc = xw_test_keys_derive(&c->keys, s->sid, &s->keys);
+			rc = 0;
+			if (xw_sa_test_keys_shared(c->cfg.sa_variant))
+				s->keys =
+					c->keys; /* draft 4.2: one key pair for control and test */
+			else
+				rc = xw_test_keys_derive(&c->keys, s->sid, &s->keys);
 			if (rc) {
 				pr_err("cli %s: cannot derive test keys: %d", c->peer, rc);
 				shut(c, CLI_CLOSE_INTERNAL);
@@ -861,7 +959,21 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 		       cfg->ike_modes, CLI_SECRET_MAX);
 		return NULL;
 	}
-	if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) && !cfg->secret_len)
+	if (cfg->sa_variant != XW_SA_NONE) {
+		const char *why = "";
+
+		if (!xw_sa_greeting_len(cfg->sa_variant) || cfg->ike_modes) {
+			pr_err("cli: IPsec SA profile %d with RFC 7717 modes 0x%x", cfg->sa_variant,
+			       cfg->ike_modes);
+			return NULL;
+		}
+		if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) &&
+		    xw_sa_usable(cfg->sa_variant, &cfg->sa, &why)) {
+			pr_err("cli: IPsec SA profile %s: %s", xw_sa_variant_name(cfg->sa_variant),
+			       why);
+			return NULL;
+		}
+	} else if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) && !cfg->secret_len)
 		pr_warn("cli: authenticated modes allowed with an empty shared secret");
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -925,6 +1037,9 @@ int cli_feed(struct cli *c, const void *buf, size_t len)
 		if (!c->rx_need) {
 			if (c->chan_up)
 				n = chan_next_len(&c->chan, codec_of[m], c->rx, c->rx_len);
+			else if (m == CLI_MSG_GREETING && c->cfg.sa_variant)
+				n = (int)xw_sa_greeting_len(
+					c->cfg.sa_variant); /* Figures 2, 3, 5 */
 			else
 				n = codec_msg_len(codec_of[m], c->rx, c->rx_len);
 			if (n < 0 || (size_t)n > CLI_RX_MAX ||

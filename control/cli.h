@@ -29,6 +29,7 @@
 
 #include "xwamp/proto.h"
 #include "crypto.h"
+#include "saprof.h"
 #include "twsess.h"
 
 #define CLI_SECRET_MAX	      512
@@ -57,6 +58,7 @@ enum cli_close {
 	CLI_CLOSE_COUNT,     /* greeting Count above cli_cfg.max_count (RFC 5357 6) */
 	CLI_CLOSE_LOCAL,     /* cli_close() by the caller */
 	CLI_CLOSE_INTERNAL,  /* crypto or allocation failure */
+	CLI_CLOSE_SA,	     /* IPsec SA profile: the greeting names another SA (draft 4.1) */
 };
 
 enum cli_ev_type {
@@ -110,6 +112,16 @@ struct cli_cfg {
 	 * closes with CLI_CLOSE_COUNT (RFC 5357 6).  0: CLI_MAX_COUNT_DEFAULT.
 	 */
 	uint32_t max_count;
+	/*
+	 * EXPERIMENTAL IPsec SA profile (saprof.h; not RFC 7717): the variant
+	 * the server was told to speak too (XW_SA_NONE: off), and our SA pair
+	 * with this server, keys included (copied, wiped on free).  The
+	 * greeting must name exactly this pair or the client closes
+	 * (CLI_CLOSE_SA); keyed modes take their keys from it (secret, keyid
+	 * and ike_* unused).
+	 */
+	enum xw_sa_variant sa_variant;
+	struct xw_sa_pair sa;
 	/*
 	 * Feature bits to use when the server offers them: XW_MODE_INDIV_SESS
 	 * (RFC 5938), XW_MODE_REFLECT_OCT, XW_MODE_SYMMETRIC (RFC 6038).

@@ -13,6 +13,8 @@
 
 enum xw_keyclass xw_keyclass_of_mode(uint32_t mode)
 {
+	if (mode & XW_KEYREQ_SA)
+		return XW_KEYCLASS_SA; /* the server's own flag, never a client's bit */
 	/* RFC 7717 7: the IKEv2Derived bit turns the KeyID into SPIi || SPIr */
 	if (mode & XW_MODE_IKEV2_DERIV)
 		return XW_KEYCLASS_IKE;
@@ -26,6 +28,8 @@ const char *xw_keyclass_name(enum xw_keyclass c)
 		return "passphrase";
 	case XW_KEYCLASS_IKE:
 		return "RFC 7717";
+	case XW_KEYCLASS_SA:
+		return "IPsec SA";
 	default:
 		return "?";
 	}
@@ -134,6 +138,16 @@ int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, uint32_t mode
 	rc = ask(l, &req, true, out);
 	if (req.cls == XW_KEYCLASS_IKE)
 		return xw_ike_server_result(who, keyid, rc); /* RFC 7717 5.3 logging */
+	if (req.cls == XW_KEYCLASS_SA && rc) {
+		uint32_t proto, spi_i, spi_r;
+
+		/* the SA of our greeting is gone (deleted, or replaced by a rekey since) */
+		xw_sa_keyid_get(keyid, &proto, &spi_i, &spi_r);
+		pr_warn("control %s: IPsec SA profile: no keys of protocol %u SPIi 0x%08x SPIr "
+			"0x%08x: %s",
+			who, proto, spi_i, spi_r, rc == -ENOENT ? "no such SA" : strerror(-rc));
+		return rc == -ENOENT ? XW_ACCEPT_FAILURE : rc;
+	}
 	if (rc == -ENOENT) {
 		keyid_str(keyid, name);
 		/* srv.c logs the refusal (KeyID and Accept code) once: here only for debugging */

@@ -29,6 +29,7 @@
 
 #include "ikekeys.h"
 #include "keyfile.h"
+#include "saprof.h"
 #include "xwamp/proto.h"
 
 /* Largest secret a source hands out: the bound of the key file, srv and cli. */
@@ -39,6 +40,12 @@
 enum xw_keyclass {
 	XW_KEYCLASS_PASSPHRASE = 0, /* RFC 4656 3.1: KeyID names a passphrase */
 	XW_KEYCLASS_IKE = 1,	    /* RFC 7717 5.3: KeyID = SPIi || SPIr of the IKE SA */
+	/*
+	 * EXPERIMENTAL IPsec SA profile (saprof.h): Mode has XW_KEYREQ_SA, the
+	 * KeyID names the SA (xw_sa_keyid_put: Protocol, SPIi, SPIr; client:
+	 * by peer instead) and the secret is the SA pair (xw_sa_pair_to_secret).
+	 */
+	XW_KEYCLASS_SA = 2,
 	XW_KEYCLASS_N
 };
 #define XW_KEYCLASS_BIT(c) (1u << (c))
@@ -104,9 +111,9 @@ void xw_keysrcs_free(struct xw_keysrcs *l);
  * The server's key step (srv_ops.key_lookup): the class from mode, the
  * sources of that class in order, the first 0 wins.  Returns XW_ACCEPT_OK
  * with *out filled; when no source knows the key: XW_ACCEPT_FAILURE for a
- * passphrase KeyID (logged at debug: srv.c logs the refusal), or
+ * passphrase KeyID (logged at debug: srv.c logs the refusal),
  * XW_ACCEPT_NO_IKE_SA for RFC 7717 (warning with the SPIs and who, RFC 7717
- * 5.3: MUST log); a negative errno when a source failed and none knew it
+ * 5.3: MUST log), XW_ACCEPT_FAILURE for an SA that is gone (logged); a negative errno when a source failed and none knew it
  * (logged).  *out is wiped unless XW_ACCEPT_OK.  l may be NULL.
  */
 int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, uint32_t mode,

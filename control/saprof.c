@@ -14,6 +14,9 @@
 #include "ikekeys.h"
 #include "saprof.h"
 
+static void put32(uint8_t *b, uint32_t v);
+static uint32_t get32(const uint8_t *b);
+
 enum xw_sa_variant xw_sa_variant_by_name(const char *name)
 {
 	if (!strcasecmp(name, "keymat"))
@@ -214,6 +217,83 @@ int xw_sa_alt2_keys(const struct xw_sa_pair *p, struct xw_session_keys *keys)
 	memcpy(keys->hmac, p->c2s.integ,
 	       p->c2s.integ_len < XW_HMAC_KEY_LEN ? p->c2s.integ_len : XW_HMAC_KEY_LEN);
 	return 0;
+}
+
+int xw_sa_pair_to_secret(const struct xw_sa_pair *p, uint8_t *secret, size_t cap, size_t *len)
+{
+	if (cap < sizeof(*p))
+		return -ENOSPC;
+	memcpy(secret, p, sizeof(*p));
+	*len = sizeof(*p);
+	return 0;
+}
+
+int xw_sa_pair_from_secret(const uint8_t *secret, size_t len, struct xw_sa_pair *p)
+{
+	if (len != sizeof(*p))
+		return -EINVAL;
+	memcpy(p, secret, sizeof(*p));
+	if (p->c2s.enc_len > XW_SA_KEY_MAX || p->c2s.integ_len > XW_SA_KEY_MAX ||
+	    p->s2c.enc_len > XW_SA_KEY_MAX || p->s2c.integ_len > XW_SA_KEY_MAX) {
+		xw_sa_pair_wipe(p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void xw_sa_keyid_put(uint8_t keyid[XW_KEYID_LEN], uint32_t proto, uint32_t spi_i, uint32_t spi_r)
+{
+	memset(keyid, 0, XW_KEYID_LEN);
+	put32(keyid, proto);
+	put32(keyid + 4, spi_i);
+	put32(keyid + 8, spi_r);
+}
+
+void xw_sa_keyid_get(const uint8_t keyid[XW_KEYID_LEN], uint32_t *proto, uint32_t *spi_i,
+		     uint32_t *spi_r)
+{
+	*proto = get32(keyid);
+	*spi_i = get32(keyid + 4);
+	*spi_r = get32(keyid + 8);
+}
+
+int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secret, size_t cap,
+		 size_t *len, struct xw_session_keys *keys)
+{
+	uint8_t km[XW_SA_KEYMAT_MAX];
+	size_t n = 0;
+	int rc;
+
+	switch (v) {
+	case XW_SA_KEYMAT:
+		/* 4.1: "the shared secret key can be equal to KEYMAT" */
+		rc = xw_sa_keymat(p, km, &n);
+		if (!rc && n > cap)
+			rc = -ENOSPC;
+		if (!rc) {
+			memcpy(secret, km, n);
+			*len = n;
+		}
+		break;
+	case XW_SA_ALT1:
+		/* 4.2.1: the root key is KEYMAT (the IPsec SA's; SKEYSEED: charon only) */
+		rc = xw_sa_keymat(p, km, &n);
+		if (!rc)
+			rc = xw_sa_alt1_keys(km, n, keys);
+		break;
+	case XW_SA_ALT2:
+		rc = xw_sa_alt2_keys(p, keys);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	xw_wipe(km, sizeof(km));
+	return rc;
+}
+
+bool xw_sa_test_keys_shared(enum xw_sa_variant v)
+{
+	return v == XW_SA_ALT1 || v == XW_SA_ALT2;
 }
 
 /* ---- wire layouts ---------------------------------------------------------- */

@@ -30,6 +30,14 @@
 #include <stdint.h>
 
 #include "crypto.h"
+#include "xwamp/proto.h"
+
+/*
+ * Internal flag of a key request's Mode (srv.h struct srv_key_req, keysrc.h):
+ * the key asked for is this profile's SA pair.  Never on the wire: the
+ * server masks the client's Mode to the bits it knows (0xff).
+ */
+#define XW_KEYREQ_SA (1u << 31)
 
 enum xw_sa_variant {
 	XW_SA_NONE = 0,
@@ -97,6 +105,37 @@ int xw_sa_alt1_token_check(const struct xw_session_keys *keys, const uint8_t cha
 			   const uint8_t token[16]);
 /* 4.2.2: session keys = the SA's own keys (decisions in saprof.c). */
 int xw_sa_alt2_keys(const struct xw_sa_pair *p, struct xw_session_keys *keys);
+
+/*
+ * What a key source hands out for this profile (control/keysrc.h class
+ * XW_KEYCLASS_SA): the pair itself, carried in the source's secret buffer
+ * (same process, wiped like every key).  0 or -ENOSPC / -EINVAL.
+ */
+int xw_sa_pair_to_secret(const struct xw_sa_pair *p, uint8_t *secret, size_t cap, size_t *len);
+int xw_sa_pair_from_secret(const uint8_t *secret, size_t len, struct xw_sa_pair *p);
+
+/*
+ * The SA a request names, in the internal KeyID of the server's key step
+ * (never on the wire): Protocol, SPIi, SPIr, 4 octets each, the rest zero.
+ */
+void xw_sa_keyid_put(uint8_t keyid[XW_KEYID_LEN], uint32_t proto, uint32_t spi_i, uint32_t spi_r);
+void xw_sa_keyid_get(const uint8_t keyid[XW_KEYID_LEN], uint32_t *proto, uint32_t *spi_i,
+		     uint32_t *spi_r);
+
+/*
+ * The variant's keys from the pair: KEYMAT -> *secret (the RFC 4656 shared
+ * secret; PBKDF2 and the Token follow as RFC 4656 3.1), ALT1 and ALT2 ->
+ * *keys (the session keys directly).  0, or the refusals of xw_sa_usable().
+ */
+int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secret, size_t cap,
+		 size_t *len, struct xw_session_keys *keys);
+/*
+ * DECISION (4.2): Alternatives 1 and 2 use the control connection's keys
+ * for every test session too ("one key for encryption and another for
+ * authentication is sufficient for both"); KEYMAT derives per-session test
+ * keys as RFC 4656 4.1.2.
+ */
+bool xw_sa_test_keys_shared(enum xw_sa_variant v);
 
 /* ---- wire layouts ---------------------------------------------------------- */
 

@@ -335,10 +335,28 @@ int srv_key_derive(const struct srv_key_req *req, int found, const uint8_t *secr
 {
 	/* any fixed octets: what they derive never opens a connection (srv_key_res) */
 	static const uint8_t dummy[32];
+	uint8_t km[XW_SA_KEYMAT_MAX];
+	struct xw_sa_pair pair;
 	int err;
 
 	if (found == 0 && (!secret || len > SRV_SECRET_MAX))
 		found = -EOVERFLOW;
+	if (found == 0 && req->sa_variant != XW_SA_NONE) {
+		/* IPsec SA profile: the look-up gave the SA pair; the variant's keys from it */
+		found = xw_sa_pair_from_secret(secret, len, &pair);
+		if (!found)
+			found = xw_sa_derive(req->sa_variant, &pair, km, sizeof(km), &len,
+					     &res->keys);
+		xw_sa_pair_wipe(&pair);
+		if (found == -EOPNOTSUPP)
+			found = XW_ACCEPT_NOT_SUPPORTED; /* logged by the key source's caller */
+		if (!found && req->sa_variant != XW_SA_KEYMAT) {
+			/* Alternatives 1 and 2: session keys directly, no PBKDF2 */
+			res->accept = XW_ACCEPT_OK;
+			return res->accept;
+		}
+		secret = km; /* KEYMAT: the shared secret of RFC 4656 3.1 */
+	}
 	if (found != 0) {
 		secret = dummy;
 		len = sizeof(dummy);
@@ -347,6 +365,7 @@ int srv_key_derive(const struct srv_key_req *req, int found, const uint8_t *secr
 	err = xw_pbkdf2_sha1(secret, len, req->salt, sizeof(req->salt), req->count, res->kek,
 			     sizeof(res->kek));
 	res->accept = found ? found : err;
+	xw_wipe(km, sizeof(km));
 	return res->accept;
 }
 
@@ -372,10 +391,14 @@ static void setup_finish(struct srv *s, struct srv_key_res *res, uint64_t now)
 	struct codec_server_start ss = {.accept = XW_ACCEPT_OK};
 	uint8_t buf[XW_SERVER_START_LEN];
 	char kid[XW_KEYID_LEN + 1];
+	uint32_t sa_proto, sa_i, sa_r;
 	int rc, trc = -EACCES;
 
 	if (res) {
-		if (s->mode & XW_MODE_IKEV2_DERIV)
+		if (s->cfg.sa_variant != XW_SA_NONE) {
+			xw_sa_keyid_get(s->setup.keyid, &sa_proto, &sa_i, &sa_r);
+			snprintf(kid, sizeof(kid), "SA %u/%08x/%08x", sa_proto, sa_i, sa_r);
+		} else if (s->mode & XW_MODE_IKEV2_DERIV)
 			spis_str(s->setup.keyid, kid, sizeof(kid)); /* RFC 7717 5.3: SPIs */
 		else
 			keyid_str(s->setup.keyid, kid, sizeof(kid));
@@ -386,9 +409,19 @@ static void setup_finish(struct srv *s, struct srv_key_res *res, uint64_t now)
 		 * same, so that a known and an unknown KeyID cost the same and
 		 * the answer's timing does not tell which KeyIDs exist.
 		 */
-		if (rc == XW_ACCEPT_OK || rc == XW_ACCEPT_FAILURE)
+		if (s->cfg.sa_variant == XW_SA_ALT1 || s->cfg.sa_variant == XW_SA_ALT2) {
+			/* draft 4.2.1 Figure 4: the Token proves the root key; 4.2.2: none */
+			s->keys = res->keys;
+			if (rc == XW_ACCEPT_OK)
+				trc = s->cfg.sa_variant == XW_SA_ALT2
+					      ? 0
+					      : xw_sa_alt1_token_check(&s->keys, s->challenge,
+								       s->setup.token);
+		} else if (rc == XW_ACCEPT_OK || rc == XW_ACCEPT_FAILURE) {
 			trc = xw_token_decrypt(res->kek, s->challenge, s->setup.token, &s->keys);
+		}
 		xw_wipe(res->kek, sizeof(res->kek));
+		xw_wipe(&res->keys, sizeof(res->keys));
 		if (rc < 0) {
 			pr_err("control %s: key lookup failed: %d", s->peer, rc);
 			rc = XW_ACCEPT_INTERNAL;
@@ -453,6 +486,24 @@ out:
 	xw_wipe(&ss, sizeof(ss));
 }
 
+/* Draft Figures 4 and 6 into s->setup (Token: its first 16 octets). */
+static int setup_sa_decode(struct srv *s, const uint8_t *msg, size_t len)
+{
+	struct xw_sa_setup r;
+	int rc = xw_sa_setup_get(s->cfg.sa_variant, msg, len, &r);
+
+	if (!rc && __builtin_popcount(r.mode & XW_MODE_SECURITY_MASK) > 1)
+		rc = -EBADMSG; /* RFC 4656 3.1: one security mode */
+	if (!rc) {
+		memset(&s->setup, 0, sizeof(s->setup));
+		s->setup.mode = r.mode;
+		memcpy(s->setup.token, r.token, sizeof(r.token));
+		memcpy(s->setup.client_iv, r.client_iv, sizeof(r.client_iv));
+	}
+	xw_wipe(&r, sizeof(r));
+	return rc;
+}
+
 static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	struct srv_key_req kr;
@@ -460,7 +511,10 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	uint32_t sec, unoffered;
 	int rc;
 
-	rc = codec_setup_response_decode(&s->setup, msg, len);
+	if (s->cfg.sa_variant == XW_SA_ALT1 || s->cfg.sa_variant == XW_SA_ALT2)
+		rc = setup_sa_decode(s, msg, len);
+	else
+		rc = codec_setup_response_decode(&s->setup, msg, len);
 	if (rc) {
 		/* more than one security bit (RFC 4656 3.1: one or zero MUST be set) */
 		pr_warn("control %s: Set-Up-Response with an invalid Mode: %d", s->peer, rc);
@@ -523,6 +577,12 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		return;
 	}
 	kr.mode = s->mode;
+	kr.sa_variant = s->cfg.sa_variant;
+	if (kr.sa_variant != XW_SA_NONE) {
+		/* draft 4.1: the keys of the SA the greeting named, whatever the KeyID says */
+		kr.mode |= XW_KEYREQ_SA;
+		xw_sa_keyid_put(s->setup.keyid, s->cfg.sa_proto, s->cfg.sa_spi_i, s->cfg.sa_spi_r);
+	}
 	memcpy(kr.keyid, s->setup.keyid, sizeof(kr.keyid));
 	memcpy(kr.salt, s->salt, sizeof(kr.salt));
 	kr.count = s->cfg.count;
@@ -645,7 +705,10 @@ static int sess_setup(struct srv *s, struct srv_sess *ss, int new_sid, uint64_t 
 	/* RFC 5357 4.1.2 -> RFC 4656 4.1.2: test keys in authenticated and encrypted
 	 * modes only; RFC 5618 4: mixed mode tests are unauthenticated */
 	if (!rc && (s->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
-		rc = xw_test_keys_derive(&s->keys, ss->sid, &ss->keys);
+		if (xw_sa_test_keys_shared(s->cfg.sa_variant))
+			ss->keys = s->keys; /* draft 4.2: one key pair for control and test */
+		else
+			rc = xw_test_keys_derive(&s->keys, ss->sid, &ss->keys);
 		ss->has_keys = !rc;
 	}
 	if (rc) {
@@ -1499,11 +1562,30 @@ static int is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
+/* Draft Figures 2, 3, 5: the greeting naming the SA; returns its length. */
+static size_t sa_greeting(struct srv *s, uint8_t *buf)
+{
+	struct xw_sa_greeting g = {
+		.proto = s->cfg.sa_proto,
+		.spi_i = s->cfg.sa_spi_i,
+		.spi_r = s->cfg.sa_spi_r,
+		.modes = s->cfg.modes,
+		.count = s->cfg.count,
+	};
+	size_t n;
+
+	memcpy(g.challenge, s->challenge, 16);
+	memcpy(g.salt, s->salt, 16);
+	n = xw_sa_greeting_put(s->cfg.sa_variant, &g, buf);
+	xw_wipe(&g, sizeof(g));
+	return n;
+}
+
 struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *arg,
 		    uint64_t now_ns)
 {
 	struct codec_greeting g = {0};
-	uint8_t buf[XW_GREETING_LEN];
+	uint8_t buf[XW_GREETING_LEN > XW_SA_GREETING_MAX ? XW_GREETING_LEN : XW_SA_GREETING_MAX];
 	struct srv *s;
 	int rc;
 
@@ -1520,6 +1602,12 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	    !(cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED))) {
 		/* RFC 7717 5.1: the derived key serves the keyed modes only */
 		pr_err("srv: IKEv2Derived offered without authenticated, encrypted or mixed mode");
+		return NULL;
+	}
+	if (cfg->sa_variant != XW_SA_NONE &&
+	    (!xw_sa_greeting_len(cfg->sa_variant) || (cfg->modes & XW_MODE_IKEV2_DERIV))) {
+		/* the SA profile is not RFC 7717: never both in one greeting */
+		pr_err("srv: IPsec SA profile %d with Modes 0x%x", cfg->sa_variant, cfg->modes);
 		return NULL;
 	}
 	if (cfg->proto == SRV_PROTO_OWAMP && !ops->ow_fetch) {
@@ -1560,6 +1648,11 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	memcpy(g.challenge, s->challenge, 16);
 	memcpy(g.salt, s->salt, 16);
 	g.count = cfg->count;
+	if (cfg->sa_variant != XW_SA_NONE) {
+		if (out_append(s, buf, sa_greeting(s, buf)))
+			goto fail;
+		return s;
+	}
 	rc = codec_greeting_encode(&g, buf, sizeof(buf));
 	if (rc != XW_GREETING_LEN) {
 		pr_err("srv: cannot encode the greeting: %d", rc);
@@ -1607,7 +1700,9 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 		if (s->state == SRV_WAIT_KEY)
 			return hold_input(s, p, len, now_ns);
 		if (!s->rx_need) {
-			if (s->state == SRV_WAIT_SETUP)
+			if (s->state == SRV_WAIT_SETUP && xw_sa_setup_len(s->cfg.sa_variant))
+				n = (int)xw_sa_setup_len(s->cfg.sa_variant); /* Figures 4, 6 */
+			else if (s->state == SRV_WAIT_SETUP)
 				n = codec_msg_len(CODEC_MSG_SETUP_RESPONSE, s->rx, s->rx_len);
 			else
 				n = chan_next_len(&s->chan,

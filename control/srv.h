@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "saprof.h"
 #include "xwamp/proto.h"
 #include "codec.h"
 #include "crypto.h"
@@ -87,7 +88,14 @@ enum srv_end {
  * srv_key_done().  Nothing in these structs points into the state machine.
  */
 struct srv_key_req {
-	uint32_t mode; /* the client's Mode: with XW_MODE_IKEV2_DERIV the KeyID holds SPIs */
+	/*
+	 * The client's Mode: with XW_MODE_IKEV2_DERIV the KeyID holds SPIs; with
+	 * XW_KEYREQ_SA (saprof.h, never on the wire) the KeyID names the IPsec
+	 * SA of the greeting (saprof.h xw_sa_keyid_put) and the key look-up
+	 * gives the SA pair.
+	 */
+	uint32_t mode;
+	enum xw_sa_variant sa_variant; /* XW_SA_NONE unless the IPsec SA profile */
 	uint8_t keyid[XW_KEYID_LEN];
 	uint8_t salt[16];
 	uint32_t count;
@@ -100,6 +108,7 @@ struct srv_key_res {
 	 */
 	int accept;
 	uint8_t kek[XW_AES_KEY_LEN]; /* PBKDF2 output; see srv_key_derive() */
+	struct xw_session_keys keys; /* IPsec SA profile, Alternatives 1 and 2: the session keys */
 };
 
 /*
@@ -250,6 +259,14 @@ struct srv_cfg {
 	 * explicit option.
 	 */
 	enum srv_proto proto;
+	/*
+	 * EXPERIMENTAL IPsec SA profile (control/saprof.h, the 2013 draft; not
+	 * RFC 7717): the variant both ends were told to speak (XW_SA_NONE: RFC
+	 * 4656/5357/7717 as usual), and the SA pair protecting this client,
+	 * which the greeting names (the caller looked it up for the peer).
+	 */
+	enum xw_sa_variant sa_variant;
+	uint32_t sa_proto, sa_spi_i, sa_spi_r;
 };
 
 /*
