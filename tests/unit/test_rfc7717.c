@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "t.h"
+#include "convpump.h"
 #include "cli.h"
 #include "codec.h"
 #include "crypto.h"
@@ -474,52 +475,12 @@ static const struct srv_ops OPS = {
 
 static void pump(struct conv *c)
 {
-	const uint8_t *p;
-	size_t n;
-	int moved;
-
-	do {
-		moved = 0;
-		while ((p = cli_out_peek(c->cli, &n)) && n) {
-			if (c->nc2s + n <= sizeof(c->c2s))
-				memcpy(c->c2s + c->nc2s, p, n);
-			c->nc2s += n;
-			if (!srv_closed(c->srv))
-				srv_feed(c->srv, p, n, T0);
-			cli_out_consume(c->cli, n);
-			moved = 1;
-		}
-		while ((p = srv_out_peek(c->srv, &n)) && n) {
-			if (c->ns2c + n <= sizeof(c->s2c))
-				memcpy(c->s2c + c->ns2c, p, n);
-			c->ns2c += n;
-			if (!cli_closed(c->cli))
-				cli_feed(c->cli, p, n);
-			srv_out_consume(c->srv, n);
-			moved = 1;
-		}
-		if (srv_closed(c->srv) && !cli_closed(c->cli)) {
-			cli_eof(c->cli);
-			moved = 1;
-		}
-		{
-			struct cli_event ev;
-
-			while (cli_event(c->cli, &ev))
-				if (c->nev < 32)
-					c->ev[c->nev++] = ev;
-		}
-	} while (moved);
+	convpump_run(c->srv, c->cli, &CONVPUMP_OF(c), T0);
 }
 
 static int server_start_accept(const struct conv *c)
 {
-	int i;
-
-	for (i = 0; i < c->nev; i++)
-		if (c->ev[i].type == CLI_EV_SERVER_START)
-			return c->ev[i].accept;
-	return -1;
+	return convpump_server_start(c->ev, c->nev);
 }
 
 /*
@@ -572,27 +533,7 @@ static void conv_free(struct conv *c)
 /* Request, start, stop one session; 0 when both sides agree on SID and test keys. */
 static int conv_session(struct conv *c, uint16_t port)
 {
-	struct twsess_params p = {.ipvn = 4, .sender_port = port, .receiver_port = port};
-	const struct cli_sess *cs;
-	int idx;
-
-	p.timeout = 1ULL << 32;
-	p.padding_len = 64;
-	idx = cli_request(c->cli, &p);
-	if (idx < 0)
-		return -1;
-	cli_start(c->cli);
-	pump(c);
-	cs = cli_sess(c->cli, idx);
-	if (!cs || !cs->answered || cs->accept != XW_ACCEPT_OK || !cs->started)
-		return -2;
-	if (cs->has_keys && memcmp(cs->keys.aes, c->test_aes, XW_AES_KEY_LEN))
-		return -3;
-	cli_stop(c->cli, XW_ACCEPT_OK);
-	pump(c);
-	if (srv_closed(c->srv) || cli_closed(c->cli) || srv_nactive(c->srv))
-		return -4;
-	return 0;
+	return convpump_session(c->srv, c->cli, &CONVPUMP_OF(c), T0, port, c->test_aes);
 }
 
 static void key_of(struct xw_ike_key *k, const char *spi_i, const char *spi_r, const char *key)
