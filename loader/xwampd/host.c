@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What this host says about an address or a port, for the session policy
- * (control/policy.h) and the reflector's port choice (refl.c).  Read at the
- * decision, never cached: addresses come and go.  Each fact is one small
- * function so that its source can change (e.g. to an rtnetlink view of the
- * own unicast addresses) without touching the callers.
+ * (control/policy.h), the reflector's port choice (refl.c) and the IPsec path.  Read at the
+ * decision: addresses come and go.  The addresses come from the rtnetlink
+ * view of ownaddr.h, the one the XDP/tc programs and TWAMP Light use too,
+ * brought up to date with the kernel's queued events first; getifaddrs() is
+ * only the fallback for a daemon without that view (xwd_own_open() failed).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ownaddr.h"
 #include "xfrm.h"
 #include "xwampd.h"
 
@@ -22,12 +24,12 @@ void xwd_pol_addr(const struct xw_addr *a, struct pol_addr *out)
 	out->ipvn = xw_addr_to_raw(a, out->a) == 4 ? 4 : 6;
 }
 
-enum pol_host xwd_host_addr(void *arg, const struct pol_addr *a)
+/* Without the rtnetlink view: the interfaces' addresses, now. */
+static enum pol_host host_addr_ifaddrs(const struct pol_addr *a)
 {
 	enum pol_host ret = POL_HOST_OTHER;
 	struct ifaddrs *ifa, *i;
 
-	(void)arg;
 	if (getifaddrs(&ifa))
 		return POL_HOST_OTHER;
 	for (i = ifa; i && ret == POL_HOST_OTHER; i = i->ifa_next) {
@@ -65,6 +67,27 @@ enum pol_host xwd_host_addr(void *arg, const struct pol_addr *a)
 	}
 	freeifaddrs(ifa);
 	return ret;
+}
+
+/* arg: the daemon (struct xwd); its own-address view when it has one. */
+enum pol_host xwd_host_addr(void *arg, const struct pol_addr *a)
+{
+	struct xwd *d = arg;
+	struct xw_addr x;
+
+	if (!d || !d->own)
+		return host_addr_ifaddrs(a);
+	if (xw_addr_from_raw(&x, a->ipvn == 4 ? AF_INET : AF_INET6, a->a, 0))
+		return POL_HOST_OTHER;
+	xwd_own_sync(d->own);
+	switch (xwd_own_lookup(d->own, &x)) {
+	case XW_OWN_UNICAST:
+		return POL_HOST_OWN;
+	case XW_OWN_BROADCAST:
+		return POL_HOST_BCAST;
+	default:
+		return POL_HOST_OTHER;
+	}
 }
 
 /*

@@ -366,15 +366,13 @@ out:
 	return rc;
 }
 
-static void own_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+/* Every event the kernel has queued, now. */
+static void own_drain(struct xwd_own *o)
 {
-	struct xwd_own *o = io->arg;
 	char buf[OWN_BUF] __attribute__((aligned(NLMSG_ALIGNTO)));
 	ssize_t n;
 	int rc;
 
-	(void)l;
-	(void)events;
 	for (;;) {
 		n = recv(o->ev_fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n < 0) {
@@ -391,6 +389,19 @@ static void own_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		}
 		msgs(o, buf, (size_t)n);
 	}
+}
+
+static void own_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	(void)l;
+	(void)events;
+	own_drain(io->arg);
+}
+
+void xwd_own_sync(struct xwd_own *o)
+{
+	if (o)
+		own_drain(o);
 }
 
 int xwd_own_open(struct xw_loop *loop, struct xwd_own **out)

@@ -46,6 +46,13 @@ void xwd_own_close(struct xwd_own *o); /* NULL is fine */
  */
 enum xw_own_kind xwd_own_lookup(const struct xwd_own *o, const struct xw_addr *a);
 
+/*
+ * Take in the address events the kernel has queued and the loop has not
+ * read yet (NULL is fine): a decision made right after an address change
+ * then sees it (the control policy, host.c).
+ */
+void xwd_own_sync(struct xwd_own *o);
+
 /* "Is this one of my unicast addresses?" (xwd_own_lookup() == XW_OWN_UNICAST). */
 bool xwd_own_is_local(const struct xwd_own *o, const struct xw_addr *a);
 

@@ -381,7 +381,7 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 		xwd_pol_addr(&o->s.local, &pq.receiver);
 		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
 		xwd_pol_addr(ctl_local, &pq.ctl_local);
-		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
+		rc = pol_session(&pc, &pq, xwd_host_addr, d, &allowed, why, sizeof(why));
 		if (rc != XW_ACCEPT_OK) {
 			if (log_ok)
 				pr_warn("control %s: Request-Session declined: %s: Accept %d",

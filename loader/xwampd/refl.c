@@ -735,7 +735,7 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		xwd_pol_addr(&r->s.local, &pq.receiver);
 		xwd_pol_addr(ctl_peer, &pq.ctl_peer);
 		xwd_pol_addr(ctl_local, &pq.ctl_local);
-		rc = pol_session(&pc, &pq, xwd_host_addr, NULL, &allowed, why, sizeof(why));
+		rc = pol_session(&pc, &pq, xwd_host_addr, d, &allowed, why, sizeof(why));
 		if (rc != XW_ACCEPT_OK) {
 			if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 				pr_warn("control %s: Request-TW-Session declined: %s: Accept %d",

@@ -149,7 +149,10 @@ void xwd_refl_metrics(struct xwd *d, FILE *f);
  * reflector's port choice, read at the decision.
  */
 void xwd_pol_addr(const struct xw_addr *a, struct pol_addr *out);
-/* pol_host_fn: one of our addresses, a broadcast address of our subnets, or neither */
+/*
+ * pol_host_fn (arg: the struct xwd): one of our addresses, a broadcast address
+ * of our subnets, or neither; from d->own (ownaddr.h), getifaddrs() without it
+ */
 enum pol_host xwd_host_addr(void *arg, const struct pol_addr *a);
 /* Some UDP socket of this host has the port, on any address or family. */
 bool xwd_host_udp_port_used(uint16_t port);

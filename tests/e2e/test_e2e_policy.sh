@@ -108,6 +108,29 @@ receiver_not_ours_declined() {
 	has "$out" "session 1: accept 0 port [0-9]+ replies $N" || return 1
 }
 
+# The Receiver Address check reads xwampd's rtnetlink view of its addresses
+# (ownaddr.h), as the XDP programs and TWAMP Light do: an IPv6 address still
+# in DAD (tentative: it receives nothing) is not ours although the interface
+# lists it (getifaddrs() would say it is), and an address added a moment ago
+# is ours at once.
+receiver_tentative_declined() {
+	xw_start_server --listen "[$XW_S6]" || return 1
+	local out
+	# DAD of 100 probes, 1 s apart: tentative for the whole test
+	in_s sysctl -qw net.ipv6.conf.xws0.dad_transmits=100 || return 1
+	ip -n "$XW_NS_S" addr add 2001:db8::77/64 dev xws0 || return 1
+	expect "2001:db8::77 tentative on xws0" \
+		sh -c "ip -n '$XW_NS_S' -6 addr show dev xws0 | grep -q '2001:db8::77/64 .*tentative'" ||
+		return 1
+	out=$(req $XW_S6 --src $XW_C6 --receiver 2001:db8::77)
+	has "$out" "session 1: accept 1 port 0" || return 1
+	server_logged "declined: Receiver Address 2001:db8::77 is not an address of this host" ||
+		return 1
+	ip -n "$XW_NS_S" addr add 2001:db8::78/64 dev xws0 nodad || return 1
+	out=$(req $XW_S6 --src $XW_C6 --receiver 2001:db8::78)
+	has "$out" "session 1: accept 0 port [0-9]+" || return 1
+}
+
 # A UDP socket on PORT in the server namespace for S seconds (a "host service").
 occupy() {
 	in_s python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); time.sleep(float(sys.argv[2]))' "$1" "$2" &
@@ -280,7 +303,7 @@ per_client_ipv6_slash64() {
 }
 
 TESTS=(spoofed_sender_declined spoofed_sender_declined_xdp martian_senders_declined
-	receiver_not_ours_declined ports_in_range ports_default ports_low_allowed
+	receiver_not_ours_declined receiver_tentative_declined ports_in_range ports_default ports_low_allowed
 	unstarted_session_expires
 	global_session_limit per_client_ipv6_slash64 fd_limits)
 xw_run "$@"
