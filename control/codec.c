@@ -896,6 +896,18 @@ static int skip_list_check(const struct codec_ow_skip *s, uint32_t i, uint32_t n
 	return 0;
 }
 
+void codec_ow_skip_note(struct codec_ow_skip *s, uint32_t *n, uint32_t max, uint32_t seq)
+{
+	struct codec_ow_skip *last = *n ? &s[*n - 1] : NULL;
+
+	if (last && (last->last + 1 == seq || *n >= max)) {
+		last->last = seq;
+		return;
+	}
+	if (*n < max)
+		s[(*n)++] = (struct codec_ow_skip){seq, seq};
+}
+
 int codec_ow_skips_check(const uint8_t *skip_bytes, uint32_t n, uint32_t next_seqno)
 {
 	struct codec_ow_skip prev, cur;

@@ -373,6 +373,13 @@ void codec_ow_stop_rec_at(const struct codec_ow_stop *m, size_t *off,
 			  struct codec_ow_stop_rec *rec);
 /* Skip range @i from wire bytes (Stop-Sessions record or Fetch data). */
 void codec_ow_skip_at(const uint8_t *skip_bytes, uint32_t i, struct codec_ow_skip *out);
+/*
+ * A sender did not send packet @seq (RFC 4656 4.1.1): extend the last of the
+ * *n ranges in @s when seq follows it, else open a new one; with @max
+ * ranges in use the last one is widened (sequence numbers only grow, so the
+ * ranges stay in order; a wider hole only shrinks what is measured).
+ */
+void codec_ow_skip_note(struct codec_ow_skip *s, uint32_t *n, uint32_t max, uint32_t seq);
 /* -EBADMSG unless ranges are in order, disjoint, first <= last < next_seqno (0: no bound). */
 int codec_ow_skips_check(const uint8_t *skip_bytes, uint32_t n, uint32_t next_seqno);
 

@@ -218,20 +218,8 @@ static void ows_xdp_add(struct xwd_ows *o)
 
 static void skip_add(struct xwd_ows *o, uint32_t seq)
 {
-	struct codec_ow_skip *last = o->nskips ? &o->skips[o->nskips - 1] : NULL;
-
 	o->n_skipped++;
-	if (last && last->last + 1 == seq) {
-		last->last = seq;
-		return;
-	}
-	if (o->nskips == SRV_OW_SKIPS_MAX) {
-		/* out of room to describe holes: widen the last one (all of it was skipped
-		 * or sent; declaring sent packets skipped only shrinks what is measured) */
-		last->last = seq;
-		return;
-	}
-	o->skips[o->nskips++] = (struct codec_ow_skip){seq, seq};
+	codec_ow_skip_note(o->skips, &o->nskips, SRV_OW_SKIPS_MAX, seq);
 }
 
 static int send_one(struct xwd_ows *o)
@@ -295,30 +283,6 @@ static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
 
 /* --- the control side ------------------------------------------------------ */
 
-static bool raw_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
-/* An end of the session from the request; all zero: the control connection's (RFC 4656 3.5). */
-static int req_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
-		    const struct xw_addr *ctl, uint16_t port)
-{
-	int fam = ipvn == 6 ? AF_INET6 : AF_INET;
-
-	if (raw_zero(raw, 16)) {
-		if (xw_addr_family(ctl) != fam)
-			return -EAFNOSUPPORT;
-		*out = *ctl;
-		xw_addr_set_port(out, port);
-		return 0;
-	}
-	return xw_addr_from_raw(out, fam, raw, port);
-}
-
 int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_local,
 		 const struct xw_addr *ctl_peer, const char *conn_name, bool log_ok)
 {
@@ -352,11 +316,13 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	 * We send: local = Sender Address, peer = Receiver Address:Receiver Port.
 	 */
 	if (o->recv)
-		rc = req_addr(&o->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
-		     req_addr(&o->s.peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port);
+		rc = xwd_request_addr(&o->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+		     xwd_request_addr(&o->s.peer, p->ipvn, p->sender_addr, ctl_peer,
+				      p->sender_port);
 	else
-		rc = req_addr(&o->s.local, p->ipvn, p->sender_addr, ctl_local, 0) ||
-		     req_addr(&o->s.peer, p->ipvn, p->receiver_addr, ctl_peer, p->receiver_port);
+		rc = xwd_request_addr(&o->s.local, p->ipvn, p->sender_addr, ctl_local, 0) ||
+		     xwd_request_addr(&o->s.peer, p->ipvn, p->receiver_addr, ctl_peer,
+				      p->receiver_port);
 	if (rc) {
 		if (log_ok)
 			pr_warn("control %s: Request-Session IPv%u with zero addresses on another "

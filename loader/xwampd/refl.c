@@ -402,8 +402,8 @@ static bool raw_is_zero(const uint8_t *p, size_t n)
  * Address of one end from the request: all zero means "the address of the
  * control connection" (RFC 5357 3.5).
  */
-static int request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
-			const struct xw_addr *ctl, uint16_t port)
+int xwd_request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
+		     const struct xw_addr *ctl, uint16_t port)
 {
 	int fam = ipvn == 6 ? AF_INET6 : AF_INET;
 
@@ -714,8 +714,8 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	r->s.dscp = (uint8_t)dscp;
 	memcpy(r->sid, s->sid, XW_SID_LEN);
 	xw_timer_init(&r->timer, refl_timer, r);
-	if (request_addr(&r->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
-	    request_addr(&r->s.peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
+	if (xwd_request_addr(&r->s.local, p->ipvn, p->receiver_addr, ctl_local, 0) ||
+	    xwd_request_addr(&r->s.peer, p->ipvn, p->sender_addr, ctl_peer, p->sender_port)) {
 		if (xwd_conn_log_ok(c)) /* the client may repeat it at will */
 			pr_warn("control %s: Request-TW-Session IPv%u with zero addresses on an "
 				"IPv%u connection: Accept 3",

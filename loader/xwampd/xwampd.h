@@ -170,6 +170,13 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 int xwd_refl_start(struct xwd_refl *r);
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
+/*
+ * refl.c, for owsess.c too: an end of a session from its request; an all-zero
+ * address means the control connection's (RFC 4656 3.5, RFC 5357 3.5).
+ * 0, -EAFNOSUPPORT (zero address of the other family), -EINVAL.
+ */
+int xwd_request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
+		     const struct xw_addr *ctl, uint16_t port);
 void xwd_refl_status(struct xwd *d);
 /*
  * host.c, the fast-path guard (README "IPsec view"): where an

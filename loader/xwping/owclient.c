@@ -463,12 +463,7 @@ static int send_packet(struct ow_cli *c, struct ow_dir *d, uint32_t seq, uint8_t
 
 static void skip_add(struct ow_dir *d, uint32_t seq)
 {
-	struct codec_ow_skip *l = d->nskips ? &d->skips[d->nskips - 1] : NULL;
-
-	if (l && (l->last + 1 == seq || d->nskips == OW_SKIPS_MAX))
-		l->last = seq;
-	else
-		d->skips[d->nskips++] = (struct codec_ow_skip){seq, seq};
+	codec_ow_skip_note(d->skips, &d->nskips, OW_SKIPS_MAX, seq);
 }
 
 /* Send on the schedule and receive until the last packet's time + Timeout. */

@@ -217,14 +217,19 @@ xdp_receiver() {
 }
 xdp_ipv4() { xdp_receiver "$XW_S4"; }
 
-# RFC 7717 on OWAMP: only with the explicit option on both ends (RFC 7717 3:
-# a private arrangement for OWAMP), the same key table as TWAMP's.
-rfc7717_owamp() {
+# ike_tables: one IKE SA's key in the server's and the client's key tables
+ike_tables() {
 	local i=e33d65fab7818ad9 r=e58d539a5b542c26
 	local k=e13c1305a4f2b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6
 	printf '%s %s %s\n' $i $r $k >"$XW_TMP/srv.keys"
 	printf '%s %s %s %s\n' $i $r $k "$XW_S4" >"$XW_TMP/cli.keys"
 	chmod 600 "$XW_TMP/srv.keys" "$XW_TMP/cli.keys"
+}
+
+# RFC 7717 on OWAMP: only with the explicit option on both ends (RFC 7717 3:
+# a private arrangement for OWAMP), the same key table as TWAMP's.
+rfc7717_owamp() {
+	ike_tables
 	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc \
 		--owamp-ikev2 || return 1
 	wait_owamp || return 1
@@ -246,11 +251,7 @@ rfc7717_owamp() {
 
 # The server without --owamp-ikev2 does not offer the bit on 861 (its TWAMP side does)
 rfc7717_owamp_off_by_default() {
-	local i=e33d65fab7818ad9 r=e58d539a5b542c26
-	local k=e13c1305a4f2b1d0c9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6
-	printf '%s %s %s\n' $i $r $k >"$XW_TMP/srv.keys"
-	printf '%s %s %s %s\n' $i $r $k "$XW_S4" >"$XW_TMP/cli.keys"
-	chmod 600 "$XW_TMP/srv.keys" "$XW_TMP/cli.keys"
+	ike_tables
 	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc || return 1
 	wait_owamp || return 1
 	if in_c "$XWPING" -O --owamp-ikev2 --ike-keys "$XW_TMP/cli.keys" -A enc -c 5 "$XW_S4" \

@@ -532,3 +532,26 @@ TEST(owamp_client_command_lengths)
 	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_CLIENT_COMMAND, b, 16), -EBADMSG);
 	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_CLIENT_COMMAND, b, 0), 0);
 }
+
+/* A sender's skip ranges as it notes packets it did not send (RFC 4656 4.1.1, 3.8). */
+TEST(skip_note_merges_and_saturates)
+{
+	struct codec_ow_skip s[2];
+	uint8_t wire[2 * CODEC_OW_SKIP_LEN + 16];
+	uint32_t n = 0;
+
+	codec_ow_skip_note(s, &n, 2, 0);
+	codec_ow_skip_note(s, &n, 2, 1);
+	codec_ow_skip_note(s, &n, 2, 2); /* 0..2 */
+	codec_ow_skip_note(s, &n, 2, 5); /* 5..5 */
+	CHECK_EQ(n, 2);
+	CHECK_EQ(s[0].first, 0);
+	CHECK_EQ(s[0].last, 2);
+	CHECK_EQ(s[1].first, 5);
+	/* no room for a third: the last one widens, the list stays valid */
+	codec_ow_skip_note(s, &n, 2, 9);
+	CHECK_EQ(n, 2);
+	CHECK_EQ(s[1].last, 9);
+	CHECK_EQ(codec_ow_skips_part_encode(s, n, wire, sizeof(wire)), 32);
+	CHECK_EQ(codec_ow_skips_check(wire, n, 10), 0);
+}
