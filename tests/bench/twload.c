@@ -54,6 +54,7 @@
 #include "net.h"
 #include "testpkt.h"
 #include "xwamp/ntp.h"
+#include "xwamp/wire.h"
 
 #define PKT_LEN	    112 /* UDP payload of every packet, both ways, every mode */
 #define RING	    1024
@@ -70,6 +71,9 @@ struct opts {
 	bool have_xw1024;
 	const char *keyid, *secret;
 	unsigned int rounds, window, pings, conns;
+	unsigned int sessions, per_conn; /* scale */
+	uint32_t mode;			 /* scale: XW_MODE_OPEN, _AUTH or _ENCRYPTED */
+	double rate;			 /* scale: packets/s of each session */
 	double secs;
 	pid_t xw_pid, xw1024_pid, echo_pid, greet_pid;
 };
@@ -927,6 +931,334 @@ static int cmd_setup(const struct opts *o)
 
 /* --- main -------------------------------------------------------------------- */
 
+/* --- scale: many sessions at a low rate each ------------------------------- */
+
+/*
+ * twload scale: --sessions N from ceil(N / --per-conn S) control connections
+ * (S sessions requested on each, then one Start-Sessions), every session
+ * sending --rate R packets/s for --secs D, evenly spread over time; all
+ * from one UDP socket (the Session-Sender port is shared: the reflector
+ * port tells the sessions apart).  T1 is the clock right before sendmmsg,
+ * T4 the kernel's receive timestamp of the answer, T3 - T2 the reflector's
+ * own time from the answer.  With --echo instead of --xw, the same load
+ * against udp_echo (one port): the baseline of the same run.
+ */
+#define SC_T1_RING (1u << 21) /* send times by global Sequence Number */
+
+struct sc_sess {
+	struct xw_tp_cfg tp;
+	struct xw_tp_crypto crypto;
+	struct xw_addr dst;
+};
+
+struct sc_run {
+	const struct opts *o;
+	bool echo;
+	unsigned int n;
+	struct sc_sess *s;
+	int32_t by_port[65536]; /* reflector port -> session, -1: none */
+	struct cli **cli;
+	int *ctl;
+	unsigned int nconn;
+	int fd;
+	uint64_t *t1;
+	double *rtt, *res;
+	uint64_t nrtt, sent, rcvd, bad;
+};
+
+static long sc_pss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	if (!pid)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pss: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Connection c: per_conn sessions requested, accepted, started. */
+static int sc_conn(struct sc_run *R, unsigned int c, uint16_t sport)
+{
+	const struct opts *o = R->o;
+	unsigned int first = c * o->per_conn, k, i;
+	struct cli_cfg cc;
+	struct cli_event ev;
+
+	R->ctl[c] = tcp_connect_blocking(&o->xw);
+	if (R->ctl[c] < 0) {
+		fprintf(stderr, "twload: connect %u: %s\n", c, strerror(-R->ctl[c]));
+		return -1;
+	}
+	cfg_for_mode(&cc, o->mode, o);
+	R->cli[c] = cli_new(&cc);
+	if (!R->cli[c])
+		return -1;
+	for (k = 0; k < o->per_conn && first + k < R->n; k++) {
+		struct sc_sess *s = &R->s[first + k];
+		struct twsess_params p;
+		const struct cli_sess *cs;
+		int idx;
+
+		memset(&p, 0, sizeof(p));
+		p.ipvn = 4;
+		p.sender_port = sport;
+		p.padding_len = s->tp.padding_len;
+		idx = cli_request(R->cli[c], &p);
+		if (idx < 0 || ctl_until(R->ctl[c], R->cli[c], CLI_EV_ACCEPT, &ev))
+			return -1;
+		cs = cli_sess(R->cli[c], idx);
+		if (cs->has_keys && xw_tp_crypto_init(&s->crypto, &cs->keys))
+			return -1;
+		s->dst = o->xw;
+		xw_addr_set_port(&s->dst, cs->port);
+		R->by_port[cs->port] = (int32_t)(first + k);
+	}
+	if (cli_start(R->cli[c]) || ctl_until(R->ctl[c], R->cli[c], CLI_EV_STARTED, NULL))
+		return -1;
+	(void)i;
+	return 0;
+}
+
+static int sc_setup(struct sc_run *R)
+{
+	const struct opts *o = R->o;
+	struct xw_udp_opts uo = XW_UDP_OPTS_TEST;
+	struct xw_addr l = o->local, me;
+	enum xw_tp_mode m = o->mode == XW_MODE_OPEN   ? XW_TP_OPEN
+			    : o->mode == XW_MODE_AUTH ? XW_TP_AUTH
+						      : XW_TP_ENC;
+	int big = 16 << 20;
+	unsigned int i;
+	uint64_t t0;
+
+	memset(R->by_port, 0xff, sizeof(R->by_port));
+	R->s = calloc(R->n, sizeof(*R->s));
+	R->t1 = calloc(SC_T1_RING, sizeof(*R->t1));
+	if (!R->s || !R->t1)
+		return -1;
+	xw_addr_set_port(&l, 0);
+	R->fd = xw_udp_open(&l, &uo);
+	if (R->fd < 0)
+		return -1;
+	setsockopt(R->fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(R->fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	xw_sock_local(R->fd, &me);
+	for (i = 0; i < R->n; i++) {
+		R->s[i].tp.mode = R->echo ? XW_TP_OPEN : m;
+		R->s[i].tp.padding_len =
+			PKT_LEN - (R->s[i].tp.mode == XW_TP_OPEN ? XW_TP_SENDER_HDR_OPEN
+								 : XW_TP_SENDER_HDR_AUTH);
+		R->s[i].tp.zero_padding = 1;
+		R->s[i].dst = o->echo;
+	}
+	if (R->echo)
+		return 0;
+	R->nconn = (R->n + o->per_conn - 1) / o->per_conn;
+	R->cli = calloc(R->nconn, sizeof(*R->cli));
+	R->ctl = calloc(R->nconn, sizeof(*R->ctl));
+	if (!R->cli || !R->ctl)
+		return -1;
+	t0 = bench_mono_ns();
+	for (i = 0; i < R->nconn; i++)
+		if (sc_conn(R, i, xw_addr_port(&me)))
+			return -1;
+	printf("  set up %u sessions on %u control connections in %.2f s\n", R->n, R->nconn,
+	       (double)(bench_mono_ns() - t0) / 1e9);
+	return 0;
+}
+
+static void sc_recv(struct sc_run *R, struct xw_rxbatch *rx)
+{
+	int n, i;
+
+	while ((n = xw_recv_batch(R->fd, rx)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct xw_rx_msg *m = &rx->msg[i];
+			uint16_t port = xw_addr_port(&m->src);
+			int32_t si = R->echo ? 0 : R->by_port[port];
+			struct xw_tp_reply r;
+			uint32_t seq;
+			uint64_t t1;
+
+			if (si < 0 || !m->ts_valid) {
+				R->bad++;
+				continue;
+			}
+			if (R->echo) {
+				if (m->len < 4) {
+					R->bad++;
+					continue;
+				}
+				seq = get_be32(m->buf);
+				r.t2 = r.t3 = 0;
+			} else {
+				if (xw_tp_parse_reflector(&R->s[si].tp, &R->s[si].crypto, m->buf,
+							  m->len, 0, &r) < 0) {
+					R->bad++;
+					continue;
+				}
+				seq = r.sender_seq;
+			}
+			t1 = R->t1[seq % SC_T1_RING];
+			R->rcvd++;
+			if (!t1 || R->nrtt >= R->sent)
+				continue;
+			R->rtt[R->nrtt] = (double)(xw_timespec_to_ns(&m->ts) - t1);
+			R->res[R->nrtt] = (double)(xw_ntp_to_ns(r.t3) - xw_ntp_to_ns(r.t2));
+			R->nrtt++;
+		}
+	}
+}
+
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, uint64_t n, double p)
+{
+	if (!n)
+		return NAN;
+	return v[(uint64_t)((double)(n - 1) * p)];
+}
+
+static int cmd_scale(const struct opts *o, bool echo)
+{
+	struct sc_run *R = calloc(1, sizeof(*R));
+	struct mmsghdr sh[64];
+	struct iovec siov[64];
+	static uint8_t pkt[64][PKT_LEN];
+	struct xw_rxbatch rx;
+	uint64_t total, t0, end, now, dl;
+	double rate, c0, c1, s0, s1;
+	long pss0, pss1;
+	unsigned int i;
+	pid_t pid = echo ? o->echo_pid : o->xw_pid;
+
+	if (!R || xw_rxbatch_init(&rx, 64, 2048))
+		return 1;
+	R->o = o;
+	R->echo = echo;
+	R->n = o->sessions;
+	total = (uint64_t)((double)R->n * o->rate * o->secs);
+	R->rtt = calloc(total + 1, sizeof(double));
+	R->res = calloc(total + 1, sizeof(double));
+	if (!R->rtt || !R->res)
+		return 1;
+	pss0 = sc_pss_kib(pid);
+	if (sc_setup(R)) {
+		fprintf(stderr, "twload: scale: set-up failed\n");
+		return 1;
+	}
+	usleep(200000);
+	pss1 = sc_pss_kib(pid);
+	rate = (double)R->n * o->rate;
+	c0 = bench_cpu_s(pid);
+	s0 = bench_cpu_s(0);
+	t0 = bench_mono_ns();
+	end = t0 + (uint64_t)(o->secs * 1e9);
+	while ((now = bench_mono_ns()) < end) {
+		uint64_t due = (uint64_t)((double)(now - t0) / 1e9 * rate);
+		struct pollfd pfd = {.fd = R->fd, .events = POLLIN};
+
+		while (R->sent < due && R->sent < total) {
+			unsigned int k = due - R->sent > 64 ? 64 : (unsigned int)(due - R->sent);
+			uint64_t t1;
+			int sent;
+
+			memset(sh, 0, sizeof(sh));
+			for (i = 0; i < k; i++) {
+				/* packet g goes to session g % n: every session at the same rate */
+				uint64_t g = R->sent + i;
+				struct sc_sess *s = &R->s[g % R->n];
+				struct xw_tp_sender f = {.seq = (uint32_t)g, .errest = 0x8001};
+
+				f.ts = xw_clock_now_ntp();
+				if (xw_tp_build_sender(&s->tp, &s->crypto, &f, NULL, pkt[i],
+						       PKT_LEN) != PKT_LEN)
+					return 1;
+				siov[i].iov_base = pkt[i];
+				siov[i].iov_len = PKT_LEN;
+				sh[i].msg_hdr.msg_iov = &siov[i];
+				sh[i].msg_hdr.msg_iovlen = 1;
+				sh[i].msg_hdr.msg_name = &s->dst.sa;
+				sh[i].msg_hdr.msg_namelen = s->dst.len;
+			}
+			t1 = bench_real_ns();
+			sent = sendmmsg(R->fd, sh, k, 0);
+			if (sent <= 0)
+				break;
+			for (i = 0; i < (unsigned int)sent; i++)
+				R->t1[(R->sent + i) % SC_T1_RING] = t1;
+			R->sent += (unsigned int)sent;
+			sc_recv(R, &rx);
+		}
+		sc_recv(R, &rx);
+		poll(&pfd, 1, 1);
+	}
+	now = bench_mono_ns();
+	c1 = bench_cpu_s(pid);
+	s1 = bench_cpu_s(0);
+	dl = bench_mono_ns() + 300000000ULL; /* answers in flight: 300 ms */
+	while (bench_mono_ns() < dl && R->rcvd < R->sent) {
+		struct pollfd pfd = {.fd = R->fd, .events = POLLIN};
+
+		if (poll(&pfd, 1, 10) > 0)
+			sc_recv(R, &rx);
+	}
+	qsort(R->rtt, R->nrtt, sizeof(double), dbl_cmp);
+	qsort(R->res, R->nrtt, sizeof(double), dbl_cmp);
+	printf("  %-22s %u sessions x %.0f/s %s: sent %llu, lost %llu, bad %llu\n",
+	       echo ? "udp_echo (baseline)" : "xwampd", R->n, o->rate,
+	       o->mode == XW_MODE_OPEN	 ? "open"
+	       : o->mode == XW_MODE_AUTH ? "auth"
+					 : "encrypted",
+	       (unsigned long long)R->sent,
+	       (unsigned long long)(R->sent > R->rcvd ? R->sent - R->rcvd : 0),
+	       (unsigned long long)R->bad);
+	printf("  %-22s rtt p50 %.1f us p99 %.1f us max %.1f us; reflector T3-T2 p50 %.1f us "
+	       "p99 %.1f us max %.1f us\n",
+	       "", pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
+	       pct(R->rtt, R->nrtt, 1.0) / 1e3, pct(R->res, R->nrtt, 0.5) / 1e3,
+	       pct(R->res, R->nrtt, 0.99) / 1e3, pct(R->res, R->nrtt, 1.0) / 1e3);
+	printf("  %-22s server CPU %.2f s (%.1f%% of a core), generator %.1f%% of a core; "
+	       "server PSS %ld KiB idle, %ld KiB with the sessions (%.2f KiB per session)\n",
+	       "", c1 - c0, 100 * (c1 - c0) / ((double)(now - t0) / 1e9),
+	       100 * (s1 - s0) / ((double)(now - t0) / 1e9), pss0, pss1,
+	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN);
+	printf("SCALE %s sessions=%u rate=%.0f sent=%llu lost=%llu rtt_p50_us=%.1f "
+	       "rtt_p99_us=%.1f refl_p99_us=%.1f cpu_s=%.2f pss_per_sess_kib=%.2f\n",
+	       echo ? "echo" : "xwampd", R->n, o->rate, (unsigned long long)R->sent,
+	       (unsigned long long)(R->sent > R->rcvd ? R->sent - R->rcvd : 0),
+	       pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
+	       pct(R->res, R->nrtt, 0.99) / 1e3, c1 - c0,
+	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN);
+	fflush(stdout);
+	for (i = 0; i < R->nconn; i++) {
+		if (R->cli && R->cli[i]) {
+			cli_stop(R->cli[i], XW_ACCEPT_OK);
+			send_all(R->ctl[i], R->cli[i]);
+			cli_free(R->cli[i]);
+		}
+		if (R->ctl && R->ctl[i] > 0)
+			close(R->ctl[i]);
+	}
+	for (i = 0; i < R->n; i++)
+		xw_tp_crypto_free(&R->s[i].crypto);
+	return R->sent > R->rcvd ? 3 : 0;
+}
+
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
@@ -934,9 +1266,11 @@ static void usage(const char *argv0)
 		"S]\n"
 		"       %s setup --xw ADDR:PORT --greet ADDR:PORT [--xw1024 ADDR:PORT] --local "
 		"ADDR\n"
+		"       %s scale --xw ADDR:PORT | --echo ADDR:PORT --local ADDR --sessions N "
+		"--per-conn S --rate R [--mode open|auth|enc]\n"
 		"options: --rounds N --secs S --window N --pings N --conns N\n"
 		"         --xw-pid P --xw1024-pid P --echo-pid P --greet-pid P (CPU accounting)\n",
-		argv0, argv0);
+		argv0, argv0, argv0);
 }
 
 int main(int argc, char **argv)
@@ -958,6 +1292,10 @@ int main(int argc, char **argv)
 		{"xw1024-pid", required_argument, NULL, 2},
 		{"echo-pid", required_argument, NULL, 3},
 		{"greet-pid", required_argument, NULL, 4},
+		{"sessions", required_argument, NULL, 5},
+		{"per-conn", required_argument, NULL, 6},
+		{"rate", required_argument, NULL, 7},
+		{"mode", required_argument, NULL, 8},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -971,6 +1309,10 @@ int main(int argc, char **argv)
 	o.window = 64;
 	o.pings = 2000;
 	o.conns = 8;
+	o.sessions = 1000;
+	o.per_conn = 10;
+	o.rate = 10;
+	o.mode = XW_MODE_OPEN;
 	if (argc < 2) {
 		usage(argv[0]);
 		return 2;
@@ -1032,6 +1374,20 @@ int main(int argc, char **argv)
 		case 4:
 			o.greet_pid = atoi(optarg);
 			break;
+		case 5:
+			o.sessions = (unsigned int)atoi(optarg);
+			break;
+		case 6:
+			o.per_conn = (unsigned int)atoi(optarg);
+			break;
+		case 7:
+			o.rate = atof(optarg);
+			break;
+		case 8:
+			o.mode = !strcmp(optarg, "auth")  ? XW_MODE_AUTH
+				 : !strcmp(optarg, "enc") ? XW_MODE_ENCRYPTED
+							  : XW_MODE_OPEN;
+			break;
 		default:
 			usage(argv[0]);
 			return 2;
@@ -1046,6 +1402,11 @@ int main(int argc, char **argv)
 		return cmd_data(&o);
 	if (!strcmp(argv[1], "setup"))
 		return cmd_setup(&o);
+	if (!strcmp(argv[1], "scale")) {
+		if (!o.sessions || !o.per_conn || o.rate <= 0)
+			return 2;
+		return cmd_scale(&o, xw_addr_family(&o.xw) == 0);
+	}
 	usage(argv[0]);
 	return 2;
 }

@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Scale benchmark (make bench, section "scale"; after make all; root): many
+# concurrent TWAMP sessions at a low rate each, the operator's case of a
+# gateway that thousands of sites measure against.  One load generator
+# (build/bench/twload scale): --sessions N from N / PER_CONN control
+# connections, each session RATE packets/s for SECS s, all from one UDP
+# socket.  Per row: loss, round trip p50/p99 (T4 kernel receive timestamp -
+# T1), the reflector's own time T3 - T2 p99, xwampd CPU and PSS per session.
+# Baseline: the same load (same packets/s) against udp_echo, measured right
+# before each xwampd row (B S B S ...), so that rows compare as ratios.
+#
+# Rows: socket path open, XDP open, socket path authenticated, AF_XDP
+# authenticated (and encrypted).  Namespaces xsc$$/xss$$, veth xsc0
+# 192.0.2.1 / xss0 192.0.2.2 (RFC 5737), removed on exit.
+# SCALE_SESSIONS (default "1000 10000"), SCALE_RATE (10), SCALE_SECS (10),
+# SCALE_PER_CONN (10), SCALE_ROWS (default "sock-open xdp-open sock-auth afxdp-auth
+# afxdp-enc"); BENCH_QUICK=1: 1000 sessions, 4 s.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=${BUILD:-build}
+SESSIONS=${SCALE_SESSIONS:-1000 10000}
+RATE=${SCALE_RATE:-10}
+SECS=${SCALE_SECS:-10}
+PER_CONN=${SCALE_PER_CONN:-10}
+ROWS=${SCALE_ROWS:-sock-open xdp-open sock-auth afxdp-auth afxdp-enc}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	SESSIONS=1000 SECS=4
+fi
+NS_C=xsc$$
+NS_S=xss$$
+TMP=$(mktemp -d /tmp/xw-bench-scale.XXXXXX)
+PIDS=
+
+die() {
+	echo "bench_scale: $*" >&2
+	exit 1
+}
+cleanup() {
+	local p
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	ip netns del $NS_C 2>/dev/null
+	ip netns del $NS_S 2>/dev/null
+	umount -l "$TMP/bpf" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || die "needs root"
+for p in "$B/xwampd" "$B/bench/twload" "$B/bench/udp_echo"; do
+	[ -x "$p" ] || die "$p missing: run make all first"
+done
+# thousands of sockets and connections on both sides
+ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+ip netns add $NS_C && ip netns add $NS_S || die "namespaces"
+ip link add xsc0 netns $NS_C type veth peer name xss0 netns $NS_S || die "veth"
+ip -n $NS_C addr add 192.0.2.1/24 dev xsc0
+ip -n $NS_S addr add 192.0.2.2/24 dev xss0
+ip -n $NS_C link set lo up
+ip -n $NS_S link set lo up
+ip -n $NS_C link set xsc0 up
+ip -n $NS_S link set xss0 up
+# XDP_TX'ed answers reach the client's socket only with full checksums
+ip netns exec $NS_C ethtool -K xsc0 tx off >/dev/null
+for ns in $NS_C $NS_S; do
+	ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+done
+ip netns exec $NS_S sysctl -qw net.core.somaxconn=4096
+MAC_C=$(ip -n $NS_C -br link show xsc0 | awk '{print $3}')
+MAC_S=$(ip -n $NS_S -br link show xss0 | awk '{print $3}')
+ip -n $NS_S neigh replace 192.0.2.1 lladdr "$MAC_C" dev xss0 nud permanent
+ip -n $NS_C neigh replace 192.0.2.2 lladdr "$MAC_S" dev xsc0 nud permanent
+
+KF=$TMP/keys
+printf 'alice %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n')" >"$KF"
+chmod 600 "$KF"
+mkdir -p "$TMP/bpf" && mount -t bpf bpf "$TMP/bpf" || die "bpffs"
+
+ip netns exec $NS_S "$B/bench/udp_echo" 192.0.2.2:7 >"$TMP/echo.log" 2>&1 &
+PID_E=$!
+PIDS="$PID_E"
+
+# xwampd_start ROW: a fresh xwampd for the row, no limits on connections/sessions
+xwampd_start() {
+	local xdp=()
+	case $1 in xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;; esac
+	ip netns exec $NS_S "$B/xwampd" -q --listen 192.0.2.2:862 --keyfile "$KF" \
+		--modes open,auth,enc --count 1024 --max-conns 0 --max-conns-per-client 0 \
+		--max-sessions 0 --max-sessions-total 0 "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
+	PID_X=$!
+	PIDS="$PIDS $PID_X"
+	for i in $(seq 200); do
+		ip netns exec $NS_S ss -Hltn 'sport = :862' | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	cat "$TMP/$1.log"
+	die "xwampd ($1) did not start"
+}
+
+echo "xwamp scale benchmark: $(nproc) CPUs, kernel $(uname -r); sessions: $SESSIONS;" \
+	"$RATE packets/s each, $SECS s per row, $PER_CONN sessions per control connection"
+rc=0
+for n in $SESSIONS; do
+	for row in $ROWS; do
+		mode=${row#*-}
+		echo
+		echo "== $row, $n sessions"
+		ip netns exec $NS_C "$B/bench/twload" scale --echo 192.0.2.2:7 --local 192.0.2.1 \
+			--sessions "$n" --rate "$RATE" --secs "$SECS" --echo-pid $PID_E \
+			>"$TMP/base.out" 2>&1 || rc=1
+		xwampd_start "$row"
+		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
+			--sessions "$n" --per-conn "$PER_CONN" --rate "$RATE" --secs "$SECS" \
+			--mode "$mode" --xw-pid $PID_X >"$TMP/subj.out" 2>&1 || rc=1
+		cat "$TMP/base.out" "$TMP/subj.out" | grep -v '^SCALE'
+		python3 - "$TMP/base.out" "$TMP/subj.out" <<'PY' || rc=1
+import sys
+def row(f):
+    for l in open(f):
+        if l.startswith("SCALE "):
+            return {k: float(v) for k, v in (x.split("=") for x in l.split()[2:])}
+    return None
+b, s = row(sys.argv[1]), row(sys.argv[2])
+if not b or not s:
+    print("   (no figures)")
+    sys.exit(1)
+print("   ratio xwampd / udp_echo: rtt p50 %.2f, p99 %.2f; lost %d (echo %d); "
+      "xwampd CPU %.2f s; %.2f KiB per session"
+      % (s["rtt_p50_us"] / b["rtt_p50_us"], s["rtt_p99_us"] / b["rtt_p99_us"],
+         s["lost"], b["lost"], s["cpu_s"], s["pss_per_sess_kib"]))
+PY
+		kill $PID_X
+		wait $PID_X 2>/dev/null
+		grep -E 'error|warn' "$TMP/$row.log" | head -n 5 | sed 's/^/   xwampd: /'
+	done
+done
+exit $rc
