@@ -24,6 +24,9 @@
 #         the client veth (build/bench/bench_veth)
 #      c. round trip with one packet in flight, XDP reflector vs udp_echo
 #         (the userspace path; section 1/3 relate udp_echo to xwampd)
+#   6. the AF_XDP reflector (section "afxdp", tests/bench_afxdp.sh)
+#   7. thousands of sessions at 10 packets/s each per path and mode, against
+#      udp_echo under the same load (section "scale", tests/bench_scale.sh)
 #
 # Two network namespaces joined by a veth pair, documentation addresses
 # (RFC 5737 192.0.2.0/24) only; everything is removed on exit.
@@ -31,7 +34,7 @@
 #   server ns  veth xbs0  192.0.2.2/24     (xwampd, udp_echo, tcp_greet)
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SECS (s per phase, default 1),
-# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp afxdp"
+# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp afxdp scale"
 # (a subset), BENCH_HOLD=1 (keep the namespaces and servers until Enter).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -147,7 +150,7 @@ echo "xwamp benchmarks: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds x $SEC
 echo "all figures: median over rounds of (subject / baseline measured right before and after it), (min..max)"
 rc=0
 t0=$(date +%s)
-want() { case " ${BENCH_ONLY:-data setup crypto xdp afxdp} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${BENCH_ONLY:-data setup crypto xdp afxdp scale} " in *" $1 "*) return 0 ;; esac; return 1; }
 if want data; then
 	in_c "$B/twload" data --xw $S4:862 --echo $S4:7 --local $C4 --rounds "$ROUNDS" \
 		--secs "$SECS" --pings "$PINGS" --window 64 --xw-pid "$PID_xw" \
@@ -177,6 +180,11 @@ if want afxdp; then
 	# its own namespaces: xwampd's AF_XDP path against its socket path
 	echo
 	tests/bench_afxdp.sh || rc=1
+fi
+if want scale; then
+	# its own namespaces: thousands of sessions per path and mode (tests/bench_scale.sh)
+	echo
+	tests/bench_scale.sh || rc=1
 fi
 echo
 echo "bench: $(($(date +%s) - t0)) s"

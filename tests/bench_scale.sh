@@ -7,7 +7,7 @@
 # (build/bench/twload scale): --sessions N from N / PER_CONN control
 # connections, each session RATE packets/s for SECS s, all from one UDP
 # socket.  Per row: loss, round trip p50/p99 (T4 kernel receive timestamp -
-# T1), the reflector's own time T3 - T2 p99, xwampd CPU and PSS per session.
+# T1), the reflector's own time T3 - T2 p99, xwampd CPU and anonymous memory per session (smaps_rollup).
 # Baseline: the same load (same packets/s) against udp_echo, measured right
 # before each xwampd row (B S B S ...), so that rows compare as ratios.
 #
@@ -63,7 +63,9 @@ ip -n $NS_C link set lo up
 ip -n $NS_S link set lo up
 ip -n $NS_C link set xsc0 up
 ip -n $NS_S link set xss0 up
-# XDP_TX'ed answers reach the client's socket only with full checksums
+# XDP_TX'ed answers reach the client's stack only through an XDP program on
+# its veth (veth NAPI), and its socket only with full checksums
+ip -n $NS_C link set dev xsc0 xdpdrv obj "$B/bpf/xdp_pass.bpf.o" sec xdp || die "xdp_pass"
 ip netns exec $NS_C ethtool -K xsc0 tx off >/dev/null
 for ns in $NS_C $NS_S; do
 	ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
@@ -130,11 +132,11 @@ if not b or not s:
 print("   ratio xwampd / udp_echo: rtt p50 %.2f, p99 %.2f; lost %d (echo %d); "
       "xwampd CPU %.2f s; %.2f KiB per session"
       % (s["rtt_p50_us"] / b["rtt_p50_us"], s["rtt_p99_us"] / b["rtt_p99_us"],
-         s["lost"], b["lost"], s["cpu_s"], s["pss_per_sess_kib"]))
+         s["lost"], b["lost"], s["cpu_s"], s["kib_per_sess"]))
 PY
 		kill $PID_X
 		wait $PID_X 2>/dev/null
-		grep -E 'error|warn' "$TMP/$row.log" | head -n 5 | sed 's/^/   xwampd: /'
+		grep -E 'error|warn' "$TMP/$row.log" | grep -v 'privileges:' | head -n 5 | sed 's/^/   xwampd: /'
 	done
 done
 exit $rc

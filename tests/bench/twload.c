@@ -964,9 +964,12 @@ struct sc_run {
 	uint64_t *t1;
 	double *rtt, *res;
 	uint64_t nrtt, sent, rcvd, bad;
+	uint64_t t0_real;		       /* start of sending, CLOCK_REALTIME ns */
+	uint64_t nslow, slow_first, slow_last; /* answers later than 10 ms: when sent */
 };
 
-static long sc_pss_kib(pid_t pid)
+/* The process's anonymous memory (its heap and maps' pages; no shared libraries), KiB. */
+static long sc_anon_kib(pid_t pid)
 {
 	char path[64], line[256];
 	long v = -1;
@@ -979,7 +982,7 @@ static long sc_pss_kib(pid_t pid)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Pss: %ld", &v) == 1)
+		if (sscanf(line, "Anonymous: %ld", &v) == 1)
 			break;
 	fclose(f);
 	return v;
@@ -1113,6 +1116,11 @@ static void sc_recv(struct sc_run *R, struct xw_rxbatch *rx)
 			if (!t1 || R->nrtt >= R->sent)
 				continue;
 			R->rtt[R->nrtt] = (double)(xw_timespec_to_ns(&m->ts) - t1);
+			if (R->rtt[R->nrtt] > 10e6) {
+				if (!R->nslow++)
+					R->slow_first = t1 - R->t0_real;
+				R->slow_last = t1 - R->t0_real;
+			}
 			R->res[R->nrtt] = (double)(xw_ntp_to_ns(r.t3) - xw_ntp_to_ns(r.t2));
 			R->nrtt++;
 		}
@@ -1156,17 +1164,18 @@ static int cmd_scale(const struct opts *o, bool echo)
 	R->res = calloc(total + 1, sizeof(double));
 	if (!R->rtt || !R->res)
 		return 1;
-	pss0 = sc_pss_kib(pid);
+	pss0 = sc_anon_kib(pid);
 	if (sc_setup(R)) {
 		fprintf(stderr, "twload: scale: set-up failed\n");
 		return 1;
 	}
 	usleep(200000);
-	pss1 = sc_pss_kib(pid);
+	pss1 = sc_anon_kib(pid);
 	rate = (double)R->n * o->rate;
 	c0 = bench_cpu_s(pid);
 	s0 = bench_cpu_s(0);
 	t0 = bench_mono_ns();
+	R->t0_real = bench_real_ns();
 	end = t0 + (uint64_t)(o->secs * 1e9);
 	while ((now = bench_mono_ns()) < end) {
 		uint64_t due = (uint64_t)((double)(now - t0) / 1e9 * rate);
@@ -1232,13 +1241,18 @@ static int cmd_scale(const struct opts *o, bool echo)
 	       "", pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
 	       pct(R->rtt, R->nrtt, 1.0) / 1e3, pct(R->res, R->nrtt, 0.5) / 1e3,
 	       pct(R->res, R->nrtt, 0.99) / 1e3, pct(R->res, R->nrtt, 1.0) / 1e3);
+	if (R->nslow)
+		printf("  %-22s %llu answers later than 10 ms, sent between %.3f s and %.3f s\n",
+		       "", (unsigned long long)R->nslow, (double)R->slow_first / 1e9,
+		       (double)R->slow_last / 1e9);
 	printf("  %-22s server CPU %.2f s (%.1f%% of a core), generator %.1f%% of a core; "
-	       "server PSS %ld KiB idle, %ld KiB with the sessions (%.2f KiB per session)\n",
+	       "server anonymous memory %ld KiB idle, %ld KiB with the sessions (%.2f KiB per "
+	       "session)\n",
 	       "", c1 - c0, 100 * (c1 - c0) / ((double)(now - t0) / 1e9),
 	       100 * (s1 - s0) / ((double)(now - t0) / 1e9), pss0, pss1,
 	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN);
 	printf("SCALE %s sessions=%u rate=%.0f sent=%llu lost=%llu rtt_p50_us=%.1f "
-	       "rtt_p99_us=%.1f refl_p99_us=%.1f cpu_s=%.2f pss_per_sess_kib=%.2f\n",
+	       "rtt_p99_us=%.1f refl_p99_us=%.1f cpu_s=%.2f kib_per_sess=%.2f\n",
 	       echo ? "echo" : "xwampd", R->n, o->rate, (unsigned long long)R->sent,
 	       (unsigned long long)(R->sent > R->rcvd ? R->sent - R->rcvd : 0),
 	       pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
