@@ -35,20 +35,8 @@ NS_S=xfs$$
 TMP=$(mktemp -d /tmp/xw-bench-afxdp.XXXXXX)
 PIDS=
 
-die() {
-	echo "bench_afxdp: $*" >&2
-	exit 1
-}
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
-	umount -l "$TMP/bpf" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+NAME=bench_afxdp
+. tests/bench_ns.sh
 
 [ "$(id -u)" = 0 ] || die "needs root"
 for p in "$B/xwampd" "$B/xwping" "$B/bench/bench_afxdp" "$B/bench/crypto_cost" \
@@ -56,21 +44,9 @@ for p in "$B/xwampd" "$B/xwping" "$B/bench/bench_afxdp" "$B/bench/crypto_cost" \
 	[ -x "$p" ] || die "$p missing: run make all first"
 done
 
-ip netns add $NS_C && ip netns add $NS_S || die "namespaces"
-ip link add xfc0 netns $NS_C type veth peer name xfs0 netns $NS_S || die "veth"
-ip -n $NS_C addr add 192.0.2.1/24 dev xfc0
-ip -n $NS_S addr add 192.0.2.2/24 dev xfs0
-ip -n $NS_C link set lo up
-ip -n $NS_S link set lo up
-ip -n $NS_C link set xfc0 up
-ip -n $NS_S link set xfs0 up
 # complete UDP checksums in the frames that will be replayed (the socket
 # path checks them); neighbours for good (ARP is dropped while counting)
-ip netns exec $NS_C ethtool -K xfc0 tx off >/dev/null
-MAC_C=$(ip -n $NS_C -br link show xfc0 | awk '{print $3}')
-MAC_S=$(ip -n $NS_S -br link show xfs0 | awk '{print $3}')
-ip -n $NS_S neigh replace 192.0.2.1 lladdr "$MAC_C" dev xfs0 nud permanent
-ip -n $NS_C neigh replace 192.0.2.2 lladdr "$MAC_S" dev xfc0 nud permanent
+bench_veth_pair xfc0 xfs0
 
 KF=$TMP/keys
 printf 'alice %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n')" >"$KF"

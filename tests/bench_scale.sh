@@ -33,20 +33,8 @@ NS_S=xss$$
 TMP=$(mktemp -d /tmp/xw-bench-scale.XXXXXX)
 PIDS=
 
-die() {
-	echo "bench_scale: $*" >&2
-	exit 1
-}
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
-	umount -l "$TMP/bpf" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+NAME=bench_scale
+. tests/bench_ns.sh
 
 [ "$(id -u)" = 0 ] || die "needs root"
 for p in "$B/xwampd" "$B/bench/twload" "$B/bench/udp_echo"; do
@@ -55,26 +43,14 @@ done
 # thousands of sockets and connections on both sides
 ulimit -n 200000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-ip netns add $NS_C && ip netns add $NS_S || die "namespaces"
-ip link add xsc0 netns $NS_C type veth peer name xss0 netns $NS_S || die "veth"
-ip -n $NS_C addr add 192.0.2.1/24 dev xsc0
-ip -n $NS_S addr add 192.0.2.2/24 dev xss0
-ip -n $NS_C link set lo up
-ip -n $NS_S link set lo up
-ip -n $NS_C link set xsc0 up
-ip -n $NS_S link set xss0 up
+bench_veth_pair xsc0 xss0
 # XDP_TX'ed answers reach the client's stack only through an XDP program on
-# its veth (veth NAPI), and its socket only with full checksums
+# its veth (veth NAPI)
 ip -n $NS_C link set dev xsc0 xdpdrv obj "$B/bpf/xdp_pass.bpf.o" sec xdp || die "xdp_pass"
-ip netns exec $NS_C ethtool -K xsc0 tx off >/dev/null
 for ns in $NS_C $NS_S; do
 	ip netns exec $ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 done
 ip netns exec $NS_S sysctl -qw net.core.somaxconn=4096
-MAC_C=$(ip -n $NS_C -br link show xsc0 | awk '{print $3}')
-MAC_S=$(ip -n $NS_S -br link show xss0 | awk '{print $3}')
-ip -n $NS_S neigh replace 192.0.2.1 lladdr "$MAC_C" dev xss0 nud permanent
-ip -n $NS_C neigh replace 192.0.2.2 lladdr "$MAC_S" dev xsc0 nud permanent
 
 KF=$TMP/keys
 printf 'alice %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n')" >"$KF"
