@@ -25,6 +25,8 @@ need_test=(
 	"python3:python3"
 	# a real Prometheus server scrapes xwampd and xwping (test_e2e_metrics.sh)
 	"prometheus:prometheus"
+	# headless Chromium draws xwping --svg (test_e2e_outputs.sh svg_picture)
+	"chromium:chromium"
 	"xdp-loader:xdp-tools"
 	# strongSwan for the IPsec tests (tests/testbed/ipsec-netns.sh, the charon plugin)
 	"file:/usr/lib/ipsec/charon:strongswan-charon"

@@ -215,6 +215,9 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_F("metrics", 0, XW_OPT_STR, CFG, metrics, "ADDR:PORT",
 		 "serve Prometheus metrics of the run on http://ADDR:PORT/metrics (whoever reaches "
 		 "the address reads them)"),
+	XW_OPT_F("svg", 0, XW_OPT_STR, CFG, svg, "FILE",
+		 "also draw the (first) session into FILE as SVG: delay per direction over time "
+		 "with the losses marked, and the round-trip distribution"),
 	XW_OPT_F("continuous", 0, XW_OPT_FLAG, CFG, continuous, NULL,
 		 "measure every target until stopped, like powstream: a session per "
 		 "--report-interval, one JSON line each, back-off while a target is unreachable"),

@@ -61,6 +61,7 @@ struct xwping_cfg {
 	bool ow_from;	     /* -f: OWAMP from the server only */
 	const char *ow_fetch;	/* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
 	bool ow_ikev2;		/* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
+	const char *svg;	/* --svg FILE: a picture of the (first) session */
 	bool continuous;	/* --continuous: measure the targets until stopped */
 	double report_interval; /* --report-interval: seconds of packets per JSON line */
 	const char *targets;	/* --targets FILE: one HOST[:PORT] per line */

@@ -56,6 +56,7 @@
 #include "modes.h"
 #include "report.h"
 #include "stats.h"
+#include "svg.h"
 #include "cfg.h"
 #include "owclient.h"
 #include "client.h"
@@ -261,6 +262,34 @@ static int print_reference(const struct xwping_cfg *cfg, const struct xwping_res
 		rc = xw_report_raw_lost(stdout, r->st);
 	if (!rc && cfg->machine)
 		rc = xw_report_machine(stdout, &m, r->st);
+	return rc;
+}
+
+/* --svg: the first session's picture (control/svg.h); 0, or -errno after a message. */
+static int write_svg(const struct xwping_cfg *cfg, const struct xwping_result *res)
+{
+	char snd[XW_ADDRSTRLEN], rfl[XW_ADDRSTRLEN], title[256];
+	FILE *f;
+	int rc;
+
+	if (!cfg->svg || !res->nsess)
+		return 0;
+	snprintf(title, sizeof(title), "xwping %s -> %s (%s)%s",
+		 xw_addr_fmt(&res->sess[0].local, true, snd, sizeof(snd)),
+		 xw_addr_fmt(&res->sess[0].remote, true, rfl, sizeof(rfl)),
+		 mode_long_name(res->mode) ? mode_long_name(res->mode) : "?",
+		 res->interrupted ? ", interrupted" : "");
+	f = fopen(cfg->svg, "w");
+	if (!f) {
+		rc = -errno;
+		fprintf(stderr, "xwping: --svg %s: %s\n", cfg->svg, strerror(-rc));
+		return rc;
+	}
+	rc = xw_svg_session(f, res->sess[0].st, title);
+	if (fclose(f) && !rc)
+		rc = -EIO;
+	if (rc)
+		fprintf(stderr, "xwping: --svg %s: %s\n", cfg->svg, strerror(-rc));
 	return rc;
 }
 
@@ -691,6 +720,8 @@ int main(int argc, char **argv)
 	if (rc == 0 || (res.nsess && res.start_ns)) {
 		/* a run cut short after packets went out still reports what it saw */
 		if (print_results(&cfg, &res) && !rc)
+			rc = -EIO;
+		if (write_svg(&cfg, &res) && !rc)
 			rc = -EIO;
 	}
 	xwping_result_free(&res);
