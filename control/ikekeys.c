@@ -575,6 +575,42 @@ int xw_ike_table_parse(const char *text, size_t len, const char *name, struct xw
 	return 0;
 }
 
+/* The user this process runs as after start-up; (uid_t)-1: the effective uid. */
+static uid_t ike_run_uid = (uid_t)-1;
+
+void xw_ike_table_run_as(uid_t uid)
+{
+	ike_run_uid = uid;
+}
+
+/*
+ * Who may own the table without a word: the user we run as after start-up
+ * (README Security: the recommended setup, so that a rekey's new file can
+ * be read after the privilege drop), ourselves, and root.  A root-owned
+ * table under a root process that drops root loads now but cannot be
+ * re-read after a change: said at load, with the fix.  Anyone else could
+ * change our keys.
+ */
+static void owner_check(const char *path, uid_t owner)
+{
+	uid_t run = ike_run_uid == (uid_t)-1 ? geteuid() : ike_run_uid;
+
+	if (owner == run)
+		return;
+	if (owner == 0) {
+		if (geteuid() == 0)
+			pr_warn("IKE key table %s: owned by root, but we run as uid %u after "
+				"start-up and could not re-read it after a change (chown it to "
+				"uid %u)",
+				path, (unsigned int)run, (unsigned int)run);
+		return;
+	}
+	if (owner != geteuid())
+		pr_warn("IKE key table %s: owned by uid %u, neither the user we run as (uid %u) "
+			"nor root: another user can change our keys",
+			path, (unsigned int)owner, (unsigned int)run);
+}
+
 /* Reads the file into a fresh entry array and the stat it came with. */
 static int read_file(const char *path, struct ike_entry **v, size_t *n, size_t *cap,
 		     struct stat *st)
@@ -610,9 +646,7 @@ static int read_file(const char *path, struct ike_entry **v, size_t *n, size_t *
 		rc = -EACCES;
 		goto out;
 	}
-	if (st->st_uid != geteuid() && st->st_uid != 0)
-		pr_warn("IKE key table %s: owned by uid %u, neither us nor root", path,
-			(unsigned int)st->st_uid);
+	owner_check(path, st->st_uid);
 	buf = malloc((size_t)st->st_size + 1);
 	if (!buf) {
 		rc = -ENOMEM;

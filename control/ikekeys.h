@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "xwamp/proto.h"
 
@@ -220,6 +221,16 @@ int xw_ike_server_result(const char *who, const uint8_t keyid[XW_KEYID_LEN], int
  * on every reload.
  */
 struct xw_ike_table;
+
+/*
+ * The user this process runs as once started (xwampd: --user, set before a
+ * table is loaded).  The recommended owner of a table is that user (README
+ * Security): it loads without a warning and can be re-read after the
+ * privilege drop.  At load a warning names a table owned by anyone else but
+ * the effective uid and root, and a root-owned one when uid is not root
+ * (re-reading would fail).  Until set: the effective uid.
+ */
+void xw_ike_table_run_as(uid_t uid);
 
 /*
  * Load path.  0 with *t set, or a negative errno (logged): -ENOENT/-EACCES

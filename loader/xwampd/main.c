@@ -921,6 +921,9 @@ int main(int argc, char **argv)
 	rc = privileges_plan(&cfg, &user); /* who we become decides how XDP attaches */
 	if (rc)
 		goto out;
+	/* the key table's owner is judged by who re-reads it after the drop */
+	if (geteuid() == 0)
+		xw_ike_table_run_as(user.keep_root ? 0 : user.uid);
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
 

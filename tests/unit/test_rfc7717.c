@@ -354,8 +354,8 @@ static const char *mkpath(const char *name)
 
 __attribute__((destructor)) static void tmp_cleanup(void)
 {
-	static const char *const names[] = {"perm.keys", "perm.keys.tmp", "srv.keys",
-					    "srv.keys.tmp"};
+	static const char *const names[] = {"perm.keys",    "perm.keys.tmp", "srv.keys",
+					    "srv.keys.tmp", "own.keys",	     "own.keys.tmp"};
 	char p[160];
 	unsigned int i;
 
@@ -415,6 +415,59 @@ TEST(table_file_permissions_and_reload)
 	CHECK_EQ(xw_ike_table_count(t), 0);
 	xw_ike_table_free(t);
 	CHECK_EQ(xw_ike_table_load(path, &t), -ENOENT);
+}
+
+/* load_owned UID RUN_AS: load a 600 table owned by uid, as a process that runs as run_as
+ * after start-up; the warnings it gave, or -1 when the table did not load */
+static int load_owned(const char *path, uid_t uid, uid_t run_as)
+{
+	struct xw_ike_table *t = NULL;
+	int rc;
+
+	if (write_file(path, SPI_A " " SPI_B " " KEY1 "\n", 0600, 1000) || chown(path, uid, 0))
+		return -1;
+	xw_ike_table_run_as(run_as);
+	t_log_reset();
+	rc = xw_ike_table_load(path, &t);
+	xw_ike_table_run_as((uid_t)-1);
+	if (rc || xw_ike_table_count(t) != 1) {
+		xw_ike_table_free(t);
+		return -1;
+	}
+	xw_ike_table_free(t);
+	return t_log_count(XW_LOG_WARN);
+}
+
+/*
+ * Who owns the key table: the user xwampd runs as after the privilege drop
+ * is the recommended owner (README Security) and gets no warning; a
+ * stranger's table and a root-owned one that the run user could not
+ * re-read do.  Ownership other than our own needs root to set up.
+ */
+TEST(table_owner)
+{
+	char path[128];
+	uid_t me = geteuid();
+
+	snprintf(path, sizeof(path), "%s", mkpath("own.keys"));
+	CHECK(tmpdir[0]);
+	/* ours, we stay who we are (xwping) */
+	CHECK_EQ(load_owned(path, me, (uid_t)-1), 0);
+	CHECK_EQ(load_owned(path, me, me), 0);
+	if (me != 0)
+		return;
+	/* xwampd started as root, running as 65534 after start-up: its table */
+	CHECK_EQ(load_owned(path, 65534, 65534), 0);
+	/* root's table: fine while root stays root, a warning when it drops */
+	CHECK_EQ(load_owned(path, 0, 0), 0);
+	CHECK_EQ(load_owned(path, 0, 65534), 1);
+	CHECK(t_logged("owned by root, but we run as uid 65534 after start-up and could not "
+		       "re-read it after a change (chown it to uid 65534)"));
+	/* someone else's: a warning, whoever we run as */
+	CHECK_EQ(load_owned(path, 65534, 0), 1);
+	CHECK(t_logged("owned by uid 65534, neither the user we run as (uid 0) nor root"));
+	CHECK_EQ(load_owned(path, 65533, 65534), 1);
+	CHECK(t_logged("owned by uid 65533, neither the user we run as (uid 65534) nor root"));
 }
 
 /* ---- the state machines ---------------------------------------------------------- */
