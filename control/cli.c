@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * TWAMP Control-Client state machine (cli.h).
+ * TWAMP and OWAMP Control-Client state machine (cli.h).
  *
- * The client always knows which message comes next: the greeting, then
+ * One handshake (RFC 4656 3.1: greeting, Set-Up-Response, Server-Start and
+ * the security channel), then one command set per protocol (struct
+ * cli_cmdset): the answers it expects and how its commands go out.  The
+ * client always knows which message comes next: the greeting, then
  * Server-Start, then the answer to the one command it has outstanding
  * (commands are sent one at a time from a queue).  That message type frames
  * the input (chan_next_len) and selects the handler from
- * cli_table[state][message].  Bytes that arrive when nothing is expected are
+ * cli_handshake[state][message] during the handshake, the
+ * command set's on[message] after it.  Bytes that arrive when nothing is expected are
  * a protocol error: in TWAMP the server never speaks first after
  * Server-Start (RFC 5357 3.8: only the Control-Client sends Stop-Sessions).
  */
@@ -53,6 +57,7 @@ struct cli_cmd {
 
 struct cli {
 	struct cli_cfg cfg;
+	const struct cli_cmdset *set; /* the command set after the handshake */
 	uint8_t secret[CLI_SECRET_MAX];
 	uint8_t ike_secret[CLI_SECRET_MAX];
 	char peer[64];
@@ -91,6 +96,16 @@ struct cli {
 };
 
 typedef void (*cli_handler)(struct cli *c, uint8_t *msg, size_t len);
+
+/*
+ * One protocol's commands after the shared handshake: the handlers of the
+ * answers it expects in CLI_READY, and how a queued command goes out.
+ */
+struct cli_cmdset {
+	const char *name;
+	cli_handler on[CLI_NMSGS];
+	void (*send)(struct cli *c, const struct cli_cmd *cmd);
+};
 
 /* ---- helpers ---------------------------------------------------------------- */
 
@@ -401,50 +416,63 @@ static void send_stop(struct cli *c, uint8_t accept)
 					  .sess = -1});
 }
 
+/* TWAMP's commands (RFC 5357 3.5-3.8, RFC 5938 3): one queued command onto the wire. */
+static void tw_send(struct cli *c, const struct cli_cmd *cmd)
+{
+	int indiv = !!(c->mode & XW_MODE_INDIV_SESS);
+
+	switch (cmd->kind) {
+	case CMD_REQUEST:
+		send_request(c, cmd->sess);
+		break;
+	case CMD_START:
+		/* RFC 5938 3.1: with individual session control, only Start-N */
+		if (indiv)
+			send_n(c, cmd, 1);
+		else
+			send_start(c);
+		break;
+	case CMD_START_N:
+	case CMD_STOP_N:
+		if (!indiv) {
+			/* queued before Server-Start; the server did not take bit 16 */
+			pr_warn("cli %s: %s-N-Sessions without individual session control", c->peer,
+				cmd->kind == CMD_START_N ? "Start" : "Stop");
+			push_event(c, &(struct cli_event){.type = cmd->kind == CMD_START_N
+									  ? CLI_EV_STARTED
+									  : CLI_EV_STOPPED,
+							  .accept = XW_ACCEPT_NOT_SUPPORTED,
+							  .sess = -1});
+			break;
+		}
+		send_n(c, cmd, cmd->kind == CMD_START_N);
+		break;
+	case CMD_STOP:
+		if (indiv)
+			send_n(c, cmd, 0);
+		else
+			send_stop(c, cmd->accept);
+		break;
+	default:
+		/* an OWAMP command queued on a TWAMP connection: the API refuses it first */
+		push_event(c, &(struct cli_event){.type = CLI_EV_ACCEPT,
+						  .accept = XW_ACCEPT_NOT_SUPPORTED,
+						  .sess = -1});
+		break;
+	}
+}
+
 /* Sends queued commands while none is waiting for its answer. */
 static void pump(struct cli *c)
 {
 	while (c->state == CLI_READY && c->expect == CLI_MSG_NONE && c->q_len) {
 		struct cli_cmd cmd = c->q[c->q_head];
-		int indiv = !!(c->mode & XW_MODE_INDIV_SESS);
 
 		c->q_head++;
 		c->q_len--;
 		if (!c->q_len)
 			c->q_head = 0;
-		switch (cmd.kind) {
-		case CMD_REQUEST:
-			send_request(c, cmd.sess);
-			break;
-		case CMD_START:
-			/* RFC 5938 3.1: with individual session control, only Start-N */
-			if (indiv)
-				send_n(c, &cmd, 1);
-			else
-				send_start(c);
-			break;
-		case CMD_START_N:
-		case CMD_STOP_N:
-			if (!indiv) {
-				/* queued before Server-Start; the server did not take bit 16 */
-				pr_warn("cli %s: %s-N-Sessions without individual session control",
-					c->peer, cmd.kind == CMD_START_N ? "Start" : "Stop");
-				push_event(c, &(struct cli_event){.type = cmd.kind == CMD_START_N
-										  ? CLI_EV_STARTED
-										  : CLI_EV_STOPPED,
-								  .accept = XW_ACCEPT_NOT_SUPPORTED,
-								  .sess = -1});
-				break;
-			}
-			send_n(c, &cmd, cmd.kind == CMD_START_N);
-			break;
-		case CMD_STOP:
-			if (indiv)
-				send_n(c, &cmd, 0);
-			else
-				send_stop(c, cmd.accept);
-			break;
-		}
+		c->set->send(c, &cmd);
 		free(cmd.idx);
 	}
 }
@@ -867,9 +895,10 @@ static void on_n_ack(struct cli *c, uint8_t *msg, size_t len)
 		clear_outstanding(c);
 }
 
-/* ---- the table --------------------------------------------------------- */
+/* ---- the tables ---------------------------------------------------------- */
 
-static const cli_handler cli_table[CLI_NSTATES][CLI_NMSGS] = {
+/* The RFC 4656 3.1 handshake, the same for TWAMP and OWAMP. */
+static const cli_handler cli_handshake[CLI_NSTATES][CLI_NMSGS] = {
 	[CLI_WAIT_GREETING] =
 		{
 			[CLI_MSG_GREETING] = on_greeting,
@@ -878,13 +907,19 @@ static const cli_handler cli_table[CLI_NSTATES][CLI_NMSGS] = {
 		{
 			[CLI_MSG_SERVER_START] = on_server_start,
 		},
-	[CLI_READY] =
+};
+
+/* TWAMP's command set after it (RFC 5357 3.4-3.8, RFC 5938). */
+static const struct cli_cmdset cli_twamp = {
+	.name = "TWAMP",
+	.on =
 		{
 			[CLI_MSG_ACCEPT_SESSION] = on_accept,
 			[CLI_MSG_START_ACK] = on_start_ack,
 			[CLI_MSG_START_N_ACK] = on_n_ack,
 			[CLI_MSG_STOP_N_ACK] = on_n_ack,
 		},
+	.send = tw_send,
 };
 
 static const enum codec_msg codec_of[CLI_NMSGS] = {
@@ -913,7 +948,7 @@ static enum cli_msg expected(const struct cli *c)
 static void dispatch(struct cli *c)
 {
 	enum cli_msg m = expected(c);
-	cli_handler h = cli_table[c->state][m];
+	cli_handler h = c->state == CLI_READY ? c->set->on[m] : cli_handshake[c->state][m];
 	int rc;
 
 	if (c->state == CLI_READY) {
@@ -988,6 +1023,7 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 	snprintf(c->peer, sizeof(c->peer), "%s", cfg->peer ? cfg->peer : "?");
 	c->cfg.peer = c->peer;
 	c->state = CLI_WAIT_GREETING;
+	c->set = &cli_twamp;
 	c->out_sess = -1;
 	c->max_count = cfg->max_count ? cfg->max_count : CLI_MAX_COUNT_DEFAULT;
 	return c;
