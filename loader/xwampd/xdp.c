@@ -188,11 +188,20 @@ static void lib_log(enum xw_log_level lvl, const char *fmt, va_list ap)
 		xw_log(lvl, "%s", buf);
 }
 
+/*
+ * While libxdp tries its dispatcher (xdp_program__attach()), its expected
+ * failures (loading xdp-dispatcher.o and the xdp_pass probe where the
+ * kernel or our privileges do not allow them) are not news: our own line
+ * says how the program was attached.  The callbacks take no argument, so
+ * this one flag says when.
+ */
+static bool lib_probing;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	lib_log(level == LIBBPF_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	lib_log(level == LIBBPF_WARN && !lib_probing ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
 	return 0;
 }
 
@@ -200,7 +209,7 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 {
 	if (level == LIBXDP_DEBUG)
 		return 0;
-	lib_log(level == LIBXDP_WARN ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
+	lib_log(level == LIBXDP_WARN && !lib_probing ? XW_LOG_INFO : XW_LOG_DEBUG, fmt, ap);
 	return 0;
 }
 
@@ -624,7 +633,9 @@ static int attach_one(struct xwd_xdp_if *i, struct xdp_inst *in)
 	if (i->want != XWD_XDP_NATIVE)
 		try[n++] = XDP_MODE_SKB;
 	for (k = 0; k < n; k++) {
+		lib_probing = true;
 		rc = xdp_program__attach(in->prog, i->ifindex, try[k], 0);
+		lib_probing = false;
 		if (!rc) {
 			i->mode = try[k];
 			return 0;

@@ -339,5 +339,26 @@ assert all(v > 20 for v in count.values()), count
 PY
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats continuous svg_picture)
+# --xdp: libxdp's expected probe failures (its dispatcher, xdp_pass) are
+# debug lines, not alarming info lines; xwampd's own line says how it attached.
+xdp_quiet_probes() {
+	# a fresh bpffs in a mount namespace of its own: libxdp's dispatcher
+	# cannot load there (its probes fail), the case this is about
+	ip netns exec "$XW_NS_S" unshare -m sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$0" "$@"' \
+		"$XWAMPD" --listen $XW_S4 --modes open --xdp xws0 --user root --bpf-dir /sys/fs/bpf/xwamp \
+		>"$XW_TMP/xwampd.log" 2>&1 &
+	XW_PIDS="$XW_PIDS $!"
+	local i
+	for i in $(seq 100); do
+		in_s ss -Hltn 'sport = :862' | grep -q LISTEN && break
+		sleep 0.05
+	done
+	expect "attached directly (the dispatcher probe failed)" \
+		grep -q "xdp: xws0: xdp_xwamp attached.*directly: libxdp's dispatcher is not available" "$XW_TMP/xwampd.log" || return 1
+	expect "no libbpf/libxdp lines by default" [ "$(count 'libbpf:\|libxdp:' "$XW_TMP/xwampd.log")" = 0 ] || return 1
+	in_c "$XWPING" -q -c 3 -i 0.02 $XW_S4 >"$XW_TMP/x.out" 2>&1 || return 1
+	expect "and it reflects" grep -q '^3 sent, 3 received' "$XW_TMP/x.out"
+}
+
+TESTS=(live_lines ctrl_c messages reference_formats continuous svg_picture xdp_quiet_probes)
 xw_run "$@"
