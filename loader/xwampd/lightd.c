@@ -39,7 +39,7 @@ struct light_port {
 	bool xdp;	    /* an XDP entry exists for the port */
 	int family;	    /* of the XDP entry (AF_INET for both) */
 	bool ipsec_watch;   /* addresses known and the xfrm view on: follow it */
-	int tun_ifindex;    /* in-tunnel device (route-based IPsec): the only one of the entry */
+	int tun_ifindex;    /* in-tunnel device (route-based IPsec): XDP and socket only there */
 	uint64_t n_seq_xdp; /* numbers of the entry's counter XDP did not give */
 	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec) */
 };
@@ -144,6 +144,11 @@ static void light_batch(struct light_port *p, int fd)
 		}
 		if (!sender_ok(s, &m->src)) {
 			light_drop(p, XWD_DROP_SOURCE, &m->src);
+			continue;
+		}
+		/* route-based IPsec: only what the xfrm interface decrypted (as refl.c) */
+		if (p->tun_ifindex && m->ifindex != p->tun_ifindex) {
+			light_drop(p, XWD_DROP_OUTSIDE_TUNNEL, &m->src);
 			continue;
 		}
 		if (m->truncated) {

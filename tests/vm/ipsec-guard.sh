@@ -18,6 +18,9 @@
 #   guard_spoof_socket the spoofs passed by XDP reached the session's socket
 #                      (the inbound policy has an if_id: no match in clear),
 #                      which dropped them: not received on ipsec1
+#   guard_light_spoof_socket  the same spoofs to the Light port 8621 (route-
+#                      based, entry on ipsec1): passed by XDP, dropped by the
+#                      port's socket (outside-tunnel), A sees no answer
 #   guard_socket_tunnel_only  no XDP at all (pin directory locked): the
 #                      socket answers the session's ESP traffic (decrypted on
 #                      ipsec1) and drops the spoofs; A sees no answer to them
@@ -166,6 +169,14 @@ if g_wait_log "session [0-9a-f]+ $IB:[0-9]+<-$IA:[0-9]+: started" 20; then
 		fail guard_spoof "entry $e1 (want 2 $IF1 ...), pass-other-device +$((s1 - s0)) (want 3), $clear answers"
 	fi
 
+	# --- 1b. the same spoof to the Light port 8621 (its entry is on ipsec1 too): the
+	# program passes it, the port's socket must not answer it (through ESP or in clear)
+	g_capture $A xwxv1 "udp and src host $IB and udp src port 8621" "$W/g-light.pcap"
+	g_spoof 40000 8621 3
+	g_capture_end
+	LCLEAR=$(tcpdump -n -r "$W/g-light.pcap" 2>/dev/null | wc -l)
+	echo "# Light port 8621: answers to the spoofs seen by A: $LCLEAR (checked at its closing line)"
+
 	# --- 2. the inbound SA deleted under the running session ------------------------
 	t0=$(date +%s%N)
 	ip -n $B xfrm state delete src $OA dst $OB proto esp spi 0x1001
@@ -212,6 +223,12 @@ end=$(grep -E "session [0-9a-f]+ $IB:${PORT:-x}<-.*: (stopped|shutdown|control c
 echo "$end" | sed 's/^.*xwampd: [a-z]*: /# /'
 echo "$end" | grep -q "received 3, reflected 0, dropped 3: outside-tunnel=3;" && pass guard_spoof_socket ||
 	fail guard_spoof_socket "the socket answered the spoofs: $end"
+lend=$(grep -E "light .*8621.*: closed: " "$G_LOG")
+echo "$lend" | sed 's/^.*xwampd: [a-z]*: /# /'
+[ "${LCLEAR:-x}" = 0 ] &&
+	echo "$lend" | grep -Eq "closed: socket received 3, reflected 0, dropped 3: outside-tunnel=3(;|$)" &&
+	pass guard_light_spoof_socket ||
+	fail guard_light_spoof_socket "${LCLEAR:-no} answers seen by A; $lend"
 
 # --- 3b. route-based, no XDP at all: the socket answers only what ipsec1 delivered ----
 # (the pin directory locked by "another xwampd": xwampd runs without XDP)
