@@ -98,7 +98,7 @@ static int cb_sess_request(void *arg, struct srv_sess *s, uint64_t now_ns)
 
 	if (c->proto == SRV_PROTO_OWAMP)
 		return c->d->shutting_down ? XW_ACCEPT_TEMP_LIMIT
-					   : xwd_ows_open(c->d, s, &c->local, &c->peer, c->name,
+					   : xwd_ows_open(c->d, c, s, &c->local, &c->peer, c->name,
 							  xwd_conn_log_ok(c));
 
 	const struct xwd_cfg *cfg = c->d->cfg;
@@ -605,7 +605,8 @@ void xwd_conn_status(struct xwd *d)
 {
 	struct xwd_conn *c;
 
-	pr_info("status: %u control connections, %u reflector sessions", d->nconns, xwd_twamp_sessions(d));
+	pr_info("status: %u control connections, %u reflector sessions", d->nconns,
+		xwd_twamp_sessions(d));
 	for (c = d->conns; c; c = c->next)
 		pr_info("control %s: %s, mode %u, %u sessions (%u started)", c->name,
 			srv_state_name(srv_state(c->sm)), srv_mode(c->sm), srv_nsessions(c->sm),

@@ -35,6 +35,7 @@
 struct xwd_ows {
 	struct xwd_sess s; /* in the registry (sess.h): port, addresses, mode, keys, Seqno */
 	struct xwd *d;
+	struct xwd_conn *conn; /* the control connection: it ends the session */
 	char name[96];
 	bool recv; /* true: we receive; false: we send */
 	uint8_t sid[XW_SID_LEN];
@@ -248,12 +249,29 @@ static int send_one(struct xwd_ows *o)
 	return 0;
 }
 
+/* --start-timeout: accepted, never started (as refl.c's sessions) */
+static void ows_unstarted(struct xwd_ows *o)
+{
+	pr_warn("owamp %s: accepted but not started within %u s (--start-timeout): ending it",
+		o->name, o->d->cfg->start_timeout);
+	/* the state machine calls sess_end(UNSTARTED), which frees o (xwd_ows_end()) */
+	if (o->conn && !xwd_conn_unstarted(o->conn, o->sid))
+		return;
+	if (o->recv)
+		ow_store_abort(o->d->owstore, o->sid, xw_clock_now_ns());
+	ows_free(o, "not started in time");
+}
+
 static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
 {
 	struct xwd_ows *o = t->arg;
 	uint64_t now = xw_clock_now_ntp(), late_ns;
 	int err;
 
+	if (!o->started) {
+		ows_unstarted(o);
+		return;
+	}
 	while (o->s.seq < o->npkt && o->due <= now) {
 		late_ns = ntp_interval_to_ns(now - o->due);
 		if (late_ns > o->timeout_ns) {
@@ -283,8 +301,9 @@ static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
 
 /* --- the control side ------------------------------------------------------ */
 
-int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_local,
-		 const struct xw_addr *ctl_peer, const char *conn_name, bool log_ok)
+int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
+		 const struct xw_addr *ctl_local, const struct xw_addr *ctl_peer,
+		 const char *conn_name, bool log_ok)
 {
 	const struct twsess_params *p = &s->params;
 	const struct xwd_cfg *cfg = d->cfg;
@@ -307,6 +326,7 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	if (!o)
 		return -ENOMEM;
 	o->d = d;
+	o->conn = conn;
 	o->fd = -1;
 	o->recv = !!p->conf_receiver;
 	memcpy(o->sid, s->sid, XW_SID_LEN);
@@ -443,6 +463,8 @@ int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_lo
 	s->user = o;
 	if (o->recv)
 		ows_xdp_add(o);
+	/* a session that is never started must not hold its port and store slot */
+	xw_timer_arm(&d->loop, &o->timer, xwd_s_to_ns(d->cfg->start_timeout));
 	pr_info("owamp %s: %s session of %u packets accepted, %s", o->name,
 		o->recv ? "receive" : "send", o->npkt,
 		o->xdp	  ? "receiver: XDP"
@@ -467,6 +489,7 @@ int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 	int rc;
 
 	o->started = true;
+	xw_timer_cancel(&o->d->loop, &o->timer); /* the start timeout */
 	if (o->recv) {
 		if (o->xdp)
 			xwd_xdp_sess_arm(o->d->xdp, o->s.port, true);
@@ -525,7 +548,9 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 			ow_store_abort(d->owstore, o->sid, now);
 		}
 	}
-	ows_free(o, why == SRV_END_STOP ? "Stop-Sessions" : "ended");
+	ows_free(o, why == SRV_END_STOP	       ? "Stop-Sessions"
+		    : why == SRV_END_UNSTARTED ? "not started in time"
+					       : "ended");
 }
 
 static void ows_free_one(struct xwd_sess *s, void *arg)

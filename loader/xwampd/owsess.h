@@ -17,9 +17,11 @@ struct xwd_ows;
  * store entry) or a sender (Conf-Sender: socket connected to the
  * receiver).  Sets s->port and s->user.  XW_ACCEPT_OK, an Accept code, or
  * a negative errno.  log_ok: the connection's rate limit allows a line.
+ * Not started within --start-timeout: ended through conn (logged).
  */
-int xwd_ows_open(struct xwd *d, struct srv_sess *s, const struct xw_addr *ctl_local,
-		 const struct xw_addr *ctl_peer, const char *conn_name, bool log_ok);
+int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
+		 const struct xw_addr *ctl_local, const struct xw_addr *ctl_peer,
+		 const char *conn_name, bool log_ok);
 /* Start-Sessions: a sender starts its schedule. */
 int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s);
 /* ow_sent: a sender's Next Seqno and skip ranges (*nskips: room in, written out). */

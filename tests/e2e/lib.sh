@@ -116,6 +116,17 @@ xw_start_server() {
 	return 1
 }
 
+# xw_wait_owamp: the server listens for OWAMP-Control on 861 too
+xw_wait_owamp() {
+	local _
+	for _ in $(seq 100); do
+		in_s ss -Hltn 'sport = :861' | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	xw_log "xwampd does not listen on 861"
+	return 1
+}
+
 # stat_slot N: slot N (enum xw_stat) of the pinned "stats" map under $PINS, summed over CPUs.
 stat_slot() {
 	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |

@@ -15,16 +15,6 @@
 
 COUNT=40
 
-# wait_owamp: xwampd listens on 861 too
-wait_owamp() {
-	for _ in $(seq 100); do
-		in_s ss -Hltn 'sport = :861' | grep -q LISTEN && return 0
-		sleep 0.05
-	done
-	xw_log "xwampd does not listen on 861"
-	return 1
-}
-
 # check_dir FILE DIR: one direction of xwping -O --json
 check_dir() {
 	python3 - "$1" "$2" "$COUNT" <<'PY' || return 1
@@ -53,7 +43,7 @@ run_mode() {
 	local mode=$1 addr=$2 dir=${3:-} kf out
 	kf=$(xw_keyfile)
 	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	out=$XW_TMP/ow-$mode.json
 	# shellcheck disable=SC2086 # $dir is one option or none
 	if ! in_c "$XWPING" -O $dir -A "$mode" -u alice -k "$kf" -c "$COUNT" -i 0.005 --wait 1 \
@@ -90,7 +80,7 @@ ipv6_from_only() { run_mode auth "[$XW_S6]" -f; }
 # Accept 4 when the store cannot hold the session (--owamp-max-records)
 store_limit() {
 	xw_start_server --listen "$XW_S4" --owamp-max-records 40 || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	if in_c "$XWPING" -O -t -c "$COUNT" -i 0.005 --wait 1 "$XW_S4" >"$XW_TMP/out" 2>"$XW_TMP/err"; then
 		xw_log "a session beyond the store's bound was accepted"
 		return 1
@@ -109,7 +99,7 @@ store_limit() {
 fetch_later() {
 	local sid a b
 	xw_start_server --listen "$XW_S4" --owamp-keep 3 || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	in_c "$XWPING" -O -t -c "$COUNT" -i 0.005 --wait 1 --json "$XW_S4" >"$XW_TMP/a.json" \
 		2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
 	sid=$(json_get "$XW_TMP/a.json" 'j["to_server"]["sid"]')
@@ -147,7 +137,7 @@ forged_not_recorded() {
 	local kf port
 	kf=$(xw_keyfile)
 	xw_start_server --listen "$XW_S4" --keyfile "$kf" --modes auth || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	in_c "$XWPING" -O -t -A auth -u alice -k "$kf" -c 100 -i 0.02 --wait 1 --json "$XW_S4" \
 		>"$XW_TMP/f.json" 2>"$XW_TMP/err" &
 	local ping=$!
@@ -196,7 +186,7 @@ xdp_receiver() {
 	kf=$(xw_keyfile)
 	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc --xdp xws0 \
 		--xdp-mode native --bpf-dir "$PINS" || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	out=$XW_TMP/xdp.json
 	# open: XDP; then encrypted: verified on the socket (the record must be decrypted)
 	in_c "$XWPING" -O -A open -c "$COUNT" -i 0.005 --wait 1 --json "$addr" >"$out" \
@@ -232,7 +222,7 @@ rfc7717_owamp() {
 	ike_tables
 	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc \
 		--owamp-ikev2 || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	in_c "$XWPING" -O --owamp-ikev2 --ike-keys "$XW_TMP/cli.keys" -A enc -c "$COUNT" -i 0.005 \
 		--wait 1 --json "$XW_S4" >"$XW_TMP/ike.json" 2>"$XW_TMP/err" ||
 		{ sed 's/^/#   /' "$XW_TMP/err"; return 1; }
@@ -253,7 +243,7 @@ rfc7717_owamp() {
 rfc7717_owamp_off_by_default() {
 	ike_tables
 	xw_start_server --listen "$XW_S4" --ike-keys "$XW_TMP/srv.keys" --modes auth,enc || return 1
-	wait_owamp || return 1
+	xw_wait_owamp || return 1
 	if in_c "$XWPING" -O --owamp-ikev2 --ike-keys "$XW_TMP/cli.keys" -A enc -c 5 "$XW_S4" \
 		>/dev/null 2>"$XW_TMP/err"; then
 		xw_log "an OWAMP session with an IKE key the server did not offer"

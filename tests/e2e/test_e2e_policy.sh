@@ -7,7 +7,8 @@
 # one, martian senders and foreign Receiver Addresses are declined,
 # privileged and used ports are never given out (the next free port of the
 # range instead), sessions never started expire, the total session limit
-# holds across connections, and IPv6 clients count per /64.
+# holds across connections, and IPv6 clients count per /64.  The OWAMP server
+# on 861 follows the same rules in both directions (owamp_*).
 #
 # The "victim" of a spoofed Sender Address is 192.0.2.11, a spare address of
 # the client namespace, so that its socket can prove what reached it.
@@ -250,6 +251,84 @@ global_session_limit() {
 	has "$out" "session 3: accept 0 " || return 1
 }
 
+# OWAMP on 861 (RFC 4656 6.2 is OWAMP's own rule): the server neither sends
+# to nor receives from an address other than the control peer.  Sending is
+# the worst case: a Conf-Sender session towards a victim would be a stream
+# of packets to it that one 112-octet request sets off.
+
+owamp_spoofed_ends_declined() {
+	xw_start_server --listen $XW_S4 || return 1
+	xw_wait_owamp || return 1
+	local out
+	# the server to send to 192.0.2.11 (whose socket listens): declined, nothing arrives
+	out=$(req $XW_S4 --owamp send --src $XW_C4 --receiver 192.0.2.11 --start --packets $N)
+	has "$out" "session 1: accept 1 port [0-9]+ replies 0 " || return 1
+	server_logged "Request-Session declined: .*192\.0\.2\.11 is not the control connection's peer 192\.0\.2\.1.*Accept 1" ||
+		return 1
+	out=$(req $XW_S4 --owamp send --src $XW_C4 --receiver 224.0.0.1 --start)
+	has "$out" "session 1: accept 1 " || return 1
+	# to receive from it
+	out=$(req $XW_S4 --owamp recv --src $XW_C4 --sender 192.0.2.11)
+	has "$out" "session 1: accept 1 " || return 1
+	# a Receiver Address of another host for what the server receives
+	out=$(req $XW_S4 --owamp recv --src $XW_C4 --receiver 192.0.2.99)
+	has "$out" "session 1: accept 1 " || return 1
+	# the control peer itself gets the packets it asked for
+	out=$(req $XW_S4 --owamp send --src $XW_C4 --start --packets $N)
+	has "$out" "session 1: accept 0 port [0-9]+ replies $N " || return 1
+}
+
+# An OWAMP session accepted but never started ends after --start-timeout
+# (both directions), logged; the connection stays.
+owamp_unstarted_expires() {
+	xw_start_server --listen $XW_S4 --start-timeout 2 --port-range 20000-20009 || return 1
+	xw_wait_owamp || return 1
+	req $XW_S4 --owamp recv --src $XW_C4 --hold 5 >"$XW_TMP/a" &
+	local a=$!
+	req $XW_S4 --owamp send --src $XW_C4 --hold 5 >"$XW_TMP/b" &
+	local b=$!
+	local _ n=0
+	for _ in $(seq 30); do
+		n=$(in_s ss -Huan 'sport >= :20000 and sport <= :20009' | wc -l)
+		[ "$n" = 2 ] && break
+		sleep 0.1
+	done
+	[ "$n" = 2 ] || { xw_log "$n test sockets of 2 while accepted"; in_s ss -Huan; return 1; }
+	for _ in $(seq 60); do
+		[ "$(grep -c "not started within 2 s" "$XW_TMP/xwampd.log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	server_logged "owamp .*192\.0\.2\.2:200[0-9]+ <- 192\.0\.2\.1:[0-9]+: accepted but not started within 2 s \(--start-timeout\): ending it" ||
+		return 1
+	server_logged "owamp .*192\.0\.2\.2:200[0-9]+ -> 192\.0\.2\.1:[0-9]+: accepted but not started within 2 s \(--start-timeout\): ending it" ||
+		return 1
+	server_logged "owamp .*: receiver closed \(not started in time\): 0 received" || return 1
+	server_logged "owamp .*: sender closed \(not started in time\): 0 sent" || return 1
+	expect "ports free again, connections still up" \
+		in_s sh -c "! ss -Huan 'sport >= :20000 and sport <= :20009' | grep -q . && [ \$(ss -Htn 'sport = :861' | grep -c ESTAB) = 2 ]" ||
+		return 1
+	wait $a $b
+	grep -q "session 1: accept 0 port 200" "$XW_TMP/a" && grep -q "session 1: accept 0 port 200" "$XW_TMP/b"
+}
+
+# --max-sessions-total counts OWAMP sessions with TWAMP's.
+owamp_total_limit() {
+	xw_start_server --listen $XW_S4 --max-sessions-total 2 || return 1
+	xw_wait_owamp || return 1
+	req $XW_S4 --src $XW_C4 --count 2 --hold 4 >"$XW_TMP/a" &
+	local a=$!
+	sleep 1.5
+	local out
+	out=$(req $XW_S4 --owamp recv --src 192.0.2.11)
+	has "$out" "session 1: accept 5 " || return 1
+	server_logged "Request-Session: 2 test sessions on this server \(--max-sessions-total\): Accept 5" ||
+		return 1
+	wait $a
+	grep -q "session 2: accept 0 " "$XW_TMP/a" || return 1
+	out=$(req $XW_S4 --owamp recv --src 192.0.2.11)
+	has "$out" "session 1: accept 0 "
+}
+
 # The descriptors the limits need (256 + 512 + spare): the soft limit is
 # raised to the hard one, and a hard limit short of them is reported.
 fd_limits() {
@@ -305,5 +384,6 @@ per_client_ipv6_slash64() {
 TESTS=(spoofed_sender_declined spoofed_sender_declined_xdp martian_senders_declined
 	receiver_not_ours_declined receiver_tentative_declined ports_in_range ports_default ports_low_allowed
 	unstarted_session_expires
-	global_session_limit per_client_ipv6_slash64 fd_limits)
+	global_session_limit per_client_ipv6_slash64 fd_limits
+	owamp_spoofed_ends_declined owamp_unstarted_expires owamp_total_limit)
 xw_run "$@"
