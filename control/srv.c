@@ -721,6 +721,8 @@ static int sess_setup(struct srv *s, struct srv_sess *ss, int new_sid, uint64_t 
 		rc = XW_ACCEPT_INTERNAL;
 	} else if (rc == XW_ACCEPT_OK && !ss->port) {
 		pr_err("control %s: session accepted without a test port, Accept 2", s->peer);
+		/* the caller took it (and what it opened): give it back */
+		s->ops.sess_end(s->arg, ss, SRV_END_REFUSED, now);
 		rc = XW_ACCEPT_INTERNAL;
 	}
 	return rc;

@@ -77,6 +77,8 @@ enum srv_end {
 	SRV_END_CLOSE,	   /* connection closed (or srv_free) before the session was stopped */
 	SRV_END_REFWAIT,   /* the caller reported REFWAIT expiry with srv_sess_expired() */
 	SRV_END_UNSTARTED, /* accepted but never started in time: srv_sess_unstarted_expired() */
+	SRV_END_REFUSED,   /* sess_request said OK but left s->port 0: refused with Accept 2
+			    * right after, never answered to the client; disarm and free now */
 };
 
 /*
@@ -189,6 +191,9 @@ struct srv_ops {
 	 * optionally s->server_octets and s->user; return XW_ACCEPT_OK.  Or
 	 * refuse with an Accept code (3 not supported, 4/5 resource limits);
 	 * s is then discarded without sess_end.  A negative errno gives 2.
+	 * XW_ACCEPT_OK with s->port still 0 is a caller bug: the SM refuses
+	 * the session (Accept 2) but, since the caller took it, hands it back
+	 * with sess_end SRV_END_REFUSED first, so that nothing it opened leaks.
 	 */
 	int (*sess_request)(void *arg, struct srv_sess *s, uint64_t now_ns);
 	/*
@@ -204,7 +209,8 @@ struct srv_ops {
 	 * caller disarms after the session's Timeout (params.timeout) and
 	 * handles REFWAIT; with the others, disarm now.  s and s->keys are
 	 * wiped and freed after the callback returns; copy what you keep.
-	 * Called exactly once for every session sess_request accepted.
+	 * Called exactly once for every session sess_request accepted
+	 * (XW_ACCEPT_OK), also when the SM then refused it (SRV_END_REFUSED).
 	 */
 	void (*sess_end)(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now_ns);
 	/* The connection is closed (once), after any last message was queued.  Optional. */

@@ -905,6 +905,7 @@ void xwd_refl_end(struct xwd_refl *r, enum srv_end why)
 	refl_free(r, why == SRV_END_STOP	? "stopped"
 		     : why == SRV_END_REFWAIT	? "REFWAIT expired"
 		     : why == SRV_END_UNSTARTED ? "not started in time"
+		     : why == SRV_END_REFUSED	? "refused"
 						: "control connection closed");
 }
 

@@ -66,6 +66,7 @@ struct fx {
 	int key_start_rc;	 /* what key_start answers */
 	int refuse;		 /* sess_request answers this Accept when non-zero */
 	int refuse_start;	 /* sess_start answers this Accept when non-zero */
+	int zero_port;		 /* sess_request takes the session but leaves its port 0 */
 	int requests;		 /* sess_request calls */
 	int closed_calls;
 	enum srv_close closed_why;
@@ -123,7 +124,7 @@ static int cb_request(void *arg, struct srv_sess *s, uint64_t now)
 	if (s->has_keys)
 		r->keys = s->keys;
 	/* propose another port, as twampd did on one host (RFC 5357 3.5) */
-	s->port = (uint16_t)(s->params.receiver_port + 1);
+	s->port = f->zero_port ? 0 : (uint16_t)(s->params.receiver_port + 1);
 	r->port = s->port;
 	if (s->mode & XW_MODE_REFLECT_OCT)
 		s->server_octets = 0x5a5a;
@@ -1210,6 +1211,53 @@ TEST(session_limit)
 	CHECK_EQ(cli_sess(f->cli, 4)->accept, XW_ACCEPT_OK);
 	CHECK(!srv_closed(f->srv));
 	fx_free(f);
+	free(f);
+}
+
+/*
+ * sess_request says OK but leaves the port 0 (a caller bug): the session is
+ * refused with Accept 2, and handed back with sess_end (SRV_END_REFUSED)
+ * exactly once, so that whatever the caller opened for it is closed; the
+ * connection goes on.
+ */
+TEST(accepted_without_port)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct twsess_params p;
+	int e;
+
+	CHECK(f);
+	fx_cfg(f, 0x0f, XW_MODE_AUTH, "alice", PASS);
+	CHECK_EQ(setup(f, 5), 0);
+	f->zero_port = 1;
+	params(&p, 3000);
+	CHECK_EQ(cli_request(f->cli, &p), 0);
+	pump(f, 5);
+	CHECK_EQ(cli_sess(f->cli, 0)->accept, XW_ACCEPT_INTERNAL);
+	CHECK_EQ(cli_sess(f->cli, 0)->port, 0);
+	CHECK(t_logged("session accepted without a test port, Accept 2"));
+	CHECK_EQ(f->nrec, 1);
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK_EQ(f->rec[0].why, SRV_END_REFUSED);
+	CHECK_EQ(srv_nsessions(f->srv), 0);
+	/* the next one is accepted and runs; the refused one is not ended again */
+	f->zero_port = 0;
+	params(&p, 3100);
+	CHECK_EQ(cli_request(f->cli, &p), 1);
+	CHECK_EQ(cli_start(f->cli), 0);
+	CHECK_EQ(cli_stop(f->cli, XW_ACCEPT_OK), 0);
+	pump(f, 5);
+	CHECK_EQ(cli_sess(f->cli, 1)->accept, XW_ACCEPT_OK);
+	e = find_ev(f, CLI_EV_STOPPED, 0);
+	CHECK(e >= 0);
+	CHECK_EQ(f->ev[e].count, 1);
+	CHECK_EQ(f->nrec, 2);
+	CHECK_EQ(f->rec[1].ended, 1);
+	CHECK_EQ(f->rec[1].why, SRV_END_STOP);
+	CHECK_EQ(f->rec[0].ended, 1);
+	CHECK(!srv_closed(f->srv));
+	fx_free(f);
+	CHECK_EQ(f->rec[0].ended, 1);
 	free(f);
 }
 
