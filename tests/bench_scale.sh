@@ -65,7 +65,7 @@ PIDS="$PID_E"
 xwampd_start() {
 	local xdp=()
 	case $1 in xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;; esac
-	ip netns exec $NS_S "$B/xwampd" -q --listen 192.0.2.2:862 --keyfile "$KF" \
+	ip netns exec $NS_S "$B/xwampd" ${SCALE_VERBOSE:--q} --listen 192.0.2.2:862 --keyfile "$KF" \
 		--modes open,auth,enc --count 1024 --max-conns 0 --max-conns-per-client 0 \
 		--max-sessions 0 --max-sessions-total 0 "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
 	PID_X=$!
@@ -110,6 +110,8 @@ print("   ratio xwampd / udp_echo: rtt p50 %.2f, p99 %.2f; lost %d (echo %d); "
       % (s["rtt_p50_us"] / b["rtt_p50_us"], s["rtt_p99_us"] / b["rtt_p99_us"],
          s["lost"], b["lost"], s["cpu_s"], s["kib_per_sess"]))
 PY
+		[ "${SCALE_STATUS:-0}" = 1 ] && kill -USR1 $PID_X && sleep 0.5 &&
+			grep -E 'afxdp|xdp:' "$TMP/$row.log" | tail -n 6 | sed 's/^/   xwampd: /'
 		kill $PID_X
 		wait $PID_X 2>/dev/null
 		grep -E 'error|warn' "$TMP/$row.log" | grep -v 'privileges:' | head -n 5 | sed 's/^/   xwampd: /'
