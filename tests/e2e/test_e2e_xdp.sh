@@ -267,9 +267,14 @@ port_unique() {
 	in_c "$XWPING" -A open -c $COUNT -i 0.02 -P 40000-40000 --json $XW_S4 \
 		>"$XW_TMP/p4.json" 2>&1 &
 	p4=$!
-	sleep 0.3
+	# the second asks while the first holds port 40000: the first is
+	# stopped (SIGSTOP) once started, so it cannot end in between however
+	# slowly the second gets going (a fixed sleep raced with that)
+	xw_wait_log "started, path: XDP" || { wait $p4; return 1; }
+	kill -STOP $p4
 	in_c "$XWPING" -A open -c $COUNT -i 0.02 -P 40000-40000 --json "[$XW_S6]" \
-		>"$XW_TMP/p6.json" 2>&1 || return 1
+		>"$XW_TMP/p6.json" 2>&1 || { kill -CONT $p4; wait $p4; return 1; }
+	kill -CONT $p4
 	wait $p4 || return 1
 	check_ping "$XW_TMP/p4.json" open && check_ping "$XW_TMP/p6.json" open || return 1
 	local ports
