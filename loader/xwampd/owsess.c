@@ -29,6 +29,7 @@
 
 #include "owsess.h"
 #include "schedule.h"
+#include "xfrm.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 
@@ -372,6 +373,24 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 			if (log_ok)
 				pr_warn("control %s: Request-Session declined: %s: Accept %d",
 					conn_name, why, rc);
+			free(o);
+			return rc;
+		}
+	}
+	/*
+	 * IPsec protection of the test flow: logged, and with --require-ipsec an
+	 * unauthenticated session IPsec does not protect is declined, as TWAMP's
+	 * (refl.c; xwd_xfrm_session() gives the Accept code).
+	 */
+	if (d->xfrm || cfg->require_ipsec) {
+		char who[XW_ADDRSTRLEN * 2 + 64];
+
+		snprintf(who, sizeof(who), "control %s: OWAMP session %s %s %s", conn_name,
+			 xw_addr_fmt(&o->s.local, true, la, sizeof(la)), o->recv ? "<-" : "->",
+			 xw_addr_fmt(&o->s.peer, true, pa, sizeof(pa)));
+		rc = xwd_xfrm_session(d->xfrm, &o->s.local, &o->s.peer, tpm == XW_TP_OPEN,
+				      cfg->require_ipsec, who);
+		if (rc != XW_ACCEPT_OK) {
 			free(o);
 			return rc;
 		}

@@ -329,6 +329,23 @@ owamp_total_limit() {
 	has "$out" "session 1: accept 0 "
 }
 
+# --require-ipsec holds on 861 too: with no IPsec policy in the namespace an
+# unauthenticated OWAMP session is declined in both directions (Accept 3,
+# as TWAMP's on 862), logged.
+owamp_require_ipsec() {
+	xw_start_server --listen $XW_S4 --require-ipsec || return 1
+	xw_wait_owamp || return 1
+	local out
+	out=$(req $XW_S4 --src $XW_C4)
+	has "$out" "session 1: accept 3 " || return 1
+	out=$(req $XW_S4 --owamp recv --src $XW_C4)
+	has "$out" "session 1: accept 3 " || return 1
+	out=$(req $XW_S4 --owamp send --src $XW_C4 --start --packets $N)
+	has "$out" "session 1: accept 3 port [0-9]+ replies 0 " || return 1
+	server_logged "OWAMP session 192\.0\.2\.2:0 <- 192\.0\.2\.1:[0-9]+: .*not protected" || return 1
+	server_logged "OWAMP session 192\.0\.2\.2:0 -> 192\.0\.2\.1:[0-9]+: .*not protected"
+}
+
 # The descriptors the limits need (256 + 512 + spare): the soft limit is
 # raised to the hard one, and a hard limit short of them is reported.
 fd_limits() {
@@ -385,5 +402,6 @@ TESTS=(spoofed_sender_declined spoofed_sender_declined_xdp martian_senders_decli
 	receiver_not_ours_declined receiver_tentative_declined ports_in_range ports_default ports_low_allowed
 	unstarted_session_expires
 	global_session_limit per_client_ipv6_slash64 fd_limits
-	owamp_spoofed_ends_declined owamp_unstarted_expires owamp_total_limit)
+	owamp_spoofed_ends_declined owamp_unstarted_expires owamp_total_limit
+	owamp_require_ipsec)
 xw_run "$@"
