@@ -154,11 +154,12 @@ ports_in_range() {
 	# IKE's port: the first free port of the range instead, and it is answered there
 	req $XW_S4 --src $XW_C4 --rport 500 --start --packets $N --hold 6 >"$XW_TMP/a" &
 	local a=$!
-	sleep 1.5
+	# each next request once the one before holds its port (log), not after a sleep
+	xw_wait_log "requested reflector port 500 not available .*: port 20000" || return 1
 	# a port a host socket has: the next free one (20002), and it is answered there
 	req $XW_S4 --src $XW_C4 --rport 20001 --start --packets $N --hold 4 >"$XW_TMP/b" &
 	local b=$!
-	sleep 1.5
+	xw_wait_log "requested reflector port 20001 not available .*: port 20002" || return 1
 	# A's port: past 20001 (host socket) and 20002 (session B): 20003
 	req $XW_S4 --src $XW_C4 --rport 20000 >"$XW_TMP/c"
 	wait $a $b
@@ -237,8 +238,12 @@ global_session_limit() {
 	server_logged "16 sessions per connection, 3 in total" || return 1
 	req $XW_S4 --src $XW_C4 --count 2 --hold 4 >"$XW_TMP/a" &
 	local a=$!
-	sleep 1.5
-	local out
+	# both of its sessions accepted before the other client asks
+	local out _
+	for _ in $(seq 100); do
+		[ "$(grep -c " accepted (" "$XW_TMP/xwampd.log")" -ge 2 ] && break
+		sleep 0.05
+	done
 	# another client, well under its own per-connection limit
 	out=$(req $XW_S4 --src 192.0.2.11 --count 2)
 	has "$out" "session 1: accept 0 " || return 1
@@ -317,8 +322,12 @@ owamp_total_limit() {
 	xw_wait_owamp || return 1
 	req $XW_S4 --src $XW_C4 --count 2 --hold 4 >"$XW_TMP/a" &
 	local a=$!
-	sleep 1.5
-	local out
+	# both of its sessions accepted before the other client asks
+	local out _
+	for _ in $(seq 100); do
+		[ "$(grep -c " accepted (" "$XW_TMP/xwampd.log")" -ge 2 ] && break
+		sleep 0.05
+	done
 	out=$(req $XW_S4 --owamp recv --src 192.0.2.11)
 	has "$out" "session 1: accept 5 " || return 1
 	server_logged "Request-Session: 2 test sessions on this server \(--max-sessions-total\): Accept 5" ||
@@ -377,7 +386,9 @@ per_client_ipv6_slash64() {
 	local pids=$!
 	req $XW_S6 --src 2001:db8::11 --hold 4 >"$XW_TMP/b" &
 	pids="$pids $!"
-	sleep 1.5
+	# both connected (log) before the third tries
+	xw_wait_log "\[2001:db8::1\]:[0-9]*: connected to" || return 1
+	xw_wait_log "\[2001:db8::11\]:[0-9]*: connected to" || return 1
 	local out
 	out=$(req $XW_S6 --src 2001:db8::12)
 	has "$out" "^modes 0" || return 1
@@ -390,7 +401,8 @@ per_client_ipv6_slash64() {
 	pids="$pids $!"
 	req $XW_S4 --src 192.0.2.12 --hold 3 >"$XW_TMP/d" &
 	pids="$pids $!"
-	sleep 1
+	xw_wait_log " 192\.0\.2\.11:[0-9]*: connected to" || return 1
+	xw_wait_log " 192\.0\.2\.12:[0-9]*: connected to" || return 1
 	out=$(req $XW_S4 --src 192.0.2.13)
 	has "$out" "session 1: accept 0 " || return 1
 	wait $pids
