@@ -32,6 +32,13 @@ good_start() {
 	GOOD=$!
 }
 
+# good_running: the good session has started (xwampd's log), so that what
+# follows happens while it measures; a fixed sleep was not always enough
+# on a loaded machine.
+good_running() {
+	xw_wait_log "started, path" || { xw_log "the good session did not start"; return 1; }
+}
+
 # good_check: the good session lost nothing and its reflector time p99 < P99_MAX_MS
 good_check() {
 	if ! wait $GOOD; then
@@ -146,7 +153,7 @@ key_source_stall() {
 	stalling_charon "$sock" || return 1
 	xw_start_server --listen $XW_S4 --modes open,auth --ike-socket "$sock" || return 1
 	good_start 600
-	sleep 0.5
+	good_running || return 1
 	# two clients, two RFC 7717 setups each (Mode 130): ~4 s of stalled look-ups
 	in_c python3 "$PEER" setups $XW_S4 2 130 $spis 192.0.2.11 >"$XW_TMP/s1.out" &
 	local a=$!
@@ -165,7 +172,7 @@ pbkdf2_storm() {
 	# Count 2^19: one derivation takes about half a second here
 	xw_start_server --listen $XW_S4 --modes open,auth --keyfile "$KF" --count 524288 || return 1
 	good_start 600
-	sleep 0.5
+	good_running || return 1
 	local a b
 	# three clients, five authenticated setups each with a random Token: Accept 1
 	in_c python3 "$PEER" setups $XW_S4 5 2 alice 192.0.2.11 >"$XW_TMP/p1.out" &
@@ -251,7 +258,14 @@ memory_per_session() {
 	p1=$!
 	in_c "$XWPING" -A open --sessions 32 -c 500 -i 0.01 $XW_S4 >/dev/null 2>&1 &
 	p2=$!
-	sleep 4
+	# all 64 started (waited for: a fixed 4 s was not always enough to set up
+	# 64 sessions), then the RSS 3 s into the last one's 5 s, as before
+	local _
+	for _ in $(seq 400); do
+		[ "$(grep -c 'started, path' "$XW_TMP/xwampd.log")" -ge 64 ] && break
+		sleep 0.05
+	done
+	sleep 3
 	r1=$(status_kb VmRSS)
 	n=$(grep -c 'started, path' "$XW_TMP/xwampd.log")
 	wait $p1 $p2
