@@ -294,8 +294,16 @@ static int send_msg(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	return err;
 }
 
+/* Count an Accept code sent (srv_cfg.accept_stats). */
+static void count_accept(uint64_t *v, uint8_t accept)
+{
+	v[accept < SRV_ACCEPT_CODES - 1 ? accept : SRV_ACCEPT_CODES - 1]++;
+}
+
 static int send_accept_session(struct srv *s, const struct codec_accept_session *a, uint64_t now)
 {
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->accept_session, a->accept);
 	uint8_t buf[XW_ACCEPT_SESSION_LEN];
 	int n = codec_accept_session_encode(a, s->mode, buf, sizeof(buf));
 
@@ -325,6 +333,8 @@ static void server_start_refuse(struct srv *s, uint8_t accept, enum srv_close wh
 	struct codec_server_start ss = {.accept = accept};
 	uint8_t buf[XW_SERVER_START_LEN];
 
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->server_start, accept);
 	if (codec_server_start_encode(&ss, buf, sizeof(buf)) == XW_SERVER_START_LEN)
 		out_append(s, buf, sizeof(buf));
 	shut(s, why, now);
@@ -468,6 +478,8 @@ static void setup_finish(struct srv *s, struct srv_key_res *res, uint64_t now)
 	}
 	s->chan_up = 1;
 	ss.start_time = s->cfg.start_time;
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->server_start, XW_ACCEPT_OK);
 	rc = codec_server_start_encode(&ss, buf, sizeof(buf));
 	if (rc == XW_SERVER_START_LEN)
 		rc = chan_seal_server_start(&s->chan, buf);

@@ -236,6 +236,16 @@ struct srv_ops {
 /* Skip ranges a server's send session may report (SRV ow_sent). */
 #define SRV_OW_SKIPS_MAX 64
 
+/*
+ * Accept codes the server sent (RFC 4656 3.3: 0..5, RFC 7717 5.3: 6; the
+ * last slot counts anything else), for the daemon's metrics.
+ */
+#define SRV_ACCEPT_CODES 8
+struct srv_accept_stats {
+	uint64_t server_start[SRV_ACCEPT_CODES];   /* Server-Start */
+	uint64_t accept_session[SRV_ACCEPT_CODES]; /* Accept-Session (TWAMP and OWAMP) */
+};
+
 struct srv_cfg {
 	/* Modes offered in the greeting: security bits and feature bits (XW_MODE_*). */
 	uint32_t modes;
@@ -273,6 +283,8 @@ struct srv_cfg {
 	 */
 	enum xw_sa_variant sa_variant;
 	uint32_t sa_proto, sa_spi_i, sa_spi_r;
+	/* Where to count the Accept codes sent (the caller's, outliving us); NULL: not counted. */
+	struct srv_accept_stats *accept_stats;
 };
 
 /*

@@ -518,6 +518,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 		/* RFC 7717 3: the bit is a private arrangement for OWAMP: only on request */
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
 	sc.log_rl = client_rl(d, peer);
+	sc.accept_stats = &d->accepts;
 	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
 	if (!c->sm) {
 		free(c);

@@ -10,6 +10,31 @@
 #include "httpm.h"
 #include "xwampd.h"
 
+/* RFC 4656 3.3 Accept values by name; the last slot is "any other value". */
+static void accepts(FILE *f, const char *msg, const uint64_t *v, int help)
+{
+	static const char *const names[SRV_ACCEPT_CODES] = {
+		"ok",
+		"failure",
+		"internal",
+		"not_supported",
+		"permanent_limit",
+		"temporary_limit",
+		"no_ike_sa",
+		"other",
+	};
+	int k;
+
+	if (help)
+		xw_prom_help(
+			f, "xwampd_accept_total", "counter",
+			"Accept codes sent (RFC 4656 3.3, RFC 7717 5.3), by message and value");
+	for (k = 0; k < SRV_ACCEPT_CODES; k++)
+		fprintf(f,
+			"xwampd_accept_total{message=\"%s\",accept=\"%d\",meaning=\"%s\"} %llu\n",
+			msg, k < SRV_ACCEPT_CODES - 1 ? k : -1, names[k], (unsigned long long)v[k]);
+}
+
 void xwd_metrics_render(void *arg, FILE *f)
 {
 	struct xwd *d = arg;
@@ -20,6 +45,8 @@ void xwd_metrics_render(void *arg, FILE *f)
 	xw_prom_help(f, "xwampd_control_connections_total", "counter",
 		     "control connections accepted since start");
 	fprintf(f, "xwampd_control_connections_total %llu\n", (unsigned long long)d->conns_total);
+	accepts(f, "server_start", d->accepts.server_start, 1);
+	accepts(f, "accept_session", d->accepts.accept_session, 0);
 	xwd_refl_metrics(d, f);
 	xwd_xdp_metrics(d->xdp, f);
 }

@@ -135,8 +135,9 @@ struct xwd {
 	bool shutting_down;
 	struct xw_httpm *metrics; /* NULL: no --metrics */
 	/* counters of sessions that ended, so that the _total metrics never go down */
-	struct xwd_cnt refl_done; /* socket path of the reflector sessions (refl.c) */
-	uint64_t conns_total;	  /* control connections accepted */
+	struct xwd_cnt refl_done;	 /* socket path of the reflector sessions (refl.c) */
+	uint64_t conns_total;		 /* control connections accepted */
+	struct srv_accept_stats accepts; /* Accept codes sent, all connections */
 };
 
 /* metrics.c: the Prometheus exposition of everything below (--metrics). */

@@ -155,5 +155,33 @@ PY
 	expect "TWAMP answered" grep -q '^5 sent, 5 received' "$XW_TMP/ping.out"
 }
 
-TESTS=(scraped_by_prometheus endpoint_attacked)
+# Accept codes by message: a refused passphrase is a Server-Start Accept 1,
+# a good run a Server-Start and an Accept-Session Accept 0.
+accept_codes() {
+	local kf wrong=$XW_TMP/wrong
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth --metrics $XW_S4:9862 || return 1
+	printf 'alice %s\n' "$(printf 'wrong' | od -An -tx1 | tr -d ' \n')" >"$wrong"
+	chmod 600 "$wrong"
+	in_c "$XWPING" -A auth -u alice -k "$wrong" -c 1 $XW_S4 >/dev/null 2>&1 && return 1
+	in_c "$XWPING" -q -c 2 -i 0.02 $XW_S4 >/dev/null 2>&1 || return 1
+	in_c python3 - <<'PY'
+import urllib.request
+t = urllib.request.urlopen("http://192.0.2.2:9862/metrics", timeout=3).read().decode()
+v = {}
+for l in t.splitlines():
+    if l.startswith("xwampd_accept_total{"):
+        k, n = l.rsplit(" ", 1)
+        v[k] = int(n)
+def get(msg, meaning):
+    return [n for k, n in v.items() if 'message="%s"' % msg in k and 'meaning="%s"' % meaning in k][0]
+print("# server_start ok %d failure %d, accept_session ok %d" % (get("server_start", "ok"), get("server_start", "failure"), get("accept_session", "ok")))
+assert get("server_start", "failure") == 1
+assert get("server_start", "ok") == 1
+assert get("accept_session", "ok") == 1
+assert get("accept_session", "failure") == 0
+PY
+}
+
+TESTS=(scraped_by_prometheus endpoint_attacked accept_codes)
 xw_run "$@"
