@@ -9,14 +9,30 @@
 
 # capture_start: tcpdump of the test packets on the server's veth
 capture_start() {
-	in_s tcpdump -U -n -q -i xws0 -w "$XW_TMP/cap.pcap" udp >/dev/null 2>&1 &
+	in_s tcpdump -U -n -q -i xws0 -w "$XW_TMP/cap.pcap" udp >/dev/null 2>"$XW_TMP/cap.err" &
 	DUMP=$!
 	XW_PIDS="$XW_PIDS $DUMP"
-	sleep 0.5
+	# capturing once it says so (a fixed 0.5 s could be too short under load)
+	local _
+	for _ in $(seq 200); do
+		grep -q "listening on xws0" "$XW_TMP/cap.err" && return 0
+		sleep 0.05
+	done
+	xw_log "tcpdump did not start:"
+	sed 's/^/#   /' "$XW_TMP/cap.err"
+	return 1
 }
 
 capture_stop() {
-	sleep 0.3
+	# until tcpdump has written what it caught (-U: packet by packet): the
+	# file no longer grows for 0.3 s (a fixed 0.3 s could cut a late reader)
+	local last=-1 size _
+	for _ in $(seq 50); do
+		sleep 0.3
+		size=$(stat -c %s "$XW_TMP/cap.pcap" 2>/dev/null || echo 0)
+		[ "$size" = "$last" ] && break
+		last=$size
+	done
 	kill $DUMP 2>/dev/null
 	wait $DUMP 2>/dev/null
 }
@@ -29,7 +45,7 @@ individual_sessions_rfc6038_dscp() {
 	local kf out
 	kf=$(xw_keyfile)
 	xw_start_server --listen $XW_S4 --keyfile "$kf" -v || return 1
-	capture_start
+	capture_start || return 1
 	out=$XW_TMP/ping.json
 	in_c "$XWPING" -A auth -u alice -k "$kf" --sessions 3 --start-n --symmetric \
 		--reflect-octets 8 --dscp 46 -c 20 -i 0.005 --json $XW_S4 >"$out" 2>"$XW_TMP/err" || {
@@ -91,7 +107,8 @@ clean_shutdown() {
 	xw_start_server --listen $XW_S4 --modes open || return 1
 	in_c "$XWPING" -A open -c 1000 -i 0.01 $XW_S4 >"$XW_TMP/ping.out" 2>&1 &
 	local cli=$! t0 rc
-	sleep 1
+	xw_wait_log "started, path" || return 1
+	sleep 0.3
 	t0=$(date +%s%N)
 	kill -TERM $XW_SRV_PID
 	wait $XW_SRV_PID
