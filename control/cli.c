@@ -34,6 +34,13 @@ enum cli_msg {
 	CLI_MSG_START_ACK,
 	CLI_MSG_START_N_ACK,
 	CLI_MSG_STOP_N_ACK,
+	/* OWAMP (RFC 4656 3.8, 3.9) */
+	CLI_MSG_OW_STOP,
+	CLI_MSG_FETCH_ACK,
+	CLI_MSG_FETCH_REQ1, /* the data's parts: lengths from the Fetch-Ack (c->part_len) */
+	CLI_MSG_FETCH_REQ2,
+	CLI_MSG_FETCH_SKIPS,
+	CLI_MSG_FETCH_RECS,
 	CLI_NMSGS,
 };
 
@@ -43,6 +50,9 @@ enum cli_cmd_kind {
 	CMD_START_N,
 	CMD_STOP,
 	CMD_STOP_N,
+	CMD_OW_REQUEST,
+	CMD_OW_STOP,
+	CMD_FETCH,
 };
 
 struct cli_cmd {
@@ -51,6 +61,9 @@ struct cli_cmd {
 	uint8_t accept;	   /* CMD_STOP */
 	int *idx;	   /* CMD_START_N / CMD_STOP_N: the caller's list (copied) */
 	unsigned int nidx; /* 0 with idx NULL: "every eligible session" */
+	/* CMD_OW_STOP: our records (copied), their skips in one block */
+	struct codec_ow_stop_rec *recs;
+	struct codec_ow_skip *skips;
 };
 
 #define CLI_RX_MAX CODEC_N_MAX_LEN
@@ -72,8 +85,9 @@ struct cli {
 	struct chan chan;
 	int chan_up;
 
-	uint8_t rx[CLI_RX_MAX];
-	size_t rx_len, rx_need;
+	uint8_t *rx; /* grows up to rx_max (OWAMP's Stop-Sessions and Fetch data) */
+	size_t rx_len, rx_need, rx_cap, rx_max;
+	size_t part_len; /* length of the next Fetch data part */
 
 	uint8_t *tx;
 	size_t tx_off, tx_len, tx_cap;
@@ -93,6 +107,9 @@ struct cli {
 
 	struct cli_sess sess[CLI_MAX_SESS];
 	unsigned int nsess;
+
+	struct cli_fetch fetch[CLI_MAX_FETCH];
+	unsigned int nfetch;
 };
 
 typedef void (*cli_handler)(struct cli *c, uint8_t *msg, size_t len);
@@ -247,6 +264,13 @@ static int sess_by_sid(const struct cli *c, const uint8_t *sid)
 /* ---- sending commands ----------------------------------------------------- */
 
 static void pump(struct cli *c);
+
+static void cmd_free(struct cli_cmd *cmd)
+{
+	free(cmd->idx);
+	free(cmd->recs);
+	free(cmd->skips);
+}
 
 static void req_from_params(struct codec_request_tw_session *q, const struct twsess_params *p)
 {
@@ -473,7 +497,7 @@ static void pump(struct cli *c)
 		if (!c->q_len)
 			c->q_head = 0;
 		c->set->send(c, &cmd);
-		free(cmd.idx);
+		cmd_free(&cmd);
 	}
 }
 
@@ -790,7 +814,9 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 	s->accept = a.accept;
 	if (a.accept == XW_ACCEPT_OK) {
 		s->port = a.port;
-		memcpy(s->sid, a.sid, XW_SID_LEN);
+		/* RFC 4656 3.5: the receiver chooses the SID; we did when the server sends */
+		if (c->cfg.proto != CLI_PROTO_OWAMP || s->ow_send)
+			memcpy(s->sid, a.sid, XW_SID_LEN);
 		s->reflected_octets = a.reflected_octets;
 		s->server_octets = a.server_octets;
 		if ((c->mode & XW_MODE_REFLECT_OCT) &&
@@ -798,11 +824,16 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 			pr_warn("cli %s: session %d: the server reflected octets 0x%04x, we sent "
 				"0x%04x (RFC 6038 4.3)",
 				c->peer, idx, a.reflected_octets, s->params.octets_to_reflect);
-		if (s->port != s->params.receiver_port)
+		if (c->cfg.proto == CLI_PROTO_TWAMP && s->port != s->params.receiver_port)
 			pr_info("cli %s: session %d: the server proposes port %u instead of %u",
 				c->peer, idx, s->port, s->params.receiver_port);
-		/* RFC 4656 4.1.2: per-session test keys; none in open and mixed mode */
-		if (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED)) {
+		/*
+		 * RFC 4656 4.1.2: per-session test keys; none in open and mixed
+		 * mode.  OWAMP's sender and receiver key with cli_keys() and the
+		 * SID (xw_tp_crypto_init_sid()).
+		 */
+		if (c->cfg.proto == CLI_PROTO_TWAMP &&
+		    (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
 			rc = 0;
 			if (xw_sa_test_keys_shared(c->cfg.sa_variant))
 				s->keys =
@@ -895,6 +926,295 @@ static void on_n_ack(struct cli *c, uint8_t *msg, size_t len)
 		clear_outstanding(c);
 }
 
+/* ---- OWAMP's commands and answers (RFC 4656 3.5-3.9) ------------------------ */
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Request-Session: two HMAC-ended parts, the fixed one and the slots (RFC 4656 3.5). */
+static void ow_send_request(struct cli *c, int idx)
+{
+	const struct cli_sess *s = &c->sess[idx];
+	uint8_t *buf = malloc(s->ow_req_len);
+
+	if (!buf) {
+		pr_err("cli %s: no memory for a Request-Session", c->peer);
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	memcpy(buf, s->ow_req, s->ow_req_len);
+	if (!send_msg(c, buf, CODEC_OW_REQUEST_HMAC1_END) &&
+	    !send_msg(c, buf + CODEC_OW_REQUEST_HMAC1_END,
+		      s->ow_req_len - CODEC_OW_REQUEST_HMAC1_END)) {
+		c->expect = CLI_MSG_ACCEPT_SESSION;
+		c->out_sess = idx;
+	}
+	free(buf);
+}
+
+/* Accepted, not stopped, and sent by the server (0) or by us (1). */
+static unsigned int ow_running(const struct cli *c, int ours)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nsess; i++)
+		n += stoppable(&c->sess[i]) && !!c->sess[i].ow_send == ours;
+	return n;
+}
+
+/*
+ * RFC 4656 3.8: our Stop-Sessions "MUST account for each accepted
+ * Request-Session where Conf-Receiver was set" (we send), else the server
+ * considers it invalid: checked here, not sent when it does not.
+ */
+static void ow_send_stop(struct cli *c, const struct cli_cmd *cmd)
+{
+	unsigned int j;
+	size_t cap = CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN;
+	uint8_t *buf;
+	int k, len, ok = cmd->nidx == ow_running(c, 1);
+
+	for (j = 0; ok && j < cmd->nidx; j++) {
+		k = sess_by_sid(c, cmd->recs[j].sid);
+		ok = k >= 0 && c->sess[k].ow_send && !c->sess[k].stopped;
+		cap += CODEC_OW_STOP_REC_LEN(cmd->recs[j].num_skips);
+	}
+	buf = ok ? malloc(cap) : NULL;
+	len = buf ? codec_ow_stop_sessions_encode(cmd->accept, cmd->recs, cmd->nidx, buf, cap)
+		  : -EINVAL;
+	if (len < 0) {
+		pr_warn("cli %s: Stop-Sessions with %u records does not describe exactly the %u "
+			"sessions we send, or does not encode (%d): not sent (RFC 4656 3.8)",
+			c->peer, cmd->nidx, ow_running(c, 1), len);
+		free(buf);
+		push_event(c, &(struct cli_event){.type = CLI_EV_STOPPED,
+						  .accept = XW_ACCEPT_FAILURE,
+						  .sess = -1});
+		return;
+	}
+	if (!send_msg(c, buf, (size_t)len))
+		c->expect = CLI_MSG_OW_STOP;
+	free(buf);
+}
+
+/* The server's Stop-Sessions: one record per session it sends (RFC 4656 3.8). */
+static void on_ow_stop(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct codec_ow_stop st;
+	struct codec_ow_stop_rec rec;
+	size_t off = 0;
+	uint32_t i, k2;
+	unsigned int j;
+	int rc, k;
+
+	rc = codec_ow_stop_sessions_decode(&st, msg, len);
+	if (rc) {
+		pr_warn("cli %s: malformed Stop-Sessions from the server: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	if (st.num_sessions != ow_running(c, 0)) {
+		pr_warn("cli %s: the server's Stop-Sessions describes %u sessions, it sends %u: "
+			"invalid (RFC 4656 3.8)",
+			c->peer, st.num_sessions, ow_running(c, 0));
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	for (i = 0; i < st.num_sessions; i++) {
+		struct cli_sess *s;
+
+		codec_ow_stop_rec_at(&st, &off, &rec);
+		k = sess_by_sid(c, rec.sid);
+		s = k >= 0 ? &c->sess[k] : NULL;
+		if (!s || s->ow_send || s->stopped || s->ow_stop_seen ||
+		    rec.next_seqno > s->params.num_packets) {
+			pr_warn("cli %s: the server's Stop-Sessions describes a session it does "
+				"not send, one twice, or Next Seqno %u beyond its packets",
+				c->peer, rec.next_seqno);
+			shut(c, CLI_CLOSE_PROTO);
+			return;
+		}
+		s->ow_skips = calloc(rec.num_skips ? rec.num_skips : 1, sizeof(*s->ow_skips));
+		if (!s->ow_skips) {
+			shut(c, CLI_CLOSE_INTERNAL);
+			return;
+		}
+		for (k2 = 0; k2 < rec.num_skips; k2++)
+			codec_ow_skip_at(rec.skip_bytes, k2, &s->ow_skips[k2]);
+		s->ow_nskips = rec.num_skips;
+		s->ow_next_seqno = rec.next_seqno;
+		s->ow_stop_seen = 1;
+	}
+	for (j = 0; j < c->nsess; j++)
+		if (stoppable(&c->sess[j]))
+			c->sess[j].stopped = 1;
+	if (st.accept != XW_ACCEPT_OK)
+		pr_info("cli %s: the server stops with Accept %u: results are invalid (RFC 4656 "
+			"3.8)",
+			c->peer, st.accept);
+	clear_outstanding(c);
+	push_event(c, &(struct cli_event){.type = CLI_EV_STOPPED,
+					  .accept = st.accept,
+					  .count = st.num_sessions,
+					  .sess = -1});
+}
+
+static void ow_send_fetch(struct cli *c, int fidx)
+{
+	uint8_t buf[CODEC_FETCH_SESSION_LEN];
+
+	if (codec_fetch_session_encode(&c->fetch[fidx].q, buf, sizeof(buf)) != sizeof(buf)) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	if (send_msg(c, buf, sizeof(buf)))
+		return;
+	c->expect = CLI_MSG_FETCH_ACK;
+	c->out_sess = fidx;
+}
+
+static void fetch_done(struct cli *c, uint8_t accept, unsigned int count)
+{
+	int idx = c->out_sess;
+
+	clear_outstanding(c);
+	push_event(c,
+		   &(struct cli_event){
+			   .type = CLI_EV_FETCHED, .accept = accept, .count = count, .sess = idx});
+}
+
+static void on_fetch_ack(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct cli_fetch *f = &c->fetch[c->out_sess];
+	int rc = codec_fetch_ack_decode(&f->ack, msg, len);
+
+	if (rc) {
+		pr_warn("cli %s: malformed Fetch-Ack: %d", c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	if (f->ack.accept != XW_ACCEPT_OK) {
+		/* RFC 4656 3.9: nothing follows a Fetch-Ack with Accept != 0 */
+		pr_info("cli %s: Fetch-Session refused, Accept %u", c->peer, f->ack.accept);
+		fetch_done(c, f->ack.accept, 0);
+		return;
+	}
+	if (f->ack.num_skips > CODEC_OW_SKIPS_MAX ||
+	    CODEC_OW_RECORDS_PART_LEN(f->ack.num_records) > c->rx_max) {
+		pr_warn("cli %s: Fetch-Ack announces %u skip ranges and %u records: more than we "
+			"take",
+			c->peer, f->ack.num_skips, f->ack.num_records);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	/* RFC 4656 3.9: the Request-Session, the skip ranges, the records */
+	c->expect = CLI_MSG_FETCH_REQ1;
+	c->part_len = CODEC_OW_REQUEST_HMAC1_END;
+}
+
+static void on_fetch_req1(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct cli_fetch *f = &c->fetch[c->out_sess];
+	uint32_t nslots = be32_at(msg + 4); /* Number of Schedule Slots */
+
+	if (!nslots || nslots > CODEC_OW_SLOTS_MAX) {
+		pr_warn("cli %s: Fetch data: the Request-Session has %u slots", c->peer, nslots);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	f->req_len = CODEC_OW_REQUEST_LEN(nslots);
+	f->req = malloc(f->req_len);
+	if (!f->req) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	memcpy(f->req, msg, len);
+	c->expect = CLI_MSG_FETCH_REQ2;
+	c->part_len = f->req_len - CODEC_OW_REQUEST_HMAC1_END;
+}
+
+static void on_fetch_req2(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct cli_fetch *f = &c->fetch[c->out_sess];
+	struct codec_request_session rs;
+	int rc;
+
+	memcpy(f->req + CODEC_OW_REQUEST_HMAC1_END, msg, len);
+	rc = codec_request_session_decode(&rs, f->req, f->req_len);
+	if (rc || memcmp(rs.f.sid, f->q.sid, XW_SID_LEN)) {
+		pr_warn("cli %s: Fetch data: the Request-Session does not decode (%d) or names "
+			"another SID",
+			c->peer, rc);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	c->expect = CLI_MSG_FETCH_SKIPS;
+	c->part_len = CODEC_OW_SKIPS_PART_LEN(f->ack.num_skips);
+}
+
+static void on_fetch_skips(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct cli_fetch *f = &c->fetch[c->out_sess];
+	uint32_t i;
+
+	(void)len;
+	if (codec_ow_skips_check(msg, f->ack.num_skips, f->ack.next_seqno)) {
+		pr_warn("cli %s: Fetch data: skip ranges out of order or beyond Next Seqno %u",
+			c->peer, f->ack.next_seqno);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
+	f->skips = calloc(f->ack.num_skips ? f->ack.num_skips : 1, sizeof(*f->skips));
+	if (!f->skips) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	for (i = 0; i < f->ack.num_skips; i++)
+		codec_ow_skip_at(msg, i, &f->skips[i]);
+	c->expect = CLI_MSG_FETCH_RECS;
+	c->part_len = CODEC_OW_RECORDS_PART_LEN(f->ack.num_records);
+}
+
+static void on_fetch_recs(struct cli *c, uint8_t *msg, size_t len)
+{
+	struct cli_fetch *f = &c->fetch[c->out_sess];
+	uint32_t i;
+
+	(void)len;
+	f->recs = calloc(f->ack.num_records ? f->ack.num_records : 1, sizeof(*f->recs));
+	if (!f->recs) {
+		shut(c, CLI_CLOSE_INTERNAL);
+		return;
+	}
+	for (i = 0; i < f->ack.num_records; i++)
+		codec_ow_record_decode(&f->recs[i], msg + (size_t)i * CODEC_OW_RECORD_LEN);
+	fetch_done(c, XW_ACCEPT_OK, f->ack.num_records);
+}
+
+static void ow_send(struct cli *c, const struct cli_cmd *cmd)
+{
+	switch (cmd->kind) {
+	case CMD_OW_REQUEST:
+		ow_send_request(c, cmd->sess);
+		break;
+	case CMD_START:
+		send_start(c); /* RFC 4656 3.7: the same Start-Sessions as TWAMP's */
+		break;
+	case CMD_OW_STOP:
+		ow_send_stop(c, cmd);
+		break;
+	case CMD_FETCH:
+		ow_send_fetch(c, cmd->sess);
+		break;
+	default:
+		/* a TWAMP command on an OWAMP connection: the API refuses it first */
+		pr_err("cli %s: command %d is not OWAMP's", c->peer, cmd->kind);
+		break;
+	}
+}
+
 /* ---- the tables ---------------------------------------------------------- */
 
 /* The RFC 4656 3.1 handshake, the same for TWAMP and OWAMP. */
@@ -922,6 +1242,23 @@ static const struct cli_cmdset cli_twamp = {
 	.send = tw_send,
 };
 
+/* OWAMP's command set after it (RFC 4656 3.4-3.9). */
+static const struct cli_cmdset cli_owamp = {
+	.name = "OWAMP",
+	.on =
+		{
+			[CLI_MSG_ACCEPT_SESSION] = on_accept,
+			[CLI_MSG_START_ACK] = on_start_ack,
+			[CLI_MSG_OW_STOP] = on_ow_stop,
+			[CLI_MSG_FETCH_ACK] = on_fetch_ack,
+			[CLI_MSG_FETCH_REQ1] = on_fetch_req1,
+			[CLI_MSG_FETCH_REQ2] = on_fetch_req2,
+			[CLI_MSG_FETCH_SKIPS] = on_fetch_skips,
+			[CLI_MSG_FETCH_RECS] = on_fetch_recs,
+		},
+	.send = ow_send,
+};
+
 static const enum codec_msg codec_of[CLI_NMSGS] = {
 	[CLI_MSG_GREETING] = CODEC_MSG_GREETING,
 	[CLI_MSG_SERVER_START] = CODEC_MSG_SERVER_START,
@@ -929,6 +1266,8 @@ static const enum codec_msg codec_of[CLI_NMSGS] = {
 	[CLI_MSG_START_ACK] = CODEC_MSG_START_ACK,
 	[CLI_MSG_START_N_ACK] = CODEC_MSG_START_N_ACK,
 	[CLI_MSG_STOP_N_ACK] = CODEC_MSG_STOP_N_ACK,
+	[CLI_MSG_OW_STOP] = CODEC_MSG_OW_STOP_SESSIONS,
+	[CLI_MSG_FETCH_ACK] = CODEC_MSG_FETCH_ACK,
 };
 
 static enum cli_msg expected(const struct cli *c)
@@ -1023,7 +1362,15 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 	snprintf(c->peer, sizeof(c->peer), "%s", cfg->peer ? cfg->peer : "?");
 	c->cfg.peer = c->peer;
 	c->state = CLI_WAIT_GREETING;
-	c->set = &cli_twamp;
+	c->set = cfg->proto == CLI_PROTO_OWAMP ? &cli_owamp : &cli_twamp;
+	c->rx_max = cfg->proto == CLI_PROTO_OWAMP ? CLI_OW_RX_MAX : CLI_RX_MAX;
+	if (cfg->proto == CLI_PROTO_OWAMP) {
+		/* RFC 4656 3.1: open, authenticated, encrypted; no feature bits */
+		c->cfg.modes &= XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED;
+		c->cfg.prefer &= c->cfg.modes;
+		c->cfg.ike_modes &= XW_MODE_AUTH | XW_MODE_ENCRYPTED;
+		c->cfg.features = 0;
+	}
 	c->out_sess = -1;
 	c->max_count = cfg->max_count ? cfg->max_count : CLI_MAX_COUNT_DEFAULT;
 	return c;
@@ -1039,7 +1386,20 @@ void cli_free(struct cli *c)
 	if (c->chan_up)
 		chan_fini(&c->chan);
 	for (i = c->q_head; i < c->q_head + c->q_len; i++)
-		free(c->q[i].idx);
+		cmd_free(&c->q[i]);
+	for (i = 0; i < c->nsess; i++) {
+		free(c->sess[i].ow_req);
+		free(c->sess[i].ow_skips);
+	}
+	for (i = 0; i < c->nfetch; i++) {
+		free(c->fetch[i].req);
+		free(c->fetch[i].skips);
+		free(c->fetch[i].recs);
+	}
+	if (c->rx) {
+		xw_wipe(c->rx, c->rx_cap);
+		free(c->rx);
+	}
 	free(c->q);
 	free(c->ev);
 	if (c->tx) {
@@ -1048,6 +1408,37 @@ void cli_free(struct cli *c)
 	}
 	xw_wipe(c, sizeof(*c));
 	free(c);
+}
+
+/* How many octets the message being received needs, or up to the next block when unknown. */
+static size_t rx_want(const struct cli *c)
+{
+	return c->rx_need ? c->rx_need : (c->rx_len / XW_BLOCK_LEN + 1) * XW_BLOCK_LEN;
+}
+
+/* The receive buffer holds @n octets (n <= rx_max, checked by the caller); 0 or -ENOMEM. */
+static int rx_room(struct cli *c, size_t n)
+{
+	size_t cap = c->rx_cap ? c->rx_cap : 256;
+	uint8_t *t;
+
+	if (n <= c->rx_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	t = malloc(cap);
+	if (!t) {
+		pr_err("cli %s: no memory for a %zu-octet message", c->peer, n);
+		return -ENOMEM;
+	}
+	if (c->rx) {
+		memcpy(t, c->rx, c->rx_len);
+		xw_wipe(c->rx, c->rx_cap);
+		free(c->rx);
+	}
+	c->rx = t;
+	c->rx_cap = cap;
+	return 0;
 }
 
 int cli_feed(struct cli *c, const void *buf, size_t len)
@@ -1071,23 +1462,31 @@ int cli_feed(struct cli *c, const void *buf, size_t len)
 			return -EPIPE;
 		}
 		if (!c->rx_need) {
-			if (c->chan_up)
+			if (m >= CLI_MSG_FETCH_REQ1)
+				n = (int)c->part_len;
+			else if (c->chan_up)
 				n = chan_next_len(&c->chan, codec_of[m], c->rx, c->rx_len);
 			else if (m == CLI_MSG_GREETING && c->cfg.sa_variant)
 				n = (int)xw_sa_greeting_len(
 					c->cfg.sa_variant); /* Figures 2, 3, 5 */
 			else
 				n = codec_msg_len(codec_of[m], c->rx, c->rx_len);
-			if (n < 0 || (size_t)n > CLI_RX_MAX ||
-			    (n == 0 && c->rx_len >= XW_BLOCK_LEN)) {
+			/* only an OWAMP Stop-Sessions needs more than a block to tell */
+			if (n < 0 || (size_t)n > c->rx_max ||
+			    (n == 0 && c->rx_len + XW_BLOCK_LEN > c->rx_max) ||
+			    (n == 0 && m != CLI_MSG_OW_STOP && c->rx_len >= XW_BLOCK_LEN)) {
 				pr_warn("cli %s: cannot frame the server's message: %d", c->peer,
 					n);
 				shut(c, CLI_CLOSE_PROTO);
 				return -EPIPE;
 			}
 			c->rx_need = (size_t)n;
+			if (rx_room(c, rx_want(c))) {
+				shut(c, CLI_CLOSE_INTERNAL);
+				return -EPIPE;
+			}
 		}
-		take = (c->rx_need ? c->rx_need : XW_BLOCK_LEN) - c->rx_len;
+		take = rx_want(c) - c->rx_len;
 		if (take > len)
 			take = len;
 		memcpy(c->rx + c->rx_len, p, take);
@@ -1148,13 +1547,22 @@ int cli_event(struct cli *c, struct cli_event *ev)
 	return 1;
 }
 
+/* A command of protocol @proto may be queued: 0, -EPIPE when closed, -EOPNOTSUPP. */
+static int cmd_allowed(const struct cli *c, enum cli_proto proto)
+{
+	if (c->state == CLI_CLOSED)
+		return -EPIPE;
+	return c->cfg.proto == proto ? 0 : -EOPNOTSUPP;
+}
+
 int cli_request(struct cli *c, const struct twsess_params *p)
 {
 	struct cli_cmd cmd = {.kind = CMD_REQUEST};
 	int idx, rc;
 
-	if (c->state == CLI_CLOSED)
-		return -EPIPE;
+	rc = cmd_allowed(c, CLI_PROTO_TWAMP);
+	if (rc)
+		return rc;
 	if (c->nsess >= CLI_MAX_SESS)
 		return -ENOSPC;
 	idx = (int)c->nsess;
@@ -1182,8 +1590,9 @@ static int enqueue_n(struct cli *c, enum cli_cmd_kind kind, const int *idx, unsi
 	struct cli_cmd cmd = {.kind = kind, .nidx = n};
 	int rc;
 
-	if (c->state == CLI_CLOSED)
-		return -EPIPE;
+	rc = cmd_allowed(c, CLI_PROTO_TWAMP);
+	if (rc)
+		return rc;
 	/* before Server-Start the mode is not known yet */
 	if (c->state == CLI_READY && !(c->mode & XW_MODE_INDIV_SESS))
 		return -EOPNOTSUPP;
@@ -1207,7 +1616,10 @@ int cli_start_n(struct cli *c, const int *idx, unsigned int n)
 int cli_stop(struct cli *c, uint8_t accept)
 {
 	struct cli_cmd cmd = {.kind = CMD_STOP, .accept = accept};
+	int rc = cmd_allowed(c, CLI_PROTO_TWAMP); /* OWAMP's carries records: cli_ow_stop() */
 
+	if (rc)
+		return rc;
 	return enqueue(c, &cmd);
 }
 
@@ -1251,4 +1663,132 @@ const struct cli_sess *cli_sess(const struct cli *c, int idx)
 	if (idx < 0 || (unsigned int)idx >= c->nsess)
 		return NULL;
 	return &c->sess[idx];
+}
+
+int cli_ow_request(struct cli *c, const struct codec_request_session *m)
+{
+	struct cli_cmd cmd = {.kind = CMD_OW_REQUEST};
+	const struct codec_request_tw_session *f = &m->f;
+	struct cli_sess *s;
+	size_t len;
+	int idx, n, rc;
+
+	rc = cmd_allowed(c, CLI_PROTO_OWAMP);
+	if (rc)
+		return rc;
+	if (c->nsess >= CLI_MAX_SESS)
+		return -ENOSPC;
+	if (!f->num_slots || f->num_slots > CODEC_OW_SLOTS_MAX || !m->slots)
+		return -EINVAL;
+	len = CODEC_OW_REQUEST_LEN(f->num_slots);
+	idx = (int)c->nsess;
+	s = &c->sess[idx];
+	memset(s, 0, sizeof(*s));
+	s->ow_req = malloc(len);
+	if (!s->ow_req)
+		return -ENOMEM;
+	n = codec_request_session_encode(m, s->ow_req, len);
+	if (n < 0 || (size_t)n != len) {
+		free(s->ow_req);
+		s->ow_req = NULL;
+		return n < 0 ? n : -EINVAL;
+	}
+	s->ow_req_len = len;
+	s->ow_send = !!f->conf_receiver;
+	if (!s->ow_send)
+		memcpy(s->sid, f->sid, XW_SID_LEN);
+	s->params.conf_sender = f->conf_sender;
+	s->params.conf_receiver = f->conf_receiver;
+	s->params.num_slots = f->num_slots;
+	s->params.num_packets = f->num_packets;
+	s->params.sender_port = f->sender_port;
+	s->params.receiver_port = f->receiver_port;
+	memcpy(s->params.sender_addr, f->sender_addr, 16);
+	memcpy(s->params.receiver_addr, f->receiver_addr, 16);
+	s->params.padding_len = f->padding_len;
+	s->params.start_time = f->start_time;
+	s->params.timeout = f->timeout;
+	s->params.type_p = f->type_p;
+	c->nsess++;
+	cmd.sess = idx;
+	rc = enqueue(c, &cmd);
+	if (rc) {
+		c->nsess--;
+		free(s->ow_req);
+		s->ow_req = NULL;
+		return rc;
+	}
+	return idx;
+}
+
+int cli_ow_stop(struct cli *c, uint8_t accept, const struct codec_ow_stop_rec *recs, unsigned int n)
+{
+	struct cli_cmd cmd = {.kind = CMD_OW_STOP, .accept = accept, .nidx = n};
+	size_t total = 0, off = 0;
+	unsigned int i;
+	int rc;
+
+	rc = cmd_allowed(c, CLI_PROTO_OWAMP);
+	if (rc)
+		return rc;
+	if (n > CODEC_OW_STOP_SESSIONS_MAX || (n && !recs))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (recs[i].num_skips > CODEC_OW_SKIPS_MAX || (recs[i].num_skips && !recs[i].skips))
+			return -EINVAL;
+		total += recs[i].num_skips;
+	}
+	cmd.recs = calloc(n ? n : 1, sizeof(*cmd.recs));
+	cmd.skips = calloc(total ? total : 1, sizeof(*cmd.skips));
+	if (!cmd.recs || !cmd.skips) {
+		cmd_free(&cmd);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		cmd.recs[i] = recs[i];
+		cmd.recs[i].skip_bytes = NULL;
+		if (recs[i].num_skips)
+			memcpy(cmd.skips + off, recs[i].skips,
+			       recs[i].num_skips * sizeof(*cmd.skips));
+		cmd.recs[i].skips = cmd.skips + off;
+		off += recs[i].num_skips;
+	}
+	rc = enqueue(c, &cmd);
+	if (rc)
+		cmd_free(&cmd);
+	return rc;
+}
+
+int cli_ow_fetch(struct cli *c, const struct codec_fetch_session *q)
+{
+	struct cli_cmd cmd = {.kind = CMD_FETCH};
+	int idx, rc;
+
+	rc = cmd_allowed(c, CLI_PROTO_OWAMP);
+	if (rc)
+		return rc;
+	if (c->nfetch >= CLI_MAX_FETCH)
+		return -ENOSPC;
+	idx = (int)c->nfetch++;
+	memset(&c->fetch[idx], 0, sizeof(c->fetch[idx]));
+	c->fetch[idx].q = *q;
+	cmd.sess = idx;
+	rc = enqueue(c, &cmd);
+	if (rc) {
+		c->nfetch--;
+		return rc;
+	}
+	return idx;
+}
+
+const struct cli_fetch *cli_fetch(const struct cli *c, int idx)
+{
+	if (idx < 0 || (unsigned int)idx >= c->nfetch)
+		return NULL;
+	return &c->fetch[idx];
+}
+
+const struct xw_session_keys *cli_keys(const struct cli *c)
+{
+	return c->have_keys && c->state != CLI_CLOSED ? &c->keys : NULL;
 }

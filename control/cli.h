@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The TWAMP Control-Client as a sans-I/O state machine (RFC 5357 3,
- * RFC 4656 3, RFC 5618, RFC 5938, RFC 6038).
+ * The TWAMP and OWAMP Control-Client as a sans-I/O state machine
+ * (RFC 5357 3, RFC 4656 3, RFC 5618, RFC 5938, RFC 6038): one handshake,
+ * then TWAMP's or OWAMP's commands (cli_cfg.proto).
  *
  * No I/O, no clock, no threads: the caller (xwping) feeds the bytes read
  * from the control connection (any fragmentation), sends the bytes the SM
@@ -30,6 +31,7 @@
 #include "xwamp/proto.h"
 #include "crypto.h"
 #include "saprof.h"
+#include "codec.h"
 #include "twsess.h"
 
 #define CLI_SECRET_MAX	      512
@@ -37,6 +39,18 @@
 #define CLI_MAX_SESS	      256
 /* RFC 5357 6: "The default maximum Count value SHOULD be 32768." */
 #define CLI_MAX_COUNT_DEFAULT 32768u
+
+/* The command set after the handshake (cli_cfg.proto). */
+enum cli_proto {
+	CLI_PROTO_TWAMP =
+		0,	 /* RFC 5357: cli_request(), cli_start(), cli_stop() and the _n variants */
+	CLI_PROTO_OWAMP, /* RFC 4656: cli_ow_request(), cli_start(), cli_ow_stop(), cli_ow_fetch() */
+};
+
+/* Fetch-Session answers the client keeps per connection (RFC 4656 3.9). */
+#define CLI_MAX_FETCH 64
+/* Largest OWAMP message part the client buffers (Fetch records: ~2.6 million). */
+#define CLI_OW_RX_MAX (64u << 20)
 
 enum cli_state {
 	CLI_WAIT_GREETING,
@@ -67,7 +81,9 @@ enum cli_ev_type {
 	CLI_EV_SERVER_START, /* accept, mode = chosen Mode, start_time = server's Start-Time */
 	CLI_EV_ACCEPT,	     /* accept, sess = index; cli_sess(c, sess) has port, SID, keys */
 	CLI_EV_STARTED,	     /* accept; Start-Ack, or one Start-N-Ack for count sessions */
-	CLI_EV_STOPPED,	     /* Stop-Sessions sent (TWAMP has no answer), or one Stop-N-Ack */
+	CLI_EV_STOPPED,	     /* Stop-Sessions sent (TWAMP has no answer), or one Stop-N-Ack;
+			      * OWAMP: the server's Stop-Sessions arrived, accept is its Accept */
+	CLI_EV_FETCHED,	     /* OWAMP: accept, sess = fetch index; cli_fetch(c, sess) */
 	CLI_EV_CLOSED,	     /* reason; the last event */
 };
 
@@ -94,9 +110,38 @@ struct cli_sess {
 	struct xw_session_keys keys;
 	int started; /* Start-Ack / Start-N-Ack with Accept 0 */
 	int stopped;
+	/*
+	 * OWAMP (RFC 4656 3.5, 3.8).  sid: the server's when it receives, the
+	 * one we chose when it sends.  ow_send: Conf-Receiver set, we send and
+	 * describe the session in our Stop-Sessions.  For the sessions the
+	 * server sends, its Stop-Sessions record: ow_next_seqno, ow_skips.
+	 */
+	int ow_send;
+	uint8_t *ow_req; /* the Request-Session, plaintext */
+	size_t ow_req_len;
+	int ow_stop_seen;
+	uint32_t ow_next_seqno;
+	struct codec_ow_skip *ow_skips;
+	uint32_t ow_nskips;
+};
+
+/* The answer to one Fetch-Session (RFC 4656 3.9), once CLI_EV_FETCHED is seen. */
+struct cli_fetch {
+	struct codec_fetch_session q; /* as asked */
+	struct codec_fetch_ack ack;
+	uint8_t *req; /* the server's reproduction of the Request-Session, plaintext */
+	size_t req_len;
+	struct codec_ow_skip *skips;  /* ack.num_skips */
+	struct codec_ow_record *recs; /* ack.num_records */
 };
 
 struct cli_cfg {
+	/*
+	 * TWAMP (0) or OWAMP.  OWAMP allows only open, authenticated and
+	 * encrypted modes and no feature bits (RFC 4656 3.1): the others are
+	 * masked out of modes, ike_modes and features.
+	 */
+	enum cli_proto proto;
 	/*
 	 * Allowed security modes (XW_MODE_OPEN/AUTH/ENCRYPTED/MIXED).  The SM
 	 * chooses the strongest one the server offers: encrypted >
@@ -199,6 +244,35 @@ int cli_start_n(struct cli *c, const int *idx, unsigned int n);
 int cli_stop(struct cli *c, uint8_t accept);
 /* Stop-N-Sessions for the given indices (RFC 5938 3.4).  -EOPNOTSUPP without bit 16. */
 int cli_stop_n(struct cli *c, const int *idx, unsigned int n);
+
+/*
+ * OWAMP Request-Session (RFC 4656 3.5): @m as for codec_request_session_
+ * encode(), slots included (copied).  With Conf-Sender (the server sends)
+ * m->f.sid is the SID we chose as the receiver.  The session index, or
+ * -EOPNOTSUPP on a TWAMP connection, -EINVAL when it does not encode,
+ * -ENOSPC, -EPIPE.
+ */
+int cli_ow_request(struct cli *c, const struct codec_request_session *m);
+/*
+ * OWAMP Stop-Sessions (RFC 4656 3.8) with one record per session we send
+ * (@recs copied, skips included; each SID one of an accepted session with
+ * ow_send).  The server answers with its own Stop-Sessions, which ends
+ * every session (CLI_EV_STOPPED, its records in cli_sess()).  When @n does
+ * not account for exactly our send sessions, nothing is sent and
+ * CLI_EV_STOPPED comes with Accept 1.
+ */
+int cli_ow_stop(struct cli *c, uint8_t accept, const struct codec_ow_stop_rec *recs,
+		unsigned int n);
+/* OWAMP Fetch-Session (RFC 4656 3.9).  The fetch index (>= 0) for cli_fetch(), or -errno. */
+int cli_ow_fetch(struct cli *c, const struct codec_fetch_session *q);
+/* A fetch's answer, complete once its CLI_EV_FETCHED was seen; NULL for a bad index. */
+const struct cli_fetch *cli_fetch(const struct cli *c, int idx);
+/*
+ * The control connection's session keys (authenticated and encrypted
+ * modes, after Server-Start), NULL in open mode: OWAMP test packets are
+ * protected with them and the SID (RFC 4656 4.1.2, xw_tp_crypto_init_sid()).
+ */
+const struct xw_session_keys *cli_keys(const struct cli *c);
 
 enum cli_state cli_state(const struct cli *c);
 int cli_closed(const struct cli *c);

@@ -1020,6 +1020,7 @@ static void handle_events(struct app *a)
 	while (a->phase != PH_DONE && cli_event(a->cli, &ev)) {
 		switch (ev.type) {
 		case CLI_EV_NONE:
+		case CLI_EV_FETCHED: /* OWAMP only */
 			break;
 		case CLI_EV_GREETING:
 			a->res->server_modes = ev.modes;

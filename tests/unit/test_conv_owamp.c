@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "t.h"
+#include "cli.h"
 #include "chan.h"
 #include "codec.h"
 #include "crypto.h"
@@ -151,7 +152,8 @@ static int recv_part(struct fx *f, uint8_t *buf, size_t n)
 	return chan_open(&f->ch, buf, n);
 }
 
-static void fx_setup(struct fx *f, uint32_t mode, size_t chunk)
+/* The server side only: store and state machine, the greeting queued. */
+static void fx_server(struct fx *f, size_t chunk)
 {
 	static const struct ow_store_cfg scfg = {1000, 10000, 8, 60ull * 1000000000ull};
 	struct srv_cfg cfg = {
@@ -163,20 +165,26 @@ static void fx_setup(struct fx *f, uint32_t mode, size_t chunk)
 		.peer = "test",
 		.proto = SRV_PROTO_OWAMP,
 	};
+
+	memset(f, 0, sizeof(*f));
+	memcpy(cfg.sid_addr, SID_ADDR, 4);
+	f->now = NOW0;
+	f->chunk = chunk;
+	f->store = ow_store_new(&scfg);
+	f->srv = srv_new(&cfg, &OPS, f, f->now);
+	CHECK(f->srv != NULL);
+}
+
+static void fx_setup(struct fx *f, uint32_t mode, size_t chunk)
+{
 	struct codec_greeting g;
 	struct codec_setup_response r = {.mode = mode};
 	struct codec_server_start ss;
 	struct xw_session_keys keys;
 	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[16];
 
-	memset(f, 0, sizeof(*f));
-	memcpy(cfg.sid_addr, SID_ADDR, 4);
-	f->now = NOW0;
-	f->chunk = chunk;
+	fx_server(f, chunk);
 	f->mode = mode;
-	f->store = ow_store_new(&scfg);
-	f->srv = srv_new(&cfg, &OPS, f, f->now);
-	CHECK(f->srv != NULL);
 	if (!f->srv)
 		return;
 	CHECK_EQ(take(f, buf, XW_GREETING_LEN), 0);
@@ -557,4 +565,377 @@ TEST(twamp_command_on_owamp_closes_with_accept_3)
 	CHECK_EQ(out[0], XW_ACCEPT_NOT_SUPPORTED);
 	t_log_reset();
 	fx_free(&f);
+}
+
+/* ---- the real client machine (control/cli.h, CLI_PROTO_OWAMP) --------------- */
+
+#define NEV 32
+
+struct cfx {
+	struct fx f;
+	struct cli *c;
+	struct cli_event ev[NEV];
+	int nev;
+};
+
+/* Everything each side queues goes to the other in f.chunk pieces, until both are quiet. */
+static void cpump(struct cfx *x)
+{
+	const uint8_t *p;
+	size_t n, k;
+	int moved;
+	struct cli_event ev;
+
+	do {
+		moved = 0;
+		while ((p = cli_out_peek(x->c, &n)) && n) {
+			k = n < x->f.chunk ? n : x->f.chunk;
+			if (!srv_closed(x->f.srv))
+				srv_feed(x->f.srv, p, k, x->f.now);
+			cli_out_consume(x->c, k);
+			moved = 1;
+		}
+		while ((p = srv_out_peek(x->f.srv, &n)) && n) {
+			k = n < x->f.chunk ? n : x->f.chunk;
+			if (!cli_closed(x->c))
+				cli_feed(x->c, p, k);
+			srv_out_consume(x->f.srv, k);
+			moved = 1;
+		}
+		if (srv_closed(x->f.srv) && !cli_closed(x->c)) {
+			cli_eof(x->c);
+			moved = 1;
+		}
+		while (cli_event(x->c, &ev))
+			if (x->nev < NEV)
+				x->ev[x->nev++] = ev;
+	} while (moved);
+}
+
+static struct cli *ow_cli(uint32_t modes, uint32_t prefer)
+{
+	struct cli_cfg cfg = {
+		.proto = CLI_PROTO_OWAMP,
+		.modes = modes,
+		.prefer = prefer,
+		.secret = (const uint8_t *)PASS,
+		.secret_len = strlen(PASS),
+		.peer = "srv",
+	};
+
+	memcpy(cfg.keyid, "alice", 5);
+	return cli_new(&cfg);
+}
+
+/* A Request-Session as xwping makes it; the server receives (-t) or sends (-f). */
+static void ow_req(struct codec_request_session *m, const struct codec_ow_slot *slot,
+		   int server_receives, uint64_t now)
+{
+	memset(m, 0, sizeof(*m));
+	m->f.ipvn = 4;
+	m->f.conf_receiver = (uint8_t)server_receives;
+	m->f.conf_sender = (uint8_t)!server_receives;
+	m->f.num_slots = 1;
+	m->f.num_packets = NPKT;
+	m->f.sender_port = server_receives ? 9000 : 0;
+	m->f.receiver_port = server_receives ? 0 : 9001;
+	memcpy(m->f.sender_addr, SID_ADDR, 4);
+	memcpy(m->f.receiver_addr, SID_ADDR, 4);
+	if (!server_receives)
+		t_unhex(CLIENT_SID, m->f.sid, 16);
+	m->f.start_time = xw_ns_to_ntp(now + 1000000000ull);
+	m->f.timeout = 2ull << 32;
+	m->slots = slot;
+}
+
+static int find_ev(const struct cfx *x, enum cli_ev_type type, int from)
+{
+	int i;
+
+	for (i = from; i < x->nev; i++)
+		if (x->ev[i].type == type)
+			return i;
+	return -1;
+}
+
+/* Handshake, both Request-Sessions and Start-Sessions through the client machine. */
+static void cli_started(struct cfx *x, uint32_t mode, size_t chunk, int *i1, int *i2)
+{
+	static const struct codec_ow_slot slot = {CODEC_SLOT_EXP, 0x199999a0};
+	struct codec_request_session m;
+	int k;
+
+	memset(x, 0, sizeof(*x));
+	fx_server(&x->f, chunk);
+	x->c = ow_cli(mode, 0);
+	CHECK(x->c != NULL);
+	if (!x->c || !x->f.srv)
+		return;
+	/* queued before the greeting: the machine sends them in turn after Server-Start */
+	ow_req(&m, &slot, 1, x->f.now);
+	*i1 = cli_ow_request(x->c, &m);
+	ow_req(&m, &slot, 0, x->f.now);
+	*i2 = cli_ow_request(x->c, &m);
+	CHECK_EQ(*i1, 0);
+	CHECK_EQ(*i2, 1);
+	CHECK_EQ(cli_start(x->c), 0);
+	cpump(x);
+	k = find_ev(x, CLI_EV_SERVER_START, 0);
+	CHECK(k >= 0);
+	if (k < 0)
+		return;
+	CHECK_EQ(x->ev[k].accept, XW_ACCEPT_OK);
+	CHECK_EQ(cli_mode(x->c), mode);
+	k = find_ev(x, CLI_EV_ACCEPT, k);
+	CHECK(k >= 0 && x->ev[k].sess == *i1 && x->ev[k].accept == XW_ACCEPT_OK);
+	k = find_ev(x, CLI_EV_ACCEPT, k + 1);
+	CHECK(k >= 0 && x->ev[k].sess == *i2 && x->ev[k].accept == XW_ACCEPT_OK);
+	k = find_ev(x, CLI_EV_STARTED, k + 1);
+	CHECK(k >= 0 && x->ev[k].accept == XW_ACCEPT_OK && x->ev[k].count == 2);
+	CHECK_EQ(srv_state(x->f.srv), SRV_TESTING);
+	CHECK_EQ(cli_busy(x->c), 0);
+}
+
+static void cli_whole(uint32_t mode, size_t chunk)
+{
+	static struct cfx x;
+	struct codec_ow_slot slot = {CODEC_SLOT_EXP, 0x199999a0};
+	struct codec_ow_skip skip = {7, 7};
+	struct codec_ow_stop_rec rec = {0};
+	struct codec_fetch_session q = {CODEC_FETCH_ALL_BEGIN, CODEC_FETCH_ALL_END, {0}};
+	const struct cli_sess *s1, *s2;
+	const struct cli_fetch *fr;
+	struct codec_request_session rs;
+	struct codec_ow_record r;
+	struct xw_ow_sched sch;
+	uint8_t sid[16];
+	uint32_t seq, i;
+	uint64_t t;
+	int i1 = -1, i2 = -1, fi, bad, k;
+
+	cli_started(&x, mode, chunk, &i1, &i2);
+	if (t_failed())
+		goto out;
+	s1 = cli_sess(x.c, i1);
+	s2 = cli_sess(x.c, i2);
+	CHECK_EQ(s1->port, RECV_PORT);
+	CHECK_EQ(s1->ow_send, 1);
+	CHECK_MEM(s1->sid, SID_ADDR, 4); /* RFC 4656 3.5: the server receives, its SID */
+	CHECK_EQ(s2->port, SEND_PORT);
+	CHECK_EQ(s2->ow_send, 0);
+	t_unhex(CLIENT_SID, sid, 16);
+	CHECK_MEM(s2->sid, sid, 16); /* we receive: the SID we chose */
+	CHECK_EQ(cli_keys(x.c) != NULL, mode != XW_MODE_OPEN);
+	CHECK_EQ(s1->has_keys, 0); /* OWAMP keys with cli_keys() and the SID */
+
+	/* the server's receiver records every packet but 4 (lost) and 7 (skipped) */
+	CHECK_EQ(xw_ow_sched_init(&sch, s1->sid, &slot, 1, xw_ns_to_ntp(NOW0 + 1000000000ull)), 0);
+	for (seq = 0; seq < NPKT; seq++) {
+		t = xw_ow_sched_next(&sch);
+		if (seq == 4 || seq == 7)
+			continue;
+		r = (struct codec_ow_record){seq, 0x8001, 0x8001, t, t + (1ull << 32) / 1000, 61};
+		CHECK_EQ(ow_store_add(x.f.store, s1->sid, &r), 0);
+	}
+	xw_ow_sched_fini(&sch);
+	x.f.now += 100ull * 1000000000ull;
+
+	/* Stop-Sessions both ways (RFC 4656 3.8): our record, the server's record */
+	memcpy(rec.sid, s1->sid, 16);
+	rec.next_seqno = NPKT;
+	rec.num_skips = 1;
+	rec.skips = &skip;
+	x.nev = 0;
+	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, &rec, 1), 0);
+	cpump(&x);
+	CHECK_EQ(x.nev, 1);
+	CHECK_EQ(x.ev[0].type, CLI_EV_STOPPED);
+	CHECK_EQ(x.ev[0].accept, XW_ACCEPT_OK);
+	CHECK_EQ(x.ev[0].count, 1);
+	CHECK_EQ(x.f.nstop_ok, 1); /* the server took our skip range and Next Seqno */
+	CHECK_EQ(srv_state(x.f.srv), SRV_READY);
+	CHECK(s1->stopped && s2->stopped);
+	CHECK_EQ(s2->ow_stop_seen, 1);
+	CHECK_EQ(s2->ow_next_seqno, NPKT);
+	CHECK_EQ(s2->ow_nskips, 1);
+	CHECK(s2->ow_nskips == 1 && s2->ow_skips[0].first == 2 && s2->ow_skips[0].last == 3);
+
+	/* Fetch-Session of what the server received, and of an unknown SID (RFC 4656 3.9) */
+	memcpy(q.sid, s1->sid, 16);
+	x.nev = 0;
+	fi = cli_ow_fetch(x.c, &q);
+	q.sid[0] ^= 0x80;
+	bad = cli_ow_fetch(x.c, &q);
+	CHECK(fi >= 0 && bad > fi);
+	cpump(&x);
+	k = find_ev(&x, CLI_EV_FETCHED, 0);
+	CHECK(k == 0 && x.ev[0].sess == fi && x.ev[0].accept == XW_ACCEPT_OK && x.ev[0].count == 9);
+	k = find_ev(&x, CLI_EV_FETCHED, 1);
+	CHECK(k == 1 && x.ev[1].sess == bad && x.ev[1].accept == XW_ACCEPT_FAILURE);
+	fr = cli_fetch(x.c, fi);
+	CHECK_EQ(fr->ack.finished, 1);
+	CHECK_EQ(fr->ack.next_seqno, NPKT);
+	CHECK(fr->ack.num_skips == 1 && fr->skips[0].first == 7 && fr->skips[0].last == 7);
+	CHECK_EQ(fr->ack.num_records, 9);
+	for (i = 0; i < 9 && fr->ack.num_records == 9; i++) {
+		CHECK_EQ(fr->recs[i].seq, i < 8 ? (i < 4 ? i : i < 6 ? i + 1 : i + 2) : 4);
+		CHECK_EQ(codec_ow_record_lost(&fr->recs[i]), i == 8);
+	}
+	CHECK_EQ(codec_request_session_decode(&rs, fr->req, fr->req_len), 0);
+	CHECK_EQ(rs.f.receiver_port, RECV_PORT);
+	CHECK_MEM(rs.f.sid, s1->sid, 16);
+	CHECK(!cli_closed(x.c));
+	CHECK(!srv_closed(x.f.srv));
+	CHECK_EQ(cli_busy(x.c), 0);
+out:
+	cli_free(x.c);
+	fx_free(&x.f);
+}
+
+TEST(client_machine_open_bytewise)
+{
+	cli_whole(XW_MODE_OPEN, 1);
+}
+
+TEST(client_machine_auth)
+{
+	cli_whole(XW_MODE_AUTH, 7);
+}
+
+TEST(client_machine_encrypted_bytewise)
+{
+	cli_whole(XW_MODE_ENCRYPTED, 1);
+}
+
+TEST(client_machine_encrypted_whole_messages)
+{
+	cli_whole(XW_MODE_ENCRYPTED, 4096);
+}
+
+TEST(client_never_chooses_mixed_mode_on_owamp)
+{
+	static struct cfx x;
+	int i1, i2;
+
+	/* mixed is TWAMP's (RFC 5618): masked out even when preferred */
+	memset(&x, 0, sizeof(x));
+	fx_server(&x.f, 64);
+	x.c = ow_cli(XW_MODE_MIXED | XW_MODE_AUTH, XW_MODE_MIXED);
+	cpump(&x);
+	CHECK_EQ(cli_mode(x.c), XW_MODE_AUTH);
+	CHECK_EQ(cli_state(x.c), CLI_READY);
+	/* the other protocol's commands are refused, nothing is sent */
+	CHECK_EQ(cli_request(x.c, &(struct twsess_params){.ipvn = 4}), -EOPNOTSUPP);
+	CHECK_EQ(cli_stop(x.c, 0), -EOPNOTSUPP);
+	CHECK_EQ(cli_start_n(x.c, (int[]){0}, 1), -EOPNOTSUPP);
+	CHECK_EQ(cli_out_pending(x.c), 0);
+	cli_free(x.c);
+	fx_free(&x.f);
+	(void)i1;
+	(void)i2;
+}
+
+TEST(owamp_commands_refused_on_twamp)
+{
+	struct cli_cfg cfg = {.modes = XW_MODE_OPEN, .peer = "srv"};
+	struct codec_fetch_session q = {0};
+	struct codec_request_session m;
+	struct codec_ow_slot slot = {CODEC_SLOT_FIXED, 1ull << 32};
+	struct cli *c = cli_new(&cfg);
+
+	ow_req(&m, &slot, 1, NOW0);
+	CHECK_EQ(cli_ow_request(c, &m), -EOPNOTSUPP);
+	CHECK_EQ(cli_ow_stop(c, 0, NULL, 0), -EOPNOTSUPP);
+	CHECK_EQ(cli_ow_fetch(c, &q), -EOPNOTSUPP);
+	cli_free(c);
+}
+
+TEST(client_does_not_send_a_stop_missing_its_send_session)
+{
+	static struct cfx x;
+	int i1 = -1, i2 = -1;
+
+	cli_started(&x, XW_MODE_ENCRYPTED, 16, &i1, &i2);
+	if (t_failed())
+		goto out;
+	x.nev = 0;
+	t_log_capture();
+	/* RFC 4656 3.8: it must account for the session we send: 0 records is invalid */
+	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, NULL, 0), 0);
+	CHECK_EQ(cli_out_pending(x.c), 0);
+	CHECK(cli_event(x.c, &x.ev[0]));
+	CHECK_EQ(x.ev[0].type, CLI_EV_STOPPED);
+	CHECK_EQ(x.ev[0].accept, XW_ACCEPT_FAILURE);
+	CHECK(t_logged("not sent (RFC 4656 3.8)"));
+	CHECK(!cli_closed(x.c));
+	CHECK_EQ(srv_state(x.f.srv), SRV_TESTING);
+	t_log_reset();
+out:
+	cli_free(x.c);
+	fx_free(&x.f);
+}
+
+TEST(client_closes_on_a_server_stop_with_the_wrong_count)
+{
+	static struct cfx x;
+	struct codec_ow_stop_rec rec = {0};
+	uint8_t forged[CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN];
+	size_t n;
+	int i1 = -1, i2 = -1;
+
+	cli_started(&x, XW_MODE_OPEN, 64, &i1, &i2);
+	if (t_failed())
+		goto out;
+	memcpy(rec.sid, cli_sess(x.c, i1)->sid, 16);
+	rec.next_seqno = NPKT;
+	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, &rec, 1), 0);
+	cli_out_peek(x.c, &n);
+	CHECK(n > 0);
+	cli_out_consume(x.c, n); /* the server never sees it: an on-path forger answers */
+	/* a Stop-Sessions describing none of the one session the server sends */
+	CHECK_EQ(codec_ow_stop_sessions_encode(XW_ACCEPT_OK, NULL, 0, forged, sizeof(forged)),
+		 (int)sizeof(forged));
+	t_log_capture();
+	cli_feed(x.c, forged, sizeof(forged));
+	CHECK(cli_closed(x.c));
+	CHECK_EQ(cli_close_reason(x.c), CLI_CLOSE_PROTO);
+	CHECK(t_logged("describes 0 sessions, it sends 1"));
+	CHECK_EQ(cli_sess(x.c, i2)->ow_stop_seen, 0);
+	t_log_reset();
+out:
+	cli_free(x.c);
+	fx_free(&x.f);
+}
+
+TEST(client_closes_on_a_fetch_ack_announcing_too_many_records)
+{
+	static struct cfx x;
+	struct codec_fetch_session q = {CODEC_FETCH_ALL_BEGIN, CODEC_FETCH_ALL_END, {0}};
+	struct codec_fetch_ack fa = {.accept = XW_ACCEPT_OK,
+				     .finished = 1,
+				     .next_seqno = 0xffffffffu,
+				     .num_records = 0xffffffffu};
+	uint8_t ack[CODEC_FETCH_ACK_LEN];
+	size_t n;
+	int fi;
+
+	memset(&x, 0, sizeof(x));
+	fx_server(&x.f, 64);
+	x.c = ow_cli(XW_MODE_OPEN, 0);
+	cpump(&x);
+	CHECK_EQ(cli_state(x.c), CLI_READY);
+	fi = cli_ow_fetch(x.c, &q);
+	CHECK_EQ(fi, 0);
+	cli_out_peek(x.c, &n);
+	cli_out_consume(x.c, n);
+	/* 4 Gi records would be a 100 GiB allocation: refused before any is read */
+	CHECK_EQ(codec_fetch_ack_encode(&fa, ack, sizeof(ack)), (int)sizeof(ack));
+	t_log_capture();
+	cli_feed(x.c, ack, sizeof(ack));
+	CHECK(cli_closed(x.c));
+	CHECK_EQ(cli_close_reason(x.c), CLI_CLOSE_PROTO);
+	CHECK(t_logged("more than we take"));
+	t_log_reset();
+	cli_free(x.c);
+	fx_free(&x.f);
 }
