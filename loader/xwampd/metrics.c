@@ -49,4 +49,5 @@ void xwd_metrics_render(void *arg, FILE *f)
 	accepts(f, "accept_session", d->accepts.accept_session, 0);
 	xwd_refl_metrics(d, f);
 	xwd_xdp_metrics(d->xdp, f);
+	xwd_xsk_metrics(d->xsk, f);
 }

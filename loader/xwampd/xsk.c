@@ -37,6 +37,7 @@
 #include <bpf/bpf.h>
 #include <xdp/xsk.h>
 
+#include "httpm.h"
 #include "log.h"
 #include "xsk.h"
 #include "xwamp/ntp.h"
@@ -824,5 +825,37 @@ void xwd_xsk_status(const struct xwd_xsk *x)
 			(unsigned long long)q->n_rx, (unsigned long long)q->n_tx,
 			(unsigned long long)q->n_txfull, kd,
 			off ? ", dropped without session:" : "", gd);
+	}
+}
+
+void xwd_xsk_metrics(const struct xwd_xsk *x, FILE *f)
+{
+	unsigned int i, g;
+
+	if (!x || !x->nq)
+		return;
+	xw_prom_help(f, "xwampd_afxdp_frames_total", "counter",
+		     "frames of the AF_XDP sockets by queue and what became of them (the SIGUSR1 "
+		     "counters)");
+	for (i = 0; i < x->nq; i++) {
+		const struct xsk_q *q = &x->q[i];
+
+		fprintf(f,
+			"xwampd_afxdp_frames_total{interface=\"%s\",queue=\"%u\",result=\"rx\"} "
+			"%llu\n"
+			"xwampd_afxdp_frames_total{interface=\"%s\",queue=\"%u\",result=\"tx\"} "
+			"%llu\n"
+			"xwampd_afxdp_frames_total{interface=\"%s\",queue=\"%u\",result=\"tx-ring-"
+			"full\"} %llu\n",
+			q->ifc->name, q->queue, (unsigned long long)q->n_rx, q->ifc->name, q->queue,
+			(unsigned long long)q->n_tx, q->ifc->name, q->queue,
+			(unsigned long long)q->n_txfull);
+		for (g = 0; g < XG_MAX; g++)
+			fprintf(f,
+				"xwampd_afxdp_frames_total{interface=\"%s\",queue=\"%u\",result=\"%"
+				"s\"} "
+				"%llu\n",
+				q->ifc->name, q->queue, gdrop_names[g],
+				(unsigned long long)q->n_gdrop[g]);
 	}
 }

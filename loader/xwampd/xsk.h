@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct xwd;
 
@@ -62,5 +63,7 @@ bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
 const char *xwd_xsk_where(const struct xwd_xsk *x);
 /* SIGUSR1: per-socket frame counters and the drops of frames without a session. */
 void xwd_xsk_status(const struct xwd_xsk *x);
+/* The same counters for Prometheus (--metrics; nothing for NULL). */
+void xwd_xsk_metrics(const struct xwd_xsk *x, FILE *f);
 
 #endif /* XWAMPD_XSK_H */

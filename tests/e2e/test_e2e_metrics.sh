@@ -183,5 +183,33 @@ assert get("accept_session", "failure") == 0
 PY
 }
 
-TESTS=(scraped_by_prometheus endpoint_attacked accept_codes)
+# --xdp: the XDP program's and the AF_XDP sockets' counters (what SIGUSR1
+# logs) move with the packets each path answered.
+xdp_paths() {
+	local kf
+	kf=$(xw_keyfile)
+	# full checksums from the client (README "veth and checksums"), else XDP passes them
+	in_c ethtool -K xwc0 tx off >/dev/null
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth --xdp xws0 \
+		--bpf-dir /sys/fs/bpf/xwamp-m$$ --metrics $XW_S4:9862 || return 1
+	in_c "$XWPING" -q -A open -c 20 -i 0.01 $XW_S4 >/dev/null 2>&1 || return 1
+	in_c "$XWPING" -q -A auth -u alice -k "$kf" -c 30 -i 0.01 $XW_S4 >/dev/null 2>&1 || return 1
+	in_c python3 - <<'PY'
+import urllib.request
+t = urllib.request.urlopen("http://192.0.2.2:9862/metrics", timeout=3).read().decode()
+v = {}
+for l in t.splitlines():
+    if l and not l.startswith("#"):
+        k, n = l.rsplit(" ", 1)
+        v[k] = float(n)
+xdp = v.get('xwampd_xdp_frames_total{result="reflected"}', 0)
+ax = sum(n for k, n in v.items() if k.startswith("xwampd_afxdp_frames_total") and 'result="tx"' in k)
+print("# XDP reflected %d, AF_XDP tx %d, attached %s" % (xdp, ax, v.get("xwampd_xdp_attached")))
+assert v.get("xwampd_xdp_attached") == 1
+assert xdp >= 20, xdp
+assert ax >= 30, ax
+PY
+}
+
+TESTS=(scraped_by_prometheus endpoint_attacked accept_codes xdp_paths)
 xw_run "$@"
