@@ -16,7 +16,10 @@
 # 192.0.2.1 / xss0 192.0.2.2 (RFC 5737), removed on exit.
 # SCALE_SESSIONS (default "1000 10000"), SCALE_RATE (10), SCALE_SECS (10),
 # SCALE_PER_CONN (10), SCALE_ROWS (default "sock-open xdp-open sock-auth afxdp-auth
-# afxdp-enc"); BENCH_QUICK=1: 1000 sessions, 4 s.
+# afxdp-enc xdp-open+churn sock-auth+churn"; a row ROW+churn is ROW while
+# SCALE_CHURN (20) more sessions per second are set up, run and stopped on new
+# control connections: those rows against the same rows without it);
+# BENCH_QUICK=1: 1000 sessions, 4 s.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 B=${BUILD:-build}
@@ -24,7 +27,7 @@ SESSIONS=${SCALE_SESSIONS:-1000 10000}
 RATE=${SCALE_RATE:-10}
 SECS=${SCALE_SECS:-10}
 PER_CONN=${SCALE_PER_CONN:-10}
-ROWS=${SCALE_ROWS:-sock-open xdp-open sock-auth afxdp-auth afxdp-enc}
+ROWS=${SCALE_ROWS:-sock-open xdp-open sock-auth afxdp-auth afxdp-enc xdp-open+churn sock-auth+churn}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	SESSIONS=1000 SECS=4
 fi
@@ -83,7 +86,10 @@ echo "xwamp scale benchmark: $(nproc) CPUs, kernel $(uname -r); sessions: $SESSI
 rc=0
 for n in $SESSIONS; do
 	for row in $ROWS; do
-		mode=${row#*-}
+		base=${row%+churn}
+		mode=${base#*-}
+		churn=()
+		[ "$base" != "$row" ] && churn=(--churn "${SCALE_CHURN:-20}")
 		echo
 		echo "== $row, $n sessions"
 		ip netns exec $NS_C "$B/bench/twload" scale --echo 192.0.2.2:7 --local 192.0.2.1 \
@@ -92,7 +98,7 @@ for n in $SESSIONS; do
 		xwampd_start "$row"
 		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
 			--sessions "$n" --per-conn "$PER_CONN" --rate "$RATE" --secs "$SECS" \
-			--mode "$mode" --xw-pid $PID_X >"$TMP/subj.out" 2>&1 || rc=1
+			--mode "$mode" --xw-pid $PID_X "${churn[@]}" >"$TMP/subj.out" 2>&1 || rc=1
 		cat "$TMP/base.out" "$TMP/subj.out" | grep -v '^SCALE'
 		python3 - "$TMP/base.out" "$TMP/subj.out" <<'PY' || rc=1
 import sys

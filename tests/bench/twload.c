@@ -74,6 +74,7 @@ struct opts {
 	unsigned int sessions, per_conn; /* scale */
 	uint32_t mode;			 /* scale: XW_MODE_OPEN, _AUTH or _ENCRYPTED */
 	double rate;			 /* scale: packets/s of each session */
+	double churn;			 /* scale: extra set-ups per second during the run */
 	double secs;
 	pid_t xw_pid, xw1024_pid, echo_pid, greet_pid;
 };
@@ -1031,6 +1032,42 @@ static int sc_conn(struct sc_run *R, unsigned int c, uint16_t sport)
 	return 0;
 }
 
+/*
+ * --churn: one whole exchange while the others run (connect, greeting,
+ * one session requested, accepted, started, stopped, closed); its time in
+ * ns, or -1.
+ */
+static double sc_churn_one(const struct sc_run *R, uint16_t sport)
+{
+	const struct opts *o = R->o;
+	uint64_t t0 = bench_mono_ns();
+	struct twsess_params p;
+	struct cli_cfg cc;
+	struct cli *c;
+	int fd, idx, rc = -1;
+
+	fd = tcp_connect_blocking(&o->xw);
+	if (fd < 0)
+		return -1;
+	cfg_for_mode(&cc, o->mode, o);
+	c = cli_new(&cc);
+	if (c) {
+		memset(&p, 0, sizeof(p));
+		p.ipvn = 4;
+		p.sender_port = sport;
+		p.padding_len = R->s[0].tp.padding_len;
+		idx = cli_request(c, &p);
+		if (idx >= 0 && !ctl_until(fd, c, CLI_EV_ACCEPT, NULL) && !cli_start(c) &&
+		    !ctl_until(fd, c, CLI_EV_STARTED, NULL)) {
+			cli_stop(c, XW_ACCEPT_OK);
+			rc = send_all(fd, c);
+		}
+		cli_free(c);
+	}
+	close(fd);
+	return rc ? -1 : (double)(bench_mono_ns() - t0);
+}
+
 static int sc_setup(struct sc_run *R)
 {
 	const struct opts *o = R->o;
@@ -1149,7 +1186,9 @@ static int cmd_scale(const struct opts *o, bool echo)
 	static uint8_t pkt[64][PKT_LEN];
 	struct xw_rxbatch rx;
 	uint64_t total, t0, end, now, dl;
-	double rate, c0, c1, s0, s1;
+	double rate, c0, c1, s0, s1, *churn_ns = NULL;
+	uint64_t nchurn = 0, churn_fail = 0, next_churn = 0;
+	uint16_t sport = 0;
 	long pss0, pss1;
 	unsigned int i;
 	pid_t pid = echo ? o->echo_pid : o->xw_pid;
@@ -1168,6 +1207,14 @@ static int cmd_scale(const struct opts *o, bool echo)
 	if (sc_setup(R)) {
 		fprintf(stderr, "twload: scale: set-up failed\n");
 		return 1;
+	}
+	if (o->churn > 0 && !echo) {
+		struct xw_addr me;
+
+		churn_ns = calloc((size_t)(o->churn * o->secs) + 2, sizeof(double));
+		if (!churn_ns || xw_sock_local(R->fd, &me))
+			return 1;
+		sport = xw_addr_port(&me);
 	}
 	usleep(200000);
 	pss1 = sc_anon_kib(pid);
@@ -1214,6 +1261,16 @@ static int cmd_scale(const struct opts *o, bool echo)
 			sc_recv(R, &rx);
 		}
 		sc_recv(R, &rx);
+		if (churn_ns && now - t0 >= next_churn) {
+			double ns = sc_churn_one(R, sport);
+
+			next_churn += (uint64_t)(1e9 / o->churn);
+			if (ns < 0)
+				churn_fail++;
+			else
+				churn_ns[nchurn++] = ns;
+			continue;
+		}
 		poll(&pfd, 1, 1);
 	}
 	now = bench_mono_ns();
@@ -1241,6 +1298,14 @@ static int cmd_scale(const struct opts *o, bool echo)
 	       "", pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
 	       pct(R->rtt, R->nrtt, 1.0) / 1e3, pct(R->res, R->nrtt, 0.5) / 1e3,
 	       pct(R->res, R->nrtt, 0.99) / 1e3, pct(R->res, R->nrtt, 1.0) / 1e3);
+	if (churn_ns) {
+		qsort(churn_ns, nchurn, sizeof(double), dbl_cmp);
+		printf("  %-22s %llu set-ups during the run (%llu failed): p50 %.2f ms, max %.2f "
+		       "ms "
+		       "each\n",
+		       "", (unsigned long long)nchurn, (unsigned long long)churn_fail,
+		       pct(churn_ns, nchurn, 0.5) / 1e6, pct(churn_ns, nchurn, 1.0) / 1e6);
+	}
 	if (R->nslow)
 		printf("  %-22s %llu answers later than 10 ms, sent between %.3f s and %.3f s\n",
 		       "", (unsigned long long)R->nslow, (double)R->slow_first / 1e9,
@@ -1281,7 +1346,7 @@ static void usage(const char *argv0)
 		"       %s setup --xw ADDR:PORT --greet ADDR:PORT [--xw1024 ADDR:PORT] --local "
 		"ADDR\n"
 		"       %s scale --xw ADDR:PORT | --echo ADDR:PORT --local ADDR --sessions N "
-		"--per-conn S --rate R [--mode open|auth|enc]\n"
+		"--per-conn S --rate R [--mode open|auth|enc] [--churn SETUPS_PER_S]\n"
 		"options: --rounds N --secs S --window N --pings N --conns N\n"
 		"         --xw-pid P --xw1024-pid P --echo-pid P --greet-pid P (CPU accounting)\n",
 		argv0, argv0, argv0);
@@ -1310,6 +1375,7 @@ int main(int argc, char **argv)
 		{"per-conn", required_argument, NULL, 6},
 		{"rate", required_argument, NULL, 7},
 		{"mode", required_argument, NULL, 8},
+		{"churn", required_argument, NULL, 9},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -1396,6 +1462,9 @@ int main(int argc, char **argv)
 			break;
 		case 7:
 			o.rate = atof(optarg);
+			break;
+		case 9:
+			o.churn = atof(optarg);
 			break;
 		case 8:
 			o.mode = !strcmp(optarg, "auth")  ? XW_MODE_AUTH
