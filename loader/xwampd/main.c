@@ -590,6 +590,7 @@ static void ipsec_changed(void *arg)
 
 	xwd_refl_ipsec_changed(d);
 	xwd_light_ipsec_changed(d->light);
+	xwd_ows_ipsec_changed(d);
 }
 
 static int signals_setup(struct xwd *d)

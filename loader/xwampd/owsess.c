@@ -56,7 +56,8 @@ struct xwd_ows {
 	uint32_t nskips;
 	uint8_t *pkt;
 	bool started;
-	bool xdp; /* an XDP receiver entry (open mode): records come from ow_events */
+	bool xdp;	  /* an XDP receiver entry (open mode): records come from ow_events */
+	bool ipsec_watch; /* open mode with the IPsec view: s.path follows it */
 	/* counters */
 	uint64_t n_rx, n_stored, n_forged, n_drop, n_sent, n_skipped, n_xdp;
 };
@@ -126,7 +127,9 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			int err;
 
 			o->n_rx++;
-			if (!from_sender(o, &m->src) || m->truncated || !m->ts_valid) {
+			/* --require-ipsec and IPsec no longer protects the flow: not recorded */
+			if (o->s.path == XFRM_PATH_NONE || !from_sender(o, &m->src) ||
+			    m->truncated || !m->ts_valid) {
 				o->n_drop++; /* never a clock read after recv(): no timestamp, no record */
 				continue;
 			}
@@ -275,8 +278,11 @@ static void ows_tx_timer(struct xw_loop *l, struct xw_timer *t)
 	}
 	while (o->s.seq < o->npkt && o->due <= now) {
 		late_ns = ntp_interval_to_ns(now - o->due);
-		if (late_ns > o->timeout_ns) {
-			/* RFC 4656 4.1.1: "MUST NOT send the packet"; a skip range tells */
+		if (late_ns > o->timeout_ns || o->s.path == XFRM_PATH_NONE) {
+			/*
+			 * RFC 4656 4.1.1: "MUST NOT send the packet"; a skip range tells.
+			 * So too under --require-ipsec once IPsec no longer protects it.
+			 */
 			skip_add(o, o->s.seq);
 		} else {
 			err = send_one(o);
@@ -394,6 +400,8 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 			free(o);
 			return rc;
 		}
+		/* followed for the session's life (xwd_ows_ipsec_changed()) */
+		o->ipsec_watch = tpm == XW_TP_OPEN && d->xfrm;
 	}
 	if (!o->recv && !xw_addr_port(&o->s.peer)) {
 		if (log_ok)
@@ -480,6 +488,12 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 	}
 	s->port = o->s.port;
 	s->user = o;
+	if (o->ipsec_watch) {
+		int ifx;
+
+		o->s.path =
+			xwd_ipsec_path(d, &o->s.local, &o->s.peer, o->name, &ifx, why, sizeof(why));
+	}
 	if (o->recv)
 		ows_xdp_add(o);
 	/* a session that is never started must not hold its port and store slot */
@@ -570,6 +584,43 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 	ows_free(o, why == SRV_END_STOP	       ? "Stop-Sessions"
 		    : why == SRV_END_UNSTARTED ? "not started in time"
 					       : "ended");
+}
+
+/* One session after an xfrm change: its path again; any change removes the XDP entry. */
+static void ows_ipsec_one(struct xwd_sess *s, void *arg)
+{
+	struct xwd_ows *o = s->owner;
+	enum xfrm_path old = o->s.path;
+	char why[1024];
+	int ifx;
+
+	(void)arg;
+	if (!o->ipsec_watch)
+		return;
+	o->s.path = xwd_ipsec_path(o->d, &o->s.local, &o->s.peer, o->name, &ifx, why, sizeof(why));
+	if (o->s.path == old)
+		return;
+	xw_log(o->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
+	       "owamp %s: IPsec changed: test flow %s: %s -> %s", o->name, why, xfrm_path_name(old),
+	       xfrm_path_name(o->s.path));
+	if (o->xdp) {
+		/* what XDP recorded so far is kept; the socket records from now on */
+		xwd_xdp_sess_arm(o->d->xdp, o->s.port, false);
+		xwd_xdp_ow_drain(o->d->xdp);
+		xwd_xdp_sess_del(o->d->xdp, o->s.port);
+		o->xdp = false;
+		pr_warn("owamp %s: IPsec: XDP receiver entry removed", o->name);
+	}
+	if (o->s.path == XFRM_PATH_NONE)
+		pr_warn("owamp %s: --require-ipsec and the test flow is not protected by IPsec: "
+			"nothing %s",
+			o->name, o->recv ? "recorded" : "sent");
+}
+
+void xwd_ows_ipsec_changed(struct xwd *d)
+{
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_RECV, ows_ipsec_one, NULL);
+	xwd_reg_each(&d->reg, XWD_SESS_OWAMP_SEND, ows_ipsec_one, NULL);
 }
 
 static void ows_free_one(struct xwd_sess *s, void *arg)

@@ -30,6 +30,12 @@ void xwd_ows_sent(const struct xwd_ows *o, uint32_t *next_seqno, struct codec_ow
 /* sess_end: a receiver's data is closed in the store (stopped or aborted); freed. */
 void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why);
 void xwd_ows_free_all(struct xwd *d);
+/*
+ * The xfrm view changed: each open-mode session's path again; an XDP
+ * receiver entry goes on any change, and under --require-ipsec a flow
+ * IPsec no longer protects is neither recorded nor sent.
+ */
+void xwd_ows_ipsec_changed(struct xwd *d);
 /* xdp.h xwd_xdp_ow_fn: a record from the XDP receiver (arg: the daemon) */
 void xwd_ows_xdp_event(void *arg, const struct xw_ow_event *e);
 void xwd_ows_status(struct xwd *d);

@@ -29,6 +29,9 @@
 #                      answer and no entry; the inbound policy deleted: the
 #                      protected port stops answering and loses its entry; a
 #                      wildcard port is refused at start
+#   guard_req_owamp    --require-ipsec with an OWAMP session the server
+#                      receives across the same policy delete: logged as no
+#                      longer recorded, its XDP receiver entry (if any) gone
 #   guard_generic      policy-based IPsec with generic XDP on the device that
 #                      carries the decrypted packets (xwampd in A, --xdp xwxv1
 #                      --xdp-mode generic): the program sees the decrypted
@@ -278,6 +281,16 @@ echo "# guard: t=$(date +%s)"
 g_start $B -l $IB --require-ipsec --xdp xwxv2 --bpf-dir "$PINS" \
 	--light "port=8620 local=$IB sender=$IA" --light "port=8622 local=$OB sender=$OA"
 g_wait_log "light port 8620: path: XDP on" 5
+# an OWAMP session the server receives (open mode, protected, route-based) that
+# runs across the policy delete below
+ip netns exec $A "$XWPING" -O -t -c 3000 -i 0.02 --wait 1 $IB >"$W/g4o.out" 2>"$W/g4o.err" &
+OWPING=$!
+OWRE="owamp .* $IB:[0-9]+ <- $IA:[0-9]+: receive session of 3000 packets accepted, receiver: [A-Za-z]+"
+g_wait_log "$OWRE" 20
+OWLINE=$(grep -oE "$OWRE" "$G_LOG" | head -1)
+OWPORT=$(echo "$OWLINE" | sed -nE "s/.* $IB:([0-9]+) <- .*/\1/p")
+sleep 1 # started
+OWE0=$(g_entry "${OWPORT:-0}")
 ok=1
 why=
 ip netns exec $A "$XWPING" --light -c $COUNT -i 0.02 --wait 1 --json $IB:8620 >"$W/g4.json" \
@@ -295,6 +308,23 @@ echo "# unprotected port 8622: $got answers, entry $e"
 ip -n $B xfrm policy delete src $IA/32 dst $IB/32 dir in if_id 42
 g_wait_log "light port 8620: --require-ipsec and the test flow is not protected by IPsec: not answered" 3 ||
 	{ ok=0; why="$why; no stop line after the policy delete"; }
+ow=1
+owwhy=
+g_wait_log "owamp .* $IB:${OWPORT:-x} <- .*: --require-ipsec and the test flow is not protected by IPsec: nothing recorded" 3 ||
+	{ ow=0; owwhy="no stop line"; }
+OWE1=$(g_entry "${OWPORT:-0}")
+echo "# OWAMP receiver port ${OWPORT:-?} (${OWLINE##*: }): entry $OWE0 -> $OWE1 after the policy delete"
+case $OWLINE in
+*"receiver: XDP")
+	[ "$(echo "$OWE0" | cut -d' ' -f1)" != 0 ] && [ "$(echo "$OWE1" | cut -d' ' -f1)" = 0 ] &&
+		g_wait_log "owamp .* $IB:$OWPORT <- .*: IPsec: XDP receiver entry removed" 1 ||
+		{ ow=0; owwhy="$owwhy; XDP entry $OWE0 -> $OWE1"; }
+	;;
+esac
+kill -INT $OWPING 2>/dev/null
+wait $OWPING
+[ -n "$OWPORT" ] && [ $ow = 1 ] && pass guard_req_owamp ||
+	fail guard_req_owamp "port ${OWPORT:-none}: $owwhy; $(tail -2 "$W/g4o.err")"
 e=$(g_entry 8620)
 ip netns exec $A "$XWPING" --light -c 5 -i 0.02 --wait 1 --json $IB:8620 >"$W/g4d.json" 2>/dev/null
 got=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s=s["sessions"][0] if "sessions" in s else s; print(s["packets"]["received"])' "$W/g4d.json" 2>/dev/null)
