@@ -75,18 +75,21 @@ r0=$(stat_slot $S_REDIRECTED)
 ip netns exec "$TB_NS_R" tcpdump -n -U --immediate-mode -Z root -i "$TB_VETH_R" \
 	-w "$W/veth.pcap" >/dev/null 2>"$W/tcpdump.err" &
 CAP=$!
-for _ in $(seq 50); do grep -q "listening on" "$W/tcpdump.err" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs "listening on" "$W/tcpdump.err" && break; sleep 0.1; done
 
 # auth, with bad packets injected through the tunnel during the session
 ip netns exec "$TB_NS_I" "$XWPING" -A auth -u alice -k "$KF" -c $COUNT -i 0.04 --json \
 	"$INNER_R" >"$W/auth.json" 2>"$W/ping.err" &
 PING=$!
-for _ in $(seq 100); do grep -q "started, path: AF_XDP" "$W/xwampd.log" && break; sleep 0.05; done
+for _ in $(seq 400); do grep -q "started, path: AF_XDP" "$W/xwampd.log" && break; sleep 0.05; done
+# xwping stopped (SIGSTOP) until the bad packets are in: the session cannot
+# end before them however slowly the injector starts (as test_e2e_afxdp.sh)
+kill -STOP $PING
 tuple=$(sed -n 's/.*session [0-9a-f]* [^ ]*:\([0-9]*\)<-[^ ]*:\([0-9]*\) accepted ([a-z]*, \([0-9]*\)-octet.*/\1 \2 \3/p' \
 	"$W/xwampd.log" | tail -n 1)
 echo "# injecting through the tunnel into (reflector port, sender port, length): $tuple"
 # shellcheck disable=SC2086
-ip netns exec "$TB_NS_I" python3 - $INNER_I $INNER_R $tuple <<'PY' || fail "injection"
+ip netns exec "$TB_NS_I" python3 - $INNER_I $INNER_R $tuple <<'PY' || { kill -CONT $PING; fail "injection"; }
 import os, socket, struct, sys, time
 src, dst, rport, sport, plen = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
@@ -98,6 +101,7 @@ for i in range(7): send(os.urandom(plen))
 for i in range(5): send(os.urandom(20))
 for i in range(3): send(os.urandom(plen + 16))
 PY
+kill -CONT $PING
 wait $PING || { cat "$W/ping.err"; fail "xwping auth"; }
 ping_ok "$W/auth.json" auth || fail "auth session results"
 ip netns exec "$TB_NS_I" "$XWPING" -A enc -u alice -k "$KF" -c $COUNT -i 0.01 --json \
