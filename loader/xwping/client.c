@@ -1246,12 +1246,13 @@ static bool key_no_open(const struct xwping_cfg *cfg, uint32_t ike_modes)
 	return !cfg->modes_given && (cfg->keyid || ike_modes);
 }
 
-static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
-			    const struct xw_key *ike, bool *no_open)
+struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
+			    const struct xw_key *ike, enum cli_proto proto, bool *no_open)
 {
 	struct cli_cfg cc = {0};
 	struct cli *c;
 
+	cc.proto = proto;
 	cc.modes = cfg->modes;
 	cc.max_count = cfg->max_count;
 	if (cfg->start_n)
@@ -1272,6 +1273,9 @@ static struct cli *make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 		cc.ike_secret_len = ike->len;
 		memcpy(cc.ike_keyid, ike->keyid, XW_KEYID_LEN);
 	}
+	/* OWAMP without a key: open mode only, not a keyed mode with no secret */
+	if (proto == CLI_PROTO_OWAMP && !secret_len)
+		cc.modes &= XW_MODE_OPEN;
 	*no_open = key_no_open(cfg, cc.ike_modes) && (cc.modes & XW_MODE_OPEN);
 	if (*no_open)
 		cc.modes &= ~XW_MODE_OPEN;
@@ -1331,7 +1335,7 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 			rc = light_start(a, server);
 		return rc;
 	}
-	a->cli = make_cli(cfg, secret, secret_len, ike, &a->key_no_open);
+	a->cli = xwping_make_cli(cfg, secret, secret_len, ike, CLI_PROTO_TWAMP, &a->key_no_open);
 	if (!a->cli) {
 		pr_err("cannot set up the control client (modes 0x%x)", cfg->modes);
 		return -EINVAL;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "keysrc.h"
 #include "net.h"
 #include "stats.h"
@@ -82,6 +83,14 @@ struct xwping_result {
 int xwping_run(const struct xwping_cfg *cfg, const struct xw_addr *server, const uint8_t *secret,
 	       size_t secret_len, const struct xw_key *ike, struct xwping_result *res);
 void xwping_result_free(struct xwping_result *res);
+
+/*
+ * The Control-Client machine for cfg (modes, --max-count, key, RFC 7717
+ * key, features) speaking proto.  *no_open: open mode was removed because
+ * a key is in use (no silent fallback, README).  NULL on bad config.
+ */
+struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
+			    const struct xw_key *ike, enum cli_proto proto, bool *no_open);
 
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */
 const char *xwping_accept_str(unsigned int accept);

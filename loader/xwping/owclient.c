@@ -2,7 +2,9 @@
 /*
  * xwping as an OWAMP client (RFC 4656): Control-Client, Session-Sender
  * (to the server, -t), Session-Receiver (from the server, -f) and
- * Fetch-Client, in one blocking conversation:
+ * Fetch-Client.  The control conversation is the sans-I/O Control-Client
+ * (control/cli.h, CLI_PROTO_OWAMP: the handshake TWAMP uses, then OWAMP's
+ * commands) over a non-blocking socket:
  *
  *   greeting -> Set-Up-Response -> Server-Start           (RFC 4656 3.1)
  *   Request-Session for each direction -> Accept-Session   (3.5)
@@ -12,8 +14,8 @@
  *   Stop-Sessions <-> the server's Stop-Sessions           (3.8)
  *   Fetch-Session of what the server received -> data      (3.9)
  *
- * The control messages go through control/codec.h and control/chan.h (no
- * copy of the protocol here), the schedule is control/schedule.h (the
+ * No copy of the protocol here: the control machine is control/cli.c, the
+ * schedule is control/schedule.h (the
  * server computes the same one), the one-way statistics control/stats.h.
  * Receive timestamps are the kernel's (SO_TIMESTAMPNS); the sender's
  * timestamp is read just before each packet leaves.
@@ -27,7 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "chan.h"
+#include "cli.h"
+#include "client.h"
 #include "clock.h"
 #include "codec.h"
 #include "crypto.h"
@@ -47,12 +50,13 @@
 
 struct ow_dir {
 	bool on;
+	int idx; /* the cli session */
+	struct codec_ow_slot slot;
 	bool to_server; /* we send (the server receives) */
 	uint8_t sid[XW_SID_LEN];
 	uint16_t port; /* the server's test port */
 	int fd;
 	struct xw_addr local;
-	uint8_t req[CODEC_OW_REQUEST_LEN(1)];
 	struct xw_ow_sched sched;
 	struct xw_tp_crypto crypto;
 	bool has_crypto;
@@ -68,9 +72,14 @@ struct ow_dir {
 struct ow_cli {
 	const struct xwping_cfg *cfg;
 	int fd;
-	struct chan ch;
+	struct cli *cli;
 	uint32_t mode;
-	struct xw_session_keys keys;
+	uint32_t server_modes;
+	bool no_open; /* open mode removed: a key is in use */
+	/* what the control events said so far */
+	bool ready, answered, started, stopped, fetched, closed;
+	unsigned int nreq, naccept;
+	int err;
 	struct xw_clock clock;
 	struct xw_addr local, peer;
 	struct xw_tp_cfg tp;
@@ -79,213 +88,184 @@ struct ow_cli {
 	const struct xw_key *ike; /* RFC 7717 key and SPIs KeyID (--owamp-ikev2), NULL: none */
 };
 
-/* --- control I/O ----------------------------------------------------------- */
+/* --- control I/O: the cli machine over a non-blocking socket -------------------- */
 
-static int read_full(int fd, uint8_t *buf, size_t n)
+/* The machine's queued bytes onto the socket, as far as it takes them. */
+static void ctl_flush(struct ow_cli *c)
 {
-	size_t got = 0;
+	const uint8_t *p;
+	size_t n;
 
-	while (got < n) {
-		ssize_t k = recv(fd, buf + got, n - got, 0);
-
-		if (k == 0)
-			return -ECONNRESET;
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		got += (size_t)k;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t k = send(fd, buf, n, MSG_NOSIGNAL);
+	while ((p = cli_out_peek(c->cli, &n)) && n) {
+		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
 
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				cli_eof(c->cli);
+			return;
 		}
-		buf += k;
-		n -= (size_t)k;
+		cli_out_consume(c->cli, (size_t)k);
 	}
-	return 0;
 }
 
-/* Seal one HMAC-ended part and send it. */
-static int ctl_send(struct ow_cli *c, uint8_t *buf, size_t len)
+/* What the server sent, fed to the machine; its EOF too. */
+static void ctl_read(struct ow_cli *c)
 {
-	int rc = chan_seal(&c->ch, buf, len);
+	uint8_t buf[4096];
 
-	return rc ? rc : write_full(c->fd, buf, len);
-}
+	while (!cli_closed(c->cli)) {
+		ssize_t k = recv(c->fd, buf, sizeof(buf), 0);
 
-/* Receive and open one part of exactly len octets. */
-static int ctl_recv(struct ow_cli *c, uint8_t *buf, size_t len)
-{
-	int rc = read_full(c->fd, buf, len);
-
-	return rc ? rc : chan_open(&c->ch, buf, len);
-}
-
-/* A message whose length the codec tells from its beginning (server Stop-Sessions). */
-static int ctl_recv_framed(struct ow_cli *c, enum codec_msg type, uint8_t **out, size_t *outlen)
-{
-	size_t have = 0, cap = 256;
-	uint8_t *buf = malloc(cap);
-	int n, rc;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		n = chan_next_len(&c->ch, type, buf, have);
-		if (n < 0) {
-			free(buf);
-			return n;
+		if (k > 0) {
+			cli_feed(c->cli, buf, (size_t)k);
+			continue;
 		}
-		if (n > 0)
-			break;
-		if (have + XW_BLOCK_LEN > cap) {
-			uint8_t *b = realloc(buf, cap * 2);
-
-			if (!b || cap > (1u << 20)) {
-				free(b ? b : buf);
-				return -EMSGSIZE;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		rc = read_full(c->fd, buf + have, XW_BLOCK_LEN);
-		if (rc) {
-			free(buf);
-			return rc;
-		}
-		have += XW_BLOCK_LEN;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+			cli_eof(c->cli);
+		break;
 	}
-	if ((size_t)n > cap) {
-		uint8_t *b = realloc(buf, (size_t)n);
-
-		if (!b) {
-			free(buf);
-			return -ENOMEM;
-		}
-		buf = b;
-	}
-	rc = read_full(c->fd, buf + have, (size_t)n - have);
-	if (!rc)
-		rc = chan_open(&c->ch, buf, (size_t)n);
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*out = buf;
-	*outlen = (size_t)n;
-	return 0;
+	xw_wipe(buf, sizeof(buf));
 }
 
-/* --- setup (RFC 4656 3.1) --------------------------------------------------- */
-
-static uint32_t choose_mode(const struct xwping_cfg *cfg, uint32_t offered, bool have_key, bool ike)
+static void ctl_closed(struct ow_cli *c, enum cli_close why)
 {
-	/* with an IKE key, the keyed modes -A allows for it (cfg.c validate()) */
-	uint32_t allowed = (cfg->modes | (ike ? cfg->ike_modes : 0)) &
-			   (XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED);
-
-	if (have_key && (!cfg->modes_given || ike))
-		allowed &= ~(uint32_t)XW_MODE_OPEN; /* README: no silent fallback with a key */
-	if (!have_key)
-		allowed &= XW_MODE_OPEN;
-	allowed &= offered;
-	if (allowed & XW_MODE_ENCRYPTED)
-		return XW_MODE_ENCRYPTED;
-	if (allowed & XW_MODE_AUTH)
-		return XW_MODE_AUTH;
-	return allowed & XW_MODE_OPEN;
-}
-
-static int setup(struct ow_cli *c, const uint8_t *secret, size_t secret_len)
-{
-	const struct xwping_cfg *cfg = c->cfg;
-	struct codec_greeting g;
-	struct codec_setup_response r = {0};
-	struct codec_server_start ss;
-	uint8_t buf[XW_SETUP_RESPONSE_LEN], kek[XW_AES_KEY_LEN];
-	bool use_ike;
-	int rc;
-
-	rc = read_full(c->fd, buf, XW_GREETING_LEN);
-	if (rc)
-		return rc;
-	rc = codec_greeting_decode(&g, buf, XW_GREETING_LEN);
-	if (rc)
-		return rc;
-	if (!g.modes) {
+	c->closed = true;
+	if (c->err)
+		return;
+	switch (why) {
+	case CLI_CLOSE_MODES0:
 		pr_err("the server does not wish to communicate (Modes 0)");
-		return -ECONNREFUSED;
-	}
-	/*
-	 * RFC 7717 5.2: the IKEv2-derived key when the server offers the bit
-	 * and we have a key for it (asked for with --owamp-ikev2), else the
-	 * passphrase.  The KeyID then carries the IKE SA's SPIs (5.1).
-	 */
-	use_ike = c->ike && c->ike->len && (g.modes & XW_MODE_IKEV2_DERIV);
-	if (use_ike) {
-		secret = c->ike->secret;
-		secret_len = c->ike->len;
-	} else if (c->ike) {
-		pr_warn("the server does not offer IKEv2-derived keys on OWAMP (Modes 0x%x): %s",
-			g.modes, secret_len ? "passphrase" : "no key");
-	}
-	c->mode = choose_mode(cfg, g.modes, secret_len > 0, use_ike);
-	r.mode = c->mode;
-	if (use_ike && c->mode != XW_MODE_OPEN && c->mode)
-		r.mode |= XW_MODE_IKEV2_DERIV;
-	if (c->mode != XW_MODE_OPEN && g.count > cfg->max_count) {
-		pr_err("greeting Count %u above --max-count %u (RFC 5357 6)", g.count,
-		       cfg->max_count);
-		c->mode = 0;
-		r.mode = 0;
-	}
-	if (!c->mode)
-		pr_err("the server offers modes 0x%x, none we may use: Mode 0", g.modes);
-	rc = xw_random(r.client_iv, sizeof(r.client_iv));
-	if (!rc)
-		rc = xw_random((uint8_t *)&c->keys, sizeof(c->keys));
-	if (!rc && c->mode && c->mode != XW_MODE_OPEN) {
-		if (r.mode & XW_MODE_IKEV2_DERIV)
-			memcpy(r.keyid, c->ike->keyid, XW_KEYID_LEN);
+		c->err = -ECONNREFUSED;
+		break;
+	case CLI_CLOSE_NO_MODE:
+		if ((c->server_modes & XW_MODE_OPEN) && c->no_open)
+			pr_err("the server offers modes 0x%x, only unauthenticated mode of those "
+			       "we "
+			       "allow: refusing to fall back to open mode with a key (the greeting "
+			       "is not authenticated); -A open allows it",
+			       c->server_modes);
 		else
-			xw_keyid_pad(cfg->keyid, r.keyid);
-		rc = xw_pbkdf2_sha1(secret, secret_len, g.salt, sizeof(g.salt), g.count, kek,
-				    sizeof(kek));
-		if (!rc)
-			rc = xw_token_encrypt(kek, g.challenge, &c->keys, r.token);
-		xw_wipe(kek, sizeof(kek));
+			pr_err("the server offers modes 0x%x, none we may use: Mode 0",
+			       c->server_modes);
+		c->err = -ECONNREFUSED;
+		break;
+	case CLI_CLOSE_COUNT:
+		pr_err("greeting Count above --max-count %u (RFC 5357 6)", c->cfg->max_count);
+		c->err = -ECONNREFUSED;
+		break;
+	case CLI_CLOSE_REFUSED:
+		c->err = -EACCES; /* said with the event that refused */
+		break;
+	case CLI_CLOSE_PEER:
+	case CLI_CLOSE_TRUNCATED:
+		pr_err("the server closed the control connection (%s)", cli_close_name(why));
+		c->err = -ECONNRESET;
+		break;
+	default:
+		pr_err("control connection closed: %s", cli_close_name(why));
+		c->err = -EPROTO;
+		break;
 	}
-	if (rc)
-		return rc;
-	codec_setup_response_encode(&r, buf, sizeof(buf));
-	rc = write_full(c->fd, buf, sizeof(buf));
-	if (rc || !c->mode)
-		return rc ? rc : -ECONNREFUSED;
-	rc = read_full(c->fd, buf, XW_SERVER_START_LEN);
-	if (!rc)
-		rc = codec_server_start_decode(&ss, buf, XW_SERVER_START_LEN);
-	if (rc)
-		return rc;
-	if (ss.accept != XW_ACCEPT_OK) {
-		pr_err("Server-Start: Accept %u (%s)", ss.accept,
-		       ss.accept == 1 ? "failure: unknown KeyID or wrong passphrase" : "refused");
-		return -EACCES;
+}
+
+/* The machine's events into our state; an error is said once, with what to check. */
+static void ctl_events(struct ow_cli *c)
+{
+	struct cli_event ev;
+
+	while (cli_event(c->cli, &ev)) {
+		switch (ev.type) {
+		case CLI_EV_NONE:
+			break;
+		case CLI_EV_GREETING:
+			c->server_modes = ev.modes;
+			if (c->ike && !(ev.modes & XW_MODE_IKEV2_DERIV))
+				pr_warn("the server does not offer IKEv2-derived keys on OWAMP "
+					"(Modes 0x%x): %s",
+					ev.modes, c->cfg->keyid ? "passphrase" : "no key");
+			break;
+		case CLI_EV_SERVER_START:
+			if (ev.accept != XW_ACCEPT_OK)
+				pr_err("Server-Start: Accept %u (%s)", ev.accept,
+				       ev.accept == XW_ACCEPT_FAILURE
+					       ? "failure: unknown KeyID or wrong passphrase"
+					       : "refused");
+			else
+				c->ready = true;
+			break;
+		case CLI_EV_ACCEPT:
+			c->answered = ++c->naccept >= c->nreq;
+			if (ev.accept != XW_ACCEPT_OK && !c->err) {
+				pr_err("Request-Session (%s the server): Accept %u",
+				       c->dir[0].on && ev.sess == c->dir[0].idx ? "to" : "from",
+				       ev.accept);
+				c->err = -EACCES;
+			}
+			break;
+		case CLI_EV_STARTED:
+			c->started = true;
+			if (ev.accept != XW_ACCEPT_OK && !c->err) {
+				pr_err("Start-Ack: Accept %u", ev.accept);
+				c->err = -EACCES;
+			}
+			break;
+		case CLI_EV_STOPPED:
+			c->stopped = true;
+			if (ev.accept != XW_ACCEPT_OK && !c->err) {
+				pr_err("the server stops with Accept %u: results are invalid",
+				       ev.accept);
+				c->err = -EBADMSG;
+			}
+			break;
+		case CLI_EV_FETCHED:
+			c->fetched = true;
+			if (ev.accept != XW_ACCEPT_OK && !c->err) {
+				pr_err("Fetch-Session: Fetch-Ack Accept %u", ev.accept);
+				c->err = -EACCES;
+			}
+			break;
+		case CLI_EV_CLOSED:
+			ctl_closed(c, ev.reason);
+			break;
+		}
 	}
-	rc = chan_init(&c->ch, CHAN_ROLE_CLIENT, c->mode, &c->keys, r.client_iv, ss.server_iv);
-	if (!rc)
-		rc = chan_open_server_start(&c->ch, buf);
-	return rc;
+}
+
+/* Runs the control connection until *done, an error, or the control timeout. */
+static int ctl_until(struct ow_cli *c, const bool *done)
+{
+	uint64_t end = xw_clock_now_ns() + (uint64_t)(c->cfg->ctl_timeout * 1e9);
+
+	for (;;) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		uint64_t now;
+		int k;
+
+		ctl_flush(c);
+		ctl_events(c);
+		if (c->err)
+			return c->err;
+		if (*done)
+			return 0;
+		if (c->closed)
+			return -EPROTO;
+		now = xw_clock_now_ns();
+		if (now >= end) {
+			pr_err("no answer from the server within %.1f s", c->cfg->ctl_timeout);
+			return -ETIMEDOUT;
+		}
+		if (cli_out_pending(c->cli))
+			p.events |= POLLOUT;
+		k = poll(&p, 1, (int)((end - now) / 1000000 + 1));
+		if (k < 0 && errno != EINTR)
+			return -errno;
+		if (k > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+			ctl_read(c);
+	}
 }
 
 /* --- sessions ---------------------------------------------------------------- */
@@ -299,19 +279,18 @@ static void raw_addr(const struct xw_addr *a, uint8_t raw[16])
 		memcpy(raw, &a->in.sin_addr, 4);
 }
 
+/* Opens our test socket for d and queues its Request-Session (RFC 4656 3.5). */
 static int request(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 {
 	const struct xwping_cfg *cfg = c->cfg;
-	struct codec_ow_slot slot = {
+	struct codec_request_session m = {0};
+	struct xw_udp_opts uo = XW_UDP_OPTS_TEST;
+	int rc;
+
+	d->slot = (struct codec_ow_slot){
 		.type = cfg->schedule == XW_SCHED_POISSON ? CODEC_SLOT_EXP : CODEC_SLOT_FIXED,
 		.param = xw_fix_from_ns((uint64_t)(cfg->interval * 1e9)),
 	};
-	struct codec_request_session m = {0};
-	struct codec_accept_session a;
-	struct xw_udp_opts uo = XW_UDP_OPTS_TEST;
-	uint8_t buf[CODEC_OW_REQUEST_LEN(1)], out[XW_ACCEPT_SESSION_LEN];
-	int rc;
-
 	d->local = c->local;
 	uo.dscp = cfg->dscp;
 	if (cfg->port_lo)
@@ -346,35 +325,33 @@ static int request(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 	m.f.start_time = start_ntp;
 	m.f.timeout = xw_fix_from_ns((uint64_t)(cfg->wait * 1e9)); /* loss threshold */
 	m.f.type_p = CODEC_TYPE_P_FROM_DSCP(cfg->dscp);
-	m.slots = &slot;
-	rc = codec_request_session_encode(&m, buf, sizeof(buf));
-	if (rc < 0)
-		return rc;
-	memcpy(d->req, buf, sizeof(buf));
-	rc = ctl_send(c, buf, CODEC_OW_REQUEST_HMAC1_END);
-	if (!rc)
-		rc = ctl_send(c, buf + CODEC_OW_REQUEST_HMAC1_END,
-			      sizeof(buf) - CODEC_OW_REQUEST_HMAC1_END);
-	if (!rc)
-		rc = ctl_recv(c, out, sizeof(out));
-	if (!rc)
-		rc = codec_accept_session_decode(&a, c->mode, out, sizeof(out));
-	if (rc)
-		return rc;
-	if (a.accept != XW_ACCEPT_OK) {
-		pr_err("Request-Session (%s the server): Accept %u", d->to_server ? "to" : "from",
-		       a.accept);
+	m.slots = &d->slot;
+	d->idx = cli_ow_request(c->cli, &m);
+	if (d->idx < 0)
+		return d->idx;
+	d->on = true;
+	c->nreq++;
+	return 0;
+}
+
+/* Accepted: the server's port, the SID, test keys, the schedule. */
+static int accepted(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
+{
+	const struct cli_sess *s = cli_sess(c->cli, d->idx);
+	const struct xw_session_keys *keys = cli_keys(c->cli);
+	int rc;
+
+	if (!s || !s->answered || s->accept != XW_ACCEPT_OK)
 		return -EACCES;
-	}
-	d->port = a.port;
-	memcpy(d->sid, d->to_server ? a.sid : m.f.sid, XW_SID_LEN);
-	if (c->mode != XW_MODE_OPEN) {
-		rc = xw_tp_crypto_init_sid(&d->crypto, &c->keys, d->sid);
+	d->port = s->port;
+	memcpy(d->sid, s->sid, XW_SID_LEN);
+	if (keys) {
+		rc = xw_tp_crypto_init_sid(&d->crypto, keys, d->sid);
 		if (rc)
 			return rc;
 		d->has_crypto = true;
 	}
-	rc = xw_ow_sched_init(&d->sched, d->sid, &slot, 1, start_ntp);
+	rc = xw_ow_sched_init(&d->sched, d->sid, &d->slot, 1, start_ntp);
 	if (rc)
 		return rc;
 	if (d->to_server) {
@@ -384,7 +361,6 @@ static int request(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 		if (connect(d->fd, &dst.sa, dst.len))
 			return -errno;
 	}
-	d->on = true;
 	return 0;
 }
 
@@ -486,7 +462,9 @@ static int run_test(struct ow_cli *c)
 	if (from->on) /* when the server's last packet is due: we listen until then + Timeout */
 		last_from = xw_ow_sched_time_of(&from->sched, cfg->count - 1);
 	for (;;) {
-		struct pollfd p = {.fd = from->on ? from->fd : -1, .events = POLLIN};
+		/* the control connection too: the server says nothing while we test */
+		struct pollfd p[2] = {{.fd = from->on ? from->fd : -1, .events = POLLIN},
+				      {.fd = c->fd, .events = POLLIN}};
 		int64_t ms;
 
 		now = xw_clock_now_ntp();
@@ -519,9 +497,17 @@ static int run_test(struct ow_cli *c)
 			ms = 0;
 		if (ms > 200)
 			ms = 200;
-		k = (uint32_t)poll(&p, 1, (int)ms);
-		if (k > 0 && from->on)
+		k = (uint32_t)poll(p, 2, (int)ms);
+		if (k > 0 && from->on && p[0].revents)
 			receive(c, from, &rx);
+		if (k > 0 && p[1].revents) {
+			ctl_read(c);
+			ctl_events(c);
+			if (c->err || c->closed) {
+				rc = c->err ? c->err : -EPROTO;
+				break;
+			}
+		}
 	}
 	if (from->on)
 		receive(c, from, &rx);
@@ -536,11 +522,9 @@ static int stop(struct ow_cli *c)
 {
 	struct ow_dir *to = &c->dir[0], *from = &c->dir[1];
 	struct codec_ow_stop_rec rec = {0};
-	struct codec_ow_stop st;
-	uint8_t buf[16 + 16 + CODEC_OW_STOP_REC_LEN(OW_SKIPS_MAX)], *in = NULL;
-	size_t inlen, off = 0;
+	const struct cli_sess *s;
 	uint32_t i;
-	int len, rc;
+	int rc;
 
 	if (to->on) {
 		memcpy(rec.sid, to->sid, XW_SID_LEN);
@@ -548,110 +532,46 @@ static int stop(struct ow_cli *c)
 		rec.num_skips = to->nskips;
 		rec.skips = to->skips;
 	}
-	len = codec_ow_stop_sessions_encode(XW_ACCEPT_OK, &rec, to->on ? 1 : 0, buf, sizeof(buf));
-	if (len < 0)
-		return len;
-	rc = ctl_send(c, buf, (size_t)len);
+	rc = cli_ow_stop(c->cli, XW_ACCEPT_OK, &rec, to->on ? 1 : 0);
 	if (!rc)
-		rc = ctl_recv_framed(c, CODEC_MSG_OW_STOP_SESSIONS, &in, &inlen);
-	if (rc)
+		rc = ctl_until(c, &c->stopped);
+	if (rc || !from->on)
 		return rc;
-	rc = codec_ow_stop_sessions_decode(&st, in, inlen);
-	if (!rc && st.num_sessions != (from->on ? 1u : 0u)) {
-		pr_err("the server's Stop-Sessions describes %u sessions, it sends %u (RFC 4656 "
-		       "3.8)",
-		       st.num_sessions, from->on ? 1 : 0);
-		rc = -EBADMSG;
-	}
-	for (i = 0; !rc && i < st.num_sessions; i++) {
-		codec_ow_stop_rec_at(&st, &off, &rec);
-		if (memcmp(rec.sid, from->sid, XW_SID_LEN) || rec.next_seqno > c->cfg->count) {
-			rc = -EBADMSG;
-			break;
-		}
-		from->next_seqno = rec.next_seqno;
-		from->nskips = rec.num_skips < OW_SKIPS_MAX ? rec.num_skips : OW_SKIPS_MAX;
-		for (i = 0; i < from->nskips; i++)
-			codec_ow_skip_at(rec.skip_bytes, i, &from->skips[i]);
-	}
-	if (!rc && st.accept != XW_ACCEPT_OK) {
-		pr_err("the server stops with Accept %u: results are invalid", st.accept);
-		rc = -EBADMSG;
-	}
-	free(in);
-	return rc;
+	s = cli_sess(c->cli, from->idx);
+	if (!s || !s->ow_stop_seen)
+		return -EBADMSG;
+	from->next_seqno = s->ow_next_seqno;
+	from->nskips = s->ow_nskips < OW_SKIPS_MAX ? s->ow_nskips : OW_SKIPS_MAX;
+	for (i = 0; i < from->nskips; i++)
+		from->skips[i] = s->ow_skips[i];
+	return 0;
 }
 
 /* Fetch-Session of the complete session the server received (RFC 4656 3.9). */
 static int fetch(struct ow_cli *c, struct ow_dir *d)
 {
 	struct codec_fetch_session q = {CODEC_FETCH_ALL_BEGIN, CODEC_FETCH_ALL_END, {0}};
-	struct codec_fetch_ack fa;
-	struct codec_request_session rs;
-	uint8_t buf[CODEC_FETCH_SESSION_LEN], req[CODEC_OW_REQUEST_HMAC1_END], *data, *full;
-	size_t len, i, rlen;
-	uint32_t nslots;
-	int rc;
+	const struct cli_fetch *f;
+	uint32_t i;
+	int rc, idx;
 
 	memcpy(q.sid, d->sid, XW_SID_LEN);
-	codec_fetch_session_encode(&q, buf, sizeof(buf));
-	rc = ctl_send(c, buf, sizeof(buf));
-	if (!rc)
-		rc = ctl_recv(c, buf, CODEC_FETCH_ACK_LEN);
-	if (!rc)
-		rc = codec_fetch_ack_decode(&fa, buf, CODEC_FETCH_ACK_LEN);
+	c->fetched = false;
+	idx = cli_ow_fetch(c->cli, &q);
+	if (idx < 0)
+		return idx;
+	rc = ctl_until(c, &c->fetched);
 	if (rc)
 		return rc;
-	if (fa.accept != XW_ACCEPT_OK) {
-		pr_err("Fetch-Session: Fetch-Ack Accept %u", fa.accept);
-		return -EACCES;
-	}
-	rc = ctl_recv(c, req, CODEC_OW_REQUEST_HMAC1_END);
-	if (rc)
-		return rc;
-	nslots = get_be32(req + 4);
-	if (!nslots || nslots > CODEC_OW_SLOTS_MAX)
-		return -EBADMSG;
-	rlen = CODEC_OW_REQUEST_LEN(nslots);
-	full = malloc(rlen);
-	if (!full)
-		return -ENOMEM;
-	memcpy(full, req, CODEC_OW_REQUEST_HMAC1_END);
-	rc = ctl_recv(c, full + CODEC_OW_REQUEST_HMAC1_END, rlen - CODEC_OW_REQUEST_HMAC1_END);
-	if (!rc)
-		rc = codec_request_session_decode(&rs, full, rlen);
-	if (!rc && memcmp(rs.f.sid, d->sid, XW_SID_LEN))
-		rc = -EBADMSG;
-	free(full);
-	if (rc)
-		return rc;
-	len = CODEC_OW_SKIPS_PART_LEN(fa.num_skips);
-	if (fa.num_records > 100000000u)
-		return -EMSGSIZE;
-	if (CODEC_OW_RECORDS_PART_LEN(fa.num_records) > len)
-		len = CODEC_OW_RECORDS_PART_LEN(fa.num_records);
-	data = malloc(len);
-	if (!data)
-		return -ENOMEM;
-	rc = ctl_recv(c, data, CODEC_OW_SKIPS_PART_LEN(fa.num_skips));
-	if (!rc)
-		rc = codec_ow_skips_check(data, fa.num_skips, fa.next_seqno);
-	if (!rc) {
-		d->nskips = fa.num_skips < OW_SKIPS_MAX ? fa.num_skips : OW_SKIPS_MAX;
-		for (i = 0; i < d->nskips; i++)
-			codec_ow_skip_at(data, (uint32_t)i, &d->skips[i]);
-		rc = ctl_recv(c, data, CODEC_OW_RECORDS_PART_LEN(fa.num_records));
-	}
-	for (i = 0; !rc && i < fa.num_records; i++) {
-		struct codec_ow_record r;
-
-		codec_ow_record_decode(&r, data + i * CODEC_OW_RECORD_LEN);
-		rec_add(d, &r);
-	}
-	if (!rc && fa.finished)
-		d->next_seqno = fa.next_seqno;
-	free(data);
-	return rc;
+	f = cli_fetch(c->cli, idx);
+	d->nskips = f->ack.num_skips < OW_SKIPS_MAX ? f->ack.num_skips : OW_SKIPS_MAX;
+	for (i = 0; i < d->nskips; i++)
+		d->skips[i] = f->skips[i];
+	for (i = 0; i < f->ack.num_records; i++)
+		rec_add(d, &f->recs[i]);
+	if (f->ack.finished)
+		d->next_seqno = f->ack.next_seqno;
+	return 0;
 }
 
 /* --- output ------------------------------------------------------------------- */
@@ -734,18 +654,22 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		     const uint8_t *secret, size_t secret_len, const struct xw_key *ike)
 {
 	struct ow_cli c = {.cfg = cfg, .fd = -1};
-	struct timeval tv = {
-		.tv_sec = (time_t)cfg->ctl_timeout,
-		.tv_usec = (suseconds_t)((cfg->ctl_timeout - (time_t)cfg->ctl_timeout) * 1e6)};
 	uint64_t start_ntp;
-	uint8_t buf[32];
 	bool in_progress = false;
 	int rc, i;
 
 	c.dir[0].fd = c.dir[1].fd = -1;
+	c.dir[0].idx = c.dir[1].idx = -1;
 	c.dir[0].to_server = true;
 	xw_clock_init(&c.clock);
 	c.peer = *server;
+	c.ike = ike && ike->len ? ike : NULL;
+	c.cli = xwping_make_cli(cfg, secret, secret_len, c.ike, CLI_PROTO_OWAMP, &c.no_open);
+	if (!c.cli) {
+		pr_err("OWAMP with %s: no usable security mode for the key given", cfg->server);
+		return -EINVAL;
+	}
+	/* non-blocking from here: connect, then the machine's conversation (ctl_until) */
 	c.fd = xw_tcp_connect(server, NULL, &in_progress);
 	if (c.fd >= 0 && in_progress) {
 		struct pollfd p = {.fd = c.fd, .events = POLLOUT};
@@ -759,17 +683,15 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	}
 	if (c.fd < 0) {
 		pr_err("cannot connect to %s: %s", cfg->server, strerror(-c.fd));
+		cli_free(c.cli);
 		return c.fd;
 	}
-	/* blocking from here, with the control timeout on every read */
-	fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
-	setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	xw_sock_local(c.fd, &c.local);
-	c.ike = ike;
-	rc = setup(&c, secret, secret_len);
+	rc = ctl_until(&c, &c.ready); /* RFC 4656 3.1: greeting, Set-Up-Response, Server-Start */
 	if (rc)
 		goto out;
-	c.tp.mode = (enum xw_tp_mode)xw_tp_mode_of(c.mode);
+	c.mode = cli_mode(c.cli);
+	c.tp.mode = (enum xw_tp_mode)xw_tp_mode_of(c.mode & XW_MODE_SECURITY_MASK);
 	c.tp.padding_len = cfg->padding == XWPING_PAD_AUTO ? 0 : (uint32_t)cfg->padding;
 	c.pkt_len = xw_tp_sender_len(&c.tp);
 	if (cfg->ow_fetch) {
@@ -788,16 +710,16 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		if (want)
 			rc = request(&c, &c.dir[i], start_ntp);
 	}
-	if (rc)
-		goto out;
-	codec_start_sessions_encode(buf, sizeof(buf));
-	rc = ctl_send(&c, buf, sizeof(buf));
+	/* every Request-Session answered, then Start-Sessions (RFC 4656 3.5, 3.7) */
 	if (!rc)
-		rc = ctl_recv(&c, buf, XW_START_ACK_LEN);
-	if (!rc && buf[0] != XW_ACCEPT_OK) {
-		pr_err("Start-Ack: Accept %u", buf[0]);
-		rc = -EACCES;
-	}
+		rc = ctl_until(&c, &c.answered);
+	for (i = 0; i < 2 && !rc; i++)
+		if (c.dir[i].on)
+			rc = accepted(&c, &c.dir[i], start_ntp);
+	if (!rc)
+		rc = cli_start(c.cli);
+	if (!rc)
+		rc = ctl_until(&c, &c.started);
 	if (rc)
 		goto out;
 	rc = run_test(&c);
@@ -825,8 +747,7 @@ out:
 		xw_ow_sched_fini(&c.dir[i].sched);
 		free(c.dir[i].rec);
 	}
-	chan_fini(&c.ch);
-	xw_wipe(&c.keys, sizeof(c.keys));
+	cli_free(c.cli);
 	close(c.fd);
 	return rc;
 }
