@@ -23,6 +23,7 @@
 
 #include "keys.h"
 #include "keywork.h"
+#include "xfrm.h"
 #include "log.h"
 #include "xwamp/wire.h"
 #include "owsess.h"
@@ -519,6 +520,21 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
 	sc.log_rl = client_rl(d, peer);
 	sc.accept_stats = &d->accepts;
+	if (cfg->sa_variant) {
+		/* IPsec SA profile: the greeting names the SA pair of this connection */
+		rc = xwd_xfrm_sa_pair(d->xfrm, &c->local, peer, &sc.sa_proto, &sc.sa_spi_i,
+				      &sc.sa_spi_r);
+		if (rc) {
+			pr_warn("control %s: IPsec SA profile: %s, closing", c->name,
+				rc == -EAGAIN ? "the IPsec state is not read yet"
+					      : "no IPsec SA pair with integrity protects it");
+			free(c);
+			conn_refuse(d, fd, peer, "no IPsec SA pair");
+			return;
+		}
+		sc.sa_variant = cfg->sa_variant;
+		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
+	}
 	c->sm = srv_new(&sc, &conn_ops, c, xw_clock_now_ns());
 	if (!c->sm) {
 		free(c);

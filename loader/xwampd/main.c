@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "ikesrc.h"
+#include "sadsrc.h"
 #include "httpm.h"
 #include "keys.h"
 #include "keywork.h"
@@ -239,6 +240,11 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("ike-keys", 0, XW_OPT_STR, CFG, ike_keys, "FILE",
 		 "RFC 7717 key table (lines \"SPIi SPIr KEY\", README: RFC 7717): offer "
 		 "IKEv2-derived keys"),
+	XW_OPT_F("sa-profile", 0, XW_OPT_STR, CFG, sa_profile, "VARIANT",
+		 "EXPERIMENTAL, not RFC 7717, never on by default: keys from the IPsec SA that "
+		 "protects each client, read from the kernel SAD (needs CAP_NET_ADMIN and the "
+		 "IPsec view): keymat, alt1 or alt2 (README: IPsec SA profile); clients must use "
+		 "the same"),
 	XW_OPT_F("ike-socket", 0, XW_OPT_STR, CFG, ike_socket, "PATH",
 		 "RFC 7717 keys from strongSwan's charon through xwamp's plugin socket (README: "
 		 "strongSwan plugin; e.g. " XW_IKESOCK_PATH "): offer IKEv2-derived keys"),
@@ -418,14 +424,28 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 			argv[0], cfg->port_lo, cfg->port_hi);
 		return -EINVAL;
 	}
+	if (cfg->sa_profile) {
+		cfg->sa_variant = xw_sa_variant_by_name(cfg->sa_profile);
+		if (!cfg->sa_variant || cfg->keyfile || cfg->ike_keys || cfg->ike_socket) {
+			fprintf(stderr,
+				"%s: --sa-profile takes keymat, alt1 or alt2, and goes with "
+				"neither "
+				"--keyfile nor --ike-keys/--ike-socket\n",
+				argv[0]);
+			return -EINVAL;
+		}
+		cfg->xfrm = true; /* the greeting names the SA pair the view shows */
+	}
 	if (!cfg->modes_set) {
 		cfg->modes =
 			XW_MODE_OPEN | XW_MODE_INDIV_SESS | XW_MODE_REFLECT_OCT | XW_MODE_SYMMETRIC;
-		if (cfg->keyfile || cfg->ike_keys || cfg->ike_socket)
+		if (cfg->sa_profile)
+			cfg->modes &= ~(uint32_t)XW_MODE_OPEN;
+		if (cfg->keyfile || cfg->ike_keys || cfg->ike_socket || cfg->sa_profile)
 			cfg->modes |= XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
 	}
 	if ((cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)) && !cfg->keyfile &&
-	    !cfg->ike_keys && !cfg->ike_socket) {
+	    !cfg->ike_keys && !cfg->ike_socket && !cfg->sa_profile) {
 		fprintf(stderr,
 			"%s: authenticated, encrypted and mixed modes need --keyfile or "
 			"--ike-keys or --ike-socket\n",
@@ -928,7 +948,7 @@ int main(int argc, char **argv)
 	xw_clock_init(&d.clock);
 	d.start_ntp = xw_clock_now_ntp();
 
-	if (cfg.keyfile || cfg.ike_keys || cfg.ike_socket) {
+	if (cfg.keyfile || cfg.ike_keys || cfg.ike_socket || cfg.sa_profile) {
 		d.keys = xwd_keys_load(cfg.keyfile, &err);
 		if (!d.keys) {
 			rc = err;
@@ -959,6 +979,19 @@ int main(int argc, char **argv)
 			rc = xwd_keys_add(d.keys, &src);
 		if (rc)
 			goto out;
+	}
+	if (cfg.sa_profile) {
+		struct xw_keysrc src;
+
+		/* the kernel SAD: read in the key worker, one dump per Set-Up-Response */
+		rc = xw_sadsrc_source(&src);
+		if (!rc)
+			rc = xwd_keys_add(d.keys, &src);
+		if (rc)
+			goto out;
+		pr_warn("IPsec SA profile %s (EXPERIMENTAL, the 2013 draft, not RFC 7717): "
+			"every client must speak it",
+			xw_sa_variant_name(cfg.sa_variant));
 	}
 	/* RFC 7717 5.2: IKEv2Derived in the greeting when a key source can answer */
 	if (xwd_keys_have(d.keys, XW_KEYCLASS_IKE))

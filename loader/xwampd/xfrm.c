@@ -474,6 +474,26 @@ static int flow_of(struct xfrm_flow *f, const struct xw_addr *local, const struc
 	return 0;
 }
 
+int xwd_xfrm_sa_pair(const struct xwd_xfrm *x, const struct xw_addr *local,
+		     const struct xw_addr *peer, uint32_t *proto, uint32_t *spi_i, uint32_t *spi_r)
+{
+	struct xfrm_verdict vd;
+	struct xfrm_flow f;
+
+	if (!x || !x->ready)
+		return -EAGAIN;
+	if (flow_of(&f, local, peer))
+		return -ENOENT;
+	f.proto = IPPROTO_TCP; /* the control connection */
+	xfrm_view_check(&x->view, &f, &vd);
+	if (!vd.protected_ || !vd.in.sa || !vd.out.sa || vd.in.sa->proto != vd.out.sa->proto)
+		return -ENOENT;
+	*proto = vd.in.sa->proto;
+	*spi_i = vd.in.sa->spi;
+	*spi_r = vd.out.sa->spi;
+	return 0;
+}
+
 int xwd_xfrm_session(struct xwd_xfrm *x, const struct xw_addr *local, const struct xw_addr *peer,
 		     bool unauth, bool require, const char *who)
 {

@@ -37,6 +37,16 @@ bool xwd_xfrm_ready(const struct xwd_xfrm *x);
 const struct xfrm_view *xwd_xfrm_view(const struct xwd_xfrm *x);
 
 /*
+ * IPsec SA profile (control/saprof.h): the SA pair protecting the control
+ * connection local <-> peer (TCP), for the greeting: *spi_i of the inbound
+ * SA (client -> server), *spi_r of the outbound one.  From the view, in
+ * the loop, without keys.  0, -EAGAIN (view not read yet), -ENOENT (not
+ * protected by a pair with integrity; logged by the caller).
+ */
+int xwd_xfrm_sa_pair(const struct xwd_xfrm *x, const struct xw_addr *local,
+		     const struct xw_addr *peer, uint32_t *proto, uint32_t *spi_i, uint32_t *spi_r);
+
+/*
  * The Accept-time check of one test session, local = the reflector's
  * address and port, peer = the Session-Sender's.  Logs one line (who: the
  * connection and session for the log) saying whether the flow is

@@ -16,6 +16,7 @@
 #include "net.h"
 #include "policy.h"
 #include "owstore.h"
+#include "saprof.h"
 #include "srv.h"
 #include "testpkt.h"
 #include "lightd.h"
@@ -83,6 +84,8 @@ struct xwd_cfg {
 	unsigned int ow_max_total;   /* records stored over all sessions */
 	unsigned int ow_keep;	     /* s: data fetchable after the session ended */
 	bool ow_ikev2;		     /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
+	const char *sa_profile;	     /* --sa-profile: EXPERIMENTAL IPsec SA profile (saprof.h) */
+	enum xw_sa_variant sa_variant;
 };
 
 struct xwd_conn;

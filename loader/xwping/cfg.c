@@ -152,6 +152,11 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_F("ike-socket", 0, XW_OPT_STR, CFG, ike_socket, "PATH",
 		 "RFC 7717 keys from the charon plugin's socket (default " XW_IKESOCK_PATH
 		 ", used when it is there)"),
+	XW_OPT_F("sa-profile", 0, XW_OPT_STR, CFG, sa_profile, "VARIANT",
+		 "EXPERIMENTAL, not RFC 7717: keys from the IPsec SA with the server, read from "
+		 "the kernel SAD (CAP_NET_ADMIN): keymat, alt1 or alt2 (the 2013 draft's 4.1, "
+		 "4.2.1, 4.2.2); the server must be started with the same (README: IPsec SA "
+		 "profile)"),
 	XW_OPT_CB("ipv4", '4', parse_family4, NULL, "IPv4 only"),
 	XW_OPT_CB("ipv6", '6', parse_family6, NULL, "IPv6 only"),
 	XW_OPT_U("count", 'c', CFG, count, "N", 1, 10000000,
@@ -383,11 +388,23 @@ static int validate(struct xwping_cfg *cfg)
 	 * socket at its default path when it is there and ours to use (so
 	 * that RFC 7717 works without options where the plugin runs).
 	 */
-	if (!cfg->light && !cfg->ike_keys && !cfg->ike_socket &&
+	if (cfg->sa_profile) {
+		cfg->sa_variant = xw_sa_variant_by_name(cfg->sa_profile);
+		if (!cfg->sa_variant || cfg->light || cfg->owamp || cfg->ike || cfg->ike_keys ||
+		    cfg->ike_socket || cfg->keyid || cfg->continuous) {
+			fprintf(stderr,
+				"xwping: --sa-profile takes keymat, alt1 or alt2, and goes with "
+				"neither --light, --owamp, --continuous, -u/-k nor the --ike "
+				"options\n");
+			return -EINVAL;
+		}
+		/* the SA's keys serve every keyed mode; nothing falls back to RFC 7717 */
+	}
+	if (!cfg->sa_profile && !cfg->light && !cfg->ike_keys && !cfg->ike_socket &&
 	    (cfg->ike || !access(XW_IKESOCK_PATH, R_OK | W_OK)))
 		cfg->ike_socket = XW_IKESOCK_PATH;
 	cfg->ike_modes = cfg->ike_keys || cfg->ike_socket ? cfg->modes & keyed : 0;
-	if (!cfg->keyid) {
+	if (!cfg->keyid && !cfg->sa_profile) {
 		if (cfg->modes_given && !(cfg->modes & XW_MODE_OPEN) && !cfg->ike_modes) {
 			fprintf(stderr, "xwping: mode %s needs -u KEYID and -k FILE\n",
 				(cfg->modes & XW_MODE_ENCRYPTED) ? "enc"

@@ -8,6 +8,8 @@
 #define XWPING_CFG_H
 
 #include <stdbool.h>
+
+#include "saprof.h"
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,7 +29,11 @@ struct xwping_cfg {
 	const char *ike_keys;	/* --ike-keys: RFC 7717 key table (control/ikekeys.h) */
 	const char *ike_socket; /* --ike-socket, or the charon plugin's default (validate()) */
 	unsigned int ike_modes; /* security modes allowed with an IKE key (validate()) */
-	unsigned int count;	/* -c: packets per session */
+	/* --sa-profile: the EXPERIMENTAL IPsec SA profile's variant (control/saprof.h) */
+	const char *sa_profile;
+	enum xw_sa_variant sa_variant;
+	const struct xw_sa_pair *sa_pair; /* our SA pair with the server (main.c, from the SAD) */
+	unsigned int count;		  /* -c: packets per session */
 	unsigned int max_count; /* --max-count: largest greeting PBKDF2 Count (RFC 5357 6) */
 	double interval;	/* -i: periodic gap, or the Poisson mean (s) */
 	bool interval_given;	/* -i was given: the schedule defaults to periodic */

@@ -1030,7 +1030,12 @@ static void handle_events(struct app *a)
 			if (ev.accept == XW_ACCEPT_FAILURE &&
 			    (ev.modes & XW_MODE_SECURITY_MASK) != XW_MODE_OPEN) {
 				/* RFC 4656 3.1: Accept 1 here is the server's "bad key" answer */
-				if (ev.modes & XW_MODE_IKEV2_DERIV)
+				if (cfg->sa_variant)
+					pr_err("control %s: the server refused the IPsec SA's keys "
+					       "(Server-Start Accept 1): it has no such SA any "
+					       "more (rekeyed?) or its keys differ",
+					       a->srv);
+				else if (ev.modes & XW_MODE_IKEV2_DERIV)
 					pr_err("control %s: the server refused the IKEv2-derived "
 					       "key "
 					       "(Server-Start Accept 1, RFC 7717)",
@@ -1276,7 +1281,12 @@ struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 	/* OWAMP without a key: open mode only, not a keyed mode with no secret */
 	if (proto == CLI_PROTO_OWAMP && !secret_len)
 		cc.modes &= XW_MODE_OPEN;
-	*no_open = key_no_open(cfg, cc.ike_modes) && (cc.modes & XW_MODE_OPEN);
+	if (cfg->sa_variant && cfg->sa_pair) {
+		cc.sa_variant = cfg->sa_variant;
+		cc.sa = *cfg->sa_pair;
+	}
+	*no_open = (key_no_open(cfg, cc.ike_modes) || (!cfg->modes_given && cfg->sa_variant)) &&
+		   (cc.modes & XW_MODE_OPEN);
 	if (*no_open)
 		cc.modes &= ~XW_MODE_OPEN;
 	c = cli_new(&cc);

@@ -51,6 +51,7 @@
 #include "cli.h"
 #include "ikekeys.h"
 #include "ikesrc.h"
+#include "sadsrc.h"
 #include "keyfile.h"
 #include "log.h"
 #include "modes.h"
@@ -390,6 +391,12 @@ static int open_sources(const struct xwping_cfg *cfg, struct xw_keysrcs *l)
 			return rc;
 		}
 	}
+	if (cfg->sa_variant) {
+		/* the kernel SAD (CAP_NET_ADMIN): the IPsec SA profile's only source */
+		if (!xw_sadsrc_source(&src))
+			xw_keysrcs_add(l, &src);
+		return 0;
+	}
 	if (!cfg->ike_modes)
 		return 0;
 	if (cfg->ike_keys) {
@@ -652,6 +659,38 @@ static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	return ret;
 }
 
+/*
+ * IPsec SA profile: our SA pair with the server from the kernel SAD (the SA
+ * to it, the SA from it).  0, or -errno after a message: without the pair
+ * there is nothing to speak (no fall-back: the option asked for it).
+ */
+static int find_sa(const struct xwping_cfg *cfg, const struct xw_keysrcs *l,
+		   const struct xw_addr *server, struct xw_sa_pair *sa)
+{
+	struct xw_keyreq req = {
+		.cls = XW_KEYCLASS_SA, .peer = &server->sa, .peer_len = server->len};
+	char a[XW_ADDRSTRLEN];
+	struct xw_key key;
+	int rc;
+
+	xw_addr_fmt(server, false, a, sizeof(a));
+	rc = xw_keysrcs_client(l, &req, &key);
+	if (!rc)
+		rc = xw_sa_pair_from_secret(key.secret, key.len, sa);
+	xw_key_wipe(&key);
+	if (rc) {
+		fprintf(stderr,
+			"xwping: --sa-profile %s: no IPsec SA pair with %s in the kernel "
+			"SAD: %s\n",
+			xw_sa_variant_name(cfg->sa_variant), a,
+			rc == -ENOENT ? "an SA to it and one from it are needed" : strerror(-rc));
+		return rc;
+	}
+	pr_info("IPsec SA profile %s with %s: protocol %u SPIi 0x%08x SPIr 0x%08x",
+		xw_sa_variant_name(cfg->sa_variant), a, sa->c2s.proto, sa->c2s.spi, sa->s2c.spi);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xwping_cfg cfg;
@@ -659,6 +698,7 @@ int main(int argc, char **argv)
 	struct xw_addr server;
 	struct xw_keysrcs srcs;
 	struct xw_key pass, ike;
+	struct xw_sa_pair sa;
 	int rc, have_ike;
 
 	rc = xwping_opts_parse(argc, argv, &cfg);
@@ -691,6 +731,16 @@ int main(int argc, char **argv)
 	if (open_sources(&cfg, &srcs))
 		return EXIT_USAGE;
 	rc = load_secret(&cfg, &srcs, &pass);
+	if (!rc && cfg.sa_variant) {
+		rc = find_sa(&cfg, &srcs, &server, &sa);
+		xw_keysrcs_free(&srcs);
+		if (rc)
+			return 1;
+		cfg.sa_pair = &sa;
+		rc = xwping_run(&cfg, &server, NULL, 0, NULL, &res);
+		xw_sa_pair_wipe(&sa);
+		goto report;
+	}
 	/* RFC 7717 3: for OWAMP the IKEv2-derived key is a private arrangement: on request */
 	have_ike =
 		rc || (cfg.owamp && !cfg.ow_ikev2) ? 0 : find_ike_key(&cfg, &srcs, &server, &ike);
@@ -717,6 +767,7 @@ int main(int argc, char **argv)
 			have_ike ? &ike : NULL, &res);
 	xw_key_wipe(&pass);
 	xw_key_wipe(&ike);
+report:
 	if (rc == 0 || (res.nsess && res.start_ns)) {
 		/* a run cut short after packets went out still reports what it saw */
 		if (print_results(&cfg, &res) && !rc)

@@ -1,0 +1,9 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The IPsec SA profile with real ESP: boots Debian's stock kernel under
+# qemu (tests/testbed/kernel-vm.sh) and runs tests/vm/saprof-vm.sh in it:
+# xwampd and xwping with keys only from the kernel SAD, every variant and
+# keyed mode, SPIs against `ip xfrm state`, an SA pair replaced under a
+# running session, encryption-only ESP refused.
+exec bash "$(dirname "$0")/../vm/run.sh" test_vm_saprof tests/vm/saprof-vm.sh

@@ -1,0 +1,197 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The IPsec SA profile (README "IPsec SA profile", control/saprof.h) with
+# real ESP: both ends take their keys ONLY from the kernel SAD over xfrm
+# netlink.  Runs INSIDE a kernel with ESP (tests/e2e/test_vm_saprof.sh
+# boots Debian's kernel under qemu via kernel-vm.sh); prints PASS/FAIL.
+#
+#   netns xwsa (client, xwping)  192.0.2.1 <-- veth --> 192.0.2.2  netns xwsb (xwampd)
+#   ESP transport mode, cbc(aes) + hmac(sha256)/128, SPI 0x3001 a->b, 0x3002 b->a
+#
+# Checks:
+#   1. every variant (keymat, alt1, alt2) in auth, enc and mixed mode: the
+#      session runs (replies counted), the server accepts the Mode, and the
+#      SPIs xwping saw in the greeting are those `ip xfrm state` shows
+#   2. an SA pair without integrity (cbc(aes) only): the client refuses it
+#   3. the SA pair replaced (new SPIs and keys, old deleted) under a running
+#      session: the session ends normally; the next one names the new SPIs
+#   4. no key octet of the SAs in xwampd's or xwping's output
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B_=${BUILD:-$ROOT/build}
+case $B_ in /*) ;; *) B_=$ROOT/$B_ ;; esac
+XWAMPD=$B_/xwampd
+XWPING=$B_/xwping
+A=xwsa B=xwsb
+OA=192.0.2.1 OB=192.0.2.2
+T=$(mktemp -d /tmp/xw-vm-saprof.XXXXXX)
+fails=0
+pid=
+
+pass() { echo "PASS test_vm_saprof/$1"; }
+fail() { echo "FAIL test_vm_saprof/$1: $2"; fails=$((fails + 1)); }
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	ip netns del $A 2>/dev/null
+	ip netns del $B 2>/dev/null
+}
+trap cleanup EXIT
+
+hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+# pair SPI_AB SPI_BA [noauth]: the same two SAs in both namespaces
+pair() {
+	local ns spi s d
+	for spi in "$1" "$2"; do
+		local ek ak
+		ek=$(hex 16) ak=$(hex 32)
+		echo "$ek $ak" >>"$T/keys"
+		if [ "$spi" = "$1" ]; then s=$OA d=$OB; else s=$OB d=$OA; fi
+		for ns in $A $B; do
+			if [ "${3:-}" = noauth ]; then
+				ip -n $ns xfrm state add src $s dst $d proto esp spi "$spi" reqid 1 \
+					mode transport enc "cbc(aes)" "0x$ek"
+			else
+				ip -n $ns xfrm state add src $s dst $d proto esp spi "$spi" reqid 1 \
+					mode transport enc "cbc(aes)" "0x$ek" auth-trunc "hmac(sha256)" \
+					"0x$ak" 128
+			fi
+		done
+	done
+}
+unpair() {
+	local ns
+	for ns in $A $B; do
+		ip -n $ns xfrm state delete src $OA dst $OB proto esp spi "$1"
+		ip -n $ns xfrm state delete src $OB dst $OA proto esp spi "$2"
+	done
+}
+
+setup() {
+	set -e
+	ip netns add $A
+	ip netns add $B
+	ip link add xwsa0 netns $A type veth peer name xwsb0 netns $B
+	for ns in $A $B; do
+		ip -n $ns link set lo up
+		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	done
+	ip -n $A addr add $OA/24 dev xwsa0
+	ip -n $B addr add $OB/24 dev xwsb0
+	ip -n $A link set xwsa0 up
+	ip -n $B link set xwsb0 up
+	pair 0x3001 0x3002
+	# everything between the two addresses through ESP (templates without SPI: any SA)
+	ip -n $A xfrm policy add src $OA/32 dst $OB/32 dir out tmpl proto esp reqid 1 mode transport
+	ip -n $A xfrm policy add src $OB/32 dst $OA/32 dir in tmpl proto esp reqid 1 mode transport
+	ip -n $B xfrm policy add src $OB/32 dst $OA/32 dir out tmpl proto esp reqid 1 mode transport
+	ip -n $B xfrm policy add src $OA/32 dst $OB/32 dir in tmpl proto esp reqid 1 mode transport
+	set +e
+}
+
+# the SPI of the SA src -> dst in namespace A, as `ip xfrm state` prints it (0x...)
+spi_of() {
+	ip -n $A xfrm state | awk -v s="$1" -v d="$2" '
+		/^src / { m = ($2 == s && $4 == d) }
+		m && /^\tproto / { print $4; exit }'
+}
+
+server() { # VARIANT
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	ip netns exec $B "$XWAMPD" --config '' --listen 0.0.0.0:862 --sa-profile "$1" \
+		--modes auth,enc,mixed -v >"$T/xwampd-$1.log" 2>&1 &
+	pid=$!
+	local i
+	for i in $(seq 100); do
+		ip netns exec $B ss -Hltn 'sport = :862' | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+ping_() { # OUT VARIANT MODE COUNT
+	ip netns exec $A "$XWPING" --sa-profile "$2" -A "$3" -c "$4" -i 0.05 --wait 1 --timeout 10 \
+		-v "$OB" >"$1" 2>&1
+}
+
+received() { # the "N received" count of xwping's summary
+	sed -n 's/.* \([0-9][0-9]*\) received.*/\1/p' "$1" | head -1
+}
+
+setup || { fail setup "cannot build the namespaces and SAs"; exit 1; }
+echo "# SAs: $(ip -n $A xfrm state | grep -c '^src')"
+
+# 1. every variant in every keyed mode
+for v in keymat alt1 alt2; do
+	if ! server $v; then
+		fail "$v/start" "xwampd did not listen: $(tail -3 "$T/xwampd-$v.log")"
+		continue
+	fi
+	for m in auth enc mixed; do
+		out=$T/ping-$v-$m
+		ping_ "$out" $v $m 5
+		rc=$?
+		n=$(received "$out")
+		spi_i=$(printf '0x%08x' "$(spi_of $OA $OB)")
+		spi_r=$(printf '0x%08x' "$(spi_of $OB $OA)")
+		if [ $rc != 0 ] || [ "${n:-0}" -lt 4 ]; then
+			fail "$v/$m" "xwping exit $rc, ${n:-no} replies: $(tail -3 "$out" | tr '\n' ' ')"
+		elif ! grep -q "IPsec SA profile $v with $OB: protocol 50 SPIi $spi_i SPIr $spi_r" "$out"; then
+			fail "$v/$m" "the SPIs do not match ip xfrm state ($spi_i $spi_r): $(grep -m1 'IPsec SA' "$out")"
+		elif ! grep -q "Mode 0x[0-9a-f]* accepted" "$T/xwampd-$v.log"; then
+			fail "$v/$m" "xwampd did not accept: $(tail -3 "$T/xwampd-$v.log" | tr '\n' ' ')"
+		else
+			pass "$v/$m"
+		fi
+	done
+done
+
+# 3. the SA pair replaced under a running session (alt1, encrypted)
+server alt1
+ping_ "$T/ping-rekey" alt1 enc 60 &
+ppid=$!
+# the connection is up (keys fixed at Set-Up-Response), packets flow: now rekey
+for _ in $(seq 200); do
+	grep -q "accepted" "$T/xwampd-alt1.log" && break
+	sleep 0.05
+done
+sleep 0.5
+pair 0x5001 0x5002
+unpair 0x3001 0x3002
+wait $ppid
+rc=$?
+n=$(received "$T/ping-rekey")
+if [ $rc = 0 ] && [ "${n:-0}" -ge 40 ]; then
+	pass rekey/running
+else
+	fail rekey/running "xwping exit $rc, ${n:-no} of 60 replies: $(tail -3 "$T/ping-rekey" | tr '\n' ' ')"
+fi
+ping_ "$T/ping-after" alt1 enc 3
+if [ $? = 0 ] && grep -q "SPIi 0x00005001 SPIr 0x00005002" "$T/ping-after"; then
+	pass rekey/new_connection
+else
+	fail rekey/new_connection "$(grep -m1 'IPsec SA\|xwping:' "$T/ping-after")"
+fi
+
+# 2. without integrity: refused by the client before anything is sent
+pair 0x6001 0x6002 noauth
+unpair 0x5001 0x5002
+ping_ "$T/ping-noauth" alt1 enc 3
+rc=$?
+if [ $rc != 0 ] && grep -q "encryption-only" "$T/ping-noauth"; then
+	pass encryption_only
+else
+	fail encryption_only "xwping exit $rc: $(tail -2 "$T/ping-noauth" | tr '\n' ' ')"
+fi
+
+# 4. no key in any output
+leak=0
+while read -r ek ak; do
+	grep -rqi -e "$ek" -e "$ak" "$T"/ping-* "$T"/xwampd-*.log && leak=1
+done <"$T/keys"
+[ $leak = 0 ] && pass no_key_in_logs || fail no_key_in_logs "a key octet string in the logs"
+
+rm -rf "$T"
+exit $((fails > 0))
