@@ -28,7 +28,8 @@
 # them; meanwhile a second client (another address) runs a whole session
 # (control set-up, Request-TW-Session, Start, Stop) in time and without loss.
 # Every flooded frame is accounted for: taken by the worker (bad-hmac) or
-# dropped by the kernel at the full RX ring (SIGUSR1: XDP_STATISTICS).
+# dropped by the kernel at the full RX ring or empty fill ring (SIGUSR1:
+# XDP_STATISTICS).
 #
 # veth set-up as test_e2e_xdp.sh: XDP_PASS program and TX checksum offload
 # off on the client end.
@@ -418,8 +419,13 @@ burst_control() {
 	xw_log "redirected $red; worker: rx $rx, tx $tx, tx-ring-full $txfull"
 	xw_log "kernel: rx-ring-full $full, rx-dropped $rxdrop, fill-ring-empty $fillempty," \
 		"invalid-desc $inval"
-	expect "the RX ring overflowed: the burst was larger than the rings" [ "${full:-0}" -gt 0 ] ||
-		return 1
+	# More than the socket holds: the kernel dropped frames at it.  Which
+	# counter says so depends on where the worker was when the rings ran
+	# out: RX ring full (it had not yet taken the frames) or fill ring empty
+	# (rx-dropped: it had taken them and not yet handed the UMEM frames
+	# back); a loaded machine showed the second alone.
+	expect "the kernel dropped frames at the socket: the burst was larger than the rings" \
+		[ $((${full:-0} + ${rxdrop:-0})) -gt 0 ] || return 1
 	expect "every flood frame and session 1 packet redirected ($sent + $BURST_C1)" \
 		[ "$red" = $((sent + BURST_C1)) ] || return 1
 	expect "every redirected frame taken by the worker or dropped by the kernel" \
