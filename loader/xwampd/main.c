@@ -721,19 +721,36 @@ static int privileges_plan(const struct xwd_cfg *cfg, struct xwd_priv_user *u)
 	return rc;
 }
 
+/* An interface attached at run time: AF_XDP sockets on it too (xsk.h). */
+static void xsk_reattach(void *arg)
+{
+	struct xwd *d = arg;
+	int rc = xwd_xsk_restart(d);
+
+	if (rc)
+		pr_warn("afxdp: reopening the sockets: %s: authenticated sessions use their UDP "
+			"sockets",
+			strerror(-rc));
+}
+
 static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 {
 	const struct xwd_cfg *cfg = d->cfg;
 	struct xwd_priv_need need = {
 		.xdp = d->xdp != NULL,
 		.xfrm = d->xfrm != NULL,
+		/* AF_XDP serves authenticated and encrypted sessions only */
+		.afxdp = d->xdp && !cfg->no_afxdp &&
+			 (cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)),
 		/* --allow-low-ports alone: requested ports below 1024 */
 		.port_lo = cfg->allow_low_ports && !cfg->port_lo ? 1 : cfg->port_lo,
 	};
 	const char *files[3] = {cfg->keyfile, cfg->ike_keys, live.src.file};
+	struct rlimit ml;
 	unsigned int i;
 	int rc, fd;
 
+	need.afxdp_lock = getrlimit(RLIMIT_MEMLOCK, &ml) || ml.rlim_cur != RLIM_INFINITY;
 	/* every BPF program loaded while we may; the pin directory becomes the user's */
 	if (d->xdp && !u->keep_root)
 		xwd_xdp_give(d->xdp, geteuid() == 0 ? u->uid : geteuid(),
@@ -1039,6 +1056,7 @@ int main(int argc, char **argv)
 		pr_err("afxdp: %s", strerror(-rc));
 		goto out;
 	}
+	xwd_xdp_attach_handler(d.xdp, xsk_reattach, &d);
 	rc = xwd_light_open(&d, &cfg.light, &d.light);
 	if (rc)
 		goto out;

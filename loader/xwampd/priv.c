@@ -31,6 +31,7 @@ static const struct {
 	{CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
 	{CAP_NET_ADMIN, "cap_net_admin"},
 	{CAP_NET_RAW, "cap_net_raw"},
+	{CAP_IPC_LOCK, "cap_ipc_lock"},
 	{CAP_BPF, "cap_bpf"},
 	{CAP_PERFMON, "cap_perfmon"},
 	{CAP_SYS_ADMIN, "cap_sys_admin"},
@@ -70,6 +71,17 @@ uint64_t xwd_priv_caps(const struct xwd_priv_need *n)
 		caps |= CAP_BIT(CAP_NET_ADMIN);
 	if (n->xfrm)
 		caps |= CAP_BIT(CAP_NET_ADMIN);
+	/*
+	 * AF_XDP for an interface attached after the drop: socket(AF_XDP)
+	 * checks CAP_NET_RAW (net/xdp/xsk.c xsk_create); each UMEM (32 MiB)
+	 * is charged to the user's locked memory against RLIMIT_MEMLOCK
+	 * unless CAP_IPC_LOCK (net/xdp/xdp_umem.c): kept when the limit is
+	 * not unlimited (the unit sets LimitMEMLOCK=infinity).
+	 */
+	if (n->afxdp)
+		caps |= CAP_BIT(CAP_NET_RAW);
+	if (n->afxdp && n->afxdp_lock)
+		caps |= CAP_BIT(CAP_IPC_LOCK);
 	if (n->port_lo && n->port_lo < 1024)
 		caps |= CAP_BIT(CAP_NET_BIND_SERVICE);
 	return caps;

@@ -55,6 +55,8 @@ struct xwd_priv_user {
 struct xwd_priv_need {
 	bool xdp;	  /* an XDP side is open */
 	bool xfrm;	  /* xfrm netlink view */
+	bool afxdp;	  /* AF_XDP sockets for interfaces attached after start */
+	bool afxdp_lock;  /* ... whose UMEM RLIMIT_MEMLOCK does not cover */
 	uint16_t port_lo; /* --port-range low end, 0 when none */
 };
 uint64_t xwd_priv_caps(const struct xwd_priv_need *n);

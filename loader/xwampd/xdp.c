@@ -129,6 +129,8 @@ struct xwd_xdp {
 	struct xw_io ow_io;
 	xwd_xdp_ow_fn ow_fn;
 	void *ow_arg;
+	void (*attach_fn)(void *arg); /* an interface attached at run time */
+	void *attach_arg;
 };
 
 /* The maps first (pins_create() pins NPIN_MAPS of them), then the programs. */
@@ -835,6 +837,8 @@ static int if_reattach(struct xwd_xdp *x, struct xwd_xdp_if *i, int index)
 	rc = if_attach(x, i);
 	if (rc)
 		where_update(x);
+	else if (x->attach_fn)
+		x->attach_fn(x->attach_arg);
 	return rc;
 }
 
@@ -1056,6 +1060,14 @@ static void ow_events_open(struct xwd_xdp *x)
 bool xwd_xdp_ow_ready(const struct xwd_xdp *x)
 {
 	return x && x->ow_rb && x->where[0];
+}
+
+void xwd_xdp_attach_handler(struct xwd_xdp *x, void (*fn)(void *arg), void *arg)
+{
+	if (!x)
+		return;
+	x->attach_fn = fn;
+	x->attach_arg = arg;
 }
 
 void xwd_xdp_ow_handler(struct xwd_xdp *x, xwd_xdp_ow_fn fn, void *arg)

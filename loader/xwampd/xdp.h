@@ -72,6 +72,11 @@ struct xwd_xdp;
 struct xw_ow_event;
 typedef void (*xwd_xdp_ow_fn)(void *arg, const struct xw_ow_event *e);
 void xwd_xdp_ow_handler(struct xwd_xdp *x, xwd_xdp_ow_fn fn, void *arg);
+/*
+ * fn(arg) after an interface was attached once xwampd runs (it appeared, was
+ * re-created, or an in-tunnel device was added): AF_XDP opens its sockets.
+ */
+void xwd_xdp_attach_handler(struct xwd_xdp *x, void (*fn)(void *arg), void *arg);
 bool xwd_xdp_ow_ready(const struct xwd_xdp *x);
 void xwd_xdp_ow_drain(struct xwd_xdp *x);
 

@@ -761,6 +761,13 @@ int xwd_xsk_start(struct xwd *d)
 			    &d->xsk);
 }
 
+int xwd_xsk_restart(struct xwd *d)
+{
+	xwd_xsk_close(d->xsk);
+	d->xsk = NULL;
+	return xwd_xsk_start(d);
+}
+
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)
 {
 	unsigned int k;

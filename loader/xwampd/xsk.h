@@ -57,6 +57,12 @@ int xwd_xsk_open(struct xwd *d, int xsks_fd, int ifs_fd, const struct xwd_xsk_if
 void xwd_xsk_close(struct xwd_xsk *x);
 /* xwd_xsk_open() on every interface XDP is attached to (d->xdp), result in d->xsk. */
 int xwd_xsk_start(struct xwd *d);
+/*
+ * An interface was attached after start (appeared, re-created, in-tunnel):
+ * every socket closed and opened again on the interfaces attached now, so
+ * the new device's authenticated frames are redirected too.
+ */
+int xwd_xsk_restart(struct xwd *d);
 /* Whether interface ifindex has a socket on every one of its receive queues. */
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
 /* "xws0 1 queue copy" for log lines ("" for NULL). */

@@ -445,6 +445,37 @@ burst_control() {
 		[ $((BURST_C1 - recv)) -le $((full + rxdrop)) ]
 }
 
+# xws0 deleted and made again under a running xwampd (privileges dropped to
+# nobody: CAP_NET_ADMIN, CAP_NET_RAW and, RLIMIT_MEMLOCK being finite here,
+# CAP_IPC_LOCK kept):
+# the new device gets the program and an AF_XDP socket, and an authenticated
+# session on it is answered by AF_XDP (REDIRECTED grows by every packet, the
+# UDP socket answered none), not by the socket path.
+recreated() {
+	afxdp_env || return 1
+	KF=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$KF" --modes open,auth,enc \
+		--xdp xws0 --xdp-mode native --bpf-dir "$PINS" || return 1
+	ip -n "$XW_NS_S" link del xws0 || return 1
+	xw_veth_up || return 1
+	ip -n "$XW_NS_C" link set dev xwc0 xdpdrv obj "$XW_BUILD/bpf/xdp_pass.bpf.o" sec xdp ||
+		return 1
+	in_c ethtool -K xwc0 tx off >/dev/null
+	for i in $(seq 100); do
+		[ "$(grep -c "afxdp: xws0: 1 of 1 receive queues with an AF_XDP socket" \
+			"$XW_TMP/xwampd.log")" = 2 ] && break
+		sleep 0.05
+	done
+	expect "a second AF_XDP socket on the re-created xws0" [ "$(grep -c \
+		"afxdp: xws0: 1 of 1 receive queues with an AF_XDP socket (0 zero-copy)" \
+		"$XW_TMP/xwampd.log")" = 2 ] || { grep afxdp "$XW_TMP/xwampd.log"; return 1; }
+	afxdp_session auth $XW_S4 || return 1
+	expect "started on the AF_XDP path" grep -q "started, path: AF_XDP on xws0 1/1 queue" \
+		"$XW_TMP/xwampd.log" || return 1
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" || return 1
+	check_line "$LAST_PORT" "0 0 $COUNT $COUNT 0"
+}
+
 # No XDP possible: the same sessions on the socket path, logged as such.
 fallback_socket() {
 	local mode
@@ -469,5 +500,5 @@ fallback_socket() {
 }
 
 TESTS=(auth_ipv4 enc_ipv4 auth_ipv6 auth_ipv4_bad_packets enc_ipv4_bad_packets burst_control
-	fallback_socket)
+	fallback_socket recreated)
 xw_run "$@"

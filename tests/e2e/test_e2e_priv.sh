@@ -8,6 +8,8 @@
 # (ambient and inheritable empty, no_new_privs set):
 #   no XDP, no xfrm, no low --port-range   none
 #   --xdp                                  CAP_NET_ADMIN (12)
+#   --xdp with auth/enc modes (AF_XDP)     + CAP_NET_RAW (13), and CAP_IPC_LOCK (14)
+#                                          unless RLIMIT_MEMLOCK is unlimited
 #   --xfrm                                 CAP_NET_ADMIN
 #   --port-range below 1024                CAP_NET_BIND_SERVICE (10)
 # and it still completes open and authenticated sessions, through XDP with
@@ -23,6 +25,8 @@
 COUNT=50
 CAP_NET_BIND_SERVICE=$((1 << 10))
 CAP_NET_ADMIN=$((1 << 12))
+CAP_NET_RAW=$((1 << 13))
+CAP_IPC_LOCK=$((1 << 14))
 
 # status_field PID NAME: a field of /proc/PID/status.
 status_field() { sed -n "s/^$2:\t//p" "/proc/$1/status"; }
@@ -167,17 +171,22 @@ ambient() {
 	stop_ok
 }
 
-# With XDP: CAP_NET_ADMIN only; XDP reflects (entry armed, counters);
-# a re-created interface is attached again; detached and unpinned at exit.
+# With XDP and authenticated mode: CAP_NET_ADMIN, and CAP_NET_RAW and
+# CAP_IPC_LOCK for the AF_XDP socket of an interface attached later; XDP
+# reflects (entry armed, counters); a re-created interface is attached again
+# and its authenticated session answered by AF_XDP; detached and unpinned at exit.
 xdp() {
-	local BPFFS=$XW_TMP/bpf PINS port line i
+	local BPFFS=$XW_TMP/bpf PINS port line i want
 	PINS=$BPFFS/xwamp
 	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
 	trap "umount -l '$BPFFS' 2>/dev/null" EXIT # BPFFS is local: expanded now
 	KF=$(xw_keyfile)
 	start --listen $XW_S4 --keyfile "$KF" --modes open,auth --port-range 9000-9999 \
 		--xdp xws0 --xdp-mode generic --bpf-dir "$PINS" || return 1
-	expect_creds "$XW_SRV_PID" 65534 $CAP_NET_ADMIN || return 1
+	# RLIMIT_MEMLOCK is finite here (ulimit -l): the UMEM needs CAP_IPC_LOCK
+	want=$((CAP_NET_ADMIN | CAP_NET_RAW))
+	[ "$(ulimit -l)" = unlimited ] || want=$((want | CAP_IPC_LOCK))
+	expect_creds "$XW_SRV_PID" 65534 $want || return 1
 	# the interface deleted and made again after the drop
 	ip -n "$XW_NS_S" link del xws0 || return 1
 	xw_veth_up || return 1
@@ -196,6 +205,9 @@ xdp() {
 		"$XW_TMP/xwampd.log" | tail -n 1)
 	ping_ok auth || return 1
 	stop_ok || return 1
+	expect "the re-created xws0's authenticated session answered by AF_XDP only" grep -qE \
+		"session .*(stopped|shutdown): received 0, reflected 0, .*AF_XDP: received $COUNT, reflected $COUNT, dropped 0" \
+		"$XW_TMP/xwampd.log" || return 1
 	line=$(grep -E "session \S+ \S+:$port<-.*(stopped|shutdown).*XDP: reflected" \
 		"$XW_TMP/xwampd.log" | tail -n 1)
 	xw_log "open session: $line"
