@@ -218,7 +218,8 @@ static const struct xw_opt opt_table[] = {
 	XW_OPT_CB("bucket-width", 'b', parse_bucket, "S",
 		  "-M histogram bucket width in seconds (default 0.0001)"),
 	XW_OPT_F("metrics", 0, XW_OPT_STR, CFG, metrics, "ADDR:PORT",
-		 "serve Prometheus metrics of the run on http://ADDR:PORT/metrics (whoever reaches "
+		 "serve Prometheus metrics of the run (with --continuous: of every target) on "
+		 "http://ADDR:PORT/metrics (whoever reaches "
 		 "the address reads them)"),
 	XW_OPT_F("svg", 0, XW_OPT_STR, CFG, svg, "FILE",
 		 "also draw the (first) session into FILE as SVG: delay per direction over time "
@@ -430,9 +431,9 @@ static int validate(struct xwping_cfg *cfg)
 		return -EINVAL;
 	}
 	if (cfg->continuous) {
-		if (cfg->machine || cfg->raw || cfg->light || cfg->owamp || cfg->metrics) {
+		if (cfg->machine || cfg->raw || cfg->light || cfg->owamp) {
 			fprintf(stderr, "xwping: --continuous writes JSON lines of TWAMP sessions: "
-					"no -M, -R, --light, -O or --metrics with it (yet)\n");
+					"no -M, -R, --light or -O with it (yet)\n");
 			return -EINVAL;
 		}
 		cfg->json = true;

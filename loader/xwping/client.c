@@ -42,8 +42,6 @@
 #include "xwamp/ntp.h"
 #include "xwamp/proto.h"
 
-#define XWPING_NBUCKETS 14
-
 enum phase {
 	PH_CONNECT, /* TCP connect in progress */
 	PH_CONTROL, /* greeting .. Start-Ack */
@@ -61,15 +59,10 @@ struct tsess {
 	struct xw_io io;
 	struct xw_tp_crypto crypto;
 	struct xw_sched sched;
-	uint64_t due;	    /* monotonic ns of packet next_seq */
-	uint32_t next_seq;  /* next sequence number to send */
-	uint8_t reflect[4]; /* RFC 6038 octets put first in our padding */
-	/* --metrics: first copies by direction (round trip, forward, backward) */
-	uint64_t hist[3][XWPING_NBUCKETS + 1]; /* + the +Inf bucket */
-	double hsum[3];
-	uint64_t dups, reordered;
-	bool synced;	  /* the last reply's clocks */
-	double err_bound; /* its one-way error bound, seconds */
+	uint64_t due;	       /* monotonic ns of packet next_seq */
+	uint32_t next_seq;     /* next sequence number to send */
+	uint8_t reflect[4];    /* RFC 6038 octets put first in our padding */
+	struct xwping_tally m; /* --metrics */
 };
 
 struct app {
@@ -473,32 +466,78 @@ static uint64_t lost_now(const struct tsess *s, uint64_t now, uint64_t late)
 	return n;
 }
 
-static void metrics_reply(struct tsess *s, const struct xw_stats_reply *sr, uint64_t t1_ntp,
-			  const struct xw_stats_arrival *arr)
+/* One arrival into t (arr->flags say duplicate / reordered). */
+static void tally_reply(struct xwping_tally *t, const struct xw_stats_reply *sr, uint64_t t1,
+			const struct xw_stats_arrival *arr)
 {
-	uint64_t t1 = xw_ntp_to_ns(t1_ntp);
 	double d[3];
 	int k, b;
 
 	if (arr->flags & XW_ARR_DUP) {
-		s->dups++;
+		t->dups++;
 		return;
 	}
 	if (arr->flags & XW_ARR_REORD)
-		s->reordered++;
+		t->reordered++;
 	d[0] = (double)(__s64)((sr->t4_ns - t1) - (sr->t3_ns - sr->t2_ns)) / 1e9;
 	d[1] = (double)(__s64)(sr->t2_ns - t1) / 1e9;
 	d[2] = (double)(__s64)(sr->t4_ns - sr->t3_ns) / 1e9;
 	for (k = 0; k < 3; k++) {
 		for (b = 0; b < XWPING_NBUCKETS && d[k] > hist_le[b]; b++)
 			;
-		s->hist[k][b]++;
-		s->hsum[k] += d[k];
+		t->hist[k][b]++;
+		t->hsum[k] += d[k];
 	}
-	s->synced = (sr->sender_errest & XW_ERREST_S) && (sr->refl_errest & XW_ERREST_S);
-	s->err_bound =
+	t->synced = (sr->sender_errest & XW_ERREST_S) && (sr->refl_errest & XW_ERREST_S);
+	t->err_bound =
 		(double)(xw_errest_to_ns(sr->sender_errest) + xw_errest_to_ns(sr->refl_errest)) /
 		1e9;
+}
+
+void xwping_tally_result(const struct xwping_result *res, struct xwping_tally *t)
+{
+	unsigned int i;
+	size_t k;
+
+	for (i = 0; i < res->nsess; i++) {
+		const struct xwping_sess_result *r = &res->sess[i];
+
+		t->sent += r->sent;
+		t->received += r->received;
+		t->lost += r->sent > r->received ? r->sent - r->received : 0;
+		for (k = 0; r->st && k < xw_stats_narrivals(r->st); k++) {
+			const struct xw_stats_arrival *arr = xw_stats_arrival_at(r->st, k);
+
+			tally_reply(t, &arr->r, xw_stats_pkt_at(r->st, arr->pkt)->t1_ns, arr);
+		}
+	}
+}
+
+void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t)
+{
+	static const char *const dir[3] = {"round_trip", "forward", "backward"};
+	uint64_t cum;
+	int k, b;
+
+	for (k = 0; k < 3; k++) {
+		cum = 0;
+		for (b = 0; b <= XWPING_NBUCKETS; b++) {
+			char le[16];
+
+			cum += t->hist[k][b];
+			if (b < XWPING_NBUCKETS)
+				snprintf(le, sizeof(le), "%g", hist_le[b]);
+			else
+				snprintf(le, sizeof(le), "+Inf");
+			fprintf(f,
+				"xwping_delay_seconds_bucket{%s,direction=\"%s\",le=\"%s\"} %llu\n",
+				labels, dir[k], le, (unsigned long long)cum);
+		}
+		fprintf(f, "xwping_delay_seconds_sum{%s,direction=\"%s\"} %.9g\n", labels, dir[k],
+			t->hsum[k]);
+		fprintf(f, "xwping_delay_seconds_count{%s,direction=\"%s\"} %llu\n", labels, dir[k],
+			(unsigned long long)cum);
+	}
 }
 
 static const char *const phase_names[] = {
@@ -508,11 +547,9 @@ static const char *const phase_names[] = {
 
 static void metrics_render(void *arg, FILE *f)
 {
-	static const char *const dir[3] = {"round_trip", "forward", "backward"};
 	struct app *a = arg;
 	uint64_t now = xw_clock_now_ns(), late = s_to_ns(a->cfg->wait);
 	unsigned int i, p;
-	int k, b;
 
 	xw_prom_help(f, "xwping_session_state", "gauge",
 		     "1 for the state the measurement is in (connecting, setup, sending, waiting, "
@@ -535,50 +572,24 @@ static void metrics_render(void *arg, FILE *f)
 		    "test packets unanswered after --wait seconds", "%llu",
 		    (unsigned long long)lost_now(&a->ts[i], now, late));
 	PER_SESSION("xwping_packets_duplicated_total", "counter", "extra copies of answers", "%llu",
-		    (unsigned long long)a->ts[i].dups);
+		    (unsigned long long)a->ts[i].m.dups);
 	PER_SESSION("xwping_packets_reordered_total", "counter",
 		    "answers out of order (RFC 4737 3.3)", "%llu",
-		    (unsigned long long)a->ts[i].reordered);
+		    (unsigned long long)a->ts[i].m.reordered);
 	PER_SESSION("xwping_clock_synchronized", "gauge",
 		    "1 when both clocks of the last answer said synchronized (Error Estimate S "
 		    "bit): one-way delays mean something",
-		    "%d", a->ts[i].synced);
+		    "%d", a->ts[i].m.synced);
 	PER_SESSION("xwping_clock_error_bound_seconds", "gauge",
 		    "one-way error bound of the last answer (both Error Estimates)", "%g",
-		    a->ts[i].err_bound);
+		    a->ts[i].m.err_bound);
 #undef PER_SESSION
-	xw_prom_help(f, "xwping_delay_seconds", "histogram",
-		     "delay of each answered packet (round trip without the reflector's time; "
-		     "one-way ones need synchronized clocks)");
+	xw_prom_help(f, "xwping_delay_seconds", "histogram", XWPING_HIST_HELP);
 	for (i = 0; i < a->nts; i++) {
-		const struct tsess *s = &a->ts[i];
+		char labels[XW_ADDRSTRLEN + 40];
 
-		for (k = 0; k < 3; k++) {
-			uint64_t cum = 0;
-
-			for (b = 0; b <= XWPING_NBUCKETS; b++) {
-				cum += s->hist[k][b];
-				if (b < XWPING_NBUCKETS)
-					fprintf(f,
-						"xwping_delay_seconds_bucket{target=\"%s\",session="
-						"\"%u\",direction=\"%s\",le=\"%g\"} %llu\n",
-						a->srv, i, dir[k], hist_le[b],
-						(unsigned long long)cum);
-				else
-					fprintf(f,
-						"xwping_delay_seconds_bucket{target=\"%s\",session="
-						"\"%u\",direction=\"%s\",le=\"+Inf\"} %llu\n",
-						a->srv, i, dir[k], (unsigned long long)cum);
-			}
-			fprintf(f,
-				"xwping_delay_seconds_sum{target=\"%s\",session=\"%u\",direction="
-				"\"%s\"} %.9g\n",
-				a->srv, i, dir[k], s->hsum[k]);
-			fprintf(f,
-				"xwping_delay_seconds_count{target=\"%s\",session=\"%u\",direction="
-				"\"%s\"} %llu\n",
-				a->srv, i, dir[k], (unsigned long long)cum);
-		}
+		snprintf(labels, sizeof(labels), "target=\"%s\",session=\"%u\"", a->srv, i);
+		xwping_prom_hist(f, labels, &a->ts[i].m);
 	}
 }
 
@@ -950,8 +961,8 @@ static void test_rx(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
 		if (!rc && a->metrics)
-			metrics_reply(s, &sr, r->t1[rep.sender_seq],
-				      xw_stats_arrival_at(r->st, xw_stats_narrivals(r->st) - 1));
+			tally_reply(&s->m, &sr, xw_ntp_to_ns(r->t1[rep.sender_seq]),
+				    xw_stats_arrival_at(r->st, xw_stats_narrivals(r->st) - 1));
 		if (!rc && a->cfg->raw) {
 			/* twping -R lines as they happen (the reference prints them at the end) */
 			xw_report_raw_arrival(

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "cfg.h"
@@ -91,6 +92,27 @@ void xwping_result_free(struct xwping_result *res);
  */
 struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len,
 			    const struct xw_key *ike, enum cli_proto proto, bool *no_open);
+
+/* --metrics: delay histogram buckets (bounds in client.c), + the +Inf bucket */
+#define XWPING_NBUCKETS 14
+#define XWPING_HIST_HELP                                                                        \
+	"delay of each answered packet (round trip without the reflector's time; one-way ones " \
+	"need synchronized clocks)"
+
+/* What the Prometheus metrics count, of one session or summed over runs. */
+struct xwping_tally {
+	uint64_t sent, received, lost, dups, reordered;
+	/* first copies by direction (round trip, forward, backward) */
+	uint64_t hist[3][XWPING_NBUCKETS + 1];
+	double hsum[3];
+	bool synced;	  /* the last reply's clocks (Error Estimate S bits) */
+	double err_bound; /* its one-way error bound, seconds */
+};
+
+/* Add a finished run's packets and arrivals to *t. */
+void xwping_tally_result(const struct xwping_result *res, struct xwping_tally *t);
+/* xwping_delay_seconds_{bucket,sum,count} lines of t, labels "k=\"v\",...". */
+void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t);
 
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */
 const char *xwping_accept_str(unsigned int accept);

@@ -37,6 +37,7 @@
  * measured until then (none when no test packet had gone out).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -59,6 +60,7 @@
 #include "stats.h"
 #include "svg.h"
 #include "cfg.h"
+#include "fleet.h"
 #include "owclient.h"
 #include "client.h"
 
@@ -507,10 +509,14 @@ static int backoff_sleep(unsigned int s)
  * interval, a JSON line each (the same statistics as a one-shot --json),
  * everything freed between intervals so that memory stays flat however
  * long it runs.  A failure (no route, refused, server restarting) gives an
- * error line and a retry after 1, 2, 4 ... 60 s.  Returns the exit status.
+ * error line and a retry after 1, 2, 4 ... 60 s.  With --metrics each
+ * interval's counts (or the failure) go to the parent over mfd as target
+ * idx (fleet.h).  Returns the exit status.
  */
-static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len)
+static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len, int mfd,
+			  unsigned int idx)
 {
+	struct xwping_tally tally;
 	unsigned int backoff = 1;
 	struct xwping_result res;
 	struct xw_addr server;
@@ -519,10 +525,14 @@ static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	for (;;) {
 		rc = resolve_server(cfg->server, cfg->family, XW_PORT_TWAMP, &server);
 		if (!rc) {
+			xwping_fleet_report(mfd, idx, XWPING_FLEET_MEASURING, NULL);
 			rc = xwping_run(cfg, &server, secret, secret_len, NULL, &res);
 			if (rc == 0 || (res.nsess && res.start_ns)) {
 				if (print_results(cfg, &res) && !rc)
 					rc = -EIO;
+				memset(&tally, 0, sizeof(tally));
+				xwping_tally_result(&res, &tally);
+				xwping_fleet_report(mfd, idx, XWPING_FLEET_MEASURING, &tally);
 			}
 			sig = res.interrupted ? (res.signo ? res.signo : SIGINT) : 0;
 			xwping_result_free(&res);
@@ -534,6 +544,7 @@ static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 			}
 		}
 		continuous_error(cfg->server, rc < 0 ? -rc : EIO, backoff);
+		xwping_fleet_report(mfd, idx, XWPING_FLEET_DOWN, NULL);
 		sig = backoff_sleep(backoff);
 		if (sig)
 			return 128 + sig;
@@ -593,6 +604,8 @@ static char **continuous_targets(const struct xwping_cfg *cfg, unsigned int *n)
  * Several targets: a process each (each its own loop and sessions, one
  * unreachable target never delays another), their lines on our stdout.
  * SIGINT/SIGTERM are passed on; the status is the first child's failure.
+ * With --metrics the parent serves every target's metrics (fleet.h), from
+ * what each child reports per interval.
  */
 static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t secret_len)
 {
@@ -601,7 +614,7 @@ static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	pid_t *pids;
 	char **t;
 	sigset_t set;
-	int status, ret = 0, sig;
+	int status, ret = 0, sig, mp[2] = {-1, -1};
 
 	t = continuous_targets(cfg, &n);
 	if (!t)
@@ -615,23 +628,38 @@ static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	if (n == 1) {
+	if (n == 1 && !cfg->metrics) {
 		cfg->server = t[0];
-		return monitor_target(cfg, secret, secret_len);
+		return monitor_target(cfg, secret, secret_len, -1, 0);
+	}
+	if (cfg->metrics && pipe2(mp, O_CLOEXEC)) {
+		fprintf(stderr, "xwping: pipe: %s\n", strerror(errno));
+		return 1;
 	}
 	pids = calloc(n, sizeof(*pids));
 	if (!pids)
 		return 1;
 	for (i = 0; i < n; i++) {
+		fflush(stdout);
 		pids[i] = fork();
 		if (pids[i] == 0) {
+			if (mp[0] >= 0)
+				close(mp[0]);
+			cfg->metrics = NULL; /* the parent's endpoint */
 			cfg->server = t[i];
-			_exit(monitor_target(cfg, secret, secret_len));
+			_exit(monitor_target(cfg, secret, secret_len, mp[1], i));
 		}
 		if (pids[i] > 0)
 			alive++;
 		else
 			fprintf(stderr, "xwping: %s: fork: %s\n", t[i], strerror(errno));
+	}
+	if (cfg->metrics) {
+		close(mp[1]);
+		ret = xwping_fleet_serve(cfg->metrics, t, pids, n, mp[0]);
+		close(mp[0]);
+		free(pids);
+		return ret;
 	}
 	while (alive) {
 		sig = sigwaitinfo(&set, NULL);

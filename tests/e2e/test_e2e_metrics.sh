@@ -23,23 +23,26 @@ except Exception as e:
 PY
 }
 
-scraped_by_prometheus() {
-	command -v "$PROM" >/dev/null || { xw_log "no prometheus (apt-get install prometheus)"; return $XW_SKIP; }
-	xw_start_server --listen $XW_S4 --modes open --metrics $XW_S4:9862 || return 1
-	cat >"$XW_TMP/prom.yml" <<YML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-scrape_configs:
-  - job_name: xwampd
-    static_configs: [{targets: ["$XW_S4:9862"]}]
-  - job_name: xwping
-    static_configs: [{targets: ["127.0.0.1:9863"]}]
-YML
+# start_prometheus JOB=TARGET...: Prometheus in the client namespace scraping
+# each target every second, its API on 127.0.0.1:9090
+start_prometheus() {
+	local j
+	{
+		printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n'
+		for j in "$@"; do
+			printf '  - job_name: %s\n    static_configs: [{targets: ["%s"]}]\n' "${j%%=*}" "${j#*=}"
+		done
+	} >"$XW_TMP/prom.yml"
 	ip netns exec "$XW_NS_C" "$PROM" --config.file="$XW_TMP/prom.yml" \
 		--storage.tsdb.path="$XW_TMP/tsdb" --web.listen-address=127.0.0.1:9090 \
 		>"$XW_TMP/prom.log" 2>&1 &
 	XW_PIDS="$XW_PIDS $!"
+}
+
+scraped_by_prometheus() {
+	command -v "$PROM" >/dev/null || { xw_log "no prometheus (apt-get install prometheus)"; return $XW_SKIP; }
+	xw_start_server --listen $XW_S4 --modes open --metrics $XW_S4:9862 || return 1
+	start_prometheus xwampd=$XW_S4:9862 xwping=127.0.0.1:9863
 	ip netns exec "$XW_NS_C" "$XWPING" -q -c 120 -i 0.1 --metrics 127.0.0.1:9863 $XW_S4 \
 		>"$XW_TMP/ping.out" 2>&1 &
 	local ping=$! i v sent refl
@@ -211,5 +214,64 @@ assert ax >= 30, ax
 PY
 }
 
-TESTS=(scraped_by_prometheus endpoint_attacked accept_codes xdp_paths)
+# --continuous --metrics: the parent serves every target (fleet.h). Two targets,
+# one down (nothing listens on its port); Prometheus scrapes while intervals go
+# by: the live target's counters only grow across intervals and its histogram
+# is cumulative, the dead one says "down" with its failures counted.
+continuous_fleet() {
+	command -v "$PROM" >/dev/null || { xw_log "no prometheus (apt-get install prometheus)"; return $XW_SKIP; }
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	start_prometheus xwping=127.0.0.1:9863
+	ip netns exec "$XW_NS_C" "$XWPING" --continuous --report-interval 1 -i 0.01 --wait 0.2 \
+		--metrics 127.0.0.1:9863 $XW_S4 192.0.2.2:8630 >"$XW_TMP/c.out" 2>"$XW_TMP/c.err" &
+	local p=$! i v s1 s2 n1 n2 iv down fails
+	XW_PIDS="$XW_PIDS $p"
+	# at least 2 intervals of the live target seen by Prometheus within 20 s
+	for i in $(seq 80); do
+		sleep 0.25
+		iv=$(prom_query 'xwping_intervals_total{target="192.0.2.2"}')
+		[ "${iv:-0}" -ge 2 ] 2>/dev/null && break
+	done
+	s1=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2"}')
+	n1=$(prom_query 'xwping_delay_seconds_count{target="192.0.2.2",direction="round_trip"}')
+	expect "2 intervals scraped ($iv)" [ "${iv:-0}" -ge 2 ] || { tail -5 "$XW_TMP/prom.log" "$XW_TMP/c.err"; return 1; }
+	# more intervals (100 packets each), within 15 s
+	for i in $(seq 60); do
+		sleep 0.25
+		s2=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2"}')
+		n2=$(prom_query 'xwping_delay_seconds_count{target="192.0.2.2",direction="round_trip"}')
+		[ "${s2:-0}" -ge $((s1 + 200)) ] 2>/dev/null && [ "${n2:-0}" -ge $((n1 + 200)) ] 2>/dev/null && break
+	done
+	xw_log "sent_total $s1 -> $s2, round-trip count $n1 -> $n2"
+	expect "sent_total grows across intervals ($s1 -> $s2)" [ "${s2:-0}" -ge $((s1 + 200)) ] || return 1
+	expect "histogram cumulative ($n1 -> $n2)" [ "${n2:-0}" -ge $((n1 + 200)) ] || return 1
+	# no counter ever went down in what Prometheus stored
+	v=$(prom_query 'sum(resets(xwping_packets_sent_total{target="192.0.2.2"}[1m])) + sum(resets(xwping_delay_seconds_count{target="192.0.2.2",direction="round_trip"}[1m]))')
+	expect "no counter reset ($v)" [ "$v" = 0 ] || return 1
+	v=$(prom_query 'histogram_quantile(0.5, xwping_delay_seconds_bucket{target="192.0.2.2",direction="round_trip"})')
+	xw_log "median round trip: $v s"
+	expect "a median round trip below 10 ms" python3 -c "import sys; v=float(sys.argv[1]); sys.exit(not 0 < v < 0.01)" "$v" || return 1
+	v=$(prom_query 'xwping_target_up{target="192.0.2.2"}')
+	expect "live target up ($v)" [ "$v" = 1 ] || return 1
+	down=$(prom_query 'xwping_session_state{target="192.0.2.2:8630",state="down"}')
+	fails=$(prom_query 'xwping_failures_total{target="192.0.2.2:8630"}')
+	v=$(prom_query 'xwping_target_up{target="192.0.2.2:8630"}')
+	xw_log "dead target: down=$down failures=$fails up=$v"
+	expect "dead target shows down" [ "$down" = 1 ] || return 1
+	expect "dead target's failures counted ($fails)" [ "${fails:-0}" -ge 2 ] || return 1
+	expect "dead target not up ($v)" [ "$v" = 0 ] || return 1
+	v=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2:8630"}')
+	expect "dead target sent nothing ($v)" [ "$v" = 0 ] || return 1
+	v=$(prom_query 'xwping_clock_synchronized{target="192.0.2.2"}')
+	expect "clock state exported ($v)" [ -n "$v" ] || return 1
+	# the JSON lines still come, and SIGTERM ends the lot
+	kill -TERM $p
+	wait $p
+	v=$?
+	expect "SIGTERM: 143 ($v)" [ $v = 143 ] || return 1
+	expect "JSON lines of both targets" grep -q '"target":"192.0.2.2:8630"' "$XW_TMP/c.out" || return 1
+	grep -q '"target":"192.0.2.2",.*"sessions"' "$XW_TMP/c.out"
+}
+
+TESTS=(scraped_by_prometheus endpoint_attacked accept_codes xdp_paths continuous_fleet)
 xw_run "$@"
