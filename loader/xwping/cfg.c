@@ -431,9 +431,11 @@ static int validate(struct xwping_cfg *cfg)
 		return -EINVAL;
 	}
 	if (cfg->continuous) {
-		if (cfg->machine || cfg->raw || cfg->light || cfg->owamp) {
-			fprintf(stderr, "xwping: --continuous writes JSON lines of TWAMP sessions: "
-					"no -M, -R, --light or -O with it (yet)\n");
+		if (cfg->machine || cfg->raw || cfg->light || cfg->ow_fetch ||
+		    (cfg->owamp && cfg->metrics)) {
+			fprintf(stderr,
+				"xwping: --continuous writes JSON lines of sessions: no -M, "
+				"-R, --light, --fetch, or -O with --metrics, with it (yet)\n");
 			return -EINVAL;
 		}
 		cfg->json = true;

@@ -523,8 +523,21 @@ static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	int rc, sig;
 
 	for (;;) {
-		rc = resolve_server(cfg->server, cfg->family, XW_PORT_TWAMP, &server);
-		if (!rc) {
+		rc = resolve_server(cfg->server, cfg->family,
+				    cfg->owamp ? XW_PORT_OWAMP : XW_PORT_TWAMP, &server);
+		if (!rc && cfg->owamp) {
+			/* one OWAMP session per interval, its line printed by owclient.c */
+			rc = xwping_owamp_run(cfg, &server, secret, secret_len, NULL);
+			fflush(stdout);
+			/* signals stay blocked (pending) during the interval: look now */
+			sig = backoff_sleep(0);
+			if (sig)
+				return 128 + sig;
+			if (!rc) {
+				backoff = 1;
+				continue;
+			}
+		} else if (!rc) {
 			xwping_fleet_report(mfd, idx, XWPING_FLEET_MEASURING, NULL);
 			rc = xwping_run(cfg, &server, secret, secret_len, NULL, &res);
 			if (rc == 0 || (res.nsess && res.start_ns)) {

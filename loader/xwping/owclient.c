@@ -654,7 +654,7 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		     const uint8_t *secret, size_t secret_len, const struct xw_key *ike)
 {
 	struct ow_cli c = {.cfg = cfg, .fd = -1};
-	uint64_t start_ntp;
+	uint64_t start_ntp, t_start = 0, t_end = 0;
 	bool in_progress = false;
 	int rc, i;
 
@@ -722,14 +722,21 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		rc = ctl_until(&c, &c.started);
 	if (rc)
 		goto out;
+	t_start = xw_clock_now_ns();
 	rc = run_test(&c);
+	t_end = xw_clock_now_ns();
 	if (!rc)
 		rc = stop(&c);
 	if (!rc && c.dir[0].on)
 		rc = fetch(&c, &c.dir[0]);
 report:
 	if (!rc) {
-		if (cfg->json)
+		if (cfg->continuous)
+			/* --continuous: the TWAMP lines' keys, then the directions */
+			printf("{\"target\":\"%s\",\"unix_time\":%.3f,\"end_unix_time\":%.3f,"
+			       "\"protocol\":\"owamp\",",
+			       cfg->server, (double)t_start / 1e9, (double)t_end / 1e9);
+		else if (cfg->json)
 			fputc('{', stdout);
 		for (i = 0; i < 2; i++)
 			if (c.dir[i].on)

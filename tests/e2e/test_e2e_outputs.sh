@@ -360,5 +360,43 @@ xdp_quiet_probes() {
 	expect "and it reflects" grep -q '^3 sent, 3 received' "$XW_TMP/x.out"
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats continuous svg_picture xdp_quiet_probes)
+# -O --continuous: one OWAMP session per interval per target (powstream's role),
+# a JSON line each with both directions' one-way statistics; a target that
+# refuses gets error lines with the back-off; SIGTERM ends it between intervals.
+continuous_owamp() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	ip netns exec "$XW_NS_C" "$XWPING" -O --continuous --report-interval 1 -i 0.01 --wait 0.3 \
+		$XW_S4 192.0.2.2:8610 >"$XW_TMP/o.out" 2>"$XW_TMP/o.err" &
+	local p=$! rc i
+	for i in $(seq 60); do
+		sleep 0.25
+		[ "$(grep -c '"protocol":"owamp"' "$XW_TMP/o.out")" -ge 3 ] && break
+	done
+	kill -TERM $p
+	wait $p
+	rc=$?
+	expect "SIGTERM: 143 ($rc)" [ $rc = 143 ] || { sed 's/^/#   /' "$XW_TMP/o.err" | tail -5; return 1; }
+	python3 - "$XW_TMP/o.out" <<'PY' || return 1
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ok = [l for l in lines if l["target"] == "192.0.2.2" and l.get("protocol") == "owamp"]
+dead = [l for l in lines if l["target"] == "192.0.2.2:8610"]
+print("# %d OWAMP intervals, %d error lines of the dead target" % (len(ok), len(dead)))
+assert len(ok) >= 3, len(ok)
+for l in ok:
+    assert l["end_unix_time"] >= l["unix_time"] > 1.7e9, l
+    for d in ("to_server", "from_server"):
+        s = l[d]
+        # 100 packets per 1 s interval, every one received, one clock: delays >= 0
+        assert s["sent"] == 100 and s["received"] == 100 and s["lost"] == 0, (d, s)
+        assert 0 <= s["delay_ms"]["min"] <= s["delay_ms"]["max"] < 100, (d, s["delay_ms"])
+# consecutive intervals, distinct sessions
+assert len({l["to_server"]["sid"] for l in ok}) == len(ok)
+assert [l["retry_in_s"] for l in dead][:2] == [1, 2], dead
+assert all(l["error"] == "Connection refused" for l in dead)
+PY
+}
+
+TESTS=(live_lines ctrl_c messages reference_formats continuous continuous_owamp svg_picture xdp_quiet_probes)
 xw_run "$@"
