@@ -24,6 +24,11 @@
 #         the client veth (build/bench/bench_veth)
 #      c. round trip with one packet in flight, XDP reflector vs udp_echo
 #         (the userspace path; section 1/3 relate udp_echo to xwampd)
+#   5d. the OWAMP socket receiver (section "owrecv", build/bench/owrecv):
+#      records/s stored by xwampd's socket-path receive session (open mode,
+#      14-octet packets over the veth, counted from Fetch-Session), against
+#      a plain recvmmsg() loop on the same veth, interleaved round by round,
+#      and against the XDP receiver's records/s from bench_xdp in this run
 #   6. the AF_XDP reflector (section "afxdp", tests/bench_afxdp.sh)
 #   7. thousands of sessions at 10 packets/s each per path and mode, against
 #      udp_echo under the same load (section "scale", tests/bench_scale.sh)
@@ -34,7 +39,8 @@
 #   server ns  veth xbs0  192.0.2.2/24     (xwampd, udp_echo, tcp_greet)
 #
 # Environment: BENCH_ROUNDS (default 5), BENCH_SECS (s per phase, default 1),
-# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_ONLY="data setup crypto xdp afxdp scale"
+# BENCH_QUICK=1 (1 round, 0.5 s: a smoke run), BENCH_OW_COUNT (owrecv packets per round,
+# default 200000), BENCH_OW_NOXDP=1 (owrecv without the XDP figure when section xdp is skipped), BENCH_ONLY="data setup crypto xdp owrecv afxdp scale"
 # (a subset), BENCH_HOLD=1 (keep the namespaces and servers until Enter).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -61,7 +67,7 @@ die() {
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 for p in "$XWAMPD" "$B/twload" "$B/udp_echo" "$B/tcp_greet" "$B/crypto_cost" "$B/bench_xdp" \
-	"$B/bench_veth"; do
+	"$B/bench_veth" "$B/owrecv"; do
 	[ -x "$p" ] || die "$p missing: run make all first"
 done
 
@@ -137,7 +143,7 @@ wait_port() { # PROTO PORT
 # -q: warnings only, so that logging is not what is measured; no connection limits
 XWOPTS=(-q -k "$KEYS" --max-conns 0 --max-conns-per-client 0)
 start xw "$XWAMPD" "${XWOPTS[@]}" -l $S4:862 --count 2048
-start xw1024 "$XWAMPD" "${XWOPTS[@]}" -l $S4:863 --count 1024
+start xw1024 "$XWAMPD" "${XWOPTS[@]}" -l $S4:863 --count 1024 --no-owamp
 start echo "$B/udp_echo" $S4:7
 start greet "$B/tcp_greet" $S4:7862
 wait_port tcp 862
@@ -150,7 +156,7 @@ echo "xwamp benchmarks: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds x $SEC
 echo "all figures: median over rounds of (subject / baseline measured right before and after it), (min..max)"
 rc=0
 t0=$(date +%s)
-want() { case " ${BENCH_ONLY:-data setup crypto xdp afxdp scale} " in *" $1 "*) return 0 ;; esac; return 1; }
+want() { case " ${BENCH_ONLY:-data setup crypto xdp owrecv afxdp scale} " in *" $1 "*) return 0 ;; esac; return 1; }
 if want data; then
 	in_c "$B/twload" data --xw $S4:862 --echo $S4:7 --local $C4 --rounds "$ROUNDS" \
 		--secs "$SECS" --pings "$PINGS" --window 64 --xw-pid "$PID_xw" \
@@ -168,13 +174,31 @@ if want xdp; then
 	echo
 	echo "== XDP reflector cost per packet, BPF_PROG_TEST_RUN, best of 7 rounds (bench_xdp)"
 	echo "   ratio: / MAC-swap XDP_TX program; /clock: / MAC swap + one bpf_ktime_get_tai_ns()"
-	BENCH_XDP_ROUNDS=$((ROUNDS > 7 ? ROUNDS : 7)) "$B/bench_xdp" "$XDP_REPEAT" | sed 's/^/   /' || rc=1
+	BENCH_XDP_ROUNDS=$((ROUNDS > 7 ? ROUNDS : 7)) "$B/bench_xdp" "$XDP_REPEAT" | tee "$TMP/bench_xdp.txt" |
+		sed 's/^/   /' || rc=1
 	# a veth peer needs TX checksum offload off to accept XDP_TX'd answers to
 	# its own sockets (doc/testbed.md section 5); put back after
 	in_c ethtool -K xbc0 tx off >/dev/null 2>&1 || echo "bench: ethtool -K xbc0 tx off failed"
 	"$B/bench_veth" "$NS_C" "$NS_S" xbc0 xbs0 --rounds "$ROUNDS" --frames "$XDP_FRAMES" \
 		--pings "$PINGS" --echo $S4:7 || rc=1
 	in_c ethtool -K xbc0 tx on >/dev/null 2>&1
+fi
+if want owrecv; then
+	echo
+	echo "== OWAMP receivers: records stored per second (owrecv; the XDP figure from bench_xdp)"
+	start sink "$B/owrecv" sink $S4:9
+	wait_port udp 9
+	if [ ! -s "$TMP/bench_xdp.txt" ] && [ -z "${BENCH_OW_NOXDP:-}" ]; then
+		BENCH_XDP_ROUNDS=7 "$B/bench_xdp" "$XDP_REPEAT" >"$TMP/bench_xdp.txt" 2>&1 || rc=1
+	fi
+	in_c "$B/owrecv" run --ow $S4:861 --sink $S4:9 --local $C4 --rounds "$ROUNDS" \
+		--count "${BENCH_OW_COUNT:-200000}" >"$TMP/owrecv.txt" || rc=1
+	grep -v '^owrecv_records_per_s' "$TMP/owrecv.txt" | sed 's/^/   /'
+	sock=$(awk '/^owrecv_records_per_s/ {print $2}' "$TMP/owrecv.txt")
+	xdp=$(sed -n 's/.*OWAMP receiver.*(\([0-9.]*\) M records\/s.*/\1/p' "$TMP/bench_xdp.txt" 2>/dev/null)
+	if [ -n "$sock" ] && [ -n "$xdp" ]; then
+		awk -v s="$sock" -v x="$xdp" 'BEGIN { printf "   OWAMP socket receiver / XDP receiver (BPF_PROG_TEST_RUN, one CPU): %.3fx (%.0f vs %.0f records/s)\n", s / (x * 1e6), s, x * 1e6 }'
+	fi
 fi
 if want afxdp; then
 	# its own namespaces: xwampd's AF_XDP path against its socket path
