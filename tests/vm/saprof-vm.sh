@@ -111,8 +111,8 @@ server() { # VARIANT
 	return 1
 }
 
-ping_() { # OUT VARIANT MODE COUNT
-	ip netns exec $A "$XWPING" --sa-profile "$2" -A "$3" -c "$4" -i 0.05 --wait 1 --timeout 10 \
+ping_() { # OUT VARIANT MODE COUNT (timeouts for a loaded host under TCG)
+	ip netns exec $A "$XWPING" --sa-profile "$2" -A "$3" -c "$4" -i 0.05 --wait 2 --timeout 30 \
 		-v "$OB" >"$1" 2>&1
 }
 
@@ -153,7 +153,7 @@ server alt1
 ping_ "$T/ping-rekey" alt1 enc 60 &
 ppid=$!
 # the connection is up (keys fixed at Set-Up-Response), packets flow: now rekey
-for _ in $(seq 200); do
+for _ in $(seq 600); do
 	grep -q "accepted" "$T/xwampd-alt1.log" && break
 	sleep 0.05
 done
