@@ -901,6 +901,9 @@ static void send_start_ack(struct srv *s, uint8_t accept, uint64_t now)
 	struct codec_start_ack a = {.accept = accept};
 	uint8_t buf[XW_START_ACK_LEN];
 
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->start_ack, accept);
+
 	if (codec_start_ack_encode(&a, buf, sizeof(buf)) != XW_START_ACK_LEN) {
 		shut(s, SRV_CLOSE_INTERNAL, now);
 		return;
@@ -1266,6 +1269,8 @@ static int ow_send_stop(struct srv *s, uint64_t now)
 		rc = len;
 		goto out;
 	}
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->stop_sessions, XW_ACCEPT_OK);
 	rc = send_msg(s, buf, (size_t)len, now);
 out:
 	if (rc == -ENOMEM)
@@ -1378,6 +1383,8 @@ static void on_fetch(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		warn_rl(s, now, "control %s: Fetch-Session refused, Fetch-Ack %u", s->peer,
 			out.ack.accept);
 	/* RFC 4656 3.9: "The server MUST respond with a Fetch-Ack message" */
+	if (s->cfg.accept_stats)
+		count_accept(s->cfg.accept_stats->fetch_ack, out.ack.accept);
 	codec_fetch_ack_encode(&out.ack, ack, sizeof(ack));
 	if (send_msg(s, ack, sizeof(ack), now) || out.ack.accept != XW_ACCEPT_OK)
 		goto out;

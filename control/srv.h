@@ -244,6 +244,9 @@ struct srv_ops {
 struct srv_accept_stats {
 	uint64_t server_start[SRV_ACCEPT_CODES];   /* Server-Start */
 	uint64_t accept_session[SRV_ACCEPT_CODES]; /* Accept-Session (TWAMP and OWAMP) */
+	uint64_t start_ack[SRV_ACCEPT_CODES];	   /* Start-Ack (RFC 4656 3.7, RFC 5357 3.7) */
+	uint64_t fetch_ack[SRV_ACCEPT_CODES];	   /* OWAMP Fetch-Ack (RFC 4656 3.9) */
+	uint64_t stop_sessions[SRV_ACCEPT_CODES];  /* OWAMP Stop-Sessions we send (3.8) */
 };
 
 struct srv_cfg {

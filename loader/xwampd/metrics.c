@@ -28,7 +28,8 @@ static void accepts(FILE *f, const char *msg, const uint64_t *v, int help)
 	if (help)
 		xw_prom_help(
 			f, "xwampd_accept_total", "counter",
-			"Accept codes sent (RFC 4656 3.3, RFC 7717 5.3), by message and value");
+			"Accept codes sent (RFC 4656 3.3, RFC 7717 5.3), by message (Server-Start, "
+			"Accept-Session, Start-Ack, OWAMP Fetch-Ack and Stop-Sessions) and value");
 	for (k = 0; k < SRV_ACCEPT_CODES; k++)
 		fprintf(f,
 			"xwampd_accept_total{message=\"%s\",accept=\"%d\",meaning=\"%s\"} %llu\n",
@@ -47,6 +48,9 @@ void xwd_metrics_render(void *arg, FILE *f)
 	fprintf(f, "xwampd_control_connections_total %llu\n", (unsigned long long)d->conns_total);
 	accepts(f, "server_start", d->accepts.server_start, 1);
 	accepts(f, "accept_session", d->accepts.accept_session, 0);
+	accepts(f, "start_ack", d->accepts.start_ack, 0);
+	accepts(f, "fetch_ack", d->accepts.fetch_ack, 0);
+	accepts(f, "stop_sessions", d->accepts.stop_sessions, 0);
 	xwd_refl_metrics(d, f);
 	xwd_xdp_metrics(d->xdp, f);
 	xwd_xsk_metrics(d->xsk, f);

@@ -168,6 +168,11 @@ accept_codes() {
 	chmod 600 "$wrong"
 	in_c "$XWPING" -A auth -u alice -k "$wrong" -c 1 $XW_S4 >/dev/null 2>&1 && return 1
 	in_c "$XWPING" -q -c 2 -i 0.02 $XW_S4 >/dev/null 2>&1 || return 1
+	# OWAMP: one run both ways (its to_server data fetched), and a Fetch-Session
+	# for a session that never was
+	xw_wait_owamp || return 1
+	in_c "$XWPING" -O -q -c 2 -i 0.02 --wait 0.5 --json $XW_S4 >/dev/null 2>&1 || return 1
+	in_c "$XWPING" -O -q --fetch 000102030405060708090a0b0c0d0e0f $XW_S4 >/dev/null 2>&1 && return 1
 	in_c python3 - <<'PY'
 import urllib.request
 t = urllib.request.urlopen("http://192.0.2.2:9862/metrics", timeout=3).read().decode()
@@ -179,10 +184,21 @@ for l in t.splitlines():
 def get(msg, meaning):
     return [n for k, n in v.items() if 'message="%s"' % msg in k and 'meaning="%s"' % meaning in k][0]
 print("# server_start ok %d failure %d, accept_session ok %d" % (get("server_start", "ok"), get("server_start", "failure"), get("accept_session", "ok")))
+def bad(msg):
+    return sum(n for k, n in v.items() if 'message="%s"' % msg in k and 'meaning="ok"' not in k)
+print("# start_ack ok %d, fetch_ack ok %d refused %d, stop_sessions ok %d" % (get("start_ack", "ok"), get("fetch_ack", "ok"), bad("fetch_ack"), get("stop_sessions", "ok")))
 assert get("server_start", "failure") == 1
-assert get("server_start", "ok") == 1
-assert get("accept_session", "ok") == 1
+# the TWAMP run, the OWAMP run, the Fetch-Session connection
+assert get("server_start", "ok") == 3
+# one TWAMP session, two OWAMP ones (to and from the server)
+assert get("accept_session", "ok") == 3
 assert get("accept_session", "failure") == 0
+# one Start-Sessions per run
+assert get("start_ack", "ok") == 2 and bad("start_ack") == 0
+# the run's own fetch accepted, the unknown SID refused
+assert get("fetch_ack", "ok") == 1 and bad("fetch_ack") == 1
+# our Stop-Sessions answering the OWAMP client's (RFC 4656 3.8)
+assert get("stop_sessions", "ok") == 1
 PY
 }
 
