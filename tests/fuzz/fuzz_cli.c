@@ -19,7 +19,11 @@
  *       has an RFC 7717 key, 0x20 the server has another passphrase (Accept
  *       1), 0x40 raw: the rest of the input is fed as it is, from the
  *       first octet (Server Greeting included), to a client with a
- *       Request-TW-Session and a Start-Sessions queued.
+ *       Request-TW-Session and a Start-Sessions queued.  0x80 with 0x40: the
+ *       client speaks OWAMP (cli_cfg.proto) and has two Request-Sessions
+ *       (either direction), Start-Sessions, Stop-Sessions with a record for
+ *       the SID "fuzz-owamp-sid-1" and a Fetch-Session queued (the
+ *       session the server sends has SID "fuzz-owamp-sid-2").
  *   h2  feed chunk size (0: whole messages).
  *   h3  Accept of Server-Start (values above 6 read as 0).
  * Records, by the low 3 bits of their first octet:
@@ -86,6 +90,12 @@ static void events(struct peer *p)
 		if (ev.type == CLI_EV_CLOSED) {
 			p->closed_seen = 1;
 			FUZZ_ASSERT(cli_closed(p->cli));
+		}
+		if (ev.type == CLI_EV_FETCHED && ev.accept == XW_ACCEPT_OK) {
+			const struct cli_fetch *fe = cli_fetch(p->cli, ev.sess);
+
+			FUZZ_ASSERT(fe && fe->req && fe->skips && fe->recs);
+			FUZZ_ASSERT(ev.count == fe->ack.num_records);
 		}
 		if (ev.type == CLI_EV_ACCEPT) {
 			const struct cli_sess *s = cli_sess(p->cli, ev.sess);
@@ -282,6 +292,41 @@ static void run(struct peer *p, struct fz *f)
 	}
 }
 
+static const uint8_t OW_SID[16] = "fuzz-owamp-sid-1";
+static const uint8_t OW_SID2[16] = "fuzz-owamp-sid-2";
+
+/* OWAMP: a session the server receives and one it sends (RFC 4656 3.5). */
+static void owamp_queue(struct cli *c)
+{
+	static const struct codec_ow_slot slot = {CODEC_SLOT_EXP, 1ull << 30};
+	struct codec_request_session m = {.slots = &slot};
+
+	m.f.ipvn = 4;
+	m.f.num_slots = 1;
+	m.f.num_packets = 10;
+	m.f.conf_receiver = 1;
+	m.f.sender_port = 9000;
+	FUZZ_ASSERT(cli_ow_request(c, &m) == 0);
+	m.f.conf_receiver = 0;
+	m.f.conf_sender = 1;
+	m.f.receiver_port = 9001;
+	memcpy(m.f.sid, OW_SID2, 16);
+	FUZZ_ASSERT(cli_ow_request(c, &m) == 1);
+}
+
+/* Our Stop-Sessions record names OW_SID: sent when the server gave it to session 0. */
+static void owamp_stop_fetch(struct cli *c)
+{
+	static const struct codec_ow_skip skip = {2, 3};
+	struct codec_ow_stop_rec rec = {.next_seqno = 10, .num_skips = 1, .skips = &skip};
+	struct codec_fetch_session q = {CODEC_FETCH_ALL_BEGIN, CODEC_FETCH_ALL_END, {0}};
+
+	memcpy(rec.sid, OW_SID, 16);
+	memcpy(q.sid, OW_SID, 16);
+	FUZZ_ASSERT(cli_ow_stop(c, XW_ACCEPT_OK, &rec, 1) == 0);
+	FUZZ_ASSERT(cli_ow_fetch(c, &q) == 0);
+}
+
 /* Greeting, Set-Up-Response, Server-Start; 0 when the client is ready. */
 static int handshake(struct peer *p, uint8_t h0, uint8_t h1, uint8_t accept)
 {
@@ -388,6 +433,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.secret = (const uint8_t *)FUZZ_PASS;
 	cfg.secret_len = strlen(FUZZ_PASS);
 	cfg.peer = "fuzz-server";
+	if ((h1 & 0xc0) == 0xc0)
+		cfg.proto = CLI_PROTO_OWAMP;
 	if (h1 & 0x10) {
 		cfg.ike_modes = XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED;
 		memcpy(cfg.ike_keyid, fuzz_spis, sizeof(fuzz_spis));
@@ -401,8 +448,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* raw: the fuzzer is the server from the first octet; some commands wait */
 		struct twsess_params tp = {.ipvn = 4, .sender_port = 9000, .receiver_port = 9000};
 
-		cli_request(p->cli, &tp);
+		if (cfg.proto == CLI_PROTO_OWAMP)
+			owamp_queue(p->cli);
+		else
+			cli_request(p->cli, &tp);
 		cli_start(p->cli);
+		if (cfg.proto == CLI_PROTO_OWAMP)
+			owamp_stop_fetch(p->cli);
 		while (f.n && !cli_closed(p->cli)) {
 			size_t n;
 			const uint8_t *raw = fz_take(&f, p->chunk ? p->chunk : f.n, &n);
