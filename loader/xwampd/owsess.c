@@ -58,6 +58,7 @@ struct xwd_ows {
 	bool started;
 	bool xdp;	  /* an XDP receiver entry (open mode): records come from ow_events */
 	bool ipsec_watch; /* open mode with the IPsec view: s.path follows it */
+	int tun_ifindex;  /* route-based IPsec: the socket records only what this device got */
 	/* counters */
 	uint64_t n_rx, n_stored, n_forged, n_drop, n_sent, n_skipped, n_xdp;
 };
@@ -128,8 +129,15 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 
 			o->n_rx++;
 			/* --require-ipsec and IPsec no longer protects the flow: not recorded */
+			/*
+			 * Route-based IPsec: a cleartext copy of the flow on the outer
+			 * device matches no inbound policy (it has an if_id) and lands
+			 * here too; only what the xfrm interface delivered is the
+			 * sender's (as refl.c's outside-tunnel).
+			 */
 			if (o->s.path == XFRM_PATH_NONE || !from_sender(o, &m->src) ||
-			    m->truncated || !m->ts_valid) {
+			    (o->tun_ifindex && m->ifindex != o->tun_ifindex) || m->truncated ||
+			    !m->ts_valid) {
 				o->n_drop++; /* never a clock read after recv(): no timestamp, no record */
 				continue;
 			}
@@ -432,6 +440,7 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 	o->timeout_ns = ntp_interval_to_ns(p->timeout);
 	o->npkt = p->num_packets;
 	uo.dscp = dscp;
+	uo.rx_dst = o->recv; /* the receiving device: route-based IPsec (ows_rx_event()) */
 	if (cfg->port_lo)
 		o->fd = xw_udp_open_range(&o->s.local, cfg->port_lo, cfg->port_hi, &uo);
 	else
@@ -488,12 +497,9 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 	}
 	s->port = o->s.port;
 	s->user = o;
-	if (o->ipsec_watch) {
-		int ifx;
-
-		o->s.path =
-			xwd_ipsec_path(d, &o->s.local, &o->s.peer, o->name, &ifx, why, sizeof(why));
-	}
+	if (o->ipsec_watch)
+		o->s.path = xwd_ipsec_path(d, &o->s.local, &o->s.peer, o->name, &o->tun_ifindex,
+					   why, sizeof(why));
 	if (o->recv)
 		ows_xdp_add(o);
 	/* a session that is never started must not hold its port and store slot */
@@ -592,13 +598,14 @@ static void ows_ipsec_one(struct xwd_sess *s, void *arg)
 	struct xwd_ows *o = s->owner;
 	enum xfrm_path old = o->s.path;
 	char why[1024];
-	int ifx;
+	int old_if = o->tun_ifindex;
 
 	(void)arg;
 	if (!o->ipsec_watch)
 		return;
-	o->s.path = xwd_ipsec_path(o->d, &o->s.local, &o->s.peer, o->name, &ifx, why, sizeof(why));
-	if (o->s.path == old)
+	o->s.path = xwd_ipsec_path(o->d, &o->s.local, &o->s.peer, o->name, &o->tun_ifindex, why,
+				   sizeof(why));
+	if (o->s.path == old && o->tun_ifindex == old_if)
 		return;
 	xw_log(o->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
 	       "owamp %s: IPsec changed: test flow %s: %s -> %s", o->name, why, xfrm_path_name(old),

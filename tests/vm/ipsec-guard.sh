@@ -21,6 +21,8 @@
 #   guard_light_spoof_socket  the same spoofs to the Light port 8621 (route-
 #                      based, entry on ipsec1): passed by XDP, dropped by the
 #                      port's socket (outside-tunnel), A sees no answer
+#   guard_owamp_spoof_socket  the same spoofs (14 octets) to an OWAMP receiver
+#                      of the flow: dropped by its socket, never recorded
 #   guard_socket_tunnel_only  no XDP at all (pin directory locked): the
 #                      socket answers the session's ESP traffic (decrypted on
 #                      ipsec1) and drops the spoofs; A sees no answer to them
@@ -101,14 +103,14 @@ g_capture_end() {
 
 # n cleartext TWAMP-Test packets IA:sport -> IB:dport from A, sent raw on
 # xwxv1 (around A's IPsec policy), with correct checksums.
-g_spoof() { # sport dport n
+g_spoof() { # sport dport n [padding octets, default 27]
 	local smac dmac
 	smac=$(ip -n $A -j link show xwxv1 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
 	dmac=$(ip -n $B -j link show xwxv2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')
-	ip netns exec $A python3 - "$smac" "$dmac" $IA $IB "$1" "$2" "$3" <<'PY'
+	ip netns exec $A python3 - "$smac" "$dmac" $IA $IB "$1" "$2" "$3" "${4:-27}" <<'PY'
 import socket, struct, sys
 smac, dmac, src, dst = sys.argv[1:5]
-sport, dport, n = (int(x) for x in sys.argv[5:8])
+sport, dport, n, padding = (int(x) for x in sys.argv[5:9])
 def csum(b):
     if len(b) % 2:
         b += b"\0"
@@ -119,7 +121,7 @@ def csum(b):
 mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
 sa, da = socket.inet_aton(src), socket.inet_aton(dst)
 # sender packet: Sequence Number, Timestamp, Error Estimate (multiplier 1), padding
-pay = struct.pack("!IQH", 0xdead0001, 0, 0x0001) + bytes(27)
+pay = struct.pack("!IQH", 0xdead0001, 0, 0x0001) + bytes(padding)
 ulen = 8 + len(pay)
 ck = csum(sa + da + struct.pack("!BBH", 0, 17, ulen) + struct.pack("!HHHH", sport, dport, ulen, 0) + pay) or 0xffff
 udp = struct.pack("!HHHH", sport, dport, ulen, ck) + pay
@@ -179,6 +181,32 @@ if g_wait_log "session [0-9a-f]+ $IB:[0-9]+<-$IA:[0-9]+: started" 20; then
 	g_capture_end
 	LCLEAR=$(tcpdump -n -r "$W/g-light.pcap" 2>/dev/null | wc -l)
 	echo "# Light port 8621: answers to the spoofs seen by A: $LCLEAR (checked at its closing line)"
+
+	# --- 1c. the same spoof to the OWAMP receiver: the program passes it, the socket
+	# must not record it (its real packets come through ipsec1)
+	# (an OWAMP session the server receives: open, 14-octet packets, the same flow)
+	ip netns exec $A "$XWPING" -O -t -c 3000 -i 0.05 --wait 1 $IB >"$W/g1o.out" 2>"$W/g1o.err" &
+	OWPING=$!
+	OWRE="owamp .* $IB:[0-9]+ <- $IA:[0-9]+: receive session of 3000 packets accepted, receiver: [A-Za-z]+"
+	g_wait_log "$OWRE" 10
+	sleep 0.5
+	OWLINE=$(grep -oE "$OWRE" "$G_LOG" | head -1)
+	OWPORT=$(echo "$OWLINE" | sed -nE "s/.* $IB:([0-9]+) <- .*/\1/p")
+	OWSPORT=$(echo "$OWLINE" | sed -nE "s/.* <- $IA:([0-9]+): .*/\1/p")
+	[ -n "$OWPORT" ] && g_spoof "$OWSPORT" "$OWPORT" 3 0
+	sleep 1
+	# the connection dropped: the server ends the session with its counters
+	kill -KILL $OWPING 2>/dev/null
+	wait $OWPING 2>/dev/null
+	g_wait_log "owamp .* $IB:${OWPORT:-x} <- .*: receiver closed" 5
+	OWEND=$(grep -E "owamp .* $IB:${OWPORT:-x} <- .*: receiver closed" "$G_LOG")
+	echo "$OWEND" | sed 's/^.*xwampd: [a-z]*: /# /'
+	# "R received, M recorded, F forged, D dropped; X by XDP": the 3 spoofs dropped,
+	# everything else recorded
+	ow_ok=$(echo "$OWEND" | sed -nE 's/.*: ([0-9]+) received, ([0-9]+) recorded, 0 forged, ([0-9]+) dropped; .*/\1 \2 \3/p' |
+		awk '{ print ($3 == 3 && $1 == $2 + 3 && $2 >= 10) ? 1 : 0 }')
+	[ "$ow_ok" = 1 ] && pass guard_owamp_spoof_socket ||
+		fail guard_owamp_spoof_socket "port ${OWPORT:-none}: ${OWEND:-no closing line}"
 
 	# --- 2. the inbound SA deleted under the running session ------------------------
 	t0=$(date +%s%N)
