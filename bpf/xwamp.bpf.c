@@ -1052,6 +1052,39 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
 	return verdict(XW_STAT_OW_RECORDED, XDP_DROP);
 }
 
+/*
+ * No tailroom (veth: a frame from the peer's stack stays in the peer's skb,
+ * allocated with XDP_PACKET_HEADROOM in front because XDP is attached here,
+ * but with only the allocator's slack behind): take the growth from the
+ * headroom instead and move the frame's octets (headers and the short
+ * sender packet, at most GROW_FRONT_MAX) to the new start, so the frame
+ * ends grow octets later, as bpf_xdp_adjust_tail() would have made it.
+ * 0 done, -1 nothing changed, GROW_BROKEN the frame was changed but could
+ * not be completed (the verifier's checks; cannot happen: end - data is
+ * flen + grow after the adjustment).
+ */
+#define GROW_FRONT_MAX 128u
+#define GROW_BROKEN    (-2)
+static __always_inline int grow_front(struct xdp_md *ctx, __u32 flen, __u32 grow)
+{
+	__u8 *d, *end;
+	__u32 i;
+
+	if (flen > GROW_FRONT_MAX || grow > GROW_FRONT_MAX || bpf_xdp_adjust_head(ctx, -(int)grow))
+		return -1;
+	d = (__u8 *)(long)ctx->data;
+	end = (__u8 *)(long)ctx->data_end;
+	/* ascending: the destination is in front of the source */
+	for (i = 0; i < GROW_FRONT_MAX && i < flen; i++) {
+		__u8 *src = d + ((i + grow) & (2 * GROW_FRONT_MAX - 1)), *dst = d + i;
+
+		if (src + 1 > end || dst + 1 > end)
+			return GROW_BROKEN;
+		*dst = *src;
+	}
+	return 0;
+}
+
 SEC("xdp")
 int xdp_xwamp(struct xdp_md *ctx)
 {
@@ -1087,7 +1120,14 @@ int xdp_xwamp(struct xdp_md *ctx)
 	need = k.l4off + sizeof(struct udphdr) + out_len;
 	flen = end - data;
 	if (need > flen) {
-		if (out_len > XW_REFL_MAX_MOVE || bpf_xdp_adjust_tail(ctx, (int)(need - flen)))
+		int g = out_len > XW_REFL_MAX_MOVE ? -1
+						   : bpf_xdp_adjust_tail(ctx, (int)(need - flen));
+
+		if (g && out_len <= XW_REFL_MAX_MOVE)
+			g = grow_front(ctx, flen, need - flen);
+		if (g == GROW_BROKEN)
+			return verdict(XW_STAT_PASS_NOROOM, XDP_DROP);
+		if (g)
 			return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
 		data = (void *)(long)ctx->data;
 		end = (void *)(long)ctx->data_end;

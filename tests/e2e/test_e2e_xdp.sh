@@ -40,6 +40,7 @@ client_veth_for_native() {
 
 S_REFLECTED=0
 S_PASS_MODE=9
+S_PASS_NOROOM=10
 S_PASS_UDPCSUM=18
 
 # sess_entry PORT: the formatted session table entry of a local port as JSON.
@@ -118,7 +119,8 @@ xdp_session() {
 	kf=$3
 	out=$XW_TMP/ping-$mode.json
 	slot0=$(stat_slot $S_REFLECTED)
-	in_c "$XWPING" -A "$mode" -u alice -k "$kf" -c $COUNT -i 0.02 -z 1 --json "$addr" \
+	# shellcheck disable=SC2086
+	in_c "$XWPING" -A "$mode" -u alice -k "$kf" -c $COUNT -i 0.02 -z 1 ${PING_ARGS:-} --json "$addr" \
 		>"$out" 2>"$XW_TMP/ping.err" &
 	local ping=$! i
 	xw_wait_log "started, path: XDP" ||
@@ -186,6 +188,27 @@ native_ipv4_open() { run_native open $XW_S4; }
 native_ipv6_open() { run_native open "[$XW_S6]"; }
 native_ipv4_mixed() { run_native mixed $XW_S4; }
 native_ipv6_mixed() { run_native mixed "[$XW_S6]"; }
+
+# Unpadded 14-octet sender packets (xwping -s 0) get the 41-octet reflector
+# packet (RFC 5357 4.2.1): the frame grows in XDP (bpf_xdp_adjust_tail).  On
+# a veth whose peer runs an XDP program the frames arrive page-backed with
+# room: every one reflected by XDP, none passed for lack of room.
+native_small_probes() {
+	local n0 kf
+	xdp_env || return 1
+	client_veth_for_native || return 1
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth --xdp xws0 \
+		--xdp-mode native --bpf-dir "$PINS" || return 1
+	n0=$(stat_slot $S_PASS_NOROOM)
+	PING_ARGS="-s 0" xdp_session open $XW_S4 "$kf" || return 1
+	expect "14-octet sender packets logged" grep -q "accepted (open, 14-octet" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "stats PASS_NOROOM did not grow ($n0 -> $(stat_slot $S_PASS_NOROOM))" \
+		[ "$(stat_slot $S_PASS_NOROOM)" = "$n0" ] || return 1
+	stop_server || return 1
+	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
+}
 
 # Generic (SKB) mode: the peer needs no XDP program; complete UDP checksums
 # (TX offload off), as a real NIC delivers them (generic_partial_checksum:
@@ -374,6 +397,6 @@ recreated() {
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
 
-TESTS=(no_interface recreated native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
+TESTS=(no_interface recreated native_small_probes native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
