@@ -176,7 +176,7 @@ ambient() {
 # reflects (entry armed, counters); a re-created interface is attached again
 # and its authenticated session answered by AF_XDP; detached and unpinned at exit.
 xdp() {
-	local BPFFS=$XW_TMP/bpf PINS port line i want
+	local BPFFS=$XW_TMP/bpf PINS sid line i want
 	PINS=$BPFFS/xwamp
 	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
 	trap "umount -l '$BPFFS' 2>/dev/null" EXIT # BPFFS is local: expanded now
@@ -201,14 +201,16 @@ xdp() {
 		[ "$(grep -c "xdp: xws0: xdp_xwamp attached (generic" "$XW_TMP/xwampd.log")" = 2 ] ||
 		return 1
 	ping_ok open || return 1
-	port=$(sed -n 's/.*session [0-9a-f]* [^ ]*:\([0-9]*\)<-.* accepted (open.*/\1/p' \
+	# by its SID: the next session may get the same reflector port (9000),
+	# and which final line comes last depends on timing
+	sid=$(sed -n 's/.*session \([0-9a-f]*\) [^ ]*<-.* accepted (open.*/\1/p' \
 		"$XW_TMP/xwampd.log" | tail -n 1)
 	ping_ok auth || return 1
 	stop_ok || return 1
 	expect "the re-created xws0's authenticated session answered by AF_XDP only" grep -qE \
 		"session .*(stopped|shutdown): received 0, reflected 0, .*AF_XDP: received $COUNT, reflected $COUNT, dropped 0" \
 		"$XW_TMP/xwampd.log" || return 1
-	line=$(grep -E "session \S+ \S+:$port<-.*(stopped|shutdown).*XDP: reflected" \
+	line=$(grep -E "session $sid \S+: (stopped|shutdown).*XDP: reflected" \
 		"$XW_TMP/xwampd.log" | tail -n 1)
 	xw_log "open session: $line"
 	expect "XDP reflected the open session" \
