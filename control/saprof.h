@@ -3,7 +3,7 @@
  * The IPsec SA profile (EXPERIMENTAL, never offered by default, not RFC
  * 7717): O/TWAMP keys taken from the IPsec SA that protects the two hosts,
  * as the 2013 draft that became RFC 7717 proposed it
- * (/work/shared/rfc/draft-ippm-ipsec-2013-early.txt, sections 4.1, 4.2.1,
+ * (the 2013 draft of the IPPM working group, sections 4.1, 4.2.1,
  * 4.2.2).  This file holds the derivations and the wire layouts; EVERY
  * decision the draft leaves open is made in saprof.c, once, next to a
  * comment naming the draft section (README "IPsec SA profile").
