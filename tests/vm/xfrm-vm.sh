@@ -188,7 +188,8 @@ check_dump dump_matches_ip_xfrm
 # xwampd following the kernel, refusing unprotected open sessions
 ip netns exec $B "$XWAMPD" --listen 0.0.0.0:862 --require-ipsec -v >"$T/xwampd.log" 2>&1 &
 pid=$!
-wait_log "xfrm: view ready" || fail daemon_start "no 'view ready' line: $(tail -5 "$T/xwampd.log")"
+wait_log "xfrm: view ready" 20 && wait_log "ready: modes" 20 ||
+	fail daemon_start "not ready: $(tail -5 "$T/xwampd.log")"
 
 # 2. a session through the tunnel
 if ping_session tunnel $IB ok &&
