@@ -67,8 +67,22 @@ for s in ss:
 PY
 	# every test packet in both directions carries DSCP 46 (TOS 0xb8)
 	local tos sizes
-	tos=$(tshark -r "$XW_TMP/cap.pcap" -T fields -e ip.dsfield.dscp 2>/dev/null | sort | uniq -c)
+	# tshark sometimes reads nothing from a capture tcpdump has just closed
+	# (seen on a quiet machine; the same file reads fully a moment later):
+	# read again, a few times, before judging
+	local _
+	for _ in 1 2 3 4 5; do
+		tos=$(tshark -r "$XW_TMP/cap.pcap" -T fields -e ip.dsfield.dscp 2>"$XW_TMP/tshark.err" |
+			sort | uniq -c)
+		[ -n "$tos" ] && break
+		sleep 0.2
+	done
 	xw_log "DSCP values seen: $(echo $tos)"
+	if [ -z "$tos" ]; then
+		xw_log "capture: $(stat -c %s "$XW_TMP/cap.pcap" 2>&1) octets"
+		sed 's/^/#   tcpdump: /' "$XW_TMP/cap.err"
+		sed 's/^/#   tshark: /' "$XW_TMP/tshark.err"
+	fi
 	expect "120 packets, all DSCP 46" [ "$(echo $tos)" = "120 46" ] || return 1
 	sizes=$(tshark -r "$XW_TMP/cap.pcap" -T fields -e udp.length 2>/dev/null | sort -u)
 	xw_log "UDP lengths seen: $(echo $sizes)"
