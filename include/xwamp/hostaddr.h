@@ -19,6 +19,13 @@
  *         ::ffff:0:0/96 IPv4-mapped (RFC 4291 2.5.5.2: not on the wire; Linux
  *                       drops it as a source, ip6_input.c)
  *         ::/96         the rest: IPv4-compatible, deprecated (RFC 4291 2.5.5.1)
+ *         2002::/16     6to4 (RFC 3056 2) and 64:ff9b::/96, the NAT64 well-known
+ *                       prefix (RFC 6052 2.1): they carry an IPv4 address that a
+ *                       relay or translator turns into the IPv4 one, so they
+ *                       follow the IPv4 rules for it (RFC 3964, the 6to4
+ *                       security considerations: a 6to4 address of a broadcast
+ *                       or multicast IPv4 address is an amplifier; RFC 6052 3.1: the well-known prefix never
+ *                       carries a non-global IPv4 address)
  *
  * loopback_ok: the address reached us through the host's own loopback
  * device (a socket's peer on lo): loopback addresses are fine there, and
@@ -67,6 +74,14 @@ XW_INLINE enum xw_addr_kind xw_addr_kind6(const __u8 a[16])
 
 	if (a[0] == 0xff)
 		return XW_ADDR_MULTICAST;
+	if (a[0] == 0x20 && a[1] == 0x02)
+		return xw_addr_kind4(a + 2); /* 6to4: 2002:V4ADDR::/48 */
+	if (a[0] == 0 && a[1] == 0x64 && a[2] == 0xff && a[3] == 0x9b) {
+		for (i = 4; i < 12; i++)
+			z |= a[i];
+		if (!z)
+			return xw_addr_kind4(a + 12); /* NAT64: 64:ff9b::V4ADDR */
+	}
 	for (i = 0; i < 10; i++)
 		z |= a[i];
 	if (z)

@@ -97,6 +97,9 @@ static const uint8_t a6_mcast[16] = {0xff, 0x02, [15] = 1};
 static const uint8_t a6_loop[16] = {[15] = 1};
 static const uint8_t a6_zero[16] = {0};
 static const uint8_t a6_mapped[16] = {[10] = 0xff, 0xff, 192, 0, 2, 1};
+static const uint8_t a6_6to4_bcast[16] = {0x20, 0x02, 0xff, 0xff, 0xff, 0xff, [15] = 1};
+static const uint8_t a6_nat64_mcast[16] = {0, 0x64, 0xff, 0x9b, [12] = 224, 0, 0, 1};
+static const uint8_t a6_6to4_host[16] = {0x20, 0x02, 198, 51, 100, 7, [15] = 1};
 static const uint8_t a6_other[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x99};
 static const uint8_t a6_linklocal[16] = {0xfe, 0x80, [15] = 7};
 static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -256,6 +259,13 @@ static const struct fixture fixtures[] = {
 	 .saddr = a6_loop, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
 	{"ipv6 sender=*: from ::ffff:192.0.2.1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
 	 .saddr = a6_mapped, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from 6to4 of 255.255.255.255", V6(.paylen = 41), S_ARMED,
+	 XW_SESS_F_ANY_SADDR, .saddr = a6_6to4_bcast, .verdict = XDP_PASS,
+	 .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from NAT64 of 224.0.0.1", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
+	 .saddr = a6_nat64_mcast, .verdict = XDP_PASS, .stat = XW_STAT_PASS_SRC},
+	{"ipv6 sender=*: from 6to4 of a unicast host", V6(.paylen = 41), S_ARMED,
+	 XW_SESS_F_ANY_SADDR, .saddr = a6_6to4_host, .verdict = XDP_TX},
 	{"ipv6 sender=*: from a link-local address", V6(.paylen = 41), S_ARMED, XW_SESS_F_ANY_SADDR,
 	 .saddr = a6_linklocal, .verdict = XDP_TX},
 	{"exact session, multicast destination", V4(.paylen = 41), S_ARMED, .daddr = a4_mcast,

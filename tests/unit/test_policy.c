@@ -123,7 +123,9 @@ TEST(martian_senders_never)
 TEST(martian_senders_v6)
 {
 	static const char *const bad[] = {
-		"::", "::1", "ff02::1", "ff0e::101", "::ffff:192.0.2.9", "::192.0.2.9"};
+		"::", "::1", "ff02::1", "ff0e::101", "::ffff:192.0.2.9", "::192.0.2.9",
+		/* 6to4 and NAT64 of IPv4 broadcast, multicast, loopback, unspecified */
+		"2002:ffff:ffff::1", "2002:e000:1::1", "64:ff9b::7f00:1", "64:ff9b::"};
 	struct pol_prefix all;
 	struct pol_cfg cfg = {.allow_sender = &all, .nallow = 1};
 	struct pol_req r = {.receiver = A("2001:db8::2"),
@@ -140,7 +142,15 @@ TEST(martian_senders_v6)
 			return;
 		}
 	}
+	r.sender = A("::ffff:192.0.2.9");
 	CHECK_EQ(pol_addr_kind(&r.sender), POL_KIND_RESERVED);
+	/* the same prefixes around a unicast IPv4 address are hosts */
+	r.sender = A("2002:c000:201::1");
+	CHECK_EQ(pol_addr_kind(&r.sender), POL_KIND_UNICAST);
+	r.sender = A("64:ff9b::c000:201");
+	CHECK_EQ(pol_addr_kind(&r.sender), POL_KIND_UNICAST);
+	r.sender = A("64:ff9b:0:0:1::7f00:1"); /* not the /96 prefix: no IPv4 inside */
+	CHECK_EQ(pol_addr_kind(&r.sender), POL_KIND_UNICAST);
 	r.sender = A("2001:db8::1");
 	CHECK_EQ(check(NULL, &r), XW_ACCEPT_OK);
 	r.sender = A("2001:db8::3");
