@@ -1188,8 +1188,25 @@ static void on_fetch_recs(struct cli *c, uint8_t *msg, size_t len)
 		shut(c, CLI_CLOSE_INTERNAL);
 		return;
 	}
-	for (i = 0; i < f->ack.num_records; i++)
-		codec_ow_record_decode(&f->recs[i], msg + (size_t)i * CODEC_OW_RECORD_LEN);
+	for (i = 0; i < f->ack.num_records; i++) {
+		struct codec_ow_record *r = &f->recs[i];
+
+		codec_ow_record_decode(r, msg + (size_t)i * CODEC_OW_RECORD_LEN);
+		/*
+		 * RFC 4656 3.9: "the number of packet records that fall within the
+		 * requested range"; a finished session sent nothing at or beyond
+		 * Next Seqno (3.8).
+		 */
+		if (r->seq < f->q.begin_seq || r->seq > f->q.end_seq ||
+		    (f->ack.finished && r->seq >= f->ack.next_seqno)) {
+			pr_warn("cli %s: Fetch data: record %u has Seq Number %u, outside %u..%u "
+				"asked%s",
+				c->peer, i, r->seq, f->q.begin_seq, f->q.end_seq,
+				f->ack.finished ? " or beyond Next Seqno" : "");
+			shut(c, CLI_CLOSE_PROTO);
+			return;
+		}
+	}
 	fetch_done(c, XW_ACCEPT_OK, f->ack.num_records);
 }
 

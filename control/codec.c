@@ -988,6 +988,17 @@ static int ow_stop_len(const uint8_t *buf, size_t avail)
 		if (avail < off + CODEC_OW_STOP_REC_HDR_LEN)
 			return 0;
 		nskip = get_be32(buf + off + OWSTOP_REC_NSKIP);
+		if (nskip > get_be32(buf + off + OWSTOP_REC_NEXT)) {
+			/*
+			 * RFC 4656 3.8: skip ranges in order, disjoint, of packets
+			 * below Next Seqno: at most one per packet.  Said now, from
+			 * the record header, before its ranges are waited for.
+			 */
+			pr_warn("codec: stop-sessions: record %u has %u skip ranges below Next "
+				"Seqno %u",
+				i, nskip, get_be32(buf + off + OWSTOP_REC_NEXT));
+			return -EBADMSG;
+		}
 		if (nskip > CODEC_OW_SKIPS_MAX) {
 			pr_warn("codec: stop-sessions: %u skip ranges exceed our limit %u", nskip,
 				CODEC_OW_SKIPS_MAX);
@@ -1154,10 +1165,24 @@ int codec_fetch_ack_decode(struct codec_fetch_ack *m, const uint8_t *buf, size_t
 	m->accept = codec_accept_from_wire(buf[FA_ACCEPT]);
 	if (m->accept) /* "The client MUST ignore all remaining fields" */
 		return 0;
-	m->finished = buf[FA_FINISHED];
+	/* "Finished is non-zero if the OWAMP-Test session has terminated" */
+	m->finished = !!buf[FA_FINISHED];
 	m->next_seqno = get_be32(buf + FA_NEXT);
 	m->num_skips = get_be32(buf + FA_NSKIP);
 	m->num_records = get_be32(buf + FA_NREC);
+	if (!m->finished && (m->next_seqno || m->num_skips)) {
+		/* "If Finished is zero, then Next Seqno [and Skip Ranges] MUST be set to zero" */
+		pr_warn("codec: fetch-ack: session not finished, yet Next Seqno %u and %u skip "
+			"ranges (RFC 4656 3.9: MUST be zero)",
+			m->next_seqno, m->num_skips);
+		return -EBADMSG;
+	}
+	if (m->num_skips > m->next_seqno) {
+		/* ranges in order, disjoint, below Next Seqno: at most one per packet */
+		pr_warn("codec: fetch-ack: %u skip ranges cannot fit below Next Seqno %u",
+			m->num_skips, m->next_seqno);
+		return -EBADMSG;
+	}
 	if (m->num_skips > CODEC_OW_SKIPS_MAX) {
 		pr_warn("codec: fetch-ack: %u skip ranges exceed our limit %u", m->num_skips,
 			CODEC_OW_SKIPS_MAX);

@@ -401,7 +401,14 @@ struct codec_fetch_ack {
 };
 /* Accept != 0: every other field is written as 0 (RFC 4656 3.9 "MUST specify zero"). */
 int codec_fetch_ack_encode(const struct codec_fetch_ack *m, uint8_t *buf, size_t cap);
-/* Accept != 0: the other fields read as 0 ("MUST ignore all remaining fields"). */
+/*
+ * Accept != 0: the other fields read as 0 ("MUST ignore all remaining
+ * fields", RFC 4656 3.9, so no garbage there is refused).  Accept 0:
+ * Finished reads as 0/1; -EBADMSG when Finished is 0 and Next Seqno or
+ * Number of Skip Ranges is not ("MUST be set to zero by the server"), or
+ * when more skip ranges are announced than packets below Next Seqno;
+ * -EMSGSIZE beyond CODEC_OW_SKIPS_MAX.  MBZ octets are ignored (3.1).
+ */
 int codec_fetch_ack_decode(struct codec_fetch_ack *m, const uint8_t *buf, size_t len);
 
 /* One packet record of the session data (25 octets, not block aligned). */

@@ -431,8 +431,72 @@ TEST(stop_sessions_rejections)
 	put_be32(b + 4, CODEC_OW_STOP_SESSIONS_MAX + 1);
 	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_STOP_SESSIONS, b, sizeof(b)), -EMSGSIZE);
 	put_be32(b + 4, 1);
+	put_be32(b + 16 + 16, CODEC_OW_SKIPS_MAX + 2);
 	put_be32(b + 16 + 20, CODEC_OW_SKIPS_MAX + 1);
 	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_STOP_SESSIONS, b, sizeof(b)), -EMSGSIZE);
+}
+
+/*
+ * RFC 4656 3.8: skip ranges are in order, disjoint and below Next Seqno, so
+ * a record cannot have more of them than Next Seqno: refused from the 40
+ * octets of header and record header alone, before any range is waited for.
+ */
+TEST(stop_sessions_more_skips_than_packets_golden)
+{
+	static const char *hex = "03000000000000010000000000000000" /* 3, Accept 0, 1 session */
+				 "7f000001eebfa6fd813a604ee352ed4f" /* SID */
+				 "00000002"
+				 "00000003"; /* Next Seqno 2, 3 ranges */
+	uint8_t b[40];
+
+	CHECK_EQ(t_unhex(hex, b, sizeof(b)), 40);
+	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_STOP_SESSIONS, b, sizeof(b)), -EBADMSG);
+	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_CLIENT_COMMAND, b, sizeof(b)), -EBADMSG);
+	b[39] = 2; /* two single-packet ranges below 2 can be: the length is known */
+	CHECK_EQ(codec_msg_len(CODEC_MSG_OW_STOP_SESSIONS, b, sizeof(b)),
+		 16 + (int)CODEC_OW_STOP_REC_LEN(2) + 16);
+}
+
+/*
+ * Fetch-Ack golden bad bytes (RFC 4656 3.9): with Accept 0 and Finished 0,
+ * Next Seqno and Number of Skip Ranges "MUST be set to zero by the server";
+ * a finished session cannot have more skip ranges than packets below Next
+ * Seqno.  Accept != 0 is the exception: "The client MUST ignore all
+ * remaining fields", so garbage there is not refused.  MBZ is ignored (3.1).
+ */
+TEST(fetch_ack_strict_golden)
+{
+	struct codec_fetch_ack fd;
+	uint8_t b[32];
+
+	/* not finished, Next Seqno 7 */
+	t_unhex("00000000 00000007 00000000 00000003 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), -EBADMSG);
+	/* not finished, one skip range */
+	t_unhex("00000000 00000000 00000001 00000003 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), -EBADMSG);
+	/* finished, Next Seqno 2, three skip ranges */
+	t_unhex("00010000 00000002 00000003 00000000 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), -EBADMSG);
+	/* finished as 0x80 (non-zero), MBZ octets set: accepted, Finished reads 1 */
+	t_unhex("0080abcd 0000000a 00000002 00000008 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), 0);
+	CHECK_EQ(fd.finished, 1);
+	CHECK_EQ(fd.next_seqno, 10);
+	CHECK_EQ(fd.num_skips, 2);
+	CHECK_EQ(fd.num_records, 8);
+	/* not finished, all zero but the records: accepted */
+	t_unhex("00000000 00000000 00000000 00000005 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), 0);
+	CHECK_EQ(fd.finished, 0);
+	CHECK_EQ(fd.num_records, 5);
+	/* refused with garbage behind: ignored, every field 0 */
+	t_unhex("05000000 00000007 00000009 00000003 00000000000000000000000000000000", b, 32);
+	CHECK_EQ(codec_fetch_ack_decode(&fd, b, 32), 0);
+	CHECK_EQ(fd.accept, XW_ACCEPT_TEMP_LIMIT);
+	CHECK_EQ(fd.next_seqno, 0);
+	CHECK_EQ(fd.num_skips, 0);
+	CHECK_EQ(fd.num_records, 0);
 }
 
 TEST(fetch_golden_and_rejections)

@@ -939,3 +939,58 @@ TEST(client_closes_on_a_fetch_ack_announcing_too_many_records)
 	cli_free(x.c);
 	fx_free(&x.f);
 }
+
+/*
+ * Fetch data whose records fall outside the range asked (RFC 4656 3.9: the
+ * records "that fall within the requested range") or at/after a finished
+ * session's Next Seqno: the client refuses them and closes.
+ */
+TEST(client_closes_on_fetch_records_outside_the_range)
+{
+	static const uint8_t seqs[] = {3, 12, 10};
+	static const char *why[] = {"outside 5..11 asked", "outside 5..11 asked",
+				    "or beyond Next Seqno"};
+	unsigned int k;
+
+	for (k = 0; k < sizeof(seqs); k++) {
+		static struct cfx x;
+		struct codec_fetch_session q = {5, 11, {0x7f, 0, 0, 1, 9}};
+		struct codec_fetch_ack fa = {
+			.accept = XW_ACCEPT_OK, .finished = 1, .next_seqno = 10, .num_records = 1};
+		struct codec_ow_slot slot = {CODEC_SLOT_FIXED, 1ull << 30};
+		struct codec_request_session rq = {.slots = &slot};
+		struct codec_ow_record r = {.seq = seqs[k], .send_ts = 1, .recv_ts = 2, .ttl = 64};
+		uint8_t buf[CODEC_FETCH_ACK_LEN + CODEC_OW_REQUEST_LEN(1) +
+			    CODEC_OW_SKIPS_PART_LEN(0) + CODEC_OW_RECORDS_PART_LEN(1)];
+		size_t n, off = 0;
+
+		memset(&x, 0, sizeof(x));
+		fx_server(&x.f, 64);
+		x.c = ow_cli(XW_MODE_OPEN, 0);
+		cpump(&x);
+		CHECK_EQ(cli_state(x.c), CLI_READY);
+		CHECK_EQ(cli_ow_fetch(x.c, &q), 0);
+		cli_out_peek(x.c, &n);
+		cli_out_consume(x.c, n); /* a forged server answers */
+		rq.f.ipvn = 4;
+		rq.f.conf_receiver = 1;
+		rq.f.num_slots = 1;
+		rq.f.num_packets = 10;
+		memcpy(rq.f.sid, q.sid, XW_SID_LEN);
+		off += (size_t)codec_fetch_ack_encode(&fa, buf, sizeof(buf));
+		off += (size_t)codec_request_session_encode(&rq, buf + off, sizeof(buf) - off);
+		off += (size_t)codec_ow_skips_part_encode(NULL, 0, buf + off, sizeof(buf) - off);
+		off += (size_t)codec_ow_records_part_encode(&r, 1, buf + off, sizeof(buf) - off);
+		CHECK_EQ(off, sizeof(buf));
+		t_log_capture();
+		cli_feed(x.c, buf, sizeof(buf));
+		CHECK(cli_closed(x.c));
+		CHECK_EQ(cli_close_reason(x.c), CLI_CLOSE_PROTO);
+		CHECK(t_logged(why[k]));
+		t_log_reset();
+		cli_free(x.c);
+		fx_free(&x.f);
+		if (t_failed())
+			return;
+	}
+}
