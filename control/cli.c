@@ -591,7 +591,8 @@ static int sa_setup(struct cli *c, uint32_t mode, const uint8_t challenge[16], u
 	int rc = 0;
 
 	if (mode & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) {
-		rc = xw_sa_derive(c->cfg.sa_variant, &c->cfg.sa, NULL, 0, NULL, &c->keys);
+		rc = xw_sa_derive(c->cfg.sa_variant, c->cfg.sa_root, &c->cfg.sa, NULL, 0, NULL,
+				  &c->keys);
 		if (!rc)
 			rc = xw_random(c->client_iv, sizeof(c->client_iv));
 		if (!rc && c->cfg.sa_variant == XW_SA_ALT1)
@@ -700,9 +701,9 @@ static void on_greeting(struct cli *c, uint8_t *msg, size_t len)
 		goto out;
 	}
 	if (sec != XW_MODE_OPEN && c->cfg.sa_variant == XW_SA_KEYMAT) {
-		/* draft 4.1: KEYMAT is the shared secret; the KeyID is not used (zero) */
-		rc = xw_sa_derive(XW_SA_KEYMAT, &c->cfg.sa, sa_secret, sizeof(sa_secret),
-				  &secret_len, NULL);
+		/* draft 4.1: KEYMAT (or SKEYSEED) is the shared secret; the KeyID is not used */
+		rc = xw_sa_derive(XW_SA_KEYMAT, c->cfg.sa_root, &c->cfg.sa, sa_secret,
+				  sizeof(sa_secret), &secret_len, NULL);
 		if (rc) {
 			pr_err("cli %s: no KEYMAT from our SA: %d", c->peer, rc);
 			shut(c, CLI_CLOSE_INTERNAL);
@@ -1362,6 +1363,15 @@ struct cli *cli_new(const struct cli_cfg *cfg)
 		    xw_sa_usable(cfg->sa_variant, &cfg->sa, &why)) {
 			pr_err("cli: IPsec SA profile %s: %s", xw_sa_variant_name(cfg->sa_variant),
 			       why);
+			return NULL;
+		}
+		if (cfg->sa_root == XW_SA_ROOT_IKE &&
+		    (cfg->sa_variant == XW_SA_ALT2 || !cfg->sa.skeyseed_len)) {
+			/* 4.2.2 has no root; SKEYSEED comes only from the IKE daemon */
+			pr_err("cli: IPsec SA profile %s with SKEYSEED as root: %s",
+			       xw_sa_variant_name(cfg->sa_variant),
+			       cfg->sa_variant == XW_SA_ALT2 ? "Alternative 2 has no root key"
+							     : "no SKEYSEED for this SA pair");
 			return NULL;
 		}
 	} else if ((cfg->modes & ~XW_MODE_OPEN & XW_MODE_SECURITY_MASK) && !cfg->secret_len)

@@ -167,6 +167,8 @@ struct cli_cfg {
 	 */
 	enum xw_sa_variant sa_variant;
 	struct xw_sa_pair sa;
+	/* KEYMAT or SKEYSEED (sa.skeyseed) as the root of keymat and alt1 (saprof.h) */
+	enum xw_sa_root sa_root;
 	/*
 	 * Feature bits to use when the server offers them: XW_MODE_INDIV_SESS
 	 * (RFC 5938), XW_MODE_REFLECT_OCT, XW_MODE_SYMMETRIC (RFC 6038).

@@ -11,10 +11,10 @@
 #include "keysrc.h"
 #include "log.h"
 
-enum xw_keyclass xw_keyclass_of_mode(uint32_t mode)
+enum xw_keyclass xw_keyclass_of(uint32_t mode, bool sa_profile)
 {
-	if (mode & XW_KEYREQ_SA)
-		return XW_KEYCLASS_SA; /* the server's own flag, never a client's bit */
+	if (sa_profile)
+		return XW_KEYCLASS_SA; /* draft 4.1: the keys of the SA the greeting named */
 	/* RFC 7717 7: the IKEv2Derived bit turns the KeyID into SPIi || SPIr */
 	if (mode & XW_MODE_IKEV2_DERIV)
 		return XW_KEYCLASS_IKE;
@@ -128,10 +128,10 @@ static void keyid_str(const uint8_t keyid[XW_KEYID_LEN], char out[XW_KEYID_LEN +
 	out[i] = '\0';
 }
 
-int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, uint32_t mode,
+int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, enum xw_keyclass cls,
 		      const uint8_t keyid[XW_KEYID_LEN], struct xw_key *out)
 {
-	struct xw_keyreq req = {.cls = xw_keyclass_of_mode(mode), .keyid = keyid};
+	struct xw_keyreq req = {.cls = cls, .keyid = keyid};
 	char name[XW_KEYID_LEN + 1];
 	int rc;
 

@@ -2,7 +2,7 @@
 /*
  * Key sources: ONE interface for every place a shared secret comes from.
  *
- * A Mode's key class says which kind of key it needs (xw_keyclass_of_mode:
+ * A request's key class says which kind of key it needs (xw_keyclass_of:
  * the one place that decides "passphrase or RFC 7717 or the IPsec SA
  * profile"); an ordered list of sources (struct xw_keysrcs) is asked in
  * turn, and only the sources that serve that class answer.
@@ -12,7 +12,9 @@
  *   - any RFC 7717 source of control/ikekeys.h (the key table file, the
  *     charon plugin's socket client in loader/lib/ikesrc.h) through
  *     xw_keysrc_ike(),
- *   - the IPsec SA profile's kernel SAD source (later layer: issue 12).
+ *   - the IPsec SA profile's kernel SAD source (loader/lib/sadsrc.h) and
+ *     its charon source (loader/lib/ikesrc.h xw_ikesrc_sa_source(): Child
+ *     SA keys and SKEYSEED from the charon plugin, for kernel-libipsec).
  *
  * Calls are synchronous: xwampd makes them only in its key worker thread
  * (loader/xwampd/keywork.h), never in the event loop; xwping before its
@@ -41,17 +43,22 @@ enum xw_keyclass {
 	XW_KEYCLASS_PASSPHRASE = 0, /* RFC 4656 3.1: KeyID names a passphrase */
 	XW_KEYCLASS_IKE = 1,	    /* RFC 7717 5.3: KeyID = SPIi || SPIr of the IKE SA */
 	/*
-	 * EXPERIMENTAL IPsec SA profile (saprof.h): Mode has XW_KEYREQ_SA, the
-	 * KeyID names the SA (xw_sa_keyid_put: Protocol, SPIi, SPIr; client:
-	 * by peer instead) and the secret is the SA pair (xw_sa_pair_to_secret).
+	 * EXPERIMENTAL IPsec SA profile (saprof.h): the connection speaks it
+	 * (srv.h struct srv_key_req sa_variant), the KeyID names the SA
+	 * (xw_sa_keyid_put: Protocol, SPIi, SPIr; client: by peer instead) and
+	 * the secret is the SA pair (xw_sa_pair_to_secret).
 	 */
 	XW_KEYCLASS_SA = 2,
 	XW_KEYCLASS_N
 };
 #define XW_KEYCLASS_BIT(c) (1u << (c))
 
-/* THE decision: which class of key a client's Mode asks for. */
-enum xw_keyclass xw_keyclass_of_mode(uint32_t mode);
+/*
+ * THE decision: which class of key a request asks for, from the client's
+ * Mode and whether the connection speaks the IPsec SA profile (an option
+ * of both ends, never a Mode bit).
+ */
+enum xw_keyclass xw_keyclass_of(uint32_t mode, bool sa_profile);
 const char *xw_keyclass_name(enum xw_keyclass c);
 
 /* A key as a source hands it out: the RFC 4656 shared secret and the KeyID naming it. */
@@ -108,15 +115,15 @@ int xw_keysrcs_reload(const struct xw_keysrcs *l);
 void xw_keysrcs_free(struct xw_keysrcs *l);
 
 /*
- * The server's key step (srv_ops.key_lookup): the class from mode, the
- * sources of that class in order, the first 0 wins.  Returns XW_ACCEPT_OK
+ * The server's key step (srv_ops.key_lookup): the sources of class cls
+ * (xw_keyclass_of) in order, the first 0 wins.  Returns XW_ACCEPT_OK
  * with *out filled; when no source knows the key: XW_ACCEPT_FAILURE for a
  * passphrase KeyID (logged at debug: srv.c logs the refusal),
  * XW_ACCEPT_NO_IKE_SA for RFC 7717 (warning with the SPIs and who, RFC 7717
  * 5.3: MUST log), XW_ACCEPT_FAILURE for an SA that is gone (logged); a negative errno when a source failed and none knew it
  * (logged).  *out is wiped unless XW_ACCEPT_OK.  l may be NULL.
  */
-int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, uint32_t mode,
+int xw_keysrcs_server(const struct xw_keysrcs *l, const char *who, enum xw_keyclass cls,
 		      const uint8_t keyid[XW_KEYID_LEN], struct xw_key *out);
 
 /*

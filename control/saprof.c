@@ -42,6 +42,20 @@ const char *xw_sa_variant_name(enum xw_sa_variant v)
 	}
 }
 
+int xw_sa_root_by_name(const char *name)
+{
+	if (!strcasecmp(name, "ipsec"))
+		return XW_SA_ROOT_IPSEC;
+	if (!strcasecmp(name, "ike"))
+		return XW_SA_ROOT_IKE;
+	return -1;
+}
+
+const char *xw_sa_root_name(enum xw_sa_root r)
+{
+	return r == XW_SA_ROOT_IKE ? "ike" : "ipsec";
+}
+
 void xw_sa_pair_wipe(struct xw_sa_pair *p)
 {
 	xw_wipe(p, sizeof(*p));
@@ -234,7 +248,8 @@ int xw_sa_pair_from_secret(const uint8_t *secret, size_t len, struct xw_sa_pair 
 		return -EINVAL;
 	memcpy(p, secret, sizeof(*p));
 	if (p->c2s.enc_len > XW_SA_KEY_MAX || p->c2s.integ_len > XW_SA_KEY_MAX ||
-	    p->s2c.enc_len > XW_SA_KEY_MAX || p->s2c.integ_len > XW_SA_KEY_MAX) {
+	    p->s2c.enc_len > XW_SA_KEY_MAX || p->s2c.integ_len > XW_SA_KEY_MAX ||
+	    p->skeyseed_len > XW_SA_KEY_MAX) {
 		xw_sa_pair_wipe(p);
 		return -EINVAL;
 	}
@@ -257,8 +272,39 @@ void xw_sa_keyid_get(const uint8_t keyid[XW_KEYID_LEN], uint32_t *proto, uint32_
 	*spi_r = get32(keyid + 8);
 }
 
-int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secret, size_t cap,
-		 size_t *len, struct xw_session_keys *keys)
+/*
+ * The root octets of the pair (KEYMAT's shared secret, Alternative 1's root
+ * key) into km.  0 or -errno.
+ */
+static int sa_root(enum xw_sa_root root, const struct xw_sa_pair *p, uint8_t km[XW_SA_KEYMAT_MAX],
+		   size_t *n)
+{
+	const char *why;
+	int rc;
+
+	if (root == XW_SA_ROOT_IPSEC)
+		return xw_sa_keymat(p, km, n);
+	/*
+	 * DECISION (4.1 "this SKEYSEED can be used as the O/TWAMP shared secret
+	 * key directly", 4.2.1 "the root key of O/TWAMP is equal to SKEYSEED"):
+	 * the SKEYSEED of the IKE SA that the Child SA pair named in the
+	 * greeting belongs to NOW (after an IKE rekey the new IKE SA's, RFC 7296
+	 * 2.18: prf(SK_d(old), g^ir | Ni | Nr)), as its octets.  The pair must
+	 * still be one the variant may use (4.1: no encryption-only SA): the
+	 * greeting names it and IPsec protects the connection with it.
+	 */
+	rc = xw_sa_usable(XW_SA_KEYMAT, p, &why);
+	if (rc)
+		return rc;
+	if (!p->skeyseed_len || p->skeyseed_len > XW_SA_KEY_MAX)
+		return -ENOKEY;
+	memcpy(km, p->skeyseed, p->skeyseed_len);
+	*n = p->skeyseed_len;
+	return 0;
+}
+
+int xw_sa_derive(enum xw_sa_variant v, enum xw_sa_root root, const struct xw_sa_pair *p,
+		 uint8_t *secret, size_t cap, size_t *len, struct xw_session_keys *keys)
 {
 	uint8_t km[XW_SA_KEYMAT_MAX];
 	size_t n = 0;
@@ -266,8 +312,8 @@ int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secr
 
 	switch (v) {
 	case XW_SA_KEYMAT:
-		/* 4.1: "the shared secret key can be equal to KEYMAT" */
-		rc = xw_sa_keymat(p, km, &n);
+		/* 4.1: "the shared secret key can be equal to KEYMAT" (or SKEYSEED) */
+		rc = sa_root(root, p, km, &n);
 		if (!rc && n > cap)
 			rc = -ENOSPC;
 		if (!rc) {
@@ -276,13 +322,14 @@ int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secr
 		}
 		break;
 	case XW_SA_ALT1:
-		/* 4.2.1: the root key is KEYMAT (the IPsec SA's; SKEYSEED: charon only) */
-		rc = xw_sa_keymat(p, km, &n);
+		/* 4.2.1: the root key is KEYMAT (the IPsec SA's) or SKEYSEED (the IKE SA's) */
+		rc = sa_root(root, p, km, &n);
 		if (!rc)
 			rc = xw_sa_alt1_keys(km, n, keys);
 		break;
 	case XW_SA_ALT2:
-		rc = xw_sa_alt2_keys(p, keys);
+		/* 4.2.2: the SA's own keys; there is no root to choose */
+		rc = root == XW_SA_ROOT_IPSEC ? xw_sa_alt2_keys(p, keys) : -EINVAL;
 		break;
 	default:
 		rc = -EINVAL;

@@ -32,13 +32,6 @@
 #include "crypto.h"
 #include "xwamp/proto.h"
 
-/*
- * Internal flag of a key request's Mode (srv.h struct srv_key_req, keysrc.h):
- * the key asked for is this profile's SA pair.  Never on the wire: the
- * server masks the client's Mode to the bits it knows (0xff).
- */
-#define XW_KEYREQ_SA (1u << 31)
-
 enum xw_sa_variant {
 	XW_SA_NONE = 0,
 	XW_SA_KEYMAT = 1,
@@ -72,7 +65,29 @@ struct xw_sa_key {
 struct xw_sa_pair {
 	struct xw_sa_key c2s; /* "i -> r" */
 	struct xw_sa_key s2c; /* "r -> i" */
+	/*
+	 * SKEYSEED of the IKE SA the pair belongs to (RFC 7296 2.14, 2.18),
+	 * for XW_SA_ROOT_IKE: only the IKE daemon knows it (the charon
+	 * plugin's source); 0 when the source has none (the kernel SAD).
+	 */
+	uint8_t skeyseed[XW_SA_KEY_MAX];
+	size_t skeyseed_len;
 };
+
+/*
+ * The root of the keys (draft 4.1 "the shared secret can be derived from
+ * the IKEv2 SA, or IPsec SA"; 4.2.1 "the root key ... can be derived from
+ * the IKE or IPsec SA"), for KEYMAT and Alternative 1; Alternative 2 uses
+ * the SA's own keys and has no root.  An explicit option on both ends,
+ * like the variant (never negotiated).
+ */
+enum xw_sa_root {
+	XW_SA_ROOT_IPSEC = 0, /* KEYMAT of the Child SA pair (default) */
+	XW_SA_ROOT_IKE = 1,   /* SKEYSEED of its IKE SA */
+};
+/* "ipsec", "ike"; -1 when unknown. */
+int xw_sa_root_by_name(const char *name);
+const char *xw_sa_root_name(enum xw_sa_root r);
 void xw_sa_pair_wipe(struct xw_sa_pair *p);
 
 /*
@@ -125,10 +140,14 @@ void xw_sa_keyid_get(const uint8_t keyid[XW_KEYID_LEN], uint32_t *proto, uint32_
 /*
  * The variant's keys from the pair: KEYMAT -> *secret (the RFC 4656 shared
  * secret; PBKDF2 and the Token follow as RFC 4656 3.1), ALT1 and ALT2 ->
- * *keys (the session keys directly).  0, or the refusals of xw_sa_usable().
+ * *keys (the session keys directly).  root picks KEYMAT or SKEYSEED as the
+ * shared secret (KEYMAT) or root key (ALT1); ALT2 takes only
+ * XW_SA_ROOT_IPSEC.  0, the refusals of xw_sa_usable(), -ENOKEY when root
+ * is XW_SA_ROOT_IKE and the pair has no SKEYSEED, -EINVAL for ALT2 with
+ * XW_SA_ROOT_IKE.
  */
-int xw_sa_derive(enum xw_sa_variant v, const struct xw_sa_pair *p, uint8_t *secret, size_t cap,
-		 size_t *len, struct xw_session_keys *keys);
+int xw_sa_derive(enum xw_sa_variant v, enum xw_sa_root root, const struct xw_sa_pair *p,
+		 uint8_t *secret, size_t cap, size_t *len, struct xw_session_keys *keys);
 /*
  * DECISION (4.2): Alternatives 1 and 2 use the control connection's keys
  * for every test session too ("one key for encryption and another for

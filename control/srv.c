@@ -355,9 +355,15 @@ int srv_key_derive(const struct srv_key_req *req, int found, const uint8_t *secr
 		/* IPsec SA profile: the look-up gave the SA pair; the variant's keys from it */
 		found = xw_sa_pair_from_secret(secret, len, &pair);
 		if (!found)
-			found = xw_sa_derive(req->sa_variant, &pair, km, sizeof(km), &len,
-					     &res->keys);
+			found = xw_sa_derive(req->sa_variant, req->sa_root, &pair, km, sizeof(km),
+					     &len, &res->keys);
 		xw_sa_pair_wipe(&pair);
+		if (found == -ENOKEY) {
+			/* SKEYSEED asked for, the source has none (the kernel SAD never has) */
+			pr_warn("IPsec SA profile: no SKEYSEED of the IKE SA the Child SA belongs "
+				"to (--sa-root ike needs the charon plugin's source): Accept 1");
+			found = XW_ACCEPT_FAILURE;
+		}
 		if (found == -EOPNOTSUPP)
 			found = XW_ACCEPT_NOT_SUPPORTED; /* logged by the key source's caller */
 		if (!found && req->sa_variant != XW_SA_KEYMAT) {
@@ -386,7 +392,7 @@ static void key_sync(struct srv *s, const struct srv_key_req *req, struct srv_ke
 	size_t slen = 0;
 	int rc;
 
-	rc = s->ops.key_lookup(s->arg, req->mode, req->keyid, secret, &slen);
+	rc = s->ops.key_lookup(s->arg, req, secret, &slen);
 	srv_key_derive(req, rc, secret, slen, res);
 	xw_wipe(secret, sizeof(secret));
 }
@@ -588,11 +594,13 @@ static void on_setup(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 		setup_finish(s, NULL, now);
 		return;
 	}
+	memset(&kr, 0, sizeof(kr));
 	kr.mode = s->mode;
 	kr.sa_variant = s->cfg.sa_variant;
+	kr.sa_root = s->cfg.sa_root;
+	kr.cls = xw_keyclass_of(s->mode, kr.sa_variant != XW_SA_NONE);
 	if (kr.sa_variant != XW_SA_NONE) {
 		/* draft 4.1: the keys of the SA the greeting named, whatever the KeyID says */
-		kr.mode |= XW_KEYREQ_SA;
 		xw_sa_keyid_put(s->setup.keyid, s->cfg.sa_proto, s->cfg.sa_spi_i, s->cfg.sa_spi_r);
 	}
 	memcpy(kr.keyid, s->setup.keyid, sizeof(kr.keyid));

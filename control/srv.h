@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keysrc.h"
 #include "saprof.h"
 #include "xwamp/proto.h"
 #include "codec.h"
@@ -90,14 +91,16 @@ enum srv_end {
  * srv_key_done().  Nothing in these structs points into the state machine.
  */
 struct srv_key_req {
+	uint32_t mode; /* the client's Mode */
 	/*
-	 * The client's Mode: with XW_MODE_IKEV2_DERIV the KeyID holds SPIs; with
-	 * XW_KEYREQ_SA (saprof.h, never on the wire) the KeyID names the IPsec
-	 * SA of the greeting (saprof.h xw_sa_keyid_put) and the key look-up
-	 * gives the SA pair.
+	 * What the KeyID names (keysrc.h xw_keyclass_of(), made by the state
+	 * machine): a passphrase's name, RFC 7717 SPIs (Mode with
+	 * XW_MODE_IKEV2_DERIV), or with the IPsec SA profile the SA of the
+	 * greeting (saprof.h xw_sa_keyid_put), whose look-up gives the SA pair.
 	 */
-	uint32_t mode;
+	enum xw_keyclass cls;
 	enum xw_sa_variant sa_variant; /* XW_SA_NONE unless the IPsec SA profile */
+	enum xw_sa_root sa_root;       /* its root: KEYMAT or SKEYSEED (saprof.h) */
 	uint8_t keyid[XW_KEYID_LEN];
 	uint8_t salt[16];
 	uint32_t count;
@@ -166,12 +169,11 @@ struct srv_ops {
 	 * Accept code instead when there is none: XW_ACCEPT_FAILURE for an
 	 * unknown KeyID, XW_ACCEPT_NO_IKE_SA when the KeyID holds RFC 7717
 	 * SPIs with no IKE SA; a negative errno gives Accept 2 (internal).
-	 * mode is the client's Mode: with XW_MODE_IKEV2_DERIV (RFC 7717) the
-	 * KeyID carries SPIs rather than a name.  The SM wipes the secret
+	 * req->cls says what the KeyID names (keysrc.h: a passphrase, RFC 7717
+	 * SPIs, the IPsec SA profile's SA).  The SM wipes the secret
 	 * after use.  Required for auth/enc/mixed.
 	 */
-	int (*key_lookup)(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN],
-			  uint8_t *secret, size_t *len);
+	int (*key_lookup)(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len);
 	/*
 	 * Optional, instead of key_lookup inside srv_feed(): start the key
 	 * step of req elsewhere (a worker thread: key look-up, then
@@ -285,6 +287,7 @@ struct srv_cfg {
 	 * which the greeting names (the caller looked it up for the peer).
 	 */
 	enum xw_sa_variant sa_variant;
+	enum xw_sa_root sa_root; /* KEYMAT or SKEYSEED as the root (saprof.h) */
 	uint32_t sa_proto, sa_spi_i, sa_spi_r;
 	/* Where to count the Accept codes sent (the caller's, outliving us); NULL: not counted. */
 	struct srv_accept_stats *accept_stats;

@@ -69,13 +69,13 @@ void xwd_keys_reload(struct xwd_keys *k)
 		xw_keysrcs_reload(&k->l); /* each source logs its own errors */
 }
 
-int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
-		    const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t *len)
+int xwd_keys_lookup(struct xwd_keys *k, const char *who, const struct srv_key_req *req,
+		    uint8_t *secret, size_t *len)
 {
 	struct xw_key key;
 	int rc;
 
-	rc = xw_keysrcs_server(k ? &k->l : NULL, who, mode, keyid, &key);
+	rc = xw_keysrcs_server(k ? &k->l : NULL, who, req->cls, req->keyid, &key);
 	if (rc == XW_ACCEPT_OK) {
 		/* the SM's buffer is SRV_SECRET_MAX, the bound of every source */
 		memcpy(secret, key.secret, key.len);

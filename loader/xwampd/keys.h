@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "keysrc.h"
+#include "srv.h"
 #include "xwamp/proto.h"
 
 struct xwd_keys;
@@ -42,12 +43,12 @@ void xwd_keys_reload(struct xwd_keys *k);
 /*
  * srv_ops.key_lookup contract (control/srv.h): 0 with the secret copied,
  * or an Accept code: XW_ACCEPT_FAILURE for an unknown KeyID,
- * XW_ACCEPT_NO_IKE_SA when mode has XW_MODE_IKEV2_DERIV and no source knows
+ * XW_ACCEPT_NO_IKE_SA when req->cls is RFC 7717's and no source knows
  * the SPIs of the KeyID (RFC 7717 5.3: logged with the SPIs and who), a
  * negative errno when a source failed.  k may be NULL (nothing known).
  * who names the connection in logs.
  */
-int xwd_keys_lookup(struct xwd_keys *k, const char *who, uint32_t mode,
-		    const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret, size_t *len);
+int xwd_keys_lookup(struct xwd_keys *k, const char *who, const struct srv_key_req *req,
+		    uint8_t *secret, size_t *len);
 
 #endif /* XWAMPD_KEYS_H */

@@ -68,7 +68,7 @@ static void job_run(struct xwd_keywork *w, struct xwd_keyjob *j)
 	size_t len = 0;
 	int rc;
 
-	rc = xwd_keys_lookup(w->keys, j->who, j->req.mode, j->req.keyid, secret, &len);
+	rc = xwd_keys_lookup(w->keys, j->who, &j->req, secret, &len);
 	srv_key_derive(&j->req, rc, secret, len, &j->res);
 	xw_wipe(secret, sizeof(secret));
 	xw_wipe(&j->req, sizeof(j->req));

@@ -94,9 +94,10 @@ struct ctx {
 	int closed_calls;
 };
 
-static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		  size_t *len)
+static int cb_key(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint32_t mode = req->mode;
+	const uint8_t *keyid = req->keyid;
 	static const uint8_t alice[XW_KEYID_LEN] = "alice";
 
 	if (mode & XW_MODE_IKEV2_DERIV) {
@@ -133,7 +134,7 @@ static int key_done(struct srv *srv, struct ctx *c, uint64_t now)
 	int found;
 
 	c->key_pending = 0;
-	found = cb_key(c, c->key_req.mode, c->key_req.keyid, secret, &len);
+	found = cb_key(c, &c->key_req, secret, &len);
 	srv_key_derive(&c->key_req, found, secret, len, &res);
 	return srv_key_done(srv, &res, now);
 }

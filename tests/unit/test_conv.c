@@ -89,9 +89,10 @@ __attribute__((constructor)) static void log_setup(void)
 
 /* ---- server callbacks ------------------------------------------------------- */
 
-static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		  size_t *len)
+static int cb_key(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint32_t mode = req->mode;
+	const uint8_t *keyid = req->keyid;
 	struct fx *f = arg;
 	uint8_t want[XW_KEYID_LEN] = "alice";
 
@@ -2111,13 +2112,14 @@ static const uint8_t IKE_KEY[32] = {0x24, 0xb0, 0x58, 0xb7, 0x0f, 0x70, 0x7f, 0x
 				    0x5b, 0x06, 0x9d, 0x6d, 0xf8, 0x13, 0x3e, 0xab};
 
 /* key_lookup of a server with one IKE SA: SPIs in the first 16 octets (RFC 7717 5.3). */
-static int cb_key_ike(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		      size_t *len)
+static int cb_key_ike(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint32_t mode = req->mode;
+	const uint8_t *keyid = req->keyid;
 	struct fx *f = arg;
 
 	if (!(mode & XW_MODE_IKEV2_DERIV))
-		return cb_key(arg, mode, keyid, secret, len);
+		return cb_key(arg, req, secret, len);
 	f->key_calls++;
 	f->key_mode = mode;
 	if (memcmp(keyid, IKE_SPIS, 16))
@@ -2270,7 +2272,7 @@ static int key_finish(struct fx *f)
 	size_t len = 0;
 	int rc;
 
-	rc = cb_key(f, f->kreq.mode, f->kreq.keyid, secret, &len);
+	rc = cb_key(f, &f->kreq, secret, &len);
 	srv_key_derive(&f->kreq, rc, secret, len, &res);
 	xw_wipe(secret, sizeof(secret));
 	return srv_key_done(f->srv, &res, f->now);

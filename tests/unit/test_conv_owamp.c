@@ -45,9 +45,10 @@ struct fx {
 	uint8_t recv_sid[16];
 };
 
-static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		  size_t *len)
+static int cb_key(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint8_t *keyid = req->keyid;
+
 	if (memcmp(keyid, "alice", 6))
 		return XW_ACCEPT_FAILURE;
 	memcpy(secret, PASS, strlen(PASS));

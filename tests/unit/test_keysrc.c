@@ -103,11 +103,11 @@ static int all_zero(const void *p, size_t n)
 
 TEST(class_of_mode)
 {
-	CHECK_EQ(xw_keyclass_of_mode(XW_MODE_OPEN), XW_KEYCLASS_PASSPHRASE);
-	CHECK_EQ(xw_keyclass_of_mode(XW_MODE_AUTH), XW_KEYCLASS_PASSPHRASE);
-	CHECK_EQ(xw_keyclass_of_mode(XW_MODE_ENCRYPTED), XW_KEYCLASS_PASSPHRASE);
-	CHECK_EQ(xw_keyclass_of_mode(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV), XW_KEYCLASS_IKE);
-	CHECK_EQ(xw_keyclass_of_mode(XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV), XW_KEYCLASS_IKE);
+	CHECK_EQ(xw_keyclass_of(XW_MODE_OPEN, false), XW_KEYCLASS_PASSPHRASE);
+	CHECK_EQ(xw_keyclass_of(XW_MODE_AUTH, false), XW_KEYCLASS_PASSPHRASE);
+	CHECK_EQ(xw_keyclass_of(XW_MODE_ENCRYPTED, false), XW_KEYCLASS_PASSPHRASE);
+	CHECK_EQ(xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), XW_KEYCLASS_IKE);
+	CHECK_EQ(xw_keyclass_of(XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV, false), XW_KEYCLASS_IKE);
 }
 
 TEST(server_by_class)
@@ -122,36 +122,46 @@ TEST(server_by_class)
 
 	/* passphrase KeyID: the key file's secret */
 	keyid_of(keyid, "alice");
-	CHECK_EQ(xw_keysrcs_server(&l, "c1", XW_MODE_AUTH, keyid, &k), XW_ACCEPT_OK);
+	CHECK_EQ(xw_keysrcs_server(&l, "c1", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k),
+		 XW_ACCEPT_OK);
 	CHECK_EQ(k.len, 22);
 	CHECK_MEM(k.secret, "correct horse battery\n", 22);
 	CHECK_MEM(k.keyid, keyid, XW_KEYID_LEN);
 	/* unknown KeyID: Accept 1, the key wiped */
 	keyid_of(keyid, "carol");
 	memset(&k, 0x5a, sizeof(k));
-	CHECK_EQ(xw_keysrcs_server(&l, "c1", XW_MODE_AUTH, keyid, &k), XW_ACCEPT_FAILURE);
+	CHECK_EQ(xw_keysrcs_server(&l, "c1", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k),
+		 XW_ACCEPT_FAILURE);
 	CHECK(all_zero(&k, sizeof(k)));
 	/* a passphrase KeyID with IKEv2Derived: read as SPIs, never the key file's (Accept 6) */
 	keyid_of(keyid, "alice");
 	t_log_reset();
-	CHECK_EQ(xw_keysrcs_server(&l, "c1", XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, keyid, &k),
+	CHECK_EQ(xw_keysrcs_server(&l, "c1",
+				   xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), keyid,
+				   &k),
 		 XW_ACCEPT_NO_IKE_SA);
 	CHECK(t_logged("control c1: no IKE SA with SPIi 616c696365000000 SPIr 0000000000000000"));
 	CHECK(all_zero(&k, sizeof(k)));
 
 	/* SPIs of the table: the key as the shared secret (RFC 7717 5.1, decision 1) */
 	keyid_spis(keyid, 0x33, 0x44);
-	CHECK_EQ(xw_keysrcs_server(&l, "c2", XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV, keyid, &k),
+	CHECK_EQ(xw_keysrcs_server(&l, "c2",
+				   xw_keyclass_of(XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV, false),
+				   keyid, &k),
 		 XW_ACCEPT_OK);
 	CHECK_EQ(k.len, t_unhex("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", want, sizeof(want)));
 	CHECK_MEM(k.secret, want, k.len);
 	/* the same KeyID without IKEv2Derived: a passphrase name nobody has */
-	CHECK_EQ(xw_keysrcs_server(&l, "c2", XW_MODE_ENCRYPTED, keyid, &k), XW_ACCEPT_FAILURE);
+	CHECK_EQ(xw_keysrcs_server(&l, "c2", xw_keyclass_of(XW_MODE_ENCRYPTED, false), keyid, &k),
+		 XW_ACCEPT_FAILURE);
 	xw_keysrcs_free(&l);
 	CHECK_EQ(l.n, 0);
 	/* no sources at all */
-	CHECK_EQ(xw_keysrcs_server(NULL, "c3", XW_MODE_AUTH, keyid, &k), XW_ACCEPT_FAILURE);
-	CHECK_EQ(xw_keysrcs_server(NULL, "c3", XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, keyid, &k),
+	CHECK_EQ(xw_keysrcs_server(NULL, "c3", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k),
+		 XW_ACCEPT_FAILURE);
+	CHECK_EQ(xw_keysrcs_server(NULL, "c3",
+				   xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), keyid,
+				   &k),
 		 XW_ACCEPT_NO_IKE_SA);
 }
 
@@ -232,19 +242,28 @@ TEST(order_and_failures)
 	CHECK_EQ(xw_keysrcs_add(&l, &s), 0);
 	keyid_spis(keyid, 1, 2);
 	/* a failing first source does not hide the second one's answer */
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, keyid, &k), 0);
+	CHECK_EQ(xw_keysrcs_server(&l, "x",
+				   xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), keyid,
+				   &k),
+		 0);
 	CHECK_EQ(k.secret[0], 0xbb);
 	CHECK_EQ(a.calls, 1);
 	/* nobody has it: the real error wins over -ENOENT (Accept 2, not 6), key wiped */
 	b.rc = -ENOENT;
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, keyid, &k), -EIO);
+	CHECK_EQ(xw_keysrcs_server(&l, "x",
+				   xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), keyid,
+				   &k),
+		 -EIO);
 	CHECK(all_zero(&k, sizeof(k)));
 	a.rc = -ENOENT;
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, keyid, &k),
+	CHECK_EQ(xw_keysrcs_server(&l, "x",
+				   xw_keyclass_of(XW_MODE_AUTH | XW_MODE_IKEV2_DERIV, false), keyid,
+				   &k),
 		 XW_ACCEPT_NO_IKE_SA);
 	/* class IKE only: a passphrase Mode never calls them; no client op: skipped */
 	a.calls = b.calls = 0;
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH, keyid, &k), XW_ACCEPT_FAILURE);
+	CHECK_EQ(xw_keysrcs_server(&l, "x", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k),
+		 XW_ACCEPT_FAILURE);
 	CHECK_EQ(xw_keysrcs_client(&l, &(struct xw_keyreq){.cls = XW_KEYCLASS_IKE}, &k), -ENOENT);
 	CHECK_EQ(a.calls + b.calls, 0);
 	/* a full list refuses and frees what it was given */
@@ -273,18 +292,18 @@ TEST(keyfile_reload)
 	CHECK_EQ(xw_keysrc_keyfile(p, &s), 0);
 	CHECK_EQ(xw_keysrcs_add(&l, &s), 0);
 	keyid_of(keyid, "alice");
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH, keyid, &k), 0);
+	CHECK_EQ(xw_keysrcs_server(&l, "x", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k), 0);
 	CHECK_EQ(k.secret[0], 1);
 	CHECK(put("reload.pfs", "alice 02\n"));
 	CHECK_EQ(xw_keysrcs_reload(&l), 0);
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH, keyid, &k), 0);
+	CHECK_EQ(xw_keysrcs_server(&l, "x", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k), 0);
 	CHECK_EQ(k.secret[0], 2);
 	/* a file that no longer loads: the old keys stay, logged */
 	CHECK(put("reload.pfs", "alice zz\n"));
 	t_log_reset();
 	CHECK(xw_keysrcs_reload(&l) < 0);
 	CHECK(t_logged("cannot reload"));
-	CHECK_EQ(xw_keysrcs_server(&l, "x", XW_MODE_AUTH, keyid, &k), 0);
+	CHECK_EQ(xw_keysrcs_server(&l, "x", xw_keyclass_of(XW_MODE_AUTH, false), keyid, &k), 0);
 	CHECK_EQ(k.secret[0], 2);
 	xw_keysrcs_free(&l);
 	xw_key_wipe(&k);

@@ -488,9 +488,10 @@ struct conv {
 };
 
 /* srv_ops.key_lookup as xwampd does it (loader/xwampd/keys.c). */
-static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		  size_t *len)
+static int cb_key(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint32_t mode = req->mode;
+	const uint8_t *keyid = req->keyid;
 	struct conv *c = arg;
 
 	c->key_calls++;

@@ -146,6 +146,47 @@ TEST(alt1_known_answers)
 	CHECK_EQ(xw_sa_alt1_token_check(&k, ch, tok), -EACCES);
 }
 
+/* draft 4.1 / 4.2.1 "from the IKE SA": SKEYSEED as the shared secret or root key */
+TEST(skeyseed_root)
+{
+	struct xw_sa_pair p;
+	struct xw_session_keys k, kk;
+	uint8_t sec[XW_SA_KEYMAT_MAX], km[XW_SA_KEYMAT_MAX], want[32];
+	size_t n = 0;
+
+	pair_cbc(&p);
+	/* the kernel SAD has no SKEYSEED: refused, never KEYMAT in its place */
+	CHECK_EQ(xw_sa_derive(XW_SA_KEYMAT, XW_SA_ROOT_IKE, &p, sec, sizeof(sec), &n, NULL),
+		 -ENOKEY);
+	CHECK_EQ(xw_sa_derive(XW_SA_ALT1, XW_SA_ROOT_IKE, &p, NULL, 0, NULL, &k), -ENOKEY);
+	fill(p.skeyseed, 32, 0x50);
+	p.skeyseed_len = 32;
+	/* 4.1: "this SKEYSEED can be used as the O/TWAMP shared secret key directly" */
+	CHECK_EQ(xw_sa_derive(XW_SA_KEYMAT, XW_SA_ROOT_IKE, &p, sec, sizeof(sec), &n, NULL), 0);
+	CHECK_EQ(n, 32);
+	CHECK_MEM(sec, p.skeyseed, 32);
+	/* the IPsec root is still KEYMAT, whatever SKEYSEED the pair carries */
+	CHECK_EQ(xw_sa_derive(XW_SA_KEYMAT, XW_SA_ROOT_IPSEC, &p, sec, sizeof(sec), &n, NULL), 0);
+	CHECK_EQ(n, t_unhex(KEYMAT_CBC, km, sizeof(km)));
+	CHECK_MEM(sec, km, n);
+	/* 4.2.1: openssl dgst -sha256 -mac HMAC -macopt hexkey:5051..6f <<< "O/TWAMP enc" / "auth" */
+	CHECK_EQ(xw_sa_derive(XW_SA_ALT1, XW_SA_ROOT_IKE, &p, NULL, 0, NULL, &k), 0);
+	t_unhex("1635e104a6fac78826412bd3c7266f9c62f265524b6be1b22b580449f32b09b8", want, 32);
+	CHECK_MEM(k.aes, want, 16);
+	t_unhex("5dbafedd80b886aa4f4b809ec44a98cb69ada5f38f7c3c40f9929fe1989063df", want, 32);
+	CHECK_MEM(k.hmac, want, 32);
+	CHECK_EQ(xw_sa_derive(XW_SA_ALT1, XW_SA_ROOT_IPSEC, &p, NULL, 0, NULL, &kk), 0);
+	CHECK(memcmp(&k, &kk, sizeof(k)) != 0);
+	/* 4.2.2 has no root; the encryption-only rule of 4.1 holds for SKEYSEED too */
+	CHECK_EQ(xw_sa_derive(XW_SA_ALT2, XW_SA_ROOT_IKE, &p, NULL, 0, NULL, &k), -EINVAL);
+	p.c2s.integ_len = 0;
+	CHECK_EQ(xw_sa_derive(XW_SA_KEYMAT, XW_SA_ROOT_IKE, &p, sec, sizeof(sec), &n, NULL),
+		 -EOPNOTSUPP);
+	CHECK_EQ(xw_sa_root_by_name("IKE"), XW_SA_ROOT_IKE);
+	CHECK_EQ(xw_sa_root_by_name("ipsec"), XW_SA_ROOT_IPSEC);
+	CHECK_EQ(xw_sa_root_by_name("skeyseed"), -1);
+}
+
 TEST(alt2_keys)
 {
 	struct xw_sa_pair p;

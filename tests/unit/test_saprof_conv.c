@@ -75,18 +75,21 @@ struct conv {
 	int nev;
 	struct xw_session_keys test_keys; /* the server's, of the last session */
 	uint32_t key_mode;
+	enum xw_keyclass key_cls; /* of the last key request */
 };
 
 /* srv_ops.key_lookup as xwampd's keys.c does it */
-static int cb_key(void *arg, uint32_t mode, const uint8_t keyid[XW_KEYID_LEN], uint8_t *secret,
-		  size_t *len)
+static int cb_key(void *arg, const struct srv_key_req *req, uint8_t *secret, size_t *len)
 {
+	const uint32_t mode = req->mode;
+	const uint8_t *keyid = req->keyid;
 	struct conv *c = arg;
 	struct xw_key k;
 	int rc;
 
 	c->key_mode = mode;
-	rc = xw_keysrcs_server(&c->keys, "test-client", mode, keyid, &k);
+	c->key_cls = req->cls;
+	rc = xw_keysrcs_server(&c->keys, "test-client", req->cls, keyid, &k);
 	if (rc == XW_ACCEPT_OK) {
 		memcpy(secret, k.secret, k.len);
 		*len = k.len;
@@ -149,6 +152,8 @@ static void pair_of(struct xw_sa_pair *p, uint32_t spi_i, uint32_t spi_r, uint8_
 }
 
 static int vanish; /* the next conv_open's SA is gone before the key step */
+/* the roots each end is told (--sa-root), for the next conv_open */
+static enum xw_sa_root srv_root, cli_root;
 
 /* Server with its SAD pair srv_pair (naming it in the greeting), client with cli_pair. */
 static int conv_open(struct conv *c, enum xw_sa_variant v, const struct xw_sa_pair *srv_pair,
@@ -162,8 +167,10 @@ static int conv_open(struct conv *c, enum xw_sa_variant v, const struct xw_sa_pa
 		.sa_proto = srv_pair->c2s.proto,
 		.sa_spi_i = srv_pair->c2s.spi,
 		.sa_spi_r = srv_pair->s2c.spi,
+		.sa_root = srv_root,
 	};
-	struct cli_cfg cc = {.modes = cli_modes, .peer = "test-server", .sa_variant = v};
+	struct cli_cfg cc = {
+		.modes = cli_modes, .peer = "test-server", .sa_variant = v, .sa_root = cli_root};
 	struct xw_keysrc src = {&SAD_OPS, NULL, "sad"};
 
 	memset(c, 0, sizeof(*c));
@@ -240,7 +247,9 @@ TEST(every_variant_every_mode)
 			/* a keyed mode went to the SA source, open mode did not */
 			CHECK_EQ(c.sad.calls, modes[m] != XW_MODE_OPEN);
 			if (c.sad.calls)
-				CHECK(c.key_mode & XW_KEYREQ_SA);
+				/* the class is the request's field; the client's Mode is as sent */
+				CHECK(c.key_cls == XW_KEYCLASS_SA &&
+				      c.key_mode == (cli_mode(c.cli) & 0xff));
 			memset(&c.test_keys, 0, sizeof(c.test_keys));
 			CHECK_EQ(conv_session(&c, 5000), 0);
 			if (modes[m] & (XW_MODE_AUTH | XW_MODE_ENCRYPTED)) {
@@ -330,6 +339,70 @@ TEST(keys_differ)
 	CHECK(srv_closed(c.srv));
 	CHECK(c.test_keys.aes[0] == 0 && c.test_keys.hmac[0] == 0);
 	conv_free(&c);
+}
+
+/*
+ * SKEYSEED of the IKE SA as the root (draft 4.1, 4.2.1 "from the IKE SA";
+ * the charon plugin's source hands it out with the Child SA pair): both ends
+ * with it work, and the test keys of Alternative 1 are PRF(SKEYSEED, ...);
+ * one end on KEYMAT, another SKEYSEED, or a source without SKEYSEED: Accept 1.
+ */
+TEST(skeyseed_root)
+{
+	struct xw_sa_pair sp, cp;
+	struct xw_session_keys want;
+	struct conv c;
+
+	pair_of(&sp, 0xc0000101, 0xc0000202, 0x10);
+	fill(sp.skeyseed, 32, 0x50);
+	sp.skeyseed_len = 32;
+	for (int v = XW_SA_KEYMAT; v <= XW_SA_ALT1; v++) {
+		srv_root = cli_root = XW_SA_ROOT_IKE;
+		CHECK_EQ(conv_open(&c, v, &sp, &sp, XW_MODE_ENCRYPTED), 0);
+		CHECK_EQ(server_start_accept(&c), XW_ACCEPT_OK);
+		memset(&c.test_keys, 0, sizeof(c.test_keys));
+		CHECK_EQ(conv_session(&c, 5010), 0);
+		if (v == XW_SA_ALT1) {
+			CHECK_EQ(xw_sa_alt1_keys(sp.skeyseed, 32, &want), 0);
+			CHECK_MEM(&c.test_keys, &want, sizeof(want));
+		}
+		conv_free(&c);
+		/* the client on KEYMAT, the server on SKEYSEED */
+		srv_root = XW_SA_ROOT_IKE;
+		cli_root = XW_SA_ROOT_IPSEC;
+		CHECK_EQ(conv_open(&c, v, &sp, &sp, XW_MODE_AUTH), 0);
+		CHECK_EQ(server_start_accept(&c), XW_ACCEPT_FAILURE);
+		conv_free(&c);
+		/* the same Child SA keys, another SKEYSEED */
+		cp = sp;
+		cp.skeyseed[31] ^= 1;
+		srv_root = cli_root = XW_SA_ROOT_IKE;
+		CHECK_EQ(conv_open(&c, v, &sp, &cp, XW_MODE_AUTH), 0);
+		CHECK_EQ(server_start_accept(&c), XW_ACCEPT_FAILURE);
+		conv_free(&c);
+		/* the server's source has no SKEYSEED (the kernel SAD): Accept 1, said why */
+		cp = sp;
+		cp.skeyseed_len = 0;
+		t_log_reset();
+		srv_root = cli_root = XW_SA_ROOT_IKE;
+		CHECK_EQ(conv_open(&c, v, &cp, &sp, XW_MODE_AUTH), 0);
+		CHECK_EQ(server_start_accept(&c), XW_ACCEPT_FAILURE);
+		CHECK(t_logged("no SKEYSEED of the IKE SA"));
+		conv_free(&c);
+	}
+	/* a client without SKEYSEED, or with Alternative 2 (no root), does not start */
+	cli_root = XW_SA_ROOT_IKE;
+	srv_root = XW_SA_ROOT_IPSEC;
+	cp = sp;
+	cp.skeyseed_len = 0;
+	t_log_reset();
+	CHECK(conv_open(&c, XW_SA_KEYMAT, &sp, &cp, XW_MODE_AUTH) != 0);
+	CHECK(t_logged("no SKEYSEED for this SA pair"));
+	conv_free(&c);
+	CHECK(conv_open(&c, XW_SA_ALT2, &sp, &sp, XW_MODE_AUTH) != 0);
+	CHECK(t_logged("Alternative 2 has no root key"));
+	conv_free(&c);
+	srv_root = cli_root = XW_SA_ROOT_IPSEC;
 }
 
 TEST(sa_gone_at_server)
