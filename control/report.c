@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "report.h"
 #include "xwamp/ntp.h"
 
@@ -403,7 +404,8 @@ int xw_report_packets_json(FILE *f, const struct xw_stats_session *s)
 /* An error estimate in seconds, as the reference prints it (%g). */
 static double errest_s(__u16 ee)
 {
-	return (double)xw_errest_to_ns(ee) / NS_PER_S;
+	/* Multiplier * 2^Scale / 2^32 s (RFC 4656 4.1.2), exactly: no rounding to ns */
+	return ldexp((double)(ee & 0xff), (int)((ee >> 8) & 0x3f) - 32);
 }
 
 static int ee_sync(__u16 ee)
@@ -491,10 +493,46 @@ static void machine_dist(FILE *f, const char *key, const char *suffix, int have,
 		fprintf(f, "%s%s\t%g\n", key, suffix, v);
 }
 
+/* Sorts keys[0..nk) and counts them into bk (one entry per bucket); the number of buckets. */
+static size_t bucketize(struct mkey *keys, size_t nk, struct mbucket *bk)
+{
+	size_t i, nb = 0;
+
+	qsort(keys, nk, sizeof(*keys), mkey_cmp);
+	for (i = 0; i < nk; i++) {
+		if (!nb || bk[nb - 1].b != keys[i].b)
+			bk[nb++].b = keys[i].b;
+		bk[nb - 1].c[keys[i].type]++;
+	}
+	return nb;
+}
+
+/* The session keys both references print first, up to SESSION_FINISHED. */
+static void machine_header(FILE *f, const struct xw_machine_meta *m, __u64 start, __u64 end,
+			   size_t sample)
+{
+	fprintf(f, "SUMMARY\t%.2f\n", 3.0);
+	fprintf(f, "SID\t%s\n", m->sid ? m->sid : "");
+	fprintf(f, "FROM_HOST\t%s\nFROM_ADDR\t%s\nFROM_PORT\t%u\n", str_or(m->from_host, "?"),
+		str_or(m->from_addr, "?"), m->from_port);
+	fprintf(f, "TO_HOST\t%s\nTO_ADDR\t%s\nTO_PORT\t%u\n", str_or(m->to_host, "?"),
+		str_or(m->to_addr, "?"), m->to_port);
+	fprintf(f, "START_TIME\t%020" PRIu64 "\nEND_TIME\t%020" PRIu64 "\n", (uint64_t)start,
+		(uint64_t)end);
+	if (m->dscp >= 0)
+		fprintf(f, "DSCP\t0x%2.2x\n", (unsigned int)m->dscp);
+	fprintf(f, "LOSS_TIMEOUT\t%" PRIu64 "\n", (uint64_t)m->loss_timeout);
+	fprintf(f, "PACKET_PADDING\t%u\n", m->padding);
+	fprintf(f, "SESSION_PACKET_COUNT\t%u\n", m->npackets);
+	fprintf(f, "SAMPLE_PACKET_COUNT\t%zu\n", sample);
+	fprintf(f, "BUCKET_WIDTH\t%g\n", m->bucket_width);
+	fprintf(f, "SESSION_FINISHED\t%d\n", m->finished ? 1 : 0);
+}
+
 int xw_report_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_stats_session *s)
 {
 	static const char *const sfx[3] = {"", "_FWD", "_BCK"};
-	size_t i, na = xw_stats_narrivals(s), np = xw_stats_npkts(s), nk = 0, nb = 0;
+	size_t i, na = xw_stats_narrivals(s), np = xw_stats_npkts(s), nk = 0, nb;
 	double mn[4], mx[4], maxerr[3] = {0, 0, 0}, v, p50, p95;
 	__u64 ttl[2][256] = {{0}}, sent = np, lost = 0, dups[2] = {0, 0};
 	struct mkey *keys = NULL;
@@ -551,34 +589,14 @@ int xw_report_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_
 		if (r->ip_ttl >= 0 && r->ip_ttl < 256)
 			ttl[1][r->ip_ttl]++;
 	}
-	qsort(keys, nk, sizeof(*keys), mkey_cmp);
 	bk = calloc(nk ? nk : 1, sizeof(*bk));
 	if (!bk) {
 		free(keys);
 		return -ENOMEM;
 	}
-	for (i = 0; i < nk; i++) {
-		if (!nb || bk[nb - 1].b != keys[i].b)
-			bk[nb++].b = keys[i].b;
-		bk[nb - 1].c[keys[i].type]++;
-	}
+	nb = bucketize(keys, nk, bk);
 
-	fprintf(f, "SUMMARY\t%.2f\n", 3.0);
-	fprintf(f, "SID\t%s\n", m->sid ? m->sid : "");
-	fprintf(f, "FROM_HOST\t%s\nFROM_ADDR\t%s\nFROM_PORT\t%u\n", str_or(m->from_host, "?"),
-		str_or(m->from_addr, "?"), m->from_port);
-	fprintf(f, "TO_HOST\t%s\nTO_ADDR\t%s\nTO_PORT\t%u\n", str_or(m->to_host, "?"),
-		str_or(m->to_addr, "?"), m->to_port);
-	fprintf(f, "START_TIME\t%020" PRIu64 "\nEND_TIME\t%020" PRIu64 "\n", (uint64_t)start,
-		(uint64_t)end);
-	if (m->dscp >= 0)
-		fprintf(f, "DSCP\t0x%2.2x\n", (unsigned int)m->dscp);
-	fprintf(f, "LOSS_TIMEOUT\t%" PRIu64 "\n", (uint64_t)m->loss_timeout);
-	fprintf(f, "PACKET_PADDING\t%u\n", m->padding);
-	fprintf(f, "SESSION_PACKET_COUNT\t%u\n", m->npackets);
-	fprintf(f, "SAMPLE_PACKET_COUNT\t%zu\n", np);
-	fprintf(f, "BUCKET_WIDTH\t%g\n", m->bucket_width);
-	fprintf(f, "SESSION_FINISHED\t%d\n", m->finished ? 1 : 0);
+	machine_header(f, m, start, end, np);
 	fprintf(f, "SENT\t%" PRIu64 "\n", (uint64_t)sent);
 	fprintf(f, "SYNC\t%d\n", sync);
 	fprintf(f, "MAXERR\t%g\nMAXERR_FWD\t%g\nMAXERR_BCK\t%g\n", maxerr[0], maxerr[1], maxerr[2]);
@@ -630,4 +648,146 @@ int xw_report_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_
 	free(bk);
 	free(keys);
 	return done(f);
+}
+
+/* ------------------------------ the reference's one-way formats (owping) */
+
+/* How far back an arrival is compared for n-reordering (the reference's window is similar). */
+#define OW_REORD_WIN 1024
+
+int xw_report_ow_raw(FILE *f, const struct xw_ow_data *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct codec_ow_record *r = &d->rec[i];
+
+		fprintf(f, "%" PRIu32 " %020" PRIu64 " %d %g %020" PRIu64 " %d %g %u\n", r->seq,
+			(uint64_t)r->send_ts, ee_sync(r->send_errest), errest_s(r->send_errest),
+			(uint64_t)r->recv_ts, ee_sync(r->recv_errest), errest_s(r->recv_errest),
+			r->ttl);
+	}
+	return done(f);
+}
+
+/* What xw_report_ow_machine() gathers in one pass over the records. */
+struct ow_machine {
+	__u64 sent, lost, dups, ttl[256], rn[OW_REORD_WIN];
+	double mn, mx, maxerr;
+	int sync, have;
+	struct mkey *keys; /* first copies' delay buckets */
+	size_t nk;
+	__u32 *arr; /* sequence numbers in arrival order, duplicates included */
+	size_t narr;
+	__u8 *state; /* per seq: 0 nothing yet, 1 received, 2 a lost-packet record */
+};
+
+static void ow_machine_rec(struct ow_machine *o, const struct codec_ow_record *r, double width)
+{
+	double delay, err;
+	size_t j;
+	int first;
+
+	if (codec_ow_record_lost(r)) {
+		if (o->state[r->seq])
+			return; /* data that contradicts itself: the first word counts */
+		o->state[r->seq] = 2;
+		o->sent++;
+		o->lost++;
+		o->sync &= ee_sync(r->recv_errest);
+		o->maxerr = fmax(o->maxerr, errest_s(r->recv_errest));
+		return;
+	}
+	if (o->state[r->seq] == 2)
+		return;
+	first = !o->state[r->seq];
+	o->state[r->seq] = 1;
+	if (first)
+		o->sent++;
+	else
+		o->dups++;
+	/* RFC 4737 5.3: n-reordered when the n arrivals before it all have larger seqs */
+	for (j = 0; j < o->narr && j < OW_REORD_WIN && r->seq < o->arr[o->narr - 1 - j]; j++)
+		o->rn[j]++;
+	o->arr[o->narr++] = r->seq;
+	o->sync &= ee_sync(r->send_errest) & ee_sync(r->recv_errest);
+	delay = (double)(__s64)(xw_ntp_to_ns(r->recv_ts) - xw_ntp_to_ns(r->send_ts)) / NS_PER_S;
+	err = errest_s(r->send_errest) + errest_s(r->recv_errest);
+	o->maxerr = fmax(o->maxerr, err);
+	o->mn = o->have && o->mn < delay ? o->mn : delay;
+	o->mx = o->have && o->mx > delay ? o->mx : delay;
+	o->have = 1;
+	if (!first)
+		return; /* delay buckets and TTLs: first copies only, as the reference */
+	o->keys[o->nk++] = (struct mkey){bucket_of(delay, width), 0};
+	o->ttl[r->ttl]++;
+}
+
+int xw_report_ow_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_ow_data *d)
+{
+	struct ow_machine o = {.sync = 1};
+	struct mbucket *bk = NULL;
+	size_t i, nb;
+	double p50, p95;
+	int k, lo = 255, hi = 0, nttl = 0, rc = -ENOMEM;
+
+	if (!m->bucket_width || !(m->bucket_width > 0))
+		return -EINVAL;
+	o.keys = calloc(d->n ? d->n : 1, sizeof(*o.keys));
+	o.arr = calloc(d->n ? d->n : 1, sizeof(*o.arr));
+	o.state = calloc(m->npackets ? m->npackets : 1, 1);
+	bk = calloc(d->n ? d->n : 1, sizeof(*bk));
+	if (!o.keys || !o.arr || !o.state || !bk)
+		goto out;
+	for (i = 0; i < d->n; i++)
+		/* the sample is packets 0 .. npackets - 1; skip ranges were never sent */
+		if (d->rec[i].seq < m->npackets &&
+		    !xw_ow_in_skips(d->skips, d->nskips, d->rec[i].seq))
+			ow_machine_rec(&o, &d->rec[i], m->bucket_width);
+	nb = bucketize(o.keys, o.nk, bk);
+
+	machine_header(f, m, m->start_ntp, m->end_ntp, m->npackets);
+	fprintf(f,
+		"SENT\t%" PRIu64 "\nSYNC\t%d\nMAXERR\t%g\nDUPS\t%" PRIu64 "\nLOST\t%" PRIu64 "\n",
+		(uint64_t)o.sent, o.sync, o.maxerr, (uint64_t)o.dups, (uint64_t)o.lost);
+	machine_dist(f, "MIN", "", o.have, o.mn);
+	if (bucket_pct(bk, nb, 0, 0.5, o.sent, m->bucket_width, &p50))
+		fprintf(f, "MEDIAN\t%g\n", p50);
+	machine_dist(f, "MAX", "", o.have, o.mx);
+	if (bucket_pct(bk, nb, 0, 0.95, o.sent, m->bucket_width, &p95) &&
+	    bucket_pct(bk, nb, 0, 0.5, o.sent, m->bucket_width, &p50))
+		fprintf(f, "PDV\t%g\n", p95 - p50);
+	if (o.sent > o.lost) {
+		fputs("<BUCKETS>\n", f);
+		for (i = 0; i < nb; i++)
+			fprintf(f, "\t%ld\t%u\n", bk[i].b, bk[i].c[0]);
+		fputs("</BUCKETS>\n", f);
+	}
+	for (k = 0; k < 256; k++)
+		if (o.ttl[k]) {
+			nttl++;
+			lo = k < lo ? k : lo;
+			hi = k > hi ? k : hi;
+		}
+	if (nttl) {
+		fprintf(f, "MINTTL\t%d\nMAXTTL\t%d\n<TTLBUCKETS>\n", lo, hi);
+		for (k = 0; k < 256; k++)
+			if (o.ttl[k])
+				fprintf(f, "\t%d\t%" PRIu64 "\n", k, (uint64_t)o.ttl[k]);
+		fputs("</TTLBUCKETS>\n", f);
+	}
+	/* the reference ends the summary here, then its reordering histogram */
+	fputs("\n<NREORDERING>\n", f);
+	for (i = 0; i < OW_REORD_WIN && o.rn[i]; i++)
+		fprintf(f, "\t%zu\t%" PRIu64 "\n", i + 1, (uint64_t)o.rn[i]);
+	if (i == 0 || i >= OW_REORD_WIN)
+		fprintf(f, "\t%zu\t0\n", i + 1);
+	fputs("</NREORDERING>\n", f);
+	rc = done(f);
+out:
+	free(bk);
+	free(o.state);
+	free(o.arr);
+	free(o.keys);
+	return rc;
 }

@@ -99,6 +99,8 @@ struct xw_machine_meta {
 	unsigned int npackets; /* packets the session was to send */
 	double bucket_width;   /* seconds (the reference's default: 0.0001) */
 	int finished;	       /* 1: the session ran to its end, 0: cut short */
+	/* OWAMP only: NTP scheduled send times of the first and the last packet */
+	__u64 start_ntp, end_ntp;
 };
 
 /*
@@ -127,5 +129,40 @@ int xw_report_raw_arrival(FILE *f, const struct xw_stats_session *s,
 			  const struct xw_stats_arrival *a);
 /* The lost packets, one line each: receive fields all zero. */
 int xw_report_raw_lost(FILE *f, const struct xw_stats_session *s);
+
+/* ---- The reference's one-way formats (perfSONAR owping -M and -R) ----------- */
+
+struct codec_ow_record;
+struct codec_ow_skip;
+
+/* One direction's OWAMP session data as the receiver recorded it (RFC 4656 3.9). */
+struct xw_ow_data {
+	const struct codec_ow_record *rec; /* arrival order, lost-packet records included */
+	size_t n;
+	const struct codec_ow_skip *skips; /* the sender's skip ranges: not counted at all */
+	__u32 nskips;
+};
+
+/*
+ * owping -M ("SUMMARY 3.00", one-way): the twping keys without the _FWD,
+ * _BCK and _PROC ones, DUPS, one count per <BUCKETS> line, MINTTL/MAXTTL
+ * and <TTLBUCKETS> of the TTL at the receiver (only when something
+ * arrived), a blank line, then the n-reordering histogram <NREORDERING>
+ * (RFC 4737 5: "\tn\tcount" for n = 1 ... while the count is not zero;
+ * "\t1\t0" when nothing was reordered).  Every record the data holds
+ * counts as the reference counts it: a lost-packet record is sent and
+ * lost (its receive Error Estimate goes into MAXERR and SYNC), a received
+ * one is sent once and a duplicate after that, records in skip ranges not
+ * at all.  START_TIME and END_TIME are m->start_ntp and m->end_ntp.
+ */
+int xw_report_ow_machine(FILE *f, const struct xw_machine_meta *m, const struct xw_ow_data *d);
+
+/*
+ * owping -R: one line per record, in the data's order, 8 fields "SEQNO
+ * STIME SS SERR RTIME RS RERR TTL" (NTP timestamps as 20-digit decimals,
+ * the Error Estimates in seconds with %g); lost-packet records as they are
+ * (receive time 0).
+ */
+int xw_report_ow_raw(FILE *f, const struct xw_ow_data *d);
 
 #endif /* XW_REPORT_H */

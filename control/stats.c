@@ -568,7 +568,7 @@ out:
 /* ---- One-way statistics from OWAMP session data ---------------------------- */
 
 /* 1 when seq lies in one of the ordered skip ranges. */
-static int in_skips(const struct codec_ow_skip *skips, __u32 nskips, __u32 seq)
+int xw_ow_in_skips(const struct codec_ow_skip *skips, __u32 nskips, __u32 seq)
 {
 	__u32 lo = 0, hi = nskips;
 
@@ -608,7 +608,7 @@ int xw_stats_from_owamp(struct xw_stats_session *s, const struct codec_ow_record
 		const struct codec_ow_record *r = &recs[i];
 		int lost = codec_ow_record_lost(r);
 
-		if (r->seq >= next_seqno || in_skips(skips, nskips, r->seq)) {
+		if (r->seq >= next_seqno || xw_ow_in_skips(skips, nskips, r->seq)) {
 			if (lost)
 				continue;
 			/* RFC 4656 3.8: "MUST be invalidated" */

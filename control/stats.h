@@ -269,6 +269,9 @@ struct xw_ow_summary {
  * range (RFC 4656 3.8: the session's results "MUST be invalidated");
  * -ENOMEM.
  */
+/* 1 when seq lies in one of the nskips sorted, disjoint skip ranges (RFC 4656 3.8). */
+int xw_ow_in_skips(const struct codec_ow_skip *skips, __u32 nskips, __u32 seq);
+
 int xw_stats_from_owamp(struct xw_stats_session *s, const struct codec_ow_record *recs, size_t n,
 			__u32 next_seqno, const struct codec_ow_skip *skips, __u32 nskips,
 			struct xw_ow_summary *sum);

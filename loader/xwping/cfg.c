@@ -466,12 +466,6 @@ static int validate(struct xwping_cfg *cfg)
 		fprintf(stderr, "xwping: -t and -f are OWAMP's: add -O\n");
 		return -EINVAL;
 	}
-	if (cfg->owamp && (cfg->machine || cfg->raw)) {
-		/* owping's -M and -R are one-way formats: not written yet */
-		fprintf(stderr, "xwping: -M and -R are twping's formats: not yet with -O "
-				"(--json has the one-way results)\n");
-		return -EINVAL;
-	}
 	if (cfg->owamp && (cfg->light || cfg->start_n || cfg->symmetric ||
 			   cfg->reflect_octets >= 0 || cfg->sessions > 1)) {
 		fprintf(stderr, "xwping: -O: no --light, --start-n, --symmetric, "

@@ -42,6 +42,7 @@
 #include "stats.h"
 #include "testpkt.h"
 #include "owclient.h"
+#include "report.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 
@@ -574,7 +575,93 @@ static int fetch(struct ow_cli *c, struct ow_dir *d)
 	return 0;
 }
 
+/*
+ * -f: a lost-packet record (RFC 4656 3.9) for every packet the server sent
+ * (below its Next Seqno, outside its skip ranges) that never came, so that
+ * our data has the shape of what Fetch-Session gives for -t.
+ */
+static void add_lost_records(struct ow_cli *c, struct ow_dir *d)
+{
+	uint16_t errest = xw_clock_errest(&c->clock, xw_clock_now_ns());
+	size_t i, n = d->nrec;
+	uint8_t *seen;
+	uint32_t seq;
+
+	if (!d->next_seqno)
+		return;
+	seen = calloc(d->next_seqno, 1);
+	if (!seen)
+		return;
+	for (i = 0; i < n; i++)
+		if (d->rec[i].seq < d->next_seqno)
+			seen[d->rec[i].seq] = 1;
+	for (seq = 0; seq < d->next_seqno; seq++) {
+		struct codec_ow_record r = {
+			.seq = seq,
+			.send_errest = CODEC_OW_LOST_ERREST,
+			.recv_errest = errest,
+			.ttl = 255,
+		};
+
+		if (seen[seq] || xw_ow_in_skips(d->skips, d->nskips, seq))
+			continue;
+		r.send_ts = xw_ow_sched_time_of(&d->sched, seq); /* ascending: one pass */
+		rec_add(d, &r);
+	}
+	free(seen);
+}
+
 /* --- output ------------------------------------------------------------------- */
+
+/* owping -R and -M (control/report.h) for direction d; 0 or -errno. */
+static int print_reference(struct ow_cli *c, struct ow_dir *d, bool finished)
+{
+	const struct xwping_cfg *cfg = c->cfg;
+	char sid[2 * XW_SID_LEN + 1], loc[XW_ADDRSTRLEN], peer[XW_ADDRSTRLEN];
+	struct xw_ow_data data = {
+		.rec = d->rec, .n = d->nrec, .skips = d->skips, .nskips = d->nskips};
+	/* the Session-Sender is "from", the Session-Receiver "to", with their test ports */
+	uint16_t lport = xw_addr_port(&d->local);
+	struct xw_machine_meta m = {
+		.sid = sid,
+		.from_addr = d->to_server ? xw_addr_fmt(&c->local, false, loc, sizeof(loc))
+					  : xw_addr_fmt(&c->peer, false, peer, sizeof(peer)),
+		.from_port = d->to_server ? lport : d->port,
+		.to_addr = d->to_server ? xw_addr_fmt(&c->peer, false, peer, sizeof(peer))
+					: xw_addr_fmt(&c->local, false, loc, sizeof(loc)),
+		.to_port = d->to_server ? d->port : lport,
+		.dscp = cfg->dscp,
+		.loss_timeout = xw_fix_from_ns((uint64_t)(cfg->wait * 1e9)), /* as requested */
+		.padding = c->tp.padding_len,
+		.npackets = cfg->ow_fetch ? d->next_seqno : cfg->count,
+		.bucket_width = cfg->bucket_width,
+		.finished = finished,
+	};
+	size_t i;
+	int k, rc = 0;
+
+	for (k = 0; k < XW_SID_LEN; k++)
+		snprintf(sid + 2 * k, 3, "%02x", d->sid[k]);
+	m.from_host = m.from_addr;
+	m.to_host = m.to_addr;
+	if (!cfg->ow_fetch && m.npackets) {
+		m.start_ntp = xw_ow_sched_time_of(&d->sched, 0);
+		m.end_ntp = xw_ow_sched_time_of(&d->sched, m.npackets - 1);
+	} else {
+		/* another connection's session: no schedule here, the records' send times */
+		for (i = 0; i < d->nrec; i++) {
+			if (!m.start_ntp || d->rec[i].send_ts < m.start_ntp)
+				m.start_ntp = d->rec[i].send_ts;
+			if (d->rec[i].send_ts > m.end_ntp)
+				m.end_ntp = d->rec[i].send_ts;
+		}
+	}
+	if (cfg->raw)
+		rc = xw_report_ow_raw(stdout, &data);
+	if (!rc && cfg->machine)
+		rc = xw_report_ow_machine(stdout, &m, &data);
+	return rc;
+}
 
 static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, bool json,
 		      bool first)
@@ -727,10 +814,19 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	t_end = xw_clock_now_ns();
 	if (!rc)
 		rc = stop(&c);
+	if (!rc && c.dir[1].on)
+		add_lost_records(&c, &c.dir[1]);
 	if (!rc && c.dir[0].on)
 		rc = fetch(&c, &c.dir[0]);
 report:
-	if (!rc) {
+	if (!rc && (cfg->machine || cfg->raw)) {
+		/* owping's order: to the server, then from it */
+		for (i = 0; i < 2 && !rc; i++)
+			if (c.dir[i].on)
+				rc = print_reference(&c, &c.dir[i], true);
+		if (!rc && fflush(stdout))
+			rc = -EIO;
+	} else if (!rc) {
 		if (cfg->continuous)
 			/* --continuous: the TWAMP lines' keys, then the directions */
 			printf("{\"target\":\"%s\",\"unix_time\":%.3f,\"end_unix_time\":%.3f,"

@@ -207,6 +207,89 @@ PY
 	expect "-M: nothing but the summary" [ "$(head -1 "$XW_TMP/mi.out")" = "SUMMARY	3.00" ]
 }
 
+# -O -M and -R in owping's formats.  -R is read by the parser of pScheduler's
+# owping tool (its regex and its counting, rewritten here), given the argv
+# that tool builds (-R -c -i -L, -t or -f, [ADDR]:PORT); -M by KEY<TAB>VALUE.
+owamp_reference_formats() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	local dir
+	for dir in -t -f; do
+		in_c "$XWPING" -O -R -c 20 -i 0.01 -L 1 $dir "[192.0.2.2]:861" >"$XW_TMP/owr$dir.out" \
+			2>"$XW_TMP/owr$dir.err" || { sed 's/^/#   /' "$XW_TMP/owr$dir.err"; return 1; }
+		head -2 "$XW_TMP/owr$dir.out" | sed 's/^/#   /'
+		python3 - "$XW_TMP/owr$dir.out" <<'PY' || return 1
+import re, sys
+rx = re.compile(r'^(\d+) (\d+) (\d) ([-.0-9e+]*) (\d+) (\d) ([-.0-9e+]*) (\d+)$')
+lines = open(sys.argv[1]).read().split("\n")
+assert lines[-1] == "", "ends with a newline"
+sent = recv = dup = 0
+seen, hist, ttl = set(), {}, {}
+for l in lines[:-1]:
+    m = rx.match(l)
+    assert m, "not a raw line: %r" % l
+    seq, sts, ss, serr, rts, rs, rerr, t = m.groups()
+    assert len(sts) == 20 and len(rts) == 20, l
+    if seq in seen:
+        dup += 1
+        continue
+    seen.add(seq)
+    sent += 1
+    if int(rts) == 0:
+        continue
+    recv += 1
+    delay = (float(rts) - float(sts)) / 2 ** 32
+    assert 0 <= delay < 0.1, (l, delay)  # one host, one clock
+    hist["%.2f" % round(delay / 0.001, 2)] = 1
+    ttl[t] = ttl.get(t, 0) + 1
+print("# %s: %d sent, %d received, %d duplicates, TTLs %s" % (sys.argv[1][-10:], sent, recv, dup, ttl))
+assert (sent, recv, dup) == (20, 20, 0), (sent, recv, dup)
+assert ttl == {"255": 20}, ttl
+PY
+	done
+	# both directions, -M: owping's one-way SUMMARY for each, to the server first
+	in_c "$XWPING" -O -M -c 20 -i 0.01 -D 46 $XW_S4 >"$XW_TMP/owm.out" 2>"$XW_TMP/owm.err" ||
+		{ sed 's/^/#   /' "$XW_TMP/owm.err"; return 1; }
+	sed 's/^/#   /' "$XW_TMP/owm.out" | head -30
+	python3 - "$XW_TMP/owm.out" <<'PY' || return 1
+import sys
+text = open(sys.argv[1]).read()
+parts = ["SUMMARY" + p for p in text.split("SUMMARY")[1:]]
+assert text.startswith("SUMMARY\t3.00\n") and len(parts) == 2, text[:80]
+res = []
+for p in parts:
+    kv, where, buckets, ttl, reord = {}, None, [], [], []
+    lines = p.split("\n")
+    for l in lines:
+        if l in ("<BUCKETS>", "<TTLBUCKETS>", "<NREORDERING>"):
+            where = {"<BUCKETS>": buckets, "<TTLBUCKETS>": ttl, "<NREORDERING>": reord}[l]
+        elif l.startswith("</"):
+            where = None
+        elif where is not None:
+            where.append([float(x) for x in l.split("\t")[1:]])
+        elif l:
+            k, v = l.split("\t")
+            kv[k] = v
+    assert lines[-2:] == ["</NREORDERING>", ""], lines[-3:]
+    assert "\n\n<NREORDERING>\n" in p
+    assert kv["SENT"] == "20" and kv["LOST"] == "0" and kv["DUPS"] == "0", kv
+    assert kv["SESSION_FINISHED"] == "1" and kv["DSCP"] == "0x2e", kv
+    assert kv["SAMPLE_PACKET_COUNT"] == "20" and kv["SYNC"] in ("0", "1"), kv
+    assert len(kv["SID"]) == 32 and len(kv["START_TIME"]) == 20, kv
+    assert int(kv["END_TIME"]) > int(kv["START_TIME"]), kv
+    assert 0 <= float(kv["MIN"]) <= float(kv["MEDIAN"]) <= float(kv["MAX"]) + 0.0001 < 0.1, kv
+    assert "MIN_FWD" not in kv and "MAXERR_FWD" not in kv, "twping's keys"
+    assert sum(b[1] for b in buckets) == 20 and all(len(b) == 2 for b in buckets), buckets
+    assert kv["MINTTL"] == kv["MAXTTL"] == "255" and ttl == [[255.0, 20.0]], (kv, ttl)
+    assert reord == [[1.0, 0.0]], reord
+    res.append(kv)
+# to the server: we send; from it: it sends to us
+assert res[0]["FROM_ADDR"] == "192.0.2.1" and res[0]["TO_ADDR"] == "192.0.2.2", res[0]
+assert res[1]["FROM_ADDR"] == "192.0.2.2" and res[1]["TO_ADDR"] == "192.0.2.1", res[1]
+assert res[0]["SID"] != res[1]["SID"]
+PY
+}
+
 # --continuous: a JSON line per interval, through a server restart (error
 # lines with a growing back-off meanwhile), flat memory, SIGTERM ends it.
 continuous() {
@@ -398,5 +481,5 @@ assert all(l["error"] == "Connection refused" for l in dead)
 PY
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats continuous continuous_owamp svg_picture xdp_quiet_probes)
+TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats continuous continuous_owamp svg_picture xdp_quiet_probes)
 xw_run "$@"
