@@ -222,6 +222,29 @@ bad:
 	return err;
 }
 
+int chan_open_more(struct chan *c, uint8_t *buf, size_t len)
+{
+	int err = usable(c);
+
+	if (err)
+		return err;
+	if (!len || len % XW_BLOCK_LEN) {
+		pr_err("chan %s: open_more of %zu octets: not whole blocks", role_name(c), len);
+		return -EINVAL;
+	}
+	if (!c->secure)
+		return 0;
+	err = xw_aes_cbc_decrypt(c->aes, c->iv_rx, buf, buf, len);
+	if (!err)
+		err = xw_hmac_update(c->hmac_rx, buf, len);
+	if (err) {
+		pr_err("chan %s: cannot open %zu octets: %d", role_name(c), len, err);
+		xw_wipe(buf, len);
+		fail(c);
+	}
+	return err;
+}
+
 /* Decrypts a copy of the next incoming block into pt; the stream state stays as is. */
 static int peek_block(const struct chan *c, const uint8_t *buf, uint8_t pt[XW_BLOCK_LEN])
 {

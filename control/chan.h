@@ -108,6 +108,19 @@ int chan_seal(struct chan *c, uint8_t *buf, size_t len);
 int chan_open(struct chan *c, uint8_t *buf, size_t len);
 
 /*
+ * The first whole blocks of a long incoming message, before the rest has
+ * arrived, in place: decrypted and added to the HMAC the message's own
+ * HMAC field will be checked against (chan_open() of the rest, whose last
+ * 16 octets are that field, checks it).  Lets a receiver read the length of
+ * a message from its plaintext as it arrives (an OWAMP Stop-Sessions), or
+ * stream through one it will not keep (schedule slots beyond its bound),
+ * without holding or re-decrypting it.  Nothing of it may be acted upon
+ * before that chan_open() succeeded (RFC 4656 3.2).  @len: whole blocks.
+ * Open mode: nothing to do.  0 or negative errno (the channel breaks).
+ */
+int chan_open_more(struct chan *c, uint8_t *buf, size_t len);
+
+/*
  * How many octets the next incoming message of @type needs, given the
  * @avail octets received so far at @buf (still ciphertext in secure
  * modes; not modified).  Returns the length (> 0), 0 when more octets are

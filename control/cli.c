@@ -966,6 +966,27 @@ static unsigned int ow_running(const struct cli *c, int ours)
 }
 
 /*
+ * The longest Stop-Sessions the server may send: one record per session it
+ * sends, each with at most one skip range per packet (RFC 4656 3.8: in
+ * order, disjoint, below Next Seqno <= Number of Packets), and at most
+ * CODEC_OW_SKIPS_MAX, our resource limit.
+ */
+static size_t ow_stop_limit(const struct cli *c)
+{
+	size_t max = CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN;
+	unsigned int i;
+
+	for (i = 0; i < c->nsess; i++) {
+		uint32_t n = c->sess[i].params.num_packets;
+
+		if (stoppable(&c->sess[i]) && !c->sess[i].ow_send)
+			max += CODEC_OW_STOP_REC_LEN(n < CODEC_OW_SKIPS_MAX ? n
+									    : CODEC_OW_SKIPS_MAX);
+	}
+	return max;
+}
+
+/*
  * RFC 4656 3.8: our Stop-Sessions "MUST account for each accepted
  * Request-Session where Conf-Receiver was set" (we send), else the server
  * considers it invalid: checked here, not sent when it does not.
@@ -1446,26 +1467,11 @@ static size_t rx_want(const struct cli *c)
 /* The receive buffer holds @n octets (n <= rx_max, checked by the caller); 0 or -ENOMEM. */
 static int rx_room(struct cli *c, size_t n)
 {
-	size_t cap = c->rx_cap ? c->rx_cap : 256;
-	uint8_t *t;
+	int rc = xw_wipe_grow(&c->rx, &c->rx_cap, c->rx_len, n);
 
-	if (n <= c->rx_cap)
-		return 0;
-	while (cap < n)
-		cap *= 2;
-	t = malloc(cap);
-	if (!t) {
+	if (rc)
 		pr_err("cli %s: no memory for a %zu-octet message", c->peer, n);
-		return -ENOMEM;
-	}
-	if (c->rx) {
-		memcpy(t, c->rx, c->rx_len);
-		xw_wipe(c->rx, c->rx_cap);
-		free(c->rx);
-	}
-	c->rx = t;
-	c->rx_cap = cap;
-	return 0;
+	return rc;
 }
 
 int cli_feed(struct cli *c, const void *buf, size_t len)
@@ -1504,6 +1510,14 @@ int cli_feed(struct cli *c, const void *buf, size_t len)
 			    (n == 0 && m != CLI_MSG_OW_STOP && c->rx_len >= XW_BLOCK_LEN)) {
 				pr_warn("cli %s: cannot frame the server's message: %d", c->peer,
 					n);
+				shut(c, CLI_CLOSE_PROTO);
+				return -EPIPE;
+			}
+			if (m == CLI_MSG_OW_STOP && ((size_t)n > ow_stop_limit(c) ||
+						     (n == 0 && c->rx_len >= ow_stop_limit(c)))) {
+				pr_warn("cli %s: the server's Stop-Sessions is longer than the %u "
+					"sessions it sends could need (%zu octets): closing",
+					c->peer, ow_running(c, 0), ow_stop_limit(c));
 				shut(c, CLI_CLOSE_PROTO);
 				return -EPIPE;
 			}

@@ -255,7 +255,7 @@ int codec_stop_n_ack_decode(struct codec_n_sessions *m, const uint8_t *buf, size
  * Slots slots of 16 octets and a second HMAC.  One logical message.
  */
 #define CODEC_OW_SLOT_LEN  16
-#define CODEC_OW_SLOTS_MAX 65536 /* resource limit, not from the RFC */
+#define CODEC_OW_SLOTS_MAX (1u << 20) /* resource limit (16 MiB), not from the RFC */
 #define CODEC_OW_REQUEST_LEN(n) \
 	(XW_REQUEST_TW_SESSION_LEN + (size_t)(n)*CODEC_OW_SLOT_LEN + XW_HMAC_LEN)
 #define CODEC_OW_REQUEST_HMAC1_END XW_REQUEST_TW_SESSION_LEN

@@ -32,6 +32,28 @@ void xw_wipe(void *p, size_t len)
 		OPENSSL_cleanse(p, len);
 }
 
+int xw_wipe_grow(uint8_t **buf, size_t *cap, size_t used, size_t need)
+{
+	size_t n = *cap ? *cap : 256;
+	uint8_t *t;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	t = malloc(n);
+	if (!t)
+		return -ENOMEM;
+	if (*buf) {
+		memcpy(t, *buf, used);
+		xw_wipe(*buf, *cap);
+		free(*buf);
+	}
+	*buf = t;
+	*cap = n;
+	return 0;
+}
+
 int xw_ct_equal(const void *a, const void *b, size_t len)
 {
 	return CRYPTO_memcmp(a, b, len) == 0;

@@ -25,6 +25,12 @@
 
 /* Wipe key material (OPENSSL_cleanse: not optimised away). */
 void xw_wipe(void *p, size_t len);
+/*
+ * Grows *buf (capacity *cap, the first @used octets in use) to hold @need
+ * octets, doubling from 256: the old buffer is wiped before it is freed, as
+ * control input is decrypted in place.  0, or -ENOMEM with *buf unchanged.
+ */
+int xw_wipe_grow(uint8_t **buf, size_t *cap, size_t used, size_t need);
 /* Constant-time comparison (CRYPTO_memcmp): 1 when equal, 0 otherwise. */
 int xw_ct_equal(const void *a, const void *b, size_t len);
 /* Cryptographically secure random bytes (RAND_bytes). */

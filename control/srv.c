@@ -77,9 +77,21 @@ struct srv {
 	struct chan chan;
 	int chan_up;
 
-	uint8_t rx[SRV_RX_MAX];
+	uint8_t *rx; /* grown to the message being received (srv_rx_room), within rx_limit */
+	size_t rx_cap;
 	size_t rx_len;
-	size_t rx_need; /* length of the message being received; 0: not known yet */
+	size_t rx_need;	 /* length of the message being received; 0: not known yet */
+	size_t rx_plain; /* OWAMP: octets of rx already opened (chan_open_more), plaintext */
+	size_t rx_limit; /* OWAMP: the longest the message may be, once its first block is in */
+	/*
+	 * OWAMP Request-Session with more schedule slots than cfg.ow_max_slots:
+	 * its fixed part is read and checked (sink_part1), then the slots and
+	 * the second HMAC stream through the channel without being kept
+	 * (sink_left octets to go), and it is refused with Accept 4.
+	 */
+	uint64_t sink_left;
+	uint32_t sink_slots;
+	int sink_part1;
 
 	uint8_t *tx;
 	size_t tx_off, tx_len, tx_cap;
@@ -87,7 +99,8 @@ struct srv {
 	struct srv_sess **sess; /* accepted sessions, in request order */
 	unsigned int nsess, sess_cap;
 	unsigned int nactive;
-	unsigned int nexpired; /* ended by REFWAIT since the last Stop-Sessions */
+	unsigned int nexpired;	 /* ended by REFWAIT since the last Stop-Sessions */
+	size_t expired_stop_len; /* OWAMP: their Stop-Sessions records at most (ow_stop_limit) */
 
 	uint64_t idle_since; /* SERVWAIT counts from here */
 
@@ -237,6 +250,26 @@ static void sess_end(struct srv *s, unsigned int i, enum srv_end why, uint64_t n
 	sess_remove(s, i);
 }
 
+/* Room for n octets of input in rx (the octets held so far are kept). */
+static int rx_room(struct srv *s, size_t n)
+{
+	return xw_wipe_grow(&s->rx, &s->rx_cap, s->rx_len, n);
+}
+
+/* The message in rx is done with: wiped; a buffer grown for a long one is given back. */
+static void rx_reset(struct srv *s)
+{
+	if (s->rx)
+		xw_wipe(s->rx, s->rx_len);
+	if (s->rx_cap > SRV_RX_MAX) {
+		xw_wipe(s->rx, s->rx_cap);
+		free(s->rx);
+		s->rx = NULL;
+		s->rx_cap = 0;
+	}
+	s->rx_len = s->rx_need = s->rx_plain = s->rx_limit = 0;
+}
+
 static void held_free(struct srv *s)
 {
 	if (s->held) {
@@ -266,8 +299,12 @@ static void shut(struct srv *s, enum srv_close why, uint64_t now)
 	}
 	xw_wipe(&s->keys, sizeof(s->keys));
 	s->have_keys = 0;
-	xw_wipe(s->rx, s->rx_len);
-	s->rx_len = s->rx_need = 0;
+	/* a handler may still hold s->rx: wiped here, given back by srv_feed after it */
+	if (s->rx)
+		xw_wipe(s->rx, s->rx_len);
+	s->rx_len = s->rx_need = s->rx_plain = s->rx_limit = 0;
+	s->sink_left = 0;
+	s->sink_part1 = 0;
 	xw_ratelimit_flush(s->rlp, s->what);
 	xw_wipe(&s->setup, sizeof(s->setup));
 	held_free(s);
@@ -1289,6 +1326,46 @@ out:
 	return rc;
 }
 
+/*
+ * The longest session description record the client may send for its send
+ * session ss (RFC 4656 3.8): skip ranges are in order, disjoint and below
+ * Next Seqno <= Number of Packets, so at most one per packet (and at most
+ * CODEC_OW_SKIPS_MAX, our resource limit).
+ */
+static size_t ow_stop_rec_max(const struct srv_sess *ss)
+{
+	uint32_t n = ss->params.num_packets;
+
+	return CODEC_OW_STOP_REC_LEN(n < CODEC_OW_SKIPS_MAX ? n : CODEC_OW_SKIPS_MAX);
+}
+
+/*
+ * Its first block decrypted: the longest Stop-Sessions the client may send,
+ * bounded by what its send sessions could have sent, not by a fixed size.
+ * A Number of Sessions other than theirs is invalid at once (RFC 4656 3.8:
+ * "the connection SHOULD be closed"), before the records are waited for.
+ * 0 when closed.
+ */
+static size_t ow_stop_limit(struct srv *s, uint64_t now)
+{
+	size_t max = CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN + s->expired_stop_len;
+	uint32_t i, nrecv = 0, num = get_be32(s->rx + 4);
+
+	for (i = 0; i < s->nsess; i++)
+		if (s->sess[i]->params.conf_receiver) {
+			nrecv++;
+			max += ow_stop_rec_max(s->sess[i]);
+		}
+	if (num != nrecv + s->nexpired) {
+		pr_warn("control %s: Stop-Sessions describes %u sessions, the client sends %u: "
+			"closing",
+			s->peer, num, nrecv + s->nexpired);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return 0;
+	}
+	return max;
+}
+
 static void on_ow_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	struct codec_ow_stop st;
@@ -1364,6 +1441,7 @@ static void on_ow_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	for (i = s->nsess; i-- > 0;)
 		sess_end(s, i, SRV_END_STOP, now);
 	s->nexpired = 0;
+	s->expired_stop_len = 0;
 	back_to_ready(s, now);
 }
 
@@ -1517,12 +1595,13 @@ static enum srv_msg msg_of_cmd(const struct srv *s, uint8_t cmd)
 static int open_command(struct srv *s)
 {
 	size_t first = s->rx_len;
-	int rc;
+	int rc, cmd;
 
-	if (chan_peek_cmd(&s->chan, s->rx, s->rx_len) == XW_CMD_FORBIDDEN &&
-	    s->rx_len > CODEC_REQUEST_SESSION_HMAC1_END)
+	/* OWAMP: the first rx_plain octets were opened as they came (srv_frame_ow) */
+	cmd = s->rx_plain ? s->rx[0] : chan_peek_cmd(&s->chan, s->rx, s->rx_len);
+	if (cmd == XW_CMD_FORBIDDEN && s->rx_len > CODEC_REQUEST_SESSION_HMAC1_END)
 		first = CODEC_REQUEST_SESSION_HMAC1_END;
-	rc = chan_open(&s->chan, s->rx, first);
+	rc = chan_open(&s->chan, s->rx + s->rx_plain, first - s->rx_plain);
 	if (!rc && first < s->rx_len)
 		rc = chan_open(&s->chan, s->rx + first, s->rx_len - first);
 	return rc;
@@ -1654,6 +1733,10 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 		return NULL;
 	s->cfg = *cfg;
 	s->cfg.modes &= SRV_KNOWN_MODES;
+	if (!s->cfg.ow_max_slots)
+		s->cfg.ow_max_slots = SRV_OW_SLOTS_DEFAULT;
+	if (s->cfg.ow_max_slots > CODEC_OW_SLOTS_MAX)
+		s->cfg.ow_max_slots = CODEC_OW_SLOTS_MAX;
 	if (cfg->proto == SRV_PROTO_OWAMP) /* RFC 4656 3.1: open, authenticated, encrypted */
 		s->cfg.modes &=
 			XW_MODE_OPEN | XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_IKEV2_DERIV;
@@ -1705,12 +1788,169 @@ void srv_free(struct srv *s)
 	if (s->chan_up)
 		chan_fini(&s->chan);
 	free(s->sess);
+	if (s->rx) {
+		xw_wipe(s->rx, s->rx_cap);
+		free(s->rx);
+	}
 	if (s->tx) {
 		xw_wipe(s->tx, s->tx_cap);
 		free(s->tx);
 	}
 	xw_wipe(s, sizeof(*s));
 	free(s);
+}
+
+/*
+ * An OWAMP Request-Session with more schedule slots than we take
+ * (cfg.ow_max_slots): RFC 4656 3.5 allows any number, and says a refused
+ * request SHOULD not close the connection, so it is read to its end without
+ * being kept: its fixed part checked (HMAC), then the slots and the second
+ * HMAC streamed through the channel, then refused with Accept 4 ("permanent
+ * resource limitations", 3.3: the same request never fits).
+ */
+static void sink_begin(struct srv *s, uint32_t slots, uint64_t now)
+{
+	warn_rl(s, now,
+		"control %s: Request-Session with %u schedule slots, more than --owamp-max-slots "
+		"%u: reading it through to refuse it",
+		s->peer, slots, s->cfg.ow_max_slots);
+	s->sink_slots = slots;
+	s->sink_left = (uint64_t)slots * CODEC_OW_SLOT_LEN + XW_HMAC_LEN;
+	s->sink_part1 = 1;
+	s->rx_need = CODEC_REQUEST_SESSION_HMAC1_END;
+}
+
+/* The fixed part is in: checked, then the rest streams (sink_feed). */
+static void sink_part1_done(struct srv *s, uint64_t now)
+{
+	int rc = chan_open(&s->chan, s->rx + s->rx_plain, s->rx_len - s->rx_plain);
+
+	s->sink_part1 = 0;
+	if (rc) {
+		pr_warn("control %s: HMAC of a Request-Session does not verify", s->peer);
+		shut(s, rc == -EACCES ? SRV_CLOSE_HMAC : SRV_CLOSE_INTERNAL, now);
+	}
+}
+
+/* Slots and the second HMAC of a Request-Session beyond our bound; 0 or -EPIPE. */
+static int sink_feed(struct srv *s, const uint8_t **p, size_t *len, uint64_t now)
+{
+	char why[96];
+	size_t take, whole;
+	int rc;
+
+	while (*len && s->sink_left) {
+		/* the slots in whole blocks of at most SRV_RX_MAX; the HMAC block alone */
+		if (s->sink_left > XW_HMAC_LEN)
+			take = s->sink_left - XW_HMAC_LEN < SRV_RX_MAX - s->rx_len
+				       ? (size_t)(s->sink_left - XW_HMAC_LEN)
+				       : SRV_RX_MAX - s->rx_len;
+		else
+			take = (size_t)s->sink_left;
+		if (take > *len)
+			take = *len;
+		if (rx_room(s, s->rx_len + take)) {
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			return -EPIPE;
+		}
+		memcpy(s->rx + s->rx_len, *p, take);
+		s->rx_len += take;
+		*p += take;
+		*len -= take;
+		s->sink_left -= take;
+		whole = s->rx_len - s->rx_len % XW_BLOCK_LEN;
+		if (s->sink_left >= XW_HMAC_LEN && whole) {
+			rc = chan_open_more(&s->chan, s->rx, whole);
+			if (rc) {
+				shut(s, SRV_CLOSE_INTERNAL, now);
+				return -EPIPE;
+			}
+			memmove(s->rx, s->rx + whole, s->rx_len - whole);
+			s->rx_len -= whole;
+		}
+	}
+	if (s->sink_left)
+		return 0;
+	rc = chan_open(&s->chan, s->rx, s->rx_len);
+	rx_reset(s);
+	if (rc) {
+		pr_warn("control %s: HMAC of a Request-Session's schedule slots does not verify",
+			s->peer);
+		shut(s, rc == -EACCES ? SRV_CLOSE_HMAC : SRV_CLOSE_INTERNAL, now);
+		return -EPIPE;
+	}
+	snprintf(why, sizeof(why), "%u schedule slots, more than --owamp-max-slots %u",
+		 s->sink_slots, s->cfg.ow_max_slots);
+	ow_refuse(s, XW_ACCEPT_PERM_LIMIT, why, now);
+	return s->state == SRV_CLOSED ? -EPIPE : 0;
+}
+
+/*
+ * Frames an OWAMP client command (RFC 4656 3.4).  Its first block is opened
+ * (decrypted, HMAC fed) as soon as it is in, and so is every whole block of
+ * a message whose length the first block does not tell (Stop-Sessions), so
+ * that the length is read from plaintext in one pass.  The length is
+ * bounded by what the message may be: a Request-Session by
+ * cfg.ow_max_slots (beyond: sink_begin), a Stop-Sessions by the client's
+ * send sessions (ow_stop_limit).  The length (> 0), 0 for "more input",
+ * or a negative errno; -EPIPE when closed.
+ */
+static int frame_ow(struct srv *s, uint64_t now)
+{
+	size_t whole = s->rx_len - s->rx_len % XW_BLOCK_LEN;
+	int n, cmd;
+
+	if (!whole)
+		return 0;
+	if (whole > s->rx_plain) {
+		if (chan_open_more(&s->chan, s->rx + s->rx_plain, whole - s->rx_plain)) {
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			return -EPIPE;
+		}
+		s->rx_plain = whole;
+	}
+	cmd = s->rx[0];
+	if (!s->rx_limit) {
+		s->rx_limit = SRV_RX_MAX;
+		if (cmd == XW_CMD_REQUEST_SESSION) {
+			uint32_t slots = get_be32(s->rx + 4);
+
+			if (slots > s->cfg.ow_max_slots && s->state == SRV_READY) {
+				sink_begin(s, slots, now);
+				return (int)s->rx_need;
+			}
+			s->rx_limit = CODEC_OW_REQUEST_LEN(s->cfg.ow_max_slots);
+		} else if (cmd == XW_CMD_STOP_SESSIONS) {
+			s->rx_limit = ow_stop_limit(s, now);
+			if (!s->rx_limit)
+				return -EPIPE;
+		}
+	}
+	n = codec_msg_len(CODEC_MSG_OW_CLIENT_COMMAND, s->rx, s->rx_plain);
+	if (n < 0 && cmd == XW_CMD_STOP_SESSIONS) {
+		/* the codec said why (skip ranges the record cannot have, ...) */
+		pr_warn("control %s: Stop-Sessions cannot be framed (%d): closing", s->peer, n);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return -EPIPE;
+	}
+	if (n > 0 && (size_t)n > s->rx_limit) {
+		pr_warn("control %s: a %d-octet %s is longer than it may be here (%zu): closing",
+			s->peer, n,
+			cmd == XW_CMD_STOP_SESSIONS	? "Stop-Sessions"
+			: cmd == XW_CMD_REQUEST_SESSION ? "Request-Session"
+							: "command",
+			s->rx_limit);
+		shut(s, SRV_CLOSE_PROTO, now);
+		return -EPIPE;
+	}
+	if (n == 0 && s->rx_len >= s->rx_limit) {
+		pr_warn("control %s: Stop-Sessions longer than its sessions could need (%zu octets "
+			"for the %u the client sends): closing",
+			s->peer, s->rx_limit, get_be32(s->rx + 4));
+		shut(s, SRV_CLOSE_PROTO, now);
+		return -EPIPE;
+	}
+	return n;
 }
 
 int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
@@ -1728,25 +1968,33 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 			return -EPIPE;
 		if (s->state == SRV_WAIT_KEY)
 			return hold_input(s, p, len, now_ns);
+		if (s->sink_left && !s->sink_part1) {
+			if (sink_feed(s, &p, &len, now_ns))
+				return -EPIPE;
+			if (s->sink_left)
+				return 0;
+			continue;
+		}
 		if (!s->rx_need) {
 			if (s->state == SRV_WAIT_SETUP && xw_sa_setup_len(s->cfg.sa_variant))
 				n = (int)xw_sa_setup_len(s->cfg.sa_variant); /* Figures 4, 6 */
 			else if (s->state == SRV_WAIT_SETUP)
 				n = codec_msg_len(CODEC_MSG_SETUP_RESPONSE, s->rx, s->rx_len);
+			else if (s->cfg.proto == SRV_PROTO_OWAMP)
+				n = frame_ow(s, now_ns);
 			else
-				n = chan_next_len(&s->chan,
-						  s->cfg.proto == SRV_PROTO_OWAMP
-							  ? CODEC_MSG_OW_CLIENT_COMMAND
-							  : CODEC_MSG_CLIENT_COMMAND,
-						  s->rx, s->rx_len);
+				n = chan_next_len(&s->chan, CODEC_MSG_CLIENT_COMMAND, s->rx,
+						  s->rx_len);
+			if (n == -EPIPE && s->state == SRV_CLOSED)
+				return -EPIPE;
 			/*
 			 * TWAMP: 16 octets always tell the length.  OWAMP's
 			 * Stop-Sessions needs every record's header: read on
 			 * block by block until the length is known.
 			 */
-			if (n < 0 || (size_t)n > SRV_RX_MAX ||
+			if (n < 0 || (s->cfg.proto != SRV_PROTO_OWAMP && (size_t)n > SRV_RX_MAX) ||
 			    (n == 0 && s->rx_len >= XW_BLOCK_LEN &&
-			     (s->cfg.proto != SRV_PROTO_OWAMP || s->rx_len >= SRV_RX_MAX))) {
+			     (s->cfg.proto != SRV_PROTO_OWAMP || s->state == SRV_WAIT_SETUP))) {
 				unframeable(s, n < 0 ? n : -EMSGSIZE, now_ns);
 				return -EPIPE;
 			}
@@ -1759,14 +2007,20 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 				  : XW_BLOCK_LEN - s->rx_len % XW_BLOCK_LEN;
 		if (take > len)
 			take = len;
+		if (rx_room(s, s->rx_len + take)) {
+			shut(s, SRV_CLOSE_INTERNAL, now_ns);
+			return -EPIPE;
+		}
 		memcpy(s->rx + s->rx_len, p, take);
 		s->rx_len += take;
 		p += take;
 		len -= take;
 		if (s->rx_need && s->rx_len == s->rx_need) {
-			dispatch(s, now_ns);
-			xw_wipe(s->rx, s->rx_len);
-			s->rx_len = s->rx_need = 0;
+			if (s->sink_part1)
+				sink_part1_done(s, now_ns);
+			else
+				dispatch(s, now_ns);
+			rx_reset(s);
 		}
 	}
 }
@@ -1834,6 +2088,8 @@ int srv_sess_expired(struct srv *s, const uint8_t sid[XW_SID_LEN], uint64_t now_
 	if (i < 0)
 		return -ENOENT;
 	pr_info("control %s: session %d: REFWAIT expired", s->peer, i + 1);
+	if (s->sess[i]->params.conf_receiver)
+		s->expired_stop_len += ow_stop_rec_max(s->sess[i]);
 	sess_end(s, (unsigned int)i, SRV_END_REFWAIT, now_ns);
 	s->nexpired++; /* the client still counts it in Stop-Sessions (RFC 5357 3.8) */
 	/* RFC 5357 3.1: REFWAIT expiry on all sessions resumes SERVWAIT */

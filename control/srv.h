@@ -291,7 +291,18 @@ struct srv_cfg {
 	uint32_t sa_proto, sa_spi_i, sa_spi_r;
 	/* Where to count the Accept codes sent (the caller's, outliving us); NULL: not counted. */
 	struct srv_accept_stats *accept_stats;
+	/*
+	 * OWAMP: the most schedule slots a Request-Session may have (RFC 4656
+	 * 3.5 sets no bound: 0 gives SRV_OW_SLOTS_DEFAULT, at most
+	 * CODEC_OW_SLOTS_MAX).  A request with more is read through without
+	 * being kept and refused with Accept 4 (3.3: a permanent resource
+	 * limitation); the connection goes on (3.5: SHOULD not close).
+	 */
+	uint32_t ow_max_slots;
 };
+
+/* Default of srv_cfg.ow_max_slots: a 64 KiB Request-Session. */
+#define SRV_OW_SLOTS_DEFAULT 4096u
 
 /*
  * Creates the state machine and queues the Server Greeting (random

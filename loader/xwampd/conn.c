@@ -515,6 +515,7 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 	sid_addr(&c->local, sc.sid_addr);
 	sc.peer = c->name;
 	sc.proto = proto;
+	sc.ow_max_slots = cfg->ow_max_slots;
 	if (proto == SRV_PROTO_OWAMP && !cfg->ow_ikev2)
 		/* RFC 7717 3: the bit is a private arrangement for OWAMP: only on request */
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;

@@ -230,6 +230,9 @@ static const struct xw_opt xwd_opts[] = {
 		 "Accept 4 beyond; default 1000000)"),
 	XW_OPT_U("owamp-max-total", 0, CFG, ow_max_total, "N", 1, 1000000000,
 		 "OWAMP: records stored over all sessions (Accept 4 beyond; default 4000000)"),
+	XW_OPT_U("owamp-max-slots", 0, CFG, ow_max_slots, "N", 1, CODEC_OW_SLOTS_MAX,
+		 "OWAMP: schedule slots a Request-Session may have (Accept 4 beyond; default "
+		 "4096)"),
 	XW_OPT_U("owamp-keep", 0, CFG, ow_keep, "S", 0, 604800,
 		 "OWAMP: seconds a session's data stays fetchable after it ended (default 300)"),
 	XW_OPT_F("owamp-ikev2", 0, XW_OPT_FLAG, CFG, ow_ikev2, NULL,
@@ -406,6 +409,7 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 	cfg->start_timeout = XWD_DEFAULT_START_TIMEOUT_S;
 	cfg->count = XWD_DEFAULT_COUNT;
 	cfg->ow_max_records = 1000000;
+	cfg->ow_max_slots = SRV_OW_SLOTS_DEFAULT;
 	cfg->ow_max_total = 4000000;
 	cfg->ow_keep = 300;
 

@@ -83,6 +83,7 @@ struct xwd_cfg {
 	unsigned int ow_max_records; /* records per stored session (Accept 4 beyond) */
 	unsigned int ow_max_total;   /* records stored over all sessions */
 	unsigned int ow_keep;	     /* s: data fetchable after the session ended */
+	unsigned int ow_max_slots;   /* schedule slots per Request-Session (Accept 4 beyond) */
 	bool ow_ikev2;		     /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
 	const char *sa_profile;	     /* --sa-profile: EXPERIMENTAL IPsec SA profile (saprof.h) */
 	enum xw_sa_variant sa_variant;

@@ -13,6 +13,7 @@
  * fetch while testing, TWAMP commands, unsupported requests.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "t.h"
@@ -33,6 +34,8 @@
 #define CLIENT_SID "0a000001eebfa6fd0000000011223344"
 
 static const uint8_t SID_ADDR[4] = {192, 0, 2, 2};
+/* srv_cfg.ow_max_slots of the next fx_server() (0: the default) */
+static uint32_t fx_max_slots;
 
 struct fx {
 	struct srv *srv;
@@ -165,6 +168,7 @@ static void fx_server(struct fx *f, size_t chunk)
 		.servwait_ns = 900ull * 1000000000ull,
 		.peer = "test",
 		.proto = SRV_PROTO_OWAMP,
+		.ow_max_slots = fx_max_slots,
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -994,4 +998,238 @@ TEST(client_closes_on_fetch_records_outside_the_range)
 		if (t_failed())
 			return;
 	}
+}
+
+/*
+ * A Request-Session of nslots fixed slots and npkt packets (the server
+ * receives), fed in f->chunk pieces; *closed when the server closed
+ * instead of answering.  Returns the Accept or -1.
+ */
+static int request_n(struct fx *f, uint32_t nslots, uint32_t npkt, uint8_t *sid)
+{
+	struct codec_request_session m = {0};
+	struct codec_ow_slot *slots = calloc(nslots, sizeof(*slots));
+	size_t len = CODEC_OW_REQUEST_LEN(nslots);
+	uint8_t *buf = malloc(len), out[XW_ACCEPT_SESSION_LEN];
+	struct codec_accept_session a;
+	uint32_t i;
+	int rc = -1;
+
+	if (!slots || !buf)
+		goto out;
+	for (i = 0; i < nslots; i++)
+		slots[i] = (struct codec_ow_slot){CODEC_SLOT_FIXED, 0x10000000ull + i};
+	m.f.ipvn = 4;
+	m.f.conf_receiver = 1;
+	m.f.num_slots = nslots;
+	m.f.num_packets = npkt;
+	m.f.sender_port = 9000;
+	memcpy(m.f.sender_addr, SID_ADDR, 4);
+	memcpy(m.f.receiver_addr, SID_ADDR, 4);
+	m.f.start_time = xw_ns_to_ntp(f->now + 1000000000ull);
+	m.f.timeout = 2ull << 32;
+	m.slots = slots;
+	if (codec_request_session_encode(&m, buf, len) != (int)len)
+		goto out;
+	send_part(f, buf, CODEC_OW_REQUEST_HMAC1_END);
+	send_part(f, buf + CODEC_OW_REQUEST_HMAC1_END, len - CODEC_OW_REQUEST_HMAC1_END);
+	if (recv_part(f, out, sizeof(out)) ||
+	    codec_accept_session_decode(&a, f->mode, out, sizeof(out)))
+		goto out;
+	if (sid)
+		memcpy(sid, a.sid, 16);
+	rc = a.accept;
+out:
+	free(slots);
+	free(buf);
+	return rc;
+}
+
+/*
+ * RFC 4656 3.5 sets no bound on Number of Schedule Slots; ours is
+ * --owamp-max-slots.  At and below it the request is taken (3000: three
+ * times what a 16 KiB buffer held), above it the request is read through
+ * without being kept and refused with Accept 4 (3.3: permanent resource
+ * limitation) while the connection goes on in step: a request after it is
+ * accepted, in encrypted mode too (CBC chain and HMAC followed the slots).
+ */
+TEST(request_slots_at_below_above_the_bound)
+{
+	static const uint32_t modes[] = {XW_MODE_OPEN, XW_MODE_ENCRYPTED};
+	unsigned int k;
+
+	for (k = 0; k < 2 && !t_failed(); k++) {
+		static struct fx f;
+		static const struct ow_store_cfg big = {100000, 1000000, 8, 60ull * 1000000000ull};
+
+		fx_max_slots = 3000;
+		fx_setup(&f, modes[k], 1000);
+		fx_max_slots = 0;
+		ow_store_free(f.store);
+		f.store = ow_store_new(&big);
+		t_log_capture();
+		CHECK_EQ(request_n(&f, 2999, NPKT, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(request_n(&f, 3000, NPKT, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(request_n(&f, 3001, NPKT, NULL), XW_ACCEPT_PERM_LIMIT);
+		CHECK(t_logged("3001 schedule slots, more than --owamp-max-slots 3000"));
+		/* far beyond: 4 MiB of slots stream through, nothing of it kept */
+		CHECK_EQ(request_n(&f, 1u << 18, NPKT, NULL), XW_ACCEPT_PERM_LIMIT);
+		CHECK(!srv_closed(f.srv));
+		CHECK_EQ(request_n(&f, 1, NPKT, NULL), XW_ACCEPT_OK);
+		CHECK_EQ(srv_nsessions(f.srv), 3);
+		t_log_reset();
+		fx_free(&f);
+	}
+}
+
+/* A slot altered on the way: the streamed part's HMAC does not verify: closed, no answer. */
+TEST(request_beyond_the_bound_with_a_bad_hmac_closes)
+{
+	static struct fx f;
+	uint32_t n = 5000;
+	size_t len = CODEC_OW_REQUEST_LEN(n);
+	uint8_t *buf = calloc(1, len);
+
+	fx_setup(&f, XW_MODE_AUTH, 512);
+	CHECK(buf != NULL);
+	if (t_failed())
+		goto out;
+	buf[0] = XW_CMD_REQUEST_SESSION;
+	buf[1] = 4;
+	buf[3] = 1;
+	put_be32(buf + 4, n);
+	put_be32(buf + 8, NPKT);
+	send_part(&f, buf, CODEC_OW_REQUEST_HMAC1_END);
+	CHECK_EQ(chan_seal(&f.ch, buf + CODEC_OW_REQUEST_HMAC1_END,
+			   len - CODEC_OW_REQUEST_HMAC1_END),
+		 0);
+	buf[len - 100] ^= 1;
+	t_log_capture();
+	srv_feed(f.srv, buf + CODEC_OW_REQUEST_HMAC1_END, len - CODEC_OW_REQUEST_HMAC1_END, f.now);
+	CHECK(srv_closed(f.srv));
+	CHECK_EQ(srv_close_reason(f.srv), SRV_CLOSE_HMAC);
+	CHECK_EQ(pending(&f), 0);
+	t_log_reset();
+out:
+	free(buf);
+	fx_free(&f);
+}
+
+/*
+ * Stop-Sessions is bounded by what the client's send sessions could have
+ * sent (RFC 4656 3.8: skip ranges of packets below Next Seqno <= Number of
+ * Packets), not by a fixed size: a legitimate one with 3000 skip ranges
+ * (24 KiB, beyond the 16 KiB buffer of before) is taken in encrypted mode;
+ * one longer than that bound is closed on with a log line as soon as it
+ * passes the bound, without waiting for (or holding) the rest; a Number of
+ * Sessions not theirs is closed on from the first block.
+ */
+TEST(stop_sessions_bounded_by_the_sessions)
+{
+	static const struct ow_store_cfg big = {100000, 1000000, 8, 60ull * 1000000000ull};
+	static struct fx f;
+	static struct codec_ow_skip sk[3000];
+	struct codec_ow_stop_rec rec = {0};
+	uint8_t sid[16], *buf;
+	size_t cap = 16 + CODEC_OW_STOP_REC_LEN(60000) + 16;
+	int len, i;
+	uint8_t hdr[16];
+
+	buf = malloc(cap);
+	CHECK(buf != NULL);
+	/* the legitimate one */
+	fx_setup(&f, XW_MODE_ENCRYPTED, 4096);
+	ow_store_free(f.store);
+	f.store = ow_store_new(&big);
+	CHECK_EQ(request_n(&f, 1, 6000, sid), XW_ACCEPT_OK);
+	start(&f);
+	for (i = 0; i < 3000; i++)
+		sk[i] = (struct codec_ow_skip){(uint32_t)i * 2, (uint32_t)i * 2};
+	memcpy(rec.sid, sid, 16);
+	rec.next_seqno = 6000;
+	rec.num_skips = 3000;
+	rec.skips = sk;
+	len = codec_ow_stop_sessions_encode(0, &rec, 1, buf, cap);
+	CHECK(len > 16 * 1024);
+	send_part(&f, buf, (size_t)len);
+	CHECK(!srv_closed(f.srv));
+	CHECK_EQ(srv_state(f.srv), SRV_READY);
+	CHECK_EQ(f.nstop_ok, 1);
+	fx_free(&f);
+	if (t_failed())
+		goto out;
+
+	/* 60000 ranges below a Next Seqno of 10^6, for a session of 10 packets */
+	fx_setup(&f, XW_MODE_ENCRYPTED, 16);
+	CHECK_EQ(request_n(&f, 1, NPKT, sid), XW_ACCEPT_OK);
+	start(&f);
+	memset(buf, 0, cap);
+	buf[0] = XW_CMD_STOP_SESSIONS;
+	put_be32(buf + 4, 1);
+	memcpy(buf + 16, sid, 16);
+	put_be32(buf + 32, 1000000);
+	put_be32(buf + 36, 60000);
+	CHECK_EQ(chan_seal(&f.ch, buf, cap), 0);
+	t_log_capture();
+	/* the bound is 16 + 112 + 16 octets: fed 160, closed */
+	srv_feed(f.srv, buf, 160, f.now);
+	CHECK(srv_closed(f.srv));
+	CHECK_EQ(srv_close_reason(f.srv), SRV_CLOSE_PROTO);
+	CHECK(t_logged("a 480064-octet Stop-Sessions is longer than it may be here (144)"));
+	t_log_reset();
+	fx_free(&f);
+	if (t_failed())
+		goto out;
+
+	/* Number of Sessions 5 for the 1 session the client sends: closed from 16 octets */
+	fx_setup(&f, XW_MODE_OPEN, 16);
+	CHECK_EQ(request_n(&f, 1, NPKT, sid), XW_ACCEPT_OK);
+	start(&f);
+	memset(hdr, 0, sizeof(hdr));
+	hdr[0] = XW_CMD_STOP_SESSIONS;
+	put_be32(hdr + 4, 5);
+	t_log_capture();
+	srv_feed(f.srv, hdr, sizeof(hdr), f.now);
+	CHECK(srv_closed(f.srv));
+	CHECK(t_logged("Stop-Sessions describes 5 sessions, the client sends 1"));
+	t_log_reset();
+	fx_free(&f);
+out:
+	free(buf);
+}
+
+/*
+ * The server's Stop-Sessions is bounded the same way at the client (RFC
+ * 4656 3.8): a record with 60000 skip ranges for a session of NPKT packets
+ * is refused from its record header, not buffered.
+ */
+TEST(client_closes_on_a_server_stop_longer_than_its_sessions)
+{
+	static struct cfx x;
+	struct codec_ow_stop_rec rec = {0};
+	uint8_t forged[64] = {XW_CMD_STOP_SESSIONS};
+	size_t n;
+	int i1 = -1, i2 = -1;
+
+	cli_started(&x, XW_MODE_OPEN, 64, &i1, &i2);
+	if (t_failed())
+		goto out;
+	memcpy(rec.sid, cli_sess(x.c, i1)->sid, 16);
+	rec.next_seqno = NPKT;
+	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, &rec, 1), 0);
+	cli_out_peek(x.c, &n);
+	cli_out_consume(x.c, n); /* an on-path forger answers */
+	put_be32(forged + 4, 1);
+	memcpy(forged + 16, cli_sess(x.c, i2)->sid, 16);
+	put_be32(forged + 32, 1000000);
+	put_be32(forged + 36, 60000);
+	t_log_capture();
+	cli_feed(x.c, forged, sizeof(forged));
+	CHECK(cli_closed(x.c));
+	CHECK_EQ(cli_close_reason(x.c), CLI_CLOSE_PROTO);
+	CHECK(t_logged("longer than the 1 sessions it sends could need (144 octets)"));
+	t_log_reset();
+out:
+	cli_free(x.c);
+	fx_free(&x.f);
 }
