@@ -1226,6 +1226,14 @@ static void ctl_io(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	ctl_progress_rx(a, got);
 }
 
+void xwping_interrupted_line(FILE *f, int signo, double seconds)
+{
+	fprintf(f,
+		"--- interrupted by %s after %.1f s: the report covers what was measured until "
+		"then ---\n",
+		signo == SIGTERM ? "SIGTERM" : "SIGINT", seconds);
+}
+
 /* SIGINT / SIGTERM: stop sending and report what we have; twice: give up. */
 static void on_signal(struct xw_loop *l, struct xw_io *io, uint32_t events)
 {

@@ -114,6 +114,9 @@ void xwping_tally_result(const struct xwping_result *res, struct xwping_tally *t
 /* xwping_delay_seconds_{bucket,sum,count} lines of t, labels "k=\"v\",...". */
 void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t);
 
+/* The line that marks a report as cut short by signo after seconds (TWAMP and OWAMP). */
+void xwping_interrupted_line(FILE *f, int signo, double seconds);
+
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */
 const char *xwping_accept_str(unsigned int accept);
 

@@ -315,11 +315,10 @@ static int print_results(const struct xwping_cfg *cfg, const struct xwping_resul
 		       xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		       res->interrupted ? "true" : "false");
 	else if (res->interrupted && !cfg->machine && !cfg->raw)
-		printf("--- interrupted by %s after %.1f s: the report covers what was measured "
-		       "until then ---\n",
-		       res->signo == SIGTERM ? "SIGTERM" : "SIGINT",
-		       res->end_ns > res->start_ns ? (double)(res->end_ns - res->start_ns) / 1e9
-						   : 0);
+		xwping_interrupted_line(stdout, res->signo,
+					res->end_ns > res->start_ns
+						? (double)(res->end_ns - res->start_ns) / 1e9
+						: 0);
 	for (i = 0; i < res->nsess; i++) {
 		const struct xwping_sess_result *r = &res->sess[i];
 		struct xw_report_meta meta = {
@@ -526,11 +525,13 @@ static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 		rc = resolve_server(cfg->server, cfg->family,
 				    cfg->owamp ? XW_PORT_OWAMP : XW_PORT_TWAMP, &server);
 		if (!rc && cfg->owamp) {
+			struct xwping_ow_result ow;
+
 			/* one OWAMP session per interval, its line printed by owclient.c */
-			rc = xwping_owamp_run(cfg, &server, secret, secret_len, NULL);
+			rc = xwping_owamp_run(cfg, &server, secret, secret_len, NULL, &ow);
 			fflush(stdout);
-			/* signals stay blocked (pending) during the interval: look now */
-			sig = backoff_sleep(0);
+			/* a signal ends the interval at once (owclient.c), or came in between */
+			sig = ow.signo ? ow.signo : backoff_sleep(0);
 			if (sig)
 				return 128 + sig;
 			if (!rc) {
@@ -789,11 +790,14 @@ int main(int argc, char **argv)
 	if (rc)
 		return EXIT_USAGE;
 	if (cfg.owamp) {
+		struct xwping_ow_result ow;
+
 		rc = xwping_owamp_run(&cfg, &server, pass.len ? pass.secret : NULL, pass.len,
-				      have_ike ? &ike : NULL);
+				      have_ike ? &ike : NULL, &ow);
 		xw_key_wipe(&pass);
 		xw_key_wipe(&ike);
-		return rc ? 1 : 0;
+		/* like a shell: 128 + the signal, as the TWAMP client */
+		return ow.signo ? 128 + ow.signo : rc ? 1 : 0;
 	}
 	if (!have_ike && !pass.len && !(cfg.modes & XW_MODE_OPEN) && cfg.ike_modes) {
 		fprintf(stderr,

@@ -14,6 +14,12 @@
  *   Stop-Sessions <-> the server's Stop-Sessions           (3.8)
  *   Fetch-Session of what the server received -> data      (3.9)
  *
+ * SIGINT/SIGTERM come through a signalfd watched by every wait: during the
+ * test they end it at once with Stop-Sessions (Next Seqno = the packets
+ * sent so far, 3.8), the data is fetched and the report printed marked as
+ * interrupted; before the test (or a second signal) they end the run
+ * without a report.  The caller exits 128 + the signal.
+ *
  * No copy of the protocol here: the control machine is control/cli.c, the
  * schedule is control/schedule.h (the
  * server computes the same one), the one-way statistics control/stats.h.
@@ -23,9 +29,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -65,6 +73,12 @@ struct ow_dir {
 	struct codec_ow_record *rec;
 	size_t nrec, caprec;
 	uint32_t next_seqno;
+	/*
+	 * Packets 0 .. decided - 1 have a record (received or lost); a stop
+	 * before the end leaves the last Timeout's packets undecided (RFC 4656
+	 * 3.8: their records are discarded), and they are not counted.
+	 */
+	uint32_t decided;
 	struct codec_ow_skip skips[OW_SKIPS_MAX];
 	uint32_t nskips;
 	uint64_t forged, dropped;
@@ -79,6 +93,10 @@ struct ow_cli {
 	bool no_open; /* open mode removed: a key is in use */
 	/* what the control events said so far */
 	bool ready, answered, started, stopped, fetched, closed;
+	int sfd;	  /* SIGINT/SIGTERM (signalfd), -1: none */
+	bool tested;	  /* test packets went out: a signal now stops, then reports */
+	bool interrupted; /* by signal signo */
+	int signo;
 	unsigned int nreq, naccept;
 	int err;
 	struct xw_clock clock;
@@ -236,13 +254,38 @@ static void ctl_events(struct ow_cli *c)
 	}
 }
 
+/*
+ * A SIGINT/SIGTERM from the signalfd: marks the run interrupted.  Returns
+ * -EINTR when the run ends without a report (no test packet yet, or a
+ * second signal), 0 when it goes on to stop and report.
+ */
+static int on_signal(struct ow_cli *c)
+{
+	struct signalfd_siginfo si;
+	bool again = c->interrupted;
+
+	if (c->sfd < 0 || read(c->sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	c->interrupted = true;
+	if (!c->signo)
+		c->signo = (int)si.ssi_signo;
+	if (!c->tested || again) {
+		pr_warn("interrupted (%s)%s", strsignal((int)si.ssi_signo),
+			c->tested ? "" : " before any test packet");
+		return -EINTR;
+	}
+	pr_info("interrupted: stopping the sessions");
+	return 0;
+}
+
 /* Runs the control connection until *done, an error, or the control timeout. */
 static int ctl_until(struct ow_cli *c, const bool *done)
 {
 	uint64_t end = xw_clock_now_ns() + (uint64_t)(c->cfg->ctl_timeout * 1e9);
 
 	for (;;) {
-		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN},
+				      {.fd = c->sfd, .events = POLLIN}};
 		uint64_t now;
 		int k;
 
@@ -260,11 +303,13 @@ static int ctl_until(struct ow_cli *c, const bool *done)
 			return -ETIMEDOUT;
 		}
 		if (cli_out_pending(c->cli))
-			p.events |= POLLOUT;
-		k = poll(&p, 1, (int)((end - now) / 1000000 + 1));
+			p[0].events |= POLLOUT;
+		k = poll(p, 2, (int)((end - now) / 1000000 + 1));
 		if (k < 0 && errno != EINTR)
 			return -errno;
-		if (k > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
+		if (k > 0 && p[1].revents && on_signal(c))
+			return -EINTR;
+		if (k > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			ctl_read(c);
 	}
 }
@@ -458,14 +503,16 @@ static int run_test(struct ow_cli *c)
 		free(pkt);
 		return -ENOMEM;
 	}
+	c->tested = true;
 	if (to->on)
 		due = xw_ow_sched_next(&to->sched);
 	if (from->on) /* when the server's last packet is due: we listen until then + Timeout */
 		last_from = xw_ow_sched_time_of(&from->sched, cfg->count - 1);
 	for (;;) {
 		/* the control connection too: the server says nothing while we test */
-		struct pollfd p[2] = {{.fd = from->on ? from->fd : -1, .events = POLLIN},
-				      {.fd = c->fd, .events = POLLIN}};
+		struct pollfd p[3] = {{.fd = from->on ? from->fd : -1, .events = POLLIN},
+				      {.fd = c->fd, .events = POLLIN},
+				      {.fd = c->sfd, .events = POLLIN}};
 		int64_t ms;
 
 		now = xw_clock_now_ntp();
@@ -498,7 +545,12 @@ static int run_test(struct ow_cli *c)
 			ms = 0;
 		if (ms > 200)
 			ms = 200;
-		k = (uint32_t)poll(p, 2, (int)ms);
+		k = (uint32_t)poll(p, 3, (int)ms);
+		if (k > 0 && p[2].revents) {
+			rc = on_signal(c);
+			if (rc || c->interrupted)
+				break; /* Stop-Sessions with what went out so far */
+		}
 		if (k > 0 && from->on && p[0].revents)
 			receive(c, from, &rx);
 		if (k > 0 && p[1].revents) {
@@ -576,39 +628,79 @@ static int fetch(struct ow_cli *c, struct ow_dir *d)
 }
 
 /*
- * -f: a lost-packet record (RFC 4656 3.9) for every packet the server sent
- * (below its Next Seqno, outside its skip ranges) that never came, so that
- * our data has the shape of what Fetch-Session gives for -t.
+ * -f, at the server's Stop-Sessions, as a receiver must (RFC 4656 3.8,
+ * 3.9): records of packets due within the last Timeout are discarded, and
+ * a lost-packet record is added for every packet sent before that (below
+ * the server's Next Seqno, outside its skip ranges) that never came, so
+ * that our data has the shape of what Fetch-Session gives for -t.
  */
 static void add_lost_records(struct ow_cli *c, struct ow_dir *d)
 {
 	uint16_t errest = xw_clock_errest(&c->clock, xw_clock_now_ns());
-	size_t i, n = d->nrec;
+	uint64_t cutoff = xw_clock_now_ntp() - xw_fix_from_ns((uint64_t)(c->cfg->wait * 1e9));
+	uint64_t *t = NULL;
+	size_t i, keep;
 	uint8_t *seen;
-	uint32_t seq;
+	uint32_t seq, horizon;
 
 	if (!d->next_seqno)
 		return;
 	seen = calloc(d->next_seqno, 1);
-	if (!seen)
-		return;
-	for (i = 0; i < n; i++)
-		if (d->rec[i].seq < d->next_seqno)
-			seen[d->rec[i].seq] = 1;
-	for (seq = 0; seq < d->next_seqno; seq++) {
+	t = calloc(d->next_seqno, sizeof(*t));
+	if (!seen || !t)
+		goto out;
+	/* the schedule is monotonic: packets from horizon on are within Timeout */
+	for (horizon = 0; horizon < d->next_seqno; horizon++) {
+		t[horizon] = xw_ow_sched_time_of(&d->sched, horizon); /* ascending: one pass */
+		if (t[horizon] > cutoff)
+			break;
+	}
+	for (i = 0, keep = 0; i < d->nrec; i++) {
+		if (d->rec[i].seq >= horizon)
+			continue;
+		seen[d->rec[i].seq] = 1;
+		d->rec[keep++] = d->rec[i];
+	}
+	d->nrec = keep;
+	for (seq = 0; seq < horizon; seq++) {
 		struct codec_ow_record r = {
 			.seq = seq,
 			.send_errest = CODEC_OW_LOST_ERREST,
 			.recv_errest = errest,
+			.send_ts = t[seq],
 			.ttl = 255,
 		};
 
-		if (seen[seq] || xw_ow_in_skips(d->skips, d->nskips, seq))
-			continue;
-		r.send_ts = xw_ow_sched_time_of(&d->sched, seq); /* ascending: one pass */
-		rec_add(d, &r);
+		if (!seen[seq] && !xw_ow_in_skips(d->skips, d->nskips, seq))
+			rec_add(d, &r);
 	}
+out:
+	free(t);
 	free(seen);
+}
+
+/* How far the data decides (see struct ow_dir): all of it unless the run was cut short. */
+static void set_decided(struct ow_cli *c, struct ow_dir *d)
+{
+	size_t i;
+
+	d->decided = d->next_seqno;
+	if (!c->interrupted)
+		return;
+	d->decided = 0;
+	for (i = 0; i < d->nrec; i++)
+		if (d->rec[i].seq < d->next_seqno && d->rec[i].seq >= d->decided)
+			d->decided = d->rec[i].seq + 1;
+}
+
+/* Packets sent but not decided (set_decided()), skip ranges excluded. */
+static uint32_t undecided(const struct ow_dir *d)
+{
+	uint32_t seq, n = 0;
+
+	for (seq = d->decided; seq < d->next_seqno; seq++)
+		n += !xw_ow_in_skips(d->skips, d->nskips, seq);
+	return n;
 }
 
 /* --- output ------------------------------------------------------------------- */
@@ -674,7 +766,7 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 
 	if (!s)
 		return;
-	rc = xw_stats_from_owamp(s, d->rec, d->nrec, d->next_seqno, d->skips, d->nskips, &sum);
+	rc = xw_stats_from_owamp(s, d->rec, d->nrec, d->decided, d->skips, d->nskips, &sum);
 	if (!rc)
 		rc = xw_stats_compute(s, NULL, &r);
 	if (rc) {
@@ -687,13 +779,13 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 		fprintf(f,
 			"%s\"%s\":{\"sid\":\"%08x%08x%08x%08x\",\"sent\":%llu,\"skipped\":%llu,"
 			"\"received\":%llu,\"lost\":%llu,\"loss_ratio\":%.6f,\"duplicates\":%llu,"
-			"\"reordered\":%llu,\"unsync\":%s,\"forged\":%llu",
+			"\"reordered\":%llu,\"unsync\":%s,\"forged\":%llu,\"undecided\":%u",
 			first ? "" : ",", name, get_be32(d->sid), get_be32(d->sid + 4),
 			get_be32(d->sid + 8), get_be32(d->sid + 12), (unsigned long long)r.sent,
 			(unsigned long long)sum.skipped, (unsigned long long)r.received,
 			(unsigned long long)r.lost, r.sent ? r.loss_ratio : 0.0,
 			(unsigned long long)r.duplicates, (unsigned long long)r.reordered,
-			r.unsync ? "true" : "false", (unsigned long long)d->forged);
+			r.unsync ? "true" : "false", (unsigned long long)d->forged, undecided(d));
 		if (r.fwd.delay.n)
 			fprintf(f,
 				",\"delay_ms\":{\"min\":%.3f,\"median\":%.3f,\"max\":%.3f,\"mean\":"
@@ -720,6 +812,11 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 				(unsigned long long)sum.skipped);
 		if (d->forged)
 			fprintf(f, ", %llu forged (dropped)", (unsigned long long)d->forged);
+		if (undecided(d))
+			fprintf(f,
+				"; %u more sent in the last Timeout (%g s) before the stop: not "
+				"counted (RFC 4656 3.8)",
+				undecided(d), c->cfg->wait);
 		fputc('\n', f);
 		if (r.fwd.delay.n) {
 			fprintf(f, "one-way delay min/median/max = %.3f/%.3f/%.3f ms%s\n",
@@ -737,10 +834,28 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 
 /* --- the run ------------------------------------------------------------------- */
 
-int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
-		     const uint8_t *secret, size_t secret_len, const struct xw_key *ike)
+/* Ctrl-C: SIGINT and SIGTERM through a signalfd, as the TWAMP client takes them. */
+static void signals_open(struct ow_cli *c)
 {
-	struct ow_cli c = {.cfg = cfg, .fd = -1};
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if (!c->cfg->continuous) {
+		/* an inherited "ignore" (a background job of a script) would discard them */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+	}
+	if (!sigprocmask(SIG_BLOCK, &sigs, NULL))
+		c->sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
+		     const uint8_t *secret, size_t secret_len, const struct xw_key *ike,
+		     struct xwping_ow_result *res)
+{
+	struct ow_cli c = {.cfg = cfg, .fd = -1, .sfd = -1};
 	uint64_t start_ntp, t_start = 0, t_end = 0;
 	bool in_progress = false;
 	int rc, i;
@@ -751,27 +866,32 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	xw_clock_init(&c.clock);
 	c.peer = *server;
 	c.ike = ike && ike->len ? ike : NULL;
+	memset(res, 0, sizeof(*res));
 	c.cli = xwping_make_cli(cfg, secret, secret_len, c.ike, CLI_PROTO_OWAMP, &c.no_open);
 	if (!c.cli) {
 		pr_err("OWAMP with %s: no usable security mode for the key given", cfg->server);
 		return -EINVAL;
 	}
+	signals_open(&c);
 	/* non-blocking from here: connect, then the machine's conversation (ctl_until) */
 	c.fd = xw_tcp_connect(server, NULL, &in_progress);
 	if (c.fd >= 0 && in_progress) {
-		struct pollfd p = {.fd = c.fd, .events = POLLOUT};
+		struct pollfd p[2] = {{.fd = c.fd, .events = POLLOUT},
+				      {.fd = c.sfd, .events = POLLIN}};
 
-		rc = poll(&p, 1, (int)(cfg->ctl_timeout * 1000)) == 1 ? xw_tcp_connect_result(c.fd)
-								      : -ETIMEDOUT;
+		rc = poll(p, 2, (int)(cfg->ctl_timeout * 1000)) < 1 ? -ETIMEDOUT
+		     : p[1].revents && on_signal(&c)		    ? -EINTR
+								    : xw_tcp_connect_result(c.fd);
 		if (rc) {
 			close(c.fd);
 			c.fd = rc;
 		}
 	}
 	if (c.fd < 0) {
-		pr_err("cannot connect to %s: %s", cfg->server, strerror(-c.fd));
-		cli_free(c.cli);
-		return c.fd;
+		if (c.fd != -EINTR)
+			pr_err("cannot connect to %s: %s", cfg->server, strerror(-c.fd));
+		rc = c.fd;
+		goto out;
 	}
 	xw_sock_local(c.fd, &c.local);
 	rc = ctl_until(&c, &c.ready); /* RFC 4656 3.1: greeting, Set-Up-Response, Server-Start */
@@ -819,21 +939,28 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	if (!rc && c.dir[0].on)
 		rc = fetch(&c, &c.dir[0]);
 report:
+	for (i = 0; i < 2; i++)
+		set_decided(&c, &c.dir[i]);
 	if (!rc && (cfg->machine || cfg->raw)) {
-		/* owping's order: to the server, then from it */
+		/* owping's order: to the server, then from it; cut short: SESSION_FINISHED 0 */
 		for (i = 0; i < 2 && !rc; i++)
 			if (c.dir[i].on)
-				rc = print_reference(&c, &c.dir[i], true);
+				rc = print_reference(&c, &c.dir[i], !c.interrupted);
 		if (!rc && fflush(stdout))
 			rc = -EIO;
 	} else if (!rc) {
 		if (cfg->continuous)
 			/* --continuous: the TWAMP lines' keys, then the directions */
 			printf("{\"target\":\"%s\",\"unix_time\":%.3f,\"end_unix_time\":%.3f,"
-			       "\"protocol\":\"owamp\",",
-			       cfg->server, (double)t_start / 1e9, (double)t_end / 1e9);
+			       "\"protocol\":\"owamp\",\"interrupted\":%s,",
+			       cfg->server, (double)t_start / 1e9, (double)t_end / 1e9,
+			       c.interrupted ? "true" : "false");
 		else if (cfg->json)
-			fputc('{', stdout);
+			printf("{\"interrupted\":%s,", c.interrupted ? "true" : "false");
+		else if (c.interrupted)
+			xwping_interrupted_line(stdout, c.signo,
+						t_end > t_start ? (double)(t_end - t_start) / 1e9
+								: 0);
 		for (i = 0; i < 2; i++)
 			if (c.dir[i].on)
 				print_dir(&c, &c.dir[i], stdout, cfg->json, i == 0 || !c.dir[0].on);
@@ -841,8 +968,11 @@ report:
 			fputs("}\n", stdout);
 	}
 out:
-	if (rc)
+	if (rc && rc != -EINTR)
 		pr_err("OWAMP with %s: %s", cfg->server, strerror(rc < 0 ? -rc : rc));
+	res->signo = c.interrupted ? c.signo : 0;
+	if (c.sfd >= 0)
+		close(c.sfd);
 	for (i = 0; i < 2; i++) {
 		if (c.dir[i].fd >= 0)
 			close(c.dir[i].fd);
@@ -851,6 +981,7 @@ out:
 		free(c.dir[i].rec);
 	}
 	cli_free(c.cli);
-	close(c.fd);
+	if (c.fd >= 0)
+		close(c.fd);
 	return rc;
 }

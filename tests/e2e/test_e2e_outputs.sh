@@ -290,6 +290,73 @@ assert res[0]["SID"] != res[1]["SID"]
 PY
 }
 
+# -O: Ctrl-C in the middle of a long run stops the sessions at once
+# (Stop-Sessions with what was sent), prints the report marked as
+# interrupted and exits 130 (SIGTERM: 143), within seconds of the signal.
+# The packets of the last Timeout before the stop are undecided (RFC 4656
+# 3.8 discards their records): not counted, so nothing shows as lost.
+# owsig SIG OUT ARGS...: xwping -O ARGS, SIG after 2.5 s; RC its status, MS how
+# long it took to end after the signal
+owsig() {
+	local sig=$1 out=$2 p t0
+	shift 2
+	ip netns exec "$XW_NS_C" "$XWPING" -O "$@" >"$out" 2>"$out.err" &
+	p=$!
+	sleep 2.5
+	t0=$(date +%s%N)
+	kill -"$sig" $p
+	wait $p
+	RC=$?
+	MS=$((($(date +%s%N) - t0) / 1000000))
+	xw_log "xwping -O $* ended $MS ms after SIG$sig, status $RC"
+}
+owamp_ctrl_c() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	# to the server: 1000 packets 20 ms apart (20 s), Timeout 0.3 s
+	owsig INT "$XW_TMP/oi.out" -t -c 1000 -i 0.02 -L 0.3 $XW_S4
+	sed 's/^/#   /' "$XW_TMP/oi.out" | head -3
+	expect "-t: exit status 130 ($RC)" [ $RC = 130 ] || { sed 's/^/#   /' "$XW_TMP/oi.out.err"; return 1; }
+	expect "-t: ended ${MS} ms after SIGINT (< 5000)" [ $MS -lt 5000 ] || return 1
+	expect "-t: marked interrupted" grep -q '^--- interrupted by SIGINT after [0-9.]* s' "$XW_TMP/oi.out" || return 1
+	local sent
+	sent=$(sed -n 's/^\([0-9]*\) sent, 0 lost .*more sent in the last Timeout.*/\1/p' "$XW_TMP/oi.out")
+	expect "-t: a partial report, none lost ($sent sent)" [ -n "$sent" ] && [ "$sent" -gt 5 ] && [ "$sent" -lt 1000 ] || return 1
+	# the server ended its receiver on our Stop-Sessions, long before the 20 s
+	expect "-t: Stop-Sessions reached the server" grep -q 'receiver closed (Stop-Sessions)' "$XW_TMP/xwampd.log" || return 1
+	# both directions, JSON, SIGTERM: 143 and "interrupted":true
+	owsig TERM "$XW_TMP/oj.out" --json -c 1000 -i 0.02 -L 0.3 $XW_S4
+	expect "--json: exit status 143 ($RC)" [ $RC = 143 ] || return 1
+	expect "--json: ended ${MS} ms after SIGTERM (< 5000)" [ $MS -lt 5000 ] || return 1
+	python3 - "$XW_TMP/oj.out" <<'PY' || return 1
+import json, sys
+j = json.load(open(sys.argv[1]))
+print("# to_server sent %d, from_server sent %d" % (j["to_server"]["sent"], j["from_server"]["sent"]))
+assert j["interrupted"] is True, j
+for d in ("to_server", "from_server"):
+    assert 5 < j[d]["sent"] < 1000 and j[d]["lost"] == 0 and j[d]["undecided"] > 0, (d, j[d])
+PY
+	expect "the server's sender stopped too" grep -q 'sender closed (Stop-Sessions)' "$XW_TMP/xwampd.log" || return 1
+	# -M from the server: SESSION_FINISHED 0, nothing else on stdout
+	owsig INT "$XW_TMP/om.out" -M -f -c 1000 -i 0.02 -L 0.3 $XW_S4
+	expect "-M -f: exit status 130 ($RC)" [ $RC = 130 ] || return 1
+	expect "-M -f: SESSION_FINISHED 0" grep -q '^SESSION_FINISHED	0$' "$XW_TMP/om.out" || return 1
+	expect "-M -f: nothing but the summary" [ "$(head -1 "$XW_TMP/om.out")" = "SUMMARY	3.00" ] || return 1
+	expect "-M -f: none lost" grep -q '^LOST	0$' "$XW_TMP/om.out" || return 1
+	# before any test packet (a server that never answers): no report, still 130
+	in_s python3 -c 'import socket,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("192.0.2.2", 8611)); s.listen(1); c=s.accept(); time.sleep(30)' &
+	local mute=$!
+	sleep 0.5
+	owsig INT "$XW_TMP/on.out" -c 10 192.0.2.2:8611
+	kill $mute 2>/dev/null
+	expect "before the test: exit status 130 ($RC)" [ $RC = 130 ] || return 1
+	expect "before the test: ended ${MS} ms after SIGINT (< 5000)" [ $MS -lt 5000 ] || return 1
+	expect "before the test: says so" grep -q 'interrupted (Interrupt) before any test packet' "$XW_TMP/on.out.err" || return 1
+	expect "before the test: no report" [ ! -s "$XW_TMP/on.out" ]
+}
+
 # --continuous: a JSON line per interval, through a server restart (error
 # lines with a growing back-off meanwhile), flat memory, SIGTERM ends it.
 continuous() {
@@ -463,9 +530,12 @@ continuous_owamp() {
 	python3 - "$XW_TMP/o.out" <<'PY' || return 1
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-ok = [l for l in lines if l["target"] == "192.0.2.2" and l.get("protocol") == "owamp"]
+ow = [l for l in lines if l["target"] == "192.0.2.2" and l.get("protocol") == "owamp"]
+ok = [l for l in ow if not l["interrupted"]]
 dead = [l for l in lines if l["target"] == "192.0.2.2:8610"]
 print("# %d OWAMP intervals, %d error lines of the dead target" % (len(ok), len(dead)))
+# SIGTERM ends the interval under way at once: its line, marked, comes last
+assert all(not l["interrupted"] for l in ow[:-1]), ow
 assert len(ok) >= 3, len(ok)
 for l in ok:
     assert l["end_unix_time"] >= l["unix_time"] > 1.7e9, l
@@ -481,5 +551,5 @@ assert all(l["error"] == "Connection refused" for l in dead)
 PY
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats continuous continuous_owamp svg_picture xdp_quiet_probes)
+TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats owamp_ctrl_c continuous continuous_owamp svg_picture xdp_quiet_probes)
 xw_run "$@"
