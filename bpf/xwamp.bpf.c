@@ -134,6 +134,18 @@ struct {
 	__type(value, struct xw_if_mac);
 } if_macs SEC(".maps");
 
+/*
+ * The entry of a local port (host order): the table starts at port
+ * xw_cfg.sess_base, so a port below it wraps to an index past the end and,
+ * like one past the end, finds nothing (the array's own bounds check).
+ */
+static __always_inline struct xw_sess *sess_lookup(__u32 port)
+{
+	__u32 k = port - xw_cfg.sess_base;
+
+	return bpf_map_lookup_elem(&sessions, &k);
+}
+
 /* OWAMP receiver records for xwampd (struct xw_ow_event; XW_SESS_OW_RECV) */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -706,7 +718,7 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 	if ((void *)(udp + 1) > end)
 		return NULL;
 	port = bpf_ntohs(udp->dest);
-	s = bpf_map_lookup_elem(&sessions, &port);
+	s = sess_lookup(port);
 	if (!s || s->state == XW_SESS_FREE) {
 		*why = XW_STAT_PASS_NO_SESS;
 		return NULL;
@@ -994,7 +1006,7 @@ unmeta:
 	/* the stack gets the frame as it came (no metadata for an skb) */
 	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u64));
 pass:
-	s = bpf_map_lookup_elem(&sessions, &port);
+	s = sess_lookup(port);
 	if (s)
 		sess_count(&s->passed);
 	return verdict(XW_STAT_PASS_MODE, XDP_PASS);
@@ -1027,7 +1039,7 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
 	if ((void *)(p + 14) > end)
 		return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
 	port = bpf_ntohs(udp->dest);
-	s = bpf_map_lookup_elem(&sessions, &port);
+	s = sess_lookup(port);
 	if (!s)
 		return verdict(XW_STAT_PASS_NO_SESS, XDP_PASS);
 	if (s->expect_len && k->ulen - (__u32)sizeof(struct udphdr) != s->expect_len) {

@@ -6,8 +6,11 @@
  * asserts (doc/design.md decision 6).  Maps (bpf/xwamp.bpf.c, reached as
  * skel->maps.NAME; pinned under /sys/fs/bpf/xwamp/NAME by xwampd):
  *
- *   sessions  ARRAY, 65536 x struct xw_sess, key = the reflector's local UDP
- *             port (host order, __u32).  xwampd is the only writer.
+ *   sessions  ARRAY, struct xw_sess, key = the reflector's local UDP port
+ *             (host order) - xw_cfg.sess_base (__u32): one entry per port
+ *             xwampd may give a session, sized before load from its
+ *             limits (--port-range and the TWAMP Light ports; 65536 entries
+ *             from port 0 without a range).  xwampd is the only writer.
  *   stats     PERCPU_ARRAY, XW_STAT_MAX x __u64, key = enum xw_stat.  Every
  *             frame the program sees increments exactly one slot, so the sum
  *             over all slots is the number of frames.
@@ -26,7 +29,9 @@
  *             utc_offset_ns, host order), the T2 the XDP_TX path would stamp.
  *             No socket for the interface and queue: XDP_PASS (counted
  *             PASS_MODE).
- *   own_addrs HASH, XW_OWN_MAX x (struct xw_own_key -> struct xw_own_val):
+ *   own_addrs HASH, at most XW_OWN_MAX x (struct xw_own_key -> struct
+ *             xw_own_val), not preallocated (its memory follows the host's
+ *             addresses):
  *             this host's addresses in xwampd's network namespace, from
  *             rtnetlink (RTM_NEWADDR/RTM_DELADDR; loader/xwampd/ownaddr.c),
  *             unicast addresses (not tentative) and IPv4 broadcast
@@ -45,9 +50,15 @@
  *
  * Why an array indexed by port: the Server picks the reflector's port in
  * Accept-Session (RFC 5357 3.5), so xwampd can keep one session per local
- * port, and an array lookup is an inlined bounds check plus an add, where a
- * hash lookup costs ~40 ns here: too much for the 2.5x budget against a
- * MAC-swap program.  The full 5-tuple is then checked against the value.
+ * port, and an array lookup is an inlined bounds check plus an add.  Sized
+ * by the limits, it covers the ports sessions can get (--port-range), not
+ * the number of sessions: a hash keyed by port and sized by
+ * --max-sessions-total cost +8 ns per packet under BPF_PROG_TEST_RUN
+ * (bench_xdp, same run: 98-106 against 90-100 ns, with two entries, all in
+ * cache) and cannot be mmap()ed, which the shared Sequence Number counter
+ * and the one-octet arming need; the offset (xw_cfg.sess_base) costs
+ * nothing measurable (89-96 ns before and after).  The full 5-tuple is then
+ * checked against the value.
  *
  * Writing a session (xwampd): fill the whole value with state DISARMED at
  * Accept-Session (one bpf_map_update_elem), set state ARMED at
@@ -219,11 +230,21 @@ struct xw_ow_event {
 	__u64 recv_ns;
 };
 _Static_assert(sizeof(struct xw_ow_event) == 32, "xw_ow_event layout");
-#define XW_OW_EVENTS_BYTES (1u << 20) /* ring buffer: 32768 records in flight */
+/*
+ * The ring buffer "ow_events" is sized by xwampd before load from
+ * --max-sessions-total: XW_OW_EVENTS_PER_SESS records in flight per session
+ * (each takes 8 octets of header + 32), a power of two of at least
+ * XW_OW_EVENTS_MIN and at most XW_OW_EVENTS_MAX octets.  Full: the record
+ * is passed to the session's socket (XW_STAT_OW_FULL), never lost.
+ */
+#define XW_OW_EVENTS_BYTES    (1u << 20) /* the object's default: 26214 records */
+#define XW_OW_EVENTS_PER_SESS 4
+#define XW_OW_EVENTS_MIN      (64u << 10)
+#define XW_OW_EVENTS_MAX      (16u << 20)
 
-#define XW_SESS_MAX_ENTRIES 65536
-#define XW_XSK_MAX_QUEUES   64 /* "xsks" slots per interface: receive queues */
-#define XW_XSK_MAX_IFS	    8  /* interfaces with AF_XDP sockets (xsk_ifs entries) */
+#define XW_SESS_MAX_ENTRIES 65536 /* the object's default, every port */
+#define XW_XSK_MAX_QUEUES   64	  /* "xsks" slots per interface: receive queues */
+#define XW_XSK_MAX_IFS	    8	  /* interfaces with AF_XDP sockets (xsk_ifs entries) */
 
 /*
  * Clock (map "clock", one entry).  Replies are stamped with
@@ -277,8 +298,8 @@ _Static_assert(sizeof(struct xw_if_mac) == 12, "xw_if_mac layout");
 /* Runtime configuration, set in .rodata before load (skel->rodata->xw_cfg). */
 #define XW_CFG_L3 0x1 /* frames start at the IP header (TUN: ipsec0) */
 struct xw_bpf_config {
-	__u32 flags; /* XW_CFG_* */
-	__u32 pad;
+	__u32 flags;	 /* XW_CFG_* */
+	__u32 sess_base; /* the local port of "sessions" entry 0 */
 };
 _Static_assert(sizeof(struct xw_bpf_config) == 8, "xw_bpf_config layout");
 

@@ -927,6 +927,26 @@ static int check_config(const struct xwd_cfg *cfg)
 	return 0;
 }
 
+/*
+ * The BPF maps' sizes from the limits (xdp.h): with --port-range the session
+ * table covers the range and the TWAMP Light ports (one entry per port a
+ * session can have: 104 octets each), without it every port.
+ */
+static void xdp_sizes(struct xwd_cfg *cfg)
+{
+	unsigned int lo = cfg->port_lo, hi = cfg->port_hi, k;
+
+	for (k = 0; cfg->port_lo && k < cfg->light.nsess; k++) {
+		if (cfg->light.sess[k].port_lo < lo)
+			lo = cfg->light.sess[k].port_lo;
+		if (cfg->light.sess[k].port_hi > hi)
+			hi = cfg->light.sess[k].port_hi;
+	}
+	cfg->xdp.sess_lo = (uint16_t)lo;
+	cfg->xdp.sess_hi = (uint16_t)hi;
+	cfg->xdp.max_sessions = cfg->max_sessions_total;
+}
+
 int main(int argc, char **argv)
 {
 	struct xwd_cfg cfg;
@@ -1044,6 +1064,7 @@ int main(int argc, char **argv)
 	if (xwd_own_open(&d.loop, &d.own))
 		pr_warn("own addresses unknown: XDP answers no TWAMP Light local=* session");
 	/* never fatal: where XDP cannot attach, sessions use their sockets */
+	xdp_sizes(&cfg);
 	cfg.xdp.in_tunnel = cfg.xfrm; /* the xfrm view picks in-tunnel devices (refl.c) */
 	cfg.xdp.alone = !user.keep_root;
 	rc = xwd_xdp_open(&cfg.xdp, &d.loop, &d.xdp);

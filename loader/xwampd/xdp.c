@@ -109,9 +109,10 @@ struct xwd_xdp {
 	/* rtnetlink link events: configured interfaces coming and going */
 	struct xw_io rtnl;
 	int rtnl_fd;
-	/* the sessions map, mmap()ed: entry i is the session on local port i */
+	/* the sessions map, mmap()ed: entry i is the session on local port sess_base + i */
 	struct xw_sess *sess;
 	size_t sess_sz;
+	unsigned int sess_base, sess_n;
 	int stats_fd, clock_fd;
 	/* pins */
 	char dir[PATH_MAX - 32];
@@ -591,6 +592,7 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k, bool load)
 		return NULL;
 	}
 	sk->rodata->xw_cfg.flags = k == HOOK_XDP ? 0 : XW_CFG_L3;
+	sk->rodata->xw_cfg.sess_base = x->sess_base;
 	rc = bpf_map__reuse_fd(sk->maps.sessions, bpf_map__fd(x->maps->maps.sessions));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.stats, bpf_map__fd(x->maps->maps.stats));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.clock, bpf_map__fd(x->maps->maps.clock));
@@ -1084,14 +1086,40 @@ void xwd_xdp_ow_drain(struct xwd_xdp *x)
 		ring_buffer__consume(x->ow_rb);
 }
 
-/* The maps, created from the object with none of its programs loaded. */
-static int maps_create(struct xwd_xdp *x)
+/*
+ * The OWAMP ring buffer's size for max_sessions (0: no limit):
+ * XW_OW_EVENTS_PER_SESS records of each session in flight, a power of two
+ * (the kernel's rule for ring buffers) within XW_OW_EVENTS_MIN..MAX.
+ */
+static __u32 ow_events_bytes(unsigned int max_sessions)
 {
+	__u64 want = max_sessions ? (__u64)max_sessions * XW_OW_EVENTS_PER_SESS *
+					    (sizeof(struct xw_ow_event) + 8)
+				  : XW_OW_EVENTS_MAX;
+	__u32 b = XW_OW_EVENTS_MIN;
+
+	while (b < want && b < XW_OW_EVENTS_MAX)
+		b <<= 1;
+	return b;
+}
+
+/*
+ * The maps, created from the object with none of its programs loaded and
+ * sized from the limits (bpf_shared.h): the session table covers the ports
+ * a session can have, the OWAMP ring buffer the sessions' records in
+ * flight; own_addrs is allocated as addresses come.
+ */
+static int maps_create(struct xwd_xdp *x, const struct xwd_xdp_cfg *c)
+{
+	struct bpf_map *own;
 	int rc;
 
+	x->sess_base = c->sess_hi ? c->sess_lo : 0;
+	x->sess_n = c->sess_hi ? (unsigned int)c->sess_hi - c->sess_lo + 1 : XW_SESS_MAX_ENTRIES;
 	x->maps = xwamp__open();
 	if (!x->maps)
 		return -errno;
+	own = x->maps->maps.own_addrs;
 	rc = bpf_program__set_autoload(x->maps->progs.xdp_xwamp, false);
 	rc = rc ?: bpf_program__set_autoload(x->maps->progs.tc_xwamp, false);
 	/* mmap()able: arm/disarm are single-octet stores, counters plain loads */
@@ -1099,7 +1127,26 @@ static int maps_create(struct xwd_xdp *x)
 		     ?: bpf_map__set_map_flags(x->maps->maps.sessions,
 					       bpf_map__map_flags(x->maps->maps.sessions) |
 						       BPF_F_MMAPABLE);
-	return rc ?: xwamp__load(x->maps);
+	rc = rc ?: bpf_map__set_max_entries(x->maps->maps.sessions, x->sess_n);
+	rc = rc
+		     ?: bpf_map__set_max_entries(x->maps->maps.ow_events,
+						 ow_events_bytes(c->max_sessions));
+	rc = rc ?: bpf_map__set_map_flags(own, bpf_map__map_flags(own) | BPF_F_NO_PREALLOC);
+	rc = rc ?: xwamp__load(x->maps);
+	if (!rc)
+		pr_info("xdp: maps sized from the limits: sessions %u entries (ports %u-%u), "
+			"ow_events %u KiB, own_addrs up to %u (not preallocated)",
+			x->sess_n, x->sess_base, x->sess_base + x->sess_n - 1,
+			bpf_map__max_entries(x->maps->maps.ow_events) >> 10, XW_OWN_MAX);
+	return rc;
+}
+
+/* The mmap()ed entry of a local port, NULL when the table does not cover it. */
+static struct xw_sess *sess_entry(const struct xwd_xdp *x, uint16_t port)
+{
+	unsigned int k = (unsigned int)port - x->sess_base;
+
+	return port >= x->sess_base && k < x->sess_n ? &x->sess[k] : NULL;
 }
 
 /* Add an interface to the list: its slot, or NULL when the list is full. */
@@ -1156,14 +1203,14 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	if (rc)
 		pr_warn("xdp: no pins in %s: %s (XDP works; bpftool finds the maps by name)",
 			x->dir, strerror(-rc));
-	rc = maps_create(x);
+	rc = maps_create(x, c);
 	if (rc) {
 		pr_err("xdp: creating the BPF maps: %s", strerror(-rc));
 		goto fail;
 	}
 	x->stats_fd = bpf_map__fd(x->maps->maps.stats);
 	x->clock_fd = bpf_map__fd(x->maps->maps.clock);
-	x->sess_sz = (size_t)XW_SESS_MAX_ENTRIES * sizeof(struct xw_sess);
+	x->sess_sz = (size_t)x->sess_n * sizeof(struct xw_sess);
 	x->sess = mmap(NULL, x->sess_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       bpf_map__fd(x->maps->maps.sessions), 0);
 	if (x->sess == MAP_FAILED) {
@@ -1253,7 +1300,9 @@ int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
 
 	if (!x)
 		return -ENODEV;
-	e = &x->sess[port];
+	e = sess_entry(x, port);
+	if (!e)
+		return -ERANGE;
 	if (__atomic_load_n(&e->state, __ATOMIC_ACQUIRE) != XW_SESS_FREE)
 		return -EBUSY;
 	fl = addr_raw(*sc->local, v.refl_addr);
@@ -1282,19 +1331,19 @@ int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc)
 
 void xwd_xdp_sess_arm(struct xwd_xdp *x, uint16_t port, bool armed)
 {
-	if (x && x->sess[port].state != XW_SESS_FREE)
-		__atomic_store_n(&x->sess[port].state,
-				 (__u8)(armed ? XW_SESS_ARMED : XW_SESS_DISARMED),
+	struct xw_sess *e = x ? sess_entry(x, port) : NULL;
+
+	if (e && e->state != XW_SESS_FREE)
+		__atomic_store_n(&e->state, (__u8)(armed ? XW_SESS_ARMED : XW_SESS_DISARMED),
 				 __ATOMIC_RELEASE);
 }
 
 void xwd_xdp_sess_del(struct xwd_xdp *x, uint16_t port)
 {
-	struct xw_sess *e;
+	struct xw_sess *e = x ? sess_entry(x, port) : NULL;
 
-	if (!x)
+	if (!e)
 		return;
-	e = &x->sess[port];
 	__atomic_store_n(&e->state, (__u8)XW_SESS_FREE, __ATOMIC_RELEASE);
 	memset((__u8 *)e + 1, 0, sizeof(*e) - 1);
 }
@@ -1305,9 +1354,9 @@ void xwd_xdp_sess_stats(const struct xwd_xdp *x, uint16_t port, struct xwd_xdp_s
 	int k;
 
 	memset(st, 0, sizeof(*st));
-	if (!x)
+	e = x ? sess_entry(x, port) : NULL;
+	if (!e)
 		return;
-	e = &x->sess[port];
 	st->next_seq = __atomic_load_n(&e->next_seq, __ATOMIC_RELAXED);
 	st->passed = __atomic_load_n(&e->passed, __ATOMIC_RELAXED);
 	for (k = 0; k < XW_SESS_DROP_MAX; k++) {
@@ -1318,7 +1367,10 @@ void xwd_xdp_sess_stats(const struct xwd_xdp *x, uint16_t port, struct xwd_xdp_s
 
 uint32_t xwd_xdp_sess_next_seq(struct xwd_xdp *x, uint16_t port)
 {
-	return (uint32_t)__atomic_fetch_add(&x->sess[port].next_seq, 1, __ATOMIC_RELAXED);
+	struct xw_sess *e = sess_entry(x, port);
+
+	/* only sessions with an entry (xwd_xdp_sess_add() 0) take their numbers here */
+	return e ? (uint32_t)__atomic_fetch_add(&e->next_seq, 1, __ATOMIC_RELAXED) : 0;
 }
 
 /* --- for the AF_XDP sockets (xsk.c) ------------------------------------------------ */

@@ -54,6 +54,15 @@ struct xwd_xdp_cfg {
 	 * extension cannot be attached alone later either.
 	 */
 	bool alone;
+	/*
+	 * The maps' sizes, from the limits (set by main.c before
+	 * xwd_xdp_open()): the session table covers local ports
+	 * sess_lo..sess_hi (--port-range and the TWAMP Light ports; 0..0: every
+	 * port), the OWAMP ring buffer max_sessions (--max-sessions-total; 0:
+	 * no limit).
+	 */
+	uint16_t sess_lo, sess_hi;
+	unsigned int max_sessions;
 };
 
 /* Option parsers for main.c's table: 0 or -EINVAL (after a message on stderr). */
@@ -123,7 +132,9 @@ struct xwd_xdp_sess_cfg {
 /*
  * Write the entry for local port (host order) DISARMED, counters zero.
  * 0, -ENODEV (x NULL), -EBUSY (the slot is in use: refl.c must prevent it),
- * -EINVAL (families differ).
+ * -EINVAL (families differ), -ERANGE (a port the table does not cover:
+ * xwd_xdp_cfg.sess_lo..sess_hi).  The other sess_ functions do nothing for
+ * such a port.
  */
 int xwd_xdp_sess_add(struct xwd_xdp *x, const struct xwd_xdp_sess_cfg *sc);
 /* ARMED (true) / DISARMED (false): one octet store, the rest untouched. */

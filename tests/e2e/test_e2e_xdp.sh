@@ -397,6 +397,72 @@ recreated() {
 	check_line "$LAST_PORT" "0 $COUNT $COUNT 0 0"
 }
 
-TESTS=(no_interface recreated native_small_probes native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
+# map_info NAME FIELD: a field of bpftool's description of one of xwampd's
+# maps, found through the loaded program's map ids (ow_events is not pinned;
+# by name bpftool could find another test's).
+map_info() {
+	local id
+	for id in $(bpftool -j prog show pinned "$PINS/xdp_xwamp" |
+		python3 -c 'import json,sys; print(*json.load(sys.stdin)["map_ids"])'); do
+		bpftool -j map show id "$id" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+if m["name"] == sys.argv[1]: print(m[sys.argv[2]])' "$1" "$2"
+	done
+}
+
+# The maps are sized from the limits before load: the session table covers
+# --port-range (20000-20002) and the TWAMP Light port (19990), one entry per
+# port a session can have; the OWAMP ring buffer follows --max-sessions-total
+# (1000 x 4 records x 40 octets -> 256 KiB); own_addrs is not preallocated.
+# A fourth session finds no port of the table left: Accept 5 (RFC 4656 3.3,
+# temporary), no entry written for it, and the three others are answered by
+# XDP undisturbed.
+maps_sized() {
+	local out n0 used
+	xdp_env || return 1
+	client_veth_for_native || return 1
+	xw_start_server --listen $XW_S4 --xdp xws0 --xdp-mode native --bpf-dir "$PINS" \
+		--port-range 20000-20002 --max-sessions-total 1000 --light "port=19990 sender=*" ||
+		return 1
+	expect "sizes logged" grep -q "xdp: maps sized from the limits: sessions 13 entries (ports 19990-20002), ow_events 256 KiB" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "sessions: 13 entries (bpftool)" \
+		[ "$(bpftool -j map show pinned "$PINS/sessions" | python3 -c 'import json,sys; print(json.load(sys.stdin)["max_entries"])')" = 13 ] ||
+		return 1
+	expect "ow_events: 256 KiB (bpftool)" [ "$(map_info ow_events max_entries)" = 262144 ] ||
+		return 1
+	expect "own_addrs: BPF_F_NO_PREALLOC (bpftool)" \
+		[ $(($(bpftool -j map show pinned "$PINS/own_addrs" | python3 -c 'import json,sys; print(json.load(sys.stdin)["flags"])') & 1)) = 1 ] ||
+		return 1
+	n0=$(stat_slot $S_REFLECTED)
+	out=$XW_TMP/req.out
+	in_c python3 "$(dirname "$0")/twreq.py" $XW_S4 --src $XW_C4 --count 4 --start --packets 5 \
+		--hold 3 >"$out" &
+	local req=$!
+	xw_wait_log ":20002<-[^ ]* started" || { wait $req; return 1; }
+	# while they run: the entries ARMED are the Light port's (key 0: 19990 - 19990)
+	# and the sessions' on 20000-20002 (keys 10-12), nothing else
+	used=$(bpftool -j map dump pinned "$PINS/sessions" |
+		python3 -c 'import json,sys; print(*[e["formatted"]["key"] for e in json.load(sys.stdin) if e["formatted"]["value"]["state"] == 2])')
+	wait $req
+	sed 's/^/#   /' "$out"
+	expect "entries armed while they ran: keys $used, want 0 10 11 12" [ "$used" = "0 10 11 12" ] ||
+		return 1
+	expect "three sessions accepted on the range, each answered 5 times (41 octets)" \
+		[ "$(grep -cE '^session [123]: accept 0 port 2000[012] replies 5 sizes 41$' "$out")" = 3 ] ||
+		return 1
+	expect "the fourth refused with Accept 5" grep -q '^session 4: accept 5 ' "$out" ||
+		return 1
+	expect "refusal logged" grep -q "cannot open a reflector .*: Accept 5" "$XW_TMP/xwampd.log" ||
+		return 1
+	expect "no session left without its entry" \
+		sh -c "! grep -q 'no XDP session entry' '$XW_TMP/xwampd.log'" || return 1
+	expect "XDP answered the 15 packets ($n0 -> $(stat_slot $S_REFLECTED))" \
+		[ "$(stat_slot $S_REFLECTED)" = $((n0 + 15)) ] || return 1
+	stop_server
+}
+
+TESTS=(maps_sized no_interface recreated native_small_probes native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
