@@ -906,6 +906,56 @@ TEST(xdp_checksum_sweep)
 	CHECK(runs > 2 * 24 * 287);
 }
 
+/*
+ * Short probes on tc (the in-tunnel reflector on xfrm interfaces): every
+ * sender packet of 14..40 octets, with and without Reflect Octets, IPv4 and
+ * IPv6, on Ethernet and behind the link header an xfrm interface rebuilds,
+ * grows to the reflector packet in tc_xwamp (bpf_skb_change_tail(): a test
+ * run's skb has no tailroom beyond the allocator's slack, like a veth
+ * frame, so the helper reallocates).  By the counters: each one REFLECTED,
+ * none pass-no-room (run_fixture() checks every stats slot), the bytes as
+ * built from scratch.
+ */
+TEST(tc_short_probes_grow)
+{
+	__u64 before[XW_STAT_MAX], after[XW_STAT_MAX];
+	int failed = 0, runs = 0, n, l3, v;
+	struct env e;
+	__u32 len;
+
+	for (l3 = 0; l3 < 2; l3++) {
+		CHECK_EQ(env_open_hook(&e, l3, 1), 0);
+		n = runs;
+		stats_read(&e, before);
+		for (v = 0; v < 4; v++)
+			for (len = 14; len < 41; len++) {
+				struct fixture fx = {.desc = "short probe",
+						     .pkt = {.l3 = l3, .v6 = v & 1, .paylen = len},
+						     .sess = S_ARMED,
+						     .verdict = XDP_TX};
+
+				if (v & 2) {
+					fx.flags = REFL;
+					fx.reflect_len = 1;
+					if (len < 15)
+						continue;
+				}
+				runs++;
+				if (run_fixture(&e, &fx)) {
+					fprintf(stderr, "  tc short: l3 %d v6 %d refl %d len %u\n",
+						l3, v & 1, v >> 1, len);
+					failed++;
+				}
+			}
+		stats_read(&e, after);
+		CHECK_EQ(after[XW_STAT_PASS_NOROOM] - before[XW_STAT_PASS_NOROOM], 0);
+		CHECK_EQ(after[XW_STAT_REFLECTED] - before[XW_STAT_REFLECTED], (__u64)(runs - n));
+		xwamp__destroy(e.skel);
+	}
+	CHECK_EQ(failed, 0);
+	CHECK_EQ(runs, 2 * (2 * 27 + 2 * 26));
+}
+
 /* xw_refl_ns_to_ntp() is xw_ns_to_ntp() bit for bit, whatever the cache holds. */
 TEST(reflect_h_ntp_conversion)
 {
