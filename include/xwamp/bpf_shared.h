@@ -126,14 +126,19 @@ enum xw_sess_state {
 
 /* struct xw_sess.mode */
 enum xw_sess_mode {
-	XW_SESS_UNAUTH = 0,	   /* unauthenticated / mixed mode: reflect in XDP */
-	XW_SESS_AUTH_REDIRECT = 1, /* authenticated/encrypted: AF_XDP when armed, else PASS */
+	XW_SESS_UNAUTH = 0, /* unauthenticated / mixed mode: reflect in XDP */
+	/*
+	 * Authenticated/encrypted, TWAMP reflector or OWAMP receiver alike:
+	 * AF_XDP when armed (xwampd verifies, then answers or records), else
+	 * PASS.
+	 */
+	XW_SESS_AUTH_REDIRECT = 1,
 	/*
 	 * OWAMP receiver, unauthenticated (RFC 4656 4.1.2 open mode): XDP takes
 	 * the receive time and the fields a record needs (struct xw_ow_event),
 	 * hands them to xwampd through the ow_events ring buffer and drops the
-	 * frame.  Authenticated/encrypted OWAMP sessions are not put in the
-	 * table: they must be verified, which their socket does.
+	 * frame.  Authenticated/encrypted OWAMP receivers get
+	 * XW_SESS_AUTH_REDIRECT: they must be decrypted and verified first.
 	 */
 	XW_SESS_OW_RECV = 2,
 };

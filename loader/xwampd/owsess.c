@@ -13,6 +13,14 @@
  * time) before anything is stored: a forged packet is counted and never
  * recorded.  Only the Sender Address of the request may send.
  *
+ * Receiver with XDP (--xdp): an open-mode session gets an XW_SESS_OW_RECV
+ * entry (the program builds the record and hands it over the ow_events
+ * ring buffer); an authenticated or encrypted one an XW_SESS_AUTH_REDIRECT
+ * entry where AF_XDP sockets exist (xsk.c): the program stamps the receive
+ * time and redirects the frame, the AF_XDP worker hands it to
+ * xwd_ows_xsk_rx(), which verifies and stores exactly as the socket does
+ * (ows_verify_store()).  Packets arriving elsewhere still reach the socket.
+ *
  * Sender: the schedule of RFC 4656 3.6/5 (control/schedule.h) in absolute
  * NTP times, a timer armed at each due time; a packet more than Timeout
  * late is not sent and becomes a skip range (4.1.1); the timestamp is read
@@ -56,7 +64,9 @@ struct xwd_ows {
 	uint32_t nskips;
 	uint8_t *pkt;
 	bool started;
-	bool xdp;	  /* an XDP receiver entry (open mode): records come from ow_events */
+	bool xdp;	  /* a BPF session entry: records come from ow_events or AF_XDP */
+	bool xsk;	  /* ...redirecting to AF_XDP (authenticated/encrypted) */
+	int xdp_ifindex;  /* the entry's device binding (IPsec, bpf_shared.h) */
 	bool ipsec_watch; /* open mode with the IPsec view: s.path follows it */
 	int tun_ifindex;  /* route-based IPsec: the socket records only what this device got */
 	/* counters */
@@ -72,18 +82,44 @@ static uint64_t ntp_interval_to_ns(uint64_t t)
 	return sec * XW_NS_PER_SEC + ((frac * XW_NS_PER_SEC) >> 32);
 }
 
+/*
+ * "; AF_XDP: received N, recorded N, dropped D: why=n" when the AF_XDP
+ * path is in use, "; socket drops: why=n" when the socket dropped any
+ * (the reasons of sess.h, one set for every path).
+ */
+static void ows_path_counts(const struct xwd_ows *o, char *buf, size_t len)
+{
+	char drops[256];
+	uint64_t total;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (o->xsk || o->s.xsk.rx) {
+		total = xwd_cnt_drops(&o->s.xsk, drops, sizeof(drops));
+		off = (size_t)snprintf(
+			buf, len, "; AF_XDP: received %llu, recorded %llu, dropped %llu%s%s",
+			(unsigned long long)o->s.xsk.rx, (unsigned long long)o->s.xsk.reflected,
+			(unsigned long long)total, total ? ":" : "", drops);
+	}
+	if (off < len && xwd_cnt_drops(&o->s.sock, drops, sizeof(drops)))
+		snprintf(buf + off, len - off, "; socket drops:%s", drops);
+}
+
 static void ows_free(struct xwd_ows *o, const char *why)
 {
 	struct xwd *d = o->d;
 
-	if (o->recv)
+	if (o->recv) {
+		char paths[512];
+
+		ows_path_counts(o, paths, sizeof(paths));
 		pr_info("owamp %s: receiver closed (%s): %llu received, %llu recorded, %llu "
 			"forged, "
-			"%llu dropped; %llu by XDP",
+			"%llu dropped; %llu by XDP%s",
 			o->name, why, (unsigned long long)o->n_rx, (unsigned long long)o->n_stored,
 			(unsigned long long)o->n_forged, (unsigned long long)o->n_drop,
-			(unsigned long long)o->n_xdp);
-	else
+			(unsigned long long)o->n_xdp, paths);
+	} else
 		pr_info("owamp %s: sender closed (%s): %llu sent, %llu skipped, Next Seqno %u",
 			o->name, why, (unsigned long long)o->n_sent,
 			(unsigned long long)o->n_skipped, o->s.seq);
@@ -111,6 +147,46 @@ static bool from_sender(const struct xwd_ows *o, const struct xw_addr *src)
 	return xw_addr_equal(src, &o->s.peer);
 }
 
+/*
+ * One packet from the session's sender, whatever path brought it: verified
+ * (RFC 4656 4.1.2: the HMAC in constant time, decrypted, the Multiplier)
+ * before anything is stored, then one record of RFC 4656 3.9 with the
+ * receive time, Error Estimate and TTL the path measured.  A forged packet
+ * is counted (bad-hmac) and never stored.  cnt: the path's counters
+ * (reflected = recorded).
+ */
+static void ows_verify_store(struct xwd_ows *o, struct xwd_cnt *cnt, const uint8_t *buf, size_t len,
+			     uint64_t rx_ntp, uint16_t errest, uint8_t ttl)
+{
+	struct codec_ow_record r;
+	struct xw_tp_sender f;
+	int err;
+
+	err = xw_tp_parse_sender(&o->s.tp, o->has_crypto ? &o->s.crypto : NULL, buf, len, o->len,
+				 &f);
+	if (err) {
+		cnt->drop[xw_tp_drop_reason(err)]++;
+		if (err == XW_TP_E_HMAC)
+			o->n_forged++; /* verified before recorded: never stored */
+		else
+			o->n_drop++;
+		return;
+	}
+	r.seq = f.seq;
+	r.send_errest = f.errest;
+	r.send_ts = f.ts;
+	r.recv_errest = errest;
+	r.recv_ts = rx_ntp;
+	r.ttl = ttl;
+	if (ow_store_add(o->d->owstore, o->sid, &r)) {
+		cnt->drop[XWD_DROP_STORE_FULL]++;
+		o->n_drop++;
+		return;
+	}
+	cnt->reflected++;
+	o->n_stored++;
+}
+
 static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 {
 	struct xwd_ows *o = io->arg;
@@ -123,11 +199,10 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			return;
 		for (i = 0; i < n; i++) {
 			const struct xw_rx_msg *m = &o->rx.msg[i];
-			struct codec_ow_record r;
-			struct xw_tp_sender f;
-			int err;
+			enum xwd_drop why = XWD_DROP_MAX;
 
 			o->n_rx++;
+			o->s.sock.rx++;
 			/* --require-ipsec and IPsec no longer protects the flow: not recorded */
 			/*
 			 * Route-based IPsec: a cleartext copy of the flow on the outer
@@ -135,31 +210,23 @@ static void ows_rx_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 			 * here too; only what the xfrm interface delivered is the
 			 * sender's (as refl.c's outside-tunnel).
 			 */
-			if (o->s.path == XFRM_PATH_NONE || !from_sender(o, &m->src) ||
-			    (o->tun_ifindex && m->ifindex != o->tun_ifindex) || m->truncated ||
-			    !m->ts_valid) {
-				o->n_drop++; /* never a clock read after recv(): no timestamp, no record */
-				continue;
-			}
-			err = xw_tp_parse_sender(&o->s.tp, o->has_crypto ? &o->s.crypto : NULL,
-						 m->buf, m->len, o->len, &f);
-			if (err) {
-				if (err == XW_TP_E_HMAC)
-					o->n_forged++; /* verified before recorded: never stored */
-				else
-					o->n_drop++;
-				continue;
-			}
-			r.seq = f.seq;
-			r.send_errest = f.errest;
-			r.send_ts = f.ts;
-			r.recv_errest = errest;
-			r.recv_ts = xw_timespec_to_ntp(&m->ts);
-			r.ttl = m->ttl < 0 ? 255 : (uint8_t)m->ttl;
-			if (!ow_store_add(o->d->owstore, o->sid, &r))
-				o->n_stored++;
-			else
+			if (o->s.path == XFRM_PATH_NONE)
+				why = XWD_DROP_NOT_PROTECTED;
+			else if (!from_sender(o, &m->src))
+				why = XWD_DROP_SOURCE;
+			else if (o->tun_ifindex && m->ifindex != o->tun_ifindex)
+				why = XWD_DROP_OUTSIDE_TUNNEL;
+			else if (m->truncated)
+				why = XWD_DROP_OVERSIZE;
+			else if (!m->ts_valid)
+				why = XWD_DROP_NO_TS; /* never a clock read after recv() */
+			if (why != XWD_DROP_MAX) {
+				o->s.sock.drop[why]++;
 				o->n_drop++;
+				continue;
+			}
+			ows_verify_store(o, &o->s.sock, m->buf, m->len, xw_timespec_to_ntp(&m->ts),
+					 errest, m->ttl < 0 ? 255 : (uint8_t)m->ttl);
 		}
 	}
 }
@@ -196,35 +263,81 @@ void xwd_ows_xdp_event(void *arg, const struct xw_ow_event *e)
 		o->n_drop++;
 }
 
+void xwd_ows_xsk_rx(struct xwd_sess *s, const struct xwd_pkt *in)
+{
+	struct xwd_ows *o = s->owner;
+
+	o->n_rx++;
+	/* --require-ipsec and IPsec no longer protects the flow: not recorded */
+	if (s->path == XFRM_PATH_NONE) {
+		s->xsk.drop[XWD_DROP_NOT_PROTECTED]++;
+		o->n_drop++;
+		return;
+	}
+	ows_verify_store(o, &s->xsk, in->buf, in->len, in->rx_ntp, in->errest, in->ttl);
+}
+
+/*
+ * Where a BPF entry may receive now (refl.c xwd_ipsec_path(): a protected
+ * flow only on its in-tunnel device, after the kernel decrypted it, or on
+ * the socket, after the inbound policy check): 0 with *ifindex (0: any
+ * device), or -1 (the socket only).
+ */
+static int ows_xdp_where(struct xwd_ows *o, int *ifindex)
+{
+	enum xfrm_path path;
+	char why[160];
+
+	path = xwd_ipsec_path(o->d, &o->s.local, &o->s.peer, o->name, ifindex, why, sizeof(why));
+	if (path != XFRM_PATH_ANY && path != XFRM_PATH_TUNNEL)
+		return -1;
+	if (path == XFRM_PATH_ANY)
+		*ifindex = 0;
+	return 0;
+}
+
 /*
  * The XDP receiver for an open-mode session, when XDP is attached and the
- * IPsec view lets it (refl.c xwd_ipsec_path(): a protected flow is recorded
- * only on its in-tunnel device, after the kernel decrypted it, or on the
- * socket, after the inbound policy check).  Else the socket does it all.
+ * IPsec view lets it; for an authenticated or encrypted session, when
+ * AF_XDP sockets exist (xsk.c), an XW_SESS_AUTH_REDIRECT entry: the frames
+ * redirected with XDP's receive time, verified and stored by
+ * xwd_ows_xsk_rx(), under the same IPsec rule (AF_XDP, like XDP, runs
+ * before the kernel's inbound policy).  Else the socket does it all.
  */
 static void ows_xdp_add(struct xwd_ows *o)
 {
 	struct xwd *d = o->d;
+	bool open = o->s.tp.mode == XW_TP_OPEN;
 	struct xwd_xdp_sess_cfg sc = {
 		.local = &o->s.local,
 		.peer = &o->s.peer,
-		.mode = XW_SESS_OW_RECV,
+		.mode = open ? XW_SESS_OW_RECV : XW_SESS_AUTH_REDIRECT,
 		.flags = o->any_port ? XW_SESS_F_ANY_SPORT : 0,
 		.expect_len = (uint32_t)o->len,
 	};
 
-	char why[160];
-	enum xfrm_path path;
-
-	if (o->s.tp.mode != XW_TP_OPEN || !xwd_xdp_ow_ready(d->xdp))
+	if (open ? !xwd_xdp_ow_ready(d->xdp) : !d->xsk)
 		return;
-	path = xwd_ipsec_path(d, &o->s.local, &o->s.peer, o->name, &sc.ifindex, why, sizeof(why));
-	if (path != XFRM_PATH_ANY && path != XFRM_PATH_TUNNEL)
+	if (ows_xdp_where(o, &sc.ifindex))
 		return;
-	if (path == XFRM_PATH_ANY)
-		sc.ifindex = 0;
-	if (!xwd_xdp_sess_add(d->xdp, &sc))
+	if (!xwd_xdp_sess_add(d->xdp, &sc)) {
 		o->xdp = true;
+		o->xsk = !open;
+		o->xdp_ifindex = sc.ifindex;
+	}
+}
+
+/* The entry goes: what XDP or AF_XDP took so far is stored, the socket records from now on. */
+static void ows_xdp_remove(struct xwd_ows *o)
+{
+	xwd_xdp_sess_arm(o->d->xdp, o->s.port, false);
+	if (o->xsk)
+		xwd_xsk_drain(o->d->xsk);
+	else
+		xwd_xdp_ow_drain(o->d->xdp);
+	xwd_xdp_sess_del(o->d->xdp, o->s.port);
+	pr_warn("owamp %s: IPsec: %s receiver entry removed", o->name, o->xsk ? "AF_XDP" : "XDP");
+	o->xdp = o->xsk = false;
 }
 
 /* --- sender ---------------------------------------------------------------- */
@@ -504,11 +617,14 @@ int xwd_ows_open(struct xwd *d, struct xwd_conn *conn, struct srv_sess *s,
 		ows_xdp_add(o);
 	/* a session that is never started must not hold its port and store slot */
 	xw_timer_arm(&d->loop, &o->timer, xwd_s_to_ns(d->cfg->start_timeout));
-	pr_info("owamp %s: %s session of %u packets accepted, %s", o->name,
+	pr_info("owamp %s: %s session of %u packets accepted, %s%s%s", o->name,
 		o->recv ? "receive" : "send", o->npkt,
-		o->xdp	  ? "receiver: XDP"
+		o->xsk	  ? "receiver: AF_XDP on "
+		: o->xdp  ? "receiver: XDP"
 		: o->recv ? "receiver: socket"
-			  : "sender: socket");
+			  : "sender: socket",
+		o->xsk ? xwd_xsk_where(d->xsk) : "",
+		o->xsk ? " (socket for packets arriving elsewhere)" : "");
 	return XW_ACCEPT_OK;
 refuse:
 	xw_loop_del(&d->loop, &o->io);
@@ -573,7 +689,10 @@ void xwd_ows_end(struct xwd_ows *o, struct srv_sess *s, enum srv_end why)
 		/* drain what XDP and the kernel hold before the records are closed */
 		if (o->xdp) {
 			xwd_xdp_sess_arm(d->xdp, o->s.port, false);
-			xwd_xdp_ow_drain(d->xdp);
+			if (o->xsk)
+				xwd_xsk_drain(d->xsk);
+			else
+				xwd_xdp_ow_drain(d->xdp);
 		}
 		ows_rx_event(&d->loop, &o->io, EPOLLIN);
 		if (why == SRV_END_STOP && s->ow_stop_ok) {
@@ -601,8 +720,14 @@ static void ows_ipsec_one(struct xwd_sess *s, void *arg)
 	int old_if = o->tun_ifindex;
 
 	(void)arg;
-	if (!o->ipsec_watch)
+	if (!o->ipsec_watch) {
+		int ifx;
+
+		/* authenticated/encrypted: the AF_XDP entry only where IPsec allows it */
+		if (o->xdp && (ows_xdp_where(o, &ifx) || ifx != o->xdp_ifindex))
+			ows_xdp_remove(o);
 		return;
+	}
 	o->s.path = xwd_ipsec_path(o->d, &o->s.local, &o->s.peer, o->name, &o->tun_ifindex, why,
 				   sizeof(why));
 	if (o->s.path == old && o->tun_ifindex == old_if)
@@ -610,14 +735,8 @@ static void ows_ipsec_one(struct xwd_sess *s, void *arg)
 	xw_log(o->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
 	       "owamp %s: IPsec changed: test flow %s: %s -> %s", o->name, why, xfrm_path_name(old),
 	       xfrm_path_name(o->s.path));
-	if (o->xdp) {
-		/* what XDP recorded so far is kept; the socket records from now on */
-		xwd_xdp_sess_arm(o->d->xdp, o->s.port, false);
-		xwd_xdp_ow_drain(o->d->xdp);
-		xwd_xdp_sess_del(o->d->xdp, o->s.port);
-		o->xdp = false;
-		pr_warn("owamp %s: IPsec: XDP receiver entry removed", o->name);
-	}
+	if (o->xdp)
+		ows_xdp_remove(o);
 	if (o->s.path == XFRM_PATH_NONE)
 		pr_warn("owamp %s: --require-ipsec and the test flow is not protected by IPsec: "
 			"nothing %s",
@@ -648,14 +767,16 @@ void xwd_ows_free_all(struct xwd *d)
 static void ows_status_one(struct xwd_sess *s, void *arg)
 {
 	const struct xwd_ows *o = s->owner;
+	char paths[512];
 
 	(void)arg;
+	ows_path_counts(o, paths, sizeof(paths));
 	pr_info("owamp %s: %s: rx %llu recorded %llu forged %llu dropped %llu sent %llu "
-		"skipped %llu",
+		"skipped %llu%s",
 		o->name, o->recv ? "receiver" : "sender", (unsigned long long)o->n_rx,
 		(unsigned long long)o->n_stored, (unsigned long long)o->n_forged,
 		(unsigned long long)o->n_drop, (unsigned long long)o->n_sent,
-		(unsigned long long)o->n_skipped);
+		(unsigned long long)o->n_skipped, paths);
 }
 
 void xwd_ows_status(struct xwd *d)

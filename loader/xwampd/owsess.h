@@ -38,6 +38,12 @@ void xwd_ows_free_all(struct xwd *d);
 void xwd_ows_ipsec_changed(struct xwd *d);
 /* xdp.h xwd_xdp_ow_fn: a record from the XDP receiver (arg: the daemon) */
 void xwd_ows_xdp_event(void *arg, const struct xw_ow_event *e);
+/*
+ * xsk.c: a frame of an authenticated/encrypted receiver (kind
+ * XWD_SESS_OWAMP_RECV) from the session's sender, T2 from XDP's metadata:
+ * verified and stored as the socket does, counted in s->xsk.
+ */
+void xwd_ows_xsk_rx(struct xwd_sess *s, const struct xwd_pkt *in);
 void xwd_ows_status(struct xwd *d);
 
 #endif /* XWAMPD_OWSESS_H */

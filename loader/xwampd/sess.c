@@ -22,6 +22,7 @@ static const char *const drop_names[XWD_DROP_MAX] = {
 	[XWD_DROP_NOROOM] = "no-room",
 	[XWD_DROP_TXFULL] = "tx-ring-full",
 	[XWD_DROP_OUTSIDE_TUNNEL] = "outside-tunnel",
+	[XWD_DROP_STORE_FULL] = "store-full",
 };
 
 const char *xwd_drop_name(enum xwd_drop d)

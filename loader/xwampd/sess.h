@@ -40,6 +40,7 @@ enum xwd_drop {
 	XWD_DROP_NOROOM,	 /* AF_XDP: the reply does not fit the frame */
 	XWD_DROP_TXFULL,	 /* AF_XDP: TX ring full: dropped, never waited for */
 	XWD_DROP_OUTSIDE_TUNNEL, /* route-based IPsec: not received on the xfrm interface */
+	XWD_DROP_STORE_FULL,	 /* OWAMP: beyond the session's room in the store (owstore.h) */
 	XWD_DROP_MAX,
 };
 /* "truncated", "bad-hmac", ..., "tx-ring-full" */

@@ -15,6 +15,11 @@
  * before the TX ring is submitted (authenticated mode: outside the HMAC,
  * xw_tp_stamp()); in encrypted mode T3 is sealed with the packet, so it is
  * taken just before each packet's encryption (RFC 5357 4.2.1).
+ *
+ * OWAMP receivers (authenticated/encrypted, owsess.c) share the sockets:
+ * their frames get no answer; the worker hands the UDP payload with XDP's
+ * T2, the TTL and the batch's Error Estimate to xwd_ows_xsk_rx(), which
+ * verifies and stores the record, and the frame goes back to the fill ring.
  */
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -39,6 +44,7 @@
 
 #include "httpm.h"
 #include "log.h"
+#include "owsess.h"
 #include "xsk.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
@@ -63,7 +69,7 @@
 
 /* Global drops: frames without a session to count them in. */
 enum xsk_gdrop {
-	XG_NO_SESS = 0, /* no armed authenticated session on the port */
+	XG_NO_SESS = 0, /* no authenticated TWAMP session or OWAMP receiver on the port */
 	XG_FRAME,	/* not Ethernet/IP/UDP as the XDP program let it through */
 	XG_NO_META,	/* no receive timestamp in front of the frame */
 	XG_MAX,
@@ -320,16 +326,21 @@ static int parse(const uint8_t *f, size_t len, bool l3, struct xsk_pkt *k)
 	return 0;
 }
 
-/* The frame's source is the session's Session-Sender and its destination us. */
+/*
+ * The frame's source is the session's Session-Sender and its destination
+ * us.  An OWAMP receiver whose request left the Sender Port 0 takes any
+ * port of the sender's address (owsess.c, XW_SESS_F_ANY_SPORT).
+ */
 static bool tuple_ok(const struct xsk_pkt *k, const struct xwd_sess *s)
 {
 	uint8_t peer[16], local[16];
 	size_t alen = xw_addr_to_raw(&s->peer, peer);
+	uint16_t pport = xw_addr_port(&s->peer);
 
 	if (alen != (k->v6 ? 16u : 4u) || xw_addr_to_raw(&s->local, local) != alen)
 		return false;
-	return k->sport == xw_addr_port(&s->peer) && !memcmp(k->saddr, peer, alen) &&
-	       !memcmp(k->daddr, local, alen);
+	return (k->sport == pport || (s->kind == XWD_SESS_OWAMP_RECV && !pport)) &&
+	       !memcmp(k->saddr, peer, alen) && !memcmp(k->daddr, local, alen);
 }
 
 /*
@@ -411,6 +422,7 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 	struct xwd_sess *s;
 	struct xwd_pkt in;
 	uint64_t t2;
+	bool ow;
 	int len;
 
 	if (parse(f, dsc->len, q->ifc->l3, &rep->k)) {
@@ -419,7 +431,8 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 	}
 	/* O(1): the registry by port, as the XDP program's session table */
 	s = xwd_reg_get(&x->d->reg, rep->k.dport);
-	if (!s || s->kind != XWD_SESS_TWAMP || s->tp.mode == XW_TP_OPEN) {
+	ow = s && s->kind == XWD_SESS_OWAMP_RECV;
+	if (!s || (s->kind != XWD_SESS_TWAMP && !ow) || s->tp.mode == XW_TP_OPEN) {
 		q->n_gdrop[XG_NO_SESS]++;
 		return -1;
 	}
@@ -444,6 +457,11 @@ static int one_frame(struct xsk_q *q, const struct xdp_desc *dsc, uint64_t mono_
 	in.ttl = rep->k.ttl;
 	in.mono_ns = mono_ns;
 	in.errest = errest;
+	if (ow) {
+		/* OWAMP: recorded (or counted), never answered (RFC 4656 4.2) */
+		xwd_ows_xsk_rx(s, &in);
+		return -1;
+	}
 	len = xwd_sess_reflect(s, &s->xsk, &in, x->scratch, sizeof(x->scratch), NULL);
 	if (len < 0)
 		return -1;
@@ -520,6 +538,16 @@ static unsigned int batch(struct xsk_q *q)
 	}
 	refill(q);
 	return n;
+}
+
+void xwd_xsk_drain(struct xwd_xsk *x)
+{
+	unsigned int i, b;
+
+	for (i = 0; x && i < x->nq; i++)
+		for (b = 0; b <= XSK_RING / XSK_BATCH; b++)
+			if (batch(&x->q[i]) < XSK_BATCH)
+				break;
 }
 
 static void q_event(struct xw_loop *l, struct xw_io *io, uint32_t events)

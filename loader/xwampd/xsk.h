@@ -19,6 +19,9 @@
  * socket.  Nothing waits for ring space: a reply that finds the TX ring full
  * is dropped and counted, so a burst never blocks the control plane.
  *
+ * OWAMP receivers in authenticated/encrypted mode use the same sockets
+ * (owsess.c): their frames are verified and stored, never answered.
+ *
  * Every function accepts a NULL struct xwd_xsk (AF_XDP not in use).
  */
 #ifndef XWAMPD_XSK_H
@@ -63,6 +66,11 @@ int xwd_xsk_start(struct xwd *d);
  * the new device's authenticated frames are redirected too.
  */
 int xwd_xsk_restart(struct xwd *d);
+/*
+ * Take what the RX rings hold now (bounded by the ring size), before an
+ * OWAMP receiver's data is closed or its entry removed.
+ */
+void xwd_xsk_drain(struct xwd_xsk *x);
 /* Whether interface ifindex has a socket on every one of its receive queues. */
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
 /* "xws0 1 queue copy" for log lines ("" for NULL). */

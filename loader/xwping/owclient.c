@@ -755,6 +755,28 @@ static int print_reference(struct ow_cli *c, struct ow_dir *d, bool finished)
 	return rc;
 }
 
+/*
+ * --per-packet --json: the records as fetched (RFC 4656 3.9), in their
+ * order: Sequence Number, both timestamps as NTP (64-bit integers; recv 0:
+ * lost), both Error Estimates, TTL.
+ */
+static void print_records(const struct ow_dir *d, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, ",\"per_packet\":[");
+	for (i = 0; i < d->nrec; i++) {
+		const struct codec_ow_record *r = &d->rec[i];
+
+		fprintf(f,
+			"%s{\"seq\":%u,\"send_ts\":%llu,\"send_errest\":%u,\"recv_ts\":%llu,"
+			"\"recv_errest\":%u,\"ttl\":%u}",
+			i ? "," : "", r->seq, (unsigned long long)r->send_ts, r->send_errest,
+			(unsigned long long)r->recv_ts, r->recv_errest, r->ttl);
+	}
+	fputc(']', f);
+}
+
 static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, bool json,
 		      bool first)
 {
@@ -798,6 +820,8 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 				r.fwd.ipdv_abs.n ? r.fwd.ipdv_abs.p99 / 1e6 : 0.0,
 				r.fwd.pdv.p99 / 1e6, sum.ttl_min, sum.ttl_max, sum.hops_min,
 				sum.hops_max);
+		if (c->cfg->per_packet)
+			print_records(d, f);
 		fputc('}', f);
 	} else {
 		fprintf(f, "--- %s %s (SID %08x%08x%08x%08x) ---\n", d->to_server ? "to" : "from",

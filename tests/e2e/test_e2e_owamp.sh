@@ -175,20 +175,27 @@ PY
 # (stats slot owamp-recorded) and by xwampd's "N by XDP".  The client end
 # sends with complete UDP checksums (tx offload off), as test_e2e_xdp.sh.
 S_OW_RECORDED=22
+S_REDIRECTED=14
+S_NO_SESS=6
 
-xdp_receiver() {
-	local addr=$1 kf out n
+# xdp_setup: a bpffs for the pins ($PINS), complete UDP checksums from the client
+xdp_setup() {
 	BPFFS=$XW_TMP/bpf
 	PINS=$BPFFS/xwamp
 	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
 	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
 	in_c ethtool -K xwc0 tx off >/dev/null
+}
+
+xdp_receiver() {
+	local addr=$1 kf out n
+	xdp_setup || return 1
 	kf=$(xw_keyfile)
 	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc --xdp xws0 \
 		--xdp-mode native --bpf-dir "$PINS" || return 1
 	xw_wait_owamp || return 1
 	out=$XW_TMP/xdp.json
-	# open: XDP; then encrypted: verified on the socket (the record must be decrypted)
+	# open: XDP; then encrypted: AF_XDP (afxdp_receiver), the ring buffer untouched
 	in_c "$XWPING" -O -A open -c "$COUNT" -i 0.005 --wait 1 --json "$addr" >"$out" \
 		2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
 	check_dir "$out" to_server || return 1
@@ -203,9 +210,160 @@ xdp_receiver() {
 	in_c "$XWPING" -O -t -A enc -u alice -k "$kf" -c "$COUNT" -i 0.005 --wait 1 --json "$addr" \
 		>"$out" 2>"$XW_TMP/err" || { sed 's/^/#   /' "$XW_TMP/err"; return 1; }
 	check_dir "$out" to_server || return 1
-	expect "encrypted: socket receiver, XDP counter unchanged" [ "$(stat_slot $S_OW_RECORDED)" = "$COUNT" ]
+	expect "encrypted: XDP ring buffer counter unchanged" [ "$(stat_slot $S_OW_RECORDED)" = "$COUNT" ]
 }
 xdp_ipv4() { xdp_receiver "$XW_S4"; }
+
+# --- the AF_XDP receiver (authenticated and encrypted) -------------------------
+# With --xdp, an authenticated or encrypted session the server receives is
+# redirected by the XDP program (stamped there) to xwampd's AF_XDP socket,
+# verified and stored.  Proven by the program's redirected-afxdp counter
+# (every frame of the session, real and forged) and xwampd's AF_XDP
+# counters; the fetched records are compared with what was sent, packet by
+# packet.  Meanwhile forged packets are sent into the running session from
+# the sender's own address and port: 5 of garbage (a wrong HMAC) and 5 well
+# formed but sealed with another key (RFC 4656 4.1.2 layout, AES and
+# HMAC-SHA1 under random keys): all counted bad-hmac, none fetched.
+AF_COUNT=100
+
+# forge FAMILY SRC SPORT DST DPORT MODE: the 10 forged packets (raw socket, complete checksum)
+forge() {
+	in_c python3 - "$@" <<'PY'
+import os, socket, struct, sys, time
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+fam, src, sport, dst, dport, mode = sys.argv[1:7]
+sport, dport = int(sport), int(dport)
+v6 = fam == "6"
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s & 0xFFFF) or 0xFFFF
+
+def udp(payload):
+    ulen = 8 + len(payload)
+    af = socket.AF_INET6 if v6 else socket.AF_INET
+    ph = socket.inet_pton(af, src) + socket.inet_pton(af, dst)
+    ph += struct.pack("!IxxxB", ulen, 17) if v6 else struct.pack("!xBH", 17, ulen)
+    hdr = struct.pack("!HHHH", sport, dport, ulen, 0)
+    return struct.pack("!HHHH", sport, dport, ulen, csum(ph + hdr + payload)) + payload
+
+def sealed(seq):
+    # RFC 4656 4.1.2 authenticated/encrypted sender packet, 48 octets, with keys not the session's
+    aes, hk = os.urandom(16), os.urandom(32)
+    now = time.time() + 2208988800
+    ts = (int(now) << 32) | int((now % 1) * (1 << 32))
+    plain = struct.pack("!I12xQH6x", seq, ts, 0x0001)
+    h = hmac.HMAC(hk, hashes.SHA1())
+    h.update(plain)
+    mac = h.finalize()[:16]
+    if mode == "auth":
+        e = Cipher(algorithms.AES(aes), modes.ECB()).encryptor()
+        body = e.update(plain[:16]) + e.finalize() + plain[16:]
+    else:
+        e = Cipher(algorithms.AES(aes), modes.CBC(bytes(16))).encryptor()
+        body = e.update(plain) + e.finalize()
+    return body + mac
+
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.bind((src, 0))
+pkts = [bytes([0x42]) * 48 for _ in range(5)] + [sealed(i) for i in range(5)]
+for p in pkts:
+    s.sendto(udp(p), (dst, 0))
+PY
+}
+
+# per_packet FILE N: the fetched records are the N packets sent, each once, in order
+per_packet() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))["to_server"]
+n = int(sys.argv[2])
+recs = j.get("per_packet", [])
+errs = []
+seqs = [r["seq"] for r in recs]
+if sorted(seqs) != list(range(n)):
+    errs.append("sequence numbers %r" % seqs[:20])
+if any(r["ttl"] != 255 for r in recs):
+    errs.append("TTL %r" % sorted({r["ttl"] for r in recs}))
+got = sorted(recs, key=lambda r: r["seq"])
+for a, b in zip(got, got[1:]):
+    if not (a["send_ts"] < b["send_ts"] and a["recv_ts"] < b["recv_ts"]):
+        errs.append("not monotone at seq %d" % b["seq"])
+        break
+for r in recs:
+    d = (r["recv_ts"] - r["send_ts"]) / 2**32
+    if not 0 <= d < 1 or not r["recv_errest"] & 0xFF:
+        errs.append("seq %d: delay %.6f s, receive Error Estimate %#x" % (r["seq"], d, r["recv_errest"]))
+        break
+if errs:
+    print("# " + "; ".join(errs))
+    sys.exit(1)
+PY
+}
+
+# afxdp_receiver MODE ADDR FAMILY CLIENT SERVER [socket]
+# socket: the same with --no-afxdp, the reference: the socket receiver
+# records the same and counts the same forgeries, nothing is redirected.
+afxdp_receiver() {
+	local mode=$1 addr=$2 fam=$3 cli=$4 srv=$5 sock=${6:-} kf out ping ports r0 rd0 n slot _
+	local path="AF_XDP on xws0" redir=$((AF_COUNT + 10))
+	local tail="AF_XDP: received $((AF_COUNT + 10)), recorded $AF_COUNT, dropped 10: bad-hmac=10"
+	[ -n "$sock" ] && path=socket tail="socket drops: bad-hmac=10" redir=0
+	xdp_setup || return 1
+	kf=$(xw_keyfile)
+	# shellcheck disable=SC2046 # one option or none
+	xw_start_server --listen "$addr" --keyfile "$kf" --modes open,auth,enc --xdp xws0 \
+		--xdp-mode native --bpf-dir "$PINS" $([ -n "$sock" ] && echo --no-afxdp) || return 1
+	xw_wait_owamp || return 1
+	if [ -n "$sock" ]; then
+		xw_wait_log "afxdp: off" || return 1
+	else
+		xw_wait_log "afxdp: xws0: 1 of 1 receive queues" || return 1
+	fi
+	slot=$S_REDIRECTED
+	[ -n "$sock" ] && slot=$S_NO_SESS
+	r0=$(stat_slot $slot)
+	rd0=$(stat_slot $S_REDIRECTED)
+	out=$XW_TMP/afxdp.json
+	in_c "$XWPING" -O -t -A "$mode" -u alice -k "$kf" -c $AF_COUNT -i 0.02 --wait 1 --json \
+		--per-packet "$addr" >"$out" 2>"$XW_TMP/err" &
+	ping=$!
+	xw_wait_log "receive session of $AF_COUNT packets accepted" || return 1
+	ports=$(sed -n 's/.*owamp .*:\([0-9]*\) <- .*:\([0-9]*\): receive session.*/\1 \2/p' \
+		"$XW_TMP/xwampd.log" | head -n1)
+	# the session is running once XDP redirects its packets (socket: passes them)
+	for _ in $(seq 100); do
+		[ "$(stat_slot $slot)" -gt "$r0" ] && break
+		sleep 0.02
+	done
+	# shellcheck disable=SC2086 # $ports: the receiver's and the sender's port
+	set -- $ports
+	forge "$fam" "$cli" "$2" "$srv" "$1" "$mode" || { xw_log "could not inject"; return 1; }
+	wait $ping || { xw_log "xwping failed"; sed 's/^/#   /' "$XW_TMP/err"; return 1; }
+	n=$(($(stat_slot $S_REDIRECTED) - rd0)) # the pins go with xwampd
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" 2>/dev/null
+	expect "the session said whose it was ($path)" \
+		grep -q "receive session of $AF_COUNT packets accepted, receiver: $path" \
+		"$XW_TMP/xwampd.log" || return 1
+	expect "XDP redirected $redir frames to AF_XDP (redirected-afxdp $n)" [ "$n" = $redir ] || return 1
+	expect "receiver: all by $path, 10 forged counted bad-hmac" \
+		grep -q "receiver closed (Stop-Sessions): $((AF_COUNT + 10)) received, $AF_COUNT recorded, 10 forged, 0 dropped; 0 by XDP; $tail\$" \
+		"$XW_TMP/xwampd.log" || { grep 'receiver closed' "$XW_TMP/xwampd.log" | sed 's/^/#   /'; return 1; }
+	expect "fetched: $AF_COUNT received, none lost, no forged record" \
+		test "$(json_get "$out" '(j["to_server"]["received"], j["to_server"]["lost"], j["to_server"]["duplicates"])')" = "($AF_COUNT, 0, 0)" || return 1
+	expect "fetched records: seq 0..$((AF_COUNT - 1)) once, TTL 255, monotone, plausible delays" \
+		per_packet "$out" $AF_COUNT
+}
+afxdp_ipv4_auth() { afxdp_receiver auth "$XW_S4" 4 "$XW_C4" "$XW_S4"; }
+afxdp_ipv4_enc() { afxdp_receiver enc "$XW_S4" 4 "$XW_C4" "$XW_S4"; }
+afxdp_ipv6_auth() { afxdp_receiver auth "[$XW_S6]" 6 "$XW_C6" "$XW_S6"; }
+afxdp_ipv6_enc() { afxdp_receiver enc "[$XW_S6]" 6 "$XW_C6" "$XW_S6"; }
+socket_reference_ipv4_enc() { afxdp_receiver enc "$XW_S4" 4 "$XW_C4" "$XW_S4" socket; }
 
 # ike_tables: one IKE SA's key in the server's and the client's key tables
 ike_tables() {
@@ -255,6 +413,7 @@ rfc7717_owamp_off_by_default() {
 xdp_ipv6() { xdp_receiver "[$XW_S6]"; }
 
 TESTS=(ipv4_open ipv4_auth ipv4_enc ipv6_open ipv6_auth ipv6_enc ipv4_to_only ipv6_from_only
-	store_limit fetch_later no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6 rfc7717_owamp
+	store_limit fetch_later no_owamp forged_not_recorded xdp_ipv4 xdp_ipv6 afxdp_ipv4_auth
+	afxdp_ipv4_enc afxdp_ipv6_auth afxdp_ipv6_enc socket_reference_ipv4_enc rfc7717_owamp
 	rfc7717_owamp_off_by_default)
 xw_run "$@"
