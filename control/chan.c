@@ -179,6 +179,28 @@ int chan_seal(struct chan *c, uint8_t *buf, size_t len)
 	return err;
 }
 
+int chan_seal_more(struct chan *c, uint8_t *buf, size_t len)
+{
+	int err = usable(c);
+
+	if (err)
+		return err;
+	if (!len || len % XW_BLOCK_LEN) {
+		pr_err("chan %s: seal_more of %zu octets: not whole blocks", role_name(c), len);
+		return -EINVAL;
+	}
+	if (!c->secure)
+		return 0;
+	err = xw_hmac_update(c->hmac_tx, buf, len);
+	if (!err)
+		err = xw_aes_cbc_encrypt(c->aes, c->iv_tx, buf, buf, len);
+	if (err) {
+		pr_err("chan %s: cannot seal %zu octets: %d", role_name(c), len, err);
+		fail(c);
+	}
+	return err;
+}
+
 int chan_open(struct chan *c, uint8_t *buf, size_t len)
 {
 	size_t body = len - XW_HMAC_LEN;

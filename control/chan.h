@@ -99,6 +99,15 @@ int chan_open_server_start(struct chan *c, uint8_t buf[XW_SERVER_START_LEN]);
 int chan_seal(struct chan *c, uint8_t *buf, size_t len);
 
 /*
+ * The first whole blocks of a long outgoing message, in place: added to the
+ * HMAC and encrypted; the chan_seal() of the rest (ending in the HMAC
+ * field) writes the HMAC that covers them too.  Lets a sender produce a
+ * message of any length in bounded steps (OWAMP Fetch-Session records).
+ * @len: whole blocks.  Open mode: nothing to do.  0 or negative errno.
+ */
+int chan_seal_more(struct chan *c, uint8_t *buf, size_t len);
+
+/*
  * Incoming complete message, in place: wire bytes in, plaintext out.
  * Secure modes: CBC-decrypt, then check the trailing HMAC in constant time;
  * on mismatch the buffer is wiped, the channel is broken and -EACCES is

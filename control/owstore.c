@@ -14,6 +14,36 @@
 /* RFC 4656 3.9: a lost packet's TTL */
 #define LOST_TTL    255
 
+/*
+ * A session's records, shared with the Fetch-Session answers still being
+ * sent from them (ow_store_fetch_stream): the store rewrites or frees them
+ * only when nobody else holds them (copy on write at Stop-Sessions, the
+ * last holder frees).
+ */
+struct ow_recbuf {
+	unsigned int refs;
+	struct codec_ow_record *rec;
+};
+
+static struct ow_recbuf *rb_new(struct codec_ow_record *rec)
+{
+	struct ow_recbuf *rb = calloc(1, sizeof(*rb));
+
+	if (rb) {
+		rb->refs = 1;
+		rb->rec = rec;
+	}
+	return rb;
+}
+
+static void rb_unref(struct ow_recbuf *rb)
+{
+	if (rb && !--rb->refs) {
+		free(rb->rec);
+		free(rb);
+	}
+}
+
 struct ow_sdata {
 	uint8_t sid[XW_SID_LEN];
 	uint8_t *req;
@@ -22,7 +52,8 @@ struct ow_sdata {
 	uint64_t timeout; /* NTP-format interval */
 	struct xw_ow_sched sched;
 	enum ow_sess_state state;
-	struct codec_ow_record *rec;
+	struct codec_ow_record *rec; /* rb->rec */
+	struct ow_recbuf *rb;
 	size_t n, cap; /* cap: the reservation */
 	uint32_t next_seqno;
 	struct codec_ow_skip *skips;
@@ -60,7 +91,10 @@ static void sdata_free(struct ow_sdata *d)
 {
 	xw_ow_sched_fini(&d->sched);
 	free(d->req);
-	free(d->rec);
+	if (d->rb)
+		rb_unref(d->rb);
+	else
+		free(d->rec);
 	free(d->skips);
 	free(d);
 }
@@ -128,6 +162,9 @@ int ow_store_open(struct ow_store *st, const uint8_t *req, size_t len, uint64_t 
 	d->req = malloc(len);
 	d->rec = calloc((size_t)cap, sizeof(*d->rec));
 	if (!d->req || !d->rec)
+		goto nomem;
+	d->rb = rb_new(d->rec);
+	if (!d->rb)
 		goto nomem;
 	for (i = 0; i < rs.f.num_slots; i++)
 		codec_ow_slot_at(&rs, i, &slots[i]);
@@ -202,6 +239,21 @@ int ow_store_stop(struct ow_store *st, const uint8_t sid[XW_SID_LEN], uint32_t n
 		return -ENOENT;
 	if (d->state != OW_SESS_RUNNING)
 		return -EALREADY;
+	if (d->rb->refs > 1) {
+		/* a Fetch-Session answer is being sent from these: rewrite a copy */
+		struct codec_ow_record *copy = malloc(d->cap * sizeof(*copy));
+		struct ow_recbuf *rb = copy ? rb_new(copy) : NULL;
+
+		if (!rb) {
+			free(copy);
+			end_abort(d, now_ns);
+			return -ENOMEM;
+		}
+		memcpy(copy, d->rec, d->n * sizeof(*copy));
+		rb_unref(d->rb);
+		d->rb = rb;
+		d->rec = copy;
+	}
 	if (next_seqno > d->num_packets) {
 		pr_warn("owstore: Stop-Sessions says %u packets were sent, the session has %u",
 			next_seqno, d->num_packets);
@@ -256,6 +308,7 @@ int ow_store_stop(struct ow_store *st, const uint8_t sid[XW_SID_LEN], uint32_t n
 		}
 		st->reserved += d->n + nlost - d->cap;
 		d->rec = grown;
+		d->rb->rec = grown;
 		d->cap = d->n + nlost;
 	}
 	for (seq = 0; seq < next_seqno; seq++)
@@ -285,13 +338,18 @@ int ow_store_stop(struct ow_store *st, const uint8_t sid[XW_SID_LEN], uint32_t n
 	return 0;
 }
 
-int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, struct ow_fetch *out)
+static int in_range(const struct ow_fetch *f, const struct codec_ow_record *r)
+{
+	return r->seq >= f->begin_seq && r->seq <= f->end_seq;
+}
+
+int ow_store_fetch_stream(struct ow_store *st, const struct codec_fetch_session *f,
+			  struct ow_fetch *out)
 {
 	struct ow_sdata *d = find(st, f->sid, NULL);
 	int complete = f->begin_seq == CODEC_FETCH_ALL_BEGIN && f->end_seq == CODEC_FETCH_ALL_END;
-	struct codec_ow_record *sel = NULL;
 	uint32_t nsel = 0, nskips;
-	size_t i, total;
+	size_t i;
 	int n;
 
 	memset(out, 0, sizeof(*out));
@@ -306,38 +364,31 @@ int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, str
 			d->state == OW_SESS_RUNNING ? "is still running" : "ended abnormally");
 		return 0;
 	}
-	if (d->n) {
-		sel = malloc(d->n * sizeof(*sel));
-		if (!sel) {
-			out->ack.accept = XW_ACCEPT_INTERNAL;
-			return -ENOMEM;
-		}
-	}
+	out->begin_seq = f->begin_seq;
+	out->end_seq = f->end_seq;
 	for (i = 0; i < d->n; i++)
-		if (d->rec[i].seq >= f->begin_seq && d->rec[i].seq <= f->end_seq)
-			sel[nsel++] = d->rec[i];
+		nsel += in_range(out, &d->rec[i]);
 	nskips = d->state == OW_SESS_FINISHED ? d->nskips : 0;
 	out->req_len = d->req_len;
 	out->skips_len = CODEC_OW_SKIPS_PART_LEN(nskips);
 	out->recs_len = CODEC_OW_RECORDS_PART_LEN(nsel);
-	total = out->req_len + out->skips_len + out->recs_len;
-	out->data = malloc(total);
+	out->data = malloc(out->req_len + out->skips_len);
 	if (!out->data) {
-		free(sel);
 		out->ack.accept = XW_ACCEPT_INTERNAL;
 		return -ENOMEM;
 	}
 	memcpy(out->data, d->req, d->req_len);
 	n = codec_ow_skips_part_encode(d->skips, nskips, out->data + out->req_len, out->skips_len);
-	if (n >= 0)
-		n = codec_ow_records_part_encode(
-			sel, nsel, out->data + out->req_len + out->skips_len, out->recs_len);
-	free(sel);
 	if (n < 0) {
 		ow_fetch_free(out);
 		out->ack.accept = XW_ACCEPT_INTERNAL;
 		return n;
 	}
+	/* the records stay where they are: held, read by ow_fetch_next() */
+	out->rb = d->rb;
+	d->rb->refs++;
+	out->n = d->n;
+	out->left = nsel;
 	out->ack.accept = XW_ACCEPT_OK;
 	out->ack.finished = d->state == OW_SESS_FINISHED;
 	out->ack.next_seqno = out->ack.finished ? d->next_seqno : 0;
@@ -346,10 +397,61 @@ int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, str
 	return 0;
 }
 
+uint32_t ow_fetch_next(struct ow_fetch *f, struct codec_ow_record *out, uint32_t max)
+{
+	uint32_t got = 0;
+
+	while (got < max && f->left && f->pos < f->n) {
+		const struct codec_ow_record *r = &f->rb->rec[f->pos++];
+
+		if (in_range(f, r)) {
+			out[got++] = *r;
+			f->left--;
+		}
+	}
+	return got;
+}
+
+int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, struct ow_fetch *out)
+{
+	struct codec_ow_record *sel = NULL;
+	uint32_t nsel;
+	uint8_t *data;
+	int n = ow_store_fetch_stream(st, f, out);
+
+	if (n || out->ack.accept != XW_ACCEPT_OK)
+		return n;
+	nsel = out->left;
+	sel = malloc((nsel ? nsel : 1) * sizeof(*sel));
+	data = realloc(out->data, out->req_len + out->skips_len + out->recs_len);
+	if (!sel || !data) {
+		free(sel);
+		if (data)
+			out->data = data;
+		ow_fetch_free(out);
+		out->ack.accept = XW_ACCEPT_INTERNAL;
+		return -ENOMEM;
+	}
+	out->data = data;
+	n = codec_ow_records_part_encode(sel, ow_fetch_next(out, sel, nsel),
+					 data + out->req_len + out->skips_len, out->recs_len);
+	free(sel);
+	if (n < 0) {
+		ow_fetch_free(out);
+		out->ack.accept = XW_ACCEPT_INTERNAL;
+		return n;
+	}
+	return 0;
+}
+
 void ow_fetch_free(struct ow_fetch *f)
 {
 	free(f->data);
 	f->data = NULL;
+	if (f->rb)
+		rb_unref(f->rb);
+	f->rb = NULL;
+	f->left = 0;
 }
 
 unsigned int ow_store_expire(struct ow_store *st, uint64_t now_ns)

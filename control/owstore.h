@@ -96,10 +96,28 @@ int ow_store_abort(struct ow_store *st, const uint8_t sid[XW_SID_LEN], uint64_t 
  */
 struct ow_fetch {
 	struct codec_fetch_ack ack;
-	uint8_t *data; /* all parts, back to back */
+	uint8_t *data; /* all parts, back to back (streaming: the first three) */
 	size_t req_len, skips_len, recs_len;
+	/* streaming: where ow_fetch_next() is; private */
+	struct ow_recbuf *rb;
+	size_t pos, n;
+	uint32_t begin_seq, end_seq, left;
 };
 int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, struct ow_fetch *out);
+/*
+ * The same answer with the records part not built: data holds the
+ * reproduction and the skip ranges part only, and the records (ack.
+ * num_records of them, recs_len octets once encoded) come from
+ * ow_fetch_next() in any number of steps, so that a Fetch-Session of a
+ * million records costs no more than the step the caller encodes.  The
+ * records are those stored at this call, read in place: the answer holds
+ * them (a Stop-Sessions meanwhile rewrites a copy, an expiry leaves them to
+ * the answer) until ow_fetch_free().
+ */
+int ow_store_fetch_stream(struct ow_store *st, const struct codec_fetch_session *f,
+			  struct ow_fetch *out);
+/* The next up to @max records of a streaming answer into @out; 0 when all were given. */
+uint32_t ow_fetch_next(struct ow_fetch *f, struct codec_ow_record *out, uint32_t max);
 void ow_fetch_free(struct ow_fetch *f);
 
 /* Frees sessions that ended more than keep_ns before now; returns how many. */

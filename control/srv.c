@@ -47,6 +47,10 @@ enum srv_msg {
 	SRV_NMSGS,
 };
 
+/* Fetch-Session records per step: 16000 octets, whole blocks (16 records are 25). */
+#define SRV_FETCH_STEP 640u
+#define SRV_FETCH_LOW  (2 * SRV_FETCH_STEP * CODEC_OW_RECORD_LEN)
+
 /* Largest message we buffer: a Start-N/Stop-N with CODEC_N_SESSIONS_MAX SIDs. */
 #define SRV_RX_MAX CODEC_N_MAX_LEN
 
@@ -92,6 +96,14 @@ struct srv {
 	uint64_t sink_left;
 	uint32_t sink_slots;
 	int sink_part1;
+	/*
+	 * OWAMP Fetch-Session answer being sent (RFC 4656 3.9): its records
+	 * are sealed and queued SRV_FETCH_STEP at a time as the caller takes
+	 * our output (fetch_pump), so tx stays near SRV_FETCH_LOW whatever the
+	 * number of records.  Input meanwhile is held (hold_input).
+	 */
+	struct ow_fetch fetch;
+	int fetching;
 
 	uint8_t *tx;
 	size_t tx_off, tx_len, tx_cap;
@@ -305,6 +317,9 @@ static void shut(struct srv *s, enum srv_close why, uint64_t now)
 	s->rx_len = s->rx_need = s->rx_plain = s->rx_limit = 0;
 	s->sink_left = 0;
 	s->sink_part1 = 0;
+	if (s->fetching)
+		ow_fetch_free(&s->fetch);
+	s->fetching = 0;
 	xw_ratelimit_flush(s->rlp, s->what);
 	xw_wipe(&s->setup, sizeof(s->setup));
 	held_free(s);
@@ -668,8 +683,9 @@ static int hold_input(struct srv *s, const uint8_t *p, size_t len, uint64_t now)
 	if (!len)
 		return 0;
 	if (len > SRV_HOLD_MAX - s->held_len) {
-		pr_warn("control %s: more than %u octets sent before Server-Start", s->peer,
-			SRV_HOLD_MAX);
+		pr_warn("control %s: more than %u octets sent %s", s->peer, SRV_HOLD_MAX,
+			s->fetching ? "while a Fetch-Session answer is sent"
+				    : "before Server-Start");
 		shut(s, SRV_CLOSE_PROTO, now);
 		return -EPIPE;
 	}
@@ -1445,6 +1461,65 @@ static void on_ow_stop(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	back_to_ready(s, now);
 }
 
+/*
+ * Queues the records of the Fetch-Session answer being sent while less than
+ * SRV_FETCH_LOW octets wait: SRV_FETCH_STEP records at a time, all but the
+ * last step sealed as whole blocks (chan_seal_more), the last one padded
+ * and ended by the part's HMAC (RFC 4656 3.9).  Then the input held
+ * meanwhile is processed.
+ */
+static void fetch_pump(struct srv *s, uint64_t now)
+{
+	struct codec_ow_record r[SRV_FETCH_STEP];
+	uint8_t buf[CODEC_OW_RECORDS_PART_LEN(SRV_FETCH_STEP)];
+	uint8_t *h;
+	size_t n;
+	uint32_t got, i;
+	int last, len;
+
+	while (s->fetching && s->tx_len - s->tx_off < SRV_FETCH_LOW) {
+		last = s->fetch.left <= SRV_FETCH_STEP;
+		got = ow_fetch_next(&s->fetch, r, SRV_FETCH_STEP);
+		if (last) {
+			len = codec_ow_records_part_encode(r, got, buf, sizeof(buf));
+			if (len < 0 || s->fetch.left) {
+				shut(s, SRV_CLOSE_INTERNAL, now);
+				return;
+			}
+			if (send_msg(s, buf, (size_t)len, now))
+				return;
+			pr_debug("control %s: Fetch-Session: %u records sent", s->peer,
+				 s->fetch.ack.num_records);
+			ow_fetch_free(&s->fetch);
+			s->fetching = 0;
+			break;
+		}
+		if (got != SRV_FETCH_STEP) {
+			pr_err("control %s: Fetch-Session: %u records where %u were due", s->peer,
+			       got, SRV_FETCH_STEP);
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			return;
+		}
+		for (i = 0; i < got; i++)
+			codec_ow_record_encode(&r[i], buf + (size_t)i * CODEC_OW_RECORD_LEN);
+		len = (int)(got * CODEC_OW_RECORD_LEN);
+		if (chan_seal_more(&s->chan, buf, (size_t)len) || out_append(s, buf, (size_t)len)) {
+			shut(s, SRV_CLOSE_INTERNAL, now);
+			return;
+		}
+	}
+	if (s->fetching || !s->held)
+		return;
+	/* the commands that came meanwhile, in order */
+	h = s->held;
+	n = s->held_len;
+	s->held = NULL;
+	s->held_len = 0;
+	srv_feed(s, h, n, now);
+	xw_wipe(h, SRV_HOLD_MAX);
+	free(h);
+}
+
 static void on_fetch(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	struct codec_fetch_session f;
@@ -1478,8 +1553,16 @@ static void on_fetch(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	part1 = CODEC_OW_REQUEST_HMAC1_END;
 	if (send_msg(s, out.data, part1, now) ||
 	    send_msg(s, out.data + part1, out.req_len - part1, now) ||
-	    send_msg(s, out.data + out.req_len, out.skips_len, now) ||
-	    send_msg(s, out.data + out.req_len + out.skips_len, out.recs_len, now))
+	    send_msg(s, out.data + out.req_len, out.skips_len, now))
+		goto out;
+	if (out.rb) {
+		/* the records as the caller takes our output: fetch_pump */
+		s->fetch = out;
+		s->fetching = 1;
+		fetch_pump(s, now);
+		return;
+	}
+	if (send_msg(s, out.data + out.req_len + out.skips_len, out.recs_len, now))
 		goto out;
 	pr_debug("control %s: Fetch-Session: %u records sent", s->peer, out.ack.num_records);
 out:
@@ -1966,7 +2049,7 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 	for (;;) {
 		if (s->state == SRV_CLOSED)
 			return -EPIPE;
-		if (s->state == SRV_WAIT_KEY)
+		if (s->state == SRV_WAIT_KEY || s->fetching)
 			return hold_input(s, p, len, now_ns);
 		if (s->sink_left && !s->sink_part1) {
 			if (sink_feed(s, &p, &len, now_ns))
@@ -2054,6 +2137,13 @@ void srv_out_consume(struct srv *s, size_t n)
 	s->tx_off += n;
 	if (s->tx_off == s->tx_len)
 		s->tx_off = s->tx_len = 0;
+	if (s->fetching)
+		fetch_pump(s, s->idle_since);
+}
+
+int srv_fetching(const struct srv *s)
+{
+	return s->fetching;
 }
 
 size_t srv_out_pending(const struct srv *s)

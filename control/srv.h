@@ -227,8 +227,10 @@ struct srv_ops {
 		       struct codec_ow_skip *skips, uint32_t *nskips);
 	/*
 	 * OWAMP Fetch-Session (RFC 4656 3.9): the answer, usually
-	 * ow_store_fetch() of the daemon's store (data that may come from
-	 * another connection).  The SM sends it and ow_fetch_free()s it.
+	 * ow_store_fetch_stream() of the daemon's store (data that may come
+	 * from another connection; its records are then produced as the
+	 * output drains, srv_fetching()) or ow_store_fetch().  The SM sends it
+	 * and ow_fetch_free()s it.
 	 * Required with SRV_PROTO_OWAMP.
 	 */
 	int (*ow_fetch)(void *arg, const struct codec_fetch_session *f, struct ow_fetch *out,
@@ -357,6 +359,12 @@ const uint8_t *srv_out_peek(const struct srv *s, size_t *len);
 /* n bytes of srv_out_peek() were sent. */
 void srv_out_consume(struct srv *s, size_t n);
 size_t srv_out_pending(const struct srv *s);
+/*
+ * 1 while an OWAMP Fetch-Session answer is being produced: its records
+ * are queued a step at a time as srv_out_consume() takes the output, so
+ * srv_out_pending() stays bounded; input is held until it is done.
+ */
+int srv_fetching(const struct srv *s);
 
 /*
  * When srv_timeout() must be called: SERVWAIT after the last received

@@ -29,8 +29,8 @@
 #include "owsess.h"
 #include "xwampd.h"
 
-#define CONN_LINGER_S 5 /* time to flush a last message before closing anyway */
-#define CONN_RX_CHUNK 4096
+#define CONN_LINGER_S  5 /* time to flush a last message before closing anyway */
+#define CONN_RX_CHUNK  4096
 /*
  * Queued output beyond which a connection is not read any more: a client
  * that sends commands and never reads the answers (a refused
@@ -39,9 +39,14 @@
  * 6 KiB more (a 48-octet answer per 32-octet command), so the queue stays
  * under 10 KiB.  Reading resumes as soon as the client has read enough.
  */
-#define CONN_TX_MAX   4096
+#define CONN_TX_MAX    4096
+/*
+ * Output sent per wakeup at most, so that a client reading a long
+ * Fetch-Session answer fast does not keep the others waiting.
+ */
+#define CONN_FLUSH_MAX (256u << 10)
 /* Reading paused for the client and nothing of ours sent for this long: close. */
-#define CONN_STALL_S  30
+#define CONN_STALL_S   30
 
 struct xwd_conn {
 	struct xwd *d;
@@ -161,7 +166,8 @@ static int cb_ow_fetch(void *arg, const struct codec_fetch_session *f, struct ow
 	struct xwd_conn *c = arg;
 
 	ow_store_expire(c->d->owstore, now_ns);
-	return ow_store_fetch(c->d->owstore, f, out);
+	/* the records follow as the client reads them (srv_fetching) */
+	return ow_store_fetch_stream(c->d->owstore, f, out);
 }
 
 static void cb_closed(void *arg, enum srv_close why)
@@ -210,9 +216,9 @@ static void conn_free(struct xwd_conn *c)
 static int conn_flush(struct xwd_conn *c)
 {
 	const uint8_t *p;
-	size_t n;
+	size_t n, sent = 0;
 
-	while ((p = srv_out_peek(c->sm, &n)) && n) {
+	while (sent < CONN_FLUSH_MAX && (p = srv_out_peek(c->sm, &n)) && n) {
 		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (k < 0) {
@@ -223,6 +229,7 @@ static int conn_flush(struct xwd_conn *c)
 			return -errno;
 		}
 		srv_out_consume(c->sm, (size_t)k);
+		sent += (size_t)k;
 		if (k > 0)
 			c->stall_deadline = xw_now_ns() + xwd_s_to_ns(CONN_STALL_S);
 	}
@@ -232,7 +239,8 @@ static int conn_flush(struct xwd_conn *c)
 /* Whether to read more now: not with too much of our output still queued. */
 static bool conn_may_read(const struct xwd_conn *c)
 {
-	return !srv_closed(c->sm) && srv_out_pending(c->sm) <= CONN_TX_MAX;
+	/* while a Fetch-Session answer streams, commands wait for its end */
+	return !srv_closed(c->sm) && !srv_fetching(c->sm) && srv_out_pending(c->sm) <= CONN_TX_MAX;
 }
 
 /*
@@ -271,11 +279,11 @@ static bool conn_update(struct xwd_conn *c)
 
 		if (paused && !c->rx_paused) {
 			/* once per connection: a slow reader may pause it again and again */
-			if (!c->paused_once)
+			if (!c->paused_once && !srv_fetching(c->sm))
 				pr_warn("control %s: client does not read our answers (%zu octets "
 					"queued): not reading from it until it does",
 					c->name, srv_out_pending(c->sm));
-			c->paused_once = true;
+			c->paused_once = !srv_fetching(c->sm);
 			c->stall_deadline = now_mono + xwd_s_to_ns(CONN_STALL_S);
 		}
 		c->rx_paused = paused;

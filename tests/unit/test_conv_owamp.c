@@ -109,7 +109,7 @@ static int cb_fetch(void *arg, const struct codec_fetch_session *q, struct ow_fe
 {
 	struct fx *f = arg;
 
-	return ow_store_fetch(f->store, q, out);
+	return ow_store_fetch_stream(f->store, q, out);
 }
 
 static const struct srv_ops OPS = {
@@ -1232,4 +1232,88 @@ TEST(client_closes_on_a_server_stop_longer_than_its_sessions)
 out:
 	cli_free(x.c);
 	fx_free(&x.f);
+}
+
+/*
+ * Fetch-Session of 100000 records (RFC 4656 3.9) in encrypted mode: the
+ * server queues its records a step at a time as its output is taken, so
+ * what waits never exceeds ~48 KiB (2.5 MB whole) even when nothing is
+ * taken at all; every record arrives byte-exact through the CBC stream and
+ * the one HMAC of the records part; a command pipelined behind the fetch
+ * is answered after the last record.
+ */
+TEST(fetch_of_100000_records_streams_in_bounded_steps)
+{
+	static const struct ow_store_cfg big = {200000, 1000000, 8, 60ull * 1000000000ull};
+	static struct fx f;
+	enum { N = 100000 };
+	struct codec_fetch_session q = {0, 0xfffffffeu, {0}};
+	struct codec_fetch_ack fa;
+	struct codec_ow_record r, got;
+	uint8_t sid[16], *recs = NULL, qb[2][CODEC_FETCH_SESSION_LEN], part[160];
+	size_t total = CODEC_OW_RECORDS_PART_LEN(N), off, step, maxpend = 0;
+	uint32_t i;
+
+	fx_setup(&f, XW_MODE_ENCRYPTED, 4096);
+	ow_store_free(f.store);
+	f.store = ow_store_new(&big);
+	CHECK_EQ(request_n(&f, 1, N, sid), XW_ACCEPT_OK);
+	for (i = 0; i < N && !t_failed(); i++) {
+		r = (struct codec_ow_record){
+			i,	   0x8001, 0x8002, 0x1000000000ull + i, 0x2000000000ull + 3 * i,
+			(uint8_t)i};
+		CHECK_EQ(ow_store_add(f.store, sid, &r), 0);
+	}
+	recs = malloc(total);
+	CHECK(recs != NULL);
+	if (t_failed())
+		goto out;
+	/* the fetch, and behind it one for an unknown SID, before reading anything */
+	memcpy(q.sid, sid, 16);
+	CHECK_EQ(codec_fetch_session_encode(&q, qb[0], sizeof(qb[0])), 48);
+	q.sid[15] ^= 1;
+	CHECK_EQ(codec_fetch_session_encode(&q, qb[1], sizeof(qb[1])), 48);
+	CHECK_EQ(chan_seal(&f.ch, qb[0], 48), 0);
+	CHECK_EQ(chan_seal(&f.ch, qb[1], 48), 0);
+	srv_feed(f.srv, qb, sizeof(qb), f.now);
+	CHECK(srv_fetching(f.srv));
+	/* a client that reads nothing: the queue stays bounded */
+	CHECK(pending(&f) < 64 * 1024);
+	CHECK_EQ(recv_part(&f, part, CODEC_FETCH_ACK_LEN), 0);
+	CHECK_EQ(codec_fetch_ack_decode(&fa, part, CODEC_FETCH_ACK_LEN), 0);
+	CHECK_EQ(fa.accept, XW_ACCEPT_OK);
+	CHECK_EQ(fa.num_records, N);
+	CHECK_EQ(recv_part(&f, part, CODEC_OW_REQUEST_HMAC1_END), 0);
+	CHECK_EQ(recv_part(&f, part, CODEC_OW_REQUEST_LEN(1) - CODEC_OW_REQUEST_HMAC1_END), 0);
+	CHECK_EQ(recv_part(&f, part, CODEC_OW_SKIPS_PART_LEN(0)), 0);
+	/* the records part in reads of 7008 octets, opened as they come */
+	for (off = 0; off + XW_HMAC_LEN < total && !t_failed(); off += step) {
+		step = total - XW_HMAC_LEN - off < 7008 ? total - XW_HMAC_LEN - off : 7008;
+		if (pending(&f) > maxpend)
+			maxpend = pending(&f);
+		CHECK_EQ(take(&f, recs + off, step), 0);
+		CHECK_EQ(chan_open_more(&f.ch, recs + off, step), 0);
+	}
+	CHECK_EQ(recv_part(&f, recs + off, XW_HMAC_LEN), 0); /* the HMAC verifies */
+	t_log_capture();
+	CHECK(maxpend < 64 * 1024);
+	for (i = 0; i < N && !t_failed(); i++) {
+		codec_ow_record_decode(&got, recs + (size_t)i * CODEC_OW_RECORD_LEN);
+		CHECK_EQ(got.seq, i);
+		CHECK_EQ(got.send_errest, 0x8001);
+		CHECK_EQ(got.recv_errest, 0x8002);
+		CHECK_EQ(got.send_ts, 0x1000000000ull + i);
+		CHECK_EQ(got.recv_ts, 0x2000000000ull + 3 * i);
+		CHECK_EQ(got.ttl, (uint8_t)i);
+	}
+	CHECK(!srv_fetching(f.srv));
+	/* the pipelined one, answered after the data */
+	CHECK_EQ(recv_part(&f, part, CODEC_FETCH_ACK_LEN), 0);
+	CHECK_EQ(part[0], XW_ACCEPT_FAILURE);
+	CHECK_EQ(pending(&f), 0);
+	CHECK(!srv_closed(f.srv));
+	t_log_reset();
+out:
+	free(recs);
+	fx_free(&f);
 }
