@@ -431,17 +431,21 @@ static int validate(struct xwping_cfg *cfg)
 		return -EINVAL;
 	}
 	if (cfg->continuous) {
-		if (cfg->machine || cfg->raw || cfg->light || cfg->ow_fetch ||
-		    (cfg->owamp && cfg->metrics)) {
+		if (cfg->machine || cfg->raw || cfg->light || cfg->ow_fetch) {
 			fprintf(stderr,
 				"xwping: --continuous writes JSON lines of sessions: no -M, "
-				"-R, --light, --fetch, or -O with --metrics, with it (yet)\n");
+				"-R, --light or --fetch with it (yet)\n");
 			return -EINVAL;
 		}
 		cfg->json = true;
 		cfg->count = (unsigned int)(cfg->report_interval / cfg->interval);
 		if (!cfg->count)
 			cfg->count = 1;
+	}
+	if (cfg->owamp && cfg->metrics && !cfg->continuous) {
+		fprintf(stderr, "xwping: -O serves --metrics with --continuous only (per target "
+				"and direction, summed over the intervals)\n");
+		return -EINVAL;
 	}
 	/* --json -R: what -R meant before it took the reference's meaning */
 	if (cfg->json && cfg->raw) {

@@ -494,50 +494,58 @@ static void tally_reply(struct xwping_tally *t, const struct xw_stats_reply *sr,
 		1e9;
 }
 
+void xwping_tally_session(const struct xw_stats_session *st, uint64_t sent, uint64_t received,
+			  struct xwping_tally *t)
+{
+	size_t k;
+
+	t->sent += sent;
+	t->received += received;
+	t->lost += sent > received ? sent - received : 0;
+	for (k = 0; st && k < xw_stats_narrivals(st); k++) {
+		const struct xw_stats_arrival *arr = xw_stats_arrival_at(st, k);
+
+		tally_reply(t, &arr->r, xw_stats_pkt_at(st, arr->pkt)->t1_ns, arr);
+	}
+}
+
 void xwping_tally_result(const struct xwping_result *res, struct xwping_tally *t)
 {
 	unsigned int i;
-	size_t k;
 
-	for (i = 0; i < res->nsess; i++) {
-		const struct xwping_sess_result *r = &res->sess[i];
+	for (i = 0; i < res->nsess; i++)
+		xwping_tally_session(res->sess[i].st, res->sess[i].sent, res->sess[i].received, t);
+}
 
-		t->sent += r->sent;
-		t->received += r->received;
-		t->lost += r->sent > r->received ? r->sent - r->received : 0;
-		for (k = 0; r->st && k < xw_stats_narrivals(r->st); k++) {
-			const struct xw_stats_arrival *arr = xw_stats_arrival_at(r->st, k);
+void xwping_prom_hist_dir(FILE *f, const char *labels, const struct xwping_tally *t, int k,
+			  const char *dir)
+{
+	uint64_t cum = 0;
+	int b;
 
-			tally_reply(t, &arr->r, xw_stats_pkt_at(r->st, arr->pkt)->t1_ns, arr);
-		}
+	for (b = 0; b <= XWPING_NBUCKETS; b++) {
+		char le[16];
+
+		cum += t->hist[k][b];
+		if (b < XWPING_NBUCKETS)
+			snprintf(le, sizeof(le), "%g", hist_le[b]);
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		fprintf(f, "xwping_delay_seconds_bucket{%s,direction=\"%s\",le=\"%s\"} %llu\n",
+			labels, dir, le, (unsigned long long)cum);
 	}
+	fprintf(f, "xwping_delay_seconds_sum{%s,direction=\"%s\"} %.9g\n", labels, dir, t->hsum[k]);
+	fprintf(f, "xwping_delay_seconds_count{%s,direction=\"%s\"} %llu\n", labels, dir,
+		(unsigned long long)cum);
 }
 
 void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t)
 {
 	static const char *const dir[3] = {"round_trip", "forward", "backward"};
-	uint64_t cum;
-	int k, b;
+	int k;
 
-	for (k = 0; k < 3; k++) {
-		cum = 0;
-		for (b = 0; b <= XWPING_NBUCKETS; b++) {
-			char le[16];
-
-			cum += t->hist[k][b];
-			if (b < XWPING_NBUCKETS)
-				snprintf(le, sizeof(le), "%g", hist_le[b]);
-			else
-				snprintf(le, sizeof(le), "+Inf");
-			fprintf(f,
-				"xwping_delay_seconds_bucket{%s,direction=\"%s\",le=\"%s\"} %llu\n",
-				labels, dir[k], le, (unsigned long long)cum);
-		}
-		fprintf(f, "xwping_delay_seconds_sum{%s,direction=\"%s\"} %.9g\n", labels, dir[k],
-			t->hsum[k]);
-		fprintf(f, "xwping_delay_seconds_count{%s,direction=\"%s\"} %llu\n", labels, dir[k],
-			(unsigned long long)cum);
-	}
+	for (k = 0; k < 3; k++)
+		xwping_prom_hist_dir(f, labels, t, k, dir[k]);
 }
 
 static const char *const phase_names[] = {

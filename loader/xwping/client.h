@@ -111,8 +111,19 @@ struct xwping_tally {
 
 /* Add a finished run's packets and arrivals to *t. */
 void xwping_tally_result(const struct xwping_result *res, struct xwping_tally *t);
+/*
+ * Add one session's counts and arrivals to *t: sent and received as the
+ * caller counts them, the delays of every arrival of st.  An OWAMP
+ * direction's session (xw_stats_from_owamp(): T2 = T3 = T4) puts its
+ * one-way delay into hist[0] and hist[1] alike.
+ */
+void xwping_tally_session(const struct xw_stats_session *st, uint64_t sent, uint64_t received,
+			  struct xwping_tally *t);
 /* xwping_delay_seconds_{bucket,sum,count} lines of t, labels "k=\"v\",...". */
 void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t);
+/* The same for t's histogram k only, labelled direction="dir". */
+void xwping_prom_hist_dir(FILE *f, const char *labels, const struct xwping_tally *t, int k,
+			  const char *dir);
 
 /* The line that marks a report as cut short by signo after seconds (TWAMP and OWAMP). */
 void xwping_interrupted_line(FILE *f, int signo, double seconds);

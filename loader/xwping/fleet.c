@@ -25,16 +25,11 @@ static const char *const state_names[XWPING_FLEET_NSTATES] = {
 	[XWPING_FLEET_STOPPED] = "stopped",
 };
 
-void xwping_fleet_report(int fd, unsigned int target, enum xwping_fleet_state st,
-			 const struct xwping_tally *t)
+static void send_msg(int fd, const struct xwping_fleet_msg *msg)
 {
-	struct xwping_fleet_msg m = {.target = target, .state = st, .done = t != NULL};
+	struct xwping_fleet_msg m = *msg;
 	ssize_t w;
 
-	if (fd < 0)
-		return;
-	if (t)
-		m.tally = *t;
 	do
 		w = write(fd, &m, sizeof(m));
 	while (w < 0 && errno == EINTR);
@@ -43,12 +38,38 @@ void xwping_fleet_report(int fd, unsigned int target, enum xwping_fleet_state st
 			w < 0 ? strerror(errno) : "short write");
 }
 
+void xwping_fleet_report(int fd, unsigned int target, enum xwping_fleet_state st,
+			 const struct xwping_tally *t)
+{
+	struct xwping_fleet_msg m = {.target = target, .state = st, .done = t != NULL};
+
+	if (fd < 0)
+		return;
+	if (t)
+		m.tally[0] = *t;
+	send_msg(fd, &m);
+}
+
+void xwping_fleet_report_ow(int fd, unsigned int target, const struct xwping_tally t[2],
+			    const bool on[2])
+{
+	struct xwping_fleet_msg m = {.target = target, .state = XWPING_FLEET_MEASURING, .done = 1};
+
+	if (fd < 0)
+		return;
+	m.dirs = (on[0] ? XWPING_FLEET_FWD : 0) | (on[1] ? XWPING_FLEET_BWD : 0);
+	m.tally[0] = t[0];
+	m.tally[1] = t[1];
+	send_msg(fd, &m);
+}
+
 struct fleet_target {
 	char label[320]; /* target="...", escaped */
 	enum xwping_fleet_state state;
 	bool up; /* the last interval completed */
 	uint64_t intervals, failures;
-	struct xwping_tally sum; /* counters and histograms since the start */
+	struct xwping_tally sum;   /* counters and histograms since the start (TWAMP) */
+	struct xwping_tally ow[2]; /* OWAMP: the same per direction (to, from the server) */
 };
 
 struct fleet {
@@ -56,6 +77,7 @@ struct fleet {
 	struct fleet_target *tg;
 	unsigned int n, alive;
 	pid_t *pids;
+	unsigned int ow_dirs; /* 0: TWAMP; OWAMP: XWPING_FLEET_FWD | _BWD measured */
 	int rfd, sfd, ret;
 	struct xw_io rio, sio;
 	struct xw_httpm *http;
@@ -121,7 +143,12 @@ static void on_msgs(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		if (m.done) {
 			f->tg[m.target].up = true;
 			f->tg[m.target].intervals++;
-			tally_add(&f->tg[m.target].sum, &m.tally);
+			if (!m.dirs)
+				tally_add(&f->tg[m.target].sum, &m.tally[0]);
+			if (m.dirs & XWPING_FLEET_FWD)
+				tally_add(&f->tg[m.target].ow[0], &m.tally[0]);
+			if (m.dirs & XWPING_FLEET_BWD)
+				tally_add(&f->tg[m.target].ow[1], &m.tally[1]);
 		}
 	}
 }
@@ -158,11 +185,47 @@ static void on_signal(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		xw_loop_stop(l);
 }
 
+/* What the per-packet metrics are labelled with: a target, or a target's OWAMP direction. */
+struct fleet_row {
+	char label[360]; /* target="..."[,direction="..."] */
+	const char *tlabel, *dir;
+	const struct xwping_tally *t;
+};
+
+static unsigned int make_rows(const struct fleet *f, struct fleet_row *rows)
+{
+	static const char *const dir[2] = {"forward", "backward"};
+	unsigned int i, d, n = 0;
+
+	for (i = 0; i < f->n; i++) {
+		if (!f->ow_dirs) {
+			rows[n] = (struct fleet_row){.tlabel = f->tg[i].label, .t = &f->tg[i].sum};
+			snprintf(rows[n++].label, sizeof(rows[0].label), "%s", f->tg[i].label);
+			continue;
+		}
+		for (d = 0; d < 2; d++) {
+			if (!(f->ow_dirs & (1u << d)))
+				continue;
+			rows[n] = (struct fleet_row){
+				.tlabel = f->tg[i].label, .dir = dir[d], .t = &f->tg[i].ow[d]};
+			snprintf(rows[n++].label, sizeof(rows[0].label), "%s,direction=\"%s\"",
+				 f->tg[i].label, dir[d]);
+		}
+	}
+	return n;
+}
+
 static void render(void *arg, FILE *out)
 {
 	struct fleet *f = arg;
 	const struct fleet_target *t;
-	unsigned int i, s;
+	const struct xwping_tally *c;
+	struct fleet_row *rows = calloc(2 * (size_t)f->n, sizeof(*rows));
+	unsigned int i, s, r, nrows;
+
+	if (!rows)
+		return;
+	nrows = make_rows(f, rows);
 
 	xw_prom_help(out, "xwping_session_state", "gauge",
 		     "1 for the state the target is in (measuring: a session runs; down: the "
@@ -187,35 +250,49 @@ static void render(void *arg, FILE *out)
 		   "attempts that failed (no route, refused, no answer to the control "
 		   "connection)",
 		   "%llu", (unsigned long long)t->failures);
-	PER_TARGET("xwping_packets_sent_total", "counter", "test packets sent", "%llu",
-		   (unsigned long long)t->sum.sent);
-	PER_TARGET("xwping_packets_received_total", "counter",
-		   "test packets answered (first copies)", "%llu",
-		   (unsigned long long)t->sum.received);
-	PER_TARGET("xwping_packets_lost_total", "counter",
-		   "test packets unanswered at the end of their interval", "%llu",
-		   (unsigned long long)t->sum.lost);
-	PER_TARGET("xwping_packets_duplicated_total", "counter", "extra copies of answers", "%llu",
-		   (unsigned long long)t->sum.dups);
-	PER_TARGET("xwping_packets_reordered_total", "counter",
-		   "answers out of order (RFC 4737 3.3)", "%llu",
-		   (unsigned long long)t->sum.reordered);
-	PER_TARGET("xwping_clock_synchronized", "gauge",
-		   "1 when both clocks of the last answer said synchronized (Error Estimate S "
-		   "bit)",
-		   "%d", t->sum.synced);
-	PER_TARGET("xwping_clock_error_bound_seconds", "gauge",
-		   "one-way error bound of the last answer (both Error Estimates)", "%g",
-		   t->sum.err_bound);
 #undef PER_TARGET
+	/* per target (TWAMP), per target and direction (OWAMP: one-way packets) */
+#define PER_ROW(name, type, help, fmt, expr)                                      \
+	do {                                                                      \
+		xw_prom_help(out, name, type, help);                              \
+		for (r = 0; r < nrows; r++) {                                     \
+			c = rows[r].t;                                            \
+			fprintf(out, name "{%s} " fmt "\n", rows[r].label, expr); \
+		}                                                                 \
+	} while (0)
+	PER_ROW("xwping_packets_sent_total", "counter", "test packets sent", "%llu",
+		(unsigned long long)c->sent);
+	PER_ROW("xwping_packets_received_total", "counter",
+		"test packets answered (first copies; OWAMP: received)", "%llu",
+		(unsigned long long)c->received);
+	PER_ROW("xwping_packets_lost_total", "counter",
+		"test packets unanswered (OWAMP: not received) at the end of their interval",
+		"%llu", (unsigned long long)c->lost);
+	PER_ROW("xwping_packets_duplicated_total", "counter", "extra copies of answers", "%llu",
+		(unsigned long long)c->dups);
+	PER_ROW("xwping_packets_reordered_total", "counter", "answers out of order (RFC 4737 3.3)",
+		"%llu", (unsigned long long)c->reordered);
+	PER_ROW("xwping_clock_synchronized", "gauge",
+		"1 when both clocks of the last answer said synchronized (Error Estimate S "
+		"bit)",
+		"%d", c->synced);
+	PER_ROW("xwping_clock_error_bound_seconds", "gauge",
+		"one-way error bound of the last answer (both Error Estimates)", "%g",
+		c->err_bound);
+#undef PER_ROW
 	xw_prom_help(out, "xwping_delay_seconds", "histogram", XWPING_HIST_HELP);
-	for (i = 0; i < f->n; i++)
-		xwping_prom_hist(out, f->tg[i].label, &f->tg[i].sum);
+	for (r = 0; r < nrows; r++)
+		if (rows[r].dir) /* the one-way delay of that direction */
+			xwping_prom_hist_dir(out, rows[r].tlabel, rows[r].t, 1, rows[r].dir);
+		else
+			xwping_prom_hist(out, rows[r].tlabel, rows[r].t);
+	free(rows);
 }
 
-int xwping_fleet_serve(const char *addr, char *const *t, pid_t *pids, unsigned int n, int rfd)
+int xwping_fleet_serve(const char *addr, char *const *t, pid_t *pids, unsigned int n, int rfd,
+		       unsigned int ow_dirs)
 {
-	struct fleet f = {.n = n, .pids = pids, .rfd = rfd, .sfd = -1};
+	struct fleet f = {.n = n, .pids = pids, .rfd = rfd, .sfd = -1, .ow_dirs = ow_dirs};
 	unsigned int i;
 	sigset_t set;
 	int rc;

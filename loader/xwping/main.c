@@ -528,8 +528,11 @@ static int monitor_target(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 			struct xwping_ow_result ow;
 
 			/* one OWAMP session per interval, its line printed by owclient.c */
+			xwping_fleet_report(mfd, idx, XWPING_FLEET_MEASURING, NULL);
 			rc = xwping_owamp_run(cfg, &server, secret, secret_len, NULL, &ow);
 			fflush(stdout);
+			if (!rc)
+				xwping_fleet_report_ow(mfd, idx, ow.tally, ow.on);
 			/* a signal ends the interval at once (owclient.c), or came in between */
 			sig = ow.signo ? ow.signo : backoff_sleep(0);
 			if (sig)
@@ -670,7 +673,11 @@ static int run_continuous(struct xwping_cfg *cfg, const uint8_t *secret, size_t 
 	}
 	if (cfg->metrics) {
 		close(mp[1]);
-		ret = xwping_fleet_serve(cfg->metrics, t, pids, n, mp[0]);
+		ret = xwping_fleet_serve(
+			cfg->metrics, t, pids, n, mp[0],
+			!cfg->owamp ? 0
+				    : (cfg->ow_to || !cfg->ow_from ? XWPING_FLEET_FWD : 0) |
+					      (cfg->ow_from || !cfg->ow_to ? XWPING_FLEET_BWD : 0));
 		close(mp[0]);
 		free(pids);
 		return ret;

@@ -777,8 +777,9 @@ static void print_records(const struct ow_dir *d, FILE *f)
 	fputc(']', f);
 }
 
+/* Direction d's report; its counts and delays also into *t (--continuous --metrics). */
 static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, bool json,
-		      bool first)
+		      bool first, struct xwping_tally *t)
 {
 	struct xw_stats_session *s = xw_stats_new();
 	struct xw_stats_result r;
@@ -797,6 +798,7 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 		xw_stats_free(s);
 		return;
 	}
+	xwping_tally_session(s, r.sent, r.received, t);
 	if (json) {
 		fprintf(f,
 			"%s\"%s\":{\"sid\":\"%08x%08x%08x%08x\",\"sent\":%llu,\"skipped\":%llu,"
@@ -987,7 +989,8 @@ report:
 								: 0);
 		for (i = 0; i < 2; i++)
 			if (c.dir[i].on)
-				print_dir(&c, &c.dir[i], stdout, cfg->json, i == 0 || !c.dir[0].on);
+				print_dir(&c, &c.dir[i], stdout, cfg->json, i == 0 || !c.dir[0].on,
+					  &res->tally[i]);
 		if (cfg->json)
 			fputs("}\n", stdout);
 	}
@@ -995,6 +998,8 @@ out:
 	if (rc && rc != -EINTR)
 		pr_err("OWAMP with %s: %s", cfg->server, strerror(rc < 0 ? -rc : rc));
 	res->signo = c.interrupted ? c.signo : 0;
+	for (i = 0; i < 2; i++)
+		res->on[i] = c.dir[i].on;
 	if (c.sfd >= 0)
 		close(c.sfd);
 	for (i = 0; i < 2; i++) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cfg.h"
+#include "client.h"
 #include "net.h"
 
 /*
@@ -16,7 +17,10 @@
 struct xw_key;
 /* What the caller needs beyond the printed report. */
 struct xwping_ow_result {
-	int signo; /* SIGINT/SIGTERM that cut the run short (exit 128 + it), 0: none */
+	int signo;  /* SIGINT/SIGTERM that cut the run short (exit 128 + it), 0: none */
+	bool on[2]; /* the directions measured: [0] to the server (-t), [1] from it (-f) */
+	/* their counts and one-way delays (hist[1]), when the report was printed */
+	struct xwping_tally tally[2];
 };
 /*
  * ike: an RFC 7717 key for this server (--owamp-ikev2), used when the

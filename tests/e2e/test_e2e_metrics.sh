@@ -23,6 +23,17 @@ except Exception as e:
 PY
 }
 
+# prom_wait EXPR N: wait up to 20 s until EXPR >= N (integers); its last value in V
+prom_wait() {
+	local i
+	for i in $(seq 80); do
+		sleep 0.25
+		V=$(prom_query "$1")
+		[ "${V:-0}" -ge "$2" ] 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # start_prometheus JOB=TARGET...: Prometheus in the client namespace scraping
 # each target every second, its API on 127.0.0.1:9090
 start_prometheus() {
@@ -243,11 +254,8 @@ continuous_fleet() {
 	local p=$! i v s1 s2 n1 n2 iv down fails
 	XW_PIDS="$XW_PIDS $p"
 	# at least 2 intervals of the live target seen by Prometheus within 20 s
-	for i in $(seq 80); do
-		sleep 0.25
-		iv=$(prom_query 'xwping_intervals_total{target="192.0.2.2"}')
-		[ "${iv:-0}" -ge 2 ] 2>/dev/null && break
-	done
+	prom_wait 'xwping_intervals_total{target="192.0.2.2"}' 2
+	iv=$V
 	s1=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2"}')
 	n1=$(prom_query 'xwping_delay_seconds_count{target="192.0.2.2",direction="round_trip"}')
 	expect "2 intervals scraped ($iv)" [ "${iv:-0}" -ge 2 ] || { tail -5 "$XW_TMP/prom.log" "$XW_TMP/c.err"; return 1; }
@@ -289,5 +297,59 @@ continuous_fleet() {
 	grep -q '"target":"192.0.2.2",.*"sessions"' "$XW_TMP/c.out"
 }
 
-TESTS=(scraped_by_prometheus endpoint_attacked accept_codes xdp_paths continuous_fleet)
+# -O --continuous --metrics: OWAMP's fleet, per target and direction
+# (direction="forward": to the server, "backward": from it) under the same
+# names, scraped by Prometheus: both directions' counters grow with no reset,
+# nothing is lost on the veth, one-way delay histograms per direction (no
+# round trip), the refusing target shows down.
+continuous_owamp_fleet() {
+	command -v "$PROM" >/dev/null || { xw_log "no prometheus (apt-get install prometheus)"; return $XW_SKIP; }
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	start_prometheus xwping=127.0.0.1:9864
+	ip netns exec "$XW_NS_C" "$XWPING" -O --continuous --report-interval 1 -i 0.01 --wait 0.2 \
+		--metrics 127.0.0.1:9864 $XW_S4 192.0.2.2:8631 >"$XW_TMP/o.out" 2>"$XW_TMP/o.err" &
+	local p=$! i v d iv s1 s2
+	XW_PIDS="$XW_PIDS $p"
+	prom_wait 'xwping_intervals_total{target="192.0.2.2"}' 2
+	iv=$V
+	expect "2 OWAMP intervals scraped ($iv)" [ "${iv:-0}" -ge 2 ] || { tail -5 "$XW_TMP/prom.log" "$XW_TMP/o.err"; return 1; }
+	for d in forward backward; do
+		s1=$(prom_query "xwping_packets_sent_total{target=\"192.0.2.2\",direction=\"$d\"}")
+		prom_wait "xwping_packets_sent_total{target=\"192.0.2.2\",direction=\"$d\"}" $((s1 + 200))
+		s2=$V
+		xw_log "$d: sent_total $s1 -> $s2"
+		expect "$d: sent_total grows across intervals ($s1 -> $s2)" [ "${s2:-0}" -ge $((s1 + 200)) ] || return 1
+		v=$(prom_query "xwping_packets_lost_total{target=\"192.0.2.2\",direction=\"$d\"}")
+		expect "$d: nothing lost on the veth ($v)" [ "$v" = 0 ] || return 1
+		v=$(prom_query "xwping_delay_seconds_count{target=\"192.0.2.2\",direction=\"$d\"}")
+		expect "$d: one delay sample per packet received ($v)" [ "${v:-0}" -ge 200 ] || return 1
+		v=$(prom_query "histogram_quantile(0.5, xwping_delay_seconds_bucket{target=\"192.0.2.2\",direction=\"$d\"})")
+		xw_log "$d: median one-way delay $v s"
+		expect "$d: a median one-way delay below 10 ms ($v)" python3 -c "import sys; v=float(sys.argv[1]); sys.exit(not 0 <= v < 0.01)" "$v" || return 1
+		v=$(prom_query "xwping_clock_synchronized{target=\"192.0.2.2\",direction=\"$d\"}")
+		expect "$d: clock state exported ($v)" [ -n "$v" ] || return 1
+	done
+	in_c curl -s 127.0.0.1:9864/metrics | grep -E '^xwping_(packets_sent_total|delay_seconds_count)\{target="192.0.2.2"' | sed 's/^/#   /'
+	v=$(prom_query 'sum(resets(xwping_packets_sent_total{target="192.0.2.2"}[1m])) + sum(resets(xwping_delay_seconds_count{target="192.0.2.2"}[1m]))')
+	expect "no counter reset ($v)" [ "$v" = 0 ] || return 1
+	v=$(prom_query 'count(xwping_delay_seconds_count{direction="round_trip"})')
+	expect "no round-trip series for OWAMP ($v)" [ -z "$v" ] || return 1
+	v=$(prom_query 'xwping_session_state{target="192.0.2.2:8631",state="down"}')
+	expect "dead target shows down ($v)" [ "$v" = 1 ] || return 1
+	v=$(prom_query 'xwping_packets_sent_total{target="192.0.2.2:8631",direction="forward"}')
+	expect "dead target sent nothing ($v)" [ "$v" = 0 ] || return 1
+	kill -TERM $p
+	wait $p
+	v=$?
+	expect "SIGTERM: 143 ($v)" [ $v = 143 ] || return 1
+	grep -q '"target":"192.0.2.2",.*"protocol":"owamp"' "$XW_TMP/o.out" || return 1
+	# a one-shot -O has no endpoint: said, not ignored
+	in_c "$XWPING" -O --metrics 127.0.0.1:9865 -c 2 $XW_S4 >/dev/null 2>"$XW_TMP/m1.err"
+	v=$?
+	expect "-O --metrics without --continuous: usage error ($v)" [ $v = 2 ] || return 1
+	expect "and why" grep -q 'with --continuous only' "$XW_TMP/m1.err"
+}
+
+TESTS=(scraped_by_prometheus endpoint_attacked accept_codes xdp_paths continuous_fleet continuous_owamp_fleet)
 xw_run "$@"
