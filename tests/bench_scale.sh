@@ -16,10 +16,15 @@
 # 192.0.2.1 / xss0 192.0.2.2 (RFC 5737), removed on exit.
 # SCALE_SESSIONS (default "1000 10000"), SCALE_RATE (10), SCALE_SECS (10),
 # SCALE_PER_CONN (10), SCALE_ROWS (default "sock-open xdp-open sock-auth afxdp-auth
-# afxdp-enc xdp-open+churn sock-auth+churn"; a row ROW+churn is ROW while
+# afxdp-enc xdp-open+churn sock-auth+churn afxdp-auth+churn"; a row ROW+churn is ROW while
 # SCALE_CHURN (20) more sessions per second are set up, run and stopped on new
-# control connections: those rows against the same rows without it);
-# BENCH_QUICK=1: 1000 sessions, 4 s.
+# control connections: those rows against the same rows without it, PASS when
+# they lose nothing the row without set-ups did not and keep its p99 within
+# 2x + 100 us); BENCH_QUICK=1: 1000 sessions, 4 s.  Each row also prints how long
+# xwampd waited for a CPU while runnable (the machine's other load).
+# Then the AF_XDP path's cost per packet at 1 and at SCALE_COST_N sessions
+# (below).  XWAMPD=PATH: another xwampd binary (A/B); SCALE_PERF=PREFIX:
+# perf record -g of xwampd for each row into PREFIX.ROW.N.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 B=${BUILD:-build}
@@ -27,7 +32,7 @@ SESSIONS=${SCALE_SESSIONS:-1000 10000}
 RATE=${SCALE_RATE:-10}
 SECS=${SCALE_SECS:-10}
 PER_CONN=${SCALE_PER_CONN:-10}
-ROWS=${SCALE_ROWS:-sock-open xdp-open sock-auth afxdp-auth afxdp-enc xdp-open+churn sock-auth+churn}
+ROWS=${SCALE_ROWS:-sock-open xdp-open sock-auth afxdp-auth afxdp-enc xdp-open+churn sock-auth+churn afxdp-auth+churn}
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	SESSIONS=1000 SECS=4
 fi
@@ -68,7 +73,7 @@ PIDS="$PID_E"
 xwampd_start() {
 	local xdp=()
 	case $1 in xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;; esac
-	ip netns exec $NS_S "$B/xwampd" ${SCALE_VERBOSE:--q} --listen 192.0.2.2:862 --keyfile "$KF" \
+	ip netns exec $NS_S "${XWAMPD:-$B/xwampd}" ${SCALE_VERBOSE:--q} --listen 192.0.2.2:862 --keyfile "$KF" \
 		--modes open,auth,enc --count 1024 --max-conns 0 --max-conns-per-client 0 \
 		--max-sessions 0 --max-sessions-total 0 "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
 	PID_X=$!
@@ -96,10 +101,28 @@ for n in $SESSIONS; do
 			--sessions "$n" --rate "$RATE" --secs "$SECS" --echo-pid $PID_E \
 			>"$TMP/base.out" 2>&1 || rc=1
 		xwampd_start "$row"
+		[ -n "${SCALE_PERF:-}" ] && { perf record -q -g -o "$SCALE_PERF.$row.$n" -p $PID_X \
+			>/dev/null 2>&1 & PID_P=$!; }
 		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
 			--sessions "$n" --per-conn "$PER_CONN" --rate "$RATE" --secs "$SECS" \
 			--mode "$mode" --xw-pid $PID_X "${churn[@]}" >"$TMP/subj.out" 2>&1 || rc=1
+		[ -n "${SCALE_PERF:-}" ] && kill -INT $PID_P && wait $PID_P
 		cat "$TMP/base.out" "$TMP/subj.out" | grep -v '^SCALE'
+		grep '^SCALE' "$TMP/subj.out" >"$TMP/res.$n.$row"
+		if [ "$base" != "$row" ] && [ -s "$TMP/res.$n.$base" ]; then
+			# set-ups while the others run must not disturb them: nothing lost
+			# that the row without set-ups did not lose, p99 at most 2x (+100 us:
+			# run-to-run spread on a shared machine)
+			python3 - "$TMP/res.$n.$base" "$TMP/res.$n.$row" <<'PY' || rc=1
+import sys
+a, b = ({k: float(v) for k, v in (x.split("=") for x in open(f).read().split()[2:])}
+        for f in sys.argv[1:3])
+ok = (b["lost"] == 0 or b["lost"] <= a["lost"]) and b["rtt_p99_us"] <= 2 * a["rtt_p99_us"] + 100
+print("   %s set-ups during the run: lost %d (without: %d), rtt p99 %.0f us (without: %.0f us)"
+      % ("PASS" if ok else "FAIL", b["lost"], a["lost"], b["rtt_p99_us"], a["rtt_p99_us"]))
+sys.exit(0 if ok else 1)
+PY
+		fi
 		python3 - "$TMP/base.out" "$TMP/subj.out" <<'PY' || rc=1
 import sys
 def row(f):
@@ -122,5 +145,47 @@ PY
 		wait $PID_X 2>/dev/null
 		grep -E 'error|warn' "$TMP/$row.log" | grep -v 'privileges:' | head -n 5 | sed 's/^/   xwampd: /'
 	done
+done
+
+# The AF_XDP path's cost per packet against the number of sessions: xwampd's
+# CPU per answered packet with one session at COST_N x RATE packets/s and with
+# COST_N sessions at RATE packets/s each (the same packets/s, the same batches),
+# a fresh xwampd each, interleaved 1 N 1 N; the ratio N / 1 of the medians.
+# SCALE_COST (default "auth enc"; "" skips), SCALE_COST_N (10000).
+COST_N=${SCALE_COST_N:-10000}
+[ "${BENCH_QUICK:-0}" = 1 ] && COST_N=1000
+for mode in ${SCALE_COST-auth enc}; do
+	echo
+	echo "== afxdp-$mode cost per packet: 1 session x $((COST_N * RATE))/s against" \
+		"$COST_N sessions x $RATE/s, $SECS s each, interleaved"
+	: >"$TMP/cost.txt"
+	for k in 1 "$COST_N" 1 "$COST_N"; do
+		r=$RATE
+		[ "$k" = 1 ] && r=$((COST_N * RATE))
+		xwampd_start "afxdp-cost-$mode"
+		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
+			--sessions "$k" --per-conn "$PER_CONN" --rate "$r" --secs "$SECS" \
+			--mode "$mode" --xw-pid $PID_X >"$TMP/subj.out" 2>&1 || rc=1
+		grep '^SCALE' "$TMP/subj.out" >>"$TMP/cost.txt" || sed 's/^/   /' "$TMP/subj.out"
+		kill $PID_X
+		wait $PID_X 2>/dev/null
+	done
+	python3 - "$TMP/cost.txt" <<'PY' || rc=1
+import sys, statistics
+rows = {}
+for l in open(sys.argv[1]):
+    d = {k: float(v) for k, v in (x.split("=") for x in l.split()[2:])}
+    us = d["cpu_s"] / max(d["sent"] - d["lost"], 1) * 1e6
+    rows.setdefault(int(d["sessions"]), []).append(us)
+    print("   %6d sessions: %.2f us of xwampd CPU per packet, lost %d, rtt p99 %.0f us; "
+          "xwampd waited for a CPU %.2f s" % (d["sessions"], us, d["lost"], d["rtt_p99_us"],
+                                            d.get("runq_s", -1)))
+if len(rows) != 2:
+    print("   (no figures)")
+    sys.exit(1)
+one, many = (statistics.median(rows[k]) for k in sorted(rows))
+print("   ratio cost per packet %d sessions / 1 session: %.2f (%.2f us / %.2f us)"
+      % (max(rows), many / one, many, one))
+PY
 done
 exit $rc

@@ -113,4 +113,25 @@ static inline double bench_cpu_s(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/*
+ * Seconds pid's threads have spent runnable but waiting for a CPU (the
+ * second field of /proc/PID/schedstat, its main thread): how much CPU the
+ * rest of the machine kept from it.  -1 when the kernel has no schedstats.
+ */
+static inline double bench_runq_s(pid_t pid)
+{
+	unsigned long long run, wait;
+	char path[64];
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? (double)wait / 1e9 : -1;
+}
+
 #endif /* XW_BENCH_H */

@@ -27,6 +27,7 @@
 
 #define PKT_LEN	   112
 #define MAX_ROUNDS 16
+#define SESS_MANY  10000
 
 struct op {
 	const char *name;
@@ -37,6 +38,10 @@ struct op {
 	uint8_t in[PKT_LEN], out[PKT_LEN + 64];
 	uint32_t count; /* PBKDF2 */
 	unsigned int batch;
+	/* reflect over nsess sessions in turn, each its own keys and packet */
+	unsigned int nsess, next;
+	struct xw_tp_crypto *many;
+	uint8_t (*many_in)[PKT_LEN];
 };
 
 /* keeps the compiler from dropping the baseline's copies */
@@ -68,6 +73,52 @@ static int op_reflect(struct op *op, unsigned int n)
 			return -1;
 	}
 	sink = op->out[0];
+	return 0;
+}
+
+/*
+ * The reflect step over many sessions in turn, as a reflector serving
+ * nsess sessions at the same rate sees it: each packet another session's
+ * keys, so the per-session state is no longer in the CPU's caches.
+ */
+static int op_reflect_many(struct op *op, unsigned int n)
+{
+	struct xw_tp_refl r = {
+		.seq = 1, .rx_ts = 2, .tx_ts = 3, .errest = 0x8001, .sender_ttl = 255};
+	unsigned int i, k;
+
+	for (i = 0; i < n; i++) {
+		k = op->next;
+		op->next = k + 1 == op->nsess ? 0 : k + 1;
+		r.seq = i;
+		if (xw_tp_reflect(&op->cfg, &op->many[k], op->many_in[k], PKT_LEN, PKT_LEN, &r,
+				  op->out, sizeof(op->out), NULL) != PKT_LEN)
+			return -1;
+	}
+	sink = op->out[0];
+	return 0;
+}
+
+/* nsess sessions with keys of their own (as Accept-Session derives them) and a packet each */
+static int many_init(struct op *op, unsigned int nsess)
+{
+	struct xw_tp_sender f = {.seq = 7, .ts = 1, .errest = 0x8001};
+	struct xw_session_keys keys;
+	unsigned int k;
+
+	op->nsess = nsess;
+	op->many = calloc(nsess, sizeof(*op->many));
+	op->many_in = calloc(nsess, sizeof(*op->many_in));
+	if (!op->many || !op->many_in)
+		return -1;
+	for (k = 0; k < nsess; k++) {
+		memset(&keys, 0x5a, sizeof(keys));
+		memcpy(&keys, &k, sizeof(k));
+		if (xw_tp_crypto_init(&op->many[k], &keys) ||
+		    xw_tp_build_sender(&op->cfg, &op->many[k], &f, NULL, op->many_in[k], PKT_LEN) !=
+			    PKT_LEN)
+			return -1;
+	}
 	return 0;
 }
 
@@ -122,7 +173,7 @@ int main(int argc, char **argv)
 		{"secs", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
-	static struct op ops[8], base;
+	static struct op ops[12], base;
 	struct xw_session_keys keys;
 	struct xw_tp_crypto cr;
 	struct xw_tp_cfg open = {
@@ -131,7 +182,7 @@ int main(int argc, char **argv)
 		.mode = XW_TP_AUTH, .padding_len = PKT_LEN - 48, .zero_padding = 1};
 	struct xw_tp_cfg enc = {.mode = XW_TP_ENC, .padding_len = PKT_LEN - 48, .zero_padding = 1};
 	struct xw_tp_sender f = {.seq = 7, .ts = 1, .errest = 0x8001};
-	double v[8][MAX_ROUNDS], q[8][MAX_ROUNDS], b[MAX_ROUNDS], pb[MAX_ROUNDS];
+	double v[12][MAX_ROUNDS], q[12][MAX_ROUNDS], b[MAX_ROUNDS], pb[MAX_ROUNDS];
 	unsigned int rounds = 3, nops = 0, i, r;
 	double secs = 0.15, before, after;
 	int ch;
@@ -154,6 +205,8 @@ int main(int argc, char **argv)
 	ops[nops++] = (struct op){.name = "reflect-open", .fn = op_reflect, .cfg = open};
 	ops[nops++] = (struct op){.name = "reflect-auth", .fn = op_reflect, .cfg = auth};
 	ops[nops++] = (struct op){.name = "reflect-enc", .fn = op_reflect, .cfg = enc};
+	ops[nops++] = (struct op){.name = "reflect-auth-10k", .fn = op_reflect_many, .cfg = auth};
+	ops[nops++] = (struct op){.name = "reflect-enc-10k", .fn = op_reflect_many, .cfg = enc};
 	ops[nops++] = (struct op){.name = "build-auth", .fn = op_build, .cfg = auth};
 	ops[nops++] = (struct op){.name = "build-enc", .fn = op_build, .cfg = enc};
 	ops[nops++] = (struct op){.name = "pbkdf2-1024", .fn = op_pbkdf2, .count = 1024};
@@ -163,6 +216,8 @@ int main(int argc, char **argv)
 		if (!ops[i].batch)
 			ops[i].batch = ops[i].fn == op_pbkdf2 ? 4 : 256;
 		/* a valid sender packet of the op's mode to reflect */
+		if (ops[i].fn == op_reflect_many && many_init(&ops[i], SESS_MANY))
+			return 1;
 		if (ops[i].fn == op_reflect &&
 		    xw_tp_build_sender(&ops[i].cfg, &cr, &f, NULL, ops[i].in, PKT_LEN) != PKT_LEN)
 			return 1;

@@ -1186,7 +1186,7 @@ static int cmd_scale(const struct opts *o, bool echo)
 	static uint8_t pkt[64][PKT_LEN];
 	struct xw_rxbatch rx;
 	uint64_t total, t0, end, now, dl;
-	double rate, c0, c1, s0, s1, *churn_ns = NULL;
+	double rate, c0, c1, s0, s1, w0, w1, *churn_ns = NULL;
 	uint64_t nchurn = 0, churn_fail = 0, next_churn = 0;
 	uint16_t sport = 0;
 	long pss0, pss1;
@@ -1220,6 +1220,7 @@ static int cmd_scale(const struct opts *o, bool echo)
 	pss1 = sc_anon_kib(pid);
 	rate = (double)R->n * o->rate;
 	c0 = bench_cpu_s(pid);
+	w0 = bench_runq_s(pid);
 	s0 = bench_cpu_s(0);
 	t0 = bench_mono_ns();
 	R->t0_real = bench_real_ns();
@@ -1275,6 +1276,7 @@ static int cmd_scale(const struct opts *o, bool echo)
 	}
 	now = bench_mono_ns();
 	c1 = bench_cpu_s(pid);
+	w1 = bench_runq_s(pid);
 	s1 = bench_cpu_s(0);
 	dl = bench_mono_ns() + 300000000ULL; /* answers in flight: 300 ms */
 	while (bench_mono_ns() < dl && R->rcvd < R->sent) {
@@ -1316,13 +1318,16 @@ static int cmd_scale(const struct opts *o, bool echo)
 	       "", c1 - c0, 100 * (c1 - c0) / ((double)(now - t0) / 1e9),
 	       100 * (s1 - s0) / ((double)(now - t0) / 1e9), pss0, pss1,
 	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN);
+	/* runnable but not running: the CPU the rest of the machine took from the server */
+	printf("  %-22s server waited for a CPU %.2f s while runnable (%.1f%% of the run)\n", "",
+	       w1 - w0, 100 * (w1 - w0) / ((double)(now - t0) / 1e9));
 	printf("SCALE %s sessions=%u rate=%.0f sent=%llu lost=%llu rtt_p50_us=%.1f "
-	       "rtt_p99_us=%.1f refl_p99_us=%.1f cpu_s=%.2f kib_per_sess=%.2f\n",
+	       "rtt_p99_us=%.1f refl_p99_us=%.1f cpu_s=%.2f kib_per_sess=%.2f runq_s=%.2f\n",
 	       echo ? "echo" : "xwampd", R->n, o->rate, (unsigned long long)R->sent,
 	       (unsigned long long)(R->sent > R->rcvd ? R->sent - R->rcvd : 0),
 	       pct(R->rtt, R->nrtt, 0.5) / 1e3, pct(R->rtt, R->nrtt, 0.99) / 1e3,
 	       pct(R->res, R->nrtt, 0.99) / 1e3, c1 - c0,
-	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN);
+	       pss0 >= 0 && pss1 >= 0 ? (double)(pss1 - pss0) / R->n : NAN, w1 - w0);
 	fflush(stdout);
 	for (i = 0; i < R->nconn; i++) {
 		if (R->cli && R->cli[i]) {
