@@ -441,6 +441,9 @@ int ow_store_fetch(struct ow_store *st, const struct codec_fetch_session *f, str
 		out->ack.accept = XW_ACCEPT_INTERNAL;
 		return n;
 	}
+	/* whole: nothing more to produce, the records are not held */
+	rb_unref(out->rb);
+	out->rb = NULL;
 	return 0;
 }
 

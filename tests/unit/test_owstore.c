@@ -263,3 +263,54 @@ TEST(bounds_give_accept_4_and_duplicates_are_capped)
 	CHECK_EQ(ow_store_dropped(st), 50);
 	ow_store_free(st);
 }
+
+/*
+ * A streaming Fetch-Session answer (ow_store_fetch_stream) reads the
+ * records in place and holds them: a Stop-Sessions meanwhile (which
+ * discards and appends records, RFC 4656 3.8) rewrites a copy, an expiry
+ * meanwhile frees the session but not them, and records arriving after the
+ * fetch are not in it (Number of Records was told in the Fetch-Ack).
+ */
+TEST(streaming_answer_holds_its_records)
+{
+	static const uint32_t seqs[] = {0, 1, 2, 3, 4, 5};
+	struct codec_fetch_session q = {1, 4, {0}};
+	struct ow_store *st = ow_store_new(&CFG);
+	uint8_t req[256];
+	size_t rl = make_req(req, sizeof(req), SID, 10, 2 * SEC);
+	struct ow_fetch f, g;
+	struct codec_ow_record r[8];
+	uint32_t i;
+
+	CHECK_EQ(ow_store_open(st, req, rl, 0), 0);
+	add(st, seqs, 6);
+	memcpy(q.sid, SID, 16);
+	CHECK_EQ(ow_store_fetch_stream(st, &q, &f), 0);
+	CHECK_EQ(f.ack.num_records, 4);
+	CHECK_EQ(f.recs_len, CODEC_OW_RECORDS_PART_LEN(4));
+	CHECK_EQ(ow_fetch_next(&f, r, 1), 1);
+	CHECK_EQ(r[0].seq, 1);
+	add(st, seqs, 1); /* a duplicate of 0 after the fetch */
+	/* Next Seqno 6, Stop at T0 + 0.65 s with a Timeout of 2 s: every record was
+	 * sent within Timeout before the Stop and is discarded (RFC 4656 3.8) */
+	CHECK_EQ(ow_store_stop(st, SID, 6, NULL, 0, T0 + 65 * SEC / 100, RECV_EE, 100), 0);
+	CHECK_EQ(ow_store_state(st, SID, NULL), OW_SESS_FINISHED);
+	/* a second, whole answer sees the store's new records: none in 1..4 */
+	q.begin_seq = CODEC_FETCH_ALL_BEGIN;
+	q.end_seq = CODEC_FETCH_ALL_END;
+	CHECK_EQ(ow_store_fetch(st, &q, &g), 0);
+	CHECK_EQ(g.ack.num_records, 0);
+	ow_fetch_free(&g);
+	/* the session expires; the first answer goes on from its own records */
+	CHECK_EQ(ow_store_expire(st, 100 + KEEP_NS), 1);
+	CHECK_EQ(ow_store_nsessions(st), 0);
+	CHECK_EQ(ow_fetch_next(&f, r, 8), 3);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(r[i].seq, i + 2);
+		CHECK_EQ(r[i].ttl, 64);
+		CHECK_EQ(r[i].recv_ts, rx(i + 2, 64).recv_ts);
+	}
+	CHECK_EQ(ow_fetch_next(&f, r, 8), 0);
+	ow_fetch_free(&f);
+	ow_store_free(st);
+}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# OWAMP Fetch-Session of a large stored session (RFC 4656 3.9) end to end:
+# a session of a million packets, started and stopped with all of them
+# "sent" and none received, leaves a million lost-packet records in xwampd's
+# store (25 MB of session data).  Fetched on another connection, every
+# record arrives byte-exact, and xwampd's RSS grows by far less than the
+# answer (it streams the records as the client reads them; answering in one
+# buffer cost the data twice over).  A client that asks for it and then
+# reads nothing does not grow xwampd either, and another client is served
+# meanwhile.
+. "$(dirname "$0")/lib.sh"
+
+N=1000000
+OWF=$(dirname "$0")/owfetch.py
+
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$XW_SRV_PID/status"; }
+
+# fill: the stored session; sets SID
+fill() {
+	xw_start_server --listen "$XW_S4" --owamp-max-records 2000000 || return 1
+	xw_wait_owamp || return 1
+	in_c python3 "$OWF" fill $XW_S4 $N >"$XW_TMP/fill.out" 2>&1 || {
+		sed 's/^/#   /' "$XW_TMP/fill.out"
+		return 1
+	}
+	SID=$(awk '/^SID/ {print $2}' "$XW_TMP/fill.out")
+	expect "a SID ($(cat "$XW_TMP/fill.out"))" [ -n "$SID" ]
+}
+
+# max_rss_while PID: the largest RSS of xwampd (kB) while PID runs
+max_rss_while() {
+	local max=0 r
+	while kill -0 "$1" 2>/dev/null; do
+		r=$(rss_kb)
+		[ "${r:-0}" -gt $max ] && max=$r
+		sleep 0.02
+	done
+	echo $max
+}
+
+fetch_million_byte_exact_bounded_rss() {
+	local before peak pid
+	fill || return 1
+	before=$(rss_kb)
+	in_c python3 "$OWF" fetch $XW_S4 "$SID" $N >"$XW_TMP/fetch.out" 2>&1 &
+	pid=$!
+	peak=$(max_rss_while $pid)
+	wait $pid
+	xw_log "$(cat "$XW_TMP/fetch.out"); xwampd RSS $before kB before, $peak kB at most during the fetch"
+	expect "all $N records byte-exact" grep -q "^RECORDS $N OK" "$XW_TMP/fetch.out" || return 1
+	# the answer is 25 MB: whole, it cost more than that (it cost 57 MB)
+	expect "RSS grew by less than 8 MB during the fetch ($((peak - before)) kB)" \
+		[ $((peak - before)) -lt 8192 ]
+}
+
+nonreader_does_not_grow_and_others_are_served() {
+	local before after pid
+	fill || return 1
+	before=$(rss_kb)
+	in_c python3 "$OWF" stall $XW_S4 "$SID" 6 >"$XW_TMP/stall.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do grep -q STALLED "$XW_TMP/stall.out" && break; sleep 0.05; done
+	expect "the fetch started" grep -q STALLED "$XW_TMP/stall.out" || return 1
+	sleep 1
+	# another client meanwhile: a whole one-way test, both directions
+	in_c timeout 20 "$XWPING" -O -c 5 -i 0.01 --wait 1 $XW_S4 >"$XW_TMP/ping.out" 2>&1
+	expect "another client is served during the stalled fetch" [ $? = 0 ] || {
+		sed 's/^/#   /' "$XW_TMP/ping.out"
+		return 1
+	}
+	after=$(rss_kb)
+	wait $pid
+	xw_log "stalled client: $(tr '\n' ' ' <"$XW_TMP/stall.out"); RSS $before kB -> $after kB"
+	expect "RSS grew by less than 8 MB with a client not reading ($((after - before)) kB)" \
+		[ $((after - before)) -lt 8192 ]
+}
+
+TESTS=(fetch_million_byte_exact_bounded_rss nonreader_does_not_grow_and_others_are_served)
+xw_run "$@"
