@@ -14,13 +14,17 @@
 #define H_HIST	 200 /* distribution */
 #define MARGIN_L 85
 #define MARGIN_R 20
-#define TOP0	 40		       /* y of the time plot's top */
-#define HIST0	 (TOP0 + H_TOP + 70)   /* y of the histogram's top */
-#define HEIGHT	 (HIST0 + H_HIST + 50) /* whole picture */
+#define TITLE_H	 40		       /* the run's title line */
+#define TOP0	 25		       /* in a panel: y of the time plot's top */
+#define HIST0	 (TOP0 + H_TOP + 70)   /* in a panel: y of the histogram's top */
+#define PANEL_H	 (HIST0 + H_HIST + 50) /* one session or direction */
 #define NBINS	 40
 
 static const char *const dir_color[3] = {"#1f77b4", "#2ca02c", "#ff7f0e"};
 static const char *const dir_name[3] = {"round trip", "forward", "backward"};
+static const char *const dir_class[3] = {"rtt", "fwd", "bwd"};
+static const char *const ow_name[3] = {"", "one-way delay to the server",
+				       "one-way delay from the server"};
 
 static void text_escaped(FILE *f, const char *s)
 {
@@ -45,14 +49,21 @@ static double arr_ms(const struct xw_stats_session *s, const struct xw_stats_arr
 	return (double)ns / 1e6;
 }
 
-int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
+/*
+ * One panel at y = y0: part's delay over time and its distribution.  The
+ * series: round trip, forward and backward (TWAMP), or the one-way delay
+ * (OWAMP: T2 - T1 of xw_stats_from_owamp(), drawn in its direction's
+ * colour).  The distribution is the round trip's, or the one-way delay's.
+ */
+static void panel(FILE *f, const struct xw_svg_part *part, int y0)
 {
+	const struct xw_stats_session *s = part->s;
 	size_t np = xw_stats_npkts(s), na = xw_stats_narrivals(s), i;
 	double t0 = 0, t1 = 1, ymin = 0, ymax = 1, x, y, bw;
 	unsigned int bins[NBINS] = {0}, bmax = 1, lost = 0, nsamp = 0;
 	double rmin = INFINITY, rmax = -INFINITY;
-	int k, synced = 1, have = 0;
-	const int plot_w = W - MARGIN_L - MARGIN_R;
+	int k, k0 = part->oneway ? 1 : 0, k1 = part->oneway ? 1 : 2, hk = k0, synced = 1, have = 0;
+	const int plot_w = W - MARGIN_L - MARGIN_R, top = y0 + TOP0, hist = y0 + HIST0;
 
 	if (np) {
 		t0 = (double)xw_stats_pkt_at(s, 0)->t1_ns / 1e9;
@@ -65,7 +76,7 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 
 		if (a->flags & XW_ARR_DUP)
 			continue;
-		for (k = 0; k < 3; k++) {
+		for (k = k0; k <= k1; k++) {
 			double v = arr_ms(s, a, k);
 
 			if (!have || v < ymin)
@@ -74,8 +85,8 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 				ymax = v;
 			have = 1;
 		}
-		rmin = fmin(rmin, arr_ms(s, a, 0));
-		rmax = fmax(rmax, arr_ms(s, a, 0));
+		rmin = fmin(rmin, arr_ms(s, a, hk));
+		rmax = fmax(rmax, arr_ms(s, a, hk));
 		synced &= xw_stats_arr_synced(a);
 	}
 	if (ymin > 0)
@@ -83,25 +94,23 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 	if (ymax <= ymin)
 		ymax = ymin + 1;
 
-	fprintf(f,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
-		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-		"<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">",
-		W, HEIGHT, W, HEIGHT, MARGIN_L);
-	text_escaped(f, title);
-	fputs("</text>\n", f);
-
+	fputs("<g class=\"panel\">", f);
+	if (part->label) {
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"13\" font-weight=\"bold\">",
+			MARGIN_L, y0 + 12);
+		text_escaped(f, part->label);
+		fputs("</text>\n", f);
+	}
 	/* --- delay over time --- */
 	fprintf(f,
-		"<g id=\"time\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
+		"<g class=\"time\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		"fill=\"none\" "
 		"stroke=\"#888\"/>\n",
-		MARGIN_L, TOP0, plot_w, H_TOP);
+		MARGIN_L, top, plot_w, H_TOP);
 	for (k = 0; k <= 4; k++) {
 		double v = ymin + (ymax - ymin) * k / 4;
 
-		y = TOP0 + H_TOP - (double)H_TOP * k / 4;
+		y = top + H_TOP - (double)H_TOP * k / 4;
 		fprintf(f,
 			"<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
 			"<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g ms</text>\n",
@@ -110,13 +119,11 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 	fprintf(f,
 		"<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time since the first packet: 0 .. "
 		"%.1f s</text>\n",
-		MARGIN_L + plot_w / 2, TOP0 + H_TOP + 35, t1 - t0);
-	for (k = 0; k < 3; k++) {
-		fprintf(f, "<g class=\"%s\" fill=\"%s\">\n",
-			k == 0	 ? "rtt"
-			: k == 1 ? "fwd"
-				 : "bwd",
-			dir_color[k]);
+		MARGIN_L + plot_w / 2, top + H_TOP + 35, t1 - t0);
+	for (k = k0; k <= k1; k++) {
+		int c = part->oneway ? part->oneway : k; /* colour and class */
+
+		fprintf(f, "<g class=\"%s\" fill=\"%s\">\n", dir_class[c], dir_color[c]);
 		for (i = 0; i < na; i++) {
 			const struct xw_stats_arrival *a = xw_stats_arrival_at(s, i);
 			const struct xw_stats_pkt *p = xw_stats_pkt_at(s, a->pkt);
@@ -124,7 +131,7 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 			if (a->flags & XW_ARR_DUP)
 				continue;
 			x = MARGIN_L + plot_w * ((double)p->t1_ns / 1e9 - t0) / (t1 - t0);
-			y = TOP0 + H_TOP - H_TOP * (arr_ms(s, a, k) - ymin) / (ymax - ymin);
+			y = top + H_TOP - H_TOP * (arr_ms(s, a, k) - ymin) / (ymax - ymin);
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2\"/>\n", x, y);
 		}
 		fputs("</g>\n", f);
@@ -138,24 +145,28 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 		lost++;
 		x = MARGIN_L + plot_w * ((double)p->t1_ns / 1e9 - t0) / (t1 - t0);
 		fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n", x, x,
-			TOP0 + H_TOP + 2, TOP0 + H_TOP + 14);
+			top + H_TOP + 2, top + H_TOP + 14);
 	}
 	fputs("</g>\n", f);
 	/* legend */
-	for (k = 0; k < 3; k++)
+	for (k = k0; k <= k1; k++) {
+		int c = part->oneway ? part->oneway : k;
+
 		fprintf(f,
 			"<circle cx=\"%d\" cy=\"%d\" r=\"4\" fill=\"%s\"/><text x=\"%d\" "
 			"y=\"%d\">%s%s"
 			"</text>\n",
-			MARGIN_L + 10 + 160 * k, TOP0 + 12, dir_color[k], MARGIN_L + 18 + 160 * k,
-			TOP0 + 16, dir_name[k], k && !synced ? " (unsync)" : "");
+			MARGIN_L + 10 + 160 * k, top + 12, dir_color[c], MARGIN_L + 18 + 160 * k,
+			top + 16, part->oneway ? ow_name[c] : dir_name[k],
+			c && !synced ? " (unsync)" : "");
+	}
 	fprintf(f,
 		"<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#d62728\" "
 		"stroke-width=\"2\"/><text x=\"%d\" y=\"%d\">%u lost of %zu</text>\n</g>\n",
-		MARGIN_L + 490, MARGIN_L + 490, TOP0 + 6, TOP0 + 18, MARGIN_L + 498, TOP0 + 16,
-		lost, np);
+		MARGIN_L + 490, MARGIN_L + 490, top + 6, top + 18, MARGIN_L + 498, top + 16, lost,
+		np);
 
-	/* --- round-trip distribution --- */
+	/* --- distribution --- */
 	bw = rmax > rmin ? (rmax - rmin) / NBINS : 1;
 	for (i = 0; i < na; i++) {
 		const struct xw_stats_arrival *a = xw_stats_arrival_at(s, i);
@@ -163,7 +174,7 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 
 		if (a->flags & XW_ARR_DUP)
 			continue;
-		b = (int)((arr_ms(s, a, 0) - rmin) / bw);
+		b = (int)((arr_ms(s, a, hk) - rmin) / bw);
 		b = b < 0 ? 0 : b >= NBINS ? NBINS - 1 : b;
 		bins[b]++;
 		nsamp++;
@@ -171,11 +182,12 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 	for (k = 0; k < NBINS; k++)
 		bmax = bins[k] > bmax ? bins[k] : bmax;
 	fprintf(f,
-		"<g id=\"distribution\"><text x=\"%d\" y=\"%d\" font-weight=\"bold\">round-trip "
-		"delay distribution (%u replies)</text>\n"
+		"<g class=\"distribution\"><text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s "
+		"delay distribution (%u %s)</text>\n"
 		"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" "
 		"stroke=\"#888\"/>\n",
-		MARGIN_L, HIST0 - 8, nsamp, MARGIN_L, HIST0, plot_w, H_HIST);
+		MARGIN_L, hist - 8, part->oneway ? "one-way" : "round-trip", nsamp,
+		part->oneway ? "packets" : "replies", MARGIN_L, hist, plot_w, H_HIST);
 	for (k = 0; k < NBINS && nsamp; k++) {
 		double h = (double)H_HIST * bins[k] / bmax;
 
@@ -184,18 +196,43 @@ int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
 		fprintf(f,
 			"<rect class=\"bin\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 			"fill=\"%s\"><title>%u</title></rect>\n",
-			MARGIN_L + (double)plot_w * k / NBINS, HIST0 + H_HIST - h,
-			(double)plot_w / NBINS - 1, h, dir_color[0], bins[k]);
+			MARGIN_L + (double)plot_w * k / NBINS, hist + H_HIST - h,
+			(double)plot_w / NBINS - 1, h, dir_color[part->oneway], bins[k]);
 	}
 	if (nsamp)
 		fprintf(f,
 			"<text x=\"%d\" y=\"%d\">%.3f ms</text><text x=\"%d\" y=\"%d\" "
 			"text-anchor=\"end\">%.3f ms</text>\n",
-			MARGIN_L, HIST0 + H_HIST + 16, rmin, W - MARGIN_R, HIST0 + H_HIST + 16,
-			rmax);
+			MARGIN_L, hist + H_HIST + 16, rmin, W - MARGIN_R, hist + H_HIST + 16, rmax);
 	else
-		fprintf(f, "<text x=\"%d\" y=\"%d\">no reply</text>\n", MARGIN_L + 10,
-			HIST0 + H_HIST / 2);
-	fputs("</g>\n</svg>\n", f);
+		fprintf(f, "<text x=\"%d\" y=\"%d\">no %s</text>\n", MARGIN_L + 10,
+			hist + H_HIST / 2, part->oneway ? "packet received" : "reply");
+	fputs("</g></g>\n", f);
+}
+
+int xw_svg_run(FILE *f, const char *title, const struct xw_svg_part *parts, size_t n)
+{
+	const int height = TITLE_H + (int)n * PANEL_H;
+	size_t i;
+
+	fprintf(f,
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
+		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+		"<text x=\"%d\" y=\"22\" font-size=\"15\" font-weight=\"bold\">",
+		W, height, W, height, MARGIN_L);
+	text_escaped(f, title);
+	fputs("</text>\n", f);
+	for (i = 0; i < n; i++)
+		panel(f, &parts[i], TITLE_H + (int)i * PANEL_H);
+	fputs("</svg>\n", f);
 	return ferror(f) ? -EIO : 0;
+}
+
+int xw_svg_session(FILE *f, const struct xw_stats_session *s, const char *title)
+{
+	const struct xw_svg_part part = {.s = s};
+
+	return xw_svg_run(f, title, &part, 1);
 }

@@ -222,8 +222,8 @@ static const struct xw_opt opt_table[] = {
 		 "http://ADDR:PORT/metrics (whoever reaches "
 		 "the address reads them)"),
 	XW_OPT_F("svg", 0, XW_OPT_STR, CFG, svg, "FILE",
-		 "also draw the (first) session into FILE as SVG: delay per direction over time "
-		 "with the losses marked, and the round-trip distribution"),
+		 "also draw the run into FILE as SVG, a panel per session (-O: per direction): "
+		 "delay over time with the losses marked, and the delay distribution"),
 	XW_OPT_F("continuous", 0, XW_OPT_FLAG, CFG, continuous, NULL,
 		 "measure every target until stopped, like powstream: a session per "
 		 "--report-interval, one JSON line each, back-off while a target is unreachable"),

@@ -39,6 +39,7 @@
 #include "httpm.h"
 #include "loop.h"
 #include "report.h"
+#include "svg.h"
 #include "xwamp/ntp.h"
 #include "xwamp/proto.h"
 
@@ -1232,6 +1233,24 @@ static void ctl_io(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		}
 	}
 	ctl_progress_rx(a, got);
+}
+
+int xwping_svg_write(const char *path, const char *title, const struct xw_svg_part *parts, size_t n)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f) {
+		rc = -errno;
+		fprintf(stderr, "xwping: --svg %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	rc = xw_svg_run(f, title, parts, n);
+	if (fclose(f) && !rc)
+		rc = -EIO;
+	if (rc)
+		fprintf(stderr, "xwping: --svg %s: %s\n", path, strerror(-rc));
+	return rc;
 }
 
 void xwping_interrupted_line(FILE *f, int signo, double seconds)

@@ -125,6 +125,11 @@ void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t)
 void xwping_prom_hist_dir(FILE *f, const char *labels, const struct xwping_tally *t, int k,
 			  const char *dir);
 
+struct xw_svg_part;
+/* --svg: the panels into the file at path (control/svg.h); 0, or -errno after a message. */
+int xwping_svg_write(const char *path, const char *title, const struct xw_svg_part *parts,
+		     size_t n);
+
 /* The line that marks a report as cut short by signo after seconds (TWAMP and OWAMP). */
 void xwping_interrupted_line(FILE *f, int signo, double seconds);
 

@@ -268,31 +268,37 @@ static int print_reference(const struct xwping_cfg *cfg, const struct xwping_res
 	return rc;
 }
 
-/* --svg: the first session's picture (control/svg.h); 0, or -errno after a message. */
+/* --svg: every session's picture, one panel each (control/svg.h); 0, or -errno after a message. */
 static int write_svg(const struct xwping_cfg *cfg, const struct xwping_result *res)
 {
-	char snd[XW_ADDRSTRLEN], rfl[XW_ADDRSTRLEN], title[256];
-	FILE *f;
+	char snd[XW_ADDRSTRLEN], rfl[XW_ADDRSTRLEN], srv[XW_ADDRSTRLEN], title[256];
+	struct xw_svg_part *parts;
+	char(*labels)[160];
+	unsigned int i;
 	int rc;
 
 	if (!cfg->svg || !res->nsess)
 		return 0;
-	snprintf(title, sizeof(title), "xwping %s -> %s (%s)%s",
-		 xw_addr_fmt(&res->sess[0].local, true, snd, sizeof(snd)),
-		 xw_addr_fmt(&res->sess[0].remote, true, rfl, sizeof(rfl)),
+	parts = calloc(res->nsess, sizeof(*parts));
+	labels = calloc(res->nsess, sizeof(*labels));
+	if (!parts || !labels) {
+		free(parts);
+		free(labels);
+		return -ENOMEM;
+	}
+	snprintf(title, sizeof(title), "xwping %s (%s)%s",
+		 xw_addr_fmt(&res->server, true, srv, sizeof(srv)),
 		 mode_long_name(res->mode) ? mode_long_name(res->mode) : "?",
 		 res->interrupted ? ", interrupted" : "");
-	f = fopen(cfg->svg, "w");
-	if (!f) {
-		rc = -errno;
-		fprintf(stderr, "xwping: --svg %s: %s\n", cfg->svg, strerror(-rc));
-		return rc;
+	for (i = 0; i < res->nsess; i++) {
+		snprintf(labels[i], sizeof(labels[i]), "session %u: %s -> %s", i,
+			 xw_addr_fmt(&res->sess[i].local, true, snd, sizeof(snd)),
+			 xw_addr_fmt(&res->sess[i].remote, true, rfl, sizeof(rfl)));
+		parts[i] = (struct xw_svg_part){.s = res->sess[i].st, .label = labels[i]};
 	}
-	rc = xw_svg_session(f, res->sess[0].st, title);
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	if (rc)
-		fprintf(stderr, "xwping: --svg %s: %s\n", cfg->svg, strerror(-rc));
+	rc = xwping_svg_write(cfg->svg, title, parts, res->nsess);
+	free(parts);
+	free(labels);
 	return rc;
 }
 

@@ -45,12 +45,14 @@
 #include "keyfile.h"
 #include "keysrc.h"
 #include "log.h"
+#include "modes.h"
 #include "net.h"
 #include "schedule.h"
 #include "stats.h"
 #include "testpkt.h"
 #include "owclient.h"
 #include "report.h"
+#include "svg.h"
 #include "xwamp/ntp.h"
 #include "xwamp/wire.h"
 
@@ -858,6 +860,39 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 	xw_stats_free(s);
 }
 
+/* --svg: a panel per direction (control/svg.h); 0, or -errno after a message. */
+static int write_svg(const struct ow_cli *c)
+{
+	struct xw_stats_session *st[2] = {NULL, NULL};
+	struct xw_svg_part parts[2];
+	char labels[2][200], title[256];
+	struct xw_ow_summary sum;
+	size_t n = 0;
+	int i, rc;
+
+	for (i = 0; i < 2; i++) {
+		const struct ow_dir *d = &c->dir[i];
+
+		if (!d->on)
+			continue;
+		st[i] = xw_stats_new();
+		if (!st[i] || xw_stats_from_owamp(st[i], d->rec, d->nrec, d->decided, d->skips,
+						  d->nskips, &sum))
+			continue; /* said with the report ("results invalid") */
+		snprintf(labels[i], sizeof(labels[i]), "%s %s (SID %08x%08x%08x%08x)",
+			 i ? "from" : "to", c->cfg->server, get_be32(d->sid), get_be32(d->sid + 4),
+			 get_be32(d->sid + 8), get_be32(d->sid + 12));
+		parts[n++] = (struct xw_svg_part){.s = st[i], .label = labels[i], .oneway = i + 1};
+	}
+	snprintf(title, sizeof(title), "xwping -O %s (%s)%s", c->cfg->server,
+		 xw_mode_name(c->mode & XW_MODE_SECURITY_MASK),
+		 c->interrupted ? ", interrupted" : "");
+	rc = xwping_svg_write(c->cfg->svg, title, parts, n);
+	xw_stats_free(st[0]);
+	xw_stats_free(st[1]);
+	return rc;
+}
+
 /* --- the run ------------------------------------------------------------------- */
 
 /* Ctrl-C: SIGINT and SIGTERM through a signalfd, as the TWAMP client takes them. */
@@ -994,6 +1029,8 @@ report:
 		if (cfg->json)
 			fputs("}\n", stdout);
 	}
+	if (!rc && cfg->svg)
+		rc = write_svg(&c);
 out:
 	if (rc && rc != -EINTR)
 		pr_err("OWAMP with %s: %s", cfg->server, strerror(rc < 0 ? -rc : rc));

@@ -407,40 +407,26 @@ PY
 }
 
 # --svg: a picture of a run with losses (the reflector paused), drawn by headless
-# Chromium; the screenshot has the three directions' colours and the red
-# loss marks, as many marks in the SVG as the JSON report counts lost.
-svg_picture() {
-	command -v chromium >/dev/null || { xw_log "no chromium (apt-get install chromium)"; return $XW_SKIP; }
-	xw_start_server --listen $XW_S4 --modes open || return 1
-	# the reflector stops answering for the second half (SIGSTOP): those are lost
-	ip netns exec "$XW_NS_C" "$XWPING" -c 200 -i 0.01 --wait 0.3 --json --svg "$XW_TMP/run.svg" \
-		$XW_S4 >"$XW_TMP/run.json" 2>"$XW_TMP/run.err" &
-	local p=$!
-	sleep 1.2
-	kill -STOP $XW_SRV_PID
-	wait $p || { kill -CONT $XW_SRV_PID; cat "$XW_TMP/run.err"; return 1; }
-	kill -CONT $XW_SRV_PID
-	local lost
-	lost=$(json_get "$XW_TMP/run.json" 'j["sessions"][0]["packets"]["lost"]')
-	python3 - "$XW_TMP/run.svg" "$lost" <<'PY' || return 1
-import sys, xml.etree.ElementTree as ET
-ns = {"s": "http://www.w3.org/2000/svg"}
-root = ET.parse(sys.argv[1]).getroot()
-lost = int(sys.argv[2])
-marks = root.findall(".//s:g[@class='lost']/s:line", ns)
-dots = [len(root.findall(".//s:g[@class='%s']/s:circle" % c, ns)) for c in ("rtt", "fwd", "bwd")]
-print("# %d lost marks (JSON: %d lost), dots per direction %s" % (len(marks), lost, dots))
-assert lost > 10 and len(marks) == lost
-assert dots[0] == dots[1] == dots[2] == 200 - lost
-PY
+# Chromium: a panel per session (TWAMP, --sessions 2) or direction (OWAMP);
+# each panel's part of the screenshot has its directions' colours (and the
+# red loss marks), as many dots and marks in each panel as the JSON report
+# counts received and lost.
+# svg_shot SVG PNG: Chromium's screenshot of the whole picture
+svg_shot() {
+	local h
+	h=$(sed -n 's/^<svg [^>]* height="\([0-9]*\)".*/\1/p' "$1")
 	mkdir -p "$XW_TMP/chromium"
 	timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
 		--disable-component-update --disable-sync --user-data-dir="$XW_TMP/chromium" \
-		--window-size=900,720 --screenshot="$XW_TMP/shot.png" "file://$XW_TMP/run.svg" \
-		>/dev/null 2>&1
-	python3 - "$XW_TMP/shot.png" <<'PY'
+		--window-size=900,"$h" --screenshot="$2" "file://$1" >/dev/null 2>&1
+}
+# shot_check PNG PANELS COLOURS...: the screenshot cut into PANELS horizontal
+# bands below the title; COLOURS[i] ("fwd,bwd,lost" ...) must each show in band i
+shot_check() {
+	python3 - "$@" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
+npanels, want_panels = int(sys.argv[2]), sys.argv[3:]
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 pos, idat = 8, b""
 while pos < len(data):
@@ -472,21 +458,74 @@ for _ in range(h):
     prev = line
 def near(px, rgb):
     return all(abs(px[k] - rgb[k]) < 40 for k in range(3))
-want = {"round trip": (0x1f, 0x77, 0xb4), "forward": (0x2c, 0xa0, 0x2c),
-        "backward": (0xff, 0x7f, 0x0e), "lost": (0xd6, 0x27, 0x28)}
-count = {k: 0 for k in want}
-white = 0
-for r in rows:
-    for x in range(0, stride, bpp):
-        px = r[x:x + 3]
-        white += px[0] > 240 and px[1] > 240 and px[2] > 240
-        for k, rgb in want.items():
-            if near(px, rgb):
-                count[k] += 1
-print("# screenshot %dx%d: %.1f%% white, pixels %s" % (w, h, 100.0 * white / (w * h), count))
-assert white < w * h * 0.97, "blank"
-assert all(v > 20 for v in count.values()), count
+rgb = {"rtt": (0x1f, 0x77, 0xb4), "fwd": (0x2c, 0xa0, 0x2c),
+       "bwd": (0xff, 0x7f, 0x0e), "lost": (0xd6, 0x27, 0x28)}
+title = 40
+band = (h - title) // npanels
+for pnum, want in enumerate(want_panels):
+    want = want.split(",")
+    count, white = {k: 0 for k in want}, 0
+    part = rows[title + pnum * band:title + (pnum + 1) * band]
+    for r in part:
+        for x in range(0, stride, bpp):
+            px = r[x:x + 3]
+            white += px[0] > 240 and px[1] > 240 and px[2] > 240
+            for k in want:
+                if near(px, rgb[k]):
+                    count[k] += 1
+    print("# screenshot %dx%d, panel %d: %.1f%% white, pixels %s" % (w, h, pnum, 100.0 * white / (w * len(part)), count))
+    assert white < w * len(part) * 0.97, "blank panel %d" % pnum
+    assert all(v > 20 for v in count.values()), (pnum, count)
 PY
+}
+svg_picture() {
+	command -v chromium >/dev/null || { xw_log "no chromium (apt-get install chromium)"; return $XW_SKIP; }
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	# two sessions; the reflector stops answering for the second half (SIGSTOP): those are lost
+	ip netns exec "$XW_NS_C" "$XWPING" --sessions 2 -c 200 -i 0.01 --wait 0.3 --json \
+		--svg "$XW_TMP/run.svg" $XW_S4 >"$XW_TMP/run.json" 2>"$XW_TMP/run.err" &
+	local p=$!
+	sleep 1.2
+	kill -STOP $XW_SRV_PID
+	wait $p || { kill -CONT $XW_SRV_PID; cat "$XW_TMP/run.err"; return 1; }
+	kill -CONT $XW_SRV_PID
+	python3 - "$XW_TMP/run.svg" "$XW_TMP/run.json" <<'PY' || return 1
+import json, sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+sess = json.load(open(sys.argv[2]))["sessions"]
+panels = root.findall("s:g[@class='panel']", ns)
+assert len(panels) == len(sess) == 2, (len(panels), len(sess))
+for pn, s in zip(panels, sess):
+    lost = s["packets"]["lost"]
+    marks = pn.findall(".//s:g[@class='lost']/s:line", ns)
+    dots = [len(pn.findall(".//s:g[@class='%s']/s:circle" % c, ns)) for c in ("rtt", "fwd", "bwd")]
+    print("# session %d: %d lost marks (JSON: %d lost), dots per direction %s" % (s["index"], len(marks), lost, dots))
+    assert lost > 10 and len(marks) == lost
+    assert dots[0] == dots[1] == dots[2] == 200 - lost
+PY
+	svg_shot "$XW_TMP/run.svg" "$XW_TMP/shot.png"
+	shot_check "$XW_TMP/shot.png" 2 rtt,fwd,bwd,lost rtt,fwd,bwd,lost || return 1
+	# OWAMP, both directions: a panel each, the one-way delay in its direction's colour
+	in_c "$XWPING" -O -c 100 -i 0.01 --json --svg "$XW_TMP/ow.svg" $XW_S4 >"$XW_TMP/ow.json" \
+		2>"$XW_TMP/ow.err" || { cat "$XW_TMP/ow.err"; return 1; }
+	python3 - "$XW_TMP/ow.svg" "$XW_TMP/ow.json" <<'PY' || return 1
+import json, sys, xml.etree.ElementTree as ET
+ns = {"s": "http://www.w3.org/2000/svg"}
+root = ET.parse(sys.argv[1]).getroot()
+j = json.load(open(sys.argv[2]))
+panels = root.findall("s:g[@class='panel']", ns)
+assert len(panels) == 2, len(panels)
+for pn, d, cls in zip(panels, ("to_server", "from_server"), ("fwd", "bwd")):
+    dots = {c: len(pn.findall(".//s:g[@class='%s']/s:circle" % c, ns)) for c in ("rtt", "fwd", "bwd")}
+    marks = pn.findall(".//s:g[@class='lost']/s:line", ns)
+    print("# %s: dots %s, %d lost marks (JSON: %d received, %d lost)" % (d, dots, len(marks), j[d]["received"], j[d]["lost"]))
+    assert dots[cls] == j[d]["received"] == 100 and sum(dots.values()) == dots[cls], dots
+    assert len(marks) == j[d]["lost"] == 0
+PY
+	svg_shot "$XW_TMP/ow.svg" "$XW_TMP/ow.png"
+	shot_check "$XW_TMP/ow.png" 2 fwd bwd
 }
 
 # --xdp: libxdp's expected probe failures (its dispatcher, xdp_pass) are
