@@ -743,9 +743,7 @@ static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 	struct xwd_priv_need need = {
 		.xdp = d->xdp != NULL,
 		.xfrm = d->xfrm != NULL,
-		/* AF_XDP serves authenticated and encrypted sessions only */
-		.afxdp = d->xdp && !cfg->no_afxdp &&
-			 (cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED)),
+		.afxdp = d->xdp && xwd_xsk_wanted(cfg),
 		/* --allow-low-ports alone: requested ports below 1024 */
 		.port_lo = cfg->allow_low_ports && !cfg->port_lo ? 1 : cfg->port_lo,
 	};

@@ -51,15 +51,21 @@
 #include "xwampd.h"
 
 /*
- * Rings of 4096: a worker kept off the CPU for 40 ms (a loaded host) at
- * 100,000 frames/s (10,000 sessions at 10/s) loses nothing; with rings of
- * 1024 the same 10 ms lost a fifth of the frames (README "Scale").  The
- * UMEM (XSK_FRAMES x 4 KiB = 32 MiB per queue) holds full rings both ways.
+ * UMEM and rings sized from the limits (umem_frames()): one 4-KiB frame per
+ * session the queue may serve (--max-sessions-total over the interface's
+ * receive queues), a power of two from XSK_FRAMES_MIN (2 MiB) to
+ * XSK_FRAMES_MAX (32 MiB per queue; also without a limit), the fill, RX, TX
+ * and completion rings half of it each, so that the UMEM holds full rings
+ * both ways.  Rings of 4096: a worker kept off the CPU for 40 ms (a loaded
+ * host) at 100,000 frames/s (10,000 sessions at 10/s) loses nothing; with
+ * rings of 1024 the same 10 ms lost a fifth of the frames (README "Scale"):
+ * a session sends 10 frames/s, so half a frame per session covers a 50 ms
+ * stall.  Frames stay 4 KiB: a test packet up to the page less the
+ * kernel's headroom fits in one.
  */
-#define XSK_FRAMES     8192u
+#define XSK_FRAMES_MIN 512u
+#define XSK_FRAMES_MAX 8192u
 #define XSK_FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
-#define XSK_RING       4096u /* RX, TX and completion */
-#define XSK_FILL       4096u
 #define XSK_BATCH      64u
 #define XSK_BATCHES    4u /* per wakeup: then the other fds get their turn */
 #define XSK_MAX_QUEUES XW_XSK_MAX_QUEUES
@@ -80,6 +86,7 @@ struct xsk_q {
 	struct xwd_xsk *x;
 	const struct xwd_xsk_if *ifc;
 	unsigned int queue;
+	unsigned int frames, ring; /* UMEM frames; each ring's size (frames / 2) */
 	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
 	void *area;
@@ -94,15 +101,28 @@ struct xsk_q {
 	uint64_t n_rx, n_tx, n_gdrop[XG_MAX], n_txfull;
 };
 
+/*
+ * An interface with sockets, in slot k of xwd_xsk.ifs: its queues use the
+ * "xsks" keys k * XSK_MAX_QUEUES + queue (xsk_ifs: ifindex -> that base).
+ * A slot keeps its interface until the interface is no longer attached or
+ * is another device (a new ifindex), so that the others' sockets, and the
+ * sessions they serve, are never touched when one interface changes.
+ */
+struct xsk_if {
+	struct xwd_xsk_if ifc; /* ifc.name is name */
+	char name[IF_NAMESIZE];
+	bool used;
+	bool covered;	      /* a socket on every receive queue */
+	unsigned int nqueues; /* the device's receive queues (at most XSK_MAX_QUEUES) */
+	struct xsk_q *q;      /* nq bound sockets */
+	unsigned int nq, zc;
+};
+
 struct xwd_xsk {
 	struct xwd *d;
-	struct xwd_xsk_if ifs[XWD_XDP_MAX_IFS];
-	char names[XWD_XDP_MAX_IFS][IF_NAMESIZE];
-	unsigned int nifs;
-	bool covered[XWD_XDP_MAX_IFS];
-	struct xsk_q *q;
-	unsigned int nq;
-	char where[XWD_XDP_MAX_IFS * (IF_NAMESIZE + 32)];
+	int xsks_fd, ifs_fd;
+	struct xsk_if ifs[XW_XSK_MAX_IFS];
+	char where[XW_XSK_MAX_IFS * (IF_NAMESIZE + 32)];
 	struct xw_ratelimit rl;
 	uint8_t scratch[XSK_FRAME_SIZE];
 };
@@ -189,7 +209,7 @@ static void complete(struct xsk_q *q)
 	unsigned int n, i;
 	uint32_t idx;
 
-	n = xsk_ring_cons__peek(&q->comp, XSK_RING, &idx);
+	n = xsk_ring_cons__peek(&q->comp, q->ring, &idx);
 	for (i = 0; i < n; i++)
 		frame_free(q, *xsk_ring_cons__comp_addr(&q->comp, idx + i));
 	xsk_ring_cons__release(&q->comp, n);
@@ -206,7 +226,7 @@ static void kick(struct xsk_q *q)
 {
 	unsigned int tries;
 
-	for (tries = 0; q->tx_out && tries < 2 * XSK_RING / 32; tries++) {
+	for (tries = 0; q->tx_out && tries < 2 * q->ring / 32; tries++) {
 		if (q->zerocopy && !xsk_ring_prod__needs_wakeup(&q->tx)) {
 			complete(q);
 			break;
@@ -593,12 +613,13 @@ static unsigned int batch(struct xsk_q *q)
 
 void xwd_xsk_drain(struct xwd_xsk *x)
 {
-	unsigned int i, b;
+	unsigned int k, i, b;
 
-	for (i = 0; x && i < x->nq; i++)
-		for (b = 0; b <= XSK_RING / XSK_BATCH; b++)
-			if (batch(&x->q[i]) < XSK_BATCH)
-				break;
+	for (k = 0; x && k < XW_XSK_MAX_IFS; k++)
+		for (i = 0; x->ifs[k].used && i < x->ifs[k].nq; i++)
+			for (b = 0; b <= x->ifs[k].q[i].ring / XSK_BATCH; b++)
+				if (batch(&x->ifs[k].q[i]) < XSK_BATCH)
+					break;
 }
 
 static void q_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
@@ -625,7 +646,7 @@ static void q_close(struct xsk_q *q)
 		xsk_socket__delete(q->xsk);
 	if (q->umem)
 		xsk_umem__delete(q->umem);
-	munmap(q->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
+	munmap(q->area, (size_t)q->frames * XSK_FRAME_SIZE);
 	free(q->free);
 	q->area = NULL;
 	q->xsk = NULL;
@@ -636,16 +657,16 @@ static void q_close(struct xsk_q *q)
 static int q_try(struct xsk_q *q, __u16 bind_flags)
 {
 	struct xsk_umem_config uc = {
-		.fill_size = XSK_FILL,
-		.comp_size = XSK_RING,
+		.fill_size = q->ring,
+		.comp_size = q->ring,
 		.frame_size = XSK_FRAME_SIZE,
 		/* copy mode puts the data behind XDP_PACKET_HEADROOM anyway: room for the metadata */
 		.frame_headroom = 0,
 		.flags = 0,
 	};
 	struct xsk_socket_config sc = {
-		.rx_size = XSK_RING,
-		.tx_size = XSK_RING,
+		.rx_size = q->ring,
+		.tx_size = q->ring,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.xdp_flags = 0,
 		.bind_flags = bind_flags,
@@ -653,18 +674,18 @@ static int q_try(struct xsk_q *q, __u16 bind_flags)
 	unsigned int i;
 	int rc;
 
-	q->area = mmap(NULL, (size_t)XSK_FRAMES * XSK_FRAME_SIZE, PROT_READ | PROT_WRITE,
+	q->area = mmap(NULL, (size_t)q->frames * XSK_FRAME_SIZE, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (q->area == MAP_FAILED) {
 		q->area = NULL;
 		return -errno;
 	}
-	q->free = calloc(XSK_FRAMES, sizeof(*q->free));
+	q->free = calloc(q->frames, sizeof(*q->free));
 	if (!q->free) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	rc = xsk_umem__create(&q->umem, q->area, (__u64)XSK_FRAMES * XSK_FRAME_SIZE, &q->fill,
+	rc = xsk_umem__create(&q->umem, q->area, (__u64)q->frames * XSK_FRAME_SIZE, &q->fill,
 			      &q->comp, &uc);
 	if (rc) {
 		q->umem = NULL;
@@ -675,9 +696,9 @@ static int q_try(struct xsk_q *q, __u16 bind_flags)
 		q->xsk = NULL;
 		goto fail;
 	}
-	for (i = 0; i < XSK_FRAMES; i++)
-		q->free[i] = (uint64_t)(XSK_FRAMES - 1 - i) * XSK_FRAME_SIZE;
-	q->nfree = XSK_FRAMES;
+	for (i = 0; i < q->frames; i++)
+		q->free[i] = (uint64_t)(q->frames - 1 - i) * XSK_FRAME_SIZE;
+	q->nfree = q->frames;
 	refill(q);
 	return 0;
 fail:
@@ -717,114 +738,206 @@ fail:
 	return rc;
 }
 
+/* UMEM frames of one queue of an interface with nqueues receive queues. */
+static unsigned int umem_frames(const struct xwd_cfg *cfg, unsigned int nqueues)
+{
+	unsigned int n = cfg->max_sessions_total, f = XSK_FRAMES_MIN;
+	unsigned int per = n ? (n + nqueues - 1) / nqueues : XSK_FRAMES_MAX;
+
+	while (f < per && f < XSK_FRAMES_MAX)
+		f <<= 1;
+	return f;
+}
+
+/* Close the sockets of slot k and forget its interface. */
+static void if_close(struct xwd_xsk *x, unsigned int k)
+{
+	struct xsk_if *xi = &x->ifs[k];
+	__u32 ifindex = (__u32)xi->ifc.ifindex;
+	unsigned int i;
+
+	for (i = 0; i < xi->nq; i++)
+		q_close(&xi->q[i]);
+	free(xi->q);
+	/* the sockets left "xsks" as they closed; the interface's base goes too */
+	bpf_map_delete_elem(x->ifs_fd, &ifindex);
+	pr_info("afxdp: %s: %u AF_XDP sockets closed (ifindex %d)", xi->name, xi->nq,
+		xi->ifc.ifindex);
+	memset(xi, 0, sizeof(*xi));
+}
+
+/* Sockets on every receive queue of ifc in slot k; the number bound. */
+static unsigned int if_open(struct xwd_xsk *x, unsigned int k, const struct xwd_xsk_if *ifc)
+{
+	struct xsk_if *xi = &x->ifs[k];
+	unsigned int n, qi, frames;
+	__u32 base = k * XSK_MAX_QUEUES, ifindex = (__u32)ifc->ifindex;
+	int rc;
+
+	memset(xi, 0, sizeof(*xi));
+	snprintf(xi->name, sizeof(xi->name), "%s", ifc->name);
+	xi->ifc = *ifc;
+	xi->ifc.name = xi->name;
+	xi->ifc.l3 = no_link_header(xi->name);
+	xi->used = true;
+	n = rx_queues(xi->name);
+	if (n > XSK_MAX_QUEUES)
+		n = XSK_MAX_QUEUES;
+	xi->nqueues = n;
+	xi->q = calloc(n, sizeof(*xi->q));
+	if (!xi->q) {
+		pr_warn("afxdp: %s: %s", xi->name, strerror(ENOMEM));
+		return 0;
+	}
+	frames = umem_frames(x->d->cfg, n);
+	for (qi = 0; qi < n; qi++) {
+		struct xsk_q *q = &xi->q[xi->nq];
+
+		q->x = x;
+		q->ifc = &xi->ifc;
+		q->queue = qi;
+		q->frames = frames;
+		q->ring = frames / 2;
+		rc = q_open(q, x->xsks_fd, base);
+		if (rc) {
+			pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its authenticated "
+				"frames go to the UDP socket)",
+				xi->name, qi, strerror(-rc));
+			memset(q, 0, sizeof(*q));
+			continue;
+		}
+		xi->nq++;
+		xi->zc += q->zerocopy;
+	}
+	/* the program redirects this interface's frames from now on */
+	if (xi->nq && bpf_map_update_elem(x->ifs_fd, &ifindex, &base, BPF_ANY)) {
+		pr_warn("afxdp: %s: xsk_ifs entry: %s: its authenticated frames go to the UDP "
+			"socket",
+			xi->name, strerror(errno));
+		for (qi = 0; qi < xi->nq; qi++)
+			q_close(&xi->q[qi]);
+		xi->nq = xi->zc = 0;
+	}
+	xi->covered = xi->nq == n;
+	pr_info("afxdp: %s: %u of %u receive queues with an AF_XDP socket (%u zero-copy), "
+		"UMEM %u KiB per queue (%u frames, rings of %u)",
+		xi->name, xi->nq, n, xi->zc, frames * (XSK_FRAME_SIZE / 1024), frames, frames / 2);
+	return xi->nq;
+}
+
+static void where_update(struct xwd_xsk *x)
+{
+	size_t off = 0;
+	unsigned int k;
+
+	x->where[0] = '\0';
+	for (k = 0; k < XW_XSK_MAX_IFS && off < sizeof(x->where); k++) {
+		const struct xsk_if *xi = &x->ifs[k];
+
+		if (!xi->used || !xi->nq)
+			continue;
+		off += (size_t)snprintf(x->where + off, sizeof(x->where) - off,
+					"%s%s %u/%u queue%s %s", off ? ", " : "", xi->name, xi->nq,
+					xi->nqueues, xi->nqueues == 1 ? "" : "s",
+					xi->zc == xi->nq ? "zero-copy"
+					: xi->zc	 ? "zero-copy/copy"
+							 : "copy");
+	}
+}
+
 void xwd_xsk_close(struct xwd_xsk *x)
 {
-	unsigned int i;
+	unsigned int k;
 
 	if (!x)
 		return;
-	for (i = 0; i < x->nq; i++)
-		q_close(&x->q[i]);
-	free(x->q);
+	for (k = 0; k < XW_XSK_MAX_IFS; k++)
+		if (x->ifs[k].used)
+			if_close(x, k);
 	free(x);
 }
 
-int xwd_xsk_open(struct xwd *d, int xsks_fd, int ifs_fd, const struct xwd_xsk_if *ifs,
-		 unsigned int nifs, struct xwd_xsk **out)
+/* Is ifc (attached now) the interface of a used slot: same name, same device? */
+static int slot_of(const struct xwd_xsk *x, const struct xwd_xsk_if *ifc)
 {
-	unsigned int k, n, qi, total = 0, bound = 0, cap = 0;
-	struct xwd_xsk *x;
-	size_t off = 0;
-	int rc;
+	unsigned int k;
 
-	*out = NULL;
-	if (!nifs || xsks_fd < 0 || ifs_fd < 0)
-		return 0;
-	x = calloc(1, sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->d = d;
-	for (k = 0; k < nifs && k < XWD_XDP_MAX_IFS && k < XW_XSK_MAX_IFS; k++) {
-		snprintf(x->names[k], IF_NAMESIZE, "%s", ifs[k].name);
-		x->ifs[k] = ifs[k];
-		x->ifs[k].name = x->names[k];
-		x->ifs[k].l3 = no_link_header(ifs[k].name);
-		n = rx_queues(ifs[k].name);
-		if (n > XSK_MAX_QUEUES)
-			n = XSK_MAX_QUEUES;
-		cap += n;
+	for (k = 0; k < XW_XSK_MAX_IFS; k++)
+		if (x->ifs[k].used && !strcmp(x->ifs[k].name, ifc->name) &&
+		    x->ifs[k].ifc.ifindex == ifc->ifindex && x->ifs[k].ifc.generic == ifc->generic)
+			return (int)k;
+	return -1;
+}
+
+/*
+ * The sockets follow the interfaces XDP is attached to now: a slot whose
+ * interface is gone or is another device is closed, an interface without
+ * a slot gets one and its sockets; the others are left alone.
+ */
+static int xsk_sync(struct xwd *d)
+{
+	struct xwd_xsk_if now[XWD_XDP_MAX_IFS];
+	struct xwd_xsk *x = d->xsk;
+	unsigned int n = 0, i, k, bound = 0;
+	bool keep[XW_XSK_MAX_IFS] = {false};
+
+	while (n < XWD_XDP_MAX_IFS &&
+	       !xwd_xdp_attached(d->xdp, n, &now[n].name, &now[n].ifindex, &now[n].generic))
+		n++;
+	if (!x) {
+		if (!n)
+			return 0;
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return -ENOMEM;
+		x->d = d;
+		x->xsks_fd = xwd_xdp_xsks_fd(d->xdp);
+		x->ifs_fd = xwd_xdp_xsk_ifs_fd(d->xdp);
 	}
-	x->nifs = k;
-	x->q = calloc(cap, sizeof(*x->q));
-	if (!x->q) {
-		free(x);
-		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		int s = slot_of(x, &now[i]);
+
+		/* a slot that bound nothing is tried again */
+		if (s >= 0 && x->ifs[s].nq)
+			keep[s] = true;
 	}
-	for (k = 0; k < x->nifs; k++) {
-		unsigned int ok = 0, zc = 0;
-
-		n = rx_queues(x->ifs[k].name);
-		if (n > XSK_MAX_QUEUES)
-			n = XSK_MAX_QUEUES;
-		for (qi = 0; qi < n && x->nq < cap; qi++) {
-			struct xsk_q *q = &x->q[x->nq];
-
-			q->x = x;
-			q->ifc = &x->ifs[k];
-			q->queue = qi;
-			total++;
-			rc = q_open(q, xsks_fd, k * XSK_MAX_QUEUES);
-			if (rc) {
-				pr_warn("afxdp: %s queue %u: no AF_XDP socket: %s (its "
-					"authenticated "
-					"frames go to the UDP socket)",
-					x->ifs[k].name, qi, strerror(-rc));
-				memset(q, 0, sizeof(*q));
-				continue;
-			}
-			x->nq++;
-			ok++;
-			zc += q->zerocopy;
+	for (k = 0; k < XW_XSK_MAX_IFS; k++)
+		if (x->ifs[k].used && !keep[k])
+			if_close(x, k);
+	for (i = 0; i < n; i++) {
+		if (slot_of(x, &now[i]) >= 0)
+			continue;
+		for (k = 0; k < XW_XSK_MAX_IFS && x->ifs[k].used; k++)
+			;
+		if (k == XW_XSK_MAX_IFS) {
+			pr_warn("afxdp: %s: already %d interfaces with AF_XDP sockets: its "
+				"authenticated frames go to the UDP socket",
+				now[i].name, XW_XSK_MAX_IFS);
+			continue;
 		}
-		/* the program redirects this interface's frames from now on */
-		if (ok) {
-			__u32 base = k * XSK_MAX_QUEUES, ifindex = (__u32)x->ifs[k].ifindex;
-
-			if (bpf_map_update_elem(ifs_fd, &ifindex, &base, BPF_ANY)) {
-				pr_warn("afxdp: %s: xsk_ifs entry: %s: its authenticated frames go "
-					"to the UDP socket",
-					x->ifs[k].name, strerror(errno));
-				ok = 0;
-			}
-		}
-		bound += ok;
-		x->covered[k] = ok == n;
-		if (ok && off < sizeof(x->where))
-			off += (size_t)snprintf(x->where + off, sizeof(x->where) - off,
-						"%s%s %u/%u queue%s %s", off ? ", " : "",
-						x->ifs[k].name, ok, n, n == 1 ? "" : "s",
-						zc == ok ? "zero-copy"
-						: zc	 ? "zero-copy/copy"
-							 : "copy");
-		pr_info("afxdp: %s: %u of %u receive queues with an AF_XDP socket (%u zero-copy)",
-			x->ifs[k].name, ok, n, zc);
+		if_open(x, k, &now[i]);
 	}
+	for (k = 0; k < XW_XSK_MAX_IFS; k++)
+		bound += x->ifs[k].used ? x->ifs[k].nq : 0;
+	where_update(x);
 	if (!bound) {
-		pr_warn("afxdp: no AF_XDP socket could be bound (%u queues tried): authenticated "
-			"and encrypted sessions use their UDP sockets",
-			total);
+		pr_warn("afxdp: no AF_XDP socket bound: authenticated and encrypted sessions use "
+			"their UDP sockets");
 		xwd_xsk_close(x);
-		return 0;
+		x = NULL;
 	}
-	*out = x;
+	d->xsk = x;
 	return 0;
+}
+
+bool xwd_xsk_wanted(const struct xwd_cfg *cfg)
+{
+	/* AF_XDP serves authenticated and encrypted test packets only */
+	return !cfg->no_afxdp && (cfg->modes & (XW_MODE_AUTH | XW_MODE_ENCRYPTED | XW_MODE_MIXED));
 }
 
 int xwd_xsk_start(struct xwd *d)
 {
-	struct xwd_xsk_if ifs[XWD_XDP_MAX_IFS];
-	unsigned int n = 0;
-
 	d->xsk = NULL;
 	if (!d->xdp)
 		return 0;
@@ -833,18 +946,18 @@ int xwd_xsk_start(struct xwd *d)
 			"UDP sockets");
 		return 0;
 	}
-	while (n < XWD_XDP_MAX_IFS &&
-	       !xwd_xdp_attached(d->xdp, n, &ifs[n].name, &ifs[n].ifindex, &ifs[n].generic))
-		n++;
-	return xwd_xsk_open(d, xwd_xdp_xsks_fd(d->xdp), xwd_xdp_xsk_ifs_fd(d->xdp), ifs, n,
-			    &d->xsk);
+	if (!xwd_xsk_wanted(d->cfg)) {
+		pr_info("afxdp: off: no authenticated or encrypted mode (--modes), no UMEM");
+		return 0;
+	}
+	return xsk_sync(d);
 }
 
 int xwd_xsk_restart(struct xwd *d)
 {
-	xwd_xsk_close(d->xsk);
-	d->xsk = NULL;
-	return xwd_xsk_start(d);
+	if (!d->xdp || !xwd_xsk_wanted(d->cfg))
+		return 0;
+	return xsk_sync(d);
 }
 
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)
@@ -853,9 +966,9 @@ bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex)
 
 	if (!x)
 		return false;
-	for (k = 0; k < x->nifs; k++)
-		if (x->ifs[k].ifindex == ifindex)
-			return x->covered[k];
+	for (k = 0; k < XW_XSK_MAX_IFS; k++)
+		if (x->ifs[k].used && x->ifs[k].ifc.ifindex == ifindex)
+			return x->ifs[k].covered;
 	return false;
 }
 
@@ -888,14 +1001,29 @@ static void kernel_drops(const struct xsk_q *q, char *buf, size_t len)
 		 (unsigned long long)(st.rx_invalid_descs + st.tx_invalid_descs));
 }
 
+/* The i-th bound socket over all interfaces, NULL past the last. */
+static const struct xsk_q *q_at(const struct xwd_xsk *x, unsigned int i)
+{
+	unsigned int k;
+
+	for (k = 0; k < XW_XSK_MAX_IFS; k++) {
+		if (!x->ifs[k].used)
+			continue;
+		if (i < x->ifs[k].nq)
+			return &x->ifs[k].q[i];
+		i -= x->ifs[k].nq;
+	}
+	return NULL;
+}
+
 void xwd_xsk_status(const struct xwd_xsk *x)
 {
+	const struct xsk_q *q;
 	unsigned int i, g;
 
 	if (!x)
 		return;
-	for (i = 0; i < x->nq; i++) {
-		const struct xsk_q *q = &x->q[i];
+	for (i = 0; (q = q_at(x, i)); i++) {
 		char gd[128], kd[160];
 		size_t off = 0;
 
@@ -916,15 +1044,15 @@ void xwd_xsk_status(const struct xwd_xsk *x)
 
 void xwd_xsk_metrics(const struct xwd_xsk *x, FILE *f)
 {
+	const struct xsk_q *q;
 	unsigned int i, g;
 
-	if (!x || !x->nq)
+	if (!x || !q_at(x, 0))
 		return;
 	xw_prom_help(f, "xwampd_afxdp_frames_total", "counter",
 		     "frames of the AF_XDP sockets by queue and what became of them (the SIGUSR1 "
 		     "counters)");
-	for (i = 0; i < x->nq; i++) {
-		const struct xsk_q *q = &x->q[i];
+	for (i = 0; (q = q_at(x, i)); i++) {
 
 		fprintf(f,
 			"xwampd_afxdp_frames_total{interface=\"%s\",queue=\"%u\",result=\"rx\"} "

@@ -44,26 +44,28 @@ struct xwd_xsk_if {
 	const char *name;
 	int ifindex;
 	bool generic; /* attached in generic (SKB) mode: copy mode only */
-	bool l3;      /* frames start at the IP header (TUN); found by xwd_xsk_open() */
+	bool l3;      /* frames start at the IP header (TUN); found when its sockets open */
 };
 
 struct xwd_xsk;
 
+struct xwd_cfg;
+
 /*
- * One socket per receive queue of each interface, registered in the XSKMAP
- * xsks_fd.  Returns 0 with *out set, NULL when no socket could be bound
- * anywhere (logged: those sessions stay on the socket path, the XDP program
- * passes their frames since the XSKMAP has no entry).  Never fails xwampd.
+ * One socket with its own UMEM (sized from --max-sessions-total, xsk.c) per
+ * receive queue of every interface XDP is attached to (d->xdp), registered
+ * in the "xsks" XSKMAP; the result in d->xsk, NULL when no socket could be
+ * bound anywhere or none is wanted (logged: those sessions stay on the
+ * socket path, the XDP program passes their frames since the XSKMAP has no
+ * entry).  0 or -ENOMEM; never fails xwampd otherwise.
  */
-int xwd_xsk_open(struct xwd *d, int xsks_fd, int ifs_fd, const struct xwd_xsk_if *ifs,
-		 unsigned int nifs, struct xwd_xsk **out);
-void xwd_xsk_close(struct xwd_xsk *x);
-/* xwd_xsk_open() on every interface XDP is attached to (d->xdp), result in d->xsk. */
 int xwd_xsk_start(struct xwd *d);
+void xwd_xsk_close(struct xwd_xsk *x);
 /*
  * An interface was attached after start (appeared, re-created, in-tunnel):
- * every socket closed and opened again on the interfaces attached now, so
- * the new device's authenticated frames are redirected too.
+ * the sockets of that interface only are opened (and those of a device that
+ * is gone or was replaced closed); every other socket, and the sessions it
+ * serves, is left alone.
  */
 int xwd_xsk_restart(struct xwd *d);
 /*
@@ -71,6 +73,8 @@ int xwd_xsk_restart(struct xwd *d);
  * OWAMP receiver's data is closed or its entry removed.
  */
 void xwd_xsk_drain(struct xwd_xsk *x);
+/* Whether AF_XDP has anything to do: an authenticated or encrypted mode, no --no-afxdp. */
+bool xwd_xsk_wanted(const struct xwd_cfg *cfg);
 /* Whether interface ifindex has a socket on every one of its receive queues. */
 bool xwd_xsk_covers(const struct xwd_xsk *x, int ifindex);
 /* "xws0 1 queue copy" for log lines ("" for NULL). */

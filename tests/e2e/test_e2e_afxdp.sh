@@ -506,6 +506,72 @@ fallback_socket() {
 		"$XW_TMP/xwampd.log")" = 2 ]
 }
 
+# second_veth: xwc1 (client, 198.51.100.1) <-> xws1 (server, 198.51.100.2), up.
+second_veth() {
+	ip link add xwc1 netns "$XW_NS_C" type veth peer name xws1 netns "$XW_NS_S" || return 1
+	ip -n "$XW_NS_C" addr add 198.51.100.1/24 dev xwc1 &&
+		ip -n "$XW_NS_S" addr add 198.51.100.2/24 dev xws1 &&
+		ip -n "$XW_NS_C" link set xwc1 up && ip -n "$XW_NS_S" link set xws1 up
+}
+
+# Two interfaces with AF_XDP sockets; the second (xws1) deleted and made again
+# while an authenticated session runs on the first: only xws1's socket is
+# closed and opened again.  xws0's socket serves the session throughout:
+# every packet back, every one answered by AF_XDP (the UDP socket answered
+# none, as it would have while xws0's XSKMAP slot was empty), and its socket
+# counters went on from the start (rx = tx = the session's packets).  The
+# UMEM follows --max-sessions-total.
+other_recreated() {
+	local COUNT=400 ping out port ifx0 i
+	afxdp_env || return 1
+	second_veth || return 1
+	KF=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$KF" --modes open,auth --xdp xws0 \
+		--xdp xws1 --xdp-mode native --bpf-dir "$PINS" --max-sessions-total 1500 || return 1
+	# the UMEM from the limits: a frame per session (1500 -> 2048) on the one queue
+	expect "UMEM of xws0 sized from --max-sessions-total" grep -q \
+		"afxdp: xws0: 1 of 1 receive queues with an AF_XDP socket (0 zero-copy), UMEM 8192 KiB per queue (2048 frames, rings of 1024)" \
+		"$XW_TMP/xwampd.log" || return 1
+	out=$XW_TMP/ping-auth.json
+	in_c "$XWPING" -A auth -u alice -k "$KF" -c $COUNT -i 0.02 --json $XW_S4 \
+		>"$out" 2>"$XW_TMP/ping.err" &
+	ping=$!
+	xw_wait_log "started, path: AF_XDP on xws0 1/1 queue copy, xws1 1/1 queue copy" ||
+		{ wait $ping; return 1; }
+	ifx0=$(ip -n "$XW_NS_S" -o link show xws1 | cut -d: -f1)
+	ip -n "$XW_NS_S" link del xws1 || { wait $ping; return 1; }
+	second_veth || { wait $ping; return 1; }
+	for i in $(seq 100); do
+		[ "$(grep -c "afxdp: xws1: 1 of 1 receive queues with an AF_XDP socket" \
+			"$XW_TMP/xwampd.log")" = 2 ] && break
+		sleep 0.05
+	done
+	expect "xws1 re-created while the session still ran" kill -0 $ping ||
+		{ wait $ping; return 1; }
+	expect "xws1's socket opened again" [ "$(grep -c \
+		"afxdp: xws1: 1 of 1 receive queues with an AF_XDP socket" "$XW_TMP/xwampd.log")" = 2 ] ||
+		{ wait $ping; return 1; }
+	if ! wait $ping; then
+		sed 's/^/#   /' "$XW_TMP/ping.err" "$out"
+		return 1
+	fi
+	check_ping "$out" auth || return 1
+	kill -USR1 "$XW_SRV_PID"
+	xw_wait_log "afxdp: xws0 queue 0 (copy): rx" || return 1
+	expect "xws0's socket counted the whole session: rx $COUNT, tx $COUNT" grep -q \
+		"afxdp: xws0 queue 0 (copy): rx $COUNT, tx $COUNT, tx-ring-full 0" \
+		"$XW_TMP/xwampd.log" || { grep 'afxdp: xws0 queue' "$XW_TMP/xwampd.log"; return 1; }
+	expect "xws0's socket never closed nor opened again" sh -c \
+		"! grep -q 'afxdp: xws0: .*closed' '$XW_TMP/xwampd.log' &&
+		 [ \$(grep -c 'afxdp: xws0: 1 of 1 receive queues' '$XW_TMP/xwampd.log') = 1 ]" ||
+		return 1
+	port=$(accepted_tuple | cut -d' ' -f1)
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" || return 1
+	check_line "$port" "0 0 $COUNT $COUNT 0" || return 1
+	expect "xws1's old socket closed (ifindex $ifx0)" grep -q \
+		"afxdp: xws1: 1 AF_XDP sockets closed (ifindex $ifx0)" "$XW_TMP/xwampd.log"
+}
+
 TESTS=(auth_ipv4 enc_ipv4 auth_ipv6 auth_ipv4_bad_packets enc_ipv4_bad_packets burst_control
-	fallback_socket recreated)
+	fallback_socket recreated other_recreated)
 xw_run "$@"
