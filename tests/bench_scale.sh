@@ -65,7 +65,7 @@ printf 'alice %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n
 chmod 600 "$KF"
 mkdir -p "$TMP/bpf" && mount -t bpf bpf "$TMP/bpf" || die "bpffs"
 
-ip netns exec $NS_S "$B/bench/udp_echo" 192.0.2.2:7 >"$TMP/echo.log" 2>&1 &
+ip netns exec $NS_S "$B/bench/udp_echo" --stamp 192.0.2.2:7 >"$TMP/echo.log" 2>&1 &
 PID_E=$!
 PIDS="$PID_E"
 

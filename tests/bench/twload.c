@@ -72,6 +72,7 @@ struct opts {
 	const char *keyid, *secret;
 	unsigned int rounds, window, pings, conns;
 	unsigned int sessions, per_conn; /* scale */
+	unsigned int echo_ports;	 /* scale: udp_echo --ports N (session i on port + i % N) */
 	uint32_t mode;			 /* scale: XW_MODE_OPEN, _AUTH or _ENCRYPTED */
 	double rate;			 /* scale: packets/s of each session */
 	double churn;			 /* scale: extra set-ups per second during the run */
@@ -1099,6 +1100,9 @@ static int sc_setup(struct sc_run *R)
 								 : XW_TP_SENDER_HDR_AUTH);
 		R->s[i].tp.zero_padding = 1;
 		R->s[i].dst = o->echo;
+		if (o->echo_ports > 1)
+			xw_addr_set_port(&R->s[i].dst,
+					 (uint16_t)(xw_addr_port(&o->echo) + i % o->echo_ports));
 	}
 	if (R->echo)
 		return 0;
@@ -1139,7 +1143,13 @@ static void sc_recv(struct sc_run *R, struct xw_rxbatch *rx)
 					continue;
 				}
 				seq = get_be32(m->buf);
+				/* udp_echo --stamp: T3 at octet 4, T2 at 16, as in a TWAMP reply */
 				r.t2 = r.t3 = 0;
+				if (m->len >= 24 && get_be64(m->buf + 4) != 0 &&
+				    get_be64(m->buf + 16) != 0) {
+					r.t3 = get_be64(m->buf + 4);
+					r.t2 = get_be64(m->buf + 16);
+				}
 			} else {
 				if (xw_tp_parse_reflector(&R->s[si].tp, &R->s[si].crypto, m->buf,
 							  m->len, 0, &r) < 0) {
@@ -1351,7 +1361,8 @@ static void usage(const char *argv0)
 		"       %s setup --xw ADDR:PORT --greet ADDR:PORT [--xw1024 ADDR:PORT] --local "
 		"ADDR\n"
 		"       %s scale --xw ADDR:PORT | --echo ADDR:PORT --local ADDR --sessions N "
-		"--per-conn S --rate R [--mode open|auth|enc] [--churn SETUPS_PER_S]\n"
+		"--per-conn S --rate R [--mode open|auth|enc] [--churn SETUPS_PER_S] "
+		"[--echo-ports N]\n"
 		"options: --rounds N --secs S --window N --pings N --conns N\n"
 		"         --xw-pid P --xw1024-pid P --echo-pid P --greet-pid P (CPU accounting)\n",
 		argv0, argv0, argv0);
@@ -1381,6 +1392,7 @@ int main(int argc, char **argv)
 		{"rate", required_argument, NULL, 7},
 		{"mode", required_argument, NULL, 8},
 		{"churn", required_argument, NULL, 9},
+		{"echo-ports", required_argument, NULL, 10},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -1470,6 +1482,9 @@ int main(int argc, char **argv)
 			break;
 		case 9:
 			o.churn = atof(optarg);
+			break;
+		case 10:
+			o.echo_ports = (unsigned int)atoi(optarg);
 			break;
 		case 8:
 			o.mode = !strcmp(optarg, "auth")  ? XW_MODE_AUTH
