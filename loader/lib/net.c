@@ -487,6 +487,12 @@ static int udp_setup(int fd, int family, const struct xw_udp_opts *o)
 		else
 			rc = setopt_int(fd, IPPROTO_IP, IP_PKTINFO, 1);
 	}
+	if (!rc && o->rx_dst_port) {
+		if (family == AF_INET6)
+			rc = setopt_int(fd, IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, 1);
+		else
+			rc = setopt_int(fd, IPPROTO_IP, IP_RECVORIGDSTADDR, 1);
+	}
 	return rc;
 }
 
@@ -533,10 +539,14 @@ int xw_udp_open_range(struct xw_addr *a, uint16_t lo, uint16_t hi, const struct 
 /* ------------------------------------------------------------------------ */
 /* Batched datagram I/O                                                      */
 
-/* Room for a timestamp (timespec or 3 of them), a TTL/hop limit and the destination. */
+/*
+ * Room for a timestamp (timespec or 3 of them), a TTL/hop limit, the
+ * destination and its port.
+ */
 #define XW_CTL_LEN                                                               \
 	(CMSG_SPACE(sizeof(struct scm_timestamping)) + CMSG_SPACE(sizeof(int)) + \
-	 CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + 64)
+	 CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) +      \
+	 CMSG_SPACE(sizeof(struct sockaddr_in6)) + 64)
 
 int xw_rxbatch_init(struct xw_rxbatch *b, unsigned int cap, size_t bufsize)
 {
@@ -616,6 +626,18 @@ static void rx_parse_cmsgs(struct msghdr *mh, struct xw_rx_msg *m)
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			m->dst_valid = !xw_addr_from_raw(&m->dst, AF_INET6, &pi.ipi6_addr, 0);
 			m->ifindex = (int)pi.ipi6_ifindex;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_ORIGDSTADDR &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in))) {
+			struct sockaddr_in sin;
+
+			memcpy(&sin, CMSG_DATA(c), sizeof(sin));
+			m->dst_port = ntohs(sin.sin_port);
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_ORIGDSTADDR &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct sockaddr_in6))) {
+			struct sockaddr_in6 sin6;
+
+			memcpy(&sin6, CMSG_DATA(c), sizeof(sin6));
+			m->dst_port = ntohs(sin6.sin6_port);
 		}
 	}
 }
@@ -657,6 +679,7 @@ int xw_recv_batch(int fd, struct xw_rxbatch *b)
 		m->ttl = -1;
 		m->dst_valid = false;
 		m->ifindex = 0;
+		m->dst_port = 0;
 		rx_parse_cmsgs(mh, m);
 		xw_addr_unmap(&m->src);
 	}

@@ -136,6 +136,7 @@ struct xw_udp_opts {
 	bool reuseaddr;	   /* SO_REUSEADDR */
 	int rcvbuf;	   /* receive buffer in octets, best effort; 0 = system default */
 	bool rx_dst;	   /* IP_PKTINFO / IPV6_RECVPKTINFO: each datagram's destination */
+	bool rx_dst_port;  /* IP_RECVORIGDSTADDR / IPV6_RECVORIGDSTADDR: ...and its port */
 };
 
 /*
@@ -188,6 +189,7 @@ struct xw_rx_msg {
 	struct xw_addr dst; /* destination address in the IP header (port 0; rx_dst) */
 	bool dst_valid;	    /* false without rx_dst */
 	int ifindex;	    /* the receiving device (rx_dst's pktinfo); 0: unknown */
+	uint16_t dst_port;  /* destination port (rx_dst_port); 0: unknown */
 };
 
 /* Reusable buffers for one recvmmsg call; allocate once per socket or loop. */

@@ -305,6 +305,9 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("no-afxdp", 0, XW_OPT_FLAG, CFG, no_afxdp, NULL,
 		 "no AF_XDP sockets on the --xdp interfaces: authenticated and encrypted sessions "
 		 "are answered by their UDP sockets (README: AF_XDP)"),
+	XW_OPT_F("no-sk-lookup", 0, XW_OPT_FLAG, CFG, no_sk_lookup, NULL,
+		 "read each session's datagrams from its own socket, without the sk_lookup program "
+		 "that steers every session's to one socket per address family (README: Scale)"),
 	XW_OPT_F("xfrm", 0, XW_OPT_FLAG, CFG, xfrm, NULL,
 		 "follow the kernel's IPsec SAs and policies (xfrm netlink): log SA rekey, expiry, "
 		 "deletion, and for each session whether IPsec protects its test flow; implied by "
@@ -737,6 +740,15 @@ static void xsk_reattach(void *arg)
 			strerror(-rc));
 }
 
+/* The BPF maps written at run time still writable (priv.h: CAP_BPF before 6.5). */
+static int bpf_probe(void *arg)
+{
+	struct xwd *d = arg;
+	int rc = d->xdp ? xwd_xdp_probe(d->xdp) : 0;
+
+	return rc ?: d->steer ? xwd_steer_probe(d->steer) : 0;
+}
+
 static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 {
 	const struct xwd_cfg *cfg = d->cfg;
@@ -757,8 +769,8 @@ static int privileges_drop(struct xwd *d, const struct xwd_priv_user *u)
 	if (d->xdp && !u->keep_root)
 		xwd_xdp_give(d->xdp, geteuid() == 0 ? u->uid : geteuid(),
 			     geteuid() == 0 ? u->gid : getegid());
-	rc = xwd_priv_drop_probe(u, xwd_priv_caps(&need), d->xdp ? 1ull << CAP_BPF : 0,
-				 xwd_xdp_probe, d->xdp);
+	rc = xwd_priv_drop_probe(u, xwd_priv_caps(&need), d->xdp || d->steer ? 1ull << CAP_BPF : 0,
+				 bpf_probe, d);
 	if (rc || u->keep_root)
 		return rc;
 	/* SIGHUP and the IKE table's change check re-read these as this user */
@@ -1080,6 +1092,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xwd_xdp_attach_handler(d.xdp, xsk_reattach, &d);
+	/* never fatal: without it every session's socket is read on its own */
+	if (!cfg.no_sk_lookup && !cfg.no_twamp) {
+		rc = xwd_steer_open(&d.steer);
+		rc = rc ?: xwd_refl_steer_start(&d);
+		if (rc) {
+			pr_err("socket path: %s", strerror(-rc));
+			goto out;
+		}
+	}
 	rc = xwd_light_open(&d, &cfg.light, &d.light);
 	if (rc)
 		goto out;
@@ -1182,6 +1203,7 @@ out:
 	xwd_reg_free(&d.reg); /* every session is gone */
 	xwd_own_set_map(d.own, -1);
 	xwd_xdp_close(d.xdp); /* after the sessions: they clear their table entries */
+	xwd_steer_close(d.steer);
 	xwd_own_close(d.own);
 	/* after the connections: they cancel their jobs */
 	xwd_keywork_stop(d.keywork);

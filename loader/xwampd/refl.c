@@ -58,6 +58,7 @@ struct xwd_refl {
 	uint64_t xdp_refl_done; /* XDP replies of entries removed since (IPsec changes) */
 	/* IPsec (open and mixed mode with the xfrm view): where it may be answered */
 	bool ipsec_watch; /* follow xfrm changes (xwd_refl_ipsec_changed()) */
+	bool steered;	  /* the shared socket reads our datagrams (steer.h) */
 	int tun_ifindex;  /* in-tunnel device (route-based IPsec): XDP and socket only there */
 };
 
@@ -152,6 +153,9 @@ struct xwd_refl_bufs {
 	size_t rx_slot, tx_slot;
 	uint8_t *txbuf; /* rx.cap replies of tx_slot octets */
 	struct xw_tx_msg *tx;
+	struct xwd_refl **tx_r; /* the session of each reply */
+	unsigned int ntx;	/* replies queued */
+	uint16_t errest;	/* the batch's Error Estimate */
 };
 
 static void refl_bufs_free(struct xwd_refl_bufs *b)
@@ -161,6 +165,7 @@ static void refl_bufs_free(struct xwd_refl_bufs *b)
 	xw_rxbatch_free(&b->rx);
 	free(b->txbuf);
 	free(b->tx);
+	free(b->tx_r);
 	free(b);
 }
 
@@ -189,7 +194,8 @@ static int refl_bufs_fit(struct xwd *d, size_t rx_len, size_t reply_len)
 	n->tx_slot = reply_len;
 	n->txbuf = malloc((size_t)cap * reply_len);
 	n->tx = calloc(cap, sizeof(*n->tx));
-	if (!n->txbuf || !n->tx || xw_rxbatch_init(&n->rx, cap, rx_len)) {
+	n->tx_r = calloc(cap, sizeof(*n->tx_r));
+	if (!n->txbuf || !n->tx || !n->tx_r || xw_rxbatch_init(&n->rx, cap, rx_len)) {
 		refl_bufs_free(n);
 		return -ENOMEM;
 	}
@@ -212,6 +218,9 @@ static void refl_free(struct xwd_refl *r, const char *why)
 		d->refl_done.drop[i] += r->s.sock.drop[i];
 	if (r->xdp)
 		xwd_xdp_sess_del(d->xdp, r->s.port);
+	/* before the socket goes: nothing more for this port reaches the shared one */
+	if (r->steered)
+		xwd_steer_del(d->steer, r->s.port);
 	xw_timer_cancel(&d->loop, &r->timer);
 	xw_loop_del(&d->loop, &r->io);
 	if (r->fd >= 0)
@@ -224,16 +233,114 @@ static void refl_free(struct xwd_refl *r, const char *why)
 
 /* --- the packet path ------------------------------------------------------- */
 
+/*
+ * One datagram for r, from its socket or a shared one (steer.h): where it
+ * comes from, the reflect step, the reply queued in b->tx.
+ */
+static void refl_one(struct xwd_refl *r, struct xwd_refl_bufs *b, struct xw_rx_msg *m,
+		     uint64_t mono_ns)
+{
+	const size_t slot = b->tx_slot;
+	uint8_t *out = b->txbuf + (size_t)b->ntx * slot;
+	struct xwd_pkt in = {.buf = m->buf, .len = m->len, .mono_ns = mono_ns, .errest = b->errest};
+	enum xwd_drop why;
+	int len;
+
+	r->s.sock.rx++;
+	/* only the Session-Sender gets answers: no reflection towards third parties */
+	if (!xw_addr_equal(&m->src, &r->s.peer)) {
+		refl_drop(r, XWD_DROP_SOURCE, &m->src);
+		return;
+	}
+	/*
+	 * Route-based IPsec: the inbound policy has an if_id, so a cleartext
+	 * packet with the tuple on the outer device matches no policy and
+	 * lands here too; only what the xfrm interface delivered (decrypted)
+	 * is the Session-Sender's (README "IPsec view").
+	 */
+	if (r->tun_ifindex && m->ifindex != r->tun_ifindex) {
+		refl_drop(r, XWD_DROP_OUTSIDE_TUNNEL, &m->src);
+		return;
+	}
+	/* its own socket reads one octet more than the session's length (MSG_TRUNC beyond) */
+	if (m->truncated || m->len > r->s.expect_len + 1) {
+		refl_drop(r, XWD_DROP_OVERSIZE, &m->src);
+		return;
+	}
+	if (!m->ts_valid) {
+		/* never a clock read after recv(): no timestamp, no answer */
+		refl_drop(r, XWD_DROP_NO_TS, &m->src);
+		return;
+	}
+	in.rx_ntp = xw_timespec_to_ntp(&m->ts);
+	in.ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
+	len = xwd_sess_reflect(&r->s, &r->s.sock, &in, out, r->reply_len, &why);
+	if (len < 0) {
+		refl_drop_log(r, why, &m->src);
+		return;
+	}
+	if (r->xdp_refl) {
+		/* one counter with XDP: unique numbers whichever path answers */
+		put_be32(out, xwd_xdp_sess_next_seq(r->d->xdp, r->s.port));
+		r->n_seq_xdp++;
+	}
+	b->tx[b->ntx].buf = out;
+	b->tx[b->ntx].len = (size_t)len;
+	b->tx[b->ntx].dst = &m->src;
+	b->tx_r[b->ntx] = r;
+	b->ntx++;
+}
+
+/*
+ * The replies queued by refl_one(): T3 is the transmit time (RFC 5357
+ * 4.2.1); in open and authenticated mode it is outside the encryption and
+ * the HMAC, so it is written into every reply right before they are sent,
+ * after all the crypto (in encrypted mode it was sealed with the packet).
+ * Each session's replies leave from its own socket (its port, its DSCP):
+ * one sendmmsg per run of one session's replies.
+ */
+static void refl_flush(struct xwd_refl_bufs *b)
+{
+	uint64_t t3 = xw_clock_now_ntp();
+	unsigned int i, j;
+
+	for (i = 0; i < b->ntx; i++)
+		if (b->tx_r[i]->s.tp.mode != XW_TP_ENC)
+			xw_tp_stamp(b->tx_r[i]->s.tp.mode, b->txbuf + (size_t)i * b->tx_slot,
+				    b->tx[i].len, t3, b->errest);
+	for (i = 0; i < b->ntx; i = j) {
+		struct xwd_refl *r = b->tx_r[i];
+		int sent;
+
+		for (j = i + 1; j < b->ntx && b->tx_r[j] == r; j++)
+			;
+		sent = xw_send_batch(r->fd, &b->tx[i], j - i);
+		if (sent < 0)
+			sent = 0;
+		r->s.sock.reflected += (uint64_t)sent;
+		if ((unsigned int)sent < j - i) {
+			r->s.sock.drop[XWD_DROP_SEND] += j - i - (unsigned int)sent;
+			if (xw_rl_ok(&r->rl, r->name))
+				pr_warn("session %s: %u replies not sent (socket buffer full?)",
+					r->name, j - i - (unsigned int)sent);
+		}
+	}
+	b->ntx = 0;
+}
+
+/* One clock read per batch for REFWAIT and the Error Estimate. */
+static uint64_t refl_batch_clock(struct xwd *d, struct xwd_refl_bufs *b)
+{
+	b->errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
+	return xw_now_ns();
+}
+
+/* One batch from the session's own socket. */
 static int refl_batch(struct xwd_refl *r)
 {
-	struct xwd *d = r->d;
-	struct xwd_refl_bufs *b = d->refl_bufs;
-	const size_t slot = b->tx_slot;
-	const bool seal_ts = r->s.tp.mode == XW_TP_ENC;
-	unsigned int i, ntx = 0;
+	struct xwd_refl_bufs *b = r->d->refl_bufs;
 	uint64_t mono_ns;
-	uint16_t errest;
-	int n, sent;
+	int n, i;
 
 	/* one octet more than the session's length, so longer datagrams show MSG_TRUNC */
 	b->rx.bufsize = r->s.expect_len + 1;
@@ -245,85 +352,11 @@ static int refl_batch(struct xwd_refl *r)
 			pr_warn("session %s: recvmmsg: %s", r->name, strerror(-n));
 		return 0;
 	}
-	/*
-	 * One clock read per batch for REFWAIT and the Error Estimate.  T3 is
-	 * the transmit time (RFC 5357 4.2.1): in open and authenticated mode it
-	 * is outside the encryption and the HMAC, so it is written into every
-	 * reply of the batch right before sendmmsg(), after all the crypto; in
-	 * encrypted mode it is sealed with the packet and taken just before.
-	 */
-	mono_ns = xw_now_ns();
-	errest = xw_clock_errest(&d->clock, xw_clock_now_ns());
-	for (i = 0; i < (unsigned int)n; i++) {
-		struct xw_rx_msg *m = &b->rx.msg[i];
-		struct xwd_pkt in = {
-			.buf = m->buf, .len = m->len, .mono_ns = mono_ns, .errest = errest};
-		enum xwd_drop why;
-		int len;
-
-		r->s.sock.rx++;
-		/* only the Session-Sender gets answers: no reflection towards third parties */
-		if (!xw_addr_equal(&m->src, &r->s.peer)) {
-			refl_drop(r, XWD_DROP_SOURCE, &m->src);
-			continue;
-		}
-		/*
-		 * Route-based IPsec: the inbound policy has an if_id, so a cleartext
-		 * packet with the tuple on the outer device matches no policy and
-		 * lands here too; only what the xfrm interface delivered (decrypted)
-		 * is the Session-Sender's (README "IPsec view").
-		 */
-		if (r->tun_ifindex && m->ifindex != r->tun_ifindex) {
-			refl_drop(r, XWD_DROP_OUTSIDE_TUNNEL, &m->src);
-			continue;
-		}
-		if (m->truncated) {
-			refl_drop(r, XWD_DROP_OVERSIZE, &m->src);
-			continue;
-		}
-		if (!m->ts_valid) {
-			/* never a clock read after recv(): no timestamp, no answer */
-			refl_drop(r, XWD_DROP_NO_TS, &m->src);
-			continue;
-		}
-		in.rx_ntp = xw_timespec_to_ntp(&m->ts);
-		in.ttl = m->ttl >= 0 && m->ttl <= 255 ? (uint8_t)m->ttl : 255;
-		len = xwd_sess_reflect(&r->s, &r->s.sock, &in, b->txbuf + (size_t)ntx * slot,
-				       r->reply_len, &why);
-		if (len < 0) {
-			refl_drop_log(r, why, &m->src);
-			continue;
-		}
-		if (r->xdp_refl) {
-			/* one counter with XDP: unique numbers whichever path answers */
-			put_be32(b->txbuf + (size_t)ntx * slot,
-				 xwd_xdp_sess_next_seq(d->xdp, r->s.port));
-			r->n_seq_xdp++;
-		}
-		b->tx[ntx].buf = b->txbuf + (size_t)ntx * slot;
-		b->tx[ntx].len = (size_t)len;
-		b->tx[ntx].dst = &m->src;
-		ntx++;
-	}
-	if (!ntx)
-		return n;
-	if (!seal_ts) {
-		uint64_t t3 = xw_clock_now_ntp();
-
-		for (i = 0; i < ntx; i++)
-			xw_tp_stamp(r->s.tp.mode, b->txbuf + (size_t)i * slot, b->tx[i].len, t3,
-				    errest);
-	}
-	sent = xw_send_batch(r->fd, b->tx, ntx);
-	if (sent < 0)
-		sent = 0;
-	r->s.sock.reflected += (uint64_t)sent;
-	if ((unsigned int)sent < ntx) {
-		r->s.sock.drop[XWD_DROP_SEND] += ntx - (unsigned int)sent;
-		if (xw_rl_ok(&r->rl, r->name))
-			pr_warn("session %s: %u replies not sent (socket buffer full?)", r->name,
-				ntx - (unsigned int)sent);
-	}
+	mono_ns = refl_batch_clock(r->d, b);
+	for (i = 0; i < n; i++)
+		refl_one(r, b, &b->rx.msg[i], mono_ns);
+	if (b->ntx)
+		refl_flush(b);
 	return n;
 }
 
@@ -337,6 +370,62 @@ static void refl_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 	/* a few batches per wakeup, then give the other sessions their turn */
 	for (i = 0; i < 4; i++)
 		if (refl_batch(r) < (int)r->d->refl_bufs->rx.cap)
+			break;
+}
+
+/*
+ * One batch from a shared socket (steer.h): the datagrams of any session,
+ * told apart by their destination port (IP_ORIGDSTADDR) in the registry.
+ * The sk_lookup program steers only a session's exact address and port;
+ * what is not that (a datagram for the socket's own port, or queued for a
+ * session that has gone) is dropped and counted.
+ */
+static int steer_batch(struct xwd *d, int fd)
+{
+	struct xwd_refl_bufs *b = d->refl_bufs;
+	char a[XW_ADDRSTRLEN];
+	uint64_t mono_ns;
+	int n, i;
+
+	b->rx.bufsize = b->rx_slot;
+	n = xw_recv_batch(fd, &b->rx);
+	if (n < 0) {
+		if (n != -EAGAIN && xw_rl_ok(&d->rl_steer, "socket path"))
+			pr_warn("socket path: recvmmsg: %s", strerror(-n));
+		return 0;
+	}
+	d->steer_rx += (unsigned int)n;
+	mono_ns = refl_batch_clock(d, b);
+	for (i = 0; i < n; i++) {
+		struct xw_rx_msg *m = &b->rx.msg[i];
+		struct xwd_sess *s = m->dst_port ? xwd_reg_get(&d->reg, m->dst_port) : NULL;
+
+		if (!s || s->kind != XWD_SESS_TWAMP || !m->dst_valid ||
+		    !xw_addr_same_host(&m->dst, &s->local)) {
+			d->steer_foreign++;
+			if (xw_rl_ok(&d->rl_steer, "socket path"))
+				pr_warn("socket path: dropped a datagram from %s to port %u: no "
+					"session there",
+					xw_addr_fmt(&m->src, true, a, sizeof(a)), m->dst_port);
+			continue;
+		}
+		refl_one(s->owner, b, m, mono_ns);
+	}
+	if (b->ntx)
+		refl_flush(b);
+	return n;
+}
+
+static void steer_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
+{
+	struct xwd *d = io->arg;
+	int i;
+
+	(void)l;
+	(void)events;
+	/* a few batches per wakeup, then the loop's other work (control, timers) */
+	for (i = 0; i < 16; i++)
+		if (steer_batch(d, io->fd) < (int)d->refl_bufs->rx.cap)
 			break;
 }
 
@@ -856,6 +945,14 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 	}
 	s->port = r->s.port;
 	s->user = r;
+	if (d->steer) {
+		/* not fatal: the session's own socket reads what is not steered */
+		rc = xwd_steer_add(d->steer, &r->s.local);
+		if (rc)
+			pr_warn("session %s: read from its own socket (steering: %s)", r->name,
+				strerror(-rc));
+		r->steered = !rc;
+	}
 	refl_xdp_add(r);
 	/* a session that is never started must not hold its port forever */
 	xw_timer_arm(&d->loop, &r->timer, xwd_s_to_ns(d->cfg->start_timeout));
@@ -914,8 +1011,32 @@ static void refl_free_one(struct xwd_sess *s, void *arg)
 	refl_free(s->owner, arg);
 }
 
+/*
+ * The shared sockets into the loop (steer.h): from now on every session's
+ * datagrams are read there.  0 or -errno.
+ */
+int xwd_refl_steer_start(struct xwd *d)
+{
+	int i, rc;
+
+	if (!d->steer)
+		return 0;
+	/* datagrams may come before the first session: buffers for them */
+	rc = refl_bufs_fit(d, 1, 1);
+	for (i = 0; i < 2 && !rc; i++)
+		if (xwd_steer_fd(d->steer, i) >= 0)
+			rc = xw_loop_add(&d->loop, &d->steer_io[i], xwd_steer_fd(d->steer, i),
+					 EPOLLIN, steer_event, d);
+	if (!rc)
+		pr_info("socket path: the datagrams of every session are read from one socket "
+			"per address family (sk_lookup)");
+	return rc;
+}
+
 void xwd_refl_free_all(struct xwd *d)
 {
+	xw_loop_del(&d->loop, &d->steer_io[0]);
+	xw_loop_del(&d->loop, &d->steer_io[1]);
 	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_free_one, "shutdown");
 	refl_bufs_free(d->refl_bufs);
 	d->refl_bufs = NULL;
@@ -931,6 +1052,12 @@ static void refl_status_one(struct xwd_sess *s, void *arg)
 
 void xwd_refl_status(struct xwd *d)
 {
+	if (d->steer)
+		pr_info("socket path: sk_lookup: %llu datagrams read from the shared sockets, %llu "
+			"of no session (dropped)",
+			(unsigned long long)d->steer_rx, (unsigned long long)d->steer_foreign);
+	else
+		pr_info("socket path: each session's datagrams read from its own socket");
 	xwd_reg_each(&d->reg, XWD_SESS_TWAMP, refl_status_one, NULL);
 }
 
@@ -982,6 +1109,14 @@ void xwd_refl_metrics(struct xwd *d, FILE *f)
 		     "test packets answered from a session's UDP socket");
 	fprintf(f, "xwampd_socket_packets_reflected_total %llu\n",
 		(unsigned long long)M.sum.reflected);
+	xw_prom_help(f, "xwampd_socket_packets_steered_total", "counter",
+		     "test packets read from the shared sockets the sk_lookup program steers every "
+		     "session's to (the rest: the sessions' own sockets)");
+	fprintf(f, "xwampd_socket_packets_steered_total %llu\n", (unsigned long long)d->steer_rx);
+	xw_prom_help(f, "xwampd_socket_packets_no_session_total", "counter",
+		     "datagrams on the shared sockets for no session (dropped)");
+	fprintf(f, "xwampd_socket_packets_no_session_total %llu\n",
+		(unsigned long long)d->steer_foreign);
 	xw_prom_help(f, "xwampd_socket_packets_dropped_total", "counter",
 		     "test packets a session's UDP socket did not answer, by reason");
 	for (i = 0; i < XWD_DROP_MAX; i++)

@@ -24,6 +24,7 @@
 #include "ownaddr.h"
 #include "xdp.h"
 #include "sess.h"
+#include "steer.h"
 #include "xsk.h"
 #include "xfrm_view.h"
 
@@ -58,6 +59,7 @@ struct xwd_cfg {
 	const char *user;	/* --user: run as this user after start-up (priv.h) */
 	struct xwd_xdp_cfg xdp; /* --xdp, --xdp-mode, --bpf-dir (xdp.h) */
 	bool no_afxdp;		/* --no-afxdp: authenticated sessions stay on their sockets */
+	bool no_sk_lookup;	/* --no-sk-lookup: each session's socket read on its own */
 	bool xfrm;		/* --xfrm: follow the kernel's IPsec state (xfrm.h) */
 	bool require_ipsec;	/* --require-ipsec (implies xfrm) */
 	bool xfrm_by_xdp;	/* xfrm set by --xdp alone: no view is not fatal */
@@ -120,7 +122,13 @@ struct xwd {
 	unsigned int nconns;
 	struct xwd_reg reg;		 /* every test session, by local port (sess.h) */
 	struct xwd_refl_bufs *refl_bufs; /* refl.c: the batch buffers every session shares */
-	struct ow_store *owstore;	 /* OWAMP session data, beyond any connection */
+	/* refl.c: the shared sockets of every session (steer.h); NULL: one socket each */
+	struct xwd_steer *steer;
+	struct xw_io steer_io[2];
+	uint64_t steer_rx;	/* datagrams read from the shared sockets */
+	uint64_t steer_foreign; /* ...of no session (dropped) */
+	struct xw_ratelimit rl_steer;
+	struct ow_store *owstore; /* OWAMP session data, beyond any connection */
 	struct xw_timer owstore_timer;
 	uint64_t next_conn_id;
 	struct xw_ratelimit rl_accept; /* refusals during a connection flood */
@@ -175,6 +183,8 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 int xwd_refl_start(struct xwd_refl *r);
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
+/* The shared sockets of steer.h into the loop (nothing without d->steer); 0 or -errno. */
+int xwd_refl_steer_start(struct xwd *d);
 /*
  * refl.c, for owsess.c too: an end of a session from its request; an all-zero
  * address means the control connection's (RFC 4656 3.5, RFC 5357 3.5).

@@ -221,8 +221,9 @@ rcvbuf_of() {
 	in_c "$XWPING" -A open -c 150 -i 0.01 $XW_S4 >/dev/null 2>&1 &
 	local p=$! i rb=
 	for i in $(seq 40); do
-		# the only UDP socket in the server's namespace: the session's
-		rb=$(in_s ss -Huamn | grep -o 'rb[0-9]*' | head -1)
+		# the session's socket, bound to the address (the shared sockets of
+		# the sk_lookup steering are bound to the wildcard)
+		rb=$(in_s ss -Huamn src $XW_S4 | grep -o 'rb[0-9]*' | head -1)
 		[ -n "$rb" ] && break
 		sleep 0.05
 	done
