@@ -65,7 +65,8 @@ struct ow_dir {
 	struct codec_ow_slot slot;
 	bool to_server; /* we send (the server receives) */
 	uint8_t sid[XW_SID_LEN];
-	uint16_t port; /* the server's test port */
+	uint16_t port;		  /* the server's test port */
+	char addr[XW_ADDRSTRLEN]; /* the server's test address and port (--live) */
 	int fd;
 	struct xw_addr local;
 	struct xw_ow_sched sched;
@@ -107,7 +108,16 @@ struct ow_cli {
 	size_t pkt_len;
 	struct ow_dir dir[2];	  /* [0] to the server, [1] from it */
 	const struct xw_key *ike; /* RFC 7717 key and SPIs KeyID (--owamp-ikev2), NULL: none */
+	/* --live: a line per packet received (-f) or sent (-t only), or one per second */
+	bool live_per_second;
+	uint64_t live_t0, live_next; /* monotonic ns: the first packet, the next line */
+	uint32_t live_sent, live_recv;
+	double live_min, live_max, live_sum; /* one-way delay (ns) since the last line */
+	char srv[XW_ADDRSTRLEN];	     /* the server as given, with its port */
 };
+
+/* Above this many packets per second (both directions), --live prints one line per second. */
+#define OW_LIVE_MAX_RATE 10.0
 
 /* --- control I/O: the cli machine over a non-blocking socket -------------------- */
 
@@ -393,6 +403,12 @@ static int accepted(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 		return -EACCES;
 	d->port = s->port;
 	memcpy(d->sid, s->sid, XW_SID_LEN);
+	{
+		struct xw_addr a = c->peer;
+
+		xw_addr_set_port(&a, d->port);
+		xw_addr_fmt(&a, true, d->addr, sizeof(d->addr));
+	}
 	if (keys) {
 		rc = xw_tp_crypto_init_sid(&d->crypto, keys, d->sid);
 		if (rc)
@@ -426,6 +442,48 @@ static void rec_add(struct ow_dir *d, const struct codec_ow_record *r)
 		d->caprec = cap;
 	}
 	d->rec[d->nrec++] = *r;
+}
+
+/* --live: the packet r of direction from just received ("(unsync)": either clock unsynchronized). */
+static void live_recv(struct ow_cli *c, const struct codec_ow_record *r, size_t len)
+{
+	double ow = (double)(int64_t)(xw_ntp_to_ns(r->recv_ts) - xw_ntp_to_ns(r->send_ts));
+
+	if (!c->cfg->live)
+		return;
+	if (c->live_per_second) {
+		if (!c->live_recv || ow < c->live_min)
+			c->live_min = ow;
+		if (!c->live_recv || ow > c->live_max)
+			c->live_max = ow;
+		c->live_recv++;
+		c->live_sum += ow;
+		return;
+	}
+	printf("%zu bytes from %s: seq=%u ttl=%u one-way=%.3f ms%s\n", len, c->dir[1].addr, r->seq,
+	       r->ttl, ow / 1e6,
+	       (r->send_errest & XW_ERREST_S) && (r->recv_errest & XW_ERREST_S) ? "" : " (unsync)");
+	fflush(stdout);
+}
+
+/* --live: once a second above OW_LIVE_MAX_RATE, what went out and came in meanwhile. */
+static void live_tick(struct ow_cli *c)
+{
+	uint64_t now = xw_clock_now_ns();
+
+	if (!c->cfg->live || !c->live_per_second || now < c->live_next)
+		return;
+	printf("%.0f s: %u sent", (double)(now - c->live_t0) / 1e9, c->live_sent);
+	if (c->dir[1].on)
+		printf(", %u received", c->live_recv);
+	if (c->live_recv)
+		printf(", one-way min/avg/max = %.3f/%.3f/%.3f ms", c->live_min / 1e6,
+		       c->live_sum / c->live_recv / 1e6, c->live_max / 1e6);
+	printf("\n");
+	fflush(stdout);
+	c->live_sent = c->live_recv = 0;
+	c->live_sum = 0;
+	c->live_next += NS;
 }
 
 /* Our receiver: every datagram from the server's port, verified, with the kernel's time. */
@@ -464,6 +522,7 @@ static void receive(struct ow_cli *c, struct ow_dir *d, struct xw_rxbatch *rx)
 				.ttl = m->ttl < 0 ? 255 : (uint8_t)m->ttl,
 			};
 			rec_add(d, &r);
+			live_recv(c, &r, m->len);
 		}
 	}
 }
@@ -506,6 +565,10 @@ static int run_test(struct ow_cli *c)
 		return -ENOMEM;
 	}
 	c->tested = true;
+	c->live_t0 = xw_clock_now_ns();
+	c->live_next = c->live_t0 + NS;
+	c->live_per_second =
+		cfg->interval <= 0 || (to->on + from->on) / cfg->interval > OW_LIVE_MAX_RATE;
 	if (to->on)
 		due = xw_ow_sched_next(&to->sched);
 	if (from->on) /* when the server's last packet is due: we listen until then + Timeout */
@@ -523,6 +586,12 @@ static int run_test(struct ow_cli *c)
 				skip_add(to, seq); /* RFC 4656 4.1.1: too late, MUST NOT send */
 			else if (send_packet(c, to, seq, pkt))
 				skip_add(to, seq);
+			else if (c->cfg->live && c->live_per_second)
+				c->live_sent++;
+			else if (c->cfg->live && !from->on) {
+				printf("%zu bytes to %s: seq=%u\n", c->pkt_len, to->addr, seq);
+				fflush(stdout);
+			}
 			seq++;
 			if (seq < cfg->count)
 				due = xw_ow_sched_next(&to->sched);
@@ -535,6 +604,7 @@ static int run_test(struct ow_cli *c)
 				last = last_from;
 			end_ntp = xw_ns_to_ntp(xw_ntp_to_ns(last > now ? last : now) + wait_ns);
 		}
+		live_tick(c);
 		if (end_ntp && now >= end_ntp)
 			break;
 		if (to->on && seq < cfg->count)
@@ -934,6 +1004,12 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		return -EINVAL;
 	}
 	signals_open(&c);
+	xw_addr_fmt(server, true, c.srv, sizeof(c.srv));
+	if (cfg->header) {
+		/* say what is happening before the first wait (connect, greeting) */
+		printf("connecting to %s (OWAMP-Control, timeout %g s)\n", c.srv, cfg->ctl_timeout);
+		fflush(stdout);
+	}
 	/* non-blocking from here: connect, then the machine's conversation (ctl_until) */
 	c.fd = xw_tcp_connect(server, NULL, &in_progress);
 	if (c.fd >= 0 && in_progress) {
@@ -990,6 +1066,20 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		rc = ctl_until(&c, &c.started);
 	if (rc)
 		goto out;
+	if (cfg->header) {
+		double secs = cfg->interval * cfg->count;
+
+		printf("%s: mode %s, %s accepted; %u packets of %zu octets per session, %s %g s "
+		       "(about %.0f s, then Timeout %g s)\n",
+		       c.srv, xw_mode_name(c.mode & XW_MODE_SECURITY_MASK),
+		       c.dir[0].on && c.dir[1].on ? "sessions to and from the server"
+		       : c.dir[0].on		  ? "a session to the server"
+						  : "a session from the server",
+		       cfg->count, c.pkt_len,
+		       cfg->schedule == XW_SCHED_POISSON ? "Poisson mean" : "every", cfg->interval,
+		       secs + (secs < 1 ? 0.5 : 0), cfg->wait);
+		fflush(stdout);
+	}
 	t_start = xw_clock_now_ns();
 	rc = run_test(&c);
 	t_end = xw_clock_now_ns();

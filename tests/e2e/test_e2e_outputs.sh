@@ -290,6 +290,35 @@ assert res[0]["SID"] != res[1]["SID"]
 PY
 }
 
+# -O at a terminal (--live): the connecting line, the sessions agreed, a line
+# per packet received from the server (-f) or sent to it (-t only) as it
+# happens, one line per second above 10 packets/s; in a pipe the summary only.
+owamp_live_lines() {
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	xw_wait_owamp || return 1
+	ip netns exec "$XW_NS_C" "$XWPING" -O --live -f -c 8 -i 0.25 $XW_S4 >"$XW_TMP/ol.out" 2>&1 &
+	local p=$! early
+	sleep 2.5
+	early=$(count 'bytes from 192.0.2.2:[0-9]*: seq=[0-9]* ttl=255 one-way=' "$XW_TMP/ol.out")
+	wait $p || { sed 's/^/#   /' "$XW_TMP/ol.out"; return 1; }
+	sed 's/^/#   /' "$XW_TMP/ol.out" | head -4
+	expect "-f: lines as packets arrive ($early after 2.5 s)" [ "$early" -ge 3 ] && [ "$early" -lt 8 ] || return 1
+	expect "-f: first line says where it connects" \
+		[ "$(head -1 "$XW_TMP/ol.out")" = "connecting to 192.0.2.2:861 (OWAMP-Control, timeout 30 s)" ] || return 1
+	expect "-f: then the mode and the session" grep -q '^192.0.2.2:861: mode open, a session from the server accepted; 8 packets' "$XW_TMP/ol.out" || return 1
+	expect "-f: 8 packet lines" [ "$(count ' one-way=[0-9.-]* ms' "$XW_TMP/ol.out")" = 8 ] || return 1
+	in_c "$XWPING" -O --live -t -c 5 -i 0.2 $XW_S4 >"$XW_TMP/olt.out" 2>&1 || return 1
+	expect "-t: a line per packet sent" [ "$(count '^[0-9]* bytes to 192.0.2.2:[0-9]*: seq=' "$XW_TMP/olt.out")" = 5 ] || return 1
+	expect "-t: the sessions line" grep -q 'mode open, a session to the server accepted' "$XW_TMP/olt.out" || return 1
+	in_c "$XWPING" -O --live -c 250 -i 0.01 $XW_S4 >"$XW_TMP/olf.out" 2>&1 || return 1
+	expect "fast: per-second lines" grep -q '^[12] s: [0-9]* sent, [0-9]* received, one-way min/avg/max' "$XW_TMP/olf.out" || return 1
+	expect "fast: not one per packet" [ "$(count 'bytes from' "$XW_TMP/olf.out")" = 0 ] || return 1
+	in_c "$XWPING" -O -c 3 -i 0.05 $XW_S4 >"$XW_TMP/olp.out" 2>&1 || return 1
+	expect "pipe: no packet lines" [ "$(count 'bytes ' "$XW_TMP/olp.out")" = 0 ] || return 1
+	expect "pipe: the connecting line and the summary" grep -q '^connecting to 192.0.2.2:861' "$XW_TMP/olp.out" &&
+		grep -q '^3 sent, 0 lost' "$XW_TMP/olp.out"
+}
+
 # -O: Ctrl-C in the middle of a long run stops the sessions at once
 # (Stop-Sessions with what was sent), prints the report marked as
 # interrupted and exits 130 (SIGTERM: 143), within seconds of the signal.
@@ -354,7 +383,8 @@ s.bind(("192.0.2.2", 8611)); s.listen(1); c=s.accept(); time.sleep(30)' &
 	expect "before the test: exit status 130 ($RC)" [ $RC = 130 ] || return 1
 	expect "before the test: ended ${MS} ms after SIGINT (< 5000)" [ $MS -lt 5000 ] || return 1
 	expect "before the test: says so" grep -q 'interrupted (Interrupt) before any test packet' "$XW_TMP/on.out.err" || return 1
-	expect "before the test: no report" [ ! -s "$XW_TMP/on.out" ]
+	expect "before the test: no report, only the connecting line" \
+		[ "$(cat "$XW_TMP/on.out")" = "connecting to 192.0.2.2:8611 (OWAMP-Control, timeout 30 s)" ]
 }
 
 # --continuous: a JSON line per interval, through a server restart (error
@@ -590,5 +620,5 @@ assert all(l["error"] == "Connection refused" for l in dead)
 PY
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats owamp_ctrl_c continuous continuous_owamp svg_picture xdp_quiet_probes)
+TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats owamp_live_lines owamp_ctrl_c continuous continuous_owamp svg_picture xdp_quiet_probes)
 xw_run "$@"
