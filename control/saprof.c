@@ -51,6 +51,25 @@ int xw_sa_root_by_name(const char *name)
 	return -1;
 }
 
+int xw_sa_root_opt(const char *name, enum xw_sa_variant v, bool from_charon, enum xw_sa_root *root,
+		   const char **why)
+{
+	int r = name ? xw_sa_root_by_name(name) : XW_SA_ROOT_IPSEC;
+
+	if (r < 0) {
+		*why = "--sa-root takes ipsec or ike";
+		return -EINVAL;
+	}
+	/* draft 4.2.2 has no root; SKEYSEED lives in the IKE daemon only */
+	if (r == XW_SA_ROOT_IKE && (!from_charon || v == XW_SA_ALT2)) {
+		*why = "--sa-root ike needs --sa-socket (only charon knows SKEYSEED) and keymat "
+		       "or alt1";
+		return -EINVAL;
+	}
+	*root = (enum xw_sa_root)r;
+	return 0;
+}
+
 const char *xw_sa_root_name(enum xw_sa_root r)
 {
 	return r == XW_SA_ROOT_IKE ? "ike" : "ipsec";

@@ -87,6 +87,14 @@ enum xw_sa_root {
 };
 /* "ipsec", "ike"; -1 when unknown. */
 int xw_sa_root_by_name(const char *name);
+/*
+ * The --sa-root option of both programs: name (NULL: the default, ipsec)
+ * with variant v, keys from charon or not.  0 with *root set, or -EINVAL
+ * with *why (an unknown name; ike with alt2, which has no root, or without
+ * charon, the only source of SKEYSEED).
+ */
+int xw_sa_root_opt(const char *name, enum xw_sa_variant v, bool from_charon, enum xw_sa_root *root,
+		   const char **why);
 const char *xw_sa_root_name(enum xw_sa_root r);
 void xw_sa_pair_wipe(struct xw_sa_pair *p);
 

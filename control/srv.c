@@ -129,8 +129,9 @@ typedef void (*srv_handler)(struct srv *s, uint8_t *msg, size_t len, uint64_t no
 const char *srv_state_name(enum srv_state st)
 {
 	static const char *const names[] = {
-		[SRV_WAIT_SETUP] = "wait-setup", [SRV_WAIT_KEY] = "wait-key", [SRV_READY] = "ready",
-		[SRV_TESTING] = "testing",	 [SRV_CLOSED] = "closed",
+		[SRV_WAIT_SETUP] = "wait-setup", [SRV_WAIT_KEY] = "wait-key",
+		[SRV_READY] = "ready",		 [SRV_TESTING] = "testing",
+		[SRV_CLOSED] = "closed",	 [SRV_WAIT_SA] = "wait-sa",
 	};
 
 	if ((unsigned int)st < SRV_NSTATES && names[st])
@@ -153,6 +154,7 @@ const char *srv_close_name(enum srv_close why)
 		[SRV_CLOSE_TIMEOUT] = "SERVWAIT expired",
 		[SRV_CLOSE_LOCAL] = "closed locally",
 		[SRV_CLOSE_INTERNAL] = "internal error",
+		[SRV_CLOSE_NO_SA] = "no IPsec SA pair protects it",
 	};
 
 	if ((unsigned int)why < sizeof(names) / sizeof(names[0]) && names[why])
@@ -1843,6 +1845,10 @@ struct srv *srv_new(const struct srv_cfg *cfg, const struct srv_ops *ops, void *
 	memcpy(g.challenge, s->challenge, 16);
 	memcpy(g.salt, s->salt, 16);
 	g.count = cfg->count;
+	if (cfg->sa_variant != XW_SA_NONE && cfg->sa_later) {
+		s->state = SRV_WAIT_SA; /* the greeting once the caller names the SA */
+		return s;
+	}
 	if (cfg->sa_variant != XW_SA_NONE) {
 		if (out_append(s, buf, sa_greeting(s, buf)))
 			goto fail;
@@ -1860,6 +1866,28 @@ fail:
 	xw_wipe(s, sizeof(*s));
 	free(s);
 	return NULL;
+}
+
+int srv_sa_named(struct srv *s, int rc, uint32_t proto, uint32_t spi_i, uint32_t spi_r,
+		 uint64_t now_ns)
+{
+	uint8_t buf[XW_SA_GREETING_MAX];
+
+	if (s->state != SRV_WAIT_SA)
+		return -EINVAL;
+	if (rc) {
+		shut(s, SRV_CLOSE_NO_SA, now_ns);
+		return 0;
+	}
+	s->cfg.sa_proto = proto;
+	s->cfg.sa_spi_i = spi_i;
+	s->cfg.sa_spi_r = spi_r;
+	s->state = SRV_WAIT_SETUP;
+	s->idle_since = now_ns;
+	if (out_append(s, buf, sa_greeting(s, buf)))
+		shut(s, SRV_CLOSE_INTERNAL, now_ns);
+	xw_wipe(buf, sizeof(buf));
+	return 0;
 }
 
 void srv_free(struct srv *s)
@@ -2051,6 +2079,15 @@ int srv_feed(struct srv *s, const void *buf, size_t len, uint64_t now_ns)
 			return -EPIPE;
 		if (s->state == SRV_WAIT_KEY || s->fetching)
 			return hold_input(s, p, len, now_ns);
+		if (s->state == SRV_WAIT_SA && len) {
+			/* RFC 4656 3.1: the client speaks after the Server Greeting */
+			pr_warn("control %s: %zu octets sent before the Server Greeting", s->peer,
+				len);
+			shut(s, SRV_CLOSE_PROTO, now_ns);
+			return -EPIPE;
+		}
+		if (s->state == SRV_WAIT_SA)
+			return 0;
 		if (s->sink_left && !s->sink_part1) {
 			if (sink_feed(s, &p, &len, now_ns))
 				return -EPIPE;

@@ -49,6 +49,7 @@ enum srv_state {
 	SRV_WAIT_KEY,	/* Set-Up-Response received, key step running (ops->key_start) */
 	SRV_READY,	/* Server-Start sent with Accept 0; waiting for commands */
 	SRV_TESTING,	/* sessions started (Start-Sessions / Start-N): SERVWAIT suspended */
+	SRV_WAIT_SA,	/* IPsec SA profile, sa_later: no greeting until srv_sa_named() */
 	SRV_CLOSED,	/* done: flush srv_out_peek() bytes, then close the socket */
 	SRV_NSTATES,
 };
@@ -67,6 +68,7 @@ enum srv_close {
 	SRV_CLOSE_TIMEOUT,  /* SERVWAIT expired (RFC 5357 3.1) */
 	SRV_CLOSE_LOCAL,    /* srv_close() or srv_free() by the caller */
 	SRV_CLOSE_INTERNAL, /* allocation or crypto failure */
+	SRV_CLOSE_NO_SA,    /* IPsec SA profile: no SA pair protects the connection */
 };
 
 /* Why the state machine let go of a session (ops->sess_end). */
@@ -291,6 +293,12 @@ struct srv_cfg {
 	enum xw_sa_variant sa_variant;
 	enum xw_sa_root sa_root; /* KEYMAT or SKEYSEED as the root (saprof.h) */
 	uint32_t sa_proto, sa_spi_i, sa_spi_r;
+	/*
+	 * The caller looks the SA pair up after srv_new() (a key source that
+	 * may stall: the charon plugin's): the machine starts in SRV_WAIT_SA,
+	 * sends no greeting and takes no input until srv_sa_named().
+	 */
+	bool sa_later;
 	/* Where to count the Accept codes sent (the caller's, outliving us); NULL: not counted. */
 	struct srv_accept_stats *accept_stats;
 	/*
@@ -341,6 +349,16 @@ void srv_close(struct srv *s, uint64_t now_ns);
  * once closed, -EINVAL when the machine was not waiting for a key.
  */
 int srv_key_done(struct srv *s, struct srv_key_res *res, uint64_t now_ns);
+/*
+ * IPsec SA profile with sa_later: the pair the greeting names (Protocol,
+ * SPIi = the SA client -> server, SPIr = server -> client), or rc != 0 when
+ * none protects the connection: closed with SRV_CLOSE_NO_SA and no
+ * greeting (as a connection refused before srv_new()).  -EINVAL when not
+ * in SRV_WAIT_SA.
+ */
+int srv_sa_named(struct srv *s, int rc, uint32_t proto, uint32_t spi_i, uint32_t spi_r,
+		 uint64_t now_ns);
+
 /*
  * The key step's work, for key_start implementations and the synchronous
  * path alike: found is what the key look-up gave (0 with secret/len, or an

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The plugin's IKE SA table: (SPIi, SPIr) -> prf(SK_d, "IPPM"), filled and
+ * The plugin's IKE SA table: (SPIi, SPIr) -> prf(SK_d, "IPPM") and SKEYSEED,
+ * and its CHILD SA keys (IPsec SA profile), filled and
  * emptied by charon's bus hooks, read by the socket (xwamp_socket.c).
  * Built against strongSwan's headers (see the Makefile's charon-plugin).
  */
@@ -24,6 +25,14 @@ struct xwamp_listener_t {
 	 */
 	void (*lookup)(xwamp_listener_t *this, uint64_t spi_i, uint64_t spi_r, char *buf,
 		       size_t len);
+
+	/*
+	 * Write "CHILDKEY ..." (loader/lib/ikesock.h) or "ERR ..." (no LF) for
+	 * the installed CHILD SA with these SPIs (network order; in: the SA
+	 * carrying traffic to this host) and protocol (IPPROTO_ESP/AH) into buf.
+	 */
+	void (*lookup_child)(xwamp_listener_t *this, uint8_t proto, uint32_t spi_in,
+			     uint32_t spi_out, char *buf, size_t len);
 
 	/* Call cb with "SA <SPIi> <SPIr> <peer> <state>" for every entry. */
 	void (*list)(xwamp_listener_t *this, void (*cb)(void *data, const char *line), void *data);

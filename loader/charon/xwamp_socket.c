@@ -6,6 +6,9 @@
  * XW_IKESOCK_LINE_MAX octets:
  *     SPI <SPIi> <SPIr>  -> KEY <SPIi> <SPIr> <PRF> <KEY-hex> | ERR <code> <text>
  *     PEER <address>     -> the same
+ *     CHILD <esp|ah> <SPIin> <SPIout> -> CHILDKEY ... | ERR ...  (IPsec SA profile)
+ *     CHILDPEER <address> -> the same, the newest CHILD SA covering <address>
+ *       (both only with charon.plugins.xwamp.sa_keys = yes, else ERR ENOTSUP)
  *     LIST               -> SA <SPIi> <SPIr> <peer> UP|PENDING ... END
  *     WATCH              -> OK, then EVENT UP|REKEY|DOWN ... lines
  *
@@ -39,8 +42,10 @@
 #include <threading/mutex.h>
 #include <threading/thread.h>
 
+#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -130,6 +135,19 @@ static bool parse_spi(const char *s, uint64_t *spi)
 	return TRUE;
 }
 
+/* One of child's remote traffic selectors includes addr. */
+static bool child_covers(child_sa_t *child, host_t *addr)
+{
+	enumerator_t *tss = child->create_ts_enumerator(child, FALSE);
+	traffic_selector_t *ts;
+	bool match = FALSE;
+
+	while (!match && tss->enumerate(tss, &ts))
+		match = ts->includes(ts, addr);
+	tss->destroy(tss);
+	return match;
+}
+
 /*
  * RFC 7717 5.1: the client side finds "the corresponding IKEv2 SA" by the
  * server's address.  The newest ESTABLISHED IKEv2 SA whose remote IKE
@@ -138,8 +156,7 @@ static bool parse_spi(const char *s, uint64_t *spi)
  */
 static bool find_by_peer(host_t *addr, uint64_t *spi_i, uint64_t *spi_r)
 {
-	enumerator_t *en, *children, *tss;
-	traffic_selector_t *ts;
+	enumerator_t *en, *children;
 	child_sa_t *child;
 	ike_sa_t *ike_sa;
 	u_int best = 0;
@@ -154,12 +171,8 @@ static bool find_by_peer(host_t *addr, uint64_t *spi_i, uint64_t *spi_r)
 			continue;
 		match = addr->ip_equals(addr, ike_sa->get_other_host(ike_sa));
 		children = ike_sa->create_child_sa_enumerator(ike_sa);
-		while (!match && children->enumerate(children, &child)) {
-			tss = child->create_ts_enumerator(child, FALSE);
-			while (!match && tss->enumerate(tss, &ts))
-				match = ts->includes(ts, addr);
-			tss->destroy(tss);
-		}
+		while (!match && children->enumerate(children, &child))
+			match = child_covers(child, addr);
 		children->destroy(children);
 		if (!match || (found && ike_sa->get_unique_id(ike_sa) < best))
 			continue;
@@ -173,6 +186,64 @@ static bool find_by_peer(host_t *addr, uint64_t *spi_i, uint64_t *spi_r)
 	return found;
 }
 
+/*
+ * IPsec SA profile, the client's side: the newest INSTALLED CHILD SA (ESP
+ * or AH) of an ESTABLISHED IKEv2 SA whose remote traffic selectors include
+ * addr.  Its protocol and SPIs (network order).  No lock held (see the top
+ * of the file).
+ */
+static bool find_child_by_peer(host_t *addr, uint8_t *proto, uint32_t *spi_in, uint32_t *spi_out)
+{
+	enumerator_t *en, *children;
+	child_sa_t *child;
+	ike_sa_t *ike_sa;
+	u_int best = 0;
+	bool found = FALSE;
+
+	en = charon->ike_sa_manager->create_enumerator(charon->ike_sa_manager, TRUE);
+	while (en->enumerate(en, &ike_sa)) {
+		if (ike_sa->get_version(ike_sa) != IKEV2 ||
+		    ike_sa->get_state(ike_sa) != IKE_ESTABLISHED)
+			continue;
+		children = ike_sa->create_child_sa_enumerator(ike_sa);
+		while (children->enumerate(children, &child)) {
+			if (child->get_state(child) != CHILD_INSTALLED ||
+			    (found && child->get_unique_id(child) < best) ||
+			    !child_covers(child, addr))
+				continue;
+			*proto = child->get_protocol(child) == PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+			*spi_in = child->get_spi(child, TRUE);
+			*spi_out = child->get_spi(child, FALSE);
+			best = child->get_unique_id(child);
+			found = TRUE;
+		}
+		children->destroy(children);
+	}
+	en->destroy(en);
+	return found;
+}
+
+/* "esp 0000c001 c0010000" after CHILD: protocol and the two SPIs (network order) */
+static bool parse_child(const char *s, uint8_t *proto, uint32_t *spi_in, uint32_t *spi_out)
+{
+	unsigned int a, b;
+	char p[4], end;
+
+	if (strlen(s) != 3 + 1 + 8 + 1 + 8 && strlen(s) != 2 + 1 + 8 + 1 + 8)
+		return FALSE;
+	if (sscanf(s, "%3s %8x %8x%c", p, &a, &b, &end) != 3)
+		return FALSE;
+	if (strcmp(p, "esp") == 0)
+		*proto = IPPROTO_ESP;
+	else if (strcmp(p, "ah") == 0)
+		*proto = IPPROTO_AH;
+	else
+		return FALSE;
+	*spi_in = htonl(a);
+	*spi_out = htonl(b);
+	return TRUE;
+}
+
 static void list_cb(void *data, const char *line)
 {
 	send_line(data, line);
@@ -182,7 +253,9 @@ static void list_cb(void *data, const char *line)
 static void handle(private_xwamp_socket_t *this, client_t *c, const char *req)
 {
 	char out[XW_IKESOCK_LINE_MAX];
+	uint32_t spi_in32, spi_out32;
 	uint64_t spi_i, spi_r;
+	uint8_t proto;
 	host_t *addr;
 
 	if (strncmp(req, "SPI ", 4) == 0 && strlen(req) == 4 + 16 + 1 + 16 && req[20] == ' ' &&
@@ -197,6 +270,33 @@ static void handle(private_xwamp_socket_t *this, client_t *c, const char *req)
 		} else {
 			this->listener->lookup(this->listener, spi_i, spi_r, out, sizeof(out));
 		}
+		DESTROY_IF(addr);
+	} else if ((strncmp(req, "CHILD ", 6) == 0 || strncmp(req, "CHILDPEER ", 10) == 0) &&
+		   !lib->settings->get_bool(lib->settings, "%s.plugins.xwamp.sa_keys", FALSE,
+					    lib->ns)) {
+		/*
+		 * CHILD SA keys decrypt the tunnel and SKEYSEED, with the public
+		 * nonces and SPIs, the IKE SA itself: handed out only when the
+		 * operator asked for it (read at every request: swanctl
+		 * --reload-settings turns it off or on)
+		 */
+		snprintf(out, sizeof(out),
+			 "ERR ENOTSUP IPsec SA keys are off (charon.plugins.xwamp.sa_keys)");
+	} else if (strncmp(req, "CHILD ", 6) == 0) {
+		if (parse_child(req + 6, &proto, &spi_in32, &spi_out32))
+			this->listener->lookup_child(this->listener, proto, spi_in32, spi_out32,
+						     out, sizeof(out));
+		else
+			snprintf(out, sizeof(out), "ERR EINVAL unknown or malformed request");
+	} else if (strncmp(req, "CHILDPEER ", 10) == 0) {
+		addr = host_create_from_string((char *)req + 10, 0);
+		if (!addr)
+			snprintf(out, sizeof(out), "ERR EINVAL not an IP address");
+		else if (!find_child_by_peer(addr, &proto, &spi_in32, &spi_out32))
+			snprintf(out, sizeof(out), "ERR ENOENT no CHILD SA to %H", addr);
+		else
+			this->listener->lookup_child(this->listener, proto, spi_in32, spi_out32,
+						     out, sizeof(out));
 		DESTROY_IF(addr);
 	} else if (strcmp(req, "LIST") == 0) {
 		/*

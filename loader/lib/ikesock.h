@@ -31,6 +31,19 @@
  *       IKEv2 SA whose remote IKE address is <address>, or one of whose
  *       CHILD SAs has a remote traffic selector that includes it (the
  *       measured address is usually an inner, tunneled one).
+ *   CHILD <esp|ah> <SPIin> <SPIout>
+ *       EXPERIMENTAL IPsec SA profile (control/saprof.h; README "IPsec SA
+ *       profile"), for setups whose keys never reach the kernel SAD
+ *       (kernel-libipsec): the installed CHILD SA whose SPIs are these, 8 hex
+ *       digits each as `ip xfrm state` and charon's log print them.  "in"
+ *       names the SA carrying traffic TO the asking host, "out" the one
+ *       leaving it (the server asks with SPIin = the greeting's SPIi).
+ *   CHILDPEER <address>
+ *       The same for the newest installed CHILD SA whose remote traffic
+ *       selectors include <address> (the client's side).
+ *     Both are answered only with charon.plugins.xwamp.sa_keys = yes (else
+ *     ERR ENOTSUP): CHILD SA keys decrypt the tunnel, and SKEYSEED with the
+ *     public nonces and SPIs decrypts the IKE SA itself.
  *   LIST
  *       Every IKE SA the plugin holds a key for, without keys.
  *   WATCH
@@ -43,6 +56,14 @@
  *       ("PRF_HMAC_SHA2_256", like vici's prf-alg); KEY: prf(SK_d, "IPPM")
  *       (RFC 7717 5.1) in hex, 1..XW_IKESOCK_KEY_MAX octets.  SK_d itself
  *       never leaves charon.
+ *   CHILDKEY <esp|ah> <SPIin> <SPIout> <aead|-> <ENCin> <INTEGin> <ENCout>
+ *            <INTEGout> <IKE-SPIi> <IKE-SPIr> <SKEYSEED>
+ *       (one line) The CHILD SA's keys in hex, "-" for none: ENC of an
+ *       "aead" SA is key || salt (RFC 4106 8.1, as the kernel holds it) and
+ *       it has no INTEG; AH has no ENC.  IKE-SPIi/r name the IKE SA the
+ *       CHILD SA belongs to now (after an IKE rekey: the new one), SKEYSEED
+ *       is that IKE SA's (RFC 7296 2.14, or 2.18 after a rekey), "-" while
+ *       it is not authenticated or when charon could not compute it.
  *   ERR <code> <text>
  *       code: ENOENT  no such IKE SA (or none to that peer), or it has no key
  *             EINVAL  malformed request
@@ -65,13 +86,16 @@
  *   < KEY e33d65fab7818ad9 e58d539a5b542c26 PRF_HMAC_SHA2_256 e13c13...6b45da
  *   > SPI 0000000000000001 0000000000000002
  *   < ERR ENOENT no IKE SA with these SPIs
+ *   > CHILDPEER 198.51.100.2
+ *   < CHILDKEY esp c3b1a5f2 ca4e0b17 - 5f0c...e1 9a2b...77 0d4e...c2 41f6...08
+ *     e33d65fab7818ad9 e58d539a5b542c26 7c1d...9e
  */
 #ifndef XW_IKESOCK_H
 #define XW_IKESOCK_H
 
 /* charon.plugins.xwamp.socket in strongswan.conf overrides it. */
 #define XW_IKESOCK_PATH	    "/run/xwamp/charon.sock"
-#define XW_IKESOCK_LINE_MAX 256
+#define XW_IKESOCK_LINE_MAX 1024
 /* Largest PRF output charon offers (HMAC-SHA2-512). */
 #define XW_IKESOCK_KEY_MAX  64
 /* Concurrent client connections the plugin serves (watchers included). */

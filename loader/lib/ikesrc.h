@@ -17,6 +17,8 @@
 
 #include "ikekeys.h"
 #include "ikesock.h"
+#include "keysrc.h"
+#include "saprof.h"
 
 #define XW_IKESRC_TIMEOUT_MS 2000
 
@@ -55,5 +57,32 @@ int xw_ikesrc_source(const char *path, struct xw_ike_source *src);
  * ERR line, -EPROTO for anything malformed.
  */
 int xw_ikesrc_parse_key(const char *line, struct xw_ike_key *out);
+
+/*
+ * EXPERIMENTAL IPsec SA profile (control/saprof.h): a CHILD SA's keys and
+ * its IKE SA's SKEYSEED from the plugin (CHILD / CHILDPEER, ikesock.h), for
+ * setups whose keys never reach the kernel SAD (kernel-libipsec).  From the
+ * asking host's side: in = the SA carrying traffic to us, out = from us.
+ */
+struct xw_ikesrc_child {
+	struct xw_sa_key in, out;
+	uint8_t skeyseed[XW_SA_KEY_MAX];
+	size_t skeyseed_len;
+};
+/* Parse one response line; 0, -ENOENT... for ERR, -EPROTO.  *out wiped unless 0. */
+int xw_ikesrc_parse_child(const char *line, struct xw_ikesrc_child *out);
+/* The CHILD SA with these SPIs (host order) and protocol (IPPROTO_ESP/AH). */
+int xw_ikesrc_child_by_spi(const char *path, uint8_t proto, uint32_t spi_in, uint32_t spi_out,
+			   struct xw_ikesrc_child *out);
+/* The newest CHILD SA whose remote traffic selectors include peer. */
+int xw_ikesrc_child_by_peer(const char *path, const struct sockaddr *peer, socklen_t peer_len,
+			    struct xw_ikesrc_child *out);
+/*
+ * The plugin as the profile's key source (control/keysrc.h class SA):
+ * server by the SA its KeyID names (Protocol, SPIi = in, SPIr = out),
+ * client by peer (c2s = out, s2c = in); the pair carries SKEYSEED.  Nothing
+ * is connected here.  0 or -ENOMEM.
+ */
+int xw_ikesrc_sa_source(const char *path, struct xw_keysrc *src);
 
 #endif /* XW_IKESRC_H */

@@ -88,6 +88,24 @@ static void conn_key_done(void *owner, struct srv_key_res *res)
 	conn_update(c);
 }
 
+/* IPsec SA profile, --sa-socket: the pair the greeting names, found by the key worker. */
+static void conn_sa_done(void *owner, int rc, uint32_t proto, uint32_t spi_i, uint32_t spi_r)
+{
+	struct xwd_conn *c = owner;
+
+	c->keyjob = NULL;
+	if (rc)
+		pr_warn("control %s: IPsec SA profile: %s, closing", c->name,
+			rc == -ENOENT ? "no SA pair protects it (charon knows none)"
+				      : strerror(rc < 0 ? -rc : EAGAIN));
+	else
+		pr_info("control %s: IPsec SA profile: the greeting names protocol %u SPIi "
+			"0x%08x SPIr 0x%08x",
+			c->name, proto, spi_i, spi_r);
+	srv_sa_named(c->sm, rc, proto, spi_i, spi_r, xw_clock_now_ns());
+	conn_update(c);
+}
+
 /* Set-Up-Response: the key look-up and PBKDF2 go to the key worker, never in the loop. */
 static int cb_key_start(void *arg, const struct srv_key_req *req)
 {
@@ -288,7 +306,8 @@ static bool conn_update(struct xwd_conn *c)
 		}
 		c->rx_paused = paused;
 		ev = (paused ? 0 : EPOLLIN) | (srv_out_pending(c->sm) ? EPOLLOUT : 0);
-		if (srv_state(c->sm) == SRV_WAIT_SETUP || srv_state(c->sm) == SRV_WAIT_KEY)
+		if (srv_state(c->sm) == SRV_WAIT_SETUP || srv_state(c->sm) == SRV_WAIT_KEY ||
+		    srv_state(c->sm) == SRV_WAIT_SA)
 			deadline = c->setup_deadline;
 		if (paused && c->stall_deadline < deadline)
 			deadline = c->stall_deadline;
@@ -370,7 +389,8 @@ static void conn_timer(struct xw_loop *l, struct xw_timer *t)
 		pr_warn("control %s: no complete Set-Up-Response within %u s: closing", c->name,
 			c->d->cfg->setup_timeout);
 		srv_close(c->sm, xw_clock_now_ns());
-	} else if (srv_state(c->sm) == SRV_WAIT_KEY && now >= c->setup_deadline) {
+	} else if ((srv_state(c->sm) == SRV_WAIT_KEY || srv_state(c->sm) == SRV_WAIT_SA) &&
+		   now >= c->setup_deadline) {
 		/* the key sources or the worker's queue are too slow: same bound */
 		pr_warn("control %s: key look-up not done within %u s of connecting: closing",
 			c->name, c->d->cfg->setup_timeout);
@@ -529,7 +549,13 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
 	sc.log_rl = client_rl(d, peer);
 	sc.accept_stats = &d->accepts;
-	if (cfg->sa_variant) {
+	sc.sa_root = cfg->sa_root;
+	if (cfg->sa_variant && cfg->sa_socket) {
+		/* the charon plugin may stall: the key worker finds the pair, then the greeting */
+		sc.sa_variant = cfg->sa_variant;
+		sc.sa_later = true;
+		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;
+	} else if (cfg->sa_variant) {
 		/* IPsec SA profile: the greeting names the SA pair of this connection */
 		rc = xwd_xfrm_sa_pair(d->xfrm, &c->local, peer, &sc.sa_proto, &sc.sa_spi_i,
 				      &sc.sa_spi_r);
@@ -567,6 +593,17 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 	d->nconns++;
 	pr_info("control %s: connected to %s (%u connections)", c->name,
 		xw_addr_fmt(&c->local, true, a, sizeof(a)), d->nconns);
+	if (srv_state(c->sm) == SRV_WAIT_SA) {
+		rc = d->keywork ? xwd_keywork_submit_sa(d->keywork, peer, c->name, conn_sa_done, c,
+							&c->keyjob)
+				: -EINVAL;
+		if (rc) {
+			pr_warn("control %s: IPsec SA profile: cannot look the SA pair up (%s), "
+				"closing",
+				c->name, rc > 0 ? "key worker busy" : strerror(-rc));
+			srv_sa_named(c->sm, rc, 0, 0, 0, xw_clock_now_ns());
+		}
+	}
 	conn_update(c);
 }
 

@@ -84,3 +84,25 @@ int xwd_keys_lookup(struct xwd_keys *k, const char *who, const struct srv_key_re
 	xw_key_wipe(&key);
 	return rc;
 }
+
+int xwd_keys_sa_by_peer(struct xwd_keys *k, const struct xw_addr *peer, uint32_t *proto,
+			uint32_t *spi_i, uint32_t *spi_r)
+{
+	struct xw_keyreq req = {.cls = XW_KEYCLASS_SA, .peer = &peer->sa, .peer_len = peer->len};
+	struct xw_sa_pair p;
+	struct xw_key key;
+	int rc;
+
+	rc = xw_keysrcs_client(k ? &k->l : NULL, &req, &key);
+	if (!rc)
+		rc = xw_sa_pair_from_secret(key.secret, key.len, &p);
+	xw_key_wipe(&key);
+	if (!rc) {
+		/* asked from our side: c2s is the SA to the client, s2c the one from it */
+		*proto = p.s2c.proto;
+		*spi_i = p.s2c.spi;
+		*spi_r = p.c2s.spi;
+	}
+	xw_sa_pair_wipe(&p);
+	return rc;
+}

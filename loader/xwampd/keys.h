@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "keysrc.h"
+#include "net.h"
 #include "srv.h"
 #include "xwamp/proto.h"
 
@@ -50,5 +51,16 @@ void xwd_keys_reload(struct xwd_keys *k);
  */
 int xwd_keys_lookup(struct xwd_keys *k, const char *who, const struct srv_key_req *req,
 		    uint8_t *secret, size_t *len);
+
+/*
+ * IPsec SA profile (--sa-socket): the SA pair that protects a client at
+ * peer, as the greeting names it (draft 4.1): Protocol, SPIi (the SA client
+ * -> server), SPIr (server -> client).  The sources of class SA are asked
+ * "by peer" (their client side: the SA to the peer and the SA from it),
+ * and the two are swapped into the server's view.  No key leaves: the
+ * pair is wiped here.  0, -ENOENT (none), or -errno of a failing source.
+ */
+int xwd_keys_sa_by_peer(struct xwd_keys *k, const struct xw_addr *peer, uint32_t *proto,
+			uint32_t *spi_i, uint32_t *spi_r);
 
 #endif /* XWAMPD_KEYS_H */

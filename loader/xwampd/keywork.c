@@ -32,10 +32,15 @@ struct xwd_keyjob {
 	struct xwd_keyjob *next;
 	struct srv_key_req req;
 	struct srv_key_res res;
+	/* an SA job (xwd_keywork_submit_sa): peer in, the pair's names out */
+	bool sa_job;
+	struct xw_addr peer;
+	uint32_t sa_proto, sa_spi_i, sa_spi_r;
 	char who[80];
 	atomic_bool cancelled;
 	/* loop thread only */
 	xwd_keyjob_fn done;
+	xwd_sajob_fn sa_done;
 	void *owner;
 };
 
@@ -68,6 +73,11 @@ static void job_run(struct xwd_keywork *w, struct xwd_keyjob *j)
 	size_t len = 0;
 	int rc;
 
+	if (j->sa_job) {
+		j->res.accept = xwd_keys_sa_by_peer(w->keys, &j->peer, &j->sa_proto, &j->sa_spi_i,
+						    &j->sa_spi_r);
+		return;
+	}
 	rc = xwd_keys_lookup(w->keys, j->who, &j->req, secret, &len);
 	srv_key_derive(&j->req, rc, secret, len, &j->res);
 	xw_wipe(secret, sizeof(secret));
@@ -139,7 +149,9 @@ static void keywork_event(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		list = j->next;
 		w->pending--;
 		/* the callback may free its connection, which cancels nothing but its own job */
-		if (j->owner)
+		if (j->owner && j->sa_job)
+			j->sa_done(j->owner, j->res.accept, j->sa_proto, j->sa_spi_i, j->sa_spi_r);
+		else if (j->owner)
 			j->done(j->owner, &j->res);
 		job_free(j);
 	}
@@ -215,27 +227,62 @@ void xwd_keywork_stop(struct xwd_keywork *w)
 	free(w);
 }
 
-int xwd_keywork_submit(struct xwd_keywork *w, const struct srv_key_req *req, const char *who,
-		       xwd_keyjob_fn done, void *owner, struct xwd_keyjob **job)
+/* A new job for owner, or NULL (*rc set). */
+static struct xwd_keyjob *job_new(struct xwd_keywork *w, const char *who, void *owner, int *rc)
 {
 	struct xwd_keyjob *j;
 
+	*rc = XW_ACCEPT_TEMP_LIMIT;
 	if (w->pending >= XWD_KEYWORK_MAX)
-		return XW_ACCEPT_TEMP_LIMIT;
+		return NULL;
+	*rc = -ENOMEM;
 	j = calloc(1, sizeof(*j));
 	if (!j)
-		return -ENOMEM;
-	j->req = *req;
+		return NULL;
 	snprintf(j->who, sizeof(j->who), "%s", who);
 	atomic_init(&j->cancelled, false);
-	j->done = done;
 	j->owner = owner;
+	return j;
+}
+
+/* Queue j: the worker takes it. */
+static void job_queue(struct xwd_keywork *w, struct xwd_keyjob *j)
+{
 	w->pending++;
 	pthread_mutex_lock(&w->mu);
 	*w->todo_tail = j;
 	w->todo_tail = &j->next;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
+}
+
+int xwd_keywork_submit_sa(struct xwd_keywork *w, const struct xw_addr *peer, const char *who,
+			  xwd_sajob_fn done, void *owner, struct xwd_keyjob **job)
+{
+	int rc;
+	struct xwd_keyjob *j = job_new(w, who, owner, &rc);
+
+	if (!j)
+		return rc;
+	j->sa_job = true;
+	j->peer = *peer;
+	j->sa_done = done;
+	job_queue(w, j);
+	*job = j;
+	return 0;
+}
+
+int xwd_keywork_submit(struct xwd_keywork *w, const struct srv_key_req *req, const char *who,
+		       xwd_keyjob_fn done, void *owner, struct xwd_keyjob **job)
+{
+	int rc;
+	struct xwd_keyjob *j = job_new(w, who, owner, &rc);
+
+	if (!j)
+		return rc;
+	j->req = *req;
+	j->done = done;
+	job_queue(w, j);
 	*job = j;
 	return 0;
 }

@@ -27,6 +27,11 @@ struct xwd_keyjob;
 
 /* Called in the loop with the result (wiped after it returns), unless cancelled. */
 typedef void (*xwd_keyjob_fn)(void *owner, struct srv_key_res *res);
+/*
+ * The same for an SA job (xwd_keywork_submit_sa): rc 0 with the pair the
+ * greeting names, -ENOENT when none protects the client, or -errno.
+ */
+typedef void (*xwd_sajob_fn)(void *owner, int rc, uint32_t proto, uint32_t spi_i, uint32_t spi_r);
 
 /* Start the thread; keys may be NULL (every KeyID unknown).  0 or -errno. */
 int xwd_keywork_start(struct xw_loop *l, struct xwd_keys *keys, struct xwd_keywork **out);
@@ -44,6 +49,14 @@ void xwd_keywork_stop(struct xwd_keywork *w);
  */
 int xwd_keywork_submit(struct xwd_keywork *w, const struct srv_key_req *req, const char *who,
 		       xwd_keyjob_fn done, void *owner, struct xwd_keyjob **job);
+/*
+ * IPsec SA profile with a key source that may stall (--sa-socket): which
+ * SA pair protects the client at peer (xwd_keys_sa_by_peer()), looked up
+ * in the worker before the greeting.  Same returns and limit as submit;
+ * cancel with xwd_keywork_cancel().
+ */
+int xwd_keywork_submit_sa(struct xwd_keywork *w, const struct xw_addr *peer, const char *who,
+			  xwd_sajob_fn done, void *owner, struct xwd_keyjob **job);
 /* The owner goes away: done is never called for job (its work is skipped if not begun). */
 void xwd_keywork_cancel(struct xwd_keywork *w, struct xwd_keyjob *job);
 /* SIGHUP: the worker reloads the key sources between two jobs. */

@@ -248,6 +248,14 @@ static const struct xw_opt xwd_opts[] = {
 		 "protects each client, read from the kernel SAD (needs CAP_NET_ADMIN and the "
 		 "IPsec view): keymat, alt1 or alt2 (README: IPsec SA profile); clients must use "
 		 "the same"),
+	XW_OPT_F("sa-socket", 0, XW_OPT_STR, CFG, sa_socket, "PATH",
+		 "--sa-profile: the SA pairs and their keys (Child SA keys, SKEYSEED) from "
+		 "strongSwan's charon through xwamp's plugin socket instead of the kernel SAD "
+		 "(kernel-libipsec; README: IPsec SA profile)"),
+	XW_OPT_F("sa-root", 0, XW_OPT_STR, CFG, sa_root_name, "ROOT",
+		 "--sa-profile keymat/alt1: the root of the keys: ipsec (KEYMAT of the Child SA "
+		 "pair, default) or ike (SKEYSEED of its IKE SA; needs --sa-socket); clients "
+		 "must use the same"),
 	XW_OPT_F("ike-socket", 0, XW_OPT_STR, CFG, ike_socket, "PATH",
 		 "RFC 7717 keys from strongSwan's charon through xwamp's plugin socket (README: "
 		 "strongSwan plugin; e.g. " XW_IKESOCK_PATH "): offer IKEv2-derived keys"),
@@ -432,6 +440,8 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 		return -EINVAL;
 	}
 	if (cfg->sa_profile) {
+		const char *why = "";
+
 		cfg->sa_variant = xw_sa_variant_by_name(cfg->sa_profile);
 		if (!cfg->sa_variant || cfg->keyfile || cfg->ike_keys || cfg->ike_socket) {
 			fprintf(stderr,
@@ -441,7 +451,17 @@ static int cfg_parse(struct xwd_cfg *cfg, int argc, char **argv, struct xw_opts_
 				argv[0]);
 			return -EINVAL;
 		}
-		cfg->xfrm = true; /* the greeting names the SA pair the view shows */
+		if (xw_sa_root_opt(cfg->sa_root_name, cfg->sa_variant, cfg->sa_socket,
+				   &cfg->sa_root, &why)) {
+			fprintf(stderr, "%s: %s\n", argv[0], why);
+			return -EINVAL;
+		}
+		/* the greeting names the SA pair the view shows (with --sa-socket: charon's) */
+		if (!cfg->sa_socket)
+			cfg->xfrm = true;
+	} else if (cfg->sa_socket || cfg->sa_root_name) {
+		fprintf(stderr, "%s: --sa-socket and --sa-root go with --sa-profile\n", argv[0]);
+		return -EINVAL;
 	}
 	if (!cfg->modes_set) {
 		cfg->modes =
@@ -1034,15 +1054,21 @@ int main(int argc, char **argv)
 	if (cfg.sa_profile) {
 		struct xw_keysrc src;
 
-		/* the kernel SAD: read in the key worker, one dump per Set-Up-Response */
-		rc = xw_sadsrc_source(&src);
+		/*
+		 * The kernel SAD, or instead the charon plugin (kernel-libipsec: no
+		 * keys in the kernel): read in the key worker, one look-up per
+		 * Set-Up-Response (and with charon one per connection for the greeting)
+		 */
+		rc = cfg.sa_socket ? xw_ikesrc_sa_source(cfg.sa_socket, &src)
+				   : xw_sadsrc_source(&src);
 		if (!rc)
 			rc = xwd_keys_add(d.keys, &src);
 		if (rc)
 			goto out;
-		pr_warn("IPsec SA profile %s (EXPERIMENTAL, the 2013 draft, not RFC 7717): "
-			"every client must speak it",
-			xw_sa_variant_name(cfg.sa_variant));
+		pr_warn("IPsec SA profile %s, root %s, keys from %s (EXPERIMENTAL, the 2013 draft, "
+			"not RFC 7717): every client must speak it",
+			xw_sa_variant_name(cfg.sa_variant), xw_sa_root_name(cfg.sa_root),
+			cfg.sa_socket ? cfg.sa_socket : "the kernel SAD");
 	}
 	/* RFC 7717 5.2: IKEv2Derived in the greeting when a key source can answer */
 	if (xwd_keys_have(d.keys, XW_KEYCLASS_IKE))

@@ -89,6 +89,9 @@ struct xwd_cfg {
 	bool ow_ikev2;		     /* --owamp-ikev2: offer RFC 7717's bit for OWAMP too */
 	const char *sa_profile;	     /* --sa-profile: EXPERIMENTAL IPsec SA profile (saprof.h) */
 	enum xw_sa_variant sa_variant;
+	const char *sa_socket;	  /* --sa-socket: its keys from the charon plugin, not the SAD */
+	const char *sa_root_name; /* --sa-root: ipsec (KEYMAT) or ike (SKEYSEED) */
+	enum xw_sa_root sa_root;
 };
 
 struct xwd_conn;

@@ -157,6 +157,13 @@ static const struct xw_opt opt_table[] = {
 		 "the kernel SAD (CAP_NET_ADMIN): keymat, alt1 or alt2 (the 2013 draft's 4.1, "
 		 "4.2.1, 4.2.2); the server must be started with the same (README: IPsec SA "
 		 "profile)"),
+	XW_OPT_F("sa-socket", 0, XW_OPT_STR, CFG, sa_socket, "PATH",
+		 "--sa-profile: our SA pair with the server and its keys (Child SA keys, "
+		 "SKEYSEED) from the charon plugin's socket instead of the kernel SAD "
+		 "(kernel-libipsec)"),
+	XW_OPT_F("sa-root", 0, XW_OPT_STR, CFG, sa_root_name, "ROOT",
+		 "--sa-profile keymat/alt1: ipsec (KEYMAT of the Child SA pair, default) or ike "
+		 "(SKEYSEED of its IKE SA; needs --sa-socket); as the server's"),
 	XW_OPT_CB("ipv4", '4', parse_family4, NULL, "IPv4 only"),
 	XW_OPT_CB("ipv6", '6', parse_family6, NULL, "IPv6 only"),
 	XW_OPT_U("count", 'c', CFG, count, "N", 1, 10000000,
@@ -390,6 +397,8 @@ static int validate(struct xwping_cfg *cfg)
 	 * that RFC 7717 works without options where the plugin runs).
 	 */
 	if (cfg->sa_profile) {
+		const char *why = "";
+
 		cfg->sa_variant = xw_sa_variant_by_name(cfg->sa_profile);
 		if (!cfg->sa_variant || cfg->light || cfg->owamp || cfg->ike || cfg->ike_keys ||
 		    cfg->ike_socket || cfg->keyid || cfg->continuous) {
@@ -399,7 +408,15 @@ static int validate(struct xwping_cfg *cfg)
 				"options\n");
 			return -EINVAL;
 		}
+		if (xw_sa_root_opt(cfg->sa_root_name, cfg->sa_variant, cfg->sa_socket,
+				   &cfg->sa_root, &why)) {
+			fprintf(stderr, "xwping: %s\n", why);
+			return -EINVAL;
+		}
 		/* the SA's keys serve every keyed mode; nothing falls back to RFC 7717 */
+	} else if (cfg->sa_socket || cfg->sa_root_name) {
+		fprintf(stderr, "xwping: --sa-socket and --sa-root go with --sa-profile\n");
+		return -EINVAL;
 	}
 	if (!cfg->sa_profile && !cfg->light && !cfg->ike_keys && !cfg->ike_socket &&
 	    (cfg->ike || !access(XW_IKESOCK_PATH, R_OK | W_OK)))

@@ -32,6 +32,9 @@ struct xwping_cfg {
 	/* --sa-profile: the EXPERIMENTAL IPsec SA profile's variant (control/saprof.h) */
 	const char *sa_profile;
 	enum xw_sa_variant sa_variant;
+	const char *sa_socket;	  /* --sa-socket: the pair from the charon plugin, not the SAD */
+	const char *sa_root_name; /* --sa-root */
+	enum xw_sa_root sa_root;
 	const struct xw_sa_pair *sa_pair; /* our SA pair with the server (main.c, from the SAD) */
 	unsigned int count;		  /* -c: packets per session */
 	unsigned int max_count; /* --max-count: largest greeting PBKDF2 Count (RFC 5357 6) */

@@ -1330,6 +1330,7 @@ struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 	if (cfg->sa_variant && cfg->sa_pair) {
 		cc.sa_variant = cfg->sa_variant;
 		cc.sa = *cfg->sa_pair;
+		cc.sa_root = cfg->sa_root;
 	}
 	*no_open = (key_no_open(cfg, cc.ike_modes) || (!cfg->modes_given && cfg->sa_variant)) &&
 		   (cc.modes & XW_MODE_OPEN);

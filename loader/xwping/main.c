@@ -399,8 +399,10 @@ static int open_sources(const struct xwping_cfg *cfg, struct xw_keysrcs *l)
 		}
 	}
 	if (cfg->sa_variant) {
-		/* the kernel SAD (CAP_NET_ADMIN): the IPsec SA profile's only source */
-		if (!xw_sadsrc_source(&src))
+		/* the kernel SAD (CAP_NET_ADMIN), or instead the charon plugin (--sa-socket) */
+		rc = cfg->sa_socket ? xw_ikesrc_sa_source(cfg->sa_socket, &src)
+				    : xw_sadsrc_source(&src);
+		if (!rc)
 			xw_keysrcs_add(l, &src);
 		return 0;
 	}
@@ -734,10 +736,9 @@ static int find_sa(const struct xwping_cfg *cfg, const struct xw_keysrcs *l,
 		rc = xw_sa_pair_from_secret(key.secret, key.len, sa);
 	xw_key_wipe(&key);
 	if (rc) {
-		fprintf(stderr,
-			"xwping: --sa-profile %s: no IPsec SA pair with %s in the kernel "
-			"SAD: %s\n",
+		fprintf(stderr, "xwping: --sa-profile %s: no IPsec SA pair with %s in %s: %s\n",
 			xw_sa_variant_name(cfg->sa_variant), a,
+			cfg->sa_socket ? "charon (--sa-socket)" : "the kernel SAD",
 			rc == -ENOENT ? "an SA to it and one from it are needed" : strerror(-rc));
 		return rc;
 	}

@@ -21,6 +21,18 @@
 # during a session does not disturb it, the plugin pushes REKEY and DOWN
 # events, the old SPIs are refused afterwards (Accept 6) and the next
 # session uses the new SA.
+#
+# The EXPERIMENTAL IPsec SA profile keyed from charon (--sa-socket; README
+# "IPsec SA profile"), on the same tunnel (kernel-libipsec: no key ever
+# reaches the kernel SAD): the plugin's CHILD SA keys and SKEYSEED, on both
+# ends, equal an independent derivation from what the key taps print (the
+# level-4 log's DH secret and nonces, ike-keys.sh's SK_d: RFC 7296 2.14,
+# 2.17) and charon's own log of the CHILD SA keys (chd = 4); sessions in
+# keymat and alt1 with either root (KEYMAT, SKEYSEED) through the tunnel,
+# the greeting naming the CHILD SA's SPIs; a client on another root than the
+# server gets Accept 1; alt2 on the AEAD SA and a connection no CHILD SA
+# protects are refused; after the IKE rekey, the CHILD SA belongs to the new
+# IKE SA and its SKEYSEED (2.18) is charon's.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +42,9 @@ PLUGIN_DST=/usr/lib/ipsec/plugins/libstrongswan-xwamp.so
 export TB_DIR=/tmp/xw-swan.$$
 export TB_NS_I=xwsw-i$$ TB_NS_R=xwsw-r$$ TB_VETH_I=xwswi$$ TB_VETH_R=xwswr$$
 export TB_EXTRA_PLUGINS=xwamp
-export TB_CHARON_CONF='plugins { xwamp { user = nobody } }'
+# chd = 4: charon logs the CHILD SA keys (merged into the testbed's filelog)
+export TB_CHARON_CONF='plugins { xwamp { user = nobody
+sa_keys = yes } } filelog { testbed { chd = 4 } }'
 TB="$TESTBED/ipsec-netns.sh"
 SOCK_I=$TB_DIR/$TB_NS_I/run/xwamp/charon.sock
 SOCK_R=$TB_DIR/$TB_NS_R/run/xwamp/charon.sock
@@ -99,18 +113,23 @@ in_run() {
 		"$(dirname "$(dirname "$SOCK_R")")" "$@"
 }
 
+# wait_listen PORT LOG: until xwampd in the responder listens on PORT (else its log, 1)
+wait_listen() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$TB_NS_R" ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	cat "$2"
+	return 1
+}
+
 # xwampd runs as nobody after start-up (README: Security), whom the plugin admits
 # (charon.plugins.xwamp.user = nobody, TB_CHARON_CONF above)
 start_server() {
 	in_run "$XWAMPD" -l "$INNER_R" --ike-socket /run/xwamp/charon.sock -m auth,enc \
 		>"$W/xwampd.log" 2>&1 &
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$TB_NS_R" ss -Hltn 'sport = :862' | grep -q LISTEN && return 0
-		sleep 0.05
-	done
-	cat "$W/xwampd.log"
-	return 1
+	wait_listen 862 "$W/xwampd.log"
 }
 
 # ping MODE TABLE COUNT INTERVAL OUT: a session through the tunnel, JSON into OUT
@@ -309,8 +328,186 @@ t_rekey_mid_session() {
 	return $rc
 }
 
+# --- the IPsec SA profile keyed from charon ------------------------------------
+
+SA_PORT=8862
+
+# dumps LOG: every hex dump of charon's level-4 log, "LABEL<TAB>HEX" in log order
+dumps() { "$TESTBED/ike-keys.sh" -D -l "$1"; }
+
+# sa_check LOG IKEKEYS-LINE INITIATOR-CHILDKEY RESPONDER-CHILDKEY: one
+# "PASS what" or "FAIL what: why" line per check of the plugin's answers
+# against the key taps (the first IKE SA and CHILD SA of the log)
+sa_check() {
+	dumps "$1" >"$W/dumps" || return 1
+	python3 - "$W/dumps" "$2" "$3" "$4" <<'PY'
+import hashlib, hmac, sys
+ike, ci, cr = sys.argv[2].split(), sys.argv[3].split(), sys.argv[4].split()
+dumps = {}                     # label -> hex of its FIRST dump
+for line in open(sys.argv[1]):
+    label, hx = line.rstrip("\n").split("\t")
+    dumps.setdefault(label, hx)
+def prf_plus(key, seed, n):
+    out, t, c = b"", b"", 1
+    while len(out) < n:
+        t = hmac.new(key, t + seed + bytes([c]), hashlib.sha256).digest()
+        out, c = out + t, c + 1
+    return out[:n]
+def check(what, got, want):
+    print(("PASS %s" if got == want and want else "FAIL %s: %s != %s") % ((what,) if got == want and want else (what, got, want)))
+g = bytes.fromhex(dumps["shared Diffie Hellman secret"])
+nonces = bytes.fromhex(dumps["seed"])   # the first CHILD SA's seed: Ni | Nr (RFC 7296 2.17)
+spi_i, spi_r, skd_tap = ike[0], ike[1], ike[3]
+# RFC 7296 2.14, by hand: SKEYSEED = prf(Ni | Nr, g^ir); SK_d = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+skeyseed = hmac.new(nonces, g, hashlib.sha256).hexdigest()
+check("SKEYSEED by hand = charon's log", skeyseed, dumps["SKEYSEED"])
+check("SK_d from SKEYSEED = ike-keys.sh's", prf_plus(bytes.fromhex(skeyseed), nonces +
+      bytes.fromhex(spi_i + spi_r), 32).hex(), skd_tap)
+# 2.17: KEYMAT = prf+(SK_d, Ni | Nr); aes256gcm16: 32 key + 4 salt octets each way, i -> r first
+km = prf_plus(bytes.fromhex(skd_tap), nonces, 72).hex()
+enc_i, enc_r = km[:72], km[72:]
+check("KEYMAT i->r = charon's log", enc_i, dumps.get("encryption initiator key"))
+check("KEYMAT r->i = charon's log", enc_r, dumps.get("encryption responder key"))
+# CHILDKEY esp IN OUT aead ENCin INTEGin ENCout INTEGout IKE-SPIi IKE-SPIr SKEYSEED
+for side, c, enc_in, enc_out in (("initiator", ci, enc_r, enc_i), ("responder", cr, enc_i, enc_r)):
+    check(side + " CHILDKEY shape", (c[0], c[1], c[4], c[6], c[8]), ("CHILDKEY", "esp", "aead", "-", "-"))
+    check(side + " key in", c[5], enc_in)
+    check(side + " key out", c[7], enc_out)
+    check(side + " IKE SPIs", c[9] + " " + c[10], spi_i + " " + spi_r)
+    check(side + " SKEYSEED", c[11], skeyseed)
+check("the initiator's out SA is the responder's in SA", (ci[3], ci[2]), (cr[2], cr[3]))
+PY
+}
+
+# the plugin's CHILDKEY answers: initiator by peer, responder by the same SPIs
+childkeys() {
+	local ci
+	ci=$(query "$SOCK_I" "CHILDPEER $INNER_R")
+	set -- $ci
+	echo "$ci"
+	# the responder's in SA is the initiator's out SA
+	query "$SOCK_R" "CHILD esp $4 $3"
+}
+
+t_saprof_keys_match_taps() {
+	local ci cr out rc=0
+	{ read -r ci; read -r cr; } < <(childkeys)
+	xw_log "initiator: ${ci:0:40}... responder: ${cr:0:40}..."
+	out=$(sa_check "$TB_DIR/$TB_NS_I/charon.log" "$(ikekeys "$TB_NS_I")" "$ci" "$cr")
+	printf '%s\n' "$out" | sed 's/^/# /'
+	expect "every check passed" [ -n "$out" ] && ! grep -q FAIL <<<"$out" || rc=1
+	expect "15 checks" [ "$(grep -c ^PASS <<<"$out")" = 15 ] || rc=1
+	out=$(query "$SOCK_R" "CHILD esp 00000001 00000002" "CHILD gre 00000001 00000002" \
+		"CHILDPEER 198.51.100.77")
+	expect "unknown SPIs, bad protocol, no CHILD SA to a peer" [ "$out" = \
+		"ERR ENOENT no CHILD SA with these SPIs
+ERR EINVAL unknown or malformed request
+ERR ENOENT no CHILD SA to 198.51.100.77" ] || rc=1
+	# sa_keys off (the default): no key leaves, RFC 7717 keys still do
+	local conf=$TB_DIR/$TB_NS_R/strongswan.conf
+	sed -i 's/sa_keys = yes/sa_keys = no/' "$conf"
+	"$TB" swanctl R --reload-settings >/dev/null || rc=1
+	set -- $ci
+	out=$(query "$SOCK_R" "CHILD esp $4 $3" "CHILDPEER $INNER_I")
+	sed -i 's/sa_keys = no/sa_keys = yes/' "$conf"
+	"$TB" swanctl R --reload-settings >/dev/null || rc=1
+	expect "sa_keys = no: both requests refused" [ "$out" = \
+		"ERR ENOTSUP IPsec SA keys are off (charon.plugins.xwamp.sa_keys)
+ERR ENOTSUP IPsec SA keys are off (charon.plugins.xwamp.sa_keys)" ] || rc=1
+	expect "sa_keys = yes again: answered" grep -q "^CHILDKEY" <(query "$SOCK_R" "CHILD esp $4 $3") ||
+		rc=1
+	return $rc
+}
+
+# sa_server VARIANT ROOT [LISTEN]: xwampd keyed from charon, as nobody
+sa_server() {
+	[ -n "${SA_PID:-}" ] && kill "$SA_PID" 2>/dev/null && wait "$SA_PID" 2>/dev/null
+	# as in_run, without its subshell: $! is xwampd itself (exec all along)
+	ip netns exec "$TB_NS_R" sh -c 'mount --bind "$1" /run && shift && exec "$@"' in-run \
+		"$(dirname "$(dirname "$SOCK_R")")" "$XWAMPD" --config '' \
+		-l "${3:-$INNER_R}:$SA_PORT" --sa-profile "$1" --sa-socket /run/xwamp/charon.sock \
+		--sa-root "$2" -m auth,enc -v >"$W/sa-$1-$2.log" 2>&1 &
+	SA_PID=$!
+	wait_listen "$SA_PORT" "$W/sa-$1-$2.log"
+}
+
+# sa_ping VARIANT ROOT MODE OUT
+sa_ping() {
+	ip netns exec "$TB_NS_I" timeout 60 "$XWPING" --sa-profile "$1" --sa-socket "$SOCK_I" \
+		--sa-root "$2" -A "$3" -c 5 -i 0.02 -v --json "$INNER_R:$SA_PORT" >"$4" 2>"$4.err"
+}
+
+t_saprof_sessions() {
+	local v r m out rc=0 spis
+	set -- $(query "$SOCK_I" "CHILDPEER $INNER_R")
+	spis=$(printf 'SPIi 0x%s SPIr 0x%s' "$4" "$3")
+	for v in keymat alt1; do
+		for r in ipsec ike; do
+			sa_server $v $r || { rc=1; continue; }
+			for m in E A; do
+				out=$W/sa-$v-$r-$m.json
+				sa_ping $v $r $m "$out" || { cat "$out.err"; rc=1; continue; }
+				expect "$v root $r mode $m: 5 sent, 5 received" \
+					[ "$(json_get "$out" '(j["sessions"][0]["packets"]["sent"], j["sessions"][0]["packets"]["received"])')" = "(5, 5)" ] || rc=1
+			done
+			expect "$v root $r: the greeting named the CHILD SA ($spis)" \
+				grep -q "the greeting names protocol 50 $spis" "$W/sa-$v-$r.log" || rc=1
+			expect "$v root $r: the client checked the same SPIs" \
+				grep -q "IPsec SA profile $v with $INNER_R.*protocol 50 $spis" \
+				"$W/sa-$v-$r-E.json.err" || rc=1
+		done
+	done
+	# the server on SKEYSEED, the client on KEYMAT: the Token does not open (Accept 1)
+	sa_server keymat ike || return 1
+	sa_ping keymat ipsec A "$W/sa-mix.json"
+	expect "keys that disagree: Accept 1 at the client" grep -q "Accept 1" "$W/sa-mix.json.err" ||
+		rc=1
+	expect "keys that disagree: the server refused" grep -q "Accept 1\|accept 1" \
+		"$W/sa-keymat-ike.log" || rc=1
+	# alt2 needs an integrity key: the AEAD SA is refused before connecting
+	sa_ping alt2 ipsec A "$W/sa-alt2.json"
+	expect "alt2 on the AEAD SA: refused by the client" grep -q "AEAD" "$W/sa-alt2.json.err" ||
+		rc=1
+	# a connection no CHILD SA protects (the outer addresses): no greeting, closed
+	sa_server alt1 ipsec 0.0.0.0 || return 1
+	out=$(ip netns exec "$TB_NS_I" python3 -c '
+import socket
+s = socket.create_connection(("192.0.2.2", '"$SA_PORT"'), timeout=5)
+print(len(s.recv(100)))')
+	expect "unprotected connection: closed with nothing sent ($out octets)" [ "$out" = 0 ] || rc=1
+	expect "unprotected connection: the server says why" \
+		grep -q "no SA pair protects it" "$W/sa-alt1-ipsec.log" || rc=1
+	expect "no key in the logs" not grep -qi "$(query "$SOCK_R" "CHILDPEER $INNER_I" |
+		awk '{ print $6 }')" "$W"/sa-*.log "$W"/sa-*.err || rc=1
+	return $rc
+}
+
+t_saprof_after_rekey() {
+	local ci cr rc=0 seeds ike
+	{ read -r ci; read -r cr; } < <(childkeys)
+	ike=$(ikekeys "$TB_NS_R" | awk '{ print $1, $2 }')
+	set -- $ci
+	expect "the CHILD SA belongs to the new IKE SA ($ike)" [ "${10} ${11}" = "$ike" ] || rc=1
+	# 2.18: SKEYSEED = prf(SK_d(old), g^ir | Ni | Nr): the last one charon logged, each side
+	seeds=$(for ns in "$TB_NS_I" "$TB_NS_R"; do
+		dumps "$TB_DIR/$ns/charon.log" | awk -F'\t' '$1 == "SKEYSEED" { s = $2 } END { print s }'
+	done)
+	expect "SKEYSEED after the rekey = charon's on both sides" [ "$(printf '%s\n' "$seeds" |
+		sort -u)" = "${12}" ] || rc=1
+	set -- $cr
+	expect "the responder gives the same SKEYSEED" [ "${12}" = "$(echo "$ci" | awk '{print $12}')" ] ||
+		rc=1
+	SA_PORT=8863 # the last test's server still listens on 8862
+	sa_server alt1 ike || return 1
+	sa_ping alt1 ike E "$W/sa-rekeyed.json" || { cat "$W/sa-rekeyed.json.err"; rc=1; }
+	expect "alt1 with the new SKEYSEED: 5 of 5" \
+		[ "$(json_get "$W/sa-rekeyed.json" '(j["sessions"][0]["packets"]["sent"], j["sessions"][0]["packets"]["received"])')" = "(5, 5)" ] || rc=1
+	return $rc
+}
+
 TESTS=(t_setup t_socket_access t_keys_match_ike_keys_sh t_sessions_enc_auth_esp_only
-	t_wrong_spis_accept6 t_rekey_mid_session)
+	t_wrong_spis_accept6 t_saprof_keys_match_taps t_saprof_sessions t_rekey_mid_session
+	t_saprof_after_rekey)
 
 if [ "$(id -u)" != 0 ]; then
 	for t in "${TESTS[@]}"; do echo "SKIP $PREFIX/$t: needs root"; done

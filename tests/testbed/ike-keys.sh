@@ -8,6 +8,10 @@
 #   ike-keys.sh [-H] NAMESPACE          a side of tests/testbed/ipsec-netns.sh
 #                                       ($TB_DIR/NAMESPACE/charon.log and .vici)
 #   ike-keys.sh [-H] -l LOG -u VICI_URI any charon with such a file log
+#   ike-keys.sh -D NAMESPACE | -D -l LOG  every hex dump of the log instead,
+#                                       "LABEL<TAB>HEX" in log order (LABEL as
+#                                       charon writes it: "SKEYSEED", "seed",
+#                                       "encryption initiator key"...)
 #
 # One line per IKE SA in state ESTABLISHED (-H: no header line):
 #   SPIi SPIr PRF SK_d KEY UNIQUEID NAME STATE
@@ -36,7 +40,7 @@ def usage():
     sys.exit(2)
 
 try:
-    opts, args = getopt.getopt(sys.argv[1:], "Hl:u:")
+    opts, args = getopt.getopt(sys.argv[1:], "DHl:u:")
 except getopt.GetoptError:
     usage()
 o = dict(opts)
@@ -45,12 +49,12 @@ if args:
     d = os.path.join(os.environ.get("TB_DIR", "/tmp/tb-ipsec-netns"), args[0])
     log = log or os.path.join(d, "charon.log")
     uri = uri or "unix://" + os.path.join(d, "charon.vici")
-if not log or not uri:
+if not log or (not uri and "-D" not in o):
     usage()
 
 # "12[IKE4] <tb|3> message" (a time stamp may come first)
 line_re = re.compile(r"(\d+)\[([A-Z]+)\d?\] (?:<([^>]*)> )?(.*)")
-dump_re = re.compile(r"Sk_d secret => (\d+) bytes")
+dump_re = re.compile(r"(.*?) => (\d+) bytes @")
 row_re = re.compile(r"\s*\d+: (.{47})")
 rekeyed_re = re.compile(r"IKE_SA \S*\[(\d+)\] rekeyed between")
 
@@ -73,8 +77,11 @@ for raw in f:
             cur[3] += "".join(b.lower() for b in r.group(1).split()
                               if re.fullmatch(r"[0-9A-F]{2}", b))
             if len(cur[3]) >= 2 * cur[2]:
-                dumps.append([cur[1], cur[3][:2 * cur[2]]])
-                last_in[cur[0]] = len(dumps) - 1
+                if "-D" in o:
+                    print("%s\t%s" % (cur[4], cur[3][:2 * cur[2]]))
+                if cur[4] == "Sk_d secret":
+                    dumps.append([cur[1], cur[3][:2 * cur[2]]])
+                    last_in[cur[0]] = len(dumps) - 1
                 cur = None
             continue
         cur = None    # a dump cut short: ignore it
@@ -83,11 +90,13 @@ for raw in f:
         continue
     d = dump_re.match(msg)
     if d:
-        cur = [thread, uid, int(d.group(1)), ""]
+        cur = [thread, uid, int(d.group(2)), "", d.group(1)]
         continue
     r = rekeyed_re.match(msg)
     if r and thread in last_in:
         dumps[last_in.pop(thread)][0] = r.group(1)
+if "-D" in o:
+    sys.exit(0)
 skd = {}
 for owner, hx in dumps:
     skd[owner] = hx

@@ -185,6 +185,21 @@ TEST(skeyseed_root)
 	CHECK_EQ(xw_sa_root_by_name("IKE"), XW_SA_ROOT_IKE);
 	CHECK_EQ(xw_sa_root_by_name("ipsec"), XW_SA_ROOT_IPSEC);
 	CHECK_EQ(xw_sa_root_by_name("skeyseed"), -1);
+	/* the option of both programs */
+	{
+		enum xw_sa_root r = XW_SA_ROOT_IKE;
+		const char *why = "";
+
+		CHECK_EQ(xw_sa_root_opt(NULL, XW_SA_ALT2, false, &r, &why), 0);
+		CHECK_EQ(r, XW_SA_ROOT_IPSEC);
+		CHECK_EQ(xw_sa_root_opt("ike", XW_SA_ALT1, true, &r, &why), 0);
+		CHECK_EQ(r, XW_SA_ROOT_IKE);
+		CHECK_EQ(xw_sa_root_opt("ike", XW_SA_KEYMAT, false, &r, &why), -EINVAL);
+		CHECK(strstr(why, "only charon knows SKEYSEED"));
+		CHECK_EQ(xw_sa_root_opt("ike", XW_SA_ALT2, true, &r, &why), -EINVAL);
+		CHECK_EQ(xw_sa_root_opt("sk_d", XW_SA_ALT1, true, &r, &why), -EINVAL);
+		CHECK(strstr(why, "ipsec or ike"));
+	}
 }
 
 TEST(alt2_keys)

@@ -405,6 +405,69 @@ TEST(skeyseed_root)
 	srv_root = cli_root = XW_SA_ROOT_IPSEC;
 }
 
+/*
+ * sa_later (xwampd --sa-socket: charon names the pair in the key worker):
+ * nothing goes out before srv_sa_named(); a client that speaks first is
+ * closed (RFC 4656 3.1); no pair: closed with nothing sent; a pair: its
+ * greeting, and the conversation runs.
+ */
+TEST(greeting_after_the_sa_lookup)
+{
+	struct srv_cfg sc = {
+		.modes = XW_MODE_AUTH | XW_MODE_ENCRYPTED,
+		.count = 1024,
+		.peer = "test-client",
+		.sa_variant = XW_SA_ALT1,
+		.sa_later = true,
+	};
+	static const uint8_t sa_ids[] = {0x00, 0x00, 0x00, 0x32, 0xc0, 0x00,
+					 0x01, 0x01, 0xc0, 0x00, 0x02, 0x02};
+	struct cli_cfg cc = {
+		.modes = XW_MODE_ENCRYPTED, .peer = "test-server", .sa_variant = XW_SA_ALT1};
+	struct xw_keysrc src = {&SAD_OPS, NULL, "sad"};
+	struct srv *s;
+	struct conv c;
+	size_t n = 0;
+
+	for (int round = 0; round < 2; round++) {
+		s = srv_new(&sc, &OPS, NULL, T0);
+		CHECK(s != NULL);
+		CHECK_EQ(srv_state(s), SRV_WAIT_SA);
+		CHECK(srv_out_peek(s, &n) == NULL || n == 0);
+		if (round == 0) {
+			CHECK(srv_feed(s, "x", 1, T0) < 0);
+			CHECK(srv_closed(s));
+			CHECK_EQ(srv_close_reason(s), SRV_CLOSE_PROTO);
+		} else {
+			CHECK_EQ(srv_sa_named(s, -ENOENT, 0, 0, 0, T0), 0);
+			CHECK(srv_closed(s));
+			CHECK_EQ(srv_close_reason(s), SRV_CLOSE_NO_SA);
+		}
+		n = 0;
+		CHECK(srv_out_peek(s, &n) == NULL || n == 0);
+		srv_free(s);
+	}
+	/* named: the greeting of Figure 3 with the pair, then a whole conversation */
+	memset(&c, 0, sizeof(c));
+	pair_of(&c.sad.pair, 0xc0000101, 0xc0000202, 0x10);
+	c.sad.present = 1;
+	src.ctx = &c.sad;
+	CHECK_EQ(xw_keysrcs_add(&c.keys, &src), 0);
+	cc.sa = c.sad.pair;
+	c.srv = srv_new(&sc, &OPS, &c, T0);
+	c.cli = cli_new(&cc);
+	CHECK(c.srv && c.cli);
+	CHECK_EQ(srv_sa_named(c.srv, 0, IPPROTO_ESP, 0xc0000101, 0xc0000202, T0), 0);
+	CHECK_EQ(srv_state(c.srv), SRV_WAIT_SETUP);
+	CHECK_EQ(srv_sa_named(c.srv, 0, IPPROTO_ESP, 1, 2, T0), -EINVAL);
+	pump(&c);
+	CHECK(c.ns2c >= GREETING_LEN[XW_SA_ALT1]);
+	CHECK_MEM(c.s2c, sa_ids, sizeof(sa_ids));
+	CHECK_EQ(server_start_accept(&c), XW_ACCEPT_OK);
+	CHECK_EQ(conv_session(&c, 5020), 0);
+	conv_free(&c);
+}
+
 TEST(sa_gone_at_server)
 {
 	struct xw_sa_pair p;
