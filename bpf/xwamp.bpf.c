@@ -48,6 +48,23 @@
  * is the packet's, else behind a 14-octet link header whose EtherType is
  * skb->protocol (the header an xfrm interface rebuilds).
  */
+/*
+ * Floors for the benchmark only (tests/bpf/bench_xdp.c): bpf/xwamp_floor_*.bpf.c
+ * build this same program with XW_FLOOR set, each without some of its work,
+ * so that one run measures what each check costs.  The program xwampd
+ * loads is built with XW_FLOOR 0: every check.
+ */
+#ifndef XW_FLOOR
+#define XW_FLOOR 0
+#endif
+#define XW_FLOOR_NO_UCSUM  1 /* no UDP checksum verification */
+#define XW_FLOOR_NO_HOST   2 /* no host_check() (MAC, addresses, UDP checksum) */
+#define XW_FLOOR_NO_IPCSUM 4 /* no IPv4 header checksum verification */
+#define XW_FLOOR_PLAIN_SEQ 8 /* Sequence Number without an atomic operation */
+#if XW_FLOOR & XW_FLOOR_PLAIN_SEQ
+#define XW_REFL_SEQ_NEXT(p) ((*(p))++)
+#endif
+
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
@@ -421,7 +438,8 @@ static __always_inline int parse(void *data, void *end, struct pkt *k, __u32 *wh
 			return -1;
 		}
 		/* RFC 1122 3.2.1.2: a datagram whose header checksum fails is discarded */
-		if (csum_fold((__u64)((u32_a *)ip)[0] + ((u32_a *)ip)[1] + ((u32_a *)ip)[2] +
+		if (!(XW_FLOOR & XW_FLOOR_NO_IPCSUM) &&
+		    csum_fold((__u64)((u32_a *)ip)[0] + ((u32_a *)ip)[1] + ((u32_a *)ip)[2] +
 			      ((u32_a *)ip)[3] + ((u32_a *)ip)[4]) != 0xffff) {
 			*why = XW_STAT_PASS_IPCSUM;
 			return -1;
@@ -654,6 +672,8 @@ static __always_inline __u32 host_check(void *data, void *end, const struct pkt 
 	struct xw_own_val *o;
 	int r;
 
+	if (XW_FLOOR & XW_FLOOR_NO_HOST)
+		return 0;
 	if (eth) {
 		__u32 slot = ifindex % XW_IF_MACS_MAX;
 		struct xw_if_mac *m = bpf_map_lookup_elem(&if_macs, &slot);
@@ -694,6 +714,8 @@ static __always_inline __u32 host_check(void *data, void *end, const struct pkt 
 	}
 	if (k->ucsum0)
 		return k->v6 ? XW_STAT_PASS_UDPCSUM : 0; /* IPv4 without: none to verify */
+	if (XW_FLOOR & XW_FLOOR_NO_UCSUM)
+		return 0;
 	r = udp_csum_ok(data, end, k);
 	if (r < 0)
 		return XW_STAT_PASS_NOROOM;

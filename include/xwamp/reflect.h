@@ -121,6 +121,14 @@ XW_INLINE __u64 xw_refl_ld8(const void *p)
 #define XW_REFL_PUT64(p, v) put_be64((p), (v))
 #endif
 
+/*
+ * The session's next Sequence Number, fetched and incremented atomically
+ * (see xw_reflect_open()).  Only bench_xdp's floor programs replace it.
+ */
+#ifndef XW_REFL_SEQ_NEXT
+#define XW_REFL_SEQ_NEXT(p) __sync_fetch_and_add((p), 1)
+#endif
+
 /* Hides a value from the optimizer (so that a no-op mask stays). */
 #define XW_REFL_OPAQUE(x) __asm__ volatile("" : "+r"(x))
 
@@ -315,7 +323,7 @@ XW_INLINE int xw_reflect_open(__u8 *pkt, const void *end, __u32 len, const struc
 		}
 	}
 
-	seq = __sync_fetch_and_add(a->next_seq, 1);
+	seq = XW_REFL_SEQ_NEXT(a->next_seq);
 	XW_REFL_PUT32(pkt, (__u32)seq);
 	XW_REFL_PUT64(pkt + 4, a->tx_ts);
 	/* Error Estimate, MBZ */

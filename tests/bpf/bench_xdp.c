@@ -33,6 +33,10 @@
 #include "xdp_clock.skel.h"
 #include "xdp_fixture.h"
 #include "xwamp.skel.h"
+#include "xwamp_floor_bare.skel.h"
+#include "xwamp_floor_nocheck.skel.h"
+#include "xwamp_floor_nohost.skel.h"
+#include "xwamp_floor_noucsum.skel.h"
 
 #define ROUNDS 7
 
@@ -196,6 +200,121 @@ out:
 	return rc;
 }
 
+/*
+ * Floors: xdp_xwamp built without some of its work (bpf/xwamp_floor_*.bpf.c,
+ * XW_FLOOR), measured on the first case (IPv4, 41 octets padded 27) in the
+ * same rounds as the program itself and the two baselines, so that one run
+ * says what each check costs and what is left when none is made: the
+ * rewrite, the session and clock look-ups and the one clock read.
+ */
+struct floor {
+	const char *desc;
+	void *skel;
+	void (*destroy)(void *skel);
+	struct bpf_object *obj;
+	int prog;
+	double best;
+};
+
+#define FLOOR_LOAD(f, name, d)                                              \
+	do {                                                                \
+		struct name *s_ = name##__open_and_load();                  \
+		(f)->desc = (d);                                            \
+		(f)->skel = s_;                                             \
+		(f)->destroy = (void (*)(void *))name##__destroy;           \
+		(f)->obj = s_ ? s_->obj : NULL;                             \
+		(f)->prog = s_ ? bpf_program__fd(s_->progs.xdp_xwamp) : -1; \
+		(f)->best = 1e9;                                            \
+	} while (0)
+
+/* The maps of obj as the first case wants them: clock, MACs, own addresses, both sessions. */
+static int floor_maps(struct bpf_object *obj, const struct xw_bpf_clock *clk,
+		      const struct xw_sess *fwd, const struct xw_sess *back)
+{
+	__u32 zero = 0, kf = FX_DPORT, kb = FX_SPORT;
+	int own = bpf_object__find_map_fd_by_name(obj, "own_addrs");
+	int sfd = bpf_object__find_map_fd_by_name(obj, "sessions");
+
+	return bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "clock"), &zero, clk,
+				   BPF_ANY) ||
+	       fx_host(bpf_object__find_map_fd_by_name(obj, "if_macs"), own) ||
+	       fx_own_add(own, 0, fx_ip4_snd, XW_OWN_UNICAST) ||
+	       fx_own_add(own, 1, fx_ip6_snd, XW_OWN_UNICAST) ||
+	       bpf_map_update_elem(sfd, &kf, fwd, BPF_ANY) ||
+	       bpf_map_update_elem(sfd, &kb, back, BPF_ANY);
+}
+
+static int bench_floors(struct xwamp *skel, struct xdp_baseline *base, struct xdp_clock *clkp,
+			const struct xw_bpf_clock *clk, __u32 repeat, int rounds)
+{
+	struct floor fl[5];
+	const struct bcase *c = &cases[0];
+	double best_b = 1e9, best_c = 1e9;
+	struct xw_sess fwd, back;
+	uint8_t frame[4096];
+	struct fx_off o;
+	size_t len = fx_build(&c->pkt, frame, &o), i, nfl = 5;
+	__u32 rv;
+	int r, rc = 1;
+
+	memset(fl, 0, sizeof(fl));
+	fl[0] = (struct floor){"xdp_xwamp (every check)",
+			       NULL,
+			       NULL,
+			       skel->obj,
+			       bpf_program__fd(skel->progs.xdp_xwamp),
+			       1e9};
+	FLOOR_LOAD(&fl[1], xwamp_floor_noucsum, "minus the UDP checksum check");
+	FLOOR_LOAD(&fl[2], xwamp_floor_nohost, "minus host_check (MAC, addrs, UDP csum)");
+	FLOOR_LOAD(&fl[3], xwamp_floor_nocheck, "minus every check (+ IPv4 header csum)");
+	FLOOR_LOAD(&fl[4], xwamp_floor_bare, "minus every check, Sequence Number not atomic");
+	memcpy(frame + 6, fx_mac_dst, 6);
+	fx_session(&fwd, c->pkt.v6, c->flags, 0, 0, 0);
+	back = fwd;
+	back.sender_port = fwd.refl_port;
+	back.refl_port = fwd.sender_port;
+	memcpy(back.sender_addr, fwd.refl_addr, 16);
+	memcpy(back.refl_addr, fwd.sender_addr, 16);
+	for (i = 0; i < nfl; i++)
+		if (!fl[i].obj || floor_maps(fl[i].obj, clk, &fwd, &back)) {
+			fprintf(stderr, "bench_xdp: floor \"%s\" cannot be loaded\n", fl[i].desc);
+			goto out;
+		}
+	for (r = 0; r < rounds; r++) {
+		double b = run(bpf_program__fd(base->progs.xdp_baseline), frame, len, repeat, &rv);
+		double t = run(bpf_program__fd(clkp->progs.xdp_clock), frame, len, repeat, &rv);
+
+		if (b < 0 || t < 0)
+			goto out;
+		best_b = b < best_b ? b : best_b;
+		best_c = t < best_c ? t : best_c;
+		for (i = 0; i < nfl; i++) {
+			double x = run(fl[i].prog, frame, len, repeat, &rv);
+
+			if (x < 0 || rv != XDP_TX) {
+				fprintf(stderr, "bench_xdp: floor \"%s\": not reflected\n",
+					fl[i].desc);
+				goto out;
+			}
+			fl[i].best = x < fl[i].best ? x : fl[i].best;
+		}
+	}
+	printf("floors, %s: the same program built without some of its work (XW_FLOOR)\n", c->desc);
+	printf("  %-46s %8.1f ns  %6.2fx\n", "MAC swap + clock read (xdp_clock)", best_c, 1.0);
+	for (i = 0; i < nfl; i++)
+		printf("  %-46s %8.1f ns  %6.2fx /clock  (%+.1f ns against the line above)\n",
+		       fl[i].desc, fl[i].best, fl[i].best / best_c,
+		       i ? fl[i].best - fl[i - 1].best : fl[i].best - best_c);
+	printf("  target <= 1.4x /clock: %s; the program minus every check is %.2fx\n",
+	       fl[0].best <= 1.4 * best_c ? "met" : "MISSED", fl[3].best / best_c);
+	rc = 0;
+out:
+	for (i = 1; i < nfl; i++)
+		if (fl[i].skel)
+			fl[i].destroy(fl[i].skel);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	__u32 repeat = argc > 1 ? (__u32)strtoul(argv[1], NULL, 0) : 1000000;
@@ -295,6 +414,11 @@ int main(int argc, char **argv)
 			       "reflector that stamps)\n",
 			       "  MAC swap + clock / MAC swap", "", "", "",
 			       best_b > 0 ? best_c / best_b : 0.0);
+	}
+	if ((only <= 0 || getenv("BENCH_XDP_FLOORS")) &&
+	    bench_floors(skel, base, clkp, &clk, repeat, rounds)) {
+		fprintf(stderr, "bench_xdp: the floors failed\n");
+		worst_fail = 1;
 	}
 	if (only < 0 && bench_owamp(skel, base, clkp, repeat, rounds, ncpu)) {
 		fprintf(stderr, "bench_xdp: the OWAMP receiver case failed\n");
