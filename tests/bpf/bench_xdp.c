@@ -227,6 +227,17 @@ struct floor {
 		(f)->best = 1e9;                                            \
 	} while (0)
 
+/* The case's session, sender -> reflector, and its mirror image for the way back. */
+static void sessions_both_ways(const struct bcase *c, struct xw_sess *fwd, struct xw_sess *back)
+{
+	fx_session(fwd, c->pkt.v6, c->flags, 0, 0, 0);
+	*back = *fwd;
+	back->sender_port = fwd->refl_port;
+	back->refl_port = fwd->sender_port;
+	memcpy(back->sender_addr, fwd->refl_addr, 16);
+	memcpy(back->refl_addr, fwd->sender_addr, 16);
+}
+
 /* The maps of obj as the first case wants them: clock, MACs, own addresses, both sessions. */
 static int floor_maps(struct bpf_object *obj, const struct xw_bpf_clock *clk,
 		      const struct xw_sess *fwd, const struct xw_sess *back)
@@ -269,12 +280,7 @@ static int bench_floors(struct xwamp *skel, struct xdp_baseline *base, struct xd
 	FLOOR_LOAD(&fl[3], xwamp_floor_nocheck, "minus every check (+ IPv4 header csum)");
 	FLOOR_LOAD(&fl[4], xwamp_floor_bare, "minus every check, Sequence Number not atomic");
 	memcpy(frame + 6, fx_mac_dst, 6);
-	fx_session(&fwd, c->pkt.v6, c->flags, 0, 0, 0);
-	back = fwd;
-	back.sender_port = fwd.refl_port;
-	back.refl_port = fwd.sender_port;
-	memcpy(back.sender_addr, fwd.refl_addr, 16);
-	memcpy(back.refl_addr, fwd.sender_addr, 16);
+	sessions_both_ways(c, &fwd, &back);
 	for (i = 0; i < nfl; i++)
 		if (!fl[i].obj || floor_maps(fl[i].obj, clk, &fwd, &back)) {
 			fprintf(stderr, "bench_xdp: floor \"%s\" cannot be loaded\n", fl[i].desc);
@@ -372,12 +378,7 @@ int main(int argc, char **argv)
 		    fx_own_add(bpf_map__fd(skel->maps.own_addrs), 1, fx_ip6_snd, XW_OWN_UNICAST))
 			goto out;
 		/* sender -> reflector, and the mirror image for the way back */
-		fx_session(&fwd, c->pkt.v6, c->flags, 0, 0, 0);
-		back = fwd;
-		back.sender_port = fwd.refl_port;
-		back.refl_port = fwd.sender_port;
-		memcpy(back.sender_addr, fwd.refl_addr, 16);
-		memcpy(back.refl_addr, fwd.sender_addr, 16);
+		sessions_both_ways(c, &fwd, &back);
 		if (bpf_map_update_elem(sfd, &kf, &fwd, BPF_ANY) ||
 		    bpf_map_update_elem(sfd, &kb, &back, BPF_ANY))
 			goto out;
