@@ -29,7 +29,8 @@
 #      14-octet packets over the veth, counted from Fetch-Session), against
 #      a plain recvmmsg() loop on the same veth, interleaved round by round,
 #      and against the XDP receiver's records/s from bench_xdp in this run
-#   6. the AF_XDP reflector (section "afxdp", tests/bench_afxdp.sh)
+#   6. the AF_XDP reflector and the AF_XDP OWAMP receiver (section "afxdp",
+#      tests/bench_afxdp.sh)
 #   7. thousands of sessions at 10 packets/s each per path and mode, against
 #      udp_echo under the same load (section "scale", tests/bench_scale.sh)
 #

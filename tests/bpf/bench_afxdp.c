@@ -11,7 +11,14 @@
  * after it.
  *
  *   bench_afxdp CLIENT_NS CLIENT_IF --base NAME:PORT [--subj NAME:PORT ...]
- *               [--rounds N] [--frames N] [--dir DIR]
+ *               [--ow NAME:PORT ... --ow-count CMD] [--rounds N] [--frames N] [--dir DIR]
+ *
+ * --ow: an OWAMP receive session (no replies: RFC 4656 4.2), fed its
+ * sender's frame the same way (the record of a repeated packet is stored as
+ * a duplicate, RFC 4656 3.9), counted by the records xwampd stored: the
+ * shell command "CMD NAME" prints that session's records so far; its rate
+ * is records per second of the generator's phase, read once the count
+ * stops moving (the rings drained).
  *
  * --dir: frames are kept in DIR/NAME.frame: a frame found there is used
  * as it is (for a later run against another reflector), one captured is
@@ -57,6 +64,7 @@
 struct subj {
 	const char *name;
 	uint16_t port;
+	int ow; /* counted by records (--ow-count), not replies */
 	uint8_t frame[MAX_FRAME];
 	size_t len;
 };
@@ -64,6 +72,7 @@ struct subj {
 struct env {
 	int ifx, ncpu;
 	struct xdp_benchgen *gen;
+	const char *ow_count; /* --ow-count CMD */
 };
 
 /* The first outgoing IPv4/UDP frame to each subject's port, within 10 s. */
@@ -151,14 +160,39 @@ static __u64 replies(struct env *e, int reset)
 	return sum;
 }
 
-/* One phase: replies per second to frames copies of s's frame; *frac = replies / frames. */
+/* An OWAMP subject's records so far ("CMD NAME"); -1 when the command fails. */
+static double records(const struct env *e, const struct subj *s)
+{
+	char cmd[1024], line[64];
+	double v = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s %s", e->ow_count, s->name);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fgets(line, sizeof(line), p))
+		v = strtod(line, NULL);
+	if (pclose(p))
+		v = -1;
+	return v;
+}
+
+/*
+ * One phase: replies (--ow: records) per second to frames copies of s's
+ * frame; *frac = replies / frames.
+ */
 static double phase(struct env *e, const struct subj *s, unsigned int frames, double *frac)
 {
 	struct xdp_md ctx = {.ingress_ifindex = (__u32)e->ifx, .data_end = (__u32)s->len};
 	LIBBPF_OPTS(bpf_test_run_opts, o);
 	uint64_t t0, t1;
-	__u64 got;
+	double r0 = 0, got;
 
+	if (s->ow && (r0 = records(e, s)) < 0) {
+		fprintf(stderr, "bench_afxdp: --ow-count %s %s failed\n", e->ow_count, s->name);
+		return -1;
+	}
 	replies(e, 1);
 	o.data_in = s->frame;
 	o.data_size_in = (__u32)s->len;
@@ -173,12 +207,25 @@ static double phase(struct env *e, const struct subj *s, unsigned int frames, do
 	}
 	t1 = bench_mono_ns();
 	/* replies still in the reflector's rings: wait until the count stops moving */
-	do {
-		got = replies(e, 0);
-		usleep(50000);
-	} while (replies(e, 0) != got);
-	*frac = (double)got / frames;
-	return (double)got / ((double)(t1 - t0) / 1e9);
+	if (s->ow) {
+		double now = records(e, s);
+
+		do {
+			got = now;
+			usleep(50000);
+			now = records(e, s);
+		} while (now != got && now >= 0);
+		if (now < 0)
+			return -1;
+		got -= r0;
+	} else {
+		do {
+			got = (double)replies(e, 0);
+			usleep(50000);
+		} while ((double)replies(e, 0) != got);
+	}
+	*frac = got / frames;
+	return got / ((double)(t1 - t0) / 1e9);
 }
 
 static void summary(const char *what, double *r, int n)
@@ -228,6 +275,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--subj") && nsub < MAX_SUBJ &&
 			 !parse_subj(argv[i + 1], &sub[nsub + 1]))
 			nsub++;
+		else if (!strcmp(argv[i], "--ow") && nsub < MAX_SUBJ &&
+			 !parse_subj(argv[i + 1], &sub[nsub + 1]))
+			sub[++nsub].ow = 1;
+		else if (!strcmp(argv[i], "--ow-count"))
+			e.ow_count = argv[i + 1];
 		else if (!strcmp(argv[i], "--rounds"))
 			rounds = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--dir"))
@@ -243,6 +295,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_afxdp: --base NAME:PORT needed, 1..%d rounds\n", MAX_ROUNDS);
 		return 2;
 	}
+	for (k = 1; k <= nsub; k++)
+		if (sub[k].ow && !e.ow_count) {
+			fprintf(stderr, "bench_afxdp: --ow needs --ow-count CMD\n");
+			return 2;
+		}
 	snprintf(what, sizeof(what), "/var/run/netns/%s", argv[1]);
 	ns = open(what, O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || setns(ns, CLONE_NEWNET)) {
@@ -295,9 +352,9 @@ int main(int argc, char **argv)
 			b_prev = b_next;
 		}
 	}
-	printf("\n== reflection rate over veth, %u live frames per phase, %d rounds (generator: "
+	printf("\n== reflection rate over veth%s, %u live frames per phase, %d rounds (generator: "
 	       "BPF_PROG_RUN live frames on the client veth)\n",
-	       frames, rounds);
+	       e.ow_count ? " (OWAMP receivers: records stored)" : "", frames, rounds);
 	for (k = 1; k <= nsub; k++) {
 		snprintf(what, sizeof(what), "%s / %s", sub[k].name, sub[0].name);
 		summary(what, ratio[k - 1], rounds);
@@ -307,7 +364,8 @@ int main(int argc, char **argv)
 		summary(what, mpps[k], rounds);
 	}
 	for (k = 0; k <= nsub; k++) {
-		snprintf(what, sizeof(what), "%s, replies / frames sent", sub[k].name);
+		snprintf(what, sizeof(what), "%s, %s / frames sent", sub[k].name,
+			 sub[k].ow ? "records" : "replies");
 		summary(what, frac[k], rounds);
 	}
 	rc = 0;

@@ -160,6 +160,18 @@ static int arm_sessions(struct env *e)
 	back.refl_port = fwd.sender_port;
 	memcpy(back.sender_addr, fwd.refl_addr, 16);
 	memcpy(back.refl_addr, fwd.sender_addr, 16);
+	struct xw_if_mac m = {.ifindex = (__u32)e->sifx};
+	__u32 slot = (__u32)e->sifx % XW_IF_MACS_MAX;
+
+	/*
+	 * The program answers only frames for this host (README "What the
+	 * reflectors answer"): the server veth with the fixture frames'
+	 * destination MAC, the reflector address one of its own.
+	 */
+	memcpy(m.mac, fx_mac_dst, 6);
+	if (bpf_map_update_elem(bpf_map__fd(e->xw->maps.if_macs), &slot, &m, BPF_ANY) ||
+	    fx_own_add(bpf_map__fd(e->xw->maps.own_addrs), 0, fx_ip4_ref, XW_OWN_UNICAST))
+		return -1;
 	if (bpf_map_update_elem(sfd, &kf, &fwd, BPF_ANY) ||
 	    bpf_map_update_elem(sfd, &kb, &back, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(e->xw->maps.clock), &zero, &clk, BPF_ANY))
