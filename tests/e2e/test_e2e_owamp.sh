@@ -330,17 +330,19 @@ afxdp_receiver() {
 	r0=$(stat_slot $slot)
 	rd0=$(stat_slot $S_REDIRECTED)
 	out=$XW_TMP/afxdp.json
-	in_c "$XWPING" -O -t -A "$mode" -u alice -k "$kf" -c $AF_COUNT -i 0.02 --wait 1 --json \
+	# 4 s: the forgeries (python, slow to start on a loaded machine) land while it runs
+	in_c "$XWPING" -O -t -A "$mode" -u alice -k "$kf" -c $AF_COUNT -i 0.04 --wait 1 --json \
 		--per-packet "$addr" >"$out" 2>"$XW_TMP/err" &
 	ping=$!
 	xw_wait_log "receive session of $AF_COUNT packets accepted" || return 1
 	ports=$(sed -n 's/.*owamp .*:\([0-9]*\) <- .*:\([0-9]*\): receive session.*/\1 \2/p' \
 		"$XW_TMP/xwampd.log" | head -n1)
 	# the session is running once XDP redirects its packets (socket: passes them)
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		[ "$(stat_slot $slot)" -gt "$r0" ] && break
-		sleep 0.02
+		sleep 0.05
 	done
+	expect "the session runs (stats slot $slot moved)" [ "$(stat_slot $slot)" -gt "$r0" ] || return 1
 	# shellcheck disable=SC2086 # $ports: the receiver's and the sender's port
 	set -- $ports
 	forge "$fam" "$cli" "$2" "$srv" "$1" "$mode" || { xw_log "could not inject"; return 1; }
@@ -350,7 +352,8 @@ afxdp_receiver() {
 	expect "the session said whose it was ($path)" \
 		grep -q "receive session of $AF_COUNT packets accepted, receiver: $path" \
 		"$XW_TMP/xwampd.log" || return 1
-	expect "XDP redirected $redir frames to AF_XDP (redirected-afxdp $n)" [ "$n" = $redir ] || return 1
+	expect "XDP redirected $redir frames to AF_XDP (redirected-afxdp $n)" [ "$n" = $redir ] ||
+		{ grep 'receiver closed' "$XW_TMP/xwampd.log" | sed 's/^/#   /'; return 1; }
 	expect "receiver: all by $path, 10 forged counted bad-hmac" \
 		grep -q "receiver closed (Stop-Sessions): $((AF_COUNT + 10)) received, $AF_COUNT recorded, 10 forged, 0 dropped; 0 by XDP; $tail\$" \
 		"$XW_TMP/xwampd.log" || { grep 'receiver closed' "$XW_TMP/xwampd.log" | sed 's/^/#   /'; return 1; }
