@@ -134,10 +134,8 @@ static struct ow_sdata *find(const struct ow_store *st, const uint8_t sid[XW_SID
 int ow_store_open(struct ow_store *st, const uint8_t *req, size_t len, uint64_t now_ns)
 {
 	struct codec_request_session rs;
-	struct codec_ow_slot *slots = NULL;
-	struct ow_sdata *d;
+	struct ow_sdata *d = NULL;
 	uint64_t cap;
-	uint32_t i;
 	int err;
 
 	(void)now_ns;
@@ -156,8 +154,7 @@ int ow_store_open(struct ow_store *st, const uint8_t *req, size_t len, uint64_t 
 		return -ENOSPC;
 	}
 	d = calloc(1, sizeof(*d));
-	slots = calloc(rs.f.num_slots, sizeof(*slots));
-	if (!d || !slots)
+	if (!d)
 		goto nomem;
 	d->req = malloc(len);
 	d->rec = calloc((size_t)cap, sizeof(*d->rec));
@@ -166,12 +163,9 @@ int ow_store_open(struct ow_store *st, const uint8_t *req, size_t len, uint64_t 
 	d->rb = rb_new(d->rec);
 	if (!d->rb)
 		goto nomem;
-	for (i = 0; i < rs.f.num_slots; i++)
-		codec_ow_slot_at(&rs, i, &slots[i]);
-	err = xw_ow_sched_init(&d->sched, rs.f.sid, slots, rs.f.num_slots, rs.f.start_time);
+	err = xw_ow_sched_init_req(&d->sched, &rs, rs.f.sid);
 	if (err)
 		goto fail;
-	free(slots);
 	memcpy(d->req, req, len);
 	d->req_len = len;
 	memcpy(d->sid, rs.f.sid, XW_SID_LEN);
@@ -184,7 +178,6 @@ int ow_store_open(struct ow_store *st, const uint8_t *req, size_t len, uint64_t 
 nomem:
 	err = -ENOMEM;
 fail:
-	free(slots);
 	if (d)
 		sdata_free(d);
 	return err;

@@ -78,6 +78,22 @@ int xw_ow_sched_init(struct xw_ow_sched *s, const uint8_t sid[16],
 	return 0;
 }
 
+int xw_ow_sched_init_req(struct xw_ow_sched *s, const struct codec_request_session *rq,
+			 const uint8_t sid[16])
+{
+	struct codec_ow_slot *slots = calloc(rq->f.num_slots ? rq->f.num_slots : 1, sizeof(*slots));
+	uint32_t i;
+	int err;
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < rq->f.num_slots; i++)
+		codec_ow_slot_at(rq, i, &slots[i]);
+	err = xw_ow_sched_init(s, sid, slots, rq->f.num_slots, rq->f.start_time);
+	free(slots);
+	return err;
+}
+
 uint64_t xw_ow_sched_next(struct xw_ow_sched *s)
 {
 	uint32_t k = s->next;

@@ -201,6 +201,14 @@ struct xw_ow_sched {
 /* 0, -EINVAL (no slot, more than the maximum, a type other than 0/1), -ENOMEM, -EIO. */
 int xw_ow_sched_init(struct xw_ow_sched *s, const uint8_t sid[16],
 		     const struct codec_ow_slot *slots, uint32_t nslots, uint64_t start);
+struct codec_request_session;
+/*
+ * The schedule of a decoded Request-Session (RFC 4656 3.5, 3.6): its slots
+ * and Start Time, the session's @sid (the receiver's, which the request
+ * may not carry yet).  As xw_ow_sched_init().
+ */
+int xw_ow_sched_init_req(struct xw_ow_sched *s, const struct codec_request_session *rq,
+			 const uint8_t sid[16]);
 /* Send time (NTP) of packet s->seq, then advance to the next packet. */
 uint64_t xw_ow_sched_next(struct xw_ow_sched *s);
 /* Send time (NTP) of packet @seq from the start (re-runs the schedule; for lost packets). */

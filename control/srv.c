@@ -21,6 +21,7 @@
 #include "codec.h"
 #include "crypto.h"
 #include "log.h"
+#include "schedule.h"
 #include "srv.h"
 #include "testpkt.h"
 #include "xwamp/ntp.h"
@@ -115,6 +116,8 @@ struct srv {
 	size_t expired_stop_len; /* OWAMP: their Stop-Sessions records at most (ow_stop_limit) */
 
 	uint64_t idle_since; /* SERVWAIT counts from here */
+	/* OWAMP while testing: when Stop-Sessions is due (ow_complete_ns), wall ns */
+	uint64_t ow_stop_due;
 
 	/* Set-Up-Response from on_setup() to setup_finish() (SRV_WAIT_KEY in between) */
 	struct codec_setup_response setup;
@@ -991,6 +994,29 @@ static int start_one(struct srv *s, struct srv_sess *ss, uint64_t now)
 	return rc;
 }
 
+/*
+ * OWAMP: when session ss is complete, as RFC 4656 3.8 defines it: "Timeout
+ * after the scheduled time for the last sequence number" (the schedule of
+ * its Request-Session, from its Start Time).  The client's Stop-Sessions
+ * is expected then.  Wall-clock ns; UINT64_MAX when it cannot be told.
+ */
+static uint64_t ow_complete_ns(const struct srv_sess *ss)
+{
+	struct codec_request_session rq;
+	struct xw_ow_sched sch;
+	uint64_t last, t = UINT64_MAX;
+
+	if (!ss->ow_req || codec_request_session_decode(&rq, ss->ow_req, ss->ow_req_len))
+		return UINT64_MAX;
+	if (!xw_ow_sched_init_req(&sch, &rq, ss->sid)) {
+		last = xw_ow_sched_time_of(&sch, rq.f.num_packets - 1);
+		if (last >= rq.f.start_time && last + rq.f.timeout >= last)
+			t = xw_ntp_to_ns(last + rq.f.timeout);
+		xw_ow_sched_fini(&sch);
+	}
+	return t;
+}
+
 static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 {
 	unsigned int i;
@@ -1038,6 +1064,16 @@ static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)
 	send_start_ack(s, XW_ACCEPT_OK, now);
 	if (s->nactive && s->state != SRV_CLOSED)
 		s->state = SRV_TESTING; /* RFC 5357 3.1: SERVWAIT suspended */
+	if (s->cfg.proto == SRV_PROTO_OWAMP) {
+		/* RFC 4656 3.8: Stop-Sessions is due when the last session is complete */
+		s->ow_stop_due = 0;
+		for (i = 0; i < s->nsess; i++) {
+			uint64_t t = ow_complete_ns(s->sess[i]);
+
+			if (t > s->ow_stop_due)
+				s->ow_stop_due = t;
+		}
+	}
 	pr_debug("control %s: %u sessions started", s->peer, s->nactive);
 }
 
@@ -2190,8 +2226,23 @@ size_t srv_out_pending(const struct srv *s)
 
 uint64_t srv_deadline_ns(const struct srv *s)
 {
-	/* RFC 5357 3.1, RFC 5938 3.6: no SERVWAIT while any session is in progress */
-	if (s->state == SRV_CLOSED || !s->cfg.servwait_ns || s->nactive)
+	if (s->state == SRV_CLOSED)
+		return UINT64_MAX;
+	if (s->nactive) {
+		/*
+		 * RFC 5357 3.1, RFC 5938 3.6: no SERVWAIT while any session is in
+		 * progress.  OWAMP: Stop-Sessions is expected when the sessions
+		 * are complete (RFC 4656 3.8), and a message not received "within
+		 * some number of minutes after it is expected" SHOULD drop the
+		 * connection (3): ow_stopwait_ns after that.
+		 */
+		if (s->cfg.proto != SRV_PROTO_OWAMP || !s->cfg.ow_stopwait_ns ||
+		    s->ow_stop_due == UINT64_MAX ||
+		    s->ow_stop_due + s->cfg.ow_stopwait_ns < s->ow_stop_due)
+			return UINT64_MAX;
+		return s->ow_stop_due + s->cfg.ow_stopwait_ns;
+	}
+	if (!s->cfg.servwait_ns)
 		return UINT64_MAX;
 	return s->idle_since + s->cfg.servwait_ns;
 }
@@ -2202,8 +2253,13 @@ int srv_timeout(struct srv *s, uint64_t now_ns)
 		return -EPIPE;
 	if (now_ns < srv_deadline_ns(s))
 		return 0;
-	pr_warn("control %s: nothing received for %llu s (SERVWAIT)", s->peer,
-		(unsigned long long)(s->cfg.servwait_ns / 1000000000ULL));
+	if (s->nactive)
+		pr_warn("control %s: no Stop-Sessions %llu s after the sessions were complete "
+			"(RFC 4656 3.8: Timeout after the last scheduled packet; --refwait)",
+			s->peer, (unsigned long long)(s->cfg.ow_stopwait_ns / 1000000000ULL));
+	else
+		pr_warn("control %s: nothing received for %llu s (SERVWAIT)", s->peer,
+			(unsigned long long)(s->cfg.servwait_ns / 1000000000ULL));
 	shut(s, SRV_CLOSE_TIMEOUT, now_ns);
 	return -EPIPE;
 }

@@ -309,6 +309,15 @@ struct srv_cfg {
 	 * limitation); the connection goes on (3.5: SHOULD not close).
 	 */
 	uint32_t ow_max_slots;
+	/*
+	 * OWAMP: how long after the started sessions are complete (RFC 4656
+	 * 3.8: Timeout after the last scheduled packet) the client's
+	 * Stop-Sessions may still come; then the connection is closed
+	 * (SRV_CLOSE_TIMEOUT, its sessions end with SRV_END_CLOSE).  RFC 4656 3
+	 * says a control message not received some minutes after it is expected
+	 * SHOULD drop the connection.  xwampd uses REFWAIT.  0: never.
+	 */
+	uint64_t ow_stopwait_ns;
 };
 
 /* Default of srv_cfg.ow_max_slots: a 64 KiB Request-Session. */
@@ -388,7 +397,8 @@ int srv_fetching(const struct srv *s);
  * When srv_timeout() must be called: SERVWAIT after the last received
  * byte while no session is active (RFC 5357 3.1: suspended from
  * Start-Sessions to Stop-Sessions; RFC 5938 3.6: while ANY session is
- * started).  UINT64_MAX when there is no deadline.
+ * started); OWAMP while sessions are started: cfg.ow_stopwait_ns after
+ * they are complete (RFC 4656 3.8).  UINT64_MAX when there is no deadline.
  */
 uint64_t srv_deadline_ns(const struct srv *s);
 /* Closes with SRV_CLOSE_TIMEOUT when now_ns >= the deadline; else nothing.  0 or -EPIPE. */

@@ -544,6 +544,8 @@ static void conn_new(struct xwd *d, int fd, const struct xw_addr *peer, enum srv
 	sc.peer = c->name;
 	sc.proto = proto;
 	sc.ow_max_slots = cfg->ow_max_slots;
+	/* RFC 4656 3, 3.8: no Stop-Sessions REFWAIT after the sessions are complete: close */
+	sc.ow_stopwait_ns = xwd_s_to_ns(cfg->refwait);
 	if (proto == SRV_PROTO_OWAMP && !cfg->ow_ikev2)
 		/* RFC 7717 3: the bit is a private arrangement for OWAMP: only on request */
 		sc.modes &= ~(uint32_t)XW_MODE_IKEV2_DERIV;

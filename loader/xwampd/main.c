@@ -282,7 +282,9 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_U("servwait", 0, CFG, servwait, "S", 0, 86400,
 		 "close idle control connections after S s (RFC 5357 3.1; default 900; 0 off)"),
 	XW_OPT_U("refwait", 0, CFG, refwait, "S", 0, 86400,
-		 "stop a started session with no test packet for S s (RFC 5357 4.2; default 900)"),
+		 "stop a started session with no test packet for S s (RFC 5357 4.2); OWAMP: close "
+		 "a connection with no Stop-Sessions S s after its sessions are complete (RFC 4656 "
+		 "3, 3.8); default 900"),
 	XW_OPT_U("max-timeout", 0, CFG, max_timeout, "S", 0, 86400,
 		 "reflect at most S s after Stop-Sessions, whatever Timeout a session asked for "
 		 "(RFC 5357 3.8; default 60)"),

@@ -639,8 +639,6 @@ refuse:
 int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 {
 	struct codec_request_session rq;
-	struct codec_ow_slot *slots;
-	uint32_t i;
 	int rc;
 
 	o->started = true;
@@ -653,13 +651,7 @@ int xwd_ows_start(struct xwd_ows *o, const struct srv_sess *s)
 	/* the schedule the receiver will compute: from the SID, slots and Start Time */
 	if (codec_request_session_decode(&rq, s->ow_req, s->ow_req_len))
 		return XW_ACCEPT_INTERNAL;
-	slots = calloc(rq.f.num_slots, sizeof(*slots));
-	if (!slots)
-		return XW_ACCEPT_INTERNAL;
-	for (i = 0; i < rq.f.num_slots; i++)
-		codec_ow_slot_at(&rq, i, &slots[i]);
-	rc = xw_ow_sched_init(&o->sched, o->sid, slots, rq.f.num_slots, rq.f.start_time);
-	free(slots);
+	rc = xw_ow_sched_init_req(&o->sched, &rq, o->sid);
 	if (rc)
 		return XW_ACCEPT_INTERNAL;
 	o->s.seq = 0;

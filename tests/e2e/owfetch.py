@@ -16,6 +16,12 @@
       the same Fetch-Session, then reads only the Fetch-Ack and nothing
       more for SECONDS; prints "STALLED" when it starts not reading and
       "CLOSED s" when the server closed during that time (else "OPEN")
+  owfetch.py idle HOST SECONDS
+      the handshake, then nothing for SECONDS; "CLOSED s" or "OPEN"
+  owfetch.py nostop HOST SECONDS
+      one session the server receives (5 packets, 0.1 s apart from now,
+      Timeout 1 s), started, never stopped nor sent; "CLOSED s" (counted
+      from Start-Ack) or "OPEN" after SECONDS
 """
 import os
 import socket
@@ -140,6 +146,45 @@ def act_stall(host, sidhex, seconds):
     return 0
 
 
+def wait_closed(c, seconds):
+    """Reads nothing but the end: prints when the server closed, or OPEN."""
+    t0 = time.time()
+    while time.time() - t0 < seconds:
+        c.settimeout(max(0.01, seconds - (time.time() - t0)))
+        try:
+            if not c.recv(4096):
+                print("CLOSED %.1f" % (time.time() - t0))
+                return 0
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            print("CLOSED %.1f" % (time.time() - t0))
+            return 0
+    print("OPEN")
+    return 0
+
+
+def act_idle(host, seconds):
+    return wait_closed(setup(host), seconds)
+
+
+def act_nostop(host, seconds):
+    c = setup(host)
+    m = bytearray(112)
+    m[0], m[1], m[3] = 1, 4, 1  # Request-Session, IPv4, Conf-Receiver
+    struct.pack_into("!IIHH", m, 4, 1, 5, 9, 0)
+    m[16:20] = socket.inet_aton(c.getsockname()[0])
+    m[32:36] = socket.inet_aton(host)
+    struct.pack_into("!QQ", m, 68, int((time.time() + NTP_OFF) * (1 << 32)), 1 << 32)
+    c.sendall(bytes(m) + bytes([1]) + bytes(7) + struct.pack("!Q", (1 << 32) // 10) + bytes(16))
+    if recv_exact(c, 48)[0] != 0:
+        raise SystemExit("BAD Accept-Session")
+    c.sendall(bytes([2]) + bytes(31))
+    if recv_exact(c, 32)[0] != 0:
+        raise SystemExit("BAD Start-Ack")
+    return wait_closed(c, seconds)
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__)
@@ -151,6 +196,10 @@ def main(argv):
         return act_fetch(host, argv[3], int(argv[4]))
     if act == "stall":
         return act_stall(host, argv[3], float(argv[4]))
+    if act == "idle":
+        return act_idle(host, float(argv[3]))
+    if act == "nostop":
+        return act_nostop(host, float(argv[3]))
     print(__doc__)
     return 2
 

@@ -77,5 +77,38 @@ nonreader_does_not_grow_and_others_are_served() {
 		[ $((after - before)) -lt 8192 ]
 }
 
-TESTS=(fetch_million_byte_exact_bounded_rss nonreader_does_not_grow_and_others_are_served)
+# RFC 4656 3: a control message not received some minutes after it is
+# expected SHOULD drop the connection.  An OWAMP connection idle after the
+# handshake is closed by SERVWAIT; one whose sessions are complete (3.8:
+# Timeout after the last scheduled packet, here 0.5 + 1 s) but that never
+# sends Stop-Sessions is closed REFWAIT after that; a client testing
+# meanwhile is served to the end.
+idle_control_closed_others_served() {
+	local pi pn idle nostop
+	xw_start_server --listen "$XW_S4" --servwait 2 --refwait 2 || return 1
+	xw_wait_owamp || return 1
+	in_c python3 "$OWF" idle $XW_S4 20 >"$XW_TMP/idle.out" 2>&1 &
+	pi=$!
+	in_c python3 "$OWF" nostop $XW_S4 20 >"$XW_TMP/nostop.out" 2>&1 &
+	pn=$!
+	in_c timeout 30 "$XWPING" -O -c 60 -i 0.1 --wait 1 $XW_S4 >"$XW_TMP/ping.out" 2>&1
+	expect "a client testing for 6 s meanwhile is served" [ $? = 0 ] || {
+		sed 's/^/#   /' "$XW_TMP/ping.out"
+		return 1
+	}
+	wait $pi $pn
+	idle=$(awk '/^CLOSED/ {print int($2 * 10)}' "$XW_TMP/idle.out")
+	nostop=$(awk '/^CLOSED/ {print int($2 * 10)}' "$XW_TMP/nostop.out")
+	xw_log "idle: $(cat "$XW_TMP/idle.out"); never stopped: $(cat "$XW_TMP/nostop.out")"
+	expect "the idle connection closed after SERVWAIT 2 s (${idle:-open} ds)" \
+		[ -n "$idle" ] && [ "$idle" -ge 15 ] && [ "$idle" -le 120 ] || return 1
+	expect "the unstopped one closed REFWAIT 2 s after its sessions were complete (${nostop:-open} ds)" \
+		[ -n "$nostop" ] && [ "$nostop" -ge 30 ] && [ "$nostop" -le 150 ] || return 1
+	expect "xwampd says why" grep -q "no Stop-Sessions 2 s after the sessions were complete" \
+		"$XW_TMP/xwampd.log" || return 1
+	grep -q "nothing received for 2 s (SERVWAIT)" "$XW_TMP/xwampd.log"
+}
+
+TESTS=(fetch_million_byte_exact_bounded_rss nonreader_does_not_grow_and_others_are_served
+	idle_control_closed_others_served)
 xw_run "$@"

@@ -36,6 +36,8 @@
 static const uint8_t SID_ADDR[4] = {192, 0, 2, 2};
 /* srv_cfg.ow_max_slots of the next fx_server() (0: the default) */
 static uint32_t fx_max_slots;
+/* srv_cfg.ow_stopwait_ns of the next fx_server() */
+static uint64_t fx_stopwait_ns;
 
 struct fx {
 	struct srv *srv;
@@ -169,6 +171,7 @@ static void fx_server(struct fx *f, size_t chunk)
 		.peer = "test",
 		.proto = SRV_PROTO_OWAMP,
 		.ow_max_slots = fx_max_slots,
+		.ow_stopwait_ns = fx_stopwait_ns,
 	};
 
 	memset(f, 0, sizeof(*f));
@@ -1315,5 +1318,64 @@ TEST(fetch_of_100000_records_streams_in_bounded_steps)
 	t_log_reset();
 out:
 	free(recs);
+	fx_free(&f);
+}
+
+/*
+ * RFC 4656 3 says a control message not received some minutes after it is
+ * expected SHOULD drop the connection; 3.8 expects Stop-Sessions when the
+ * sessions are complete: Timeout after the last scheduled packet.  With
+ * ow_stopwait_ns (xwampd: --refwait) the connection of a client that never
+ * stops is closed that long after, and its sessions end; before the
+ * Stop-Sessions it is not; an idle connection before Start-Sessions is
+ * closed by SERVWAIT as in TWAMP.
+ */
+TEST(no_stop_sessions_after_completion_closes)
+{
+	static struct fx f;
+	struct codec_accept_session a1, a2;
+	uint64_t t0, due, sec = 1000000000ull;
+
+	fx_stopwait_ns = 5 * sec;
+	fx_setup(&f, XW_MODE_AUTH, 64);
+	fx_stopwait_ns = 0;
+	/* both fixed slots of 0x199999a0 (0.1 s), 10 packets, Timeout 2 s, from now + 1 s */
+	CHECK_EQ(request(&f, 1, CODEC_SLOT_FIXED, &a1), XW_ACCEPT_OK);
+	CHECK_EQ(request(&f, 0, CODEC_SLOT_FIXED, &a2), XW_ACCEPT_OK);
+	CHECK_EQ(srv_deadline_ns(f.srv), f.now + 900 * sec); /* SERVWAIT until started */
+	start(&f);
+	t0 = xw_ns_to_ntp(f.now + sec);
+	due = xw_ntp_to_ns(t0 + NPKT * 0x199999a0ull + (2ull << 32));
+	CHECK_EQ(srv_deadline_ns(f.srv), due + 5 * sec);
+	t_log_capture();
+	CHECK_EQ(srv_timeout(f.srv, due + 5 * sec - 1), 0);
+	CHECK(!srv_closed(f.srv));
+	CHECK_EQ(srv_timeout(f.srv, due + 5 * sec), -EPIPE);
+	CHECK(srv_closed(f.srv));
+	CHECK_EQ(srv_close_reason(f.srv), SRV_CLOSE_TIMEOUT);
+	CHECK(t_logged("no Stop-Sessions 5 s after the sessions were complete"));
+	CHECK_EQ(f.nend, 2);
+	CHECK_EQ(ow_store_state(f.store, a1.sid, NULL), OW_SESS_ABORTED);
+	t_log_reset();
+	fx_free(&f);
+	if (t_failed())
+		return;
+
+	/* without it (0): no deadline while testing */
+	fx_setup(&f, XW_MODE_OPEN, 64);
+	CHECK_EQ(request(&f, 1, CODEC_SLOT_FIXED, &a1), XW_ACCEPT_OK);
+	start(&f);
+	CHECK_EQ(srv_deadline_ns(f.srv), UINT64_MAX);
+	fx_free(&f);
+	if (t_failed())
+		return;
+
+	/* idle before any Start-Sessions: SERVWAIT */
+	fx_setup(&f, XW_MODE_OPEN, 64);
+	t_log_capture();
+	CHECK_EQ(srv_timeout(f.srv, f.now + 900 * sec), -EPIPE);
+	CHECK_EQ(srv_close_reason(f.srv), SRV_CLOSE_TIMEOUT);
+	CHECK(t_logged("nothing received for 900 s (SERVWAIT)"));
+	t_log_reset();
 	fx_free(&f);
 }
