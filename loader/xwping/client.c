@@ -1049,25 +1049,7 @@ static void handle_events(struct app *a)
 		case CLI_EV_SERVER_START:
 			if (ev.accept == XW_ACCEPT_FAILURE &&
 			    (ev.modes & XW_MODE_SECURITY_MASK) != XW_MODE_OPEN) {
-				/* RFC 4656 3.1: Accept 1 here is the server's "bad key" answer */
-				if (cfg->sa_variant)
-					pr_err("control %s: the server refused the IPsec SA's keys "
-					       "(Server-Start Accept 1): it has no such SA any "
-					       "more (rekeyed?) or its keys differ",
-					       a->srv);
-				else if (ev.modes & XW_MODE_IKEV2_DERIV)
-					pr_err("control %s: the server refused the IKEv2-derived "
-					       "key "
-					       "(Server-Start Accept 1, RFC 7717)",
-					       a->srv);
-				else
-					pr_err("control %s: the server refused KeyID '%s' "
-					       "(Server-Start "
-					       "Accept 1): it is not in the server's key file or "
-					       "its "
-					       "passphrase there differs from the one in %s",
-					       a->srv, cfg->keyid ? cfg->keyid : "?",
-					       cfg->keyfile ? cfg->keyfile : "the key file");
+				xwping_say_key_refused(cfg, a->srv, ev.modes);
 				app_fail(a, -ECONNREFUSED);
 				break;
 			}
@@ -1233,6 +1215,25 @@ static void ctl_io(struct xw_loop *l, struct xw_io *io, uint32_t events)
 		}
 	}
 	ctl_progress_rx(a, got);
+}
+
+void xwping_say_key_refused(const struct xwping_cfg *cfg, const char *srv, uint32_t modes)
+{
+	/* RFC 4656 3.1: Accept 1 in Server-Start is the server's "bad key" answer */
+	if (cfg->sa_variant)
+		pr_err("control %s: the server refused the IPsec SA's keys (Server-Start Accept "
+		       "1): it has no such SA any more (rekeyed?) or its keys differ",
+		       srv);
+	else if (modes & XW_MODE_IKEV2_DERIV)
+		pr_err("control %s: the server refused the IKEv2-derived key (Server-Start Accept "
+		       "1, RFC 7717)",
+		       srv);
+	else
+		pr_err("control %s: the server refused KeyID '%s' (Server-Start Accept 1): it is "
+		       "not in the server's key file or its passphrase there differs from the one "
+		       "in %s",
+		       srv, cfg->keyid ? cfg->keyid : "?",
+		       cfg->keyfile ? cfg->keyfile : "the key file");
 }
 
 int xwping_svg_write(const char *path, const char *title, const struct xw_svg_part *parts, size_t n)

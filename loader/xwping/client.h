@@ -125,6 +125,9 @@ void xwping_prom_hist(FILE *f, const char *labels, const struct xwping_tally *t)
 void xwping_prom_hist_dir(FILE *f, const char *labels, const struct xwping_tally *t, int k,
 			  const char *dir);
 
+/* The error line for Server-Start Accept 1 (a key the server refused), TWAMP and OWAMP. */
+void xwping_say_key_refused(const struct xwping_cfg *cfg, const char *srv, uint32_t modes);
+
 struct xw_svg_part;
 /* --svg: the panels into the file at path (control/svg.h); 0, or -errno after a message. */
 int xwping_svg_write(const char *path, const char *title, const struct xw_svg_part *parts,

@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,22 @@ struct ow_cli {
 	uint32_t live_sent, live_recv;
 	double live_min, live_max, live_sum; /* one-way delay (ns) since the last line */
 	char srv[XW_ADDRSTRLEN];	     /* the server as given, with its port */
+	bool said;			     /* an error was explained: no generic line after it */
 };
 
 /* Above this many packets per second (both directions), --live prints one line per second. */
 #define OW_LIVE_MAX_RATE 10.0
+
+/* An error line that explains what went wrong (one per cause: no generic line follows). */
+__attribute__((format(printf, 2, 3))) static void say(struct ow_cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->said = true;
+	va_start(ap, fmt);
+	xw_vlog(XW_LOG_ERR, fmt, ap);
+	va_end(ap);
+}
 
 /* --- control I/O: the cli machine over a non-blocking socket -------------------- */
 
@@ -169,23 +182,24 @@ static void ctl_closed(struct ow_cli *c, enum cli_close why)
 		return;
 	switch (why) {
 	case CLI_CLOSE_MODES0:
-		pr_err("the server does not wish to communicate (Modes 0)");
+		say(c, "the server does not wish to communicate (Modes 0)");
 		c->err = -ECONNREFUSED;
 		break;
 	case CLI_CLOSE_NO_MODE:
 		if ((c->server_modes & XW_MODE_OPEN) && c->no_open)
-			pr_err("the server offers modes 0x%x, only unauthenticated mode of those "
-			       "we "
-			       "allow: refusing to fall back to open mode with a key (the greeting "
-			       "is not authenticated); -A open allows it",
-			       c->server_modes);
+			say(c,
+			    "the server offers modes 0x%x, only unauthenticated mode of those "
+			    "we "
+			    "allow: refusing to fall back to open mode with a key (the greeting "
+			    "is not authenticated); -A open allows it",
+			    c->server_modes);
 		else
-			pr_err("the server offers modes 0x%x, none we may use: Mode 0",
-			       c->server_modes);
+			say(c, "the server offers modes 0x%x, none we may use: Mode 0",
+			    c->server_modes);
 		c->err = -ECONNREFUSED;
 		break;
 	case CLI_CLOSE_COUNT:
-		pr_err("greeting Count above --max-count %u (RFC 5357 6)", c->cfg->max_count);
+		say(c, "greeting Count above --max-count %u (RFC 5357 6)", c->cfg->max_count);
 		c->err = -ECONNREFUSED;
 		break;
 	case CLI_CLOSE_REFUSED:
@@ -193,11 +207,11 @@ static void ctl_closed(struct ow_cli *c, enum cli_close why)
 		break;
 	case CLI_CLOSE_PEER:
 	case CLI_CLOSE_TRUNCATED:
-		pr_err("the server closed the control connection (%s)", cli_close_name(why));
+		say(c, "the server closed the control connection (%s)", cli_close_name(why));
 		c->err = -ECONNRESET;
 		break;
 	default:
-		pr_err("control connection closed: %s", cli_close_name(why));
+		say(c, "control connection closed: %s", cli_close_name(why));
 		c->err = -EPROTO;
 		break;
 	}
@@ -220,42 +234,44 @@ static void ctl_events(struct ow_cli *c)
 					ev.modes, c->cfg->keyid ? "passphrase" : "no key");
 			break;
 		case CLI_EV_SERVER_START:
-			if (ev.accept != XW_ACCEPT_OK)
-				pr_err("Server-Start: Accept %u (%s)", ev.accept,
-				       ev.accept == XW_ACCEPT_FAILURE
-					       ? "failure: unknown KeyID or wrong passphrase"
-					       : "refused");
+			if (ev.accept == XW_ACCEPT_FAILURE &&
+			    (ev.modes & XW_MODE_SECURITY_MASK) != XW_MODE_OPEN) {
+				xwping_say_key_refused(c->cfg, c->srv, ev.modes);
+				c->said = true;
+			} else if (ev.accept != XW_ACCEPT_OK)
+				say(c, "control %s: server refused the connection: Accept %u (%s)",
+				    c->srv, ev.accept, xwping_accept_str(ev.accept));
 			else
 				c->ready = true;
 			break;
 		case CLI_EV_ACCEPT:
 			c->answered = ++c->naccept >= c->nreq;
 			if (ev.accept != XW_ACCEPT_OK && !c->err) {
-				pr_err("Request-Session (%s the server): Accept %u",
-				       c->dir[0].on && ev.sess == c->dir[0].idx ? "to" : "from",
-				       ev.accept);
+				say(c, "Request-Session (%s the server): Accept %u",
+				    c->dir[0].on && ev.sess == c->dir[0].idx ? "to" : "from",
+				    ev.accept);
 				c->err = -EACCES;
 			}
 			break;
 		case CLI_EV_STARTED:
 			c->started = true;
 			if (ev.accept != XW_ACCEPT_OK && !c->err) {
-				pr_err("Start-Ack: Accept %u", ev.accept);
+				say(c, "Start-Ack: Accept %u", ev.accept);
 				c->err = -EACCES;
 			}
 			break;
 		case CLI_EV_STOPPED:
 			c->stopped = true;
 			if (ev.accept != XW_ACCEPT_OK && !c->err) {
-				pr_err("the server stops with Accept %u: results are invalid",
-				       ev.accept);
+				say(c, "the server stops with Accept %u: results are invalid",
+				    ev.accept);
 				c->err = -EBADMSG;
 			}
 			break;
 		case CLI_EV_FETCHED:
 			c->fetched = true;
 			if (ev.accept != XW_ACCEPT_OK && !c->err) {
-				pr_err("Fetch-Session: Fetch-Ack Accept %u", ev.accept);
+				say(c, "Fetch-Session: Fetch-Ack Accept %u", ev.accept);
 				c->err = -EACCES;
 			}
 			break;
@@ -311,7 +327,7 @@ static int ctl_until(struct ow_cli *c, const bool *done)
 			return -EPROTO;
 		now = xw_clock_now_ns();
 		if (now >= end) {
-			pr_err("no answer from the server within %.1f s", c->cfg->ctl_timeout);
+			say(c, "no answer from the server within %.1f s", c->cfg->ctl_timeout);
 			return -ETIMEDOUT;
 		}
 		if (cli_out_pending(c->cli))
@@ -925,6 +941,14 @@ static void print_dir(const struct ow_cli *c, const struct ow_dir *d, FILE *f, b
 				r.fwd.pdv.p99 / 1e6);
 			fprintf(f, "TTL %u..%u, hops %u..%u\n", sum.ttl_min, sum.ttl_max,
 				sum.hops_min, sum.hops_max);
+			if (r.unsync)
+				fprintf(f,
+					"%llu of %llu packets unsynchronized (unsync): the one-way "
+					"delay needs both clocks synchronized (NTP, chrony or PTP "
+					"on "
+					"sender and receiver); IPDV and PDV do not\n",
+					(unsigned long long)r.n_unsync,
+					(unsigned long long)r.received);
 		}
 	}
 	xw_stats_free(s);
@@ -1026,7 +1050,7 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 	}
 	if (c.fd < 0) {
 		if (c.fd != -EINTR)
-			pr_err("cannot connect to %s: %s", cfg->server, strerror(-c.fd));
+			say(&c, "control %s: connect: %s", c.srv, strerror(-c.fd));
 		rc = c.fd;
 		goto out;
 	}
@@ -1122,8 +1146,8 @@ report:
 	if (!rc && cfg->svg)
 		rc = write_svg(&c);
 out:
-	if (rc && rc != -EINTR)
-		pr_err("OWAMP with %s: %s", cfg->server, strerror(rc < 0 ? -rc : rc));
+	if (rc && rc != -EINTR && !c.said)
+		pr_err("OWAMP with %s: %s", c.srv, strerror(rc < 0 ? -rc : rc));
 	res->signo = c.interrupted ? c.signo : 0;
 	for (i = 0; i < 2; i++)
 		res->on[i] = c.dir[i].on;

@@ -319,6 +319,28 @@ owamp_live_lines() {
 		grep -q '^3 sent, 0 lost' "$XW_TMP/olp.out"
 }
 
+# -O: one message per cause, the same as TWAMP's: a refused connection names
+# HOST:PORT, a wrong key one line saying what to check, unsynchronized clocks
+# name NTP/chrony/PTP.
+owamp_messages() {
+	local kf wrong=$XW_TMP/wrong
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes open,auth,enc || return 1
+	xw_wait_owamp || return 1
+	in_c "$XWPING" -O -c 1 192.0.2.2:8630 >/dev/null 2>"$XW_TMP/o1" && return 1
+	sed 's/^/#   /' "$XW_TMP/o1"
+	expect "refused names the port" grep -q 'control 192.0.2.2:8630: connect: Connection refused' "$XW_TMP/o1" || return 1
+	expect "refused: one line" [ "$(wc -l <"$XW_TMP/o1")" = 1 ] || return 1
+	printf 'alice %s\n' "$(printf 'wrong horse' | od -An -tx1 | tr -d ' \n')" >"$wrong"
+	chmod 600 "$wrong"
+	in_c "$XWPING" -O -A auth -u alice -k "$wrong" -c 1 $XW_S4 >/dev/null 2>"$XW_TMP/o2" && return 1
+	sed 's/^/#   /' "$XW_TMP/o2"
+	expect "wrong key: one message" [ "$(wc -l <"$XW_TMP/o2")" = 1 ] || return 1
+	expect "wrong key: what to check" grep -q "control 192.0.2.2:861: the server refused KeyID 'alice'.*passphrase there differs" "$XW_TMP/o2" || return 1
+	in_c "$XWPING" -O -c 2 -i 0.05 $XW_S4 >"$XW_TMP/o3" 2>&1 || return 1
+	expect "unsync: names NTP/chrony/PTP, per direction" [ "$(count 'NTP, chrony or PTP' "$XW_TMP/o3")" = 2 ]
+}
+
 # -O: Ctrl-C in the middle of a long run stops the sessions at once
 # (Stop-Sessions with what was sent), prints the report marked as
 # interrupted and exits 130 (SIGTERM: 143), within seconds of the signal.
@@ -620,5 +642,5 @@ assert all(l["error"] == "Connection refused" for l in dead)
 PY
 }
 
-TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats owamp_live_lines owamp_ctrl_c continuous continuous_owamp svg_picture xdp_quiet_probes)
+TESTS=(live_lines ctrl_c messages reference_formats owamp_reference_formats owamp_live_lines owamp_messages owamp_ctrl_c continuous continuous_owamp svg_picture xdp_quiet_probes)
 xw_run "$@"
