@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,12 +65,31 @@ struct opts {
 struct env {
 	int self_ns, cns, sns;
 	int cifx, sifx;
+	uint8_t smac[6]; /* the server veth's MAC address */
 	struct xwamp *xw;
 	struct xdp_baseline *base;
 	struct xdp_clock *clk;
 	struct xdp_benchgen *gen;
 	int ncpu;
 };
+
+/* The MAC address of ifname in the current namespace; 0 or -1. */
+static int if_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
 
 static int ns_open(const char *name)
 {
@@ -123,6 +143,14 @@ static double pps_phase(struct env *e, int prog, unsigned int frames, double *fr
 	uint64_t t0, t1;
 	__u64 got;
 
+	/*
+	 * To the server veth's own MAC, as the reflector wants (host_check):
+	 * from it too, so that a reflected frame the generator sends again
+	 * (live frames are reused) is addressed to it as well.
+	 */
+	memcpy(frame, e->smac, 6);
+	memcpy(frame + 6, e->smac, 6);
+
 	/* the kernel wants the context to describe exactly the data given */
 	ctx.data_end = (__u32)len;
 	if (attach(e, e->sns, e->sifx, prog))
@@ -151,7 +179,8 @@ static int arm_sessions(struct env *e)
 {
 	struct xw_bpf_clock clk = {.utc_offset_ns = -37000000000LL, .errest = 0x8001};
 	int sfd = bpf_map__fd(e->xw->maps.sessions);
-	__u32 kf = FX_DPORT, kb = FX_SPORT, zero = 0;
+	__u32 kf = FX_DPORT, kb = FX_SPORT, zero = 0, slot = (__u32)e->sifx % XW_IF_MACS_MAX;
+	struct xw_if_mac m = {.ifindex = (__u32)e->sifx};
 	struct xw_sess fwd, back;
 
 	fx_session(&fwd, 0, 0, 0, 0, 0);
@@ -160,19 +189,16 @@ static int arm_sessions(struct env *e)
 	back.refl_port = fwd.sender_port;
 	memcpy(back.sender_addr, fwd.refl_addr, 16);
 	memcpy(back.refl_addr, fwd.sender_addr, 16);
-	struct xw_if_mac m = {.ifindex = (__u32)e->sifx};
-	__u32 slot = (__u32)e->sifx % XW_IF_MACS_MAX;
-
 	/*
 	 * The program answers only frames for this host (README "What the
-	 * reflectors answer"): the server veth with the fixture frames'
-	 * destination MAC, the reflector address one of its own.
+	 * reflectors answer"): the server veth's own MAC, as xwampd writes it
+	 * at attach (the live frames and the pings are addressed to it), the
+	 * reflector address one of its own.
 	 */
-	memcpy(m.mac, fx_mac_dst, 6);
+	memcpy(m.mac, e->smac, 6);
 	if (bpf_map_update_elem(bpf_map__fd(e->xw->maps.if_macs), &slot, &m, BPF_ANY) ||
-	    fx_own_add(bpf_map__fd(e->xw->maps.own_addrs), 0, fx_ip4_ref, XW_OWN_UNICAST))
-		return -1;
-	if (bpf_map_update_elem(sfd, &kf, &fwd, BPF_ANY) ||
+	    fx_own_add(bpf_map__fd(e->xw->maps.own_addrs), 0, fx_ip4_ref, XW_OWN_UNICAST) ||
+	    bpf_map_update_elem(sfd, &kf, &fwd, BPF_ANY) ||
 	    bpf_map_update_elem(sfd, &kb, &back, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_map__fd(e->xw->maps.clock), &zero, &clk, BPF_ANY))
 		return -1;
@@ -384,7 +410,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	e.sifx = (int)if_nametoindex(o.sif);
-	if (setns(e.cns, CLONE_NEWNET))
+	if (if_mac(o.sif, e.smac) || setns(e.cns, CLONE_NEWNET))
 		goto out;
 	e.cifx = (int)if_nametoindex(o.cif);
 	e.ncpu = libbpf_num_possible_cpus();
