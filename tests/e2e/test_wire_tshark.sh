@@ -63,12 +63,16 @@ open_mode_decodes_cleanly() {
 }
 
 # --- OWAMP ----------------------------------------------------------------------
-# Wireshark has an OWAMP-Test dissector (owamp.test, by port) but no
-# OWAMP-Control one: its TWAMP-Control dissector, asked to decode port 861,
-# frames the Request-Session slots and the Stop-Sessions records as messages
-# of their own and flags them malformed, on the reference capture too.  So:
-# every test packet decodes cleanly as owamp.test, and the control
-# conversation reads as the reference's does, message for message.
+# What Wireshark (tshark -G protocols, -G decodes) has for OWAMP: an
+# OWAMP-Test dissector (owamp.test) that registers no port (test ports are
+# negotiated: decode-as by port) and decodes the unauthenticated layout
+# (RFC 4656 4.1.2) into TWAMP-Test's fields (twamp.test.seq_number,
+# .timestamp, .error_estimate, .padding); no OWAMP-Control dissector: its
+# TWAMP-Control one, asked to decode port 861, reads the shared handshake
+# (RFC 4656 3.1) but frames the Request-Session slots and the Stop-Sessions
+# records as messages of their own and flags them malformed, on the
+# reference capture too.  Authenticated and encrypted test packets are read
+# as the open layout: no malformed field, but the fields are ciphertext.
 OWREF=${XW_CAPTURES:-$XW_ROOT/tests/data/captures}/perfsonar-owamp-open.pcap
 
 # ow_decode_as PCAP: -d options for every UDP port of the capture (test packets only there)
@@ -82,15 +86,15 @@ ow_control_sequence() {
 		2>/dev/null | sed 's/\[Malformed Packet\]//' | tr '\n' '|'
 }
 
-owamp_open_decodes_cleanly() {
-	local pcap=$XW_TMP/ow.pcap dump das n bad seqs ref got
+# ow_capture PCAP XWPING-ARGS...: xwping -O against a fresh xwampd, captured
+ow_capture() {
+	local pcap=$1 dump
+	shift
 	in_s tcpdump -U -q -i xws0 -w "$pcap" 'tcp port 861 or udp' >/dev/null 2>&1 &
 	dump=$!
 	XW_PIDS="$XW_PIDS $dump"
 	sleep 0.5
-	xw_start_server --listen $XW_S4 --modes open || return 1
-	# -t: the reference capture's shape is both directions; one each side as there
-	in_c "$XWPING" -O -c $COUNT -i 0.01 --wait 1 $XW_S4 >"$XW_TMP/ping.out" 2>&1 || {
+	in_c "$XWPING" -O -c $COUNT -i 0.01 --wait 1 "$@" $XW_S4 >"$XW_TMP/ping.out" 2>&1 || {
 		xw_log "xwping -O failed"
 		sed 's/^/#   /' "$XW_TMP/ping.out"
 		return 1
@@ -98,6 +102,28 @@ owamp_open_decodes_cleanly() {
 	sleep 0.5
 	kill $dump 2>/dev/null
 	wait $dump 2>/dev/null
+	return 0
+}
+
+# What the installed Wireshark has: the claims of the README, checked
+owamp_dissectors_as_documented() {
+	local protos
+	protos=$(tshark -G protocols 2>/dev/null)
+	expect "an OWAMP-Test dissector (owamp.test)" \
+		grep -q "$(printf 'OWAMP-Test\towamp.test')" <<<"$protos" || return 1
+	expect "no OWAMP-Control dissector" \
+		[ -z "$(grep -i 'owamp' <<<"$protos" | grep -v 'owamp\.test$')" ] || return 1
+	expect "no port of its own for OWAMP (decode-as needed)" \
+		[ -z "$(tshark -G decodes 2>/dev/null | grep -i owamp)" ] || return 1
+	expect "TWAMP-Control is registered on 862 only" \
+		[ "$(tshark -G decodes 2>/dev/null | awk '$3 == "twamp.control" {print $1 $2}')" = "tcp.port862" ]
+}
+
+owamp_open_decodes_cleanly() {
+	local pcap=$XW_TMP/ow.pcap das n bad seqs ref got t0 ts
+	xw_start_server --listen $XW_S4 --modes open || return 1
+	# both directions, as in the reference capture
+	ow_capture "$pcap" || return 1
 	das=$(ow_decode_as "$pcap")
 	# shellcheck disable=SC2086 # one option per port
 	n=$(tshark -r "$pcap" $das -Y owamp.test 2>/dev/null | wc -l)
@@ -106,11 +132,33 @@ owamp_open_decodes_cleanly() {
 	bad=$(tshark -r "$pcap" $das -Y "owamp.test && ($BAD)" 2>/dev/null)
 	expect "no malformed or warning test packet: $bad" [ -z "$bad" ] || return 1
 	# shellcheck disable=SC2086
-	# (the dissector has no fields: the Sequence Number is the payload's first 4 octets)
 	seqs=$(tshark -r "$pcap" $das -Y "owamp.test && ip.src == $XW_S4" -T fields \
-		-e udp.payload 2>/dev/null | while read -r p; do echo $((16#${p:0:8})); done | tr '\n' ' ')
+		-e twamp.test.seq_number 2>/dev/null | tr '\n' ' ')
 	expect "server's sequence numbers 0..$((COUNT - 1)) (got '$seqs')" \
 		[ "$seqs" = "$(seq -s ' ' 0 $((COUNT - 1))) " ] || return 1
+	# shellcheck disable=SC2086
+	seqs=$(tshark -r "$pcap" $das -Y "owamp.test && ip.src == $XW_C4" -T fields \
+		-e twamp.test.seq_number 2>/dev/null | tr '\n' ' ')
+	expect "client's sequence numbers 0..$((COUNT - 1)) (got '$seqs')" \
+		[ "$seqs" = "$(seq -s ' ' 0 $((COUNT - 1))) " ] || return 1
+	# every Timestamp decoded within 5 s of the frame's capture time, Z 0
+	# shellcheck disable=SC2086
+	bad=$(tshark -r "$pcap" $das -Y owamp.test -T fields -E separator=';' -e frame.time_epoch \
+		-e twamp.test.timestamp -e twamp.test.error_estimate.z 2>/dev/null | python3 -c '
+import re, sys, datetime
+n = 0
+for line in sys.stdin:
+    t0, ts, z = line.rstrip("\n").split(";")
+    m = re.match(r"(\w+) +(\d+), (\d+) (\d+:\d+:\d+)\.\d+ UTC$", ts)
+    t = datetime.datetime.strptime(" ".join(m.groups()), "%b %d %Y %H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp() if m else 0
+    n += 1
+    if abs(float(t0) - t) > 5 or z not in ("0", "False"):
+        print(line.strip())
+if n != int(sys.argv[1]):
+    print("%d timestamps read" % n)
+' $((2 * COUNT)) 2>&1)
+	expect "timestamps decoded as sent, Z 0 ($bad)" [ -z "$bad" ] || return 1
 	# the handshake and the first Request-Session read as the reference's (after
 	# that the TWAMP dissector mis-frames OWAMP messages, by TCP segment)
 	ref=$(ow_control_sequence "$OWREF" | cut -d'|' -f1-4)
@@ -119,5 +167,27 @@ owamp_open_decodes_cleanly() {
 	expect "control messages as the reference's ($ref)" [ -n "$ref" ] && [ "$got" = "$ref" ]
 }
 
-TESTS=(filter_is_clean_on_reference open_mode_decodes_cleanly owamp_open_decodes_cleanly)
+# Authenticated mode: decoded as the open layout without a malformed field,
+# but what it shows is ciphertext (RFC 4656 4.1.2: the first block, with the
+# Sequence Number, is encrypted): not one sequence number reads right.
+owamp_auth_is_not_readable() {
+	local pcap=$XW_TMP/owa.pcap kf das n bad seqs
+	kf=$(xw_keyfile)
+	xw_start_server --listen $XW_S4 --keyfile "$kf" --modes auth || return 1
+	ow_capture "$pcap" -A auth -u alice -k "$kf" || return 1
+	das=$(ow_decode_as "$pcap")
+	# shellcheck disable=SC2086
+	n=$(tshark -r "$pcap" $das -Y owamp.test 2>/dev/null | wc -l)
+	expect "$((2 * COUNT)) OWAMP-Test packets taken (got $n)" [ "$n" = $((2 * COUNT)) ] || return 1
+	# shellcheck disable=SC2086
+	bad=$(tshark -r "$pcap" $das -Y "owamp.test && _ws.malformed" 2>/dev/null)
+	expect "no malformed test packet: $bad" [ -z "$bad" ] || return 1
+	# shellcheck disable=SC2086
+	seqs=$(tshark -r "$pcap" $das -Y "owamp.test && ip.src == $XW_S4" -T fields \
+		-e twamp.test.seq_number 2>/dev/null | grep -c -x -E "$(seq -s '|' 0 $((COUNT - 1)))")
+	expect "no sequence number readable ($seqs of $COUNT look right)" [ "$seqs" -le 1 ]
+}
+
+TESTS=(filter_is_clean_on_reference open_mode_decodes_cleanly owamp_dissectors_as_documented
+	owamp_open_decodes_cleanly owamp_auth_is_not_readable)
 xw_run "$@"
