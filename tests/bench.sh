@@ -11,7 +11,10 @@
 #      vs a minimal UDP echo (tests/bench/udp_echo.c)
 #   2. TWAMP-Control exchanges/s (open, auth/enc with PBKDF2 count 1024 and
 #      2048) vs TCP connect + 64-octet read + close (tests/bench/tcp_greet.c)
-#   3. round trip with one packet in flight through xwampd vs udp_echo
+#   3. round trip with one packet in flight through xwampd vs udp_echo;
+#      3b. the same one packet every BENCH_PING_GAP_US (default 10000: a paced
+#      client such as xwping -i 0.01), vs udp_echo --stamp (its reflector time
+#      T3 - T2 taken as xwampd takes it), BENCH_GAP_PINGS per target per round
 #   4. per-packet crypto cost of test packets vs memcpy (crypto_cost)
 #   5. the XDP reflector (section "xdp"):
 #      a. cost per packet under BPF_PROG_TEST_RUN vs a MAC-swap XDP_TX
@@ -53,10 +56,12 @@ XWAMPD=$BUILD/xwampd
 ROUNDS=${BENCH_ROUNDS:-5}
 SECS=${BENCH_SECS:-1}
 PINGS=${BENCH_PINGS:-2000}
+GAP_US=${BENCH_PING_GAP_US:-10000}
+GAP_PINGS=${BENCH_GAP_PINGS:-300}
 XDP_REPEAT=1000000
 XDP_FRAMES=2000000
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	ROUNDS=1 SECS=0.5 PINGS=500 XDP_REPEAT=200000 XDP_FRAMES=500000
+	ROUNDS=1 SECS=0.5 PINGS=500 XDP_REPEAT=200000 XDP_FRAMES=500000 GAP_PINGS=100
 fi
 C4=192.0.2.1
 S4=192.0.2.2
@@ -146,11 +151,13 @@ XWOPTS=(-q -k "$KEYS" --max-conns 0 --max-conns-per-client 0)
 start xw "$XWAMPD" "${XWOPTS[@]}" -l $S4:862 --count 2048
 start xw1024 "$XWAMPD" "${XWOPTS[@]}" -l $S4:863 --count 1024 --no-owamp
 start echo "$B/udp_echo" $S4:7
+start echo_ts "$B/udp_echo" --stamp $S4:8
 start greet "$B/tcp_greet" $S4:7862
 wait_port tcp 862
 wait_port tcp 863
 wait_port tcp 7862
 wait_port udp 7
+wait_port udp 8
 
 # ip netns exec gives the pid of the exec'd program itself (no fork)
 echo "xwamp benchmarks: $(nproc) CPUs, kernel $(uname -r), $ROUNDS rounds x $SECS s per phase"
@@ -161,7 +168,8 @@ want() { case " ${BENCH_ONLY:-data setup crypto xdp owrecv afxdp scale} " in *" 
 if want data; then
 	in_c "$B/twload" data --xw $S4:862 --echo $S4:7 --local $C4 --rounds "$ROUNDS" \
 		--secs "$SECS" --pings "$PINGS" --window 64 --xw-pid "$PID_xw" \
-		--echo-pid "$PID_echo" || rc=1
+		--echo-pid "$PID_echo" --echo-ts $S4:8 --gap "$GAP_US" --gap-pings "$GAP_PINGS" ||
+		rc=1
 fi
 if want setup; then
 	in_c "$B/twload" setup --xw $S4:862 --xw1024 $S4:863 --greet $S4:7862 --local $C4 \

@@ -644,10 +644,19 @@ static void rx_parse_cmsgs(struct msghdr *mh, struct xw_rx_msg *m)
 
 int xw_recv_batch(int fd, struct xw_rxbatch *b)
 {
-	unsigned int i;
+	unsigned int i, reset = b->dirty;
 	int n;
 
-	for (i = 0; i < b->cap; i++) {
+	/*
+	 * Only the headers the kernel wrote last time are set up again (all of
+	 * them when the slot size changed): a reflector woken for one datagram
+	 * touches one header, not the whole batch's kilobytes of cold cache.
+	 */
+	if (b->bufsize != b->ready_bufsize) {
+		reset = b->cap;
+		b->ready_bufsize = b->bufsize;
+	}
+	for (i = 0; i < reset; i++) {
 		struct msghdr *mh = &b->hdr[i].msg_hdr;
 
 		b->iov[i].iov_base = b->msg[i].buf;
@@ -662,6 +671,8 @@ int xw_recv_batch(int fd, struct xw_rxbatch *b)
 		b->hdr[i].msg_len = 0;
 	}
 	n = recvmmsg(fd, b->hdr, b->cap, MSG_DONTWAIT, NULL);
+	/* a failure writes no header back; the first is set up again all the same */
+	b->dirty = n > 0 ? (unsigned int)n : 1;
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	if (n == 0)

@@ -202,6 +202,8 @@ struct xw_rxbatch {
 	struct iovec *iov;
 	uint8_t *data;
 	uint8_t *ctl;
+	unsigned int dirty;   /* headers the last call handed to the kernel that it wrote */
+	size_t ready_bufsize; /* the bufsize the headers are set up for */
 };
 
 /*

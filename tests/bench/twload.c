@@ -73,9 +73,11 @@ struct opts {
 	unsigned int rounds, window, pings, conns;
 	unsigned int sessions, per_conn; /* scale */
 	unsigned int echo_ports;	 /* scale: udp_echo --ports N (session i on port + i % N) */
-	uint32_t mode;			 /* scale: XW_MODE_OPEN, _AUTH or _ENCRYPTED */
-	double rate;			 /* scale: packets/s of each session */
-	double churn;			 /* scale: extra set-ups per second during the run */
+	struct xw_addr echo_ts; /* data: udp_echo --stamp, the paced round trip's baseline */
+	unsigned int gap_us, gap_pings; /* data: the paced round trip (0: none) */
+	uint32_t mode;			/* scale: XW_MODE_OPEN, _AUTH or _ENCRYPTED */
+	double rate;			/* scale: packets/s of each session */
+	double churn;			/* scale: extra set-ups per second during the run */
 	double secs;
 	pid_t xw_pid, xw1024_pid, echo_pid, greet_pid;
 };
@@ -508,6 +510,16 @@ static int run_pps(void *arg, struct phase *out)
 	return 0;
 }
 
+/* udp_echo --stamp: T3 at octet 4, T2 at 16, as in a TWAMP reply; false when not stamped */
+static bool echo_stamps(const uint8_t *buf, size_t len, struct xw_tp_reply *r)
+{
+	if (len < 24 || !get_be64(buf + 4) || !get_be64(buf + 16))
+		return false;
+	r->t3 = get_be64(buf + 4);
+	r->t2 = get_be64(buf + 16);
+	return true;
+}
+
 /*
  * One ping: 1 when answered (rtt and T3 - T2 in ns), 0 when lost, -1 on a
  * failure.  T1 is the clock right before send(), T4 the kernel's receive
@@ -533,8 +545,12 @@ static int ping_once(struct target *t, struct xw_rxbatch *rx, uint32_t seq, doub
 	t4 = xw_timespec_to_ns(&rx->msg[0].ts);
 	*rtt = (double)(t4 - t1);
 	*resid = 0;
-	if (t->is_echo)
+	if (t->is_echo) {
+		/* a stamped echo answers 112 octets with its T2 and T3 in place of ours */
+		if (echo_stamps(rx->msg[0].buf, rx->msg[0].len, &r))
+			*resid = (double)(xw_ntp_to_ns(r.t3) - xw_ntp_to_ns(r.t2));
 		return 1;
+	}
 	if (xw_tp_parse_reflector(&t->tp, &t->crypto, rx->msg[0].buf, rx->msg[0].len, 0, &r) < 0 ||
 	    r.sender_seq != seq) {
 		t->bad++;
@@ -551,7 +567,7 @@ static int ping_once(struct target *t, struct xw_rxbatch *rx, uint32_t seq, doub
  * out[k]: v[0] RTT median, v[1] RTT p99, v[2] T3 - T2 median, v[3] lost; ns.
  */
 static int run_rtt_mixed(struct target **tg, unsigned int ntg, unsigned int pings,
-			 struct phase *out)
+			 unsigned int gap_us, struct phase *out)
 {
 	double *rtt[4] = {0}, *res[4] = {0};
 	unsigned int got[4] = {0}, lost[4] = {0}, i, k;
@@ -570,7 +586,11 @@ static int run_rtt_mixed(struct target **tg, unsigned int ntg, unsigned int ping
 	for (i = 0; i < pings; i++) {
 		for (k = 0; k < ntg; k++) {
 			unsigned int j = (i + k) % ntg;
-			int p = ping_once(tg[j], &rx, i, &rtt[j][got[j]], &res[j][got[j]]);
+			int p;
+
+			if (gap_us)
+				usleep(gap_us);
+			p = ping_once(tg[j], &rx, i, &rtt[j][got[j]], &res[j][got[j]]);
 
 			if (p < 0)
 				goto out;
@@ -655,7 +675,7 @@ static int cmd_data(const struct opts *o)
 			for (j = 0; j < 3; j++) {
 				struct target *pair[2] = {&tg[0], &tg[j + 1]};
 
-				if (run_rtt_mixed(pair, 2, o->pings, ph))
+				if (run_rtt_mixed(pair, 2, o->pings, 0, ph))
 					goto out;
 				res.base[j][r] = ph[0];
 				res.subj[j][r] = ph[1];
@@ -683,6 +703,65 @@ static int cmd_data(const struct opts *o)
 			printf("  %-14s median %+7.2f us   p99 %+7.2f us\n", names[j],
 			       bench_spread(d50, res.rounds).med,
 			       bench_spread(d99, res.rounds).med);
+		}
+	}
+	if (o->gap_us && xw_addr_family(&o->echo_ts)) {
+		/*
+		 * 3b: a paced client (xwping -i 0.01 sends one packet every 10
+		 * ms): both reflectors sleep between packets, so each answer
+		 * costs a wake-up from idle; the echo stamps T2 and T3 as xwampd
+		 * does, so that the two reflector times compare.
+		 */
+		static struct target ets;
+		static struct results pr;
+		struct phase ph[2];
+		struct subj ps = {names[0], NULL, NULL};
+		static const struct metric mg[] = {
+			{"RTT median", "us", 1e-3, true},
+			{"RTT p99", "us", 1e-3, true},
+			{"T3-T2 median", "us", 1e-3, true},
+			{"lost", "pkts", 1, false},
+		};
+		unsigned int r;
+
+		ets.name = "udp_echo --stamp";
+		ets.is_echo = true;
+		ets.o = o;
+		ets.tp.mode = XW_TP_OPEN;
+		ets.tp.padding_len = PKT_LEN - XW_TP_SENDER_HDR_OPEN;
+		ets.tp.zero_padding = 1;
+		if (udp_socket(&ets, &o->echo_ts) || build_ring(&ets))
+			goto out;
+		pr.nsubj = 1;
+		pr.rounds = o->rounds;
+		for (r = 0; r < o->rounds; r++) {
+			struct target *pair[2] = {&ets, &tg[1]};
+
+			if (run_rtt_mixed(pair, 2, o->gap_pings, o->gap_us, ph))
+				goto out;
+			pr.base[0][r] = ph[0];
+			pr.subj[0][r] = ph[1];
+		}
+		target_close(&ets);
+		printf("\n3b. Round trip, one packet in flight every %u us (a paced client such as "
+		       "xwping -i), %u pings per target per round, against udp_echo --stamp "
+		       "(its T2 and T3 taken as xwampd takes them)",
+		       o->gap_us, o->gap_pings);
+		print_results("   xwampd open session vs udp_echo --stamp", "udp_echo", &ps, &pr,
+			      mg, 4);
+		{
+			double d50[MAX_ROUNDS], d99[MAX_ROUNDS], dr[MAX_ROUNDS];
+
+			for (r = 0; r < pr.rounds; r++) {
+				d50[r] = (pr.subj[0][r].v[0] - pr.base[0][r].v[0]) / 1e3;
+				d99[r] = (pr.subj[0][r].v[1] - pr.base[0][r].v[1]) / 1e3;
+				dr[r] = (pr.subj[0][r].v[2] - pr.base[0][r].v[2]) / 1e3;
+			}
+			printf("   added delay (subject - baseline, median over rounds): median "
+			       "%+.2f "
+			       "us, p99 %+.2f us; reflector time T3-T2 median %+.2f us\n",
+			       bench_spread(d50, pr.rounds).med, bench_spread(d99, pr.rounds).med,
+			       bench_spread(dr, pr.rounds).med);
 		}
 	}
 	rc = 0;
@@ -1143,13 +1222,8 @@ static void sc_recv(struct sc_run *R, struct xw_rxbatch *rx)
 					continue;
 				}
 				seq = get_be32(m->buf);
-				/* udp_echo --stamp: T3 at octet 4, T2 at 16, as in a TWAMP reply */
 				r.t2 = r.t3 = 0;
-				if (m->len >= 24 && get_be64(m->buf + 4) != 0 &&
-				    get_be64(m->buf + 16) != 0) {
-					r.t3 = get_be64(m->buf + 4);
-					r.t2 = get_be64(m->buf + 16);
-				}
+				echo_stamps(m->buf, m->len, &r);
 			} else {
 				if (xw_tp_parse_reflector(&R->s[si].tp, &R->s[si].crypto, m->buf,
 							  m->len, 0, &r) < 0) {
@@ -1357,7 +1431,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s data  --xw ADDR:PORT --echo ADDR:PORT --local ADDR [--keyid ID --secret "
-		"S]\n"
+		"S] [--echo-ts ADDR:PORT --gap US --gap-pings N]\n"
 		"       %s setup --xw ADDR:PORT --greet ADDR:PORT [--xw1024 ADDR:PORT] --local "
 		"ADDR\n"
 		"       %s scale --xw ADDR:PORT | --echo ADDR:PORT --local ADDR --sessions N "
@@ -1393,6 +1467,9 @@ int main(int argc, char **argv)
 		{"mode", required_argument, NULL, 8},
 		{"churn", required_argument, NULL, 9},
 		{"echo-ports", required_argument, NULL, 10},
+		{"echo-ts", required_argument, NULL, 11},
+		{"gap", required_argument, NULL, 12},
+		{"gap-pings", required_argument, NULL, 13},
 		{NULL, 0, NULL, 0},
 	};
 	struct opts o;
@@ -1405,6 +1482,7 @@ int main(int argc, char **argv)
 	o.secs = 1.0;
 	o.window = 64;
 	o.pings = 2000;
+	o.gap_pings = 300;
 	o.conns = 8;
 	o.sessions = 1000;
 	o.per_conn = 10;
@@ -1485,6 +1563,16 @@ int main(int argc, char **argv)
 			break;
 		case 10:
 			o.echo_ports = (unsigned int)atoi(optarg);
+			break;
+		case 11:
+			if (xw_addr_parse(optarg, 7, false, &o.echo_ts))
+				return 2;
+			break;
+		case 12:
+			o.gap_us = (unsigned int)atoi(optarg);
+			break;
+		case 13:
+			o.gap_pings = (unsigned int)atoi(optarg);
 			break;
 		case 8:
 			o.mode = !strcmp(optarg, "auth")  ? XW_MODE_AUTH
