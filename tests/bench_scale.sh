@@ -12,7 +12,12 @@
 # before each xwampd row (B S B S ...), so that rows compare as ratios.
 #
 # Rows: socket path open, XDP open, socket path authenticated, AF_XDP
-# authenticated (and encrypted).  Namespaces xsc$$/xss$$, veth xsc0
+# authenticated (and encrypted); own-open / own-auth: the socket path without
+# its sk_lookup steering (--no-sk-lookup: one socket read per session),
+# against udp_echo --ports N (one socket per session in one epoll loop, the
+# floor of that design) instead of the one-socket echo.  Every udp_echo
+# stamps T2 and T3 as xwampd does (--stamp): its T3 - T2 is the floor of the
+# reflector time on this machine under the same load.  Namespaces xsc$$/xss$$, veth xsc0
 # 192.0.2.1 / xss0 192.0.2.2 (RFC 5737), removed on exit.
 # SCALE_SESSIONS (default "1000 10000"), SCALE_RATE (10), SCALE_SECS (10),
 # SCALE_PER_CONN (10), SCALE_ROWS (default "sock-open xdp-open sock-auth afxdp-auth
@@ -72,7 +77,10 @@ PIDS="$PID_E"
 # xwampd_start ROW: a fresh xwampd for the row, no limits on connections/sessions
 xwampd_start() {
 	local xdp=()
-	case $1 in xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;; esac
+	case $1 in
+	xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;;
+	own-*) xdp=(--no-sk-lookup) ;;
+	esac
 	ip netns exec $NS_S "${XWAMPD:-$B/xwampd}" ${SCALE_VERBOSE:--q} --listen 192.0.2.2:862 --keyfile "$KF" \
 		--modes open,auth,enc --count 1024 --max-conns 0 --max-conns-per-client 0 \
 		--max-sessions 0 --max-sessions-total 0 "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
@@ -97,9 +105,26 @@ for n in $SESSIONS; do
 		[ "$base" != "$row" ] && churn=(--churn "${SCALE_CHURN:-20}")
 		echo
 		echo "== $row, $n sessions"
-		ip netns exec $NS_C "$B/bench/twload" scale --echo 192.0.2.2:7 --local 192.0.2.1 \
-			--sessions "$n" --rate "$RATE" --secs "$SECS" --echo-pid $PID_E \
-			>"$TMP/base.out" 2>&1 || rc=1
+		if [ "${row#own-}" != "$row" ]; then
+			# one socket per session: the echo with as many sockets
+			ip netns exec $NS_S "$B/bench/udp_echo" --stamp --ports "$n" 192.0.2.2:20000 \
+				>"$TMP/echo-ports.log" 2>&1 &
+			PID_EP=$!
+			for i in $(seq 100); do
+				ip netns exec $NS_S ss -Hlun "sport = :$((20000 + n - 1))" | grep -q . && break
+				sleep 0.05
+			done
+			ip netns exec $NS_C "$B/bench/twload" scale --echo 192.0.2.2:20000 --echo-ports "$n" \
+				--local 192.0.2.1 --sessions "$n" --rate "$RATE" --secs "$SECS" \
+				--echo-pid $PID_EP >"$TMP/base.out" 2>&1 || rc=1
+			kill $PID_EP
+			wait $PID_EP 2>/dev/null
+			sed -i "s/udp_echo (baseline)   /udp_echo --ports $n/" "$TMP/base.out"
+		else
+			ip netns exec $NS_C "$B/bench/twload" scale --echo 192.0.2.2:7 --local 192.0.2.1 \
+				--sessions "$n" --rate "$RATE" --secs "$SECS" --echo-pid $PID_E \
+				>"$TMP/base.out" 2>&1 || rc=1
+		fi
 		xwampd_start "$row"
 		[ -n "${SCALE_PERF:-}" ] && { perf record -q -g -o "$SCALE_PERF.$row.$n" -p $PID_X \
 			>/dev/null 2>&1 & PID_P=$!; }
