@@ -28,7 +28,13 @@
 # 2x + 100 us); BENCH_QUICK=1: 1000 sessions, 4 s.  Each row also prints how long
 # xwampd waited for a CPU while runnable (the machine's other load).
 # Then the AF_XDP path's cost per packet at 1 and at SCALE_COST_N sessions
-# (below).  XWAMPD=PATH: another xwampd binary (A/B); SCALE_PERF=PREFIX:
+# (below).  Per row also xwampd's memory: RSS and PSS at idle and the most
+# while the sessions ran, the BPF maps' kernel memory (bpftool), and (PSS +
+# maps) per session.  xwampd runs with the limits an operator would give for
+# N sessions (--max-sessions-total and --port-range N + 1000: the maps and
+# the AF_XDP UMEM are sized from them; SCALE_LIMITS=0: none) and
+# --modes SCALE_MODES (open,auth,enc; "open": no AF_XDP UMEM).
+# XWAMPD=PATH: another xwampd binary (A/B); SCALE_PERF=PREFIX:
 # perf record -g of xwampd for each row into PREFIX.ROW.N.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -74,16 +80,20 @@ ip netns exec $NS_S "$B/bench/udp_echo" --stamp 192.0.2.2:7 >"$TMP/echo.log" 2>&
 PID_E=$!
 PIDS="$PID_E"
 
-# xwampd_start ROW: a fresh xwampd for the row, no limits on connections/sessions
+# xwampd_start ROW N: a fresh xwampd for the row, no limits on connections; the
+# sessions limited as an operator would for N of them (N + 1000, and a port
+# range as large), which sizes the BPF maps and the AF_XDP UMEM
+# (SCALE_LIMITS=0: no limits, every map at its largest)
 xwampd_start() {
-	local xdp=()
+	local xdp=() lim=(--max-sessions-total 0) m=$(($2 + 1000))
 	case $1 in
 	xdp-* | afxdp-*) xdp=(--xdp xss0 --xdp-mode native --bpf-dir "$TMP/bpf/xwamp") ;;
 	own-*) xdp=(--no-sk-lookup) ;;
 	esac
+	[ "${SCALE_LIMITS:-1}" = 1 ] && lim=(--max-sessions-total $m --port-range 10000-$((10000 + m - 1)))
 	ip netns exec $NS_S "${XWAMPD:-$B/xwampd}" ${SCALE_VERBOSE:--q} --listen 192.0.2.2:862 --keyfile "$KF" \
-		--modes open,auth,enc --count 1024 --max-conns 0 --max-conns-per-client 0 \
-		--max-sessions 0 --max-sessions-total 0 "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
+		--modes "${SCALE_MODES:-open,auth,enc}" --count 1024 --max-conns 0 --max-conns-per-client 0 \
+		--max-sessions 0 "${lim[@]}" "${xdp[@]}" >"$TMP/$1.log" 2>&1 &
 	PID_X=$!
 	PIDS="$PIDS $PID_X"
 	for i in $(seq 200); do
@@ -92,6 +102,34 @@ xwampd_start() {
 	done
 	cat "$TMP/$1.log"
 	die "xwampd ($1) did not start"
+}
+
+# mem_kib PID: "RSS PSS" of the process in KiB (smaps_rollup)
+mem_kib() {
+	awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END {print r + 0, p + 0}' /proc/$1/smaps_rollup 2>/dev/null
+}
+
+# bpf_kib: the kernel memory of the XDP program's maps in KiB (bpftool's
+# bytes_memlock; ow_events is not pinned, so through the program's map ids)
+bpf_kib() {
+	local ids
+	ids=$(bpftool -j prog show pinned "$TMP/bpf/xwamp/xdp_xwamp" 2>/dev/null |
+		python3 -c 'import json,sys; print(*json.load(sys.stdin).get("map_ids", []))' 2>/dev/null)
+	for id in $ids; do bpftool -j map show id "$id"; echo; done |
+		python3 -c 'import json,sys; print(sum(json.loads(l).get("bytes_memlock", 0) for l in sys.stdin if l.strip()) // 1024)'
+}
+
+# mem_watch PID OUT: the largest "RSS PSS" of PID while it runs, into OUT
+mem_watch() {
+	local m r p
+	read -r r p <"$2"
+	while kill -0 "$1" 2>/dev/null; do
+		# the most RSS (and the PSS then)
+		m=$(mem_kib "$1")
+		[ -n "$m" ] && [ "${m% *}" -gt "$r" ] && r=${m% *} && p=${m#* }
+		echo "$r $p" >"$2"
+		sleep 0.5
+	done
 }
 
 echo "xwamp scale benchmark: $(nproc) CPUs, kernel $(uname -r); sessions: $SESSIONS;" \
@@ -125,7 +163,13 @@ for n in $SESSIONS; do
 				--sessions "$n" --rate "$RATE" --secs "$SECS" --echo-pid $PID_E \
 				>"$TMP/base.out" 2>&1 || rc=1
 		fi
-		xwampd_start "$row"
+		xwampd_start "$row" "$n"
+		sleep 2 # start-up's transient allocations (libbpf) freed
+		idle=$(mem_kib $PID_X)
+		bpf=$(bpf_kib)
+		echo "0 0" >"$TMP/mem"
+		mem_watch $PID_X "$TMP/mem" &
+		PID_M=$!
 		[ -n "${SCALE_PERF:-}" ] && { perf record -q -g -o "$SCALE_PERF.$row.$n" -p $PID_X \
 			>/dev/null 2>&1 & PID_P=$!; }
 		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
@@ -133,6 +177,14 @@ for n in $SESSIONS; do
 			--mode "$mode" --xw-pid $PID_X "${churn[@]}" >"$TMP/subj.out" 2>&1 || rc=1
 		[ -n "${SCALE_PERF:-}" ] && kill -INT $PID_P && wait $PID_P
 		cat "$TMP/base.out" "$TMP/subj.out" | grep -v '^SCALE'
+		# memory: at idle, the most while the sessions ran (sampled every 0.5 s)
+		read -r rss pss <"$TMP/mem"
+		kill $PID_M 2>/dev/null
+		wait $PID_M 2>/dev/null
+		python3 -c 'import sys; ir, ip, r, p, b, n = map(int, sys.argv[1:]); print(
+"   memory: xwampd idle RSS %d KiB, PSS %d KiB; with %d sessions RSS %d KiB, PSS %d KiB; "
+"BPF maps %d KiB; (PSS + maps) / sessions %.1f KiB, added per session %.1f KiB"
+% (ir, ip, n, r, p, b, (p + b) / n, (p - ip) / n))' ${idle:-0 0} ${rss:-0} ${pss:-0} ${bpf:-0} "$n" 
 		grep '^SCALE' "$TMP/subj.out" >"$TMP/res.$n.$row"
 		if [ "$base" != "$row" ] && [ -s "$TMP/res.$n.$base" ]; then
 			# set-ups while the others run must not disturb them: nothing lost
@@ -187,7 +239,7 @@ for mode in ${SCALE_COST-auth enc}; do
 	for k in 1 "$COST_N" 1 "$COST_N"; do
 		r=$RATE
 		[ "$k" = 1 ] && r=$((COST_N * RATE))
-		xwampd_start "afxdp-cost-$mode"
+		xwampd_start "afxdp-cost-$mode" "$COST_N"
 		ip netns exec $NS_C "$B/bench/twload" scale --xw 192.0.2.2:862 --local 192.0.2.1 \
 			--sessions "$k" --per-conn "$PER_CONN" --rate "$r" --secs "$SECS" \
 			--mode "$mode" --xw-pid $PID_X >"$TMP/subj.out" 2>&1 || rc=1

@@ -239,7 +239,8 @@ _Static_assert(sizeof(struct xw_ow_event) == 32, "xw_ow_event layout");
  * The ring buffer "ow_events" is sized by xwampd before load from
  * --max-sessions-total: XW_OW_EVENTS_PER_SESS records in flight per session
  * (each takes 8 octets of header + 32), a power of two of at least
- * XW_OW_EVENTS_MIN and at most XW_OW_EVENTS_MAX octets.  Full: the record
+ * XW_OW_EVENTS_MIN and at most XW_OW_EVENTS_MAX octets (no limit:
+ * XW_OW_EVENTS_BYTES).  Full: the record
  * is passed to the session's socket (XW_STAT_OW_FULL), never lost.
  */
 #define XW_OW_EVENTS_BYTES    (1u << 20) /* the object's default: 26214 records */

@@ -1087,15 +1087,15 @@ void xwd_xdp_ow_drain(struct xwd_xdp *x)
 }
 
 /*
- * The OWAMP ring buffer's size for max_sessions (0: no limit):
- * XW_OW_EVENTS_PER_SESS records of each session in flight, a power of two
+ * The OWAMP ring buffer's size for max_sessions (0: no limit, the object's
+ * 1 MiB): XW_OW_EVENTS_PER_SESS records of each session in flight, a power of two
  * (the kernel's rule for ring buffers) within XW_OW_EVENTS_MIN..MAX.
  */
 static __u32 ow_events_bytes(unsigned int max_sessions)
 {
 	__u64 want = max_sessions ? (__u64)max_sessions * XW_OW_EVENTS_PER_SESS *
 					    (sizeof(struct xw_ow_event) + 8)
-				  : XW_OW_EVENTS_MAX;
+				  : XW_OW_EVENTS_BYTES;
 	__u32 b = XW_OW_EVENTS_MIN;
 
 	while (b < want && b < XW_OW_EVENTS_MAX)
