@@ -200,6 +200,9 @@ static const struct xw_opt opt_table[] = {
 		  "delay from Start-Ack to the first packet (default 0)"),
 	XW_OPT_CB("ports", 'P', parse_ports, "LO-HI",
 		  "local UDP test ports (default: the kernel picks)"),
+	XW_OPT_F("source", 'S', XW_OPT_STR, CFG, source, "ADDR",
+		 "our address for the control connection and the test packets (numeric; "
+		 "default: the kernel's choice for the route)"),
 	XW_OPT_F("owamp", 'O', XW_OPT_FLAG, CFG, owamp, NULL,
 		 "OWAMP (RFC 4656): one-way sessions with the server, port 861 unless given"),
 	XW_OPT_F("to", 't', XW_OPT_FLAG, CFG, ow_to, NULL,
@@ -458,6 +461,23 @@ static int validate(struct xwping_cfg *cfg)
 		cfg->count = (unsigned int)(cfg->report_interval / cfg->interval);
 		if (!cfg->count)
 			cfg->count = 1;
+	}
+	if (cfg->source) {
+		/* owping/twping -S: numeric, so that it never waits for a resolver */
+		if (xw_addr_parse(cfg->source, 0, false, &cfg->source_addr) ||
+		    xw_addr_port(&cfg->source_addr)) {
+			fprintf(stderr, "xwping: -S %s: not a numeric IPv4 or IPv6 address\n",
+				cfg->source);
+			return -EINVAL;
+		}
+		if (cfg->family != AF_UNSPEC && cfg->family != xw_addr_family(&cfg->source_addr)) {
+			fprintf(stderr, "xwping: -S %s is not of the family of -%c\n", cfg->source,
+				cfg->family == AF_INET ? '4' : '6');
+			return -EINVAL;
+		}
+		/* the server's address of the same family as ours */
+		cfg->family = xw_addr_family(&cfg->source_addr);
+		cfg->has_source = true;
 	}
 	if (cfg->owamp && cfg->metrics && !cfg->continuous) {
 		fprintf(stderr, "xwping: -O serves --metrics with --continuous only (per target "

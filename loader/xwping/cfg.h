@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "net.h"
 #include "schedule.h"
 
 /* -1 for padding: "as many octets as make both directions the same size" */
@@ -68,9 +69,12 @@ struct xwping_cfg {
 	bool owamp;	     /* -O / --owamp: OWAMP (RFC 4656) instead of TWAMP, port 861 */
 	bool ow_to;	     /* -t: OWAMP to the server only */
 	bool ow_from;	     /* -f: OWAMP from the server only */
-	const char *ow_fetch;	/* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
-	bool ow_ikev2;		/* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
-	const char *svg;	/* --svg FILE: a picture of the (first) session */
+	const char *ow_fetch; /* --fetch SID: OWAMP data of an earlier session (RFC 4656 3.9) */
+	bool ow_ikev2;	      /* --owamp-ikev2: RFC 7717 keys for OWAMP too (RFC 7717 3) */
+	const char *svg;      /* --svg FILE: a picture of the run */
+	const char *source;   /* -S ADDR: our address (control connection, test packets) */
+	struct xw_addr source_addr; /* -S parsed (validate()) */
+	bool has_source;
 	bool continuous;	/* --continuous: measure the targets until stopped */
 	double report_interval; /* --report-interval: seconds of packets per JSON line */
 	const char *targets;	/* --targets FILE: one HOST[:PORT] per line */

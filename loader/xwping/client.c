@@ -846,7 +846,10 @@ static int light_start(struct app *a, const struct xw_addr *server)
 		struct xw_addr any;
 
 		a->nts++;
-		xw_addr_any(&any, xw_addr_family(server), 0);
+		if (cfg->has_source)
+			any = cfg->source_addr; /* -S */
+		else
+			xw_addr_any(&any, xw_addr_family(server), 0);
 		rc = tsess_setup(a, i, &tp, &any, &uo, "light session");
 		if (rc)
 			return rc;
@@ -1420,7 +1423,8 @@ static int setup(struct app *a, const struct xw_addr *server, const uint8_t *sec
 		       cfg->ctl_timeout);
 		fflush(stdout);
 	}
-	a->ctl_fd = xw_tcp_connect(server, NULL, &in_progress);
+	a->ctl_fd =
+		xw_tcp_connect(server, cfg->has_source ? &cfg->source_addr : NULL, &in_progress);
 	if (a->ctl_fd < 0) {
 		rc = a->ctl_fd;
 		pr_err("control %s: connect: %s", a->srv, strerror(-rc));

@@ -1035,7 +1035,7 @@ int xwping_owamp_run(const struct xwping_cfg *cfg, const struct xw_addr *server,
 		fflush(stdout);
 	}
 	/* non-blocking from here: connect, then the machine's conversation (ctl_until) */
-	c.fd = xw_tcp_connect(server, NULL, &in_progress);
+	c.fd = xw_tcp_connect(server, cfg->has_source ? &cfg->source_addr : NULL, &in_progress);
 	if (c.fd >= 0 && in_progress) {
 		struct pollfd p[2] = {{.fd = c.fd, .events = POLLOUT},
 				      {.fd = c.sfd, .events = POLLIN}};

@@ -209,13 +209,14 @@ PY
 
 # -O -M and -R in owping's formats.  -R is read by the parser of pScheduler's
 # owping tool (its regex and its counting, rewritten here), given the argv
-# that tool builds (-R -c -i -L, -t or -f, [ADDR]:PORT); -M by KEY<TAB>VALUE.
+# that tool builds (-R -c -i -L, -t or -f, -S SOURCE, [ADDR]:PORT); -M by
+# KEY<TAB>VALUE.  -S (owping's source address) is ours on the wire.
 owamp_reference_formats() {
 	xw_start_server --listen $XW_S4 --modes open || return 1
 	xw_wait_owamp || return 1
 	local dir
 	for dir in -t -f; do
-		in_c "$XWPING" -O -R -c 20 -i 0.01 -L 1 $dir "[192.0.2.2]:861" >"$XW_TMP/owr$dir.out" \
+		in_c "$XWPING" -O -R -c 20 -i 0.01 -L 1 $dir -S 192.0.2.12 "[192.0.2.2]:861" >"$XW_TMP/owr$dir.out" \
 			2>"$XW_TMP/owr$dir.err" || { sed 's/^/#   /' "$XW_TMP/owr$dir.err"; return 1; }
 		head -2 "$XW_TMP/owr$dir.out" | sed 's/^/#   /'
 		python3 - "$XW_TMP/owr$dir.out" <<'PY' || return 1
@@ -248,6 +249,12 @@ assert ttl == {"255": 20}, ttl
 PY
 	done
 	# both directions, -M: owping's one-way SUMMARY for each, to the server first
+	expect "-S: the server saw 192.0.2.12 send (-t)" grep -q '<- 192.0.2.12:[0-9]*: receive session' "$XW_TMP/xwampd.log" || return 1
+	expect "-S: and send to it (-f)" grep -q -- '-> 192.0.2.12:[0-9]*: send session' "$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -S 192.0.2.13 -c 2 -i 0.05 $XW_S4 >/dev/null 2>&1 || return 1
+	expect "-S with TWAMP: the control connection from 192.0.2.13" grep -q 'control #[0-9]* 192.0.2.13:' "$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -O -S 192.0.2.x -c 2 $XW_S4 >/dev/null 2>"$XW_TMP/s.err"
+	expect "-S: a bad address is a usage error ($?)" grep -q 'not a numeric IPv4 or IPv6 address' "$XW_TMP/s.err" || return 1
 	in_c "$XWPING" -O -M -c 20 -i 0.01 -D 46 $XW_S4 >"$XW_TMP/owm.out" 2>"$XW_TMP/owm.err" ||
 		{ sed 's/^/#   /' "$XW_TMP/owm.err"; return 1; }
 	sed 's/^/#   /' "$XW_TMP/owm.out" | head -30
