@@ -451,10 +451,11 @@ static int validate(struct xwping_cfg *cfg)
 		return -EINVAL;
 	}
 	if (cfg->continuous) {
-		if (cfg->machine || cfg->raw || cfg->light || cfg->ow_fetch) {
+		if (cfg->machine || cfg->raw || cfg->light || cfg->ow_fetch || cfg->svg) {
+			/* --svg: one picture per run; an interval's would overwrite the last */
 			fprintf(stderr,
 				"xwping: --continuous writes JSON lines of sessions: no -M, "
-				"-R, --light or --fetch with it (yet)\n");
+				"-R, --light, --fetch or --svg with it (yet)\n");
 			return -EINVAL;
 		}
 		cfg->json = true;

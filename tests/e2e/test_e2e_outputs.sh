@@ -253,6 +253,8 @@ PY
 	expect "-S: and send to it (-f)" grep -q -- '-> 192.0.2.12:[0-9]*: send session' "$XW_TMP/xwampd.log" || return 1
 	in_c "$XWPING" -S 192.0.2.13 -c 2 -i 0.05 $XW_S4 >/dev/null 2>&1 || return 1
 	expect "-S with TWAMP: the control connection from 192.0.2.13" grep -q 'control #[0-9]* 192.0.2.13:' "$XW_TMP/xwampd.log" || return 1
+	in_c "$XWPING" -O --continuous --svg "$XW_TMP/c.svg" $XW_S4 >/dev/null 2>"$XW_TMP/s.err"
+	expect "--continuous --svg refused, not an overwritten picture" grep -q 'no -M, -R, --light, --fetch or --svg' "$XW_TMP/s.err" || return 1
 	in_c "$XWPING" -O -S 192.0.2.x -c 2 $XW_S4 >/dev/null 2>"$XW_TMP/s.err"
 	expect "-S: a bad address is a usage error ($?)" grep -q 'not a numeric IPv4 or IPv6 address' "$XW_TMP/s.err" || return 1
 	in_c "$XWPING" -O -M -c 20 -i 0.01 -D 46 $XW_S4 >"$XW_TMP/owm.out" 2>"$XW_TMP/owm.err" ||
