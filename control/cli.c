@@ -829,12 +829,11 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 			pr_info("cli %s: session %d: the server proposes port %u instead of %u",
 				c->peer, idx, s->port, s->params.receiver_port);
 		/*
-		 * RFC 4656 4.1.2: per-session test keys; none in open and mixed
-		 * mode.  OWAMP's sender and receiver key with cli_keys() and the
-		 * SID (xw_tp_crypto_init_sid()).
+		 * RFC 4656 4.1.2: per-session test keys, TWAMP and OWAMP alike
+		 * (the handshake is shared); none in open and mixed mode.  The
+		 * IPsec SA profile's Alternatives use the control keys (draft 4.2).
 		 */
-		if (c->cfg.proto == CLI_PROTO_TWAMP &&
-		    (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED))) {
+		if (c->mode & (XW_MODE_AUTH | XW_MODE_ENCRYPTED)) {
 			rc = 0;
 			if (xw_sa_test_keys_shared(c->cfg.sa_variant))
 				s->keys =

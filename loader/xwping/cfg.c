@@ -403,11 +403,11 @@ static int validate(struct xwping_cfg *cfg)
 		const char *why = "";
 
 		cfg->sa_variant = xw_sa_variant_by_name(cfg->sa_profile);
-		if (!cfg->sa_variant || cfg->light || cfg->owamp || cfg->ike || cfg->ike_keys ||
+		if (!cfg->sa_variant || cfg->light || cfg->ow_ikev2 || cfg->ike || cfg->ike_keys ||
 		    cfg->ike_socket || cfg->keyid || cfg->continuous) {
 			fprintf(stderr,
 				"xwping: --sa-profile takes keymat, alt1 or alt2, and goes with "
-				"neither --light, --owamp, --continuous, -u/-k nor the --ike "
+				"neither --light, --owamp-ikev2, --continuous, -u/-k nor the --ike "
 				"options\n");
 			return -EINVAL;
 		}

@@ -1328,8 +1328,8 @@ struct cli *xwping_make_cli(const struct xwping_cfg *cfg, const uint8_t *secret,
 		cc.ike_secret_len = ike->len;
 		memcpy(cc.ike_keyid, ike->keyid, XW_KEYID_LEN);
 	}
-	/* OWAMP without a key: open mode only, not a keyed mode with no secret */
-	if (proto == CLI_PROTO_OWAMP && !secret_len)
+	/* OWAMP without a key: open mode only, not a keyed mode with no secret (the SA's keys count) */
+	if (proto == CLI_PROTO_OWAMP && !secret_len && !(cfg->sa_variant && cfg->sa_pair))
 		cc.modes &= XW_MODE_OPEN;
 	if (cfg->sa_variant && cfg->sa_pair) {
 		cc.sa_variant = cfg->sa_variant;

@@ -793,6 +793,15 @@ int main(int argc, char **argv)
 		if (rc)
 			return 1;
 		cfg.sa_pair = &sa;
+		if (cfg.owamp) {
+			struct xwping_ow_result ow;
+
+			/* the handshake is OWAMP's too (RFC 4656 3.1): the same profile */
+			memset(&ow, 0, sizeof(ow));
+			rc = xwping_owamp_run(&cfg, &server, NULL, 0, NULL, &ow);
+			xw_sa_pair_wipe(&sa);
+			return ow.signo ? 128 + ow.signo : rc ? 1 : 0;
+		}
 		rc = xwping_run(&cfg, &server, NULL, 0, NULL, &res);
 		xw_sa_pair_wipe(&sa);
 		goto report;

@@ -412,7 +412,6 @@ static int request(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 static int accepted(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 {
 	const struct cli_sess *s = cli_sess(c->cli, d->idx);
-	const struct xw_session_keys *keys = cli_keys(c->cli);
 	int rc;
 
 	if (!s || !s->answered || s->accept != XW_ACCEPT_OK)
@@ -425,8 +424,9 @@ static int accepted(struct ow_cli *c, struct ow_dir *d, uint64_t start_ntp)
 		xw_addr_set_port(&a, d->port);
 		xw_addr_fmt(&a, true, d->addr, sizeof(d->addr));
 	}
-	if (keys) {
-		rc = xw_tp_crypto_init_sid(&d->crypto, keys, d->sid);
+	if (s->has_keys) {
+		/* RFC 4656 4.1.2 (or the IPsec SA profile's shared keys), made by cli.c */
+		rc = xw_tp_crypto_init(&d->crypto, &s->keys);
 		if (rc)
 			return rc;
 		d->has_crypto = true;

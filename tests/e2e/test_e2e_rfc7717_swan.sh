@@ -425,7 +425,8 @@ sa_server() {
 	# as in_run, without its subshell: $! is xwampd itself (exec all along)
 	ip netns exec "$TB_NS_R" sh -c 'mount --bind "$1" /run && shift && exec "$@"' in-run \
 		"$(dirname "$(dirname "$SOCK_R")")" "$XWAMPD" --config '' \
-		-l "${3:-$INNER_R}:$SA_PORT" --sa-profile "$1" --sa-socket /run/xwamp/charon.sock \
+		-l "${3:-$INNER_R}:$SA_PORT" --owamp-listen "${3:-$INNER_R}:$((SA_PORT + 100))" \
+		--sa-profile "$1" --sa-socket /run/xwamp/charon.sock \
 		--sa-root "$2" -m auth,enc -v >"$W/sa-$1-$2.log" 2>&1 &
 	SA_PID=$!
 	wait_listen "$SA_PORT" "$W/sa-$1-$2.log"
@@ -502,6 +503,16 @@ t_saprof_after_rekey() {
 	sa_ping alt1 ike E "$W/sa-rekeyed.json" || { cat "$W/sa-rekeyed.json.err"; rc=1; }
 	expect "alt1 with the new SKEYSEED: 5 of 5" \
 		[ "$(json_get "$W/sa-rekeyed.json" '(j["sessions"][0]["packets"]["sent"], j["sessions"][0]["packets"]["received"])')" = "(5, 5)" ] || rc=1
+	# OWAMP shares the handshake: the same profile, both directions, keys shared (draft 4.2)
+	ip netns exec "$TB_NS_I" timeout 60 "$XWPING" -O --sa-profile alt1 --sa-socket "$SOCK_I" \
+		--sa-root ike -A E -c 5 -i 0.02 --wait 1 --json "$INNER_R:$((SA_PORT + 100))" \
+		>"$W/sa-owamp.json" 2>"$W/sa-owamp.json.err" || { cat "$W/sa-owamp.json.err"; rc=1; }
+	expect "OWAMP alt1/ike: 5 of 5 each way, none forged" [ "$(json_get "$W/sa-owamp.json" \
+		'[(j[d]["sent"], j[d]["received"], j[d]["forged"]) for d in ("to_server", "from_server")]')" = \
+		"[(5, 5, 0), (5, 5, 0)]" ] || rc=1
+	expect "OWAMP: the server's receiver verified every packet" grep -q \
+		"receiver closed (Stop-Sessions): 5 received, 5 recorded, 0 forged" "$W/sa-alt1-ike.log" ||
+		rc=1
 	return $rc
 }
 

@@ -734,7 +734,17 @@ static void cli_whole(uint32_t mode, size_t chunk)
 	t_unhex(CLIENT_SID, sid, 16);
 	CHECK_MEM(s2->sid, sid, 16); /* we receive: the SID we chose */
 	CHECK_EQ(cli_keys(x.c) != NULL, mode != XW_MODE_OPEN);
-	CHECK_EQ(s1->has_keys, 0); /* OWAMP keys with cli_keys() and the SID */
+	/* RFC 4656 4.1.2: each session's test keys from the control keys and its SID */
+	CHECK_EQ(s1->has_keys, mode != XW_MODE_OPEN);
+	CHECK_EQ(s2->has_keys, mode != XW_MODE_OPEN);
+	if (mode != XW_MODE_OPEN) {
+		struct xw_session_keys tk;
+
+		CHECK_EQ(xw_test_keys_derive(cli_keys(x.c), s1->sid, &tk), 0);
+		CHECK_MEM(&s1->keys, &tk, sizeof(tk));
+		CHECK_EQ(xw_test_keys_derive(cli_keys(x.c), s2->sid, &tk), 0);
+		CHECK_MEM(&s2->keys, &tk, sizeof(tk));
+	}
 
 	/* the server's receiver records every packet but 4 (lost) and 7 (skipped) */
 	CHECK_EQ(xw_ow_sched_init(&sch, s1->sid, &slot, 1, xw_ns_to_ntp(NOW0 + 1000000000ull)), 0);

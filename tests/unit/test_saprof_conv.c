@@ -112,10 +112,18 @@ static void cb_end(void *arg, struct srv_sess *s, enum srv_end why, uint64_t now
 {
 }
 
+/* OWAMP's Fetch-Session: nothing stored here */
+static int cb_fetch(void *arg, const struct codec_fetch_session *f, struct ow_fetch *out,
+		    uint64_t now)
+{
+	return XW_ACCEPT_FAILURE;
+}
+
 static const struct srv_ops OPS = {
 	.key_lookup = cb_key,
 	.sess_request = cb_request,
 	.sess_end = cb_end,
+	.ow_fetch = cb_fetch,
 };
 
 static void pump(struct conv *c)
@@ -154,6 +162,8 @@ static void pair_of(struct xw_sa_pair *p, uint32_t spi_i, uint32_t spi_r, uint8_
 static int vanish; /* the next conv_open's SA is gone before the key step */
 /* the roots each end is told (--sa-root), for the next conv_open */
 static enum xw_sa_root srv_root, cli_root;
+/* OWAMP instead of TWAMP for the next conv_open */
+static int conv_owamp;
 
 /* Server with its SAD pair srv_pair (naming it in the greeting), client with cli_pair. */
 static int conv_open(struct conv *c, enum xw_sa_variant v, const struct xw_sa_pair *srv_pair,
@@ -168,6 +178,7 @@ static int conv_open(struct conv *c, enum xw_sa_variant v, const struct xw_sa_pa
 		.sa_spi_i = srv_pair->c2s.spi,
 		.sa_spi_r = srv_pair->s2c.spi,
 		.sa_root = srv_root,
+		.proto = conv_owamp ? SRV_PROTO_OWAMP : SRV_PROTO_TWAMP,
 	};
 	struct cli_cfg cc = {
 		.modes = cli_modes, .peer = "test-server", .sa_variant = v, .sa_root = cli_root};
@@ -181,6 +192,8 @@ static int conv_open(struct conv *c, enum xw_sa_variant v, const struct xw_sa_pa
 	if (xw_keysrcs_add(&c->keys, &src))
 		return -1;
 	cc.sa = *cli_pair;
+	cc.proto = conv_owamp ? CLI_PROTO_OWAMP : CLI_PROTO_TWAMP;
+	conv_owamp = 0;
 	c->srv = srv_new(&sc, &OPS, c, T0);
 	c->cli = cli_new(&cc);
 	xw_wipe(&cc, sizeof(cc));
@@ -465,6 +478,76 @@ TEST(greeting_after_the_sa_lookup)
 	CHECK_MEM(c.s2c, sa_ids, sizeof(sa_ids));
 	CHECK_EQ(server_start_accept(&c), XW_ACCEPT_OK);
 	CHECK_EQ(conv_session(&c, 5020), 0);
+	conv_free(&c);
+}
+
+/*
+ * OWAMP shares the handshake (RFC 4656 3.1): every variant in open,
+ * authenticated and encrypted mode (OWAMP has no mixed mode), the greeting
+ * of the variant on the wire, then a Request-Session (the server receives)
+ * whose test keys agree on both ends: the control keys in Alternatives 1
+ * and 2 (draft 4.2), per SID with KEYMAT (RFC 4656 4.1.2); keys that
+ * differ: Accept 1.
+ */
+TEST(owamp_every_variant)
+{
+	static const uint32_t modes[] = {XW_MODE_OPEN, XW_MODE_AUTH, XW_MODE_ENCRYPTED};
+	struct codec_ow_slot slot = {.type = 0, .param = 1ULL << 28};
+	struct xw_sa_pair p, q;
+	struct xw_session_keys want;
+	const struct cli_sess *cs;
+	struct conv c;
+	int idx;
+
+	pair_of(&p, 0xc0000101, 0xc0000202, 0x10);
+	for (int v = XW_SA_KEYMAT; v <= XW_SA_ALT2; v++) {
+		for (unsigned int m = 0; m < 3; m++) {
+			struct codec_request_session r = {.slots = &slot};
+
+			conv_owamp = 1;
+			CHECK_EQ(conv_open(&c, v, &p, &p, modes[m]), 0);
+			CHECK(c.ns2c >= GREETING_LEN[v]);
+			CHECK_EQ(server_start_accept(&c), XW_ACCEPT_OK);
+			CHECK_EQ(cli_mode(c.cli) & XW_MODE_SECURITY_MASK, modes[m]);
+			r.f.ipvn = 4;
+			r.f.conf_receiver = 1;
+			r.f.num_slots = 1;
+			r.f.num_packets = 10;
+			r.f.sender_port = 20001;
+			r.f.receiver_port = 20000;
+			memcpy(r.f.sender_addr, "\xc0\x00\x02\x01", 4);
+			memcpy(r.f.receiver_addr, "\xc0\x00\x02\x02", 4);
+			memset(&c.test_keys, 0, sizeof(c.test_keys));
+			idx = cli_ow_request(c.cli, &r);
+			CHECK(idx >= 0);
+			pump(&c);
+			cs = cli_sess(c.cli, idx);
+			CHECK(cs && cs->answered && cs->accept == XW_ACCEPT_OK);
+			if (!cs) {
+				conv_free(&c);
+				continue;
+			}
+			CHECK_EQ(cs->has_keys, modes[m] != XW_MODE_OPEN);
+			if (cs->has_keys) {
+				/* both ends' test keys, then which ones */
+				CHECK_MEM(&cs->keys, &c.test_keys, sizeof(want));
+				if (v != XW_SA_KEYMAT) {
+					CHECK_EQ(xw_sa_derive(v, XW_SA_ROOT_IPSEC, &p, NULL, 0,
+							      NULL, &want),
+						 0);
+					CHECK_MEM(&cs->keys, &want, sizeof(want));
+				} else {
+					CHECK(memcmp(&cs->keys, cli_keys(c.cli), sizeof(want)));
+				}
+			}
+			conv_free(&c);
+		}
+	}
+	/* keys that differ (same SPIs): the Token gives it away, Accept 1 */
+	pair_of(&q, 0xc0000101, 0xc0000202, 0x11);
+	conv_owamp = 1;
+	CHECK_EQ(conv_open(&c, XW_SA_ALT1, &p, &q, XW_MODE_AUTH), 0);
+	CHECK_EQ(server_start_accept(&c), XW_ACCEPT_FAILURE);
 	conv_free(&c);
 }
 
