@@ -342,7 +342,8 @@ struct env {
 #define TC_ACT_SHOT_	 2
 #define TC_ACT_REDIRECT_ 7
 
-static int env_open_hook(struct env *e, int l3, int tc)
+/* The program with its session table covering ports base..base + n - 1 (n 0: the object's). */
+static int env_open_table(struct env *e, int l3, int tc, __u32 base, __u32 n)
 {
 	struct xw_bpf_clock c = {.utc_offset_ns = UTC_OFF_NS, .errest = ERREST};
 	__u32 zero = 0;
@@ -352,7 +353,8 @@ static int env_open_hook(struct env *e, int l3, int tc)
 	if (!e->skel)
 		return -errno;
 	e->skel->rodata->xw_cfg.flags = l3 ? XW_CFG_L3 : 0;
-	if (xwamp__load(e->skel)) {
+	e->skel->rodata->xw_cfg.sess_base = base;
+	if ((n && bpf_map__set_max_entries(e->skel->maps.sessions, n)) || xwamp__load(e->skel)) {
 		xwamp__destroy(e->skel);
 		return -EINVAL;
 	}
@@ -367,6 +369,11 @@ static int env_open_hook(struct env *e, int l3, int tc)
 	    fx_own_add(bpf_map__fd(e->skel->maps.own_addrs), 0, a4_subnet_bcast, XW_OWN_BROADCAST))
 		return -errno;
 	return bpf_map_update_elem(e->clock, &zero, &c, BPF_ANY) ? -errno : 0;
+}
+
+static int env_open_hook(struct env *e, int l3, int tc)
+{
+	return env_open_table(e, l3, tc, 0, 0);
 }
 
 static int env_open(struct env *e, int l3)
@@ -954,6 +961,61 @@ TEST(tc_short_probes_grow)
 	}
 	CHECK_EQ(failed, 0);
 	CHECK_EQ(runs, 2 * (2 * 27 + 2 * 26));
+}
+
+/*
+ * A session table sized from the limits (xwampd: --port-range) starts at
+ * port xw_cfg.sess_base: every port of the range finds its own entry (each
+ * holds a session on that port), and a port below the range (which wraps
+ * to an index past the end) or past it finds none: passed, never another
+ * port's entry.  XDP and tc.
+ */
+TEST(session_table_offset)
+{
+	__u64 before[XW_STAT_MAX], after[XW_STAT_MAX];
+	const __u32 base = FX_DPORT - 2, n = 4;
+	static uint8_t in[256], out[256];
+	struct xw_sess s;
+	struct fx_off o;
+	struct env e;
+	__u32 k, tc;
+	int p;
+
+	for (tc = 0; tc < 2; tc++) {
+		CHECK_EQ(env_open_table(&e, 0, (int)tc, base, n), 0);
+		CHECK_EQ(bpf_map__max_entries(e.skel->maps.sessions), n);
+		for (k = 0; k < n; k++) {
+			fx_session(&s, 0, 0, 0, 0, 0);
+			s.refl_port = htons((uint16_t)(base + k));
+			CHECK_EQ(bpf_map_update_elem(e.sessions, &k, &s, BPF_ANY), 0);
+		}
+		for (p = (int)base - 3; p < (int)(base + n + 3); p++) {
+			struct fx_pkt pk = {.paylen = 41, .dport = (uint16_t)p};
+			int inside = p >= (int)base && p < (int)(base + n);
+			LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_out = out,
+				    .data_size_out = sizeof(out), .repeat = 1);
+
+			opts.data_size_in = (__u32)fx_build(&pk, in, &o);
+			stats_read(&e, before);
+			CHECK_EQ(bpf_prog_test_run_opts(e.prog, &opts), 0);
+			stats_read(&e, after);
+			if (inside) {
+				CHECK_EQ(opts.retval, tc ? TC_ACT_REDIRECT_ : XDP_TX);
+				CHECK_EQ(after[XW_STAT_REFLECTED] - before[XW_STAT_REFLECTED], 1);
+			} else {
+				CHECK_EQ(opts.retval, tc ? TC_ACT_OK_ : XDP_PASS);
+				CHECK_EQ(after[XW_STAT_PASS_NO_SESS] - before[XW_STAT_PASS_NO_SESS],
+					 1);
+				CHECK_MEM(out, in, opts.data_size_in);
+			}
+		}
+		/* each entry answered its own port's frame once */
+		for (k = 0; k < n; k++) {
+			CHECK_EQ(bpf_map_lookup_elem(e.sessions, &k, &s), 0);
+			CHECK_EQ(s.next_seq, 1);
+		}
+		xwamp__destroy(e.skel);
+	}
 }
 
 /* xw_refl_ns_to_ntp() is xw_ns_to_ntp() bit for bit, whatever the cache holds. */
