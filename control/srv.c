@@ -105,6 +105,7 @@ struct srv {
 	 */
 	struct ow_fetch fetch;
 	int fetching;
+	int fetch_ended; /* SERVWAIT restarts at the next srv_timeout() (its now) */
 
 	uint8_t *tx;
 	size_t tx_off, tx_len, tx_cap;
@@ -1530,6 +1531,7 @@ static void fetch_pump(struct srv *s, uint64_t now)
 				 s->fetch.ack.num_records);
 			ow_fetch_free(&s->fetch);
 			s->fetching = 0;
+			s->fetch_ended = 1;
 			break;
 		}
 		if (got != SRV_FETCH_STEP) {
@@ -2226,8 +2228,11 @@ size_t srv_out_pending(const struct srv *s)
 
 uint64_t srv_deadline_ns(const struct srv *s)
 {
-	if (s->state == SRV_CLOSED)
+	/* not idle while our Fetch-Session answer streams: SERVWAIT from its end */
+	if (s->state == SRV_CLOSED || s->fetching)
 		return UINT64_MAX;
+	if (s->fetch_ended)
+		return 0;
 	if (s->nactive) {
 		/*
 		 * RFC 5357 3.1, RFC 5938 3.6: no SERVWAIT while any session is in
@@ -2251,6 +2256,12 @@ int srv_timeout(struct srv *s, uint64_t now_ns)
 {
 	if (s->state == SRV_CLOSED)
 		return -EPIPE;
+	if (s->fetch_ended) {
+		s->fetch_ended = 0;
+		if (now_ns > s->idle_since)
+			s->idle_since = now_ns;
+		return 0;
+	}
 	if (now_ns < srv_deadline_ns(s))
 		return 0;
 	if (s->nactive)

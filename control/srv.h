@@ -398,7 +398,9 @@ int srv_fetching(const struct srv *s);
  * byte while no session is active (RFC 5357 3.1: suspended from
  * Start-Sessions to Stop-Sessions; RFC 5938 3.6: while ANY session is
  * started); OWAMP while sessions are started: cfg.ow_stopwait_ns after
- * they are complete (RFC 4656 3.8).  UINT64_MAX when there is no deadline.
+ * they are complete (RFC 4656 3.8).  None while a Fetch-Session answer
+ * streams (srv_fetching); 0 just after one ended: srv_timeout() then
+ * starts SERVWAIT from its now.  UINT64_MAX when there is no deadline.
  */
 uint64_t srv_deadline_ns(const struct srv *s);
 /* Closes with SRV_CLOSE_TIMEOUT when now_ns >= the deadline; else nothing.  0 or -EPIPE. */

@@ -1292,6 +1292,10 @@ TEST(fetch_of_100000_records_streams_in_bounded_steps)
 	CHECK(srv_fetching(f.srv));
 	/* a client that reads nothing: the queue stays bounded */
 	CHECK(pending(&f) < 64 * 1024);
+	/* not idle while the answer streams: no SERVWAIT (900 s) meanwhile */
+	CHECK_EQ(srv_deadline_ns(f.srv), UINT64_MAX);
+	CHECK_EQ(srv_timeout(f.srv, f.now + 1000 * 1000000000ull), 0);
+	CHECK(!srv_closed(f.srv));
 	CHECK_EQ(recv_part(&f, part, CODEC_FETCH_ACK_LEN), 0);
 	CHECK_EQ(codec_fetch_ack_decode(&fa, part, CODEC_FETCH_ACK_LEN), 0);
 	CHECK_EQ(fa.accept, XW_ACCEPT_OK);
@@ -1320,6 +1324,10 @@ TEST(fetch_of_100000_records_streams_in_bounded_steps)
 		CHECK_EQ(got.ttl, (uint8_t)i);
 	}
 	CHECK(!srv_fetching(f.srv));
+	/* SERVWAIT restarts when the answer is done (the next srv_timeout's now) */
+	CHECK_EQ(srv_deadline_ns(f.srv), 0);
+	CHECK_EQ(srv_timeout(f.srv, f.now + 2000 * 1000000000ull), 0);
+	CHECK_EQ(srv_deadline_ns(f.srv), f.now + 2900 * 1000000000ull);
 	/* the pipelined one, answered after the data */
 	CHECK_EQ(recv_part(&f, part, CODEC_FETCH_ACK_LEN), 0);
 	CHECK_EQ(part[0], XW_ACCEPT_FAILURE);
