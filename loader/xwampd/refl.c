@@ -949,7 +949,7 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 		/* not fatal: the session's own socket reads what is not steered */
 		rc = xwd_steer_add(d->steer, &r->s.local);
 		if (rc)
-			pr_warn("session %s: read from its own socket (steering: %s)", r->name,
+			pr_info("session %s: read from its own socket (not steered: %s)", r->name,
 				strerror(-rc));
 		r->steered = !rc;
 	}

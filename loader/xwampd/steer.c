@@ -147,6 +147,12 @@ int xwd_steer_add(struct xwd_steer *st, const struct xw_addr *local)
 	if (xw_addr_family(local) == AF_INET6) {
 		if (st->fd[XW_STEER_V6] < 0)
 			return -EAFNOSUPPORT;
+		/*
+		 * A link-local address is one per link: its socket is bound to the
+		 * device, which the program does not check; it keeps its own.
+		 */
+		if (local->in6.sin6_scope_id)
+			return -EOPNOTSUPP;
 		v.v6 = 1;
 		memcpy(v.addr, &local->in6.sin6_addr, 16);
 	} else {

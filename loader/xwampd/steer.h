@@ -26,7 +26,11 @@ int xwd_steer_open(struct xwd_steer **out);
 void xwd_steer_close(struct xwd_steer *st);
 /* The shared socket of v6 or not: the fd, or -1 when that family has none. */
 int xwd_steer_fd(const struct xwd_steer *st, bool v6);
-/* Steer datagrams for local (address and port) to the shared socket: 0 or -errno. */
+/*
+ * Steer datagrams for local (address and port) to the shared socket: 0 or
+ * -errno (-EOPNOTSUPP: a link-local IPv6 address, -EAFNOSUPPORT: no shared
+ * socket of that family).
+ */
 int xwd_steer_add(struct xwd_steer *st, const struct xw_addr *local);
 /* Stop steering port (its datagrams go to the session's socket again). */
 void xwd_steer_del(struct xwd_steer *st, uint16_t port);
