@@ -16,6 +16,10 @@
       the same Fetch-Session, then reads only the Fetch-Ack and nothing
       more for SECONDS; prints "STALLED" when it starts not reading and
       "CLOSED s" when the server closed during that time (else "OPEN")
+  owfetch.py slots HOST N...
+      on one connection, a Request-Session (the server receives, 10
+      packets) of each N schedule slots in turn, then one of 1 slot;
+      prints "SLOTS n accept a" for each
   owfetch.py idle HOST SECONDS
       the handshake, then nothing for SECONDS; "CLOSED s" or "OPEN"
   owfetch.py nostop HOST SECONDS
@@ -164,6 +168,22 @@ def wait_closed(c, seconds):
     return 0
 
 
+def act_slots(host, counts):
+    c = setup(host)
+    for n in counts + [1]:
+        m = bytearray(112)
+        m[0], m[1], m[3] = 1, 4, 1  # Request-Session, IPv4, Conf-Receiver
+        struct.pack_into("!IIHH", m, 4, n, 10, 9, 0)
+        m[16:20] = socket.inet_aton(c.getsockname()[0])
+        m[32:36] = socket.inet_aton(host)
+        struct.pack_into("!QQ", m, 68, int((time.time() + NTP_OFF + 1) * (1 << 32)), 1 << 32)
+        slot = bytes([1]) + bytes(7) + struct.pack("!Q", (1 << 32) // 10)
+        c.sendall(bytes(m) + slot * n + bytes(16))
+        print("SLOTS %d accept %d" % (n, recv_exact(c, 48)[0]))
+        sys.stdout.flush()
+    return 0
+
+
 def act_idle(host, seconds):
     return wait_closed(setup(host), seconds)
 
@@ -196,6 +216,8 @@ def main(argv):
         return act_fetch(host, argv[3], int(argv[4]))
     if act == "stall":
         return act_stall(host, argv[3], float(argv[4]))
+    if act == "slots":
+        return act_slots(host, [int(x) for x in argv[3:]])
     if act == "idle":
         return act_idle(host, float(argv[3]))
     if act == "nostop":

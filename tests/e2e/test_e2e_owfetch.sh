@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# OWAMP Fetch-Session of a large stored session (RFC 4656 3.9) end to end:
-# a session of a million packets, started and stopped with all of them
-# "sent" and none received, leaves a million lost-packet records in xwampd's
-# store (25 MB of session data).  Fetched on another connection, every
-# record arrives byte-exact, and xwampd's RSS grows by far less than the
-# answer (it streams the records as the client reads them; answering in one
-# buffer cost the data twice over).  A client that asks for it and then
-# reads nothing does not grow xwampd either, and another client is served
-# meanwhile.
+# OWAMP-Control robustness end to end.  Fetch-Session of a large stored
+# session (RFC 4656 3.9): a session of a million packets, started and
+# stopped with all of them "sent" and none received, leaves a million
+# lost-packet records in xwampd's store (25 MB of session data).  Fetched on
+# another connection, every record arrives byte-exact, and xwampd's RSS
+# grows by far less than the answer (it streams the records as the client
+# reads them; answering in one buffer cost the data twice over).  A client
+# that asks for it and then reads nothing does not grow xwampd either, and
+# another client is served meanwhile.  Then the timers (an idle connection,
+# one that never sends Stop-Sessions) and the schedule slot bound.
 . "$(dirname "$0")/lib.sh"
 
 N=1000000
@@ -109,6 +110,22 @@ idle_control_closed_others_served() {
 	grep -q "nothing received for 2 s (SERVWAIT)" "$XW_TMP/xwampd.log"
 }
 
+# --owamp-max-slots (RFC 4656 3.5 sets no bound on Number of Schedule
+# Slots): at and below it accepted, above it Accept 4 (3.3: permanent
+# resource limitation), even 200000 slots (3.2 MB) read through, and the
+# connection goes on: a 1-slot request after them is accepted.
+slots_bound() {
+	local want
+	xw_start_server --listen "$XW_S4" --owamp-max-slots 2000 || return 1
+	xw_wait_owamp || return 1
+	in_c python3 "$OWF" slots $XW_S4 1999 2000 2001 200000 >"$XW_TMP/slots.out" 2>&1
+	want="SLOTS 1999 accept 0|SLOTS 2000 accept 0|SLOTS 2001 accept 4|SLOTS 200000 accept 4|SLOTS 1 accept 0|"
+	expect "accepted up to 2000 slots, Accept 4 beyond, connection kept ($(tr '\n' '|' <"$XW_TMP/slots.out"))" \
+		[ "$(tr '\n' '|' <"$XW_TMP/slots.out")" = "$want" ] || return 1
+	expect "xwampd says why" grep -q "2001 schedule slots, more than --owamp-max-slots 2000" \
+		"$XW_TMP/xwampd.log"
+}
+
 TESTS=(fetch_million_byte_exact_bounded_rss nonreader_does_not_grow_and_others_are_served
-	idle_control_closed_others_served)
+	idle_control_closed_others_served slots_bound)
 xw_run "$@"
