@@ -255,6 +255,29 @@ int main(int argc, char **argv)
 		printf("  %-14s %10.1f ns/op  %9.1f kop/s   ratio to memcpy %9.1f (%.1f..%.1f)\n",
 		       ops[i].name, sv.med, 1e6 / sv.med, sq.med, sq.min, sq.max);
 	}
+	/* the same reflect step over 10,000 sessions' keys in turn / one session's keys */
+	for (i = 0; i < nops; i++) {
+		double m[MAX_ROUNDS];
+		unsigned int j;
+
+		if (ops[i].fn != op_reflect_many)
+			continue;
+		for (j = 0;
+		     j < nops && !(ops[j].fn == op_reflect && ops[j].cfg.mode == ops[i].cfg.mode);
+		     j++)
+			;
+		if (j == nops)
+			continue;
+		for (r = 0; r < rounds; r++)
+			m[r] = v[i][r] / v[j][r];
+		{
+			struct bench_spread sm = bench_spread(m, rounds);
+
+			printf("  %s / %s: %.2f (%.2f..%.2f): the sessions' crypto state is not in "
+			       "the caches\n",
+			       ops[i].name, ops[j].name, sm.med, sm.min, sm.max);
+		}
+	}
 	{
 		struct bench_spread sp = bench_spread(pb, rounds);
 
