@@ -1171,6 +1171,13 @@ static void on_fetch_req2(struct cli *c, uint8_t *msg, size_t len)
 		shut(c, CLI_CLOSE_PROTO);
 		return;
 	}
+	if (f->ack.finished && f->ack.next_seqno > rs.f.num_packets) {
+		/* RFC 4656 3.8, 3.9: Next Seqno is at most Number of Packets */
+		pr_warn("cli %s: Fetch data: Next Seqno %u beyond the session's %u packets",
+			c->peer, f->ack.next_seqno, rs.f.num_packets);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
 	c->expect = CLI_MSG_FETCH_SKIPS;
 	c->part_len = CODEC_OW_SKIPS_PART_LEN(f->ack.num_skips);
 }

@@ -965,16 +965,20 @@ TEST(client_closes_on_a_fetch_ack_announcing_too_many_records)
  */
 TEST(client_closes_on_fetch_records_outside_the_range)
 {
-	static const uint8_t seqs[] = {3, 12, 10};
+	static const uint8_t seqs[] = {3, 12, 10, 7};
+	static const uint32_t next[] = {10, 10, 10, 11};
 	static const char *why[] = {"outside 5..11 asked", "outside 5..11 asked",
-				    "or beyond Next Seqno"};
+				    "or beyond Next Seqno",
+				    "Next Seqno 11 beyond the session's 10"};
 	unsigned int k;
 
 	for (k = 0; k < sizeof(seqs); k++) {
 		static struct cfx x;
 		struct codec_fetch_session q = {5, 11, {0x7f, 0, 0, 1, 9}};
-		struct codec_fetch_ack fa = {
-			.accept = XW_ACCEPT_OK, .finished = 1, .next_seqno = 10, .num_records = 1};
+		struct codec_fetch_ack fa = {.accept = XW_ACCEPT_OK,
+					     .finished = 1,
+					     .next_seqno = next[k],
+					     .num_records = 1};
 		struct codec_ow_slot slot = {CODEC_SLOT_FIXED, 1ull << 30};
 		struct codec_request_session rq = {.slots = &slot};
 		struct codec_ow_record r = {.seq = seqs[k], .send_ts = 1, .recv_ts = 2, .ttl = 64};
