@@ -1122,7 +1122,7 @@ int main(int argc, char **argv)
 	xwd_xdp_attach_handler(d.xdp, xsk_reattach, &d);
 	/* never fatal: without it every session's socket is read on its own */
 	if (!cfg.no_sk_lookup && !cfg.no_twamp) {
-		rc = xwd_steer_open(&d.steer);
+		rc = xwd_steer_open(xwd_refl_shared_rcvbuf(&cfg), &d.steer);
 		rc = rc ?: xwd_refl_steer_start(&d);
 		if (rc) {
 			pr_err("socket path: %s", strerror(-rc));

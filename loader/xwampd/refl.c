@@ -600,6 +600,24 @@ static int refl_rcvbuf(const struct xwd_cfg *cfg)
 }
 
 /*
+ * The shared sockets of the sk_lookup steering (steer.h) hold what the
+ * sessions' own sockets could have held together: the 64 MiB budget with
+ * --max-sessions-total up to 1024 (the default 512: 128 KiB x 512), 64 KiB
+ * per session beyond; at most 512 MiB (no limit on sessions: that), about
+ * 5 s of 10,000 sessions at 10 packets/s while the loop cannot run.
+ */
+#define REFL_SHARED_RCVBUF_MAX (512u << 20)
+
+int xwd_refl_shared_rcvbuf(const struct xwd_cfg *cfg)
+{
+	uint64_t b = (uint64_t)refl_rcvbuf(cfg) * cfg->max_sessions_total;
+
+	if (!cfg->max_sessions_total || b > REFL_SHARED_RCVBUF_MAX)
+		b = REFL_SHARED_RCVBUF_MAX;
+	return (int)b;
+}
+
+/*
  * RFC 5357 3.5: the requested port if we may, else "an alternate and
  * available port" in the Accept-Session.  With --port-range the next free
  * port of the range after the requested one (wrapping; from the start of

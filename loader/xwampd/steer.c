@@ -14,14 +14,6 @@
 #include "steer.skel.h"
 #include "xwamp/steer.h"
 
-/*
- * The shared sockets' receive buffer: the datagrams of every session wait
- * here while the loop is busy.  16 MiB each (32 MiB with the kernel's
- * bookkeeping): the two hold at most the 64 MiB the sessions' own sockets
- * share (refl.c), which receive nothing while steered.
- */
-#define STEER_RCVBUF (16u << 20)
-
 struct xwd_steer {
 	struct steer *skel;
 	struct bpf_link *link;
@@ -49,7 +41,7 @@ void xwd_steer_close(struct xwd_steer *st)
  * session (xwd_host_udp_port_used()); what arrives on that port itself is
  * no session's and dropped by refl.c.
  */
-static int steer_socket(struct xwd_steer *st, int slot)
+static int steer_socket(struct xwd_steer *st, int slot, int rcvbuf)
 {
 	struct xw_udp_opts o = XW_UDP_OPTS_TEST;
 	struct xw_addr any;
@@ -59,7 +51,7 @@ static int steer_socket(struct xwd_steer *st, int slot)
 
 	o.ttl = 0;
 	o.dscp = -1; /* it never sends: the sessions' sockets do */
-	o.rcvbuf = (int)STEER_RCVBUF;
+	o.rcvbuf = rcvbuf;
 	o.rx_dst = true;      /* the receiving device (route-based IPsec) */
 	o.rx_dst_port = true; /* which session */
 	if (xw_addr_parse(slot == XW_STEER_V6 ? "[::]:0" : "0.0.0.0:0", 0, false, &any))
@@ -78,7 +70,7 @@ static int steer_socket(struct xwd_steer *st, int slot)
 	return 0;
 }
 
-int xwd_steer_open(struct xwd_steer **out)
+int xwd_steer_open(int rcvbuf, struct xwd_steer **out)
 {
 	struct xwd_steer *st;
 	const char *what;
@@ -101,11 +93,11 @@ int xwd_steer_open(struct xwd_steer **out)
 		goto fail;
 	st->ports_fd = bpf_map__fd(st->skel->maps.steer_ports);
 	what = "the IPv4 socket";
-	rc = steer_socket(st, XW_STEER_V4);
+	rc = steer_socket(st, XW_STEER_V4, rcvbuf);
 	if (rc)
 		goto fail;
 	/* a host without IPv6 serves IPv4 sessions alike */
-	rc = steer_socket(st, XW_STEER_V6);
+	rc = steer_socket(st, XW_STEER_V6, rcvbuf);
 	if (rc)
 		pr_info("socket path: no shared IPv6 socket (%s): IPv6 sessions read from their "
 			"own sockets",

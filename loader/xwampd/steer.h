@@ -19,10 +19,12 @@
 struct xwd_steer;
 
 /*
- * Load and attach.  0 with *out NULL and an info line when steering is not
+ * Load and attach, the shared sockets with rcvbuf octets of receive buffer
+ * each (the datagrams of every session wait there while the loop is busy).
+ * 0 with *out NULL and an info line when steering is not
  * available here; -errno only for what is fatal (out of memory).
  */
-int xwd_steer_open(struct xwd_steer **out);
+int xwd_steer_open(int rcvbuf, struct xwd_steer **out);
 void xwd_steer_close(struct xwd_steer *st);
 /* The shared socket of v6 or not: the fd, or -1 when that family has none. */
 int xwd_steer_fd(const struct xwd_steer *st, bool v6);

@@ -186,6 +186,8 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 int xwd_refl_start(struct xwd_refl *r);
 void xwd_refl_end(struct xwd_refl *r, enum srv_end why);
 void xwd_refl_free_all(struct xwd *d);
+/* refl.c: the receive buffer of a shared socket of steer.h, from the limits */
+int xwd_refl_shared_rcvbuf(const struct xwd_cfg *cfg);
 /* The shared sockets of steer.h into the loop (nothing without d->steer); 0 or -errno. */
 int xwd_refl_steer_start(struct xwd *d);
 /*

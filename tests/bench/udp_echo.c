@@ -121,10 +121,20 @@ static void echo_send(struct echo *e, int fd, int n)
 		e->n_sent += (unsigned int)sent;
 }
 
-static int echo_socket(const struct xw_addr *a, bool stamp)
+/*
+ * The receive buffer xwampd would give (refl.c): 64 MiB in all, shared by
+ * the sockets, at least 64 KiB each; so that under the same stalls the echo
+ * loses what xwampd would, not more for want of buffer.
+ */
+static int echo_socket(const struct xw_addr *a, bool stamp, unsigned int nports)
 {
 	int fd = socket(xw_addr_family(a), SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+	int rb = (int)((64u << 20) / nports);
 
+	if (rb < (64 << 10))
+		rb = 64 << 10;
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb));
 	if (fd < 0 || bind(fd, &a->sa, a->len) ||
 	    (stamp && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))) {
 		perror("udp_echo: socket/bind");
@@ -161,7 +171,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	fd = echo_socket(&a, e.stamp);
+	fd = echo_socket(&a, e.stamp, nports);
 	if (nports > 1) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 
@@ -174,7 +184,7 @@ int main(int argc, char **argv)
 			struct xw_addr b = a;
 
 			xw_addr_set_port(&b, (uint16_t)(xw_addr_port(&a) + i));
-			ev.data.fd = echo_socket(&b, e.stamp);
+			ev.data.fd = echo_socket(&b, e.stamp, nports);
 			if (epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
 				perror("udp_echo: epoll");
 				return 1;
