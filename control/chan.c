@@ -179,26 +179,45 @@ int chan_seal(struct chan *c, uint8_t *buf, size_t len)
 	return err;
 }
 
-int chan_seal_more(struct chan *c, uint8_t *buf, size_t len)
+/*
+ * Whole blocks of a long message that goes on (chan_seal_more(),
+ * chan_open_more()): through the HMAC and the CBC chain of one direction,
+ * the HMAC not finished.  RFC 4656 3.2: the HMAC is of the plaintext.
+ */
+static int more_blocks(struct chan *c, uint8_t *buf, size_t len, int tx)
 {
 	int err = usable(c);
 
 	if (err)
 		return err;
 	if (!len || len % XW_BLOCK_LEN) {
-		pr_err("chan %s: seal_more of %zu octets: not whole blocks", role_name(c), len);
+		pr_err("chan %s: %zu octets: not whole blocks", role_name(c), len);
 		return -EINVAL;
 	}
 	if (!c->secure)
 		return 0;
-	err = xw_hmac_update(c->hmac_tx, buf, len);
-	if (!err)
-		err = xw_aes_cbc_encrypt(c->aes, c->iv_tx, buf, buf, len);
+	if (tx) {
+		err = xw_hmac_update(c->hmac_tx, buf, len);
+		if (!err)
+			err = xw_aes_cbc_encrypt(c->aes, c->iv_tx, buf, buf, len);
+	} else {
+		err = xw_aes_cbc_decrypt(c->aes, c->iv_rx, buf, buf, len);
+		if (!err)
+			err = xw_hmac_update(c->hmac_rx, buf, len);
+	}
 	if (err) {
-		pr_err("chan %s: cannot seal %zu octets: %d", role_name(c), len, err);
+		pr_err("chan %s: cannot %s %zu octets: %d", role_name(c), tx ? "seal" : "open", len,
+		       err);
+		if (!tx)
+			xw_wipe(buf, len);
 		fail(c);
 	}
 	return err;
+}
+
+int chan_seal_more(struct chan *c, uint8_t *buf, size_t len)
+{
+	return more_blocks(c, buf, len, 1);
 }
 
 int chan_open(struct chan *c, uint8_t *buf, size_t len)
@@ -246,25 +265,7 @@ bad:
 
 int chan_open_more(struct chan *c, uint8_t *buf, size_t len)
 {
-	int err = usable(c);
-
-	if (err)
-		return err;
-	if (!len || len % XW_BLOCK_LEN) {
-		pr_err("chan %s: open_more of %zu octets: not whole blocks", role_name(c), len);
-		return -EINVAL;
-	}
-	if (!c->secure)
-		return 0;
-	err = xw_aes_cbc_decrypt(c->aes, c->iv_rx, buf, buf, len);
-	if (!err)
-		err = xw_hmac_update(c->hmac_rx, buf, len);
-	if (err) {
-		pr_err("chan %s: cannot open %zu octets: %d", role_name(c), len, err);
-		xw_wipe(buf, len);
-		fail(c);
-	}
-	return err;
+	return more_blocks(c, buf, len, 0);
 }
 
 /* Decrypts a copy of the next incoming block into pt; the stream state stays as is. */
