@@ -9,9 +9,12 @@
 #             itself and attached it (log lines; `tc filter show` lists it)
 #   twamp     a TWAMP session (open) through the tunnel: every packet back
 #   light     a TWAMP Light session (xwping --light): every packet back
-#   counters  the program's REFLECTED slot grew by both sessions' packets,
+#   short     a TWAMP session of 14-octet sender packets (xwping -s 0): every
+#             packet back, grown to 41 octets in tc_xwamp (bpf_skb_change_tail()
+#             on the decrypted skb): pass-no-room did not grow
+#   counters  the program's REFLECTED slot grew by the three sessions' packets,
 #             xwampd's session lines say the socket reflected 0
-#   esp_only  the veth carried ESP (>= 4 x COUNT) and no cleartext UDP/TCP
+#   esp_only  the veth carried ESP (>= 6 x COUNT) and no cleartext UDP/TCP
 #   auto_*    xwampd --xfrm --xdp xwxv2 (no --xdp ipsec1): the xfrm view
 #             finds the session's in-tunnel device and xwampd attaches
 #             tc_xwamp to it by itself, XDP on the veth at the same time;
@@ -81,7 +84,7 @@ else
 fi
 
 refl() {
-	bpftool -j map lookup pinned "$PINS/stats" key 0 0 0 0 |
+	bpftool -j map lookup pinned "$PINS/stats" key ${1:-0} 0 0 0 |
 		python3 -c 'import json,sys; print(sum(v["value"] for v in json.load(sys.stdin)["formatted"]["values"]))'
 }
 ok_json() {
@@ -95,6 +98,7 @@ if not (pk["sent"] == pk["received"] == n and pk["lost"] == 0):
 PY
 }
 s0=$(refl)
+nr0=$(refl 10) # XW_STAT_PASS_NOROOM
 ip netns exec $B tcpdump -n -U --immediate-mode -Z root -i xwxv2 -w "$W/veth.pcap" \
 	>/dev/null 2>"$W/tcpdump.err" &
 CAP=$!
@@ -103,6 +107,9 @@ ip netns exec $A "$XWPING" -A open -c $COUNT -i 0.02 --json $IB >"$W/t.json" 2>"
 	ok_json "$W/t.json" && pass twamp || { fail twamp "xwping"; cat "$W/t.err"; }
 ip netns exec $A "$XWPING" --light -c $COUNT -i 0.02 --wait 1 --json $IB:8620 >"$W/l.json" \
 	2>"$W/l.err" && ok_json "$W/l.json" && pass light || { fail light "xwping --light"; cat "$W/l.err"; }
+ip netns exec $A "$XWPING" -A open -s 0 -c $COUNT -i 0.02 --json $IB >"$W/s.json" 2>"$W/s.err" &&
+	ok_json "$W/s.json" && [ "$(refl 10)" = "$nr0" ] && pass short ||
+	{ fail short "xwping -s 0, pass-no-room $nr0 -> $(refl 10)"; cat "$W/s.err"; }
 sleep 0.5
 kill -INT $CAP
 wait $CAP
@@ -110,17 +117,17 @@ s1=$(refl)
 kill $SRV
 wait $SRV
 echo "# REFLECTED $s0 -> $s1"
-if [ $((s1 - s0)) = $((2 * COUNT)) ] &&
+if [ $((s1 - s0)) = $((3 * COUNT)) ] &&
 	grep -Eq "session .*: (stopped|shutdown): received 0, reflected 0, dropped 0; XDP: reflected $COUNT " "$W/xwampd.log" &&
 	grep -q "light port=8620 .*closed: socket received 0, reflected 0, dropped 0; XDP: reflected $COUNT" "$W/xwampd.log"; then
 	pass counters
 else
-	fail counters "REFLECTED $s0 -> $s1, want +$((2 * COUNT)), socket 0"
+	fail counters "REFLECTED $s0 -> $s1, want +$((3 * COUNT)), socket 0"
 fi
 esp=$(tcpdump -n -r "$W/veth.pcap" esp 2>/dev/null | wc -l)
 clear=$(tcpdump -n -r "$W/veth.pcap" 'udp or tcp' 2>/dev/null | wc -l)
 echo "# veth: $esp ESP, $clear cleartext UDP/TCP"
-[ "$esp" -ge $((4 * COUNT)) ] && [ "$clear" = 0 ] && pass esp_only || fail esp_only "$esp ESP, $clear clear"
+[ "$esp" -ge $((6 * COUNT)) ] && [ "$clear" = 0 ] && pass esp_only || fail esp_only "$esp ESP, $clear clear"
 
 # Second run: no --xdp on ipsec1.  With --xfrm the view finds the session's
 # SA, its if_id and the xfrm interface carrying it, and xwampd attaches the
