@@ -179,6 +179,8 @@ int xw_sad_feed(struct xw_sad_find *f, uint8_t *buf, size_t len)
 
 int xw_sad_pair(const struct xw_sad_find *f, struct xw_sa_pair *p)
 {
+	/* all of it: the kernel has no SKEYSEED (saprof.h), none may be left from before */
+	memset(p, 0, sizeof(*p));
 	if (!f->have_c2s || !f->have_s2c)
 		return -ENOENT;
 	/* the two SAs of one pair face each other */

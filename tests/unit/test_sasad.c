@@ -68,7 +68,11 @@ TEST(client_cbc_sha256_pair_and_keymat)
 	/* C: 192.0.2.1 <-> 192.0.2.4, cbc(aes) 256 + hmac(sha256): we are .1, the server .4 */
 	peer4(&f, "192.0.2.4");
 	CHECK_EQ(xw_sad_feed(&f, buf, n), 1);
+	/* whatever the caller's pair held before (a stack's garbage) is gone: no SKEYSEED */
+	memset(&p, 0xa5, sizeof(p));
 	CHECK_EQ(xw_sad_pair(&f, &p), 0);
+	CHECK_EQ(p.skeyseed_len, 0);
+	CHECK(rep(p.skeyseed, sizeof(p.skeyseed), 0));
 	CHECK_EQ(p.c2s.proto, IPPROTO_ESP);
 	CHECK_EQ(p.c2s.spi, 0x3001);
 	CHECK_EQ(p.s2c.spi, 0x3002);
