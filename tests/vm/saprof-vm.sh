@@ -18,26 +18,10 @@
 #      session: the session ends normally; the next one names the new SPIs
 #   4. no key octet of the SAs in xwampd's or xwping's output
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B_=${BUILD:-$ROOT/build}
-case $B_ in /*) ;; *) B_=$ROOT/$B_ ;; esac
-XWAMPD=$B_/xwampd
-XWPING=$B_/xwping
 A=xwsa B=xwsb
 OA=192.0.2.1 OB=192.0.2.2
-T=$(mktemp -d /tmp/xw-vm-saprof.XXXXXX)
-fails=0
-pid=
-
-pass() { echo "PASS test_vm_saprof/$1"; }
-fail() { echo "FAIL test_vm_saprof/$1: $2"; fails=$((fails + 1)); }
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+vm_init test_vm_saprof
 
 hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
@@ -70,18 +54,8 @@ unpair() {
 }
 
 setup() {
+	vm_netns xwsa0 xwsb0
 	set -e
-	ip netns add $A
-	ip netns add $B
-	ip link add xwsa0 netns $A type veth peer name xwsb0 netns $B
-	for ns in $A $B; do
-		ip -n $ns link set lo up
-		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	done
-	ip -n $A addr add $OA/24 dev xwsa0
-	ip -n $B addr add $OB/24 dev xwsb0
-	ip -n $A link set xwsa0 up
-	ip -n $B link set xwsb0 up
 	pair 0x3001 0x3002
 	# everything between the two addresses through ESP (templates without SPI: any SA)
 	ip -n $A xfrm policy add src $OA/32 dst $OB/32 dir out tmpl proto esp reqid 1 mode transport
@@ -137,7 +111,7 @@ for v in keymat alt1 alt2; do
 		spi_i=$(printf '0x%08x' "$(spi_of $OA $OB)")
 		spi_r=$(printf '0x%08x' "$(spi_of $OB $OA)")
 		if [ $rc != 0 ] || [ "${n:-0}" -lt 4 ]; then
-			fail "$v/$m" "xwping exit $rc, ${n:-no} replies: $(tail -3 "$out" | tr '\n' ' ')"
+			fail "$v/$m" "xwping exit $rc, ${n:-no} replies: $(tail -3 "$out" | tr '\n' ' ') xwampd: $(grep -m2 -e 'kernel SAD' -e 'lookup failed' -e 'IPsec SA profile:' "$T/xwampd-$v.log" | tr '\n' ' ')"
 		elif ! grep -q "IPsec SA profile $v with $OB: protocol 50 SPIi $spi_i SPIr $spi_r" "$out"; then
 			fail "$v/$m" "the SPIs do not match ip xfrm state ($spi_i $spi_r): $(grep -m1 'IPsec SA' "$out")"
 		elif ! grep -q "Mode 0x[0-9a-f]* accepted" "$T/xwampd-$v.log"; then
@@ -193,5 +167,4 @@ while read -r ek ak; do
 done <"$T/keys"
 [ $leak = 0 ] && pass no_key_in_logs || fail no_key_in_logs "a key octet string in the logs"
 
-rm -rf "$T"
-exit $((fails > 0))
+vm_done

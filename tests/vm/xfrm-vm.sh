@@ -29,29 +29,13 @@
 #      lifetimes logs a soft and a hard expiry
 #   6. the dump matches `ip xfrm` again after all this
 set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-B_=${BUILD:-$ROOT/build}
-case $B_ in /*) ;; *) B_=$ROOT/$B_ ;; esac
-XWAMPD=$B_/xwampd
-XWPING=$B_/xwping
 A=xwxa B=xwxb
 OA=192.0.2.1 OB=192.0.2.2 IA=198.51.100.1 IB=198.51.100.2 EA=198.51.100.11 EB=198.51.100.12
+. "$(dirname "$0")/lib.sh"
+vm_init test_vm_xfrm
 K2001=0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 K2002=0x$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ALG="rfc4106(gcm(aes))"
-T=$(mktemp -d /tmp/xw-vm-xfrm.XXXXXX)
-fails=0
-pid=
-
-pass() { echo "PASS test_vm_xfrm/$1"; }
-fail() { echo "FAIL test_vm_xfrm/$1: $2"; fails=$((fails + 1)); }
-
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	ip netns del $A 2>/dev/null
-	ip netns del $B 2>/dev/null
-}
-trap cleanup EXIT
 
 # one random key per SPI, the same in both namespaces (20 octets: AES-128 + salt)
 key() { # spi
@@ -68,18 +52,8 @@ sa() {
 }
 
 setup() {
+	vm_netns xwxa0 xwxb0
 	set -e
-	ip netns add $A
-	ip netns add $B
-	ip link add xwxa0 netns $A type veth peer name xwxb0 netns $B
-	for ns in $A $B; do
-		ip -n $ns link set lo up
-		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-	done
-	ip -n $A addr add $OA/24 dev xwxa0
-	ip -n $B addr add $OB/24 dev xwxb0
-	ip -n $A link set xwxa0 up
-	ip -n $B link set xwxb0 up
 	ip -n $A addr add $IA/32 dev lo
 	ip -n $B addr add $IB/32 dev lo
 	sa $A $OA $OB 0x1001
@@ -269,5 +243,4 @@ kill $pid && wait $pid
 pid=
 echo "# xwampd log (xfrm and IPsec lines):"
 grep -iE "xfrm|ipsec" "$T/xwampd.log" | sed 's/^/#   /'
-rm -rf "$T"
-exit $((fails > 0))
+vm_done
