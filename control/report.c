@@ -769,8 +769,10 @@ int xw_report_ow_machine(FILE *f, const struct xw_machine_meta *m, const struct 
 			lo = k < lo ? k : lo;
 			hi = k > hi ? k : hi;
 		}
+	/* always, 255 and 0 when nothing arrived, as the reference's current version */
+	fprintf(f, "MINTTL\t%d\nMAXTTL\t%d\n", lo, hi);
 	if (nttl) {
-		fprintf(f, "MINTTL\t%d\nMAXTTL\t%d\n<TTLBUCKETS>\n", lo, hi);
+		fputs("<TTLBUCKETS>\n", f);
 		for (k = 0; k < 256; k++)
 			if (o.ttl[k])
 				fprintf(f, "\t%d\t%" PRIu64 "\n", k, (uint64_t)o.ttl[k]);

@@ -146,9 +146,10 @@ struct xw_ow_data {
 /*
  * owping -M ("SUMMARY 3.00", one-way): the twping keys without the _FWD,
  * _BCK and _PROC ones, DUPS, one count per <BUCKETS> line, MINTTL/MAXTTL
- * and <TTLBUCKETS> of the TTL at the receiver (only when something
- * arrived), a blank line, then the n-reordering histogram <NREORDERING>
- * (RFC 4737 5: "\tn\tcount" for n = 1 ... while the count is not zero;
+ * (255 and 0 when nothing arrived) and <TTLBUCKETS> (only when something
+ * did) of the TTL at the receiver, a blank line, then the n-reordering
+ * histogram <NREORDERING> (RFC 4737 5: "\tn\tcount" for n = 1 ... while
+ * the count is not zero;
  * "\t1\t0" when nothing was reordered).  Every record the data holds
  * counts as the reference counts it: a lost-packet record is sent and
  * lost (its receive Error Estimate goes into MAXERR and SYNC), a received
