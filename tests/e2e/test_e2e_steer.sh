@@ -42,13 +42,21 @@ steered() {
 }
 
 both_families() {
-	xw_start_server --listen $XW_S4 --listen "[$XW_S6]" --modes open || return 1
+	xw_start_server --listen $XW_S4 --listen "[$XW_S6]" --modes open --metrics $XW_S4:9862 ||
+		return 1
 	ping_ok $XW_S4 || return 1
 	expect "IPv4: $COUNT datagrams through the shared socket" [ "$(steered)" -eq $COUNT ] ||
 		return 1
 	ping_ok "[$XW_S6]" || return 1
 	expect "IPv6 too" [ "$(steered)" -eq $((2 * COUNT)) ] || return 1
 	xw_log "$(status_line)"
+	local m
+	m=$(in_c python3 -c 'import urllib.request; print(urllib.request.urlopen("http://192.0.2.2:9862/metrics", timeout=3).read().decode())' |
+		grep -E '^xwampd_socket_packets_(steered|no_session)_total ')
+	xw_log "metrics: $(echo $m)"
+	expect "the metrics say so" grep -q "^xwampd_socket_packets_steered_total $((2 * COUNT))$" <<<"$m" ||
+		return 1
+	expect "none of no session" grep -q "^xwampd_socket_packets_no_session_total 0$" <<<"$m"
 }
 
 # --no-sk-lookup: each session's own socket, the same answers
