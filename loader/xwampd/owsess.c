@@ -320,6 +320,9 @@ static void ows_xdp_add(struct xwd_ows *o)
 		return;
 	if (ows_xdp_where(o, &sc.ifindex))
 		return;
+	/* bound to an in-tunnel device without AF_XDP sockets (tc): the socket does it */
+	if (!open && sc.ifindex && !xwd_xsk_covers(d->xsk, sc.ifindex))
+		return;
 	if (!xwd_xdp_sess_add(d->xdp, &sc)) {
 		o->xdp = true;
 		o->xsk = !open;
