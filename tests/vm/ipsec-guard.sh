@@ -39,6 +39,12 @@
 #                      --xdp-mode generic): the program sees the decrypted
 #                      test packets and passes them (no entry), the socket
 #                      answers through the policy: only ESP leaves, 0 loss
+#   guard_owamp_afxdp  the same server with AF_XDP sockets on xwxv1: an
+#                      authenticated OWAMP session it receives over the
+#                      policy-based flow is recorded by its socket, never by
+#                      AF_XDP (which, like XDP, runs before the inbound
+#                      policy; generic XDP sees the decrypted packets):
+#                      redirected-afxdp unchanged, every packet recorded
 
 G_LOG=$W/xwampd.log # fail() shows its tail
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -372,7 +378,10 @@ rc=$?
 
 echo "# guard: t=$(date +%s)"
 # --- 5. policy-based IPsec, generic XDP on the device of the decrypted packets ---------
-g_start $A -l $IA --xfrm --xdp xwxv1 --xdp-mode generic --bpf-dir "$PINS"
+printf 'alice %s\n' "$(printf 'correct horse battery' | od -An -tx1 | tr -d ' \n')" >"$W/keys"
+chmod 600 "$W/keys"
+g_start $A -l $IA --xfrm --xdp xwxv1 --xdp-mode generic --bpf-dir "$PINS" --keyfile "$W/keys" \
+	--modes open,auth
 if grep -q "xdp: xwxv1: xdp_xwamp attached (generic" "$G_LOG"; then
 	n0=$(g_stat PASS_NO_SESS)
 	r0=$(g_stat REFLECTED)
@@ -382,7 +391,24 @@ if grep -q "xdp: xwxv1: xdp_xwamp attached (generic" "$G_LOG"; then
 	g_capture_end
 	n1=$(g_stat PASS_NO_SESS)
 	r1=$(g_stat REFLECTED)
+	# 5b. authenticated OWAMP to this server: its socket records, not AF_XDP
+	d0=$(g_stat REDIRECTED)
+	ip netns exec $B "$XWPING" -O -t -A auth -u alice -k "$W/keys" -c $COUNT -i 0.02 --wait 1 \
+		--json $IA >"$W/g5o.json" 2>"$W/g5o.err"
+	orc=$?
+	d1=$(g_stat REDIRECTED)
 	g_stop
+	OWEND=$(grep -E "owamp .* $IA:[0-9]+ <- .*: receiver closed" "$G_LOG" | tail -n 1)
+	echo "# authenticated OWAMP over policy-based IPsec: redirected-afxdp $d0 -> $d1; ${OWEND#*xwampd: info: }"
+	if [ $orc = 0 ] && [ "$d1" = "$d0" ] &&
+		grep -q "afxdp: xwxv1: 1 of 1 receive queues with an AF_XDP socket" "$G_LOG" &&
+		grep -Eq "owamp .* $IA:[0-9]+ <- .*: receive session of $COUNT packets accepted, receiver: socket" "$G_LOG" &&
+		echo "$OWEND" | grep -q "receiver closed (Stop-Sessions): $COUNT received, $COUNT recorded, 0 forged, 0 dropped; 0 by XDP\$" &&
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["to_server"]; sys.exit(d["received"] != int(sys.argv[2]))' "$W/g5o.json" $COUNT; then
+		pass guard_owamp_afxdp
+	else
+		fail guard_owamp_afxdp "xwping $orc ($(tail -1 "$W/g5o.err")), redirected $d0 -> $d1, ${OWEND:-no closing line}"
+	fi
 	clear=$(tcpdump -n -r "$W/g-gen.pcap" 2>/dev/null | wc -l)
 	echo "# generic XDP on xwxv1: pass-no-session $n0 -> $n1, reflected $r0 -> $r1, cleartext UDP from $IA: $clear"
 	if [ $prc = 0 ] && ok_json "$W/g5.json" && [ "$r1" = "$r0" ] && [ $((n1 - n0)) -ge $COUNT ] &&
@@ -396,5 +422,6 @@ if grep -q "xdp: xwxv1: xdp_xwamp attached (generic" "$G_LOG"; then
 else
 	g_stop
 	fail guard_generic "no generic XDP on xwxv1: $(grep xwxv1 "$G_LOG" | tail -2)"
+	fail guard_owamp_afxdp "no generic XDP on xwxv1"
 fi
 echo "# guard: t=$(date +%s)"
