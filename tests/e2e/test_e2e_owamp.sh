@@ -226,15 +226,22 @@ xdp_ipv4() { xdp_receiver "$XW_S4"; }
 # HMAC-SHA1 under random keys): all counted bad-hmac, none fetched.
 AF_COUNT=100
 
-# forge FAMILY SRC SPORT DST DPORT MODE: the 10 forged packets (raw socket, complete checksum)
+# forge FAMILY SRC DST MODE GOFILE: the 10 forged packets (raw socket, complete
+# checksum), sent once GOFILE holds "SPORT DPORT" (python and its imports are
+# slow to start on a loaded machine: started before the session)
 forge() {
 	in_c python3 - "$@" <<'PY'
 import os, socket, struct, sys, time
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-fam, src, sport, dst, dport, mode = sys.argv[1:7]
-sport, dport = int(sport), int(dport)
+fam, src, dst, mode, go = sys.argv[1:6]
 v6 = fam == "6"
+until = time.time() + 60
+while not (os.path.exists(go) and open(go).read().endswith("\n")):
+    if time.time() > until:
+        sys.exit(1)
+    time.sleep(0.01)
+sport, dport = (int(x) for x in open(go).read().split())
 
 def csum(b):
     if len(b) % 2:
@@ -310,7 +317,7 @@ PY
 # socket: the same with --no-afxdp, the reference: the socket receiver
 # records the same and counts the same forgeries, nothing is redirected.
 afxdp_receiver() {
-	local mode=$1 addr=$2 fam=$3 cli=$4 srv=$5 sock=${6:-} kf out ping ports r0 rd0 n slot _
+	local mode=$1 addr=$2 fam=$3 cli=$4 srv=$5 sock=${6:-} kf out ping ports r0 rd0 n slot fpid _
 	local path="AF_XDP on xws0" redir=$((AF_COUNT + 10))
 	local tail="AF_XDP: received $((AF_COUNT + 10)), recorded $AF_COUNT, dropped 10: bad-hmac=10"
 	[ -n "$sock" ] && path=socket tail="socket drops: bad-hmac=10" redir=0
@@ -330,7 +337,8 @@ afxdp_receiver() {
 	r0=$(stat_slot $slot)
 	rd0=$(stat_slot $S_REDIRECTED)
 	out=$XW_TMP/afxdp.json
-	# 4 s: the forgeries (python, slow to start on a loaded machine) land while it runs
+	forge "$fam" "$cli" "$srv" "$mode" "$XW_TMP/forge.go" &
+	fpid=$!
 	in_c "$XWPING" -O -t -A "$mode" -u alice -k "$kf" -c $AF_COUNT -i 0.04 --wait 1 --json \
 		--per-packet "$addr" >"$out" 2>"$XW_TMP/err" &
 	ping=$!
@@ -345,7 +353,8 @@ afxdp_receiver() {
 	expect "the session runs (stats slot $slot moved)" [ "$(stat_slot $slot)" -gt "$r0" ] || return 1
 	# shellcheck disable=SC2086 # $ports: the receiver's and the sender's port
 	set -- $ports
-	forge "$fam" "$cli" "$2" "$srv" "$1" "$mode" || { xw_log "could not inject"; return 1; }
+	echo "$2 $1" >"$XW_TMP/forge.go"
+	wait $fpid || { xw_log "could not inject"; return 1; }
 	wait $ping || { xw_log "xwping failed"; sed 's/^/#   /' "$XW_TMP/err"; return 1; }
 	n=$(($(stat_slot $S_REDIRECTED) - rd0)) # the pins go with xwampd
 	kill "$XW_SRV_PID" && wait "$XW_SRV_PID" 2>/dev/null
