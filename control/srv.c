@@ -995,27 +995,78 @@ static int start_one(struct srv *s, struct srv_sess *ss, uint64_t now)
 	return rc;
 }
 
+/* Packets whose schedule ow_complete_ns() walks (one AES per exponential delay). */
+#define SRV_OW_WALK_MAX 16384u
+
+static long double sqrt_ld(long double x)
+{
+	long double r = x > 1 ? x : 1;
+	int i;
+
+	if (x <= 0)
+		return 0;
+	for (i = 0; i < 200; i++) /* Newton: halves down to the root, then doubles digits */
+		r = (r + x / r) / 2;
+	return r;
+}
+
+/*
+ * The time of the last packet after the Start Time (NTP 32.32 units) of a
+ * schedule too long to walk: fixed slots add up exactly; the exponential
+ * delays by their mean plus ten standard deviations (an exponential
+ * delay's deviation is its mean), which their sum exceeds with negligible
+ * probability.  A few slots' work, whatever Number of Packets.
+ */
+static long double ow_last_bound(const struct codec_request_session *rq)
+{
+	uint32_t k = rq->f.num_slots, i;
+	uint64_t cycles = rq->f.num_packets / k, rest = rq->f.num_packets % k;
+	long double mean = 0, var = 0;
+
+	for (i = 0; i < k; i++) {
+		struct codec_ow_slot sl;
+		long double times = (long double)(cycles + (i < rest)), p;
+
+		codec_ow_slot_at(rq, i, &sl);
+		p = (long double)sl.param;
+		mean += times * p;
+		if (sl.type == CODEC_SLOT_EXP)
+			var += times * p * p;
+	}
+	return mean + 10 * sqrt_ld(var);
+}
+
 /*
  * OWAMP: when session ss is complete, as RFC 4656 3.8 defines it: "Timeout
  * after the scheduled time for the last sequence number" (the schedule of
  * its Request-Session, from its Start Time).  The client's Stop-Sessions
- * is expected then.  Wall-clock ns; UINT64_MAX when it cannot be told.
+ * is expected then.  Exact up to SRV_OW_WALK_MAX packets, a bound beyond
+ * (ow_last_bound), so that a request for 2^32 packets costs no more than
+ * one for a few.  Wall-clock ns; UINT64_MAX when it cannot be told.
  */
 static uint64_t ow_complete_ns(const struct srv_sess *ss)
 {
 	struct codec_request_session rq;
 	struct xw_ow_sched sch;
-	uint64_t last, t = UINT64_MAX;
+	uint64_t last = 0;
+	long double off;
 
 	if (!ss->ow_req || codec_request_session_decode(&rq, ss->ow_req, ss->ow_req_len))
 		return UINT64_MAX;
-	if (!xw_ow_sched_init_req(&sch, &rq, ss->sid)) {
+	if (rq.f.num_packets <= SRV_OW_WALK_MAX) {
+		if (xw_ow_sched_init_req(&sch, &rq, ss->sid))
+			return UINT64_MAX;
 		last = xw_ow_sched_time_of(&sch, rq.f.num_packets - 1);
-		if (last >= rq.f.start_time && last + rq.f.timeout >= last)
-			t = xw_ntp_to_ns(last + rq.f.timeout);
 		xw_ow_sched_fini(&sch);
+	} else {
+		off = ow_last_bound(&rq);
+		if (off >= (long double)(UINT64_MAX - rq.f.start_time))
+			return UINT64_MAX;
+		last = rq.f.start_time + (uint64_t)off;
 	}
-	return t;
+	if (last < rq.f.start_time || last + rq.f.timeout < last)
+		return UINT64_MAX;
+	return xw_ntp_to_ns(last + rq.f.timeout);
 }
 
 static void on_start(struct srv *s, uint8_t *msg, size_t len, uint64_t now)

@@ -1401,3 +1401,51 @@ TEST(no_stop_sessions_after_completion_closes)
 	t_log_reset();
 	fx_free(&f);
 }
+
+/*
+ * The completion time of a session of 2^32 - 1 packets (RFC 4656 3.8) is
+ * not walked packet by packet (one AES per exponential delay: minutes of
+ * CPU at Start-Sessions, found by fuzz_srv): fixed slots add up exactly,
+ * exponential ones are bounded by mean + 10 standard deviations.
+ */
+TEST(completion_of_a_huge_session_is_bounded_not_walked)
+{
+	static const uint8_t types[] = {CODEC_SLOT_FIXED, CODEC_SLOT_EXP};
+	unsigned int k;
+
+	for (k = 0; k < 2 && !t_failed(); k++) {
+		static struct fx f;
+		struct codec_ow_slot slot = {types[k], 0x028f5c29ull}; /* 0.01 s */
+		struct codec_request_session m = {.slots = &slot};
+		uint8_t buf[CODEC_OW_REQUEST_LEN(1)], out[XW_ACCEPT_SESSION_LEN];
+		uint64_t sec = 1000000000ull, n = 0xffffffffull, mean, dl;
+
+		fx_stopwait_ns = 5 * sec;
+		fx_setup(&f, XW_MODE_OPEN, 64);
+		fx_stopwait_ns = 0;
+		m.f.ipvn = 4;
+		m.f.conf_sender = 1; /* the server sends: no store reservation */
+		m.f.num_slots = 1;
+		m.f.num_packets = (uint32_t)n;
+		m.f.receiver_port = 9001;
+		memcpy(m.f.sender_addr, SID_ADDR, 4);
+		memcpy(m.f.receiver_addr, SID_ADDR, 4);
+		t_unhex(CLIENT_SID, m.f.sid, 16);
+		m.f.start_time = xw_ns_to_ntp(f.now + sec);
+		m.f.timeout = 2ull << 32;
+		CHECK_EQ(codec_request_session_encode(&m, buf, sizeof(buf)), (int)sizeof(buf));
+		send_part(&f, buf, CODEC_OW_REQUEST_HMAC1_END);
+		send_part(&f, buf + CODEC_OW_REQUEST_HMAC1_END, 32);
+		CHECK_EQ(recv_part(&f, out, sizeof(out)), 0);
+		CHECK_EQ(out[0], XW_ACCEPT_OK);
+		start(&f);
+		/* n delays of 0.01 s: about 42949673 s (1.4 years) after the start */
+		mean = xw_ntp_to_ns(m.f.start_time + n * 0x028f5c29ull) - f.now - sec;
+		dl = srv_deadline_ns(f.srv) - (f.now + sec + 2 * sec + 5 * sec);
+		if (types[k] == CODEC_SLOT_FIXED)
+			CHECK(dl - mean < sec); /* exact, within rounding */
+		else /* mean + 10 sd: the sd of the sum is 0.01 s * sqrt(n) = 655 s */
+			CHECK(dl > mean + 6000 * sec && dl < mean + 7000 * sec);
+		fx_free(&f);
+	}
+}
