@@ -116,7 +116,9 @@ r = scrape()
 dt = time.time() - t0
 assert r.startswith(b"HTTP/1.0 200 OK"), r[:80]
 assert b"xwampd_control_connections" in r
-assert dt < 1.0, "scrape took %.2f s behind slowloris" % dt
+# a scrape that waited for a slow client's slot would take its 5 s deadline
+# (XW_HTTPM_DEADLINE_MS); half of that leaves room for a loaded machine
+assert dt < 2.5, "scrape took %.2f s behind slowloris" % dt
 print("# scrape with 30 slow clients: %.3f s" % dt)
 # the oldest were evicted: at most 8 slots, the rest see EOF
 closed = 0
