@@ -92,6 +92,7 @@ int xw_stats_add_sent(struct xw_stats_session *s, __u32 seq, __u64 t1_ns)
 	p->seq = seq;
 	p->t1_ns = t1_ns;
 	p->first = XW_STATS_NONE;
+	p->last = XW_STATS_NONE;
 	p->nreplies = 0;
 	return 0;
 }
@@ -162,13 +163,14 @@ int xw_stats_add_reply(struct xw_stats_session *s, __u32 seq, const struct xw_st
 	a->nreord = k;
 
 	if (p->nreplies) {
-		/* RFC 4737 4.1.3: only the first copy is judged for reordering */
-		__u32 j = p->first;
-
+		/*
+		 * RFC 4737 4.1.3: only the first copy is judged for reordering.
+		 * The copies are chained in arrival order from the packet's
+		 * latest one: a path that duplicates one packet a million times
+		 * costs a million steps, not a walk of the chain for each.
+		 */
 		a->flags |= XW_ARR_DUP;
-		while (s->arr[j].next != XW_STATS_NONE)
-			j = s->arr[j].next;
-		s->arr[j].next = (__u32)s->narr;
+		s->arr[p->last].next = (__u32)s->narr;
 	} else {
 		p->first = (__u32)s->narr;
 		if (idx >= s->next_exp) {
@@ -195,6 +197,7 @@ int xw_stats_add_reply(struct xw_stats_session *s, __u32 seq, const struct xw_st
 		}
 		s->nuniq++;
 	}
+	p->last = (__u32)s->narr;
 	p->nreplies++;
 	s->narr++;
 	return 0;

@@ -63,6 +63,7 @@ struct xw_stats_pkt {
 	__u32 seq;	/* sender Sequence Number */
 	__u64 t1_ns;	/* Timestamp of the test packet */
 	__u32 first;	/* index of its first arrival, XW_STATS_NONE when lost */
+	__u32 last;	/* index of its latest arrival (valid when nreplies > 0) */
 	__u32 nreplies; /* arrivals for this packet (> 1: duplicates) */
 };
 

@@ -707,6 +707,43 @@ TEST(duplicates)
 	xw_stats_free(s);
 }
 
+TEST(duplicates_chained_in_arrival_order)
+{
+	/*
+	 * One packet copied a million times by the path (a looping or
+	 * replaying network, or a generator replaying one frame): the copies
+	 * stay chained in arrival order and are added in linear time (a walk
+	 * of the chain per copy would take hours: the test runner's timeout).
+	 */
+	enum { COPIES = 1000000 };
+	struct xw_stats_session *s = session_sent(3);
+	struct xw_stats_result r;
+	__u32 j, n = 0;
+	int i;
+
+	CHECK(s);
+	CHECK_EQ(reply_plain(s, 1, 0), 0);
+	CHECK_EQ(reply_plain(s, 0, 1), 0);
+	for (i = 0; i < COPIES; i++)
+		CHECK_EQ(reply_plain(s, 1, 2 + (__u32)i), 0);
+	CHECK_EQ(reply_plain(s, 0, 2 + COPIES), 0);
+	CHECK_EQ(xw_stats_pkt_at(s, 1)->nreplies, COPIES + 1);
+	for (j = xw_stats_pkt_at(s, 1)->first; j != XW_STATS_NONE;
+	     j = xw_stats_arrival_at(s, j)->next) {
+		CHECK_EQ(xw_stats_arrival_at(s, j)->pkt, 1);
+		/* arrival 0, then 2, 3, ... in order */
+		CHECK_EQ(j, n ? n + 1 : 0);
+		n++;
+	}
+	CHECK_EQ(n, COPIES + 1);
+	CHECK_EQ(xw_stats_arrival_at(s, 1)->next, COPIES + 2);
+	CHECK_EQ(xw_stats_compute(s, NULL, &r), 0);
+	CHECK_EQ(r.received, 2);
+	CHECK_EQ(r.duplicates, COPIES + 1);
+	CHECK_EQ(r.lost, 1);
+	xw_stats_free(s);
+}
+
 TEST(stray_and_bad_sequence)
 {
 	struct xw_stats_session *s = session_sent(3);
