@@ -496,6 +496,8 @@ int xwd_request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
 {
 	int fam = ipvn == 6 ? AF_INET6 : AF_INET;
 
+	int rc;
+
 	if (raw_is_zero(raw, 16)) {
 		if (xw_addr_family(ctl) != fam)
 			return -EAFNOSUPPORT;
@@ -503,7 +505,18 @@ int xwd_request_addr(struct xw_addr *out, uint8_t ipvn, const uint8_t raw[16],
 		xw_addr_set_port(out, port);
 		return 0;
 	}
-	return xw_addr_from_raw(out, fam, raw, port);
+	rc = xw_addr_from_raw(out, fam, raw, port);
+	/*
+	 * A link-local address names a host only on one link (RFC 4291 2.5.6),
+	 * and the request carries none: it is the control connection's, when
+	 * that runs over a link-local address too.  Elsewhere the scope stays
+	 * 0 and binding or sending to it fails (Accept 2).
+	 */
+	if (!rc && fam == AF_INET6 && xw_addr_family(ctl) == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&out->in6.sin6_addr) &&
+	    IN6_IS_ADDR_LINKLOCAL(&ctl->in6.sin6_addr))
+		out->in6.sin6_scope_id = ctl->in6.sin6_scope_id;
+	return rc;
 }
 
 /*

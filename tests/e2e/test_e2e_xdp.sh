@@ -315,6 +315,31 @@ port_unique() {
 	done
 }
 
+# Link-local IPv6 (RFC 4291 2.5.6): the request's addresses carry no scope;
+# they are the control connection's link.  Without it the reflector could
+# not be opened (Accept 2, "Invalid argument").  The socket path, then XDP
+# (the own-address check knows the server's fe80 address: REFLECTED grows).
+link_local_v6() {
+	xdp_env || return 1
+	client_veth_for_native || return 1
+	ip -n "$XW_NS_C" addr add fe80::c1/64 dev xwc0 nodad
+	ip -n "$XW_NS_S" addr add fe80::51/64 dev xws0 nodad
+	xw_start_server --listen "[fe80::51%xws0]" --modes open || return 1
+	in_c "$XWPING" -A open -c $COUNT -i 0.01 --json "[fe80::51%xwc0]" \
+		>"$XW_TMP/sock.json" 2>&1 || { sed 's/^/#   /' "$XW_TMP/sock.json"; return 1; }
+	check_ping "$XW_TMP/sock.json" open || return 1
+	expect "socket path: the session's reflector was opened" \
+		sh -c "! grep -q 'cannot open a reflector' '$XW_TMP/xwampd.log'" || return 1
+	kill "$XW_SRV_PID" && wait "$XW_SRV_PID"
+	xw_start_server --listen "[fe80::51%xws0]" --modes open --xdp xws0 --bpf-dir "$PINS" ||
+		return 1
+	in_c "$XWPING" -A open -c $COUNT -i 0.01 --json "[fe80::51%xwc0]" \
+		>"$XW_TMP/xdp.json" 2>&1 || { sed 's/^/#   /' "$XW_TMP/xdp.json"; return 1; }
+	check_ping "$XW_TMP/xdp.json" open || return 1
+	expect "XDP: stats REFLECTED = $COUNT" [ "$(stat_slot $S_REFLECTED)" = $COUNT ] || return 1
+	stop_server
+}
+
 # kill -9 with XDP attached: the program stays on xws0 and the pins stay;
 # the next xwampd removes both and works.
 crash_recovery() {
@@ -463,6 +488,6 @@ maps_sized() {
 	stop_server
 }
 
-TESTS=(maps_sized no_interface recreated native_small_probes native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
+TESTS=(maps_sized link_local_v6 no_interface recreated native_small_probes native_ipv4_open native_ipv6_open native_ipv4_mixed native_ipv6_mixed generic_ipv4_open generic_partial_checksum
 	auth_passes port_unique crash_recovery)
 xw_run "$@"
