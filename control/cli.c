@@ -810,6 +810,19 @@ static void on_accept(struct cli *c, uint8_t *msg, size_t len)
 		shut(c, CLI_CLOSE_PROTO);
 		return;
 	}
+	/*
+	 * Port 0 names no port to send to: TWAMP's reflector port (RFC 5357
+	 * 3.5) or the OWAMP server's receive port when we send (RFC 4656 3.5,
+	 * Conf-Receiver).  The session cannot run; nor can the server's view
+	 * of it be trusted.
+	 */
+	if (a.accept == XW_ACCEPT_OK && !a.port &&
+	    (c->cfg.proto != CLI_PROTO_OWAMP || s->ow_send)) {
+		pr_warn("cli %s: session %d accepted with Port 0: no port to send to", c->peer,
+			idx);
+		shut(c, CLI_CLOSE_PROTO);
+		return;
+	}
 	clear_outstanding(c);
 	s->answered = 1;
 	s->accept = a.accept;

@@ -925,6 +925,59 @@ out:
 	fx_free(&x.f);
 }
 
+TEST(client_closes_on_an_accept_with_port_0)
+{
+	/*
+	 * An Accept-Session with Accept 0 and Port 0 for a session we send
+	 * (RFC 4656 3.5: Port is where the packets go): nowhere to send, the
+	 * client closes rather than send to port 0.  For a session the server
+	 * sends, Port 0 is only the port it sends from: accepted.
+	 */
+	static const struct codec_ow_slot slot = {CODEC_SLOT_EXP, 0x199999a0};
+	static struct cfx x;
+	struct codec_request_session m;
+	struct codec_accept_session a = {0};
+	uint8_t forged[XW_ACCEPT_SESSION_LEN];
+	int server_receives, i;
+	size_t n;
+
+	for (server_receives = 1; server_receives >= 0; server_receives--) {
+		memset(&x, 0, sizeof(x));
+		fx_server(&x.f, 64);
+		x.c = ow_cli(XW_MODE_OPEN, 0);
+		CHECK(x.c != NULL && x.f.srv != NULL);
+		if (!x.c || !x.f.srv)
+			goto out;
+		cpump(&x); /* greeting, Set-Up-Response, Server-Start */
+		CHECK(find_ev(&x, CLI_EV_SERVER_START, 0) >= 0);
+		ow_req(&m, &slot, server_receives, x.f.now);
+		i = cli_ow_request(x.c, &m);
+		CHECK_EQ(i, 0);
+		cli_out_peek(x.c, &n);
+		CHECK(n > 0);
+		cli_out_consume(x.c, n); /* an on-path forger answers instead */
+		a.accept = XW_ACCEPT_OK;
+		a.port = 0;
+		memset(a.sid, 0x5a, sizeof(a.sid));
+		CHECK_EQ(codec_accept_session_encode(&a, XW_MODE_OPEN, forged, sizeof(forged)),
+			 (int)sizeof(forged));
+		t_log_capture();
+		cli_feed(x.c, forged, sizeof(forged));
+		if (server_receives) {
+			CHECK(cli_closed(x.c));
+			CHECK_EQ(cli_close_reason(x.c), CLI_CLOSE_PROTO);
+			CHECK(t_logged("accepted with Port 0"));
+		} else {
+			CHECK(!cli_closed(x.c));
+			CHECK_EQ(cli_sess(x.c, i)->accept, XW_ACCEPT_OK);
+		}
+		t_log_reset();
+	out:
+		cli_free(x.c);
+		fx_free(&x.f);
+	}
+}
+
 TEST(client_closes_on_a_fetch_ack_announcing_too_many_records)
 {
 	static struct cfx x;
