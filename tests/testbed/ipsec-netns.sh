@@ -33,6 +33,12 @@
 #   TB_DIR                 state directory (/tmp/tb-ipsec-netns), 0700
 #   TB_EXTRA_PLUGINS       more charon plugins to load (e.g. "xwamp", installed
 #                          as /usr/lib/ipsec/plugins/libstrongswan-xwamp.so)
+#   TB_KERNEL_ESP          1: ESP in the kernel (kernel-netlink alone, no
+#                          kernel-libipsec, no TUN, no UDP encapsulation), for
+#                          a kernel with ESP such as kernel-vm.sh's (0)
+#   TB_CHILD_MODE          tunnel (the inner addresses) or transport (the
+#                          outer ones, as the kernel SAD's look-up by peer
+#                          wants them; with TB_KERNEL_ESP=1) (tunnel)
 #   TB_CHARON_CONF         more strongswan.conf text inside charon { } (e.g.
 #                          "plugins { xwamp { user = nobody } }": sections of
 #                          the same name are merged)
@@ -66,6 +72,10 @@ TB_ESP_PROPOSALS=${TB_ESP_PROPOSALS:-aes256gcm16}
 TB_DIR=${TB_DIR:-/tmp/tb-ipsec-netns}
 TB_EXTRA_PLUGINS=${TB_EXTRA_PLUGINS:-}
 TB_CHARON_CONF=${TB_CHARON_CONF:-}
+TB_KERNEL_ESP=${TB_KERNEL_ESP:-0}
+TB_CHILD_MODE=${TB_CHILD_MODE:-tunnel}
+LIBIPSEC=kernel-libipsec
+[ "$TB_KERNEL_ESP" = 1 ] && LIBIPSEC=
 
 CHARON=/usr/lib/ipsec/charon
 . "$(dirname "$0")/lib.sh"
@@ -133,6 +143,8 @@ configure() {
 		role=responder peerrole=initiator
 		me=$TB_OUTER_R peer=$TB_OUTER_I mine=$TB_INNER_R theirs=$TB_INNER_I
 	fi
+	# transport mode protects the outer addresses themselves
+	[ "$TB_CHILD_MODE" = transport ] && mine=$me theirs=$peer
 	mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" "$d/swanctl/private"
 	chmod 755 "$d/run" # as a real /run: what lives there sets its own modes
 	cp "$TB_DIR/ca/ca.crt" "$d/swanctl/x509ca/"
@@ -142,7 +154,7 @@ configure() {
 # made by tests/testbed/ipsec-netns.sh ($role, namespace $(ns "$side"))
 charon {
 	# kernel-libipsec before kernel-netlink: the first IPsec backend wins
-	load = random nonce openssl sha1 sha2 hmac kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici $TB_EXTRA_PLUGINS
+	load = random nonce openssl sha1 sha2 hmac kdf pem pkcs1 pkcs8 x509 revocation constraints pubkey curve25519 $LIBIPSEC kernel-netlink socket-default vici $TB_EXTRA_PLUGINS
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
 	plugins {
@@ -187,7 +199,7 @@ connections {
 		}
 		children {
 			$NAME {
-				mode = tunnel
+				mode = $TB_CHILD_MODE
 				local_ts = $mine/32
 				remote_ts = $theirs/32
 				esp_proposals = $TB_ESP_PROPOSALS
@@ -270,7 +282,8 @@ cmd_down() {
 
 cmd_up() {
 	install_missing
-	[ -c /dev/net/tun ] || die "no /dev/net/tun: kernel-libipsec needs the tun driver"
+	[ "$TB_KERNEL_ESP" = 1 ] || [ -c /dev/net/tun ] ||
+		die "no /dev/net/tun: kernel-libipsec needs the tun driver"
 	cmd_down
 	umask 077 # keys and the level-4 logs
 	mkdir -p "$TB_DIR"

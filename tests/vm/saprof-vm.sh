@@ -17,6 +17,10 @@
 #   3. the SA pair replaced (new SPIs and keys, old deleted) under a running
 #      session: the session ends normally; the next one names the new SPIs
 #   4. no key octet of the SAs in xwampd's or xwping's output
+#   5. strongSwan with its kernel backend (when installed, with the charon
+#      plugin built): the plugin's CHILD SA keys are the kernel's; sessions
+#      keyed from the SAs charon negotiated, from the kernel SAD and from
+#      the plugin (--sa-socket, SKEYSEED as the root)
 set -u
 A=xwsa B=xwsb
 OA=192.0.2.1 OB=192.0.2.2
@@ -158,6 +162,92 @@ if [ $rc != 0 ] && grep -q "encryption-only" "$T/ping-noauth"; then
 	pass encryption_only
 else
 	fail encryption_only "xwping exit $rc: $(tail -2 "$T/ping-noauth" | tr '\n' ' ')"
+fi
+
+# 5. strongSwan with its kernel backend (kernel-netlink, no kernel-libipsec;
+#    tests/testbed/ipsec-netns.sh TB_KERNEL_ESP=1, transport mode between
+#    the veth addresses, aes256gcm16): the charon plugin's CHILD SA keys
+#    (--sa-socket) are the kernel's, octet for octet and SPI for SPI, and the
+#    SAs charon negotiated key sessions both ways: read from the kernel SAD,
+#    and from the plugin with SKEYSEED as the root
+kernel_sa() { # NS SRC DST: "SPI KEY" of that SA, hex without 0x
+	ip -n "$1" xfrm state | awk -v s="$2" -v d="$3" '
+		/^src / { m = ($2 == s && $4 == d) }
+		m && /^\tproto / { spi = $4 }
+		m && /^\taead / { print substr(spi, 3), substr($3, 3); exit }'
+}
+childpeer() { # SOCKET ADDRESS: the plugin's CHILDKEY line
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(("CHILDPEER %s\n" % sys.argv[2]).encode())
+print(s.makefile().readline(), end="")' "$1" "$2"
+}
+swan_session() { # NAME XWAMPD-OPTIONS... -- XWPING-OPTIONS...
+	local name=$1 a=() n
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	ip netns exec xwvr "$XWAMPD" --config '' --listen 192.0.2.2:862 --sa-profile alt1 \
+		--modes auth,enc -v "${a[@]}" >"$T/xwampd-swan-$name.log" 2>&1 &
+	pid=$!
+	for n in $(seq 200); do
+		ip netns exec xwvr ss -Hltn 'sport = :862' | grep -q LISTEN && break
+		sleep 0.05
+	done
+	ip netns exec xwvi "$XWPING" --sa-profile alt1 -A enc -c 5 -i 0.05 --wait 2 --timeout 30 \
+		-v "$@" 192.0.2.2 >"$T/ping-swan-$name" 2>&1
+	n=$(received "$T/ping-swan-$name")
+	if [ "${n:-0}" -ge 4 ] &&
+		grep -q "IPsec SA profile alt1 with 192.0.2.2: protocol 50 SPIi 0x$sw_out SPIr 0x$sw_in" \
+			"$T/ping-swan-$name"; then
+		pass "strongswan/$name"
+	else
+		fail "strongswan/$name" "${n:-no} replies: $(tail -2 "$T/ping-swan-$name" | tr '\n' ' ') xwampd: $(grep -m2 -e error -e 'IPsec SA profile:' "$T/xwampd-swan-$name.log" | tr '\n' ' ')"
+	fi
+}
+strongswan() {
+	local sock_i sock_r line k_in k_out w1 w2 w3 w4 w5 w6 w7 w8 w9 _
+	sw_in= sw_out= k_in= k_out= line=
+	export TB_DIR=$T/swan TB_NS_I=xwvi TB_NS_R=xwvr TB_VETH_I=xwvi0 TB_VETH_R=xwvr0 \
+		TB_KERNEL_ESP=1 TB_CHILD_MODE=transport TB_EXTRA_PLUGINS=xwamp \
+		TB_CHARON_CONF='plugins { xwamp { sa_keys = yes } }'
+	# the VM's root is an overlay: the plugin goes where charon loads it, for this run only
+	if ! install -m 0644 "$B_/libstrongswan-xwamp.so" /usr/lib/ipsec/plugins/ ||
+		! "$ROOT/tests/testbed/ipsec-netns.sh" up >"$T/swan-up" 2>&1; then
+		fail strongswan/up "$(tail -3 "$T/swan-up" | tr '\n' ' ')"
+		return
+	fi
+	sock_i=$TB_DIR/xwvi/run/xwamp/charon.sock sock_r=$TB_DIR/xwvr/run/xwamp/charon.sock
+	line=$(childpeer "$sock_i" 192.0.2.2)
+	# here-strings, not <(...): the VM's fresh /dev has no /dev/fd
+	read -r sw_out k_out <<<"$(kernel_sa xwvi 192.0.2.1 192.0.2.2)"
+	read -r sw_in k_in <<<"$(kernel_sa xwvi 192.0.2.2 192.0.2.1)"
+	[ -n "$k_in" ] && [ -n "$k_out" ] && echo "$k_in $k_out" >>"$T/keys"
+	# CHILDKEY esp IN OUT aead ENCin - ENCout - IKE-SPIi IKE-SPIr SKEYSEED
+	read -r w1 w2 w3 w4 w5 w6 w7 w8 w9 _ <<<"$line"
+	if [ "$w1" = CHILDKEY ] && [ -n "${k_in:-}" ] && [ "$w3 $w4" = "$sw_in $sw_out" ] &&
+		[ "$w5 $w6 $w7 $w8 $w9" = "aead $k_in - $k_out -" ]; then
+		pass strongswan/plugin_keys_are_the_kernels
+	else
+		fail strongswan/plugin_keys_are_the_kernels "plugin '$w1 $w2 $w3 $w4', kernel SPIs ${sw_in:-none} ${sw_out:-none}"
+		tail -5 "$TB_DIR/xwvi/charon.log" | sed 's/^/# /'
+		ip -n xwvi xfrm state | sed 's/0x[0-9a-f]\{16,\}/KEY/; s/^/# /'
+	fi
+	swan_session kernel_sad --
+	swan_session charon_ike_root --user root --sa-socket "$sock_r" --sa-root ike -- \
+		--sa-socket "$sock_i" --sa-root ike
+	kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	pid=
+	"$ROOT/tests/testbed/ipsec-netns.sh" down >/dev/null 2>&1
+}
+if [ -x /usr/lib/ipsec/charon ] && [ -f "$B_/libstrongswan-xwamp.so" ]; then
+	strongswan
+else
+	echo "SKIP test_vm_saprof/strongswan: needs strongSwan and $B_/libstrongswan-xwamp.so (make charon-plugin)"
 fi
 
 # 4. no key in any output
