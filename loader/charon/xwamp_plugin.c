@@ -2,11 +2,15 @@
 /*
  * xwamp's charon plugin: RFC 7717 O/TWAMP keys, prf(SK_d, "IPPM"), computed
  * inside charon (doc/design.md decision 2) and handed to xwampd/xwping
- * over a root-only UNIX socket.  SK_d never leaves charon.
+ * over a root-only UNIX socket.  SK_d never leaves charon.  For the
+ * EXPERIMENTAL IPsec SA profile it also hands out CHILD SA keys and
+ * SKEYSEED, but only with charon.plugins.xwamp.sa_keys = yes (they decrypt
+ * the tunnel and the IKE SA: xwamp_socket.c, loader/lib/ikesock.h).
  *
  * charon loads it as /usr/lib/ipsec/plugins/libstrongswan-xwamp.so when its
  * load list (charon.load) or a strongswan.d fragment names "xwamp".
- * Setting: charon.plugins.xwamp.socket (default /run/xwamp/charon.sock).
+ * Settings: charon.plugins.xwamp.socket (default /run/xwamp/charon.sock),
+ * .user (a non-root user admitted), .sa_keys (default no).
  *
  * It must be compiled against the source of the exact strongSwan version
  * that loads it, configured like the distribution's build (Makefile target

@@ -3,7 +3,9 @@
  * RFC 7717 keys from strongSwan's charon through xwamp's charon plugin
  * (loader/charon/): a client of the plugin's UNIX socket, protocol in
  * loader/lib/ikesock.h.  The plugin computes prf(SK_d, "IPPM") inside
- * charon; SK_d never reaches us (doc/design.md decision 2).
+ * charon; SK_d never reaches us (doc/design.md decision 2).  The IPsec SA
+ * profile's source (xw_ikesrc_sa_source(), below) gets CHILD SA keys and
+ * SKEYSEED from it, when charon.plugins.xwamp.sa_keys allows it.
  *
  * One connection per lookup: lookups are rare (one per control connection)
  * and this way a charon restart needs no reconnect logic.  Each call

@@ -246,8 +246,8 @@ static const struct xw_opt xwd_opts[] = {
 	XW_OPT_F("sa-profile", 0, XW_OPT_STR, CFG, sa_profile, "VARIANT",
 		 "EXPERIMENTAL, not RFC 7717, never on by default: keys from the IPsec SA that "
 		 "protects each client, read from the kernel SAD (needs CAP_NET_ADMIN and the "
-		 "IPsec view): keymat, alt1 or alt2 (README: IPsec SA profile); clients must use "
-		 "the same"),
+		 "IPsec view) or charon (--sa-socket): keymat, alt1 or alt2 (README: IPsec SA "
+		 "profile); clients must use the same"),
 	XW_OPT_F("sa-socket", 0, XW_OPT_STR, CFG, sa_socket, "PATH",
 		 "--sa-profile: the SA pairs and their keys (Child SA keys, SKEYSEED) from "
 		 "strongSwan's charon through xwamp's plugin socket instead of the kernel SAD "
