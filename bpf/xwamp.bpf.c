@@ -57,10 +57,11 @@
 #ifndef XW_FLOOR
 #define XW_FLOOR 0
 #endif
-#define XW_FLOOR_NO_UCSUM  1 /* no UDP checksum verification */
-#define XW_FLOOR_NO_HOST   2 /* no host_check() (MAC, addresses, UDP checksum) */
-#define XW_FLOOR_NO_IPCSUM 4 /* no IPv4 header checksum verification */
-#define XW_FLOOR_PLAIN_SEQ 8 /* Sequence Number without an atomic operation */
+#define XW_FLOOR_NO_UCSUM   1  /* no UDP checksum verification */
+#define XW_FLOOR_NO_HOST    2  /* no host_check() (MAC, addresses, UDP checksum) */
+#define XW_FLOOR_NO_IPCSUM  4  /* no IPv4 header checksum verification */
+#define XW_FLOOR_PLAIN_SEQ  8  /* Sequence Number without an atomic operation */
+#define XW_FLOOR_NO_IFSTATS 16 /* no per-interface counters (if_stats) */
 #if XW_FLOOR & XW_FLOOR_PLAIN_SEQ
 #define XW_REFL_SEQ_NEXT(p) ((*(p))++)
 #endif
@@ -107,6 +108,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* The same counters per ingress interface: key = slot * XW_STAT_MAX + enum xw_stat. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XW_IF_SLOTS *XW_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} if_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -178,12 +187,24 @@ typedef __u64 __attribute__((may_alias)) u64_a;
 typedef __u32 __attribute__((may_alias)) u32_a;
 typedef __u16 __attribute__((may_alias)) u16_a;
 
-static __always_inline int verdict(__u32 what, int action)
+/*
+ * Count the frame's outcome twice: in "stats" (every interface) and in the
+ * ingress interface's row of "if_stats" (slot ifindex % XW_IF_SLOTS, as
+ * if_macs: no lookup to find the row, the array's own bounds check).
+ */
+static __always_inline int verdict(__u32 ifindex, __u32 what, int action)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &what);
+	__u32 k;
 
 	if (v)
 		(*v)++;
+	if (!(XW_FLOOR & XW_FLOOR_NO_IFSTATS)) {
+		k = (ifindex % XW_IF_SLOTS) * XW_STAT_MAX + what;
+		v = bpf_map_lookup_elem(&if_stats, &k);
+		if (v)
+			(*v)++;
+	}
 	return action;
 }
 
@@ -1023,7 +1044,7 @@ static __always_inline int xsk_redirect(struct xdp_md *ctx, __u32 port)
 	*(u64_a *)meta = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
 	rc = bpf_redirect_map(&xsks, *base + queue, XDP_PASS);
 	if (rc == XDP_REDIRECT)
-		return verdict(XW_STAT_REDIRECTED, XDP_REDIRECT);
+		return verdict(ifindex, XW_STAT_REDIRECTED, XDP_REDIRECT);
 unmeta:
 	/* the stack gets the frame as it came (no metadata for an skb) */
 	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u64));
@@ -1031,7 +1052,7 @@ pass:
 	s = sess_lookup(port);
 	if (s)
 		sess_count(&s->passed);
-	return verdict(XW_STAT_PASS_MODE, XDP_PASS);
+	return verdict(ifindex, XW_STAT_PASS_MODE, XDP_PASS);
 }
 
 /*
@@ -1043,7 +1064,7 @@ pass:
  * timestamp).  A packet that is not the session's length is dropped, as
  * its socket would; the Multiplier-0 rule is xwampd's (it drops the record).
  */
-static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
+static __always_inline int ow_record(void *data, void *end, const struct pkt *k, __u32 ifindex)
 {
 	struct udphdr *udp = data + (k->l4off & 0x7f);
 	struct xw_bpf_clock *clk;
@@ -1055,23 +1076,23 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
 
 	clk = bpf_map_lookup_elem(&clock, &zero);
 	if (!clk)
-		return verdict(XW_STAT_PASS_MODE, XDP_PASS);
+		return verdict(ifindex, XW_STAT_PASS_MODE, XDP_PASS);
 	now = bpf_ktime_get_tai_ns() + clk->utc_offset_ns;
 	p = (__u8 *)(udp + 1);
 	if ((void *)(p + 14) > end)
-		return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
+		return verdict(ifindex, XW_STAT_PASS_TRUNC, XDP_PASS);
 	port = bpf_ntohs(udp->dest);
 	s = sess_lookup(port);
 	if (!s)
-		return verdict(XW_STAT_PASS_NO_SESS, XDP_PASS);
+		return verdict(ifindex, XW_STAT_PASS_NO_SESS, XDP_PASS);
 	if (s->expect_len && k->ulen - (__u32)sizeof(struct udphdr) != s->expect_len) {
 		sess_count(&s->drops[XW_SESS_DROP_LEN]);
-		return verdict(XW_STAT_OW_LEN, XDP_DROP);
+		return verdict(ifindex, XW_STAT_OW_LEN, XDP_DROP);
 	}
 	e = bpf_ringbuf_reserve(&ow_events, sizeof(*e), 0);
 	if (!e) {
 		sess_count(&s->passed);
-		return verdict(XW_STAT_OW_FULL, XDP_PASS);
+		return verdict(ifindex, XW_STAT_OW_FULL, XDP_PASS);
 	}
 	e->port = (__u16)port;
 	e->ttl = k->ttl;
@@ -1083,7 +1104,7 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k)
 	e->recv_ns = now;
 	bpf_ringbuf_submit(e, 0);
 	sess_count(&s->next_seq); /* records handed over: xwampd's counter of the XDP path */
-	return verdict(XW_STAT_OW_RECORDED, XDP_DROP);
+	return verdict(ifindex, XW_STAT_OW_RECORDED, XDP_DROP);
 }
 
 /*
@@ -1131,19 +1152,19 @@ int xdp_xwamp(struct xdp_md *ctx)
 	struct pkt k = {};
 
 	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
-		return verdict(why, XDP_PASS);
+		return verdict(ctx->ingress_ifindex, why, XDP_PASS);
 	s = sess_find(data, end, &k, &why, &out_len, 1, l3 ? NULL : data, ctx->ingress_ifindex);
 	if (!s) {
 		if (why == XW_STAT_REDIRECTED) {
 			struct udphdr *udp = data + (k.l4off & 0x7f);
 
 			if ((void *)(udp + 1) > end)
-				return verdict(XW_STAT_PASS_TRUNC, XDP_PASS);
+				return verdict(ctx->ingress_ifindex, XW_STAT_PASS_TRUNC, XDP_PASS);
 			return xsk_redirect(ctx, bpf_ntohs(udp->dest));
 		}
 		if (why == XW_STAT_OW_RECORDED)
-			return ow_record(data, end, &k);
-		return verdict(why, XDP_PASS);
+			return ow_record(data, end, &k, ctx->ingress_ifindex);
+		return verdict(ctx->ingress_ifindex, why, XDP_PASS);
 	}
 
 	/*
@@ -1160,15 +1181,15 @@ int xdp_xwamp(struct xdp_md *ctx)
 		if (g && out_len <= XW_REFL_MAX_MOVE)
 			g = grow_front(ctx, flen, need - flen);
 		if (g == GROW_BROKEN)
-			return verdict(XW_STAT_PASS_NOROOM, XDP_DROP);
+			return verdict(ctx->ingress_ifindex, XW_STAT_PASS_NOROOM, XDP_DROP);
 		if (g)
-			return verdict(XW_STAT_PASS_NOROOM, XDP_PASS);
+			return verdict(ctx->ingress_ifindex, XW_STAT_PASS_NOROOM, XDP_PASS);
 		data = (void *)(long)ctx->data;
 		end = (void *)(long)ctx->data_end;
 	}
 	st = transform(data, end, &k, s, out_len, &uc);
 	if (st != XW_STAT_REFLECTED)
-		return verdict(st, XW_STAT_IS_DROP(st) ? XDP_DROP : XDP_PASS);
+		return verdict(ctx->ingress_ifindex, st, XW_STAT_IS_DROP(st) ? XDP_DROP : XDP_PASS);
 	if (!l3)
 		swap_mac(data, end);
 	if (!k.ucsum0) {
@@ -1182,7 +1203,7 @@ int xdp_xwamp(struct xdp_md *ctx)
 			*(u16_a *)ck = c ? c : 0xffff;
 		}
 	}
-	return verdict(XW_STAT_REFLECTED, XDP_TX);
+	return verdict(ctx->ingress_ifindex, XW_STAT_REFLECTED, XDP_TX);
 }
 
 SEC("tc")
@@ -1205,10 +1226,10 @@ int tc_xwamp(struct __sk_buff *skb)
 	}
 	if (parse(data, end, &k, &why, l3 ? PARSE_TC_L3 : PARSE_ETH, bpf_ntohs(skb->protocol),
 		  skb->len))
-		return verdict(why, TC_ACT_OK_);
+		return verdict(skb->ifindex, why, TC_ACT_OK_);
 	s = sess_find(data, end, &k, &why, &out_len, 0, l3 ? NULL : data, skb->ifindex);
 	if (!s)
-		return verdict(why, TC_ACT_OK_);
+		return verdict(skb->ifindex, why, TC_ACT_OK_);
 
 	/* as in XDP: grow to the answer's length first */
 	need = k.l4off + sizeof(struct udphdr) + out_len;
@@ -1216,13 +1237,13 @@ int tc_xwamp(struct __sk_buff *skb)
 	if (need > flen) {
 		if (out_len > XW_REFL_MAX_MOVE || bpf_skb_change_tail(skb, need, 0) ||
 		    bpf_skb_pull_data(skb, need))
-			return verdict(XW_STAT_PASS_NOROOM, TC_ACT_OK_);
+			return verdict(skb->ifindex, XW_STAT_PASS_NOROOM, TC_ACT_OK_);
 		data = (void *)(long)skb->data;
 		end = (void *)(long)skb->data_end;
 	}
 	st = transform(data, end, &k, s, out_len, &uc);
 	if (st != XW_STAT_REFLECTED)
-		return verdict(st, XW_STAT_IS_DROP(st) ? TC_ACT_SHOT_ : TC_ACT_OK_);
+		return verdict(skb->ifindex, st, XW_STAT_IS_DROP(st) ? TC_ACT_SHOT_ : TC_ACT_OK_);
 	if (!l3)
 		swap_mac(data, end);
 	/*
@@ -1237,7 +1258,7 @@ int tc_xwamp(struct __sk_buff *skb)
 			bpf_l4_csum_replace(skb, ckoff, uc.old_len, uc.new_len,
 					    BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0 | 2);
 	}
-	verdict(XW_STAT_REFLECTED, 0);
+	verdict(skb->ifindex, XW_STAT_REFLECTED, 0);
 	return bpf_redirect(skb->ifindex, 0);
 }
 

@@ -14,6 +14,15 @@
  *   stats     PERCPU_ARRAY, XW_STAT_MAX x __u64, key = enum xw_stat.  Every
  *             frame the program sees increments exactly one slot, so the sum
  *             over all slots is the number of frames.
+ *   if_stats  PERCPU_ARRAY, XW_IF_SLOTS x XW_STAT_MAX x __u64, key =
+ *             (ingress ifindex % XW_IF_SLOTS) * XW_STAT_MAX + enum xw_stat:
+ *             the same count per interface (each frame increments one slot
+ *             of "stats" and one of its interface's row), so an interface's
+ *             row sums to its frames and the rows sum to "stats".  The slot
+ *             is the ifindex's, as for if_macs (no lookup per frame); two
+ *             attached interfaces in one slot share a row (xwampd says so
+ *             and reports the row under the first), and xwampd zeroes a
+ *             row when an interface takes it with a new ifindex.
  *   clock     ARRAY, 1 x struct xw_bpf_clock: the UTC offset and Error Estimate
  *             xwampd keeps fresh.
  *   xsk_ifs   HASH, ifindex (__u32) -> the interface's first "xsks" slot
@@ -300,6 +309,7 @@ struct xw_if_mac {
 };
 _Static_assert(sizeof(struct xw_if_mac) == 12, "xw_if_mac layout");
 #define XW_IF_MACS_MAX 256
+#define XW_IF_SLOTS    XW_IF_MACS_MAX /* rows of "if_stats" (slot = ifindex % XW_IF_SLOTS) */
 
 /* Runtime configuration, set in .rodata before load (skel->rodata->xw_cfg). */
 #define XW_CFG_L3 0x1 /* frames start at the IP header (TUN: ipsec0) */

@@ -113,7 +113,9 @@ struct xwd_xdp {
 	struct xw_sess *sess;
 	size_t sess_sz;
 	unsigned int sess_base, sess_n;
-	int stats_fd, clock_fd;
+	int stats_fd, clock_fd, if_stats_fd;
+	/* the ifindex each "if_stats" row counts for (0: none yet); stats_row() */
+	int row_owner[XW_IF_SLOTS];
 	/* pins */
 	char dir[PATH_MAX - 32];
 	int dir_fd;    /* holds the flock; -1: no pins */
@@ -135,9 +137,10 @@ struct xwd_xdp {
 };
 
 /* The maps first (pins_create() pins NPIN_MAPS of them), then the programs. */
-#define NPIN_MAPS 5
-static const char *const pin_names[] = {"sessions", "stats",	   "clock",	   "own_addrs",
-					"if_macs",  XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
+#define NPIN_MAPS 6
+static const char *const pin_names[] = {"sessions",    "stats",	       "clock",
+					"own_addrs",   "if_macs",      "if_stats",
+					XDP_PROG_NAME, "xdp_xwamp_l3", "tc_xwamp"};
 
 /* --- options ------------------------------------------------------------- */
 
@@ -317,8 +320,8 @@ static void pins_remove(struct xwd_xdp *x)
 static void pins_create(struct xwd_xdp *x)
 {
 	struct bpf_map *maps[NPIN_MAPS] = {x->maps->maps.sessions, x->maps->maps.stats,
-					   x->maps->maps.clock, x->maps->maps.own_addrs,
-					   x->maps->maps.if_macs};
+					   x->maps->maps.clock,	   x->maps->maps.own_addrs,
+					   x->maps->maps.if_macs,  x->maps->maps.if_stats};
 	char path[PATH_MAX];
 	unsigned int i;
 	int rc = 0;
@@ -334,7 +337,8 @@ static void pins_create(struct xwd_xdp *x)
 		pr_warn("xdp: pinning %s: %s (bpftool can still find the maps by name)", path,
 			strerror(-rc));
 	else
-		pr_info("xdp: maps pinned in %s (sessions, stats, clock, own_addrs, if_macs)",
+		pr_info("xdp: maps pinned in %s (sessions, stats, clock, own_addrs, if_macs, "
+			"if_stats)",
 			x->dir);
 }
 
@@ -595,6 +599,7 @@ static struct xdp_inst *inst_get(struct xwd_xdp *x, enum xdp_hook k, bool load)
 	sk->rodata->xw_cfg.sess_base = x->sess_base;
 	rc = bpf_map__reuse_fd(sk->maps.sessions, bpf_map__fd(x->maps->maps.sessions));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.stats, bpf_map__fd(x->maps->maps.stats));
+	rc = rc ?: bpf_map__reuse_fd(sk->maps.if_stats, bpf_map__fd(x->maps->maps.if_stats));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.clock, bpf_map__fd(x->maps->maps.clock));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsks, bpf_map__fd(x->maps->maps.xsks));
 	rc = rc ?: bpf_map__reuse_fd(sk->maps.xsk_ifs, bpf_map__fd(x->maps->maps.xsk_ifs));
@@ -724,6 +729,55 @@ static void where_update(struct xwd_xdp *x)
 	}
 }
 
+/* The attached interface that holds i's "if_stats" row before i, or NULL. */
+static const struct xwd_xdp_if *row_holder(const struct xwd_xdp *x, const struct xwd_xdp_if *i)
+{
+	unsigned int k;
+
+	for (k = 0; k < x->nifs && &x->ifs[k] != i; k++)
+		if (x->ifs[k].ifindex && if_attached(&x->ifs[k]) &&
+		    x->ifs[k].ifindex % XW_IF_SLOTS == i->ifindex % XW_IF_SLOTS)
+			return &x->ifs[k];
+	return NULL;
+}
+
+/*
+ * The interface's row of "if_stats" (bpf_shared.h), before it is attached:
+ * a row that counted another ifindex (a deleted device, or this one
+ * re-created) starts again from zero, so that the row counts this device
+ * only.  A row another attached interface holds is left alone: both count
+ * there, which the log says, and the row is reported under the first.
+ */
+static void stats_row(struct xwd_xdp *x, const struct xwd_xdp_if *i)
+{
+	unsigned int slot = (unsigned int)i->ifindex % XW_IF_SLOTS, k;
+	int ncpu = libbpf_num_possible_cpus();
+	const struct xwd_xdp_if *h = row_holder(x, i);
+	__u64 *zero;
+	__u32 key;
+
+	if (h) {
+		pr_warn("xdp: %s: counter row %u is %s's (ifindex %d): %s's frames are counted "
+			"with %s's",
+			i->name, slot, h->name, h->ifindex, i->name, h->name);
+		return;
+	}
+	if (x->row_owner[slot] == i->ifindex || ncpu <= 0)
+		return;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return;
+	for (k = 0; k < XW_STAT_MAX; k++) {
+		key = slot * XW_STAT_MAX + k;
+		if (bpf_map_update_elem(x->if_stats_fd, &key, zero, BPF_ANY)) {
+			pr_warn("xdp: %s: zeroing its counters: %s", i->name, strerror(errno));
+			break;
+		}
+	}
+	free(zero);
+	x->row_owner[slot] = i->ifindex;
+}
+
 /*
  * The interface's unicast MAC into "if_macs" (bpf_shared.h), so that the
  * program answers only frames sent to it: at attach, and again when the
@@ -786,6 +840,7 @@ static int if_attach(struct xwd_xdp *x, struct xwd_xdp_if *i)
 
 	i->hook = hook_choose(i->name, i->ifindex, &why);
 	pr_info("xdp: %s: %s", i->name, why);
+	stats_row(x, i);
 	remove_stale_prog(i);
 	in = inst_get(x, i->hook, false);
 	if (!in)
@@ -1184,7 +1239,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 	if (!x)
 		return -ENOMEM;
 	x->dir_fd = x->parent_fd = -1;
-	x->stats_fd = x->clock_fd = x->rtnl_fd = -1;
+	x->stats_fd = x->clock_fd = x->rtnl_fd = x->if_stats_fd = -1;
 	x->mode = c->mode;
 	x->alone = c->alone;
 	if (c->alone) /* read by libxdp at each attach */
@@ -1209,6 +1264,7 @@ int xwd_xdp_open(const struct xwd_xdp_cfg *c, struct xw_loop *loop, struct xwd_x
 		goto fail;
 	}
 	x->stats_fd = bpf_map__fd(x->maps->maps.stats);
+	x->if_stats_fd = bpf_map__fd(x->maps->maps.if_stats);
 	x->clock_fd = bpf_map__fd(x->maps->maps.clock);
 	x->sess_sz = (size_t)x->sess_n * sizeof(struct xw_sess);
 	x->sess = mmap(NULL, x->sess_sz, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -1441,22 +1497,22 @@ const char *xwd_xdp_stat_name(enum xw_stat s)
 	return (unsigned int)s < XW_STAT_MAX && stat_names[s] ? stat_names[s] : "?";
 }
 
-int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX])
+/* XW_STAT_MAX per-CPU counters from key base of map fd, summed over CPUs. */
+static int stats_read(int fd, __u32 base, uint64_t out[XW_STAT_MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), c;
 	__u64 *v;
-	__u32 k;
+	__u32 k, key;
 
 	memset(out, 0, sizeof(uint64_t) * XW_STAT_MAX);
-	if (!x)
-		return -ENODEV;
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	v = calloc((size_t)ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (k = 0; k < XW_STAT_MAX; k++) {
-		if (bpf_map_lookup_elem(x->stats_fd, &k, v)) {
+		key = base + k;
+		if (bpf_map_lookup_elem(fd, &key, v)) {
 			int rc = -errno;
 
 			free(v);
@@ -1469,12 +1525,58 @@ int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX])
 	return 0;
 }
 
+int xwd_xdp_stats(const struct xwd_xdp *x, uint64_t out[XW_STAT_MAX])
+{
+	if (!x) {
+		memset(out, 0, sizeof(uint64_t) * XW_STAT_MAX);
+		return -ENODEV;
+	}
+	return stats_read(x->stats_fd, 0, out);
+}
+
+/*
+ * The k-th attached interface with a counter row of its own (one sharing
+ * a row with an earlier one is skipped: row_holder()): 0 with its name,
+ * ifindex and counters, -ENOENT past the last, another -errno.
+ */
+static int if_stats_get(const struct xwd_xdp *x, unsigned int k, const struct xwd_xdp_if **out,
+			uint64_t st[XW_STAT_MAX])
+{
+	unsigned int j, n = 0;
+
+	for (j = 0; j < x->nifs; j++) {
+		const struct xwd_xdp_if *i = &x->ifs[j];
+
+		if (!i->ifindex || !if_attached(i) || row_holder(x, i) || n++ != k)
+			continue;
+		*out = i;
+		return stats_read(x->if_stats_fd,
+				  (__u32)((unsigned int)i->ifindex % XW_IF_SLOTS) * XW_STAT_MAX,
+				  st);
+	}
+	return -ENOENT;
+}
+
+/* " reflected=N pass-...=N": the counters that are not 0 (reflected always). */
+static void stats_fmt(const uint64_t st[XW_STAT_MAX], char *buf, size_t len)
+{
+	size_t off = 0;
+	int k;
+
+	buf[0] = '\0';
+	for (k = 0; k < XW_STAT_MAX && off < len; k++)
+		if (st[k] || k == XW_STAT_REFLECTED)
+			off += (size_t)snprintf(buf + off, len - off, " %s=%llu", stat_names[k],
+						(unsigned long long)st[k]);
+}
+
 void xwd_xdp_status(const struct xwd_xdp *x)
 {
+	const struct xwd_xdp_if *i;
 	uint64_t st[XW_STAT_MAX];
 	char buf[768];
-	size_t off = 0;
-	int k, rc;
+	unsigned int k;
+	int rc;
 
 	if (!x)
 		return;
@@ -1483,13 +1585,17 @@ void xwd_xdp_status(const struct xwd_xdp *x)
 		pr_warn("xdp: reading the stats map: %s", strerror(-rc));
 		return;
 	}
-	buf[0] = '\0';
-	for (k = 0; k < XW_STAT_MAX && off < sizeof(buf); k++)
-		if (st[k] || k == XW_STAT_REFLECTED)
-			off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s=%llu",
-						stat_names[k], (unsigned long long)st[k]);
+	stats_fmt(st, buf, sizeof(buf));
 	pr_info("xdp: reflector attached on %s, pins %s: frames:%s",
 		x->where[0] ? x->where : "no interface", x->pinned ? x->dir : "none", buf);
+	for (k = 0; (rc = if_stats_get(x, k, &i, st)) != -ENOENT; k++) {
+		if (rc) {
+			pr_warn("xdp: reading the if_stats map: %s", strerror(-rc));
+			return;
+		}
+		stats_fmt(st, buf, sizeof(buf));
+		pr_info("xdp: %s (ifindex %d): frames:%s", i->name, i->ifindex, buf);
+	}
 }
 
 void xwd_xdp_give(struct xwd_xdp *x, uid_t uid, gid_t gid)
@@ -1525,7 +1631,9 @@ int xwd_xdp_probe(void *arg)
 /* Prometheus (--metrics): the XDP program's frame counters (the stats map). */
 void xwd_xdp_metrics(const struct xwd_xdp *x, FILE *f)
 {
+	const struct xwd_xdp_if *i;
 	uint64_t st[XW_STAT_MAX];
+	unsigned int n;
 	int k;
 
 	xw_prom_help(f, "xwampd_xdp_attached", "gauge", "1 when the XDP reflector is attached");
@@ -1538,4 +1646,13 @@ void xwd_xdp_metrics(const struct xwd_xdp *x, FILE *f)
 		if (stat_names[k])
 			fprintf(f, "xwampd_xdp_frames_total{result=\"%s\"} %llu\n", stat_names[k],
 				(unsigned long long)st[k]);
+	xw_prom_help(
+		f, "xwampd_xdp_interface_frames_total", "counter",
+		"the same per interface the program is attached to (since it got its ifindex)");
+	for (n = 0; !if_stats_get(x, n, &i, st); n++)
+		for (k = 0; k < XW_STAT_MAX; k++)
+			fprintf(f,
+				"xwampd_xdp_interface_frames_total{interface=\"%s\",result=\"%s\"} "
+				"%llu\n",
+				i->name, stat_names[k], (unsigned long long)st[k]);
 }

@@ -359,7 +359,7 @@ crash_recovery() {
 	xw_log "program id before the crash $old, after the restart $new"
 	expect "stale program removed (log)" \
 		grep -q "removed a stale xdp_xwamp (id $old" "$XW_TMP/xwampd.log" || return 1
-	expect "stale pins removed (log)" grep -q "removed 6 stale pins" "$XW_TMP/xwampd.log" ||
+	expect "stale pins removed (log)" grep -q "removed 7 stale pins" "$XW_TMP/xwampd.log" ||
 		return 1
 	expect "a new program is attached" [ -n "$new" ] || return 1
 	expect "and it is not the old one" [ "$new" != "$old" ] || return 1
