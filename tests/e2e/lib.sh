@@ -127,6 +127,16 @@ xw_wait_owamp() {
 	return 1
 }
 
+# xw_bpffs: a bpffs of the test's own under $XW_TMP ($BPFFS; xwampd's pins in
+# $PINS, for --bpf-dir), visible to `ip netns exec` and to bpftool in the root
+# namespace; unmounted when the test (a subshell) ends, whatever happens.
+xw_bpffs() {
+	BPFFS=$XW_TMP/bpf
+	PINS=$BPFFS/xwamp
+	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
+	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
+}
+
 # stat_slot N: slot N (enum xw_stat) of the pinned "stats" map under $PINS, summed over CPUs.
 stat_slot() {
 	bpftool -j map lookup pinned "$PINS/stats" key "$1" 0 0 0 |

@@ -24,11 +24,7 @@
 COUNT=60
 
 xdp_env() {
-	BPFFS=$XW_TMP/bpf
-	PINS=$BPFFS/xwamp
-	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
-	# the test runs in a subshell: this fires when it ends, whatever happens
-	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
+	xw_bpffs
 }
 
 # The client end of the veth: XDP_PASS program and TX checksum offload off.

@@ -22,13 +22,6 @@ S_REFLECTED=0
 S_PASS_NO_SESS=6
 NSLOTS=256 # XW_IF_SLOTS; NSTAT (XW_STAT_MAX) from the map's size: nstat()
 
-xdp_env() {
-	BPFFS=$XW_TMP/bpf
-	PINS=$BPFFS/xwamp
-	mkdir -p "$BPFFS" && mount -t bpf bpf "$BPFFS" || return 1
-	trap 'umount -l "$BPFFS" 2>/dev/null' EXIT
-}
-
 # Both client ends: XDP_PASS (XDP_TX'ed frames reach their stack) and complete UDP checksums.
 two_veths() {
 	ip link add xwc1 netns "$XW_NS_C" type veth peer name xws1 netns "$XW_NS_S" || return 1
@@ -84,7 +77,7 @@ rows_sum_to_stats() {
 
 two_interfaces() {
 	local n0=70 n1=45 ifx0 ifx1 p0 p1 m
-	xdp_env || return 1
+	xw_bpffs || return 1
 	two_veths || return 1
 	xw_start_server --modes open --xdp xws0 --xdp xws1 --xdp-mode native --bpf-dir "$PINS" \
 		--metrics $XW_S4:9862 || return 1
@@ -156,7 +149,7 @@ PY
 # pass-no-session grows by exactly that many, xws0's not at all.
 pass_counted_there() {
 	local n=9 ifx0 ifx1 a0 b0 a1 b1
-	xdp_env || return 1
+	xw_bpffs || return 1
 	two_veths || return 1
 	xw_start_server --modes open --xdp xws0 --xdp xws1 --xdp-mode native --bpf-dir "$PINS" ||
 		return 1
