@@ -75,6 +75,9 @@ struct xw_keyreq {
 	const uint8_t *keyid; /* XW_KEYID_LEN octets, or NULL */
 	const struct sockaddr *peer;
 	socklen_t peer_len;
+	/* our end of the connection when known (the SPD's selectors match both), or NULL */
+	const struct sockaddr *local;
+	socklen_t local_len;
 };
 
 struct xw_keysrc_ops {

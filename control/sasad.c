@@ -2,6 +2,7 @@
 /*
  * Keys of the kernel SAD for the IPsec SA profile (contract in sasad.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -118,22 +119,21 @@ static void keep(struct xw_sad_sa *slot, bool *have, const struct xw_sad_sa *sa)
 	*have = true;
 }
 
+/* A wanted SA: its SPI, and its destination when the look-up names one. */
+static bool wanted(const struct xw_sad_sa *sa, uint32_t spi, const struct xfrm_view_addr *dst)
+{
+	return sa->k.spi == spi && (!dst->family || addr_eq(&sa->dst, dst));
+}
+
 static void consider(struct xw_sad_find *f, const struct xw_sad_sa *sa)
 {
 	if (sa->k.proto != IPPROTO_ESP && sa->k.proto != IPPROTO_AH)
 		return;
-	if (f->by_spi) {
-		if (sa->k.proto != f->proto)
-			return;
-		if (sa->k.spi == f->spi_i)
-			keep(&f->c2s, &f->have_c2s, sa);
-		else if (sa->k.spi == f->spi_r)
-			keep(&f->s2c, &f->have_s2c, sa);
+	if (sa->k.proto != f->proto)
 		return;
-	}
-	if (addr_eq(&sa->dst, &f->peer))
+	if (wanted(sa, f->spi_i, &f->dst_i))
 		keep(&f->c2s, &f->have_c2s, sa);
-	else if (addr_eq(&sa->src, &f->peer))
+	else if (wanted(sa, f->spi_r, &f->dst_r))
 		keep(&f->s2c, &f->have_s2c, sa);
 }
 
@@ -194,4 +194,43 @@ int xw_sad_pair(const struct xw_sad_find *f, struct xw_sa_pair *p)
 void xw_sad_find_wipe(struct xw_sad_find *f)
 {
 	xw_wipe(f, sizeof(*f));
+}
+
+/* Log the policy of a direction whose template has no SA. */
+static void log_missing(const char *dir, const struct xfrm_dir_verdict *d)
+{
+	char pol[512];
+
+	if (d->pol && d->covered && !d->installed)
+		pr_warn("IPsec SA profile: %s policy without its SA: %s", dir,
+			xfrm_pol_fmt(d->pol, pol, sizeof(pol)));
+}
+
+int xw_sad_find_flow(struct xw_sad_find *f, const struct xfrm_view *v, const struct xfrm_flow *fl)
+{
+	struct xfrm_verdict vd;
+	char a[64], b[64], line[768];
+
+	memset(f, 0, sizeof(*f));
+	if (xfrm_view_flow_pair(v, fl, &vd)) {
+		inet_ntop(fl->family, fl->local, a, sizeof(a));
+		inet_ntop(fl->family, fl->peer, b, sizeof(b));
+		pr_warn("IPsec SA profile: no SA pair protects the control connection %s port %u "
+			"-> "
+			"%s port %u (protocol %u): looked for the SPD policy of each direction and "
+			"the "
+			"SA of its template (transport or tunnel mode)",
+			a, fl->local_port, b, fl->peer_port, fl->proto);
+		pr_warn("IPsec SA profile: the SPD says: %s",
+			xfrm_verdict_fmt(&vd, line, sizeof(line)));
+		log_missing("out", &vd.out);
+		log_missing("in", &vd.in);
+		return -ENOENT;
+	}
+	f->proto = vd.out.sa->proto;
+	f->spi_i = vd.out.sa->spi;
+	f->dst_i = vd.out.sa->daddr;
+	f->spi_r = vd.in.sa->spi;
+	f->dst_r = vd.in.sa->daddr;
+	return 0;
 }

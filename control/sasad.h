@@ -27,16 +27,17 @@ struct xw_sad_sa {
 };
 
 /*
- * What a look-up asks for.  Server: by_spi with proto, spi_i (the SA
- * client -> server) and spi_r (server -> client), the SPIs its greeting
- * named.  Client: the pair with peer (the server): the SA to peer is c2s,
- * the SA from peer s2c; of several (a rekey in progress) the newest.
+ * What a look-up asks for: the SA pair by protocol and SPIs, spi_i the SA
+ * c2s (client -> server), spi_r s2c; of several with one SPI (an SPI is
+ * unique per destination only, RFC 4301 4.1) the newest, or the one whose
+ * destination is dst_i / dst_r when their family is set.  Server: the SPIs
+ * its greeting named.  By connection (the client; xw_sad_find_flow()): the
+ * SPIs of the SAs the kernel's policies apply to the control connection.
  */
 struct xw_sad_find {
-	bool by_spi;
 	uint8_t proto;
 	uint32_t spi_i, spi_r;
-	struct xfrm_view_addr peer;
+	struct xfrm_view_addr dst_i, dst_r;
 	/* found so far */
 	struct xw_sad_sa c2s, s2c;
 	bool have_c2s, have_s2c;
@@ -55,5 +56,19 @@ int xw_sad_feed(struct xw_sad_find *f, uint8_t *buf, size_t len);
  */
 int xw_sad_pair(const struct xw_sad_find *f, struct xw_sa_pair *p);
 void xw_sad_find_wipe(struct xw_sad_find *f);
+
+/*
+ * Asked by connection: which SA pair protects the control connection fl
+ * (local -> peer, TCP)?  The kernel's answer, in either mode: the SPD
+ * policy whose selector matches the flow in each direction, its template
+ * (protocol, mode, reqid, and in tunnel mode the gateways as the SA's
+ * addresses), the SA matching the template (xfrm_view_flow_pair(), the
+ * IPsec view's logic: v holds a policy and an SA dump).  So in tunnel
+ * mode the flow's addresses are the inner ones and the SAs' the outer
+ * ones.  Fills f with the pair's protocol, SPIs and destinations (c2s is
+ * the outbound SA: f is read from the asker's side) and returns 0, or
+ * -ENOENT after a log line naming the connection and what is missing.
+ */
+int xw_sad_find_flow(struct xw_sad_find *f, const struct xfrm_view *v, const struct xfrm_flow *fl);
 
 #endif /* XW_SASAD_H */

@@ -1093,6 +1093,16 @@ bool xfrm_view_check(const struct xfrm_view *v, const struct xfrm_flow *f, struc
 	return out->protected_;
 }
 
+int xfrm_view_flow_pair(const struct xfrm_view *v, const struct xfrm_flow *f,
+			struct xfrm_verdict *vd)
+{
+	xfrm_view_check(v, f, vd);
+	if (!vd->out.installed || !vd->in.installed || !vd->out.sa || !vd->in.sa ||
+	    vd->out.sa->proto != vd->in.sa->proto)
+		return -ENOENT;
+	return 0;
+}
+
 int xfrm_verdict_accept(const struct xfrm_verdict *vd)
 {
 	bool missing_sa, weak;

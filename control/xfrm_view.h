@@ -227,6 +227,18 @@ bool xfrm_view_check(const struct xfrm_view *v, const struct xfrm_flow *f,
 		     struct xfrm_verdict *out);
 
 /*
+ * The SA pair the kernel applies to a flow both ways (the IPsec SA
+ * profile's control connection): xfrm_view_check() into *vd, then 0 when
+ * each direction has an ALLOW policy whose templates all have SAs, the
+ * outermost ESP/AH SA of each (vd->out.sa, vd->in.sa) of one protocol;
+ * else -ENOENT (vd says why).  Transport or tunnel mode alike: the flow's
+ * addresses are the policy selector's, the SAs' those of the template.
+ * Integrity is not asked here (vd->protected_ tells).
+ */
+int xfrm_view_flow_pair(const struct xfrm_view *v, const struct xfrm_flow *f,
+			struct xfrm_verdict *vd);
+
+/*
  * The Accept-Session value (RFC 5357 3.5, RFC 4656 3.3) for an
  * unauthenticated session when IPsec protection is required:
  * XW_ACCEPT_OK when protected; XW_ACCEPT_TEMP_LIMIT (5) when policies

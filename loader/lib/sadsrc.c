@@ -14,11 +14,16 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "net.h"
 #include "sadsrc.h"
 
 #define DUMP_BUF 65536
 
-int xw_sadsrc_dump(struct xw_sad_find *f)
+/*
+ * One xfrm dump of type (GETSA or GETPOLICY), each receive buffer handed
+ * to feed (1: NLMSG_DONE seen, 0: read on, <0: error), then wiped.
+ */
+static int nl_dump(uint16_t type, int (*feed)(void *arg, uint8_t *buf, size_t len), void *arg)
 {
 	struct {
 		struct nlmsghdr h;
@@ -39,11 +44,12 @@ int xw_sadsrc_dump(struct xw_sad_find *f)
 		goto out;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = XFRM_MSG_GETSA;
+	/* the policy dump takes the header alone, as xwampd's IPsec view sends it */
+	req.h.nlmsg_len = type == XFRM_MSG_GETSA ? sizeof(req) : sizeof(req.h);
+	req.h.nlmsg_type = type;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.h.nlmsg_seq = 1;
-	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
 		goto out;
 	}
@@ -53,7 +59,7 @@ int xw_sadsrc_dump(struct xw_sad_find *f)
 			rc = errno == EAGAIN ? -ETIMEDOUT : -errno;
 			break;
 		}
-		rc = xw_sad_feed(f, buf, (size_t)n); /* wipes the keys it read */
+		rc = feed(arg, buf, (size_t)n); /* wipes the keys it read */
 		xw_wipe(buf, (size_t)n);
 		if (rc) {
 			rc = rc > 0 ? 0 : rc;
@@ -68,6 +74,120 @@ out:
 	return rc;
 }
 
+static void dump_err(const char *what, int rc)
+{
+	pr_err("IPsec SA profile: cannot read the kernel %s: %s%s", what, strerror(-rc),
+	       rc == -EPERM ? " (CAP_NET_ADMIN needed)" : "");
+}
+
+static int sad_feed(void *arg, uint8_t *buf, size_t len)
+{
+	return xw_sad_feed(arg, buf, len);
+}
+
+int xw_sadsrc_dump(struct xw_sad_find *f)
+{
+	return nl_dump(XFRM_MSG_GETSA, sad_feed, f);
+}
+
+/* The policies and SAs (keys wiped, never kept) into the IPsec view's parser. */
+struct spd_dump {
+	struct xfrm_view v;
+	int done, err;
+};
+
+static void spd_event(void *arg, const struct xfrm_event *ev)
+{
+	struct spd_dump *d = arg;
+
+	if (ev->type == XFRM_EV_DUMP_DONE)
+		d->done = 1;
+	else if (ev->type == XFRM_EV_NL_ERROR && ev->err)
+		d->err = ev->err;
+}
+
+static int spd_feed(void *arg, uint8_t *buf, size_t len)
+{
+	struct spd_dump *d = arg;
+	int rc = xfrm_view_feed(&d->v, buf, len);
+
+	if (rc == -ENOMEM)
+		return rc;
+	if (d->err)
+		return d->err;
+	return d->done;
+}
+
+/*
+ * The control connection local -> peer as the kernel's policies see it.
+ * Without the local address (the client asks before connecting, no -S):
+ * the source address the kernel picks for peer (a UDP socket's connect():
+ * a route look-up, nothing sent).  The local port is then unknown: 0.
+ */
+static int conn_flow(const struct xw_keyreq *req, struct xfrm_flow *fl)
+{
+	struct xw_addr peer = {0}, local = {0};
+	int fd, rc = 0;
+
+	if (req->peer_len > sizeof(peer.ss) || (req->local && req->local_len > sizeof(local.ss)))
+		return -EINVAL;
+	memcpy(&peer.ss, req->peer, req->peer_len);
+	peer.len = req->peer_len;
+	if (req->local) {
+		memcpy(&local.ss, req->local, req->local_len);
+		local.len = req->local_len;
+	} else {
+		fd = socket(peer.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, &peer.sa, peer.len))
+			rc = -errno;
+		else
+			rc = xw_sock_local(fd, &local);
+		close(fd);
+		if (rc)
+			return rc;
+		xw_addr_set_port(&local, 0);
+	}
+	xw_addr_unmap(&peer);
+	xw_addr_unmap(&local);
+	if (xw_addr_family(&peer) != xw_addr_family(&local))
+		return -EAFNOSUPPORT;
+	memset(fl, 0, sizeof(*fl));
+	fl->family = (uint8_t)xw_addr_family(&peer);
+	xw_addr_to_raw(&local, fl->local);
+	xw_addr_to_raw(&peer, fl->peer);
+	fl->local_port = xw_addr_port(&local);
+	fl->peer_port = xw_addr_port(&peer);
+	fl->proto = IPPROTO_TCP;
+	return 0;
+}
+
+/* Which SAs protect the connection: f by SPIs from the SPD and SAD (sasad.h). */
+static int spd_find(const struct xw_keyreq *req, struct xw_sad_find *f)
+{
+	struct spd_dump d = {0};
+	struct xfrm_flow fl;
+	int rc;
+
+	rc = conn_flow(req, &fl);
+	if (rc) {
+		pr_err("IPsec SA profile: the control connection's addresses: %s", strerror(-rc));
+		return rc;
+	}
+	xfrm_view_init(&d.v, spd_event, &d);
+	rc = nl_dump(XFRM_MSG_GETPOLICY, spd_feed, &d);
+	d.done = 0;
+	if (!rc)
+		rc = nl_dump(XFRM_MSG_GETSA, spd_feed, &d);
+	if (rc)
+		dump_err("SPD and SAD", rc);
+	else
+		rc = xw_sad_find_flow(f, &d.v, &fl);
+	xfrm_view_fini(&d.v);
+	return rc;
+}
+
 /* Look up f, hand out the pair as the key (and the KeyID naming it). */
 static int lookup(struct xw_sad_find *f, struct xw_key *out)
 {
@@ -75,8 +195,7 @@ static int lookup(struct xw_sad_find *f, struct xw_key *out)
 	int rc = xw_sadsrc_dump(f);
 
 	if (rc)
-		pr_err("IPsec SA profile: cannot read the kernel SAD: %s%s", strerror(-rc),
-		       rc == -EPERM ? " (CAP_NET_ADMIN needed)" : "");
+		dump_err("SAD", rc);
 	if (!rc)
 		rc = xw_sad_pair(f, &p);
 	if (!rc)
@@ -90,7 +209,7 @@ static int lookup(struct xw_sad_find *f, struct xw_key *out)
 
 static int sad_server(void *ctx, const struct xw_keyreq *req, struct xw_key *out)
 {
-	struct xw_sad_find f = {.by_spi = true};
+	struct xw_sad_find f = {0};
 	uint32_t proto;
 
 	(void)ctx;
@@ -104,21 +223,16 @@ static int sad_server(void *ctx, const struct xw_keyreq *req, struct xw_key *out
 static int sad_client(void *ctx, const struct xw_keyreq *req, struct xw_key *out)
 {
 	struct xw_sad_find f = {0};
-	const struct sockaddr_in6 *s6 = (const void *)req->peer;
-	const struct sockaddr_in *s4 = (const void *)req->peer;
+	int rc;
 
 	(void)ctx;
 	if (!req->peer)
 		return -ENOENT;
-	if (req->peer->sa_family == AF_INET) {
-		f.peer.family = AF_INET;
-		memcpy(f.peer.a, &s4->sin_addr, 4);
-	} else if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		f.peer.family = AF_INET;
-		memcpy(f.peer.a, &s6->sin6_addr.s6_addr[12], 4);
-	} else {
-		f.peer.family = AF_INET6;
-		memcpy(f.peer.a, &s6->sin6_addr, 16);
+	/* by connection: the SPD names the SAs (transport or tunnel mode), the SAD has the keys */
+	rc = spd_find(req, &f);
+	if (rc) {
+		xw_sad_find_wipe(&f);
+		return rc;
 	}
 	return lookup(&f, out);
 }

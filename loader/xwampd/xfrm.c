@@ -485,8 +485,7 @@ int xwd_xfrm_sa_pair(const struct xwd_xfrm *x, const struct xw_addr *local,
 	if (flow_of(&f, local, peer))
 		return -ENOENT;
 	f.proto = IPPROTO_TCP; /* the control connection */
-	xfrm_view_check(&x->view, &f, &vd);
-	if (!vd.protected_ || !vd.in.sa || !vd.out.sa || vd.in.sa->proto != vd.out.sa->proto)
+	if (xfrm_view_flow_pair(&x->view, &f, &vd) || !vd.protected_)
 		return -ENOENT;
 	*proto = vd.in.sa->proto;
 	*spi_i = vd.in.sa->spi;

@@ -730,6 +730,10 @@ static int find_sa(const struct xwping_cfg *cfg, const struct xw_keysrcs *l,
 	struct xw_key key;
 	int rc;
 
+	if (cfg->has_source) { /* -S: the SPD's selectors see it (else the route's source) */
+		req.local = &cfg->source_addr.sa;
+		req.local_len = cfg->source_addr.len;
+	}
 	xw_addr_fmt(server, false, a, sizeof(a));
 	rc = xw_keysrcs_client(l, &req, &key);
 	if (!rc)
