@@ -708,6 +708,34 @@ static const char *refl_path(const struct xwd_refl *r, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * The session's IPsec path now (xwd_ipsec_path()).  --require-ipsec asks
+ * IPsec to protect unauthenticated test packets only (README "IPsec view"):
+ * a keyed session whose flow IPsec does not protect may use any path.
+ */
+static enum xfrm_path refl_ipsec_path(struct xwd_refl *r, const char *who, char *why, size_t whylen)
+{
+	enum xfrm_path p;
+
+	p = xwd_ipsec_path(r->d, &r->s.local, &r->s.peer, who, &r->tun_ifindex, why, whylen);
+	return p == XFRM_PATH_NONE && r->s.tp.mode != XW_TP_OPEN ? XFRM_PATH_ANY : p;
+}
+
+/*
+ * Whether a BPF entry may serve the session on its path: XDP and AF_XDP run
+ * before the kernel's inbound policy and their answers skip the outbound
+ * one, so a flow IPsec applies to gets one only on its in-tunnel device,
+ * and an AF_XDP one only where that device has AF_XDP sockets (an xfrm
+ * interface has tc only); else the socket answers through the policies.
+ */
+static bool refl_entry_allowed(const struct xwd_refl *r)
+{
+	if (r->s.path != XFRM_PATH_ANY && r->s.path != XFRM_PATH_TUNNEL)
+		return false;
+	return r->s.tp.mode == XW_TP_OPEN || !r->tun_ifindex ||
+	       xwd_xsk_covers(r->d->xsk, r->tun_ifindex);
+}
+
 /* The session's entry in the XDP session table, DISARMED (bpf_shared.h). */
 static void refl_xdp_add(struct xwd_refl *r)
 {
@@ -726,8 +754,7 @@ static void refl_xdp_add(struct xwd_refl *r)
 	int rc;
 
 	/* IPsec applies and no in-tunnel device: no entry, the socket answers */
-	if (!r->d->xdp || (sc.mode == XW_SESS_UNAUTH && r->s.path != XFRM_PATH_ANY &&
-			   r->s.path != XFRM_PATH_TUNNEL))
+	if (!r->d->xdp || !refl_entry_allowed(r))
 		return;
 	rc = xwd_xdp_sess_add(r->d->xdp, &sc);
 	if (rc) {
@@ -768,15 +795,14 @@ static void refl_ipsec_recheck(struct xwd_refl *r)
 	char why[1024], path[160];
 	bool want;
 
-	r->s.path = xwd_ipsec_path(r->d, &r->s.local, &r->s.peer, r->name, &r->tun_ifindex, why,
-				   sizeof(why));
+	r->s.path = refl_ipsec_path(r, r->name, why, sizeof(why));
 	if (r->s.path == old && r->tun_ifindex == old_if)
 		return;
 	/* a warning when the fast path goes, news when it comes */
 	xw_log(r->s.path >= XFRM_PATH_SOCKET ? XW_LOG_WARN : XW_LOG_INFO,
 	       "session %s: IPsec changed: test flow %s: %s -> %s", r->name, why,
 	       xfrm_path_name(old), xfrm_path_name(r->s.path));
-	want = r->s.path == XFRM_PATH_ANY || r->s.path == XFRM_PATH_TUNNEL;
+	want = refl_entry_allowed(r);
 	/* an entry bound elsewhere, or one that must not be there: gone at once */
 	if (r->xdp && (!want || r->tun_ifindex != old_if))
 		refl_xdp_remove(r);
@@ -941,17 +967,18 @@ int xwd_refl_open(struct xwd *d, struct xwd_conn *c, struct srv_sess *s,
 			return rc;
 		}
 		/*
-		 * Unauthenticated test packets of a flow IPsec applies to: never
-		 * XDP_TX on the outer device, only the in-tunnel device (route-based
+		 * Test packets of a flow IPsec applies to: never XDP_TX or AF_XDP
+		 * on the outer device, only the in-tunnel device (route-based
 		 * IPsec: the reflector goes onto the xfrm interface of the SA) or
-		 * the socket; followed for the session's life (README "IPsec view").
+		 * the socket; followed for the session's life (README "IPsec
+		 * view").  Keyed sessions too: an AF_XDP answer to a packet the
+		 * kernel decrypted (generic XDP sees those) would leave in clear.
 		 */
-		if (tpm == XW_TP_OPEN && d->xfrm) {
+		if (d->xfrm) {
 			char why[1024];
 
 			r->ipsec_watch = true;
-			r->s.path = xwd_ipsec_path(d, &r->s.local, &r->s.peer, who, &r->tun_ifindex,
-						   why, sizeof(why));
+			r->s.path = refl_ipsec_path(r, who, why, sizeof(why));
 		}
 	}
 	if (s->has_keys) {
