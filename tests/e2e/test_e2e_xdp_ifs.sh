@@ -15,19 +15,39 @@
 # say exactly that interface's packets reflected, and the totals ("stats",
 # xwampd_xdp_frames_total) are the sums of the rows, every reason alike.
 # pass_counted_there: UDP datagrams to a port without a session on xws1 only
-# grow xws1's pass-no-session, never xws0's.
+# grow xws1's pass-no-session, never xws0's.  row_reused: a row is zeroed
+# when a device takes it with a new ifindex.
 . "$(dirname "$0")/lib.sh"
 
 S_REFLECTED=0
 S_PASS_NO_SESS=6
 NSLOTS=256 # XW_IF_SLOTS; NSTAT (XW_STAT_MAX) from the map's size: nstat()
 
-# Both client ends: XDP_PASS (XDP_TX'ed frames reach their stack) and complete UDP checksums.
-two_veths() {
-	ip link add xwc1 netns "$XW_NS_C" type veth peer name xws1 netns "$XW_NS_S" || return 1
+# second_veth [IFINDEX]: xwc1 - xws1 (with that ifindex in the server ns), up.
+second_veth() {
+	# made in the server ns, where the index applies, then the client end moved
+	ip -n "$XW_NS_S" link add xws1 ${1:+index $1} type veth peer name xwc1 &&
+		ip -n "$XW_NS_S" link set xwc1 netns "$XW_NS_C" || return 1
 	ip -n "$XW_NS_C" addr add 198.51.100.1/24 dev xwc1 &&
 		ip -n "$XW_NS_S" addr add 198.51.100.2/24 dev xws1 &&
-		ip -n "$XW_NS_C" link set xwc1 up && ip -n "$XW_NS_S" link set xws1 up || return 1
+		ip -n "$XW_NS_C" link set xwc1 up && ip -n "$XW_NS_S" link set xws1 up
+}
+
+# send_nosess N: N UDP datagrams from the client to xws1's address, a port without a session.
+send_nosess() {
+	in_c python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[1])):
+    s.sendto(b"x" * 41, ("198.51.100.2", 33999))
+PY
+	sleep 0.3
+}
+
+# Both client ends: XDP_PASS (XDP_TX'ed frames reach their stack) and complete UDP checksums.
+# IFINDEX: xws1's, as second_veth.
+two_veths() {
+	second_veth "${1:-}" || return 1
 	local c
 	for c in xwc0 xwc1; do
 		ip -n "$XW_NS_C" link set dev $c xdpdrv obj "$XW_BUILD/bpf/xdp_pass.bpf.o" sec xdp ||
@@ -157,13 +177,7 @@ pass_counted_there() {
 	ifx0=$(ifindex_of xws0) ifx1=$(ifindex_of xws1)
 	nstat
 	a0=$(if_slot "$ifx0" $S_PASS_NO_SESS) a1=$(if_slot "$ifx1" $S_PASS_NO_SESS)
-	in_c python3 - $n <<'PY' || return 1
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(int(sys.argv[1])):
-    s.sendto(b"x" * 41, ("198.51.100.2", 33999))
-PY
-	sleep 0.3
+	send_nosess $n || return 1
 	b0=$(if_slot "$ifx0" $S_PASS_NO_SESS) b1=$(if_slot "$ifx1" $S_PASS_NO_SESS)
 	xw_log "pass-no-session: xws0 $a0 -> $b0, xws1 $a1 -> $b1"
 	expect "xws1's pass-no-session grew by $n" [ $((b1 - a1)) = $n ] || return 1
@@ -171,5 +185,37 @@ PY
 	rows_sum_to_stats "$ifx0" "$ifx1"
 }
 
-TESTS=(two_interfaces pass_counted_there)
+# A row that counted a deleted device starts from zero for the next one:
+# xws1 with ifindex 10 counts 9 datagrams, is deleted and made again with
+# ifindex 266 (the same row, 266 % 256); its row then says the new device's
+# 4, the SIGUSR1 line names ifindex 266, and "stats" keeps all 13.
+row_reused() {
+	local r t
+	xw_bpffs || return 1
+	two_veths 10 || return 1
+	xw_start_server --modes open --xdp xws0 --xdp xws1 --xdp-mode native --bpf-dir "$PINS" ||
+		return 1
+	xw_wait_log "xdp: xws1: xdp_xwamp attached" || return 1
+	nstat
+	send_nosess 9 || return 1
+	expect "row 10: pass-no-session 9" [ "$(if_slot 10 $S_PASS_NO_SESS)" = 9 ] || return 1
+	ip -n "$XW_NS_S" link del xws1 || return 1
+	xw_wait_log "xdp: xws1: deleted" || { xw_log "no deletion logged"; return 1; }
+	second_veth 266 || return 1
+	xw_wait_log "appeared (ifindex 266)" || { xw_log "no appearance logged"; return 1; }
+	for r in $(seq 100); do
+		[ "$(grep -c 'xdp: xws1: xdp_xwamp attached' "$XW_TMP/xwampd.log")" = 2 ] && break
+		sleep 0.05
+	done
+	send_nosess 4 || return 1
+	r=$(if_slot 266 $S_PASS_NO_SESS) t=$(map_sum stats $S_PASS_NO_SESS)
+	xw_log "after the re-creation: row 10 pass-no-session $r, stats $t"
+	expect "row 10 counts the new device's 4 only" [ "$r" = 4 ] || return 1
+	expect "stats pass-no-session 13" [ "$t" = 13 ] || return 1
+	kill -USR1 "$XW_SRV_PID"
+	xw_wait_log "xdp: xws1 (ifindex 266): frames: .*pass-no-session=4\b" ||
+		{ xw_log "no SIGUSR1 line for xws1 with ifindex 266"; return 1; }
+}
+
+TESTS=(two_interfaces pass_counted_there row_reused)
 xw_run "$@"
