@@ -45,7 +45,7 @@ enum xw_keyclass {
 	/*
 	 * EXPERIMENTAL IPsec SA profile (saprof.h): the connection speaks it
 	 * (srv.h struct srv_key_req sa_variant), the KeyID names the SA
-	 * (xw_sa_keyid_put: Protocol, SPIi, SPIr; client: by peer instead) and
+	 * (xw_sa_keyid_put: Protocol, SPIi, SPIr; client: by connection instead) and
 	 * the secret is the SA pair (xw_sa_pair_to_secret).
 	 */
 	XW_KEYCLASS_SA = 2,

@@ -17,6 +17,9 @@
 #   3. the SA pair replaced (new SPIs and keys, old deleted) under a running
 #      session: the session ends normally; the next one names the new SPIs
 #   4. no key octet of the SAs in xwampd's or xwping's output
+#   6. tunnel mode: the connection between inner addresses keyed from the
+#      tunnel SAs (found through the policies), and refused once the
+#      inbound SA of the template is gone
 #   5. strongSwan with its kernel backend (when installed, with the charon
 #      plugin built): the plugin's CHILD SA keys are the kernel's; sessions
 #      keyed from the SAs charon negotiated, from the kernel SAD and from
@@ -162,6 +165,71 @@ if [ $rc != 0 ] && grep -q "encryption-only" "$T/ping-noauth"; then
 	pass encryption_only
 else
 	fail encryption_only "xwping exit $rc: $(tail -2 "$T/ping-noauth" | tr '\n' ' ')"
+fi
+
+# 6. tunnel mode: the control connection runs between inner addresses
+#    (198.51.100.1 in A, 203.0.113.2 in B), the SAs between the veth
+#    addresses (the gateways); both ends find the pair through the SPD: the
+#    policy matching the connection, the SA of its template (README "IPsec
+#    SA profile", which SA pair).  xwping without -S: its end is the route's
+#    source.  Then A's inbound tunnel SA gone: refused, logged
+IA=198.51.100.1 IB=203.0.113.2
+tunnel() {
+	local ns spi s d ek ak
+	set -e
+	ip -n $A addr add $IA/32 dev lo
+	ip -n $B addr add $IB/32 dev lo
+	ip -n $A route add $IB/32 dev xwsa0 src $IA
+	ip -n $B route add $IA/32 dev xwsb0 src $IB
+	for spi in 0x7001 0x7002; do
+		ek=$(hex 16) ak=$(hex 32)
+		echo "$ek $ak" >>"$T/keys"
+		if [ $spi = 0x7001 ]; then s=$OA d=$OB; else s=$OB d=$OA; fi
+		for ns in $A $B; do
+			ip -n $ns xfrm state add src $s dst $d proto esp spi $spi reqid 2 mode tunnel \
+				enc "cbc(aes)" "0x$ek" auth-trunc "hmac(sha256)" "0x$ak" 128
+		done
+	done
+	ip -n $A xfrm policy add src $IA/32 dst $IB/32 dir out \
+		tmpl src $OA dst $OB proto esp reqid 2 mode tunnel
+	ip -n $A xfrm policy add src $IB/32 dst $IA/32 dir in \
+		tmpl src $OB dst $OA proto esp reqid 2 mode tunnel
+	ip -n $B xfrm policy add src $IB/32 dst $IA/32 dir out \
+		tmpl src $OB dst $OA proto esp reqid 2 mode tunnel
+	ip -n $B xfrm policy add src $IA/32 dst $IB/32 dir in \
+		tmpl src $OA dst $OB proto esp reqid 2 mode tunnel
+	set +e
+}
+if ! tunnel || ! server alt1; then
+	fail tunnel/setup "cannot set the tunnel up or start xwampd"
+else
+	ip netns exec $A "$XWPING" --sa-profile alt1 -A enc -c 5 -i 0.05 --wait 2 --timeout 30 \
+		-v "$IB" >"$T/ping-tunnel" 2>&1
+	rc=$?
+	n=$(received "$T/ping-tunnel")
+	esp=$(ip -n $B -s xfrm state | awk '/^src / { m = ($4 == "'$OB'") } m && /spi 0x00007001/ { f = 1 }
+		f && /lifetime current:/ { getline; print $1; exit }')
+	# the connection really went through the tunnel: bytes on B's inbound tunnel SA
+	if [ $rc = 0 ] && [ "${n:-0}" -ge 4 ] && [ "${esp%%(*}" -gt 0 ] 2>/dev/null &&
+		grep -q "IPsec SA profile alt1 with $IB: protocol 50 SPIi 0x00007001 SPIr 0x00007002" \
+			"$T/ping-tunnel" &&
+		grep -q "Mode 0x[0-9a-f]* accepted" "$T/xwampd-alt1.log"; then
+		pass tunnel/keyed_from_tunnel_sa
+	else
+		fail tunnel/keyed_from_tunnel_sa "xwping exit $rc, ${n:-no} replies, ${esp:-no} on the SA: $(grep -m3 -e 'IPsec SA' -e xwping: "$T/ping-tunnel" | tr '\n' ' ') xwampd: $(grep -m2 -e 'IPsec SA profile:' -e 'closing' "$T/xwampd-alt1.log" | tr '\n' ' ')"
+	fi
+	ip -n $A xfrm state delete src $OB dst $OA proto esp spi 0x7002
+	ip netns exec $A "$XWPING" --sa-profile alt1 -A enc -c 2 -i 0.05 --wait 2 --timeout 30 \
+		"$IB" >"$T/ping-tunnel-nosa" 2>&1
+	rc=$?
+	if [ $rc != 0 ] &&
+		grep -q "no SA pair protects the control connection $IA port 0 -> $IB port 862" \
+			"$T/ping-tunnel-nosa" &&
+		grep -q "in policy without its SA" "$T/ping-tunnel-nosa"; then
+		pass tunnel/template_without_sa_refused
+	else
+		fail tunnel/template_without_sa_refused "xwping exit $rc: $(tail -3 "$T/ping-tunnel-nosa" | tr '\n' ' ')"
+	fi
 fi
 
 # 5. strongSwan with its kernel backend (kernel-netlink, no kernel-libipsec;
