@@ -893,23 +893,33 @@ out:
 	fx_free(&x.f);
 }
 
+/*
+ * The client sends Stop-Sessions for its session I (NPKT packets sent) and
+ * the server never sees it: an on-path forger answers instead.
+ */
+static void cli_stop_unheard(struct cfx *x, int i)
+{
+	struct codec_ow_stop_rec rec = {0};
+	size_t n;
+
+	memcpy(rec.sid, cli_sess(x->c, i)->sid, 16);
+	rec.next_seqno = NPKT;
+	CHECK_EQ(cli_ow_stop(x->c, XW_ACCEPT_OK, &rec, 1), 0);
+	cli_out_peek(x->c, &n);
+	CHECK(n > 0);
+	cli_out_consume(x->c, n);
+}
+
 TEST(client_closes_on_a_server_stop_with_the_wrong_count)
 {
 	static struct cfx x;
-	struct codec_ow_stop_rec rec = {0};
 	uint8_t forged[CODEC_OW_STOP_HDR_LEN + XW_HMAC_LEN];
-	size_t n;
 	int i1 = -1, i2 = -1;
 
 	cli_started(&x, XW_MODE_OPEN, 64, &i1, &i2);
 	if (t_failed())
 		goto out;
-	memcpy(rec.sid, cli_sess(x.c, i1)->sid, 16);
-	rec.next_seqno = NPKT;
-	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, &rec, 1), 0);
-	cli_out_peek(x.c, &n);
-	CHECK(n > 0);
-	cli_out_consume(x.c, n); /* the server never sees it: an on-path forger answers */
+	cli_stop_unheard(&x, i1);
 	/* a Stop-Sessions describing none of the one session the server sends */
 	CHECK_EQ(codec_ow_stop_sessions_encode(XW_ACCEPT_OK, NULL, 0, forged, sizeof(forged)),
 		 (int)sizeof(forged));
@@ -1276,19 +1286,13 @@ out:
 TEST(client_closes_on_a_server_stop_longer_than_its_sessions)
 {
 	static struct cfx x;
-	struct codec_ow_stop_rec rec = {0};
 	uint8_t forged[64] = {XW_CMD_STOP_SESSIONS};
-	size_t n;
 	int i1 = -1, i2 = -1;
 
 	cli_started(&x, XW_MODE_OPEN, 64, &i1, &i2);
 	if (t_failed())
 		goto out;
-	memcpy(rec.sid, cli_sess(x.c, i1)->sid, 16);
-	rec.next_seqno = NPKT;
-	CHECK_EQ(cli_ow_stop(x.c, XW_ACCEPT_OK, &rec, 1), 0);
-	cli_out_peek(x.c, &n);
-	cli_out_consume(x.c, n); /* an on-path forger answers */
+	cli_stop_unheard(&x, i1);
 	put_be32(forged + 4, 1);
 	memcpy(forged + 16, cli_sess(x.c, i2)->sid, 16);
 	put_be32(forged + 32, 1000000);
