@@ -116,16 +116,20 @@ xw_start_server() {
 	return 1
 }
 
-# xw_wait_owamp: the server listens for OWAMP-Control on 861 too
-xw_wait_owamp() {
+# xw_wait_listen PORT WHAT: wait (5 s at most) until WHAT listens on TCP PORT
+# in the server namespace.
+xw_wait_listen() {
 	local _
 	for _ in $(seq 100); do
-		in_s ss -Hltn 'sport = :861' | grep -q LISTEN && return 0
+		in_s ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
 		sleep 0.05
 	done
-	xw_log "xwampd does not listen on 861"
+	xw_log "$2 does not listen on $1"
 	return 1
 }
+
+# xw_wait_owamp: the server listens for OWAMP-Control on 861 too
+xw_wait_owamp() { xw_wait_listen 861 xwampd; }
 
 # xw_bpffs: a bpffs of the test's own under $XW_TMP ($BPFFS; xwampd's pins in
 # $PINS, for --bpf-dir), visible to `ip netns exec` and to bpftool in the root

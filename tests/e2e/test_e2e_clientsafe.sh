@@ -15,13 +15,7 @@ mitm_start() {
 	in_s python3 "$PEER" mitm $XW_S4 $MITM_PORT $XW_S4 "$1" >"$XW_TMP/mitm.out" 2>&1 &
 	MITM=$!
 	XW_PIDS="$XW_PIDS $MITM"
-	local i
-	for i in $(seq 50); do
-		in_s ss -Hltn "sport = :$MITM_PORT" | grep -q LISTEN && return 0
-		sleep 0.1
-	done
-	xw_log "the relay does not listen"
-	return 1
+	xw_wait_listen $MITM_PORT "the relay"
 }
 
 mitm_wait() {
