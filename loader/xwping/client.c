@@ -96,9 +96,8 @@ struct app {
 	/* --live above LIVE_MAX_RATE: one line per second instead of one per reply */
 	bool live_per_second;
 	struct xw_timer live_timer;
-	uint64_t live_t0;		     /* monotonic ns of the first packet */
-	uint32_t live_sent, live_recv;	     /* since the last per-second line */
-	double live_min, live_max, live_sum; /* round trip, ns, since the last line */
+	uint64_t live_t0;	 /* monotonic ns of the first packet */
+	struct xwping_live live; /* round trips, since the last per-second line */
 };
 
 /* --metrics delay histogram bucket bounds, seconds (smokeping_prober's range) */
@@ -624,12 +623,7 @@ static void live_reply(struct app *a, const struct tsess *s, uint32_t seq,
 	char buf[XW_ADDRSTRLEN];
 
 	if (a->live_per_second) {
-		if (!a->live_recv || rtt < a->live_min)
-			a->live_min = rtt;
-		if (!a->live_recv || rtt > a->live_max)
-			a->live_max = rtt;
-		a->live_recv++;
-		a->live_sum += rtt;
+		xwping_live_add(&a->live, rtt);
 		return;
 	}
 	if (a->nts > 1)
@@ -655,15 +649,11 @@ static void live_tick(struct xw_loop *l, struct xw_timer *t)
 		recv += a->ts[i].r->received;
 	}
 	printf("%.0f s: %u sent, %u answered", (double)(xw_now_ns() - a->live_t0) / 1e9,
-	       a->live_sent, a->live_recv);
-	if (a->live_recv)
-		printf(", rtt min/avg/max = %.3f/%.3f/%.3f ms", a->live_min / 1e6,
-		       a->live_sum / a->live_recv / 1e6, a->live_max / 1e6);
+	       a->live.sent, a->live.recv);
+	xwping_live_put(&a->live, "rtt");
 	printf("; total %llu sent, %llu answered\n", (unsigned long long)sent,
 	       (unsigned long long)recv);
 	live_flush();
-	a->live_sent = a->live_recv = 0;
-	a->live_sum = 0;
 	if (a->phase == PH_TEST || a->phase == PH_WAIT)
 		xw_timer_arm(&a->loop, &a->live_timer, XW_NSEC_PER_SEC);
 }
@@ -738,7 +728,7 @@ static void send_one(struct app *a, struct tsess *s)
 	} else {
 		r->t1[s->next_seq] = f.ts;
 		r->sent++;
-		a->live_sent++;
+		a->live.sent++;
 		rc = xw_stats_add_sent(r->st, s->next_seq, xw_ntp_to_ns(f.ts));
 		if (rc)
 			pr_warn("session %d: statistics: %s", r->index, strerror(-rc));
@@ -1263,6 +1253,25 @@ void xwping_interrupted_line(FILE *f, int signo, double seconds)
 		"--- interrupted by %s after %.1f s: the report covers what was measured until "
 		"then ---\n",
 		signo == SIGTERM ? "SIGTERM" : "SIGINT", seconds);
+}
+
+void xwping_live_add(struct xwping_live *l, double ns)
+{
+	if (!l->recv || ns < l->min)
+		l->min = ns;
+	if (!l->recv || ns > l->max)
+		l->max = ns;
+	l->recv++;
+	l->sum += ns;
+}
+
+void xwping_live_put(struct xwping_live *l, const char *what)
+{
+	if (l->recv)
+		printf(", %s min/avg/max = %.3f/%.3f/%.3f ms", what, l->min / 1e6,
+		       l->sum / l->recv / 1e6, l->max / 1e6);
+	l->sent = l->recv = 0;
+	l->sum = 0;
 }
 
 /* SIGINT / SIGTERM: stop sending and report what we have; twice: give up. */

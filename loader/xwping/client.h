@@ -136,6 +136,16 @@ int xwping_svg_write(const char *path, const char *title, const struct xw_svg_pa
 /* The line that marks a report as cut short by signo after seconds (TWAMP and OWAMP). */
 void xwping_interrupted_line(FILE *f, int signo, double seconds);
 
+/* --live once a second (TWAMP and OWAMP): packets and delays (ns) since the last line. */
+struct xwping_live {
+	uint32_t sent, recv;
+	double min, max, sum;
+};
+/* One delay, of a packet received. */
+void xwping_live_add(struct xwping_live *l, double ns);
+/* ", WHAT min/avg/max = A/B/C ms" when anything came since the last line; then start anew. */
+void xwping_live_put(struct xwping_live *l, const char *what);
+
 /* Text of an Accept value (RFC 4656 3.3, RFC 7717 5.3). */
 const char *xwping_accept_str(unsigned int accept);
 

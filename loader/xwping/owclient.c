@@ -112,10 +112,9 @@ struct ow_cli {
 	/* --live: a line per packet received (-f) or sent (-t only), or one per second */
 	bool live_per_second;
 	uint64_t live_t0, live_next; /* monotonic ns: the first packet, the next line */
-	uint32_t live_sent, live_recv;
-	double live_min, live_max, live_sum; /* one-way delay (ns) since the last line */
-	char srv[XW_ADDRSTRLEN];	     /* the server as given, with its port */
-	bool said;			     /* an error was explained: no generic line after it */
+	struct xwping_live live;     /* one-way delays since the last line */
+	char srv[XW_ADDRSTRLEN];     /* the server as given, with its port */
+	bool said;		     /* an error was explained: no generic line after it */
 };
 
 /* Above this many packets per second (both directions), --live prints one line per second. */
@@ -468,12 +467,7 @@ static void live_recv(struct ow_cli *c, const struct codec_ow_record *r, size_t 
 	if (!c->cfg->live)
 		return;
 	if (c->live_per_second) {
-		if (!c->live_recv || ow < c->live_min)
-			c->live_min = ow;
-		if (!c->live_recv || ow > c->live_max)
-			c->live_max = ow;
-		c->live_recv++;
-		c->live_sum += ow;
+		xwping_live_add(&c->live, ow);
 		return;
 	}
 	printf("%zu bytes from %s: seq=%u ttl=%u one-way=%.3f ms%s\n", len, c->dir[1].addr, r->seq,
@@ -489,16 +483,12 @@ static void live_tick(struct ow_cli *c)
 
 	if (!c->cfg->live || !c->live_per_second || now < c->live_next)
 		return;
-	printf("%.0f s: %u sent", (double)(now - c->live_t0) / 1e9, c->live_sent);
+	printf("%.0f s: %u sent", (double)(now - c->live_t0) / 1e9, c->live.sent);
 	if (c->dir[1].on)
-		printf(", %u received", c->live_recv);
-	if (c->live_recv)
-		printf(", one-way min/avg/max = %.3f/%.3f/%.3f ms", c->live_min / 1e6,
-		       c->live_sum / c->live_recv / 1e6, c->live_max / 1e6);
+		printf(", %u received", c->live.recv);
+	xwping_live_put(&c->live, "one-way");
 	printf("\n");
 	fflush(stdout);
-	c->live_sent = c->live_recv = 0;
-	c->live_sum = 0;
 	c->live_next += NS;
 }
 
@@ -603,7 +593,7 @@ static int run_test(struct ow_cli *c)
 			else if (send_packet(c, to, seq, pkt))
 				skip_add(to, seq);
 			else if (c->cfg->live && c->live_per_second)
-				c->live_sent++;
+				c->live.sent++;
 			else if (c->cfg->live && !from->on) {
 				printf("%zu bytes to %s: seq=%u\n", c->pkt_len, to->addr, seq);
 				fflush(stdout);
