@@ -33,18 +33,6 @@ static int alg_key(const struct nlattr *a, size_t fixed, size_t bits_off, uint8_
 	return 0;
 }
 
-static void addr_of(struct xfrm_view_addr *o, uint16_t family, const xfrm_address_t *a)
-{
-	memset(o, 0, sizeof(*o));
-	o->family = (uint8_t)family;
-	memcpy(o->a, a, family == AF_INET ? 4 : 16);
-}
-
-static bool addr_eq(const struct xfrm_view_addr *a, const struct xfrm_view_addr *b)
-{
-	return a->family == b->family && !memcmp(a->a, b->a, a->family == AF_INET ? 4 : 16);
-}
-
 static bool key_attr(unsigned int type)
 {
 	return type == XFRMA_ALG_AUTH || type == XFRMA_ALG_CRYPT || type == XFRMA_ALG_AEAD ||
@@ -61,8 +49,8 @@ static int sa_parse(uint8_t *body, size_t blen, struct xw_sad_sa *sa)
 	if (blen < sizeof(*info))
 		return -EBADMSG;
 	memset(sa, 0, sizeof(*sa));
-	addr_of(&sa->src, info->family, &info->saddr);
-	addr_of(&sa->dst, info->family, &info->id.daddr);
+	xfrm_view_addr_from(&sa->src, info->family, &info->saddr);
+	xfrm_view_addr_from(&sa->dst, info->family, &info->id.daddr);
 	sa->add_time = info->curlft.add_time;
 	sa->k.proto = info->id.proto;
 	sa->k.spi = ntohl(info->id.spi);
@@ -122,7 +110,7 @@ static void keep(struct xw_sad_sa *slot, bool *have, const struct xw_sad_sa *sa)
 /* A wanted SA: its SPI, and its destination when the look-up names one. */
 static bool wanted(const struct xw_sad_sa *sa, uint32_t spi, const struct xfrm_view_addr *dst)
 {
-	return sa->k.spi == spi && (!dst->family || addr_eq(&sa->dst, dst));
+	return sa->k.spi == spi && (!dst->family || xfrm_view_addr_eq(&sa->dst, dst));
 }
 
 static void consider(struct xw_sad_find *f, const struct xw_sad_sa *sa)
@@ -184,7 +172,8 @@ int xw_sad_pair(const struct xw_sad_find *f, struct xw_sa_pair *p)
 	if (!f->have_c2s || !f->have_s2c)
 		return -ENOENT;
 	/* the two SAs of one pair face each other */
-	if (!addr_eq(&f->c2s.src, &f->s2c.dst) || !addr_eq(&f->c2s.dst, &f->s2c.src))
+	if (!xfrm_view_addr_eq(&f->c2s.src, &f->s2c.dst) ||
+	    !xfrm_view_addr_eq(&f->c2s.dst, &f->s2c.src))
 		return -ENOENT;
 	p->c2s = f->c2s.k;
 	p->s2c = f->s2c.k;

@@ -39,14 +39,14 @@ static size_t fam_len(uint8_t family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-static void addr_from(struct xfrm_view_addr *out, uint8_t family, const xfrm_address_t *a)
+void xfrm_view_addr_from(struct xfrm_view_addr *out, uint8_t family, const void *a)
 {
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	memcpy(out->a, a, fam_len(family));
 }
 
-static bool addr_eq(const struct xfrm_view_addr *x, const struct xfrm_view_addr *y)
+bool xfrm_view_addr_eq(const struct xfrm_view_addr *x, const struct xfrm_view_addr *y)
 {
 	return x->family == y->family && !memcmp(x->a, y->a, fam_len(x->family));
 }
@@ -135,7 +135,7 @@ static struct xfrm_view_sa *sa_find(const struct xfrm_view *v, const struct xfrm
 
 	for (i = 0; i < v->nsa; i++)
 		if (v->sa[i].spi == spi && v->sa[i].proto == proto &&
-		    addr_eq(&v->sa[i].daddr, daddr))
+		    xfrm_view_addr_eq(&v->sa[i].daddr, daddr))
 			return &v->sa[i];
 	return NULL;
 }
@@ -403,8 +403,8 @@ static int sa_build(struct xfrm_view_sa *sa, const struct xfrm_usersa_info *info
 		return -EBADMSG;
 	}
 	memset(sa, 0, sizeof(*sa));
-	addr_from(&sa->daddr, info->family, &info->id.daddr);
-	addr_from(&sa->saddr, info->family, &info->saddr);
+	xfrm_view_addr_from(&sa->daddr, info->family, &info->id.daddr);
+	xfrm_view_addr_from(&sa->saddr, info->family, &info->saddr);
 	sa->spi = ntohl(info->id.spi);
 	sa->proto = info->id.proto;
 	sa->mode = info->mode;
@@ -468,7 +468,7 @@ static int sa_build(struct xfrm_view_sa *sa, const struct xfrm_usersa_info *info
 static bool sa_same_slot(const struct xfrm_view_sa *a, const struct xfrm_view_sa *b)
 {
 	return a->proto == b->proto && a->mode == b->mode && a->reqid == b->reqid &&
-	       addr_eq(&a->daddr, &b->daddr) && addr_eq(&a->saddr, &b->saddr) &&
+	       xfrm_view_addr_eq(&a->daddr, &b->daddr) && xfrm_view_addr_eq(&a->saddr, &b->saddr) &&
 	       sel_eq(&a->sel, &b->sel) && a->if_id == b->if_id && a->mark_v == b->mark_v &&
 	       a->mark_m == b->mark_m && a->spi != b->spi;
 }
@@ -555,8 +555,8 @@ static int pol_build(struct xfrm_view_pol *p, const struct xfrm_userpolicy_info 
 				*what = "template family is not IPv4/IPv6";
 				return -EBADMSG;
 			}
-			addr_from(&vt->daddr, fam, &t.id.daddr);
-			addr_from(&vt->saddr, fam, &t.saddr);
+			xfrm_view_addr_from(&vt->daddr, fam, &t.id.daddr);
+			xfrm_view_addr_from(&vt->saddr, fam, &t.saddr);
 			vt->spi = ntohl(t.id.spi);
 			vt->proto = t.id.proto;
 			vt->mode = t.mode;
@@ -707,7 +707,7 @@ static int msg_apply(struct xfrm_view *v, uint16_t type, uint32_t seq, const uin
 			*what = "SA id family is not IPv4/IPv6";
 			return -EBADMSG;
 		}
-		addr_from(&daddr, (uint8_t)id.family, &id.daddr);
+		xfrm_view_addr_from(&daddr, (uint8_t)id.family, &id.daddr);
 		cur = sa_find(v, &daddr, ntohl(id.spi), id.proto);
 		if (!cur) {
 			v->n_ignored++; /* deleted before we saw it */
@@ -1002,9 +1002,9 @@ static const struct xfrm_view_sa *tmpl_sa(const struct xfrm_view *v, const struc
 			continue;
 		if (t->spi && sa->spi != t->spi)
 			continue;
-		if (!addr_eq(&sa->daddr, &dst))
+		if (!xfrm_view_addr_eq(&sa->daddr, &dst))
 			continue;
-		if (!raw_zero(src.a, 16) && !addr_eq(&sa->saddr, &src))
+		if (!raw_zero(src.a, 16) && !xfrm_view_addr_eq(&sa->saddr, &src))
 			continue;
 		if (sa->if_id != (p->has_if_id ? p->if_id : 0))
 			continue;

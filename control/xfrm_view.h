@@ -41,6 +41,11 @@ struct xfrm_view_addr {
 	uint8_t a[16];
 };
 
+/* a (an xfrm_address_t of family AF_INET or AF_INET6) into *out, the octets beyond it zero. */
+void xfrm_view_addr_from(struct xfrm_view_addr *out, uint8_t family, const void *a);
+/* Same family and address. */
+bool xfrm_view_addr_eq(const struct xfrm_view_addr *x, const struct xfrm_view_addr *y);
+
 /* struct xfrm_selector in host order: the traffic an SA or policy applies to. */
 struct xfrm_view_sel {
 	uint8_t family; /* 0: any (an SA with no selector set) */
