@@ -408,11 +408,6 @@ static double errest_s(__u16 ee)
 	return ldexp((double)(ee & 0xff), (int)((ee >> 8) & 0x3f) - 32);
 }
 
-static int ee_sync(__u16 ee)
-{
-	return (ee & XW_ERREST_S) ? 1 : 0;
-}
-
 int xw_report_raw_arrival(FILE *f, const struct xw_stats_session *s,
 			  const struct xw_stats_arrival *a)
 {
@@ -422,12 +417,13 @@ int xw_report_raw_arrival(FILE *f, const struct xw_stats_session *s,
 	fprintf(f,
 		"%" PRIu32 " %020" PRIu64 " %d %g %020" PRIu64 " %d %g %u %" PRIu32 " %020" PRIu64
 		" %d %g %020" PRIu64 " %d %g %d\n",
-		p->seq, (uint64_t)xw_ns_to_ntp(p->t1_ns), ee_sync(r->sender_errest),
+		p->seq, (uint64_t)xw_ns_to_ntp(p->t1_ns), xw_errest_synced(r->sender_errest),
 		errest_s(r->sender_errest), (uint64_t)xw_ns_to_ntp(r->t2_ns),
-		ee_sync(r->refl_errest), errest_s(r->refl_errest), r->sender_ttl, r->refl_seq,
-		(uint64_t)xw_ns_to_ntp(r->t3_ns), ee_sync(r->refl_errest), errest_s(r->refl_errest),
-		(uint64_t)xw_ns_to_ntp(r->t4_ns), ee_sync(r->sender_errest),
-		errest_s(r->sender_errest), r->ip_ttl == XW_STATS_TTL_UNKNOWN ? 0 : r->ip_ttl);
+		xw_errest_synced(r->refl_errest), errest_s(r->refl_errest), r->sender_ttl,
+		r->refl_seq, (uint64_t)xw_ns_to_ntp(r->t3_ns), xw_errest_synced(r->refl_errest),
+		errest_s(r->refl_errest), (uint64_t)xw_ns_to_ntp(r->t4_ns),
+		xw_errest_synced(r->sender_errest), errest_s(r->sender_errest),
+		r->ip_ttl == XW_STATS_TTL_UNKNOWN ? 0 : r->ip_ttl);
 	return done(f);
 }
 
@@ -663,9 +659,9 @@ int xw_report_ow_raw(FILE *f, const struct xw_ow_data *d)
 		const struct codec_ow_record *r = &d->rec[i];
 
 		fprintf(f, "%" PRIu32 " %020" PRIu64 " %d %g %020" PRIu64 " %d %g %u\n", r->seq,
-			(uint64_t)r->send_ts, ee_sync(r->send_errest), errest_s(r->send_errest),
-			(uint64_t)r->recv_ts, ee_sync(r->recv_errest), errest_s(r->recv_errest),
-			r->ttl);
+			(uint64_t)r->send_ts, xw_errest_synced(r->send_errest),
+			errest_s(r->send_errest), (uint64_t)r->recv_ts,
+			xw_errest_synced(r->recv_errest), errest_s(r->recv_errest), r->ttl);
 	}
 	return done(f);
 }
@@ -694,7 +690,7 @@ static void ow_machine_rec(struct ow_machine *o, const struct codec_ow_record *r
 		o->state[r->seq] = 2;
 		o->sent++;
 		o->lost++;
-		o->sync &= ee_sync(r->recv_errest);
+		o->sync &= xw_errest_synced(r->recv_errest);
 		o->maxerr = fmax(o->maxerr, errest_s(r->recv_errest));
 		return;
 	}
@@ -710,7 +706,7 @@ static void ow_machine_rec(struct ow_machine *o, const struct codec_ow_record *r
 	for (j = 0; j < o->narr && j < OW_REORD_WIN && r->seq < o->arr[o->narr - 1 - j]; j++)
 		o->rn[j]++;
 	o->arr[o->narr++] = r->seq;
-	o->sync &= ee_sync(r->send_errest) & ee_sync(r->recv_errest);
+	o->sync &= xw_errest_synced(r->send_errest) & xw_errest_synced(r->recv_errest);
 	delay = (double)(__s64)(xw_ntp_to_ns(r->recv_ts) - xw_ntp_to_ns(r->send_ts)) / NS_PER_S;
 	err = errest_s(r->send_errest) + errest_s(r->recv_errest);
 	o->maxerr = fmax(o->maxerr, err);
