@@ -745,8 +745,11 @@ static __always_inline __u32 host_check(void *data, void *end, const struct pkt 
 
 /*
  * The session of a parsed frame, or NULL with the stats slot in *why (the
- * frame is passed).  Sets *out_len to the reflector packet's length.
- * eth, ifindex: for host_check().
+ * frame is passed).  *why 0: to be reflected here, *out_len set to the
+ * reflector packet's length.  XDP only (xsk): the session with *why
+ * XW_STAT_REDIRECTED or XW_STAT_OW_RECORDED, for xsk_redirect() or
+ * ow_record(), which need not look it up again.  eth, ifindex: for
+ * host_check().
  */
 static __always_inline struct xw_sess *sess_find(void *data, void *end, const struct pkt *k,
 						 __u32 *why, __u32 *out_len, int xsk,
@@ -793,12 +796,12 @@ static __always_inline struct xw_sess *sess_find(void *data, void *end, const st
 	if (s->mode == XW_SESS_AUTH_REDIRECT) {
 		/* the caller redirects it to AF_XDP (xsk_redirect()) */
 		*why = XW_STAT_REDIRECTED;
-		return NULL;
+		return s;
 	}
 	if (s->mode == XW_SESS_OW_RECV) {
 		/* the caller records it (ow_record()) */
 		*why = XW_STAT_OW_RECORDED;
-		return NULL;
+		return s;
 	}
 	rl = (s->flags & XW_SESS_F_REFLECT) ? s->reflect_len : 0;
 	*out_len = XW_REFL_OUT_LEN(k->ulen - (__u32)sizeof(struct udphdr), rl);
@@ -1023,11 +1026,10 @@ static __always_inline void swap_mac(void *data, void *end)
  * queue (or no room for metadata): passed to the kernel, the session's UDP
  * socket answers.
  */
-static __always_inline int xsk_redirect(struct xdp_md *ctx, __u32 port)
+static __always_inline int xsk_redirect(struct xdp_md *ctx, struct xw_sess *s)
 {
 	__u32 zero = 0, ifindex = ctx->ingress_ifindex, queue = ctx->rx_queue_index, *base;
 	struct xw_bpf_clock *clk;
-	struct xw_sess *s;
 	void *meta, *data;
 	long rc;
 
@@ -1049,9 +1051,7 @@ unmeta:
 	/* the stack gets the frame as it came (no metadata for an skb) */
 	bpf_xdp_adjust_meta(ctx, (int)sizeof(__u64));
 pass:
-	s = sess_lookup(port);
-	if (s)
-		sess_count(&s->passed);
+	sess_count(&s->passed);
 	return verdict(ifindex, XW_STAT_PASS_MODE, XDP_PASS);
 }
 
@@ -1064,13 +1064,13 @@ pass:
  * timestamp).  A packet that is not the session's length is dropped, as
  * its socket would; the Multiplier-0 rule is xwampd's (it drops the record).
  */
-static __always_inline int ow_record(void *data, void *end, const struct pkt *k, __u32 ifindex)
+static __always_inline int ow_record(void *data, void *end, const struct pkt *k, struct xw_sess *s,
+				     __u32 ifindex)
 {
 	struct udphdr *udp = data + (k->l4off & 0x7f);
 	struct xw_bpf_clock *clk;
 	struct xw_ow_event *e;
-	struct xw_sess *s;
-	__u32 zero = 0, port;
+	__u32 zero = 0;
 	__u8 *p;
 	__u64 now;
 
@@ -1081,10 +1081,6 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k,
 	p = (__u8 *)(udp + 1);
 	if ((void *)(p + 14) > end)
 		return verdict(ifindex, XW_STAT_PASS_TRUNC, XDP_PASS);
-	port = bpf_ntohs(udp->dest);
-	s = sess_lookup(port);
-	if (!s)
-		return verdict(ifindex, XW_STAT_PASS_NO_SESS, XDP_PASS);
 	if (s->expect_len && k->ulen - (__u32)sizeof(struct udphdr) != s->expect_len) {
 		sess_count(&s->drops[XW_SESS_DROP_LEN]);
 		return verdict(ifindex, XW_STAT_OW_LEN, XDP_DROP);
@@ -1094,7 +1090,7 @@ static __always_inline int ow_record(void *data, void *end, const struct pkt *k,
 		sess_count(&s->passed);
 		return verdict(ifindex, XW_STAT_OW_FULL, XDP_PASS);
 	}
-	e->port = (__u16)port;
+	e->port = bpf_ntohs(udp->dest);
 	e->ttl = k->ttl;
 	e->pad0 = 0;
 	__builtin_memcpy(e->seq, p, 4);
@@ -1154,18 +1150,12 @@ int xdp_xwamp(struct xdp_md *ctx)
 	if (parse(data, end, &k, &why, l3 ? PARSE_L3 : PARSE_ETH, 0, 0))
 		return verdict(ctx->ingress_ifindex, why, XDP_PASS);
 	s = sess_find(data, end, &k, &why, &out_len, 1, l3 ? NULL : data, ctx->ingress_ifindex);
-	if (!s) {
-		if (why == XW_STAT_REDIRECTED) {
-			struct udphdr *udp = data + (k.l4off & 0x7f);
-
-			if ((void *)(udp + 1) > end)
-				return verdict(ctx->ingress_ifindex, XW_STAT_PASS_TRUNC, XDP_PASS);
-			return xsk_redirect(ctx, bpf_ntohs(udp->dest));
-		}
-		if (why == XW_STAT_OW_RECORDED)
-			return ow_record(data, end, &k, ctx->ingress_ifindex);
+	if (s && why == XW_STAT_REDIRECTED)
+		return xsk_redirect(ctx, s);
+	if (s && why == XW_STAT_OW_RECORDED)
+		return ow_record(data, end, &k, s, ctx->ingress_ifindex);
+	if (!s)
 		return verdict(ctx->ingress_ifindex, why, XDP_PASS);
-	}
 
 	/*
 	 * A sender packet shorter than the reflector's header (+ reflected
